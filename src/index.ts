@@ -1,1 +1,26 @@
-export const version = "0.1.0";
+/**
+ * airlabel's library API: the same pipeline the CLI runs.
+ *
+ * ```ts
+ * import {annotate} from "airlabel";
+ * const result = await annotate({input: "reviews.jsonl", model: "model.gguf", output: "out/reviews",
+ *     template: "Sentiment of: {text}", choices: ["positive", "negative", "neutral"]});
+ * ```
+ */
+export {AirlabelError, InvalidOptionError} from "./AirlabelError.js";
+export {version} from "./version.js";
+export {annotate, EngineError, type AnnotateResult} from "./pipeline/annotate.js";
+export {prepare, type PrepareResult, type PrepareStageOptions} from "./pipeline/prepare.js";
+export type {AnnotateOptions, AnnotateProgress, GenerationOptions, PrepareOptions, OutputFormat, SortOrder, GpuChoice} from "./options/AnnotateOptions.js";
+export {validateAnnotateOptions} from "./options/validateAnnotateOptions.js";
+export {PromptTemplate, TemplateError} from "./prompts/PromptTemplate.js";
+export {AnswerSchema, SchemaError} from "./schema/AnswerSchema.js";
+export {checkModelFile, ModelFileError} from "./model/checkModelFile.js";
+export {PrepareError} from "./prepare/prepareJob.js";
+export type {PreparedJob, PreparedRow, PreparedFailure} from "./prepare/PreparedJob.js";
+export {openDataset} from "./datasets/openDataset.js";
+export {inspectDataset} from "./datasets/inspectDataset.js";
+export {OutputStore} from "./output/OutputStore.js";
+export {readOutput} from "./output/readOutput.js";
+export {writeLlamaGguf} from "./gguf/writeLlamaGguf.js";
+export {ensureGeneratedModel} from "./gguf/ensureGeneratedModel.js";

@@ -1,0 +1,29 @@
+import type {Command} from "commander";
+import {validateAnnotateOptions} from "../../options/validateAnnotateOptions.js";
+import {prepare} from "../../pipeline/prepare.js";
+import {addJobOptions, resolveJobOptions} from "../jobOptions.js";
+
+export function registerPrepareCommand(program: Command): void {
+    addJobOptions(program.command("prepare").description("render prompts, count tokens and cache the prepared rows (run does this implicitly)"))
+        .option("--max-tokens <n>", "tokens reserved for each answer (default 256)", (v) => Number(v))
+        .option("--context-size <n>", "context size per sequence (default: fitted to the longest prompt)", (v) => Number(v))
+        .option("--json", "print the result as JSON on stdout")
+        .addHelpText("after", `
+Example:
+  $ airlabel prepare -i reviews.jsonl -m model.gguf -o out/reviews -t template.txt --json`)
+        .action(async (flags: Record<string, unknown>) => {
+            const options = validateAnnotateOptions(resolveJobOptions(flags));
+            const {job, contextSize} = await prepare({...options, maxTokens: options.generation.maxTokens});
+            const tokens = job.rows.map((row) => row.promptTokens);
+            const summary = {
+                rows: job.totalRows, toGenerate: job.rows.length, failed: job.failures.length, columns: job.columns,
+                promptTokens: {total: tokens.reduce((a, b) => a + b, 0), min: tokens.length > 0 ? Math.min(...tokens) : 0, max: job.maxPromptTokens},
+                contextSize, fromCache: job.fromCache, cacheFile: job.cacheFile, inputHash: job.inputHash,
+                firstPrompt: job.rows.slice().sort((a, b) => a.idx - b.idx)[0]?.prompt ?? null
+            };
+            if (flags.json === true) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+            else process.stderr.write(`airlabel: prepared ${summary.rows} rows (${summary.toGenerate} to generate, ${summary.failed} failed)` +
+                `, prompt tokens ${summary.promptTokens.min}..${summary.promptTokens.max}, context ${contextSize}` +
+                `${job.fromCache ? ", from cache" : ""}${job.cacheFile !== null ? `; cached in ${job.cacheFile}` : ""}\n`);
+        });
+}

@@ -1,0 +1,155 @@
+import fs from "node:fs";
+import path from "node:path";
+import {Option, type Command} from "commander";
+import YAML from "yaml";
+import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
+import type {AnnotateOptions} from "../options/AnnotateOptions.js";
+
+/** Raised when a file named by an option (config, template, schema) cannot be read or parsed. */
+export class OptionFileError extends AirlabelError {}
+
+/** Adds the options shared by `run` and `prepare` (and read from `--config`). */
+export function addJobOptions(command: Command): Command {
+    return command
+        .option("-i, --input <dataset>", "dataset: .jsonl .json .csv .tsv .parquet .arrow file, folder, glob, HF save_to_disk folder, or - for stdin")
+        .option("-m, --model <file.gguf>", "GGUF model file")
+        .option("-o, --output <dir>", "output directory (shards, manifest, cache)")
+        .option("-c, --config <job.json|job.yaml>", "job file holding these options (camelCase keys); flags override it")
+        .option("-t, --template <file>", "prompt template file with {field} / {field.sub} placeholders (default: \"{text}\")")
+        .option("-p, --prompt <template>", "prompt template given inline instead of --template")
+        .option("--system <text>", "system message (used with the model's chat template)")
+        .option("--system-file <file>", "system message read from a file")
+        .option("--chat-template <mode>", "auto: use the GGUF's chat template if it has one; none: raw completion")
+        .option("--input-format <format>", "input format when it cannot be told from the name: jsonl|json|csv|tsv|parquet|arrow")
+        .option("--keep-columns <names>", "comma-separated input columns to copy to the output (default: all; \"\" for none)")
+        .option("--max-rows <n>", "only the first N rows (after --shuffle-seed)", toInteger)
+        .option("--shuffle-seed <n>", "shuffle rows with this seed before --max-rows", toInteger)
+        .addOption(new Option("--sort <order>", "generation order by prompt token count").choices(["shortest", "longest", "none"]))
+        .option("--dedup", "rows whose prompt repeats an earlier row's go to the errors file instead of being generated")
+        .option("--skip-invalid-rows", "record malformed input rows in the errors file instead of stopping");
+}
+
+/** Adds the generation, engine and output options of `run`. */
+export function addRunOptions(command: Command): Command {
+    return addJobOptions(command)
+        .option("-s, --schema <file.json>", "JSON Schema every answer must match (grammar-constrained, then validated)")
+        .option("--choices <a,b,c>", "single-label classification: the answer is one of these")
+        .option("--max-tokens <n>", "maximum generated tokens per answer (default 256)", toInteger)
+        .option("--temperature <t>", "sampling temperature, 0 = greedy (default 0)", toNumber)
+        .option("--top-p <p>", "nucleus sampling (default 1 = off)", toNumber)
+        .option("--top-k <k>", "top-k sampling (default 0 = off)", toInteger)
+        .option("--min-p <p>", "min-p sampling (default 0 = off)", toNumber)
+        .option("--seed <n>", "base seed; row idx is added (default 0)", toInteger)
+        .option("--stop <string>", "stop string (repeatable)", collect)
+        .option("--repeat-penalty <x>", "repeat penalty (default 1 = off)", toNumber)
+        .option("--retries-invalid <n>", "retries of an invalid or truncated answer, with changed sampling (default 2)", toInteger)
+        .addOption(new Option("--format <format>", "output shard format (default jsonl)").choices(["jsonl", "parquet", "arrow"]))
+        .option("--shard-size <n>", "rows per committed shard (default 1000)", toInteger)
+        .option("--overwrite", "delete an existing run in the output dir and start over")
+        .option("--parallel <n>", "parallel sequences per worker (default 8)", toInteger)
+        .option("--workers <n>", "worker threads, each with its own model instance (default 1)", toInteger)
+        .option("--threads <n>", "llama.cpp threads per worker (default: cores-1 on CPU)", toInteger)
+        .addOption(new Option("--gpu <backend>", "compute backend (default auto)").choices(["auto", "cuda", "metal", "vulkan", "cpu"]))
+        .option("--gpu-layers <n|max|auto>", "layers to offload to the GPU (default auto)")
+        .option("--context-size <n>", "context size per sequence (default: longest prompt + max tokens)", toInteger)
+        .addOption(new Option("--split-mode <mode>", "split the model across GPUs (needs the patched native build)").choices(["none", "layer", "row"]))
+        .option("--tensor-split <ratios>", "model proportions per GPU, e.g. 3,1 (needs the patched native build)")
+        .option("--main-gpu <n>", "main GPU index (needs the patched native build)", toInteger)
+        .option("-q, --quiet", "no progress on stderr")
+        .option("--json", "print the run summary as JSON on stdout");
+}
+
+type CliValues = Record<string, unknown>;
+
+/**
+ * Merges `--config` (JSON or YAML) with the flags given (flags win) and reads the files options name.
+ * Relative paths in a config file are taken from the current directory, like flags.
+ */
+export function resolveJobOptions(flags: CliValues, defaults: CliValues = {}): AnnotateOptions & {quiet?: boolean, json?: boolean} {
+    const fromConfig = typeof flags.config === "string" ? readConfig(flags.config) : {};
+    const merged: CliValues = {...defaults, ...fromConfig, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined))};
+    delete merged.config;
+    for (const required of ["input", "model", "output"]) {
+        if (merged[required] === undefined)
+            throw new InvalidOptionError(`--${required} is required (or set "${required}" in the --config file)`);
+    }
+    const options: CliValues = {...merged};
+    if (merged.template !== undefined && merged.prompt !== undefined)
+        throw new InvalidOptionError("--template and --prompt cannot be used together; give one template");
+    if (typeof merged.template === "string") {
+        options.template = readText(merged.template, "--template");
+        options.templateOrigin = `template ${merged.template}`;
+    } else if (typeof merged.prompt === "string") {
+        options.template = merged.prompt;
+        options.templateOrigin = "--prompt template";
+    }
+    delete options.prompt;
+    if (typeof merged.systemFile === "string") options.system = readText(merged.systemFile, "--system-file");
+    delete options.systemFile;
+    if (typeof merged.schema === "string") {
+        options.schema = readJson(merged.schema, "--schema");
+        options.schemaOrigin = `schema ${merged.schema}`;
+    }
+    if (typeof merged.choices === "string") options.choices = splitList(merged.choices);
+    if (typeof merged.keepColumns === "string") options.keepColumns = merged.keepColumns === "" ? [] : splitList(merged.keepColumns);
+    if (typeof merged.tensorSplit === "string") options.tensorSplit = splitList(merged.tensorSplit).map(Number);
+    if (typeof merged.stop === "string") options.stop = [merged.stop];
+    if (typeof merged.gpuLayers === "string") options.gpuLayers = /^\d+$/u.test(merged.gpuLayers) ? Number(merged.gpuLayers) : merged.gpuLayers;
+    return options as AnnotateOptions & {quiet?: boolean, json?: boolean};
+}
+
+function readConfig(file: string): CliValues {
+    const text = readText(file, "--config");
+    let parsed: unknown;
+    try {
+        parsed = /\.ya?ml$/iu.test(file) ? YAML.parse(text) : JSON.parse(text);
+    } catch (err) {
+        throw new OptionFileError(`config file ${file} cannot be parsed (${oneLine(err)}); fix its syntax`);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+        throw new OptionFileError(`config file ${file} must hold an object of options (camelCase option names as keys)`);
+    return parsed as CliValues;
+}
+
+function readText(file: string, option: string): string {
+    try {
+        return fs.readFileSync(file, "utf8");
+    } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new OptionFileError(`${option} file ${file} ${code === "ENOENT" ? "not found" : `cannot be read (${code})`}; check the path`);
+    }
+}
+
+function readJson(file: string, option: string): unknown {
+    const text = readText(file, option);
+    try {
+        return JSON.parse(text);
+    } catch (err) {
+        throw new OptionFileError(`${option} file ${file} is not valid JSON (${oneLine(err)}); fix the file`);
+    }
+}
+
+function splitList(value: string): string[] {
+    return value.split(",").map((part) => part.trim()).filter((part) => part.length > 0);
+}
+
+function toInteger(value: string): number {
+    if (!/^-?\d+$/u.test(value.trim())) throw new InvalidOptionError(`"${value}" is not an integer`);
+    return Number(value);
+}
+
+function toNumber(value: string): number {
+    const number = Number(value);
+    if (value.trim() === "" || !Number.isFinite(number)) throw new InvalidOptionError(`"${value}" is not a number`);
+    return number;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+    return [...(previous ?? []), value];
+}
+
+function oneLine(err: unknown): string {
+    return (err instanceof Error ? err.message : String(err)).replace(/\s+/gu, " ").trim();
+}
+
+export const resolvePath = (file: string) => path.resolve(file);

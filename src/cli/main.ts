@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+import {Command, CommanderError} from "commander";
+import {AirlabelError} from "../AirlabelError.js";
+import {version} from "../version.js";
+import {registerDemoCommand} from "./commands/demo.js";
+import {registerInspectCommand} from "./commands/inspect.js";
+import {registerModelCommand} from "./commands/model.js";
+import {registerPrepareCommand} from "./commands/prepare.js";
+import {registerRunCommand} from "./commands/run.js";
+
+const program = new Command("airlabel")
+    .description("Annotate or generate datasets with local LLMs, offline: GGUF models, JSON-schema-constrained answers, resumable shards.")
+    .version(version)
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .addHelpText("after", `
+Examples:
+  $ airlabel demo
+  $ airlabel inspect data.parquet --json
+  $ airlabel run -i reviews.jsonl -m model.gguf -o out/reviews -t template.txt -s schema.json
+  $ airlabel model create --parameters 1M --output tiny.gguf`);
+
+registerRunCommand(program);
+registerPrepareCommand(program);
+registerInspectCommand(program);
+registerDemoCommand(program);
+registerModelCommand(program);
+
+try {
+    await program.parseAsync(process.argv);
+} catch (err) {
+    if (err instanceof CommanderError) {
+        process.exitCode = err.exitCode;
+    } else if (err instanceof AirlabelError) {
+        process.stderr.write(`airlabel: ${err.message}\n`);
+        process.exitCode = err.exitCode;
+    } else {
+        process.stderr.write(`airlabel: unexpected error (a bug; please report it with this trace):\n${err instanceof Error ? err.stack : String(err)}\n`);
+        process.exitCode = 1;
+    }
+}

@@ -1,0 +1,58 @@
+import fs from "node:fs";
+import {fileURLToPath} from "node:url";
+import {Piscina} from "piscina";
+import type {WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
+
+export type LocalEngineOptions = WorkerConfig;
+
+/**
+ * The local backend: a piscina pool of worker threads, each owning one model instance and a context with
+ * `parallel` sequences. `generate()` resolves per row; rows are fed continuously, so a finished sequence
+ * takes the next row immediately.
+ */
+export class LocalEngine {
+    public readonly options: LocalEngineOptions;
+    private readonly _pool: Piscina;
+    private _disposed = false;
+
+    public constructor(options: LocalEngineOptions) {
+        this.options = options;
+        this._pool = new Piscina({
+            filename: workerFileUrl(),
+            workerData: options,
+            minThreads: options.workers,
+            maxThreads: options.workers,
+            concurrentTasksPerWorker: options.parallel,
+            idleTimeout: Number.MAX_SAFE_INTEGER,
+            maxQueue: "auto"
+        });
+    }
+
+    /** How many rows can be generating at once across all workers. */
+    public get capacity(): number {
+        return this.options.workers * this.options.parallel;
+    }
+
+    public generate(task: WorkerTask, signal?: AbortSignal): Promise<WorkerResult> {
+        return this._pool.run(task, signal === undefined ? {} : {signal}) as Promise<WorkerResult>;
+    }
+
+    /** Terminates the workers (and their models). Safe to call twice. */
+    public async dispose(): Promise<void> {
+        if (this._disposed) return;
+        this._disposed = true;
+        await this._pool.destroy();
+    }
+}
+
+/**
+ * The worker must be plain JavaScript: from the compiled package it sits beside this file; when this file
+ * runs from TypeScript source (tests), the compiled copy in dist/ is used (`npm test` builds first).
+ */
+function workerFileUrl(): string {
+    const here = new URL("./localWorker.js", import.meta.url);
+    if (fs.existsSync(fileURLToPath(here))) return here.href;
+    const fromDist = new URL("../../dist/engine/localWorker.js", import.meta.url);
+    if (fs.existsSync(fileURLToPath(fromDist))) return fromDist.href;
+    throw new Error("airlabel's worker script is not built; run `npm run build` first");
+}

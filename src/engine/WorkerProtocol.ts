@@ -1,0 +1,46 @@
+import type {GenerationOptions, GpuChoice} from "../options/AnnotateOptions.js";
+
+/** Everything a worker needs to load its model instance and context; sent once as piscina `workerData`. */
+export type WorkerConfig = {
+    modelPath: string,
+    gpu: GpuChoice,
+    gpuLayers: number | "max" | "auto",
+    /** llama.cpp threads; null lets the worker pick (see `defaultThreads`). */
+    threads: number | null,
+    /** Context size per sequence. */
+    contextSize: number,
+    /** Sequences in the worker's context (= concurrent tasks per worker). */
+    parallel: number,
+    chatTemplate: "auto" | "none",
+    system: string | undefined,
+    /** JSON Schema of the answer, or null for free text. */
+    schema: Record<string, unknown> | boolean | null,
+    schemaOrigin: string,
+    generation: Required<GenerationOptions>,
+    retriesInvalid: number,
+    /** Worker count, to share CPU cores between them. */
+    workers: number
+};
+
+/** One row to generate. */
+export type WorkerTask = {
+    idx: number,
+    /** The rendered user prompt (chat formatting happens in the worker). */
+    prompt: string
+};
+
+export type WorkerResult = {
+    idx: number,
+    ok: boolean,
+    /** Parsed JSON (schema/choices) or the text (free text); null when not ok. */
+    annotation: unknown,
+    /** The last raw answer text. */
+    response: string,
+    finishReason: "stop" | "length",
+    promptTokens: number,
+    /** Generated tokens over all attempts. */
+    completionTokens: number,
+    attempts: number,
+    /** Why the row failed, when not ok. */
+    reason: string | null
+};

@@ -1,0 +1,42 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import path from "node:path";
+import {AirlabelError} from "../AirlabelError.js";
+
+/** Raised when the model path is missing, unreadable or not a GGUF file. */
+export class ModelFileError extends AirlabelError {}
+
+export type ModelFileInfo = {
+    path: string,
+    bytes: number,
+    /** `name:size:sha256(first and last MiB)`: changes when the model file changes, without hashing gigabytes. */
+    fingerprint: string
+};
+
+const sampleBytes = 1024 * 1024;
+
+/** Checks that `modelPath` is a readable GGUF file and fingerprints it. */
+export async function checkModelFile(modelPath: string): Promise<ModelFileInfo> {
+    let handle: fs.FileHandle;
+    try {
+        handle = await fs.open(modelPath, "r");
+    } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") throw new ModelFileError(`model file ${modelPath} not found; pass the path of a GGUF file with --model (airlabel model create makes one)`);
+        throw new ModelFileError(`model file ${modelPath} cannot be read (${code ?? String(err)}); check its permissions`);
+    }
+    try {
+        const stat = await handle.stat();
+        if (stat.isDirectory()) throw new ModelFileError(`model path ${modelPath} is a directory; pass the path of a .gguf file with --model`);
+        const head = Buffer.alloc(Math.min(sampleBytes, stat.size));
+        await handle.read(head, 0, head.length, 0);
+        if (head.length < 4 || head.subarray(0, 4).toString("latin1") !== "GGUF")
+            throw new ModelFileError(`model file ${modelPath} is not a GGUF file; airlabel runs GGUF models (convert others with llama.cpp's convert_hf_to_gguf.py)`);
+        const tail = Buffer.alloc(Math.min(sampleBytes, stat.size));
+        await handle.read(tail, 0, tail.length, Math.max(0, stat.size - tail.length));
+        const hash = crypto.createHash("sha256").update(head).update(tail).digest("hex").slice(0, 16);
+        return {path: modelPath, bytes: stat.size, fingerprint: `${path.basename(modelPath)}:${stat.size}:${hash}`};
+    } finally {
+        await handle.close();
+    }
+}

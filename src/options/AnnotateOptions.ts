@@ -1,0 +1,121 @@
+/** Sampling settings for one generation. */
+export type GenerationOptions = {
+    /** Maximum tokens generated per answer. Defaults to 256. */
+    maxTokens?: number,
+    /** Sampling temperature; 0 is greedy. Defaults to 0. */
+    temperature?: number,
+    /** Nucleus sampling threshold (0 < topP <= 1). Defaults to 1 (off). */
+    topP?: number,
+    /** Top-k sampling; 0 is off. Defaults to 0. */
+    topK?: number,
+    /** Min-p sampling threshold (0..1). Defaults to 0 (off). */
+    minP?: number,
+    /** Base seed; each row uses `seed + idx`, each retry a seed derived from it. Defaults to 0. */
+    seed?: number,
+    /** Strings that end an answer (not included in it). Defaults to none. */
+    stop?: string[],
+    /** Repeat penalty (1 is off). Defaults to 1. */
+    repeatPenalty?: number
+};
+
+export type SortOrder = "shortest" | "longest" | "none";
+export type OutputFormat = "jsonl" | "parquet" | "arrow";
+export type GpuChoice = "auto" | "cuda" | "metal" | "vulkan" | "cpu";
+
+/** Options of the prepare stage: everything that turns input rows into prompts. */
+export type PrepareOptions = {
+    /** Dataset to read: a file, a folder of shards, a glob, a Hugging Face `save_to_disk` folder, or "-" for stdin. Required. */
+    input: string,
+    /** Format of `input` when it cannot be told from the name (stdin). Defaults to detection by extension. */
+    inputFormat?: "jsonl" | "json" | "csv" | "tsv" | "parquet" | "arrow",
+    /** Path of the GGUF model whose tokenizer and chat template are used. Required. */
+    model: string,
+    /** Output directory: shards, manifest and the prepared-rows cache. Required. */
+    output: string,
+    /** Prompt template with `{field}` / `{field.sub}` placeholders. Defaults to "{text}". */
+    template?: string,
+    /** Where the template came from, for error messages. Defaults to "template". */
+    templateOrigin?: string,
+    /** System message (used when the model has a chat template). Defaults to none. */
+    system?: string,
+    /** "auto" uses the chat template in the GGUF metadata when there is one; "none" sends the raw prompt. Defaults to "auto". */
+    chatTemplate?: "auto" | "none",
+    /** Input columns copied to the output; empty array keeps none. Defaults to all. */
+    keepColumns?: string[],
+    /** Only the first N rows (after shuffling, when `shuffleSeed` is given). Defaults to all rows. */
+    maxRows?: number,
+    /** Shuffle rows with this seed before `maxRows` is applied. Defaults to no shuffle. */
+    shuffleSeed?: number,
+    /** Order in which prompts are generated, by token count. Defaults to "longest" (long prompts first keeps batches full at the end). */
+    sort?: SortOrder,
+    /** Rows whose prompt duplicates an earlier row's go to the errors file instead of being generated. Defaults to false. */
+    dedup?: boolean,
+    /** Record malformed input rows in the errors file instead of stopping. Defaults to false. */
+    skipInvalidRows?: boolean
+};
+
+/** Options of a whole annotation run (`airlabel run`, `annotate()`). */
+export type AnnotateOptions = PrepareOptions & GenerationOptions & {
+    /** JSON Schema every answer must match (it becomes a grammar, then answers are validated with ajv). Defaults to none (free text). */
+    schema?: Record<string, unknown> | boolean,
+    /** Where the schema came from, for messages. Defaults to "schema". */
+    schemaOrigin?: string,
+    /** Shortcut for single-label classification: the answer is one of these strings. Defaults to none. */
+    choices?: string[],
+    /** Retries of an invalid or truncated answer, each with changed sampling. Defaults to 2. */
+    retriesInvalid?: number,
+    /** Output shard format. Defaults to "jsonl". */
+    format?: OutputFormat,
+    /** Rows (answers + errors) per committed shard. Defaults to 1000. */
+    shardSize?: number,
+    /** Delete an existing run in the output dir and start over. Defaults to false. */
+    overwrite?: boolean,
+    /** Parallel sequences per worker (continuous batching). Defaults to 8 on CPU, 32 on a GPU. */
+    parallel?: number,
+    /** Worker threads, each with its own model instance and context. Defaults to 1. */
+    workers?: number,
+    /** llama.cpp compute threads per worker. Defaults to cores-1 per worker on CPU (at least 1), llama.cpp's choice on GPU. */
+    threads?: number,
+    /** Compute backend. Defaults to "auto" (CUDA, Metal or Vulkan when available, else CPU). */
+    gpu?: GpuChoice,
+    /** Layers to offload to the GPU: a number, "max" or "auto". Defaults to "auto". */
+    gpuLayers?: number | "max" | "auto",
+    /** Context size per sequence in tokens. Defaults to the longest prompt plus `maxTokens`, rounded up. */
+    contextSize?: number,
+    /** How to split the model across GPUs (llama.cpp `--split-mode`). Needs the patched native build; not yet available. */
+    splitMode?: "none" | "layer" | "row",
+    /** Proportions of the model per GPU (llama.cpp `--tensor-split`). Needs the patched native build; not yet available. */
+    tensorSplit?: number[],
+    /** GPU used for the whole model / intermediate results (llama.cpp `--main-gpu`). Needs the patched native build; not yet available. */
+    mainGpu?: number,
+    /** Aborting stops feeding new rows, commits what finished, and resolves with `stopped: true`. Defaults to none. */
+    signal?: AbortSignal,
+    /** Called about once a second and at the end with progress figures. Defaults to none. */
+    onProgress?: (progress: AnnotateProgress) => void,
+    /** Called with log lines (what was loaded, what was reused). Defaults to none. */
+    onLog?: (line: string) => void
+};
+
+export type AnnotateProgress = {
+    /** Rows in the job (after maxRows). */
+    totalRows: number,
+    /** Rows committed by earlier runs and skipped now. */
+    resumedRows: number,
+    /** Rows finished in this run (answered or failed). */
+    doneRows: number,
+    failedRows: number,
+    generatedTokens: number,
+    promptTokens: number,
+    elapsedMs: number
+};
+
+export const generationDefaults = {
+    maxTokens: 256,
+    temperature: 0,
+    topP: 1,
+    topK: 0,
+    minP: 0,
+    seed: 0,
+    stop: [] as string[],
+    repeatPenalty: 1
+} satisfies Required<GenerationOptions>;

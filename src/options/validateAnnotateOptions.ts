@@ -1,0 +1,95 @@
+import {InvalidOptionError} from "../AirlabelError.js";
+import {generationDefaults, type AnnotateOptions, type GenerationOptions} from "./AnnotateOptions.js";
+
+export type ResolvedAnnotateOptions = AnnotateOptions & Required<Pick<AnnotateOptions,
+    "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows" | "retriesInvalid" | "format" |
+    "shardSize" | "overwrite" | "workers" | "gpu" | "gpuLayers" | "schemaOrigin"
+>> & {generation: Required<GenerationOptions>};
+
+const isPositiveInteger = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value > 0;
+const isNonNegativeInteger = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0;
+const isFiniteNumber = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
+
+function check(condition: boolean, message: string): asserts condition {
+    if (!condition) throw new InvalidOptionError(message);
+}
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+    if (value === undefined) return fallback;
+    check(typeof value === "string" && (allowed as readonly string[]).includes(value), `options.${name} must be one of ${allowed.join(", ")}`);
+    return value as T;
+}
+
+/**
+ * Validates options at the boundary, with one exact message per rule, and fills in defaults.
+ * Every message is tested in test/options/validateAnnotateOptions.test.ts.
+ */
+export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnotateOptions {
+    check(typeof options === "object" && options !== null, "options must be an object");
+    check(typeof options.input === "string" && options.input.length > 0, "options.input must be a non-empty string");
+    check(typeof options.model === "string" && options.model.length > 0, "options.model must be a non-empty string");
+    check(typeof options.output === "string" && options.output.length > 0, "options.output must be a non-empty string");
+    check(options.template === undefined || typeof options.template === "string", "options.template must be a string");
+    check(options.system === undefined || typeof options.system === "string", "options.system must be a string");
+    check(options.keepColumns === undefined || (Array.isArray(options.keepColumns) && options.keepColumns.every((c) => typeof c === "string")),
+        "options.keepColumns must be an array of strings");
+    check(options.maxRows === undefined || isPositiveInteger(options.maxRows), "options.maxRows must be a positive integer");
+    check(options.shuffleSeed === undefined || isNonNegativeInteger(options.shuffleSeed), "options.shuffleSeed must be a non-negative integer");
+    check(options.schema === undefined || typeof options.schema === "boolean" || (typeof options.schema === "object" && options.schema !== null && !Array.isArray(options.schema)),
+        "options.schema must be a JSON Schema object");
+    check(options.choices === undefined || (Array.isArray(options.choices) && options.choices.length >= 2 &&
+        options.choices.every((c) => typeof c === "string" && c.length > 0) && new Set(options.choices).size === options.choices.length),
+    "options.choices must be at least two distinct non-empty strings");
+    check(options.schema === undefined || options.choices === undefined, "options.schema and options.choices cannot be used together");
+    check(options.retriesInvalid === undefined || isNonNegativeInteger(options.retriesInvalid), "options.retriesInvalid must be a non-negative integer");
+    check(options.shardSize === undefined || isPositiveInteger(options.shardSize), "options.shardSize must be a positive integer");
+    check(options.parallel === undefined || isPositiveInteger(options.parallel), "options.parallel must be a positive integer");
+    check(options.workers === undefined || isPositiveInteger(options.workers), "options.workers must be a positive integer");
+    check(options.threads === undefined || isPositiveInteger(options.threads), "options.threads must be a positive integer");
+    check(options.contextSize === undefined || (isPositiveInteger(options.contextSize) && options.contextSize >= 64),
+        "options.contextSize must be an integer of at least 64");
+    check(options.gpuLayers === undefined || options.gpuLayers === "auto" || options.gpuLayers === "max" || isNonNegativeInteger(options.gpuLayers),
+        "options.gpuLayers must be a non-negative integer, \"max\" or \"auto\"");
+
+    const generation = {...generationDefaults, ...definedOnly({
+        maxTokens: options.maxTokens, temperature: options.temperature, topP: options.topP, topK: options.topK,
+        minP: options.minP, seed: options.seed, stop: options.stop, repeatPenalty: options.repeatPenalty
+    })};
+    check(isPositiveInteger(generation.maxTokens), "options.maxTokens must be a positive integer");
+    check(isFiniteNumber(generation.temperature) && generation.temperature >= 0, "options.temperature must be a number >= 0");
+    check(isFiniteNumber(generation.topP) && generation.topP > 0 && generation.topP <= 1, "options.topP must be a number in (0, 1]");
+    check(isNonNegativeInteger(generation.topK), "options.topK must be a non-negative integer");
+    check(isFiniteNumber(generation.minP) && generation.minP >= 0 && generation.minP <= 1, "options.minP must be a number in [0, 1]");
+    check(isNonNegativeInteger(generation.seed), "options.seed must be a non-negative integer");
+    check(Array.isArray(generation.stop) && generation.stop.every((s) => typeof s === "string" && s.length > 0), "options.stop must be an array of non-empty strings");
+    check(isFiniteNumber(generation.repeatPenalty) && generation.repeatPenalty > 0, "options.repeatPenalty must be a number > 0");
+
+    // Placement options are part of the job schema now; their implementation needs a patched native build.
+    for (const name of ["splitMode", "tensorSplit", "mainGpu"] as const) {
+        check(options[name] === undefined,
+            `options.${name} needs airlabel's patched llama.cpp build (split_mode/tensor_split/main_gpu are not exposed by the stock node-llama-cpp binary), which this version does not include yet; remove the option to run on one GPU`);
+    }
+
+    return {
+        ...options,
+        template: options.template ?? "{text}",
+        templateOrigin: options.templateOrigin ?? "template",
+        schemaOrigin: options.schemaOrigin ?? "schema",
+        chatTemplate: oneOf("chatTemplate", options.chatTemplate, ["auto", "none"], "auto"),
+        sort: oneOf("sort", options.sort, ["shortest", "longest", "none"], "longest"),
+        format: oneOf("format", options.format, ["jsonl", "parquet", "arrow"], "jsonl"),
+        gpu: oneOf("gpu", options.gpu, ["auto", "cuda", "metal", "vulkan", "cpu"], "auto"),
+        dedup: options.dedup ?? false,
+        skipInvalidRows: options.skipInvalidRows ?? false,
+        retriesInvalid: options.retriesInvalid ?? 2,
+        shardSize: options.shardSize ?? 1000,
+        overwrite: options.overwrite ?? false,
+        workers: options.workers ?? 1,
+        gpuLayers: options.gpuLayers ?? "auto",
+        generation
+    };
+}
+
+function definedOnly<T extends Record<string, unknown>>(record: T): Partial<T> {
+    return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

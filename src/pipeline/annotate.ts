@@ -1,0 +1,216 @@
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import {AirlabelError} from "../AirlabelError.js";
+import {LocalEngine} from "../engine/LocalEngine.js";
+import type {WorkerResult} from "../engine/WorkerProtocol.js";
+import type {AnnotateOptions, AnnotateProgress} from "../options/AnnotateOptions.js";
+import {validateAnnotateOptions} from "../options/validateAnnotateOptions.js";
+import {OutputStore} from "../output/OutputStore.js";
+import {prepare} from "./prepare.js";
+import {AnswerSchema} from "../schema/AnswerSchema.js";
+import {version} from "../version.js";
+
+/** Raised when the engine fails as a whole (a worker could not load the model, a native error). */
+export class EngineError extends AirlabelError {}
+
+export type AnnotateResult = {
+    output: string,
+    totalRows: number,
+    /** Rows committed by earlier runs, skipped in this one. */
+    resumedRows: number,
+    /** Rows finished in this run. */
+    doneRows: number,
+    okRows: number,
+    failedRows: number,
+    promptTokens: number,
+    generatedTokens: number,
+    elapsedMs: number,
+    rowsPerSecond: number,
+    generatedTokensPerSecond: number,
+    /** True when the run was stopped (signal) before every row was done; re-run to resume. */
+    stopped: boolean,
+    /** True when every input row is committed (output or errors). */
+    complete: boolean,
+    /** Whether prepared rows came from the cache. */
+    preparedFromCache: boolean,
+    contextSize: number,
+    parallel: number
+};
+
+/**
+ * Annotates a dataset end to end: prepare (read, render, tokenize, sort) -> local engine (worker pool,
+ * grammar-constrained, validated with retries) -> checkpointed shard writer. Re-running the same options
+ * against the same output dir resumes; different options are refused unless `overwrite` is set.
+ */
+export async function annotate(options: AnnotateOptions): Promise<AnnotateResult> {
+    const resolved = validateAnnotateOptions(options);
+    const log = resolved.onLog ?? (() => {});
+    const startedAt = Date.now();
+
+    const answerSchema = resolved.choices !== undefined
+        ? AnswerSchema.fromChoices(resolved.choices)
+        : resolved.schema !== undefined ? AnswerSchema.fromJsonSchema(resolved.schema, resolved.schemaOrigin) : AnswerSchema.freeText();
+    await ensureWritableDir(resolved.output);
+    const {job: prepared, model: modelFile, contextSize} = await prepare({...resolved, maxTokens: resolved.generation.maxTokens});
+    log(`prepared ${prepared.totalRows} rows${prepared.fromCache ? " (from cache)" : ""}: ${prepared.rows.length} to generate, ${prepared.failures.length} failed in prepare`);
+
+    const store = await OutputStore.open({
+        dir: resolved.output,
+        format: resolved.format,
+        shardSize: resolved.shardSize,
+        overwrite: resolved.overwrite,
+        identity: runIdentity(resolved, modelFile.fingerprint, prepared.inputHash, answerSchema),
+        meta: {airlabel: version, model: modelFile.path, input: resolved.input, totalRows: prepared.totalRows}
+    });
+    let engine: LocalEngine | undefined;
+    const progress: AnnotateProgress = {totalRows: prepared.totalRows, resumedRows: 0, doneRows: 0, failedRows: 0, generatedTokens: 0, promptTokens: 0, elapsedMs: 0};
+    let okRows = 0;
+    let stopped = false;
+    const parallel = resolved.parallel ?? 8;
+    const modelName = modelFile.path.split(/[\\/]/u).pop() ?? modelFile.path;
+    try {
+        const committed = await store.committedIdx();
+        progress.resumedRows = committed.size;
+        if (committed.size > 0) log(`resuming: ${committed.size} rows already committed in ${resolved.output}`);
+        for (const failure of prepared.failures) {
+            if (committed.has(failure.idx)) continue;
+            await store.fail({idx: failure.idx, stage: failure.stage, reason: failure.reason, response: null, finishReason: null, attempts: 0, model: null, location: failure.location});
+            progress.failedRows++;
+            progress.doneRows++;
+        }
+        const pending = prepared.rows.filter((row) => !committed.has(row.idx));
+        if (pending.length > 0) {
+            engine = new LocalEngine({
+                modelPath: resolved.model, gpu: resolved.gpu, gpuLayers: resolved.gpuLayers, threads: resolved.threads ?? null,
+                contextSize, parallel, chatTemplate: resolved.chatTemplate, system: resolved.system,
+                schema: answerSchema.jsonSchema, schemaOrigin: resolved.schemaOrigin, generation: resolved.generation,
+                retriesInvalid: resolved.retriesInvalid, workers: resolved.workers
+            });
+            const rowsById = new Map(pending.map((row) => [row.idx, row]));
+            const onResult = async (result: WorkerResult) => {
+                const row = rowsById.get(result.idx)!;
+                progress.doneRows++;
+                progress.promptTokens += result.promptTokens;
+                progress.generatedTokens += result.completionTokens;
+                if (result.ok) {
+                    okRows++;
+                    await store.add({
+                        idx: result.idx, columns: row.columns, annotation: result.annotation, finishReason: result.finishReason,
+                        promptTokens: result.promptTokens, completionTokens: result.completionTokens, attempts: result.attempts, model: modelName
+                    });
+                } else {
+                    progress.failedRows++;
+                    await store.fail({
+                        idx: result.idx, stage: "validate", reason: result.reason ?? "invalid answer", response: result.response,
+                        finishReason: result.finishReason, attempts: result.attempts, model: modelName
+                    });
+                }
+            };
+            stopped = await feed(engine, pending.map((row) => ({idx: row.idx, prompt: row.prompt})), onResult, resolved.signal, () => {
+                progress.elapsedMs = Date.now() - startedAt;
+                resolved.onProgress?.({...progress});
+            });
+        }
+        await store.commit();
+        const stats = store.stats;
+        const complete = !stopped && stats.committedRows + stats.committedErrors >= prepared.totalRows;
+        progress.elapsedMs = Date.now() - startedAt;
+        resolved.onProgress?.({...progress});
+        const seconds = Math.max(progress.elapsedMs, 1) / 1000;
+        const result: AnnotateResult = {
+            output: resolved.output, totalRows: prepared.totalRows, resumedRows: progress.resumedRows, doneRows: progress.doneRows,
+            okRows, failedRows: progress.failedRows, promptTokens: progress.promptTokens, generatedTokens: progress.generatedTokens,
+            elapsedMs: progress.elapsedMs, rowsPerSecond: progress.doneRows / seconds, generatedTokensPerSecond: progress.generatedTokens / seconds,
+            stopped, complete, preparedFromCache: prepared.fromCache, contextSize, parallel
+        };
+        if (complete) await store.markComplete({...result});
+        return result;
+    } finally {
+        await engine?.dispose();
+        await store.close();
+    }
+}
+
+type Task = {idx: number, prompt: string};
+
+/**
+ * Keeps the engine full: up to twice its capacity in flight, a new row submitted as each finishes.
+ * Resolves true when stopped by the signal (in-flight rows are finished and kept, nothing new is started).
+ */
+async function feed(engine: LocalEngine, tasks: Task[], onResult: (result: WorkerResult) => Promise<void>, signal: AbortSignal | undefined, tick: () => void): Promise<boolean> {
+    const limit = engine.capacity * 2;
+    let next = 0;
+    let failure: unknown = null;
+    let lastTick = 0;
+    const inFlight = new Set<Promise<void>>();
+    let writes: Promise<void> = Promise.resolve();
+    const launch = (task: Task) => {
+        const promise = engine.generate(task).then(
+            (result) => {
+                writes = writes.then(() => onResult(result));
+                return writes;
+            },
+            (err: unknown) => {
+                failure ??= err;
+            }
+        ).catch((err: unknown) => {
+            failure ??= err;
+        }).finally(() => {
+            inFlight.delete(promise);
+            const now = Date.now();
+            if (now - lastTick >= 1000) {
+                lastTick = now;
+                tick();
+            }
+        });
+        inFlight.add(promise);
+    };
+    while (next < tasks.length && failure === null && signal?.aborted !== true) {
+        while (inFlight.size < limit && next < tasks.length) launch(tasks[next++]!);
+        await Promise.race([...inFlight, ...(signal !== undefined ? [abortPromise(signal)] : [])]);
+    }
+    await Promise.all(inFlight);
+    await writes;
+    if (failure !== null) {
+        if (failure instanceof AirlabelError) throw failure;
+        const message = failure instanceof Error ? failure.message : String(failure);
+        throw new EngineError(`the local engine failed: ${message.split("\n")[0]}`, {cause: failure});
+    }
+    return next < tasks.length;
+}
+
+function abortPromise(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+        if (signal.aborted) resolve();
+        else signal.addEventListener("abort", () => resolve(), {once: true});
+    });
+}
+
+function runIdentity(options: ReturnType<typeof validateAnnotateOptions>, modelFingerprint: string, inputHash: string, answerSchema: AnswerSchema): Record<string, string> {
+    const sha = (value: unknown) => crypto.createHash("sha256").update(JSON.stringify(value ?? null)).digest("hex").slice(0, 16);
+    return {
+        input: inputHash.slice(0, 16),
+        template: sha(options.template),
+        system: sha(options.system),
+        schema: sha(answerSchema.jsonSchema),
+        model: modelFingerprint,
+        sampling: JSON.stringify({...options.generation, retriesInvalid: options.retriesInvalid}),
+        rows: JSON.stringify({keepColumns: options.keepColumns ?? null, maxRows: options.maxRows ?? null, shuffleSeed: options.shuffleSeed ?? null,
+            dedup: options.dedup, skipInvalidRows: options.skipInvalidRows, chatTemplate: options.chatTemplate}),
+        format: options.format
+    };
+}
+
+async function ensureWritableDir(dir: string): Promise<void> {
+    try {
+        await fs.mkdir(dir, {recursive: true});
+        await fs.access(dir, fs.constants.W_OK);
+    } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? String(err);
+        throw new AirlabelError(`output dir ${dir} is not writable (${code}); choose another --output`);
+    }
+}
+
+function roundUp(value: number, multiple: number): number {
+    return Math.ceil(value / multiple) * multiple;
+}

@@ -1,0 +1,40 @@
+import {getLlama, LlamaLogLevel} from "node-llama-cpp";
+import {checkModelFile, type ModelFileInfo} from "../model/checkModelFile.js";
+import type {PrepareOptions} from "../options/AnnotateOptions.js";
+import {prepareJob} from "../prepare/prepareJob.js";
+import type {PreparedJob} from "../prepare/PreparedJob.js";
+
+export type PrepareResult = {
+    job: PreparedJob,
+    model: ModelFileInfo,
+    /** Context size per sequence the run will use. */
+    contextSize: number
+};
+
+export type PrepareStageOptions = PrepareOptions & Required<Pick<PrepareOptions, "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows">> & {
+    /** Tokens generated per answer at most, reserved in the context. Defaults to 256. */
+    maxTokens?: number,
+    /** Context size per sequence; rows that do not fit fail. Defaults to the longest prompt plus `maxTokens`, within the model's training context. */
+    contextSize?: number
+};
+
+/**
+ * The prepare stage as a library call (`airlabel prepare`, and the first step of `annotate`): checks the model
+ * file, loads only its vocabulary, and prepares (or reuses from cache) the job's rows.
+ */
+export async function prepare(options: PrepareStageOptions): Promise<PrepareResult> {
+    const model = await checkModelFile(options.model);
+    const maxTokens = options.maxTokens ?? 256;
+    const llama = await getLlama({gpu: false, logLevel: LlamaLogLevel.error});
+    const vocabModel = await llama.loadModel({modelPath: options.model, vocabOnly: true});
+    try {
+        const trainContext = vocabModel.trainContextSize;
+        const contextLimit = options.contextSize ?? trainContext;
+        const job = await prepareJob({...options, vocabModel, modelFingerprint: model.fingerprint, maxPromptTokens: contextLimit - maxTokens});
+        const longest = job.rows.reduce((max, row) => Math.max(max, row.promptTokens), 0);
+        const contextSize = options.contextSize ?? Math.min(trainContext, Math.ceil((longest + maxTokens + 8) / 256) * 256);
+        return {job, model, contextSize};
+    } finally {
+        await vocabModel.dispose();
+    }
+}
