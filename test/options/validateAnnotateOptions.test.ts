@@ -1,0 +1,68 @@
+import {describe, expect, test} from "vitest";
+import {InvalidOptionError} from "../../src/AirlabelError.js";
+import type {AnnotateOptions} from "../../src/options/AnnotateOptions.js";
+import {validateAnnotateOptions} from "../../src/options/validateAnnotateOptions.js";
+
+const base: AnnotateOptions = {input: "in.jsonl", model: "m.gguf", output: "out"};
+
+function messageOf(options: Partial<AnnotateOptions> & Record<string, unknown>): string {
+    try {
+        validateAnnotateOptions({...base, ...options} as AnnotateOptions);
+    } catch (err) {
+        expect(err).toBeInstanceOf(InvalidOptionError);
+        return (err as Error).message;
+    }
+    throw new Error("expected the options to be rejected");
+}
+
+describe("validateAnnotateOptions messages", () => {
+    test.each([
+        [{input: ""}, "options.input must be a non-empty string"],
+        [{model: undefined}, "options.model must be a non-empty string"],
+        [{output: 3}, "options.output must be a non-empty string"],
+        [{parallel: 0}, "options.parallel must be a positive integer"],
+        [{parallel: 1.5}, "options.parallel must be a positive integer"],
+        [{workers: -1}, "options.workers must be a positive integer"],
+        [{threads: 0}, "options.threads must be a positive integer"],
+        [{shardSize: 0}, "options.shardSize must be a positive integer"],
+        [{maxRows: 0}, "options.maxRows must be a positive integer"],
+        [{shuffleSeed: -1}, "options.shuffleSeed must be a non-negative integer"],
+        [{retriesInvalid: -1}, "options.retriesInvalid must be a non-negative integer"],
+        [{contextSize: 10}, "options.contextSize must be an integer of at least 64"],
+        [{maxTokens: 0}, "options.maxTokens must be a positive integer"],
+        [{temperature: -0.1}, "options.temperature must be a number >= 0"],
+        [{topP: 0}, "options.topP must be a number in (0, 1]"],
+        [{topK: 1.5}, "options.topK must be a non-negative integer"],
+        [{minP: 2}, "options.minP must be a number in [0, 1]"],
+        [{seed: -3}, "options.seed must be a non-negative integer"],
+        [{stop: [""]}, "options.stop must be an array of non-empty strings"],
+        [{repeatPenalty: 0}, "options.repeatPenalty must be a number > 0"],
+        [{choices: ["a"]}, "options.choices must be at least two distinct non-empty strings"],
+        [{choices: ["a", "a"]}, "options.choices must be at least two distinct non-empty strings"],
+        [{schema: {}, choices: ["a", "b"]}, "options.schema and options.choices cannot be used together"],
+        [{schema: []}, "options.schema must be a JSON Schema object"],
+        [{keepColumns: "text"}, "options.keepColumns must be an array of strings"],
+        [{gpuLayers: "lots"}, "options.gpuLayers must be a non-negative integer, \"max\" or \"auto\""],
+        [{sort: "random"}, "options.sort must be one of shortest, longest, none"],
+        [{format: "csv"}, "options.format must be one of jsonl, parquet, arrow"],
+        [{gpu: "tpu"}, "options.gpu must be one of auto, cuda, metal, vulkan, cpu"],
+        [{chatTemplate: "chatml"}, "options.chatTemplate must be one of auto, none"]
+    ] as [Record<string, unknown>, string][])("%j -> %s", (options, message) => {
+        expect(messageOf(options)).toBe(message);
+    });
+
+    test("placement options are refused with what they need, never ignored", () => {
+        expect(messageOf({tensorSplit: [3, 1]})).toMatch(/^options\.tensorSplit needs airlabel's patched llama\.cpp build/u);
+        expect(messageOf({splitMode: "row"})).toMatch(/^options\.splitMode needs/u);
+        expect(messageOf({mainGpu: 1})).toMatch(/^options\.mainGpu needs/u);
+    });
+
+    test("defaults are filled in", () => {
+        const resolved = validateAnnotateOptions(base);
+        expect(resolved.template).toBe("{text}");
+        expect(resolved.sort).toBe("longest");
+        expect(resolved.format).toBe("jsonl");
+        expect(resolved.retriesInvalid).toBe(2);
+        expect(resolved.generation).toEqual({maxTokens: 256, temperature: 0, topP: 1, topK: 0, minP: 0, seed: 0, stop: [], repeatPenalty: 1});
+    });
+});
