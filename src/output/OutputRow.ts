@@ -1,0 +1,67 @@
+/** One successfully annotated dataset row, as handed to `OutputStore.add()`. */
+export interface AnnotatedRow {
+    /** Stable index of the row in the input dataset. */
+    idx: number;
+    /** Kept input columns (JSON-serializable); their names never collide with `RESERVED_OUTPUT_COLUMNS`. */
+    columns: Record<string, unknown>;
+    /** Parsed JSON answer, or the answer text for free-text jobs. */
+    annotation: unknown;
+    /** Why generation stopped: "stop" | "length" | ... */
+    finishReason: string;
+    promptTokens: number;
+    completionTokens: number;
+    attempts: number;
+    model: string;
+}
+
+/** One dataset row that could not be annotated, as handed to `OutputStore.fail()`. */
+export interface FailedRow {
+    idx: number;
+    stage: "input" | "prepare" | "generate" | "validate";
+    reason: string;
+    /** Last raw answer of the model, if any. */
+    response: string | null;
+    finishReason: string | null;
+    attempts: number;
+    model: string | null;
+    /** Where the row came from, e.g. "data.jsonl line 12". */
+    location?: string;
+}
+
+/** Output shard formats for data rows (error rows are always JSONL). */
+export type OutputFormat = "jsonl" | "parquet" | "arrow";
+
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ["jsonl", "parquet", "arrow"];
+
+/** Column names airlabel writes next to the kept input columns of a data row; input columns must not use them. */
+export const RESERVED_OUTPUT_COLUMNS: readonly string[] = [
+    "idx", "annotation", "finish_reason", "prompt_tokens", "completion_tokens", "attempts", "model"
+];
+
+/** The flat record of a data row: `idx`, the kept input columns, then the reserved columns. */
+export function dataRecordOf(row: AnnotatedRow): Record<string, unknown> {
+    const record: Record<string, unknown> = {idx: row.idx};
+    for (const [name, value] of Object.entries(row.columns))
+        record[name] = value === undefined ? null : value;
+    record.annotation = row.annotation === undefined ? null : row.annotation;
+    record.finish_reason = row.finishReason;
+    record.prompt_tokens = row.promptTokens;
+    record.completion_tokens = row.completionTokens;
+    record.attempts = row.attempts;
+    record.model = row.model;
+    return record;
+}
+
+/** The flat record of an error row, as written to the JSONL error shards. */
+export function errorRecordOf(row: FailedRow): Record<string, unknown> {
+    return {
+        idx: row.idx,
+        stage: row.stage,
+        reason: row.reason,
+        response: row.response,
+        finish_reason: row.finishReason,
+        attempts: row.attempts,
+        model: row.model,
+        location: row.location ?? null
+    };
+}

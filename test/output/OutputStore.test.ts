@@ -1,0 +1,221 @@
+import {spawn, spawnSync} from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {afterEach, describe, expect, test} from "vitest";
+import {OutputStore} from "../../src/output/OutputStore.js";
+import {readOutput} from "../../src/output/readOutput.js";
+import {
+    ManifestCorruptError, OutputDirError, OutputLockedError, OutputNotFoundError, RunIdentityMismatchError, ShardCorruptError
+} from "../../src/output/outputErrors.js";
+import {IDENTITY, annotated, failed, tempDir} from "./helpers.js";
+
+const opened: OutputStore[] = [];
+async function open(options: Parameters<typeof OutputStore.open>[0]): Promise<OutputStore> {
+    const store = await OutputStore.open(options);
+    opened.push(store);
+    return store;
+}
+afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+});
+
+function deadPid(): number {
+    const child = spawnSync(process.execPath, ["-e", ""]);
+    return child.pid!;
+}
+
+describe("commit and resume", () => {
+    test("committed rows survive reopen; committedIdx holds data and error idx; buffered rows are not committed by close", async () => {
+        const dir = tempDir();
+        const store = await open({dir, identity: IDENTITY, shardSize: 100});
+        await store.add(annotated(5));
+        await store.fail(failed(2));
+        await store.add(annotated(0));
+        await store.commit();
+        await store.add(annotated(7)); // buffered only
+        expect(store.stats).toEqual({committedRows: 2, committedErrors: 1, shards: 1});
+        await store.close();
+
+        const again = await open({dir, identity: IDENTITY});
+        expect([...await again.committedIdx()].sort((a, b) => a - b)).toEqual([0, 2, 5]);
+        expect(again.stats).toEqual({committedRows: 2, committedErrors: 1, shards: 1});
+        await again.add(annotated(7));
+        await again.commit();
+        expect([...await again.committedIdx()].sort((a, b) => a - b)).toEqual([0, 2, 5, 7]);
+        const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
+        expect(manifest.shards.map((shard: {seq: number, data: {file: string}}) => [shard.seq, shard.data.file]))
+            .toEqual([[0, "data/part-00000.jsonl"], [1, "data/part-00001.jsonl"]]);
+    });
+
+    test("add/fail commit a shard every shardSize rows (data + errors) and wait for it", async () => {
+        const dir = tempDir();
+        const store = await open({dir, format: "parquet", identity: IDENTITY, shardSize: 3});
+        const pending: Promise<void>[] = [];
+        for (let idx = 0; idx < 8; idx++) pending.push(idx % 4 === 3 ? store.fail(failed(idx)) : store.add(annotated(idx)));
+        await Promise.all(pending);
+        expect(store.stats).toEqual({committedRows: 5, committedErrors: 1, shards: 2}); // 0,1,2 | 3(failed),4,5
+        expect(store.bufferedRows).toBe(2);
+        const manifest = store.manifest;
+        expect(manifest.shards.map((shard) => shard.rows)).toEqual([3, 3]);
+        expect(manifest.shards[0]!.errors).toBeNull(); // rows 0,1,2
+        expect(manifest.shards[1]!.errors!.rows).toBe(1); // row 3 failed
+        await store.markComplete({rows: 8});
+        const out = await readOutput(dir);
+        expect(out.rows.map((row) => row.idx)).toEqual([0, 1, 2, 4, 5, 6]);
+        expect(out.errors.map((row) => row.idx)).toEqual([3, 7]);
+        expect(out.manifest.complete).toBe(true);
+        expect(out.manifest.summary).toEqual({rows: 8});
+    });
+
+    test("manifest records identity, meta, format and each shard's file, rows, sha256 and bytes", async () => {
+        const dir = tempDir();
+        const store = await open({dir, format: "arrow", identity: IDENTITY, meta: {airlabel: "0.1.0", parallel: 2}});
+        await store.add(annotated(0));
+        await store.commit();
+        const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
+        expect(manifest).toMatchObject({
+            format: "airlabel-manifest", version: 1, outputFormat: "arrow", identity: IDENTITY,
+            meta: {airlabel: "0.1.0", parallel: 2}, complete: false
+        });
+        const data = manifest.shards[0].data;
+        expect(data.file).toBe("data/part-00000.arrow");
+        expect(data.rows).toBe(1);
+        expect(data.bytes).toBe(fs.statSync(path.join(dir, data.file)).size);
+        expect(data.sha256).toMatch(/^[0-9a-f]{64}$/);
+        expect(manifest.shards[0].errors).toBeNull();
+    });
+});
+
+describe("run identity", () => {
+    test("a different identity is refused, naming every differing part with short values", async () => {
+        const dir = tempDir();
+        await (await open({dir, identity: IDENTITY})).close();
+        const changed = {...IDENTITY, template: "5e6f7a8b".repeat(8), schema: "e".repeat(64)};
+        const error = await OutputStore.open({dir, identity: changed}).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(RunIdentityMismatchError);
+        const message = (error as Error).message;
+        expect(message).toBe(`output dir ${dir}/ holds a run with a different template (was 1a2b3c4d, now 5e6f7a8b) and schema (was cccccccc, now eeeeeeee); re-run with --overwrite to start over, or use another --output`);
+    });
+
+    test("a different output format is refused", async () => {
+        const dir = tempDir();
+        await (await open({dir, identity: IDENTITY, format: "jsonl"})).close();
+        await expect(OutputStore.open({dir, identity: IDENTITY, format: "parquet"})).rejects.toThrow(/different format \(was jsonl, now parquet\)/);
+    });
+
+    test("overwrite deletes the previous run's shards and manifest, and keeps other files", async () => {
+        const dir = tempDir();
+        const first = await open({dir, identity: IDENTITY});
+        await first.add(annotated(0));
+        await first.fail(failed(1));
+        await first.commit();
+        await first.close();
+        fs.writeFileSync(path.join(dir, "notes.txt"), "mine");
+        const store = await open({dir, identity: {...IDENTITY, model: "f".repeat(64)}, format: "parquet", overwrite: true});
+        expect(await store.committedIdx()).toEqual(new Set());
+        expect(fs.readdirSync(path.join(dir, "data"))).toEqual([]);
+        expect(fs.readdirSync(path.join(dir, "errors"))).toEqual([]);
+        expect(fs.readFileSync(path.join(dir, "notes.txt"), "utf8")).toBe("mine");
+        await store.add(annotated(3));
+        await store.commit();
+        const out = await readOutput(dir);
+        expect(out.rows.map((row) => row.idx)).toEqual([3]);
+        expect(out.manifest.identity.model).toBe("f".repeat(64));
+    });
+});
+
+describe("lock", () => {
+    test("a second open of a dir in use by a live process is refused; close releases; close twice is fine", async () => {
+        const dir = tempDir();
+        const store = await open({dir, identity: IDENTITY});
+        const error = await OutputStore.open({dir, identity: IDENTITY}).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(OutputLockedError);
+        expect((error as Error).message).toMatch(new RegExp(`^output dir ${dir}/ is in use by process ${process.pid} \\(started \\d{4}-.*\\); wait for it to finish or use another --output$`));
+        const lock = JSON.parse(fs.readFileSync(path.join(dir, ".airlabel.lock"), "utf8"));
+        expect(lock).toEqual({pid: process.pid, hostname: os.hostname(), startedAt: expect.any(String)});
+        await store.close();
+        await store.close();
+        expect(fs.existsSync(path.join(dir, ".airlabel.lock"))).toBe(false);
+        await (await open({dir, identity: IDENTITY})).close();
+    });
+
+    test("a lock held by another live process is refused", async () => {
+        const dir = tempDir();
+        const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], {stdio: "ignore"});
+        try {
+            fs.writeFileSync(path.join(dir, ".airlabel.lock"), JSON.stringify({pid: child.pid, hostname: os.hostname(), startedAt: "2025-01-01T00:00:00.000Z"}));
+            await expect(OutputStore.open({dir, identity: IDENTITY})).rejects.toThrow(
+                `output dir ${dir}/ is in use by process ${child.pid} (started 2025-01-01T00:00:00.000Z); wait for it to finish or use another --output`
+            );
+        } finally {
+            child.kill("SIGKILL");
+        }
+    });
+
+    test("a stale lock of a dead process on this host is taken over", async () => {
+        const dir = tempDir();
+        const pid = deadPid();
+        fs.writeFileSync(path.join(dir, ".airlabel.lock"), JSON.stringify({pid, hostname: os.hostname(), startedAt: "2025-01-01T00:00:00.000Z"}));
+        const store = await open({dir, identity: IDENTITY});
+        expect(JSON.parse(fs.readFileSync(path.join(dir, ".airlabel.lock"), "utf8")).pid).toBe(process.pid);
+        await store.close();
+    });
+
+    test("a lock of another host is refused and says how to clear it", async () => {
+        const dir = tempDir();
+        fs.writeFileSync(path.join(dir, ".airlabel.lock"), JSON.stringify({pid: 1, hostname: "other-host.invalid", startedAt: "2025-01-01T00:00:00.000Z"}));
+        await expect(OutputStore.open({dir, identity: IDENTITY})).rejects.toThrow(/in use by process 1 on host other-host.invalid .*delete .*\.airlabel\.lock/);
+    });
+});
+
+describe("damaged output dirs", () => {
+    test("a manifest truncated by a few bytes gives a one-line ManifestCorruptError suggesting --overwrite", async () => {
+        const dir = tempDir();
+        const store = await open({dir, identity: IDENTITY});
+        await store.add(annotated(0));
+        await store.commit();
+        await store.close();
+        const file = path.join(dir, "manifest.json");
+        fs.truncateSync(file, fs.statSync(file).size - 5);
+        const error = await OutputStore.open({dir, identity: IDENTITY}).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ManifestCorruptError);
+        const message = (error as Error).message;
+        expect(message).not.toContain("\n");
+        expect(message).toMatch(new RegExp(`^${dir}/manifest\\.json is corrupt \\(.+\\); re-run with --overwrite to start over, or use another --output$`));
+        await expect(readOutput(dir)).rejects.toBeInstanceOf(ManifestCorruptError);
+        // the failed open released its lock, and --overwrite recovers
+        const fresh = await open({dir, identity: IDENTITY, overwrite: true});
+        expect(fresh.stats.shards).toBe(0);
+    });
+
+    test("a committed shard whose bytes changed, or that is gone, gives ShardCorruptError naming it", async () => {
+        const dir = tempDir();
+        const store = await open({dir, identity: IDENTITY, format: "parquet"});
+        await store.add(annotated(0));
+        await store.fail(failed(1));
+        await store.commit();
+        const shard = path.join(dir, "data", "part-00000.parquet");
+        const bytes = fs.readFileSync(shard);
+        bytes[bytes.length - 9] = bytes[bytes.length - 9]! ^ 0xff;
+        fs.writeFileSync(shard, bytes);
+        await expect(store.committedIdx()).rejects.toThrow(`committed shard ${dir}/data/part-00000.parquet was modified (its sha256 differs from manifest.json); re-run with --overwrite to start over, or use another --output`);
+        await expect(readOutput(dir)).rejects.toBeInstanceOf(ShardCorruptError);
+        fs.rmSync(path.join(dir, "errors", "part-00000.jsonl"));
+        fs.rmSync(shard);
+        await expect(store.committedIdx()).rejects.toThrow(/committed shard .*data\/part-00000\.parquet is missing/);
+    });
+
+    test("an output dir that cannot be created gives OutputDirError", async () => {
+        const parent = tempDir();
+        fs.writeFileSync(path.join(parent, "file"), "x");
+        const dir = path.join(parent, "file", "out");
+        await expect(OutputStore.open({dir, identity: IDENTITY})).rejects.toThrow(
+            new OutputDirError(`output dir ${dir}/ is not writable (ENOTDIR); choose another --output`)
+        );
+    });
+
+    test("readOutput of a dir without a manifest gives OutputNotFoundError", async () => {
+        await expect(readOutput(tempDir())).rejects.toBeInstanceOf(OutputNotFoundError);
+    });
+});
