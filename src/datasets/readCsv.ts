@@ -1,0 +1,101 @@
+import {parse} from "csv-parse";
+import type {CsvError, Info} from "csv-parse";
+import type {DatasetInput, RawRecord} from "./DatasetInput.js";
+import {DatasetError} from "./DatasetError.js";
+import {openByteStream, oneLine, readError} from "./readTextChunks.js";
+
+/**
+ * Streams a CSV (RFC 4180: quoted fields may hold delimiters, newlines and `""` escaped quotes) or,
+ * with `delimiter: "\t"`, a TSV file. The first row is the header; every value is a string.
+ * Empty lines are skipped. A row with the wrong number of fields becomes an error record.
+ * Locations are `name line N`, N being the 1-based line where the row starts.
+ */
+export async function* readCsv(input: DatasetInput, delimiter: "," | "\t"): AsyncGenerator<RawRecord> {
+    const parser = parse({
+        delimiter,
+        bom: true,
+        info: true,
+        relax_column_count: true,
+        relax_quotes: true,
+        skip_empty_lines: true
+    });
+    const source = openByteStream(input);
+    source.on("error", (err: unknown) => parser.destroy(readError(input, err)));
+    source.pipe(parser);
+
+    let header: string[] | undefined;
+    let previousEndLine = 0;
+    let previousEmptyLines = 0;
+
+    try {
+        for await (const item of parser as AsyncIterable<{record: string[], info: Info}>) {
+            const {record, info} = item;
+            const startLine = previousEndLine + 1 + (info.empty_lines - previousEmptyLines);
+            previousEndLine = info.lines;
+            previousEmptyLines = info.empty_lines;
+
+            if (header == null) {
+                header = columnNames(input.name, record);
+                continue;
+            }
+
+            const location = `${input.name} line ${startLine}`;
+            if (record.length !== header.length) {
+                yield {
+                    location,
+                    error: `expected ${header.length} fields, found ${record.length}`,
+                    unit: "row"
+                };
+                continue;
+            }
+
+            const values: Record<string, unknown> = {};
+            for (let i = 0; i < header.length; i++)
+                values[header[i]!] = record[i];
+            yield {location, values};
+        }
+    } catch (err) {
+        if (err instanceof DatasetError)
+            throw err;
+        if ((err as Partial<CsvError>)?.code?.startsWith("CSV_") === true)
+            throw new DatasetError(`${input.name}: invalid ${delimiter === "\t" ? "TSV" : "CSV"} (${oneLine(err)}); fix the file`, {cause: err});
+        throw readError(input, err);
+    } finally {
+        source.unpipe(parser);
+        if (input.path != null)
+            (source as {destroy?(): void}).destroy?.();
+    }
+}
+
+/** The header row as column names: empty names become `column_N`; duplicates are an error. */
+export function columnNames(name: string, header: string[]): string[] {
+    const seen = new Set<string>();
+    return header.map((raw, index) => {
+        const column = raw.trim().length === 0 ? `column_${index + 1}` : raw;
+        if (seen.has(column))
+            throw new DatasetError(`${name} line 1: duplicate column name ${JSON.stringify(column)} in the header; rename one of them`);
+        seen.add(column);
+        return column;
+    });
+}
+
+/** The column names from the header row of a CSV/TSV input (empty when the input is empty). */
+export async function readCsvHeader(input: DatasetInput, delimiter: "," | "\t"): Promise<string[]> {
+    const parser = parse({delimiter, bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true});
+    const source = openByteStream(input);
+    source.on("error", (err: unknown) => parser.destroy(readError(input, err)));
+    source.pipe(parser);
+    try {
+        for await (const record of parser as AsyncIterable<string[]>)
+            return columnNames(input.name, record);
+        return [];
+    } catch (err) {
+        if (err instanceof DatasetError)
+            throw err;
+        throw new DatasetError(`${input.name}: invalid ${delimiter === "\t" ? "TSV" : "CSV"} header (${oneLine(err)}); fix the file`, {cause: err});
+    } finally {
+        source.unpipe(parser);
+        if (input.path != null)
+            (source as {destroy?(): void}).destroy?.();
+    }
+}

@@ -1,0 +1,136 @@
+import type {DatasetInput, RawRecord} from "./DatasetInput.js";
+import {DatasetError} from "./DatasetError.js";
+import {jsonKind} from "./readJsonLines.js";
+import {oneLine, readTextChunks} from "./readTextChunks.js";
+
+const enum State {
+    Start,
+    BeforeElement,
+    InElement,
+    AfterArray
+}
+
+/**
+ * Streams a JSON file holding a top-level array of objects, one element at a time, without parsing
+ * the whole file. Locations are `name element N (line L)`, N being the 0-based index in the array.
+ * An element that is not valid JSON or not an object becomes an error record; a file that is not
+ * an array, or is truncated, throws `DatasetError`.
+ */
+export async function* readJsonArray(input: DatasetInput): AsyncGenerator<RawRecord> {
+    const name = input.name;
+    let state = State.Start as State;
+    let line = 1;
+    let depth = 0;
+    let inString = false;
+    let escaped = false;
+    let parts: string[] = [];
+    let elementIndex = 0;
+    let elementLine = 1;
+
+    const finishElement = (text: string): RawRecord => {
+        const location = `${name} element ${elementIndex} (line ${elementLine})`;
+        elementIndex++;
+        let value: unknown;
+        try {
+            value = JSON.parse(text);
+        } catch (err) {
+            return {location, error: `invalid JSON (${oneLine(err)})`, unit: "element"};
+        }
+        const kind = jsonKind(value);
+        if (kind !== "object")
+            return {location, error: `expected a JSON object, found ${kind}`, unit: "element"};
+        return {location, values: value as Record<string, unknown>};
+    };
+
+    for await (const chunk of readTextChunks(input)) {
+        let segmentStart = state === State.InElement ? 0 : -1;
+
+        for (let i = 0; i < chunk.length; i++) {
+            const code = chunk.charCodeAt(i);
+            if (code === 10)
+                line++;
+
+            switch (state) {
+                case State.Start:
+                    if (isWhitespace(code) || code === 0xfeff)
+                        break;
+                    if (code !== 91 /* [ */)
+                        throw notAnArray(name, chunk.charAt(i), line);
+                    state = State.BeforeElement;
+                    break;
+
+                case State.BeforeElement:
+                    if (isWhitespace(code))
+                        break;
+                    if (code === 93 /* ] */) {
+                        state = State.AfterArray;
+                        break;
+                    }
+                    state = State.InElement;
+                    depth = 0;
+                    inString = false;
+                    escaped = false;
+                    parts = [];
+                    segmentStart = i;
+                    elementLine = line;
+                    i--; // look at this (non-whitespace) character again as part of the element
+                    break;
+
+                case State.InElement:
+                    if (inString) {
+                        if (escaped)
+                            escaped = false;
+                        else if (code === 92 /* \ */)
+                            escaped = true;
+                        else if (code === 34 /* " */)
+                            inString = false;
+                        break;
+                    }
+                    if (code === 34)
+                        inString = true;
+                    else if (code === 123 /* { */ || code === 91 /* [ */)
+                        depth++;
+                    else if (code === 125 /* } */ || code === 93 /* ] */) {
+                        if (depth > 0)
+                            depth--;
+                        else if (code === 93) {
+                            parts.push(chunk.slice(segmentStart, i));
+                            yield finishElement(parts.join(""));
+                            state = State.AfterArray;
+                        }
+                    } else if (code === 44 /* , */ && depth === 0) {
+                        parts.push(chunk.slice(segmentStart, i));
+                        yield finishElement(parts.join(""));
+                        state = State.BeforeElement;
+                    }
+                    break;
+
+                case State.AfterArray:
+                    if (!isWhitespace(code))
+                        throw new DatasetError(
+                            `${name} line ${line}: unexpected content after the top-level JSON array; a .json file must hold one array of objects`
+                        );
+                    break;
+            }
+        }
+
+        if (state === State.InElement)
+            parts.push(chunk.slice(Math.max(segmentStart, 0)));
+    }
+
+    if (state === State.Start)
+        throw new DatasetError(`${name}: the file is empty; expected a JSON array of objects`);
+    if (state !== State.AfterArray)
+        throw new DatasetError(`${name}: unexpected end of file inside the top-level JSON array; the file is truncated or malformed`);
+}
+
+function isWhitespace(code: number): boolean {
+    return code === 32 || code === 10 || code === 13 || code === 9;
+}
+
+function notAnArray(name: string, found: string, line: number): DatasetError {
+    return new DatasetError(
+        `${name} line ${line}: expected a JSON array of objects at the top level, found ${JSON.stringify(found)}; ` +
+        "for one JSON object per line use a .jsonl file"
+    );
+}
