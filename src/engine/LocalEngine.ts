@@ -23,8 +23,8 @@ export class LocalEngine {
             minThreads: options.workers,
             maxThreads: options.workers,
             concurrentTasksPerWorker: options.parallel,
-            idleTimeout: Number.MAX_SAFE_INTEGER,
-            maxQueue: "auto"
+            idleTimeout: Number.MAX_SAFE_INTEGER
+            // no maxQueue: annotate() bounds what is in flight itself (twice the capacity)
         });
     }
 

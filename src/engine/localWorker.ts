@@ -63,6 +63,12 @@ export default async function generateRow(task: WorkerTask): Promise<WorkerResul
     }
 }
 
+/**
+ * node-llama-cpp's JSON-schema grammar forces four newlines after the JSON value and stops on them; those
+ * tokens are not part of the answer, so they do not count against `maxTokens`.
+ */
+const grammarTerminatorTokens = 4;
+
 async function generateWithRetries(state: WorkerState, completion: LlamaCompletion, task: WorkerTask): Promise<WorkerResult> {
     const {text, stopTriggers} = formatPrompt(state.wrapper, config.system, task.prompt);
     const promptTokens = text.tokenize(state.model.tokenizer).length;
@@ -75,7 +81,7 @@ async function generateWithRetries(state: WorkerState, completion: LlamaCompleti
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
         const sampling = samplingForAttempt(gen, task.idx, attempt);
         const result = await completion.generateCompletionWithMeta(text, {
-            maxTokens: gen.maxTokens,
+            maxTokens: gen.maxTokens + (state.grammar !== undefined ? grammarTerminatorTokens : 0),
             temperature: sampling.temperature,
             topP: sampling.topP,
             topK: sampling.topK,

@@ -165,9 +165,10 @@ async function feed(engine: LocalEngine, tasks: Task[], onResult: (result: Worke
         });
         inFlight.add(promise);
     };
+    const aborted = signal !== undefined ? [abortPromise(signal)] : [];
     while (next < tasks.length && failure === null && signal?.aborted !== true) {
         while (inFlight.size < limit && next < tasks.length) launch(tasks[next++]!);
-        await Promise.race([...inFlight, ...(signal !== undefined ? [abortPromise(signal)] : [])]);
+        await Promise.race([...inFlight, ...aborted]);
     }
     await Promise.all(inFlight);
     await writes;

@@ -1,5 +1,5 @@
-import {getLlama, LlamaLogLevel} from "node-llama-cpp";
-import {checkModelFile, type ModelFileInfo} from "../model/checkModelFile.js";
+import {getLlama, LlamaLogLevel, type LlamaModel} from "node-llama-cpp";
+import {checkModelFile, ModelFileError, type ModelFileInfo} from "../model/checkModelFile.js";
 import type {PrepareOptions} from "../options/AnnotateOptions.js";
 import {prepareJob} from "../prepare/prepareJob.js";
 import type {PreparedJob} from "../prepare/PreparedJob.js";
@@ -18,6 +18,18 @@ export type PrepareStageOptions = PrepareOptions & Required<Pick<PrepareOptions,
     contextSize?: number
 };
 
+/** A vocabulary-only model reports a training context of 0, so read it from the GGUF metadata. */
+function trainContextSizeOf(model: LlamaModel): number {
+    if (model.trainContextSize > 0) return model.trainContextSize;
+    const metadata = model.fileInfo.metadata as Record<string, unknown>;
+    const architecture = (metadata.general as {architecture?: string} | undefined)?.architecture;
+    const section = architecture == null ? undefined : metadata[architecture] as {context_length?: number} | undefined;
+    const length = Number(section?.context_length ?? 0);
+    if (!Number.isInteger(length) || length <= 0)
+        throw new ModelFileError(`${model.filename ?? "model"}: the GGUF file has no ${architecture ?? "<architecture>"}.context_length; pass --context-size`);
+    return length;
+}
+
 /**
  * The prepare stage as a library call (`airlabel prepare`, and the first step of `annotate`): checks the model
  * file, loads only its vocabulary, and prepares (or reuses from cache) the job's rows.
@@ -28,7 +40,7 @@ export async function prepare(options: PrepareStageOptions): Promise<PrepareResu
     const llama = await getLlama({gpu: false, logLevel: LlamaLogLevel.error});
     const vocabModel = await llama.loadModel({modelPath: options.model, vocabOnly: true});
     try {
-        const trainContext = vocabModel.trainContextSize;
+        const trainContext = trainContextSizeOf(vocabModel);
         const contextLimit = options.contextSize ?? trainContext;
         const job = await prepareJob({...options, vocabModel, modelFingerprint: model.fingerprint, maxPromptTokens: contextLimit - maxTokens});
         const longest = job.rows.reduce((max, row) => Math.max(max, row.promptTokens), 0);
