@@ -8,6 +8,12 @@ import {registerModelCommand} from "./commands/model.js";
 import {registerPrepareCommand} from "./commands/prepare.js";
 import {registerRunCommand} from "./commands/run.js";
 
+// `airlabel inspect x --json | head` closes stdout early: that is not an error
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+});
+
 const program = new Command("airlabel")
     .description("Annotate or generate datasets with local LLMs, offline: GGUF models, JSON-schema-constrained answers, resumable shards.")
     .version(version)

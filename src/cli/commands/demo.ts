@@ -14,13 +14,13 @@ export function registerDemoCommand(program: Command): void {
         .option("-o, --output <dir>", "output directory", "out/demo")
         .option("--model <file.gguf>", "use this GGUF instead of the generated demo model")
         .option("--models-dir <dir>", "where the generated demo model is kept", path.join(packageRoot, "models", "generated"))
-        .option("--parallel <n>", "parallel sequences", (v) => Number(v), 16)
+        .option("--parallel <n>", "parallel sequences (default 8)", (v) => Number(v))
         .option("-q, --quiet", "no progress on stderr")
         .option("--json", "print the run summary as JSON on stdout")
         .addHelpText("after", `
 The demo model's weights are random: its answers are schema-valid but meaningless.
 Use a real model with:  airlabel demo --model path/to/model.gguf`)
-        .action(async (flags: {output: string, model?: string, modelsDir: string, parallel: number, quiet?: boolean, json?: boolean}) => {
+        .action(async (flags: {output: string, model?: string, modelsDir: string, parallel?: number, quiet?: boolean, json?: boolean}) => {
             const hooks = progressHooks(flags.quiet === true);
             let model = flags.model;
             if (model === undefined) {
@@ -39,7 +39,7 @@ Use a real model with:  airlabel demo --model path/to/model.gguf`)
                 schema: JSON.parse(fs.readFileSync(path.join(demo, "schema.json"), "utf8")) as Record<string, unknown>,
                 schemaOrigin: "schema examples/demo/schema.json",
                 maxTokens: 48,
-                parallel: flags.parallel,
+                ...(flags.parallel !== undefined ? {parallel: flags.parallel} : {}),
                 shardSize: 50,
                 overwrite: true
             };
