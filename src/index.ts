@@ -22,5 +22,6 @@ export {openDataset} from "./datasets/openDataset.js";
 export {inspectDataset} from "./datasets/inspectDataset.js";
 export {OutputStore} from "./output/OutputStore.js";
 export {readOutput} from "./output/readOutput.js";
+export {exportOutput, exportFormatOf, ExportError, type ExportOutputOptions, type ExportResult} from "./output/exportOutput.js";
 export {writeLlamaGguf} from "./gguf/writeLlamaGguf.js";
 export {ensureGeneratedModel} from "./gguf/ensureGeneratedModel.js";

@@ -3,6 +3,7 @@ import {Command, CommanderError} from "commander";
 import {AirlabelError} from "../AirlabelError.js";
 import {version} from "../version.js";
 import {registerDemoCommand} from "./commands/demo.js";
+import {registerExportCommand} from "./commands/export.js";
 import {registerInspectCommand} from "./commands/inspect.js";
 import {registerModelCommand} from "./commands/model.js";
 import {registerPrepareCommand} from "./commands/prepare.js";
@@ -29,6 +30,7 @@ Examples:
 registerRunCommand(program);
 registerPrepareCommand(program);
 registerInspectCommand(program);
+registerExportCommand(program);
 registerDemoCommand(program);
 registerModelCommand(program);
 

@@ -1,0 +1,189 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
+import {writeFileDurable} from "./durableFs.js";
+import type {Manifest} from "./Manifest.js";
+import {MANIFEST_FILE, displayDir, loadManifest} from "./Manifest.js";
+import type {OutputFormat} from "./OutputRow.js";
+import {OUTPUT_FORMATS} from "./OutputRow.js";
+import {OutputNotFoundError, errorSummaryOf} from "./outputErrors.js";
+import {readOutput} from "./readOutput.js";
+import {encodeDataShard, planColumns} from "./shardCodec.js";
+
+/** An export cannot be made: the target's format cannot be told, the run is incomplete, the target cannot be written. */
+export class ExportError extends AirlabelError {}
+
+export interface ExportOutputOptions {
+    /** Output dir of an `airlabel run` (the dir holding `manifest.json`). Required (no default). */
+    dir: string;
+    /** Path of the single dataset file to write; its parent dirs are created. Required (no default). */
+    to: string;
+    /** Format of the file: "jsonl", "parquet" or "arrow". Defaults to the one named by the extension of `to` (.jsonl/.ndjson, .parquet, .arrow/.feather/.ipc). */
+    format?: OutputFormat;
+    /** Also write the failed rows, in idx order, with `annotation: null` and an `error` column holding the reason. Defaults to false. */
+    includeErrors?: boolean;
+    /** Export a run whose manifest is not marked complete (rows still missing are left out). Defaults to false. */
+    allowIncomplete?: boolean;
+}
+
+/** What `exportOutput` wrote. */
+export interface ExportResult {
+    /** Rows written to the file (failed rows included when `includeErrors` is set). */
+    rows: number;
+    /** Failed rows of the run: written with an `error` column when `includeErrors` is set, left out otherwise. */
+    errors: number;
+    /** Absolute path of the written file. */
+    file: string;
+    format: OutputFormat;
+    /** Whether the run's manifest is marked complete (false only with `allowIncomplete`). */
+    complete: boolean;
+}
+
+/** Column holding the failure reason of a failed row when `includeErrors` is set. */
+export const EXPORT_ERROR_COLUMN = "error";
+
+const EXTENSION_FORMATS: Readonly<Record<string, OutputFormat>> = {
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".arrow": "arrow", ".feather": "arrow", ".ipc": "arrow"
+};
+
+/** The export format named by the extension of `file`, or `undefined` when it names none. */
+export function exportFormatOf(file: string): OutputFormat | undefined {
+    return EXTENSION_FORMATS[path.extname(file).toLowerCase()];
+}
+
+/**
+ * Write the committed rows of a run's output dir as ONE dataset file in input order (ascending `idx`),
+ * whatever order the shards were generated in. The file is written to a temp file, fsynced and renamed over
+ * `to`, so `to` is never half-written. Throws `ExportError`, `InvalidOptionError`, `OutputNotFoundError`,
+ * `ManifestCorruptError` or `ShardCorruptError`.
+ */
+export async function exportOutput(options: ExportOutputOptions): Promise<ExportResult> {
+    const {dir, to} = options;
+    if (typeof dir !== "string" || dir === "")
+        throw new InvalidOptionError("options.dir must be the output dir of an airlabel run");
+    if (typeof to !== "string" || to === "")
+        throw new InvalidOptionError("options.to must be the path of the file to write");
+    if (options.format !== undefined && !OUTPUT_FORMATS.includes(options.format))
+        throw new InvalidOptionError(`options.format must be one of ${OUTPUT_FORMATS.join(", ")}, got ${JSON.stringify(options.format)}`);
+    const format = options.format ?? exportFormatOf(to);
+    if (format === undefined) {
+        const ext = path.extname(to);
+        throw new ExportError(
+            `cannot tell the export format of ${to} from its extension (${ext === "" ? "none" : ext}); ` +
+            "name it .jsonl, .parquet or .arrow, or pass --format jsonl|parquet|arrow",
+            {exitCode: 2}
+        );
+    }
+    checkTarget(dir, to);
+    const includeErrors = options.includeErrors === true;
+    const allowIncomplete = options.allowIncomplete === true;
+
+    // refuse an incomplete run before reading every shard
+    const early = await loadManifest(dir);
+    if (early === undefined)
+        throw new OutputNotFoundError(`${displayDir(dir)} holds no airlabel output (no ${MANIFEST_FILE}); pass the --output dir of an airlabel run`);
+    if (!allowIncomplete) checkComplete(dir, early);
+
+    const contents = await readOutput(dir);
+    if (!allowIncomplete) checkComplete(dir, contents.manifest);
+    const records = mergeInIdxOrder(dir, contents.rows, contents.errors, includeErrors);
+
+    const known = {...contents.manifest.columns};
+    if (includeErrors) {
+        if (EXPORT_ERROR_COLUMN in known || contents.rows.some((row) => EXPORT_ERROR_COLUMN in row))
+            throw new ExportError(
+                `${displayDir(dir)} rows have an input column named "${EXPORT_ERROR_COLUMN}", which --include-errors would overwrite; ` +
+                "export without --include-errors (failed rows are in its errors/ shards)"
+            );
+    }
+    const plan = planColumns(records, known);
+    if (includeErrors) {
+        // the failure reason goes last, after airlabel's own columns
+        delete plan[EXPORT_ERROR_COLUMN];
+        plan[EXPORT_ERROR_COLUMN] = "string";
+    }
+    const bytes = encodeDataShard(records, format, plan);
+
+    const file = path.resolve(to);
+    try {
+        await fs.mkdir(path.dirname(file), {recursive: true});
+        await writeFileDurable(file, bytes);
+    } catch (error) {
+        throw new ExportError(`could not write ${to} (${errorSummaryOf(error)}); fix the cause or choose another --to`, {cause: error});
+    }
+    return {
+        rows: records.length, errors: contents.errors.length, file, format, complete: contents.manifest.complete
+    };
+}
+
+/** Refuse targets that would damage the run itself: its manifest or a file in its shard dirs. */
+function checkTarget(dir: string, to: string): void {
+    const root = path.resolve(dir);
+    const target = path.resolve(to);
+    const inside = (sub: string) => {
+        const relative = path.relative(path.join(root, sub), target);
+        return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
+    };
+    if (target === path.join(root, MANIFEST_FILE) || inside("data") || inside("errors") || target === root)
+        throw new ExportError(
+            `--to ${to} would overwrite part of the run in ${displayDir(dir)}; choose a file outside its data/ and errors/ dirs`,
+            {exitCode: 2}
+        );
+}
+
+function committedCount(manifest: Manifest): number {
+    let count = 0;
+    for (const shard of manifest.shards) count += (shard.data?.rows ?? 0) + (shard.errors?.rows ?? 0);
+    return count;
+}
+
+function checkComplete(dir: string, manifest: Manifest): void {
+    if (manifest.complete) return;
+    const committed = committedCount(manifest);
+    const total = manifest.meta.totalRows;
+    const state = typeof total === "number" && Number.isSafeInteger(total)
+        ? total > committed
+            ? `${total - committed} of ${total} rows are still missing`
+            : `all ${total} rows are committed but the run was not marked complete`
+        : `${committed} rows committed so far, the total is not recorded`;
+    throw new ExportError(
+        `${displayDir(dir)} holds an incomplete run (${state}); re-run the same \`airlabel run\` command to finish it, ` +
+        "or pass --allow-incomplete to export the rows committed so far"
+    );
+}
+
+/**
+ * Data rows (and failed rows when `includeErrors`) as one list in strictly ascending idx order.
+ * An idx seen twice, or one that is not an integer, is a bug in the store: a plain Error is thrown.
+ */
+function mergeInIdxOrder(
+    dir: string, rows: readonly Record<string, unknown>[], errors: readonly Record<string, unknown>[], includeErrors: boolean
+): Record<string, unknown>[] {
+    const failedRecords = errors.map((error) => ({
+        idx: error.idx,
+        annotation: null,
+        finish_reason: error.finish_reason ?? null,
+        attempts: error.attempts ?? null,
+        model: error.model ?? null,
+        [EXPORT_ERROR_COLUMN]: typeof error.reason === "string" ? error.reason : String(error.reason ?? "unknown error")
+    } as Record<string, unknown>));
+    const tagged = [
+        ...rows.map((record) => ({record, failed: false})),
+        ...failedRecords.map((record) => ({record, failed: true}))
+    ];
+    for (const {record} of tagged) {
+        if (typeof record.idx !== "number" || !Number.isSafeInteger(record.idx) || record.idx < 0)
+            throw new Error(`${displayDir(dir)} holds a row whose idx is ${JSON.stringify(record.idx)}, not a non-negative integer (a bug in the output store)`);
+    }
+    tagged.sort((a, b) => (a.record.idx as number) - (b.record.idx as number));
+    for (let i = 1; i < tagged.length; i++) {
+        const previous = tagged[i - 1]!;
+        const current = tagged[i]!;
+        if (previous.record.idx === current.record.idx)
+            throw new Error(
+                `${displayDir(dir)} holds idx ${String(current.record.idx)} twice ` +
+                `(as ${previous.failed ? "a failed" : "a data"} row and as ${current.failed ? "a failed" : "a data"} row; a bug in the output store)`
+            );
+    }
+    return tagged.filter((entry) => includeErrors || !entry.failed).map((entry) => entry.record);
+}

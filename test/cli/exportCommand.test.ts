@@ -1,0 +1,102 @@
+import fs from "node:fs";
+import path from "node:path";
+import {beforeAll, describe, expect, test} from "vitest";
+import {tableFromIPC} from "apache-arrow";
+import {OutputStore} from "../../src/output/OutputStore.js";
+import {runCli, tempDir} from "../support/fixtures.js";
+
+const IDENTITY = {input: "a".repeat(64), template: "b".repeat(64), schema: "c".repeat(64), model: "d".repeat(64)};
+const GENERATION_ORDER = [4, 1, 6, 0, 3, 5, 2];
+const FAILED_IDX = 3;
+
+/** A real run dir written by OutputStore: shards of 2 rows in generation order, idx 3 failed. */
+async function makeRun(complete: boolean, count = GENERATION_ORDER.length): Promise<string> {
+    const dir = path.join(tempDir(), "run");
+    const store = await OutputStore.open({dir, format: "parquet", shardSize: 2, identity: IDENTITY, meta: {totalRows: GENERATION_ORDER.length}});
+    for (const idx of GENERATION_ORDER.slice(0, count)) {
+        if (idx === FAILED_IDX)
+            await store.fail({idx, stage: "validate", reason: "no valid JSON after 3 attempts", response: "{", finishReason: "length", attempts: 3, model: "m.gguf"});
+        else
+            await store.add({idx, columns: {text: `text ${idx}`}, annotation: {label: `L${idx}`}, finishReason: "stop", promptTokens: 5, completionTokens: 3, attempts: 1, model: "m.gguf"});
+    }
+    if (complete) await store.markComplete({});
+    else await store.commit();
+    await store.close();
+    return dir;
+}
+
+const readJsonl = (file: string) => fs.readFileSync(file, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+
+let complete: string;
+beforeAll(async () => {
+    complete = await makeRun(true);
+});
+
+describe("airlabel export (CLI)", () => {
+    test("writes one file in input order and prints the summary line on stderr, nothing on stdout", async () => {
+        const target = path.join(tempDir(), "out.jsonl");
+        const result = await runCli(["export", complete, "--to", target]);
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stdout).toBe("");
+        expect(result.stderr).toBe(`airlabel: exported 6 rows (1 failed rows excluded) in input order to ${target}\n`);
+        const rows = readJsonl(target);
+        expect(rows.map((row) => row.idx)).toEqual([0, 1, 2, 4, 5, 6]);
+        expect(rows.map((row) => (row.annotation as {label: string}).label)).toEqual(["L0", "L1", "L2", "L4", "L5", "L6"]);
+    });
+
+    test("--json prints the result on stdout; --include-errors keeps failed rows with an error column", async () => {
+        const target = path.join(tempDir(), "all.arrow");
+        const result = await runCli(["export", complete, "--to", target, "--include-errors", "--json"]);
+        expect(result.code, result.stderr).toBe(0);
+        expect(JSON.parse(result.stdout)).toEqual({rows: 7, errors: 1, file: target, format: "arrow", complete: true});
+        expect(result.stderr).toBe(`airlabel: exported 7 rows (1 failed rows included, with an error column) in input order to ${target}\n`);
+        const table = tableFromIPC(fs.readFileSync(target));
+        expect(Array.from(table.getChild("idx")!.toArray() as BigInt64Array, Number)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+        expect(table.getChild("error")!.get(3)).toBe("no valid JSON after 3 attempts");
+        expect(table.getChild("annotation")!.get(3)).toBeNull();
+    });
+
+    test("--format overrides the extension; an extension naming no format exits 2 with a one-line message", async () => {
+        const out = tempDir();
+        const forced = await runCli(["export", complete, "--to", path.join(out, "rows.txt"), "--format", "jsonl"]);
+        expect(forced.code, forced.stderr).toBe(0);
+        expect(readJsonl(path.join(out, "rows.txt")).map((row) => row.idx)).toEqual([0, 1, 2, 4, 5, 6]);
+
+        const target = path.join(out, "rows.csv");
+        const bad = await runCli(["export", complete, "--to", target]);
+        expect(bad.code).toBe(2);
+        expect(bad.stderr).toBe(`airlabel: cannot tell the export format of ${target} from its extension (.csv); name it .jsonl, .parquet or .arrow, or pass --format jsonl|parquet|arrow\n`);
+        expect(fs.existsSync(target)).toBe(false);
+    });
+
+    test("an incomplete run exits 1 saying how many rows are missing; --allow-incomplete exports it", async () => {
+        const dir = await makeRun(false, 4);
+        const target = path.join(tempDir(), "partial.parquet");
+        const refused = await runCli(["export", dir, "--to", target, "--json"]);
+        expect(refused.code).toBe(1);
+        expect(refused.stdout).toBe("");
+        expect(refused.stderr).toBe(`airlabel: ${dir}/ holds an incomplete run (3 of 7 rows are still missing); re-run the same \`airlabel run\` command to finish it, or pass --allow-incomplete to export the rows committed so far\n`);
+        expect(fs.existsSync(target)).toBe(false);
+
+        const allowed = await runCli(["export", dir, "--to", target, "--allow-incomplete", "--json"]);
+        expect(allowed.code, allowed.stderr).toBe(0);
+        expect(JSON.parse(allowed.stdout)).toMatchObject({rows: 4, errors: 0, format: "parquet", complete: false});
+        expect(allowed.stderr).toMatch(/^airlabel: exported 4 rows \(0 failed rows excluded\) in input order to .*partial\.parquet; the run is incomplete/);
+    });
+
+    test("a dir with no run and a missing --to fail with a message; --help shows examples", async () => {
+        const empty = tempDir();
+        const none = await runCli(["export", empty, "--to", path.join(empty, "x.jsonl")]);
+        expect(none.code).toBe(1);
+        expect(none.stderr).toMatch(/^airlabel: .* holds no airlabel output \(no manifest\.json\)/);
+
+        const noTo = await runCli(["export", complete]);
+        expect(noTo.code).not.toBe(0);
+        expect(noTo.stderr).toContain("--to <file>");
+
+        const help = await runCli(["export", "--help"]);
+        expect(help.code).toBe(0);
+        expect(help.stdout).toContain("Examples:");
+        expect(help.stdout).toContain("airlabel export out/reviews --to reviews.annotated.parquet");
+    });
+});
