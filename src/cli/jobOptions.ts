@@ -42,6 +42,7 @@ export function addRunOptions(command: Command): Command {
         .option("--seed <n>", "base seed; row idx is added (default 0)", toInteger)
         .option("--stop <string>", "stop string (repeatable)", collect)
         .option("--repeat-penalty <x>", "repeat penalty (default 1 = off)", toNumber)
+        .option("--ignore-eos", "free text only: keep generating to --max-tokens through end-of-generation tokens (benchmarks)")
         .option("--retries-invalid <n>", "retries of an invalid or truncated answer, with changed sampling (default 2)", toInteger)
         .addOption(new Option("--format <format>", "output shard format (default jsonl)").choices(["jsonl", "parquet", "arrow"]))
         .option("--shard-size <n>", "rows per committed shard (default 1000)", toInteger)

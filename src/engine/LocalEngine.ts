@@ -22,7 +22,8 @@ export class LocalEngine {
             workerData: options,
             minThreads: options.workers,
             maxThreads: options.workers,
-            concurrentTasksPerWorker: options.parallel,
+            // twice the sequences: a finished sequence finds its next row already waiting in the worker
+            concurrentTasksPerWorker: options.parallel * 2,
             idleTimeout: Number.MAX_SAFE_INTEGER
             // no maxQueue: annotate() bounds what is in flight itself (twice the capacity)
         });

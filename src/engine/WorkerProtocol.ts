@@ -41,6 +41,8 @@ export type WorkerResult = {
     /** Generated tokens over all attempts. */
     completionTokens: number,
     attempts: number,
+    /** Milliseconds from the row reaching its worker's queue to its first generated token. */
+    firstTokenMs: number,
     /** Why the row failed, when not ok. */
     reason: string | null
 };

@@ -1,30 +1,33 @@
 /**
  * Worker-thread entry (piscina). Each worker owns one model instance and one context with `parallel`
- * sequences; piscina runs up to `parallel` tasks at once in it, each on its own sequence, so a finished
- * sequence takes the next row at once (continuous batching).
+ * sequences, driven in lockstep by a {@link LockstepDriver}: every decode step carries every active sequence,
+ * and a finished sequence takes the next waiting row at the following step (continuous batching).
  */
 import os from "node:os";
 import {workerData} from "node:worker_threads";
-import {getLlama, LlamaCompletion, LlamaLogLevel, type ChatWrapper, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
+import {getLlama, LlamaLogLevel, LlamaText, type ChatWrapper, type Llama, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {chatWrapperFor, formatPrompt} from "./formatPrompt.js";
+import {LockstepDriver} from "./LockstepDriver.js";
 import {samplingForAttempt} from "./samplingForAttempt.js";
+import {tokenizePrompt} from "./tokenizePrompt.js";
 import type {WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
 
 type WorkerState = {
     llama: Llama,
     model: LlamaModel,
-    context: LlamaContext,
-    freeSequences: {sequence: LlamaContextSequence, completion: LlamaCompletion}[],
+    driver: LockstepDriver,
     grammar: LlamaGrammar | undefined,
     answerSchema: AnswerSchema,
-    wrapper: ChatWrapper | null
+    wrapper: ChatWrapper | null,
+    /** Texts that end an answer: the user's stop strings, the chat template's and the grammar's text triggers. */
+    stopStrings: string[]
 };
 
 const config = workerData as WorkerConfig;
 let statePromise: Promise<WorkerState> | undefined;
 
-/** On CPU, llama.cpp's spinning threads must leave a core to Node (measured on 2 cores: 1 thread 36 ms per 100 tokens, 2 threads 1.8 s). */
+/** On CPU, llama.cpp's spinning threads must leave a core to Node (measured on 2 cores: 1 thread 4x faster than 2; bench/RESULTS.md). */
 export function defaultThreads(workers: number): number {
     const cores = os.availableParallelism();
     return Math.max(1, Math.floor((cores - 1) / workers));
@@ -37,30 +40,26 @@ async function loadState(): Promise<WorkerState> {
     const context = await model.createContext({
         contextSize: config.contextSize,
         sequences: config.parallel,
+        // a whole step (every sequence's next token, plus new prompts) fits one batch where memory allows
+        batchSize: Math.min(config.contextSize * config.parallel, Math.max(512, config.parallel * 64)),
         ...(threads !== undefined ? {threads} : {})
     });
     const answerSchema = config.schema === null ? AnswerSchema.freeText() : AnswerSchema.fromJsonSchema(config.schema, config.schemaOrigin);
     const grammar = config.schema === null || typeof config.schema === "boolean"
         ? undefined
         : await llama.createGrammarForJsonSchema(config.schema as Parameters<Llama["createGrammarForJsonSchema"]>[0]);
-    const freeSequences = [];
-    for (let i = 0; i < config.parallel; i++) {
-        const sequence = context.getSequence();
-        freeSequences.push({sequence, completion: new LlamaCompletion({contextSequence: sequence})});
-    }
-    return {llama, model, context, freeSequences, grammar, answerSchema, wrapper: chatWrapperFor(model, config.chatTemplate)};
-}
-
-export default async function generateRow(task: WorkerTask): Promise<WorkerResult> {
-    statePromise ??= loadState();
-    const state = await statePromise;
-    const slot = state.freeSequences.pop();
-    if (slot === undefined) throw new Error("airlabel internal error: more concurrent tasks than sequences");
-    try {
-        return await generateWithRetries(state, slot.completion, task);
-    } finally {
-        state.freeSequences.push(slot);
-    }
+    const wrapper = chatWrapperFor(model, config.chatTemplate);
+    const templateStops = formatPrompt(wrapper, config.system, "").stopTriggers;
+    const stopStrings = [
+        ...config.generation.stop,
+        ...[...templateStops, ...(grammar?.stopGenerationTriggers ?? [])]
+            .map((trigger) => LlamaText(trigger as LlamaText).tokenize(model.tokenizer, "trimLeadingSpace"))
+            // a trigger that is one end-of-generation token is already a stop
+            .filter((tokens) => !(tokens.length === 1 && model.isEogToken(tokens[0])))
+            .map((tokens) => model.detokenize(tokens, true))
+            .filter((text) => text.length > 0)
+    ];
+    return {llama, model, driver: new LockstepDriver({context}), grammar, answerSchema, wrapper, stopStrings};
 }
 
 /**
@@ -69,46 +68,46 @@ export default async function generateRow(task: WorkerTask): Promise<WorkerResul
  */
 const grammarTerminatorTokens = 4;
 
-async function generateWithRetries(state: WorkerState, completion: LlamaCompletion, task: WorkerTask): Promise<WorkerResult> {
-    const {text, stopTriggers} = formatPrompt(state.wrapper, config.system, task.prompt);
-    const promptTokens = text.tokenize(state.model.tokenizer).length;
+export default async function generateRow(task: WorkerTask): Promise<WorkerResult> {
+    statePromise ??= loadState();
+    const state = await statePromise;
+    const prompt = tokenizePrompt(state.model, formatPrompt(state.wrapper, config.system, task.prompt));
     const gen = config.generation;
     let completionTokens = 0;
+    let firstTokenMs = -1;
     let response = "";
     let finishReason: "stop" | "length" = "stop";
     let reason = "";
     const maxAttempts = state.answerSchema.isFreeText ? 1 : 1 + config.retriesInvalid;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
         const sampling = samplingForAttempt(gen, task.idx, attempt);
-        const result = await completion.generateCompletionWithMeta(text, {
+        const output = await state.driver.generate({
+            tokens: prompt,
             maxTokens: gen.maxTokens + (state.grammar !== undefined ? grammarTerminatorTokens : 0),
-            temperature: sampling.temperature,
-            topP: sampling.topP,
-            topK: sampling.topK,
-            minP: sampling.minP,
-            seed: sampling.seed,
-            ...(gen.repeatPenalty !== 1 ? {repeatPenalty: {penalty: gen.repeatPenalty}} : {repeatPenalty: false}),
+            ...sampling,
+            repeatPenalty: gen.repeatPenalty,
             ...(state.grammar !== undefined ? {grammar: state.grammar} : {}),
-            customStopTriggers: [...stopTriggers, ...gen.stop],
-            onToken(tokens) {
-                completionTokens += tokens.length;
-            }
+            stopStrings: state.stopStrings,
+            ignoreEos: gen.ignoreEos && state.grammar === undefined
         });
-        response = result.response;
-        finishReason = result.metadata.stopReason === "maxTokens" ? "length" : "stop";
+        if (firstTokenMs < 0) firstTokenMs = output.firstTokenMs;
+        completionTokens += output.generatedTokens;
+        response = state.grammar?.trimWhitespaceSuffix === true ? output.text.trimEnd() : output.text;
+        finishReason = output.finishReason;
+        const result = {idx: task.idx, response, finishReason, promptTokens: prompt.length, completionTokens, attempts: attempt + 1, firstTokenMs};
         if (state.answerSchema.isFreeText)
-            return {idx: task.idx, ok: true, annotation: response, response, finishReason, promptTokens, completionTokens, attempts: attempt + 1, reason: null};
+            return {...result, ok: true, annotation: response, reason: null};
         if (finishReason === "length") {
             reason = `answer truncated at maxTokens (${gen.maxTokens}); raise --max-tokens`;
             continue;
         }
         const check = state.answerSchema.check(response);
         if (check.ok)
-            return {idx: task.idx, ok: true, annotation: check.value, response, finishReason, promptTokens, completionTokens, attempts: attempt + 1, reason: null};
+            return {...result, ok: true, annotation: check.value, reason: null};
         reason = check.reason;
     }
     return {
-        idx: task.idx, ok: false, annotation: null, response, finishReason, promptTokens, completionTokens, attempts: maxAttempts,
+        idx: task.idx, ok: false, annotation: null, response, finishReason, promptTokens: prompt.length, completionTokens, attempts: maxAttempts, firstTokenMs,
         reason: `${reason} (after ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"})`
     };
 }

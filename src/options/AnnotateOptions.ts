@@ -15,7 +15,9 @@ export type GenerationOptions = {
     /** Strings that end an answer (not included in it). Defaults to none. */
     stop?: string[],
     /** Repeat penalty (1 is off). Defaults to 1. */
-    repeatPenalty?: number
+    repeatPenalty?: number,
+    /** Keep generating through end-of-generation tokens, so every free-text answer is exactly `maxTokens` long (benchmarks; vLLM's `ignore_eos`). Has no effect with a schema. Defaults to false. */
+    ignoreEos?: boolean
 };
 
 export type SortOrder = "shortest" | "longest" | "none";
@@ -117,5 +119,6 @@ export const generationDefaults = {
     minP: 0,
     seed: 0,
     stop: [] as string[],
-    repeatPenalty: 1
+    repeatPenalty: 1,
+    ignoreEos: false
 } satisfies Required<GenerationOptions>;

@@ -53,7 +53,8 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
 
     const generation = {...generationDefaults, ...definedOnly({
         maxTokens: options.maxTokens, temperature: options.temperature, topP: options.topP, topK: options.topK,
-        minP: options.minP, seed: options.seed, stop: options.stop, repeatPenalty: options.repeatPenalty
+        minP: options.minP, seed: options.seed, stop: options.stop, repeatPenalty: options.repeatPenalty,
+        ignoreEos: options.ignoreEos
     })};
     check(isPositiveInteger(generation.maxTokens), "options.maxTokens must be a positive integer");
     check(isFiniteNumber(generation.temperature) && generation.temperature >= 0, "options.temperature must be a number >= 0");
@@ -63,6 +64,7 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     check(isNonNegativeInteger(generation.seed), "options.seed must be a non-negative integer");
     check(Array.isArray(generation.stop) && generation.stop.every((s) => typeof s === "string" && s.length > 0), "options.stop must be an array of non-empty strings");
     check(isFiniteNumber(generation.repeatPenalty) && generation.repeatPenalty > 0, "options.repeatPenalty must be a number > 0");
+    check(typeof generation.ignoreEos === "boolean", "options.ignoreEos must be a boolean");
 
     // Placement options are part of the job schema now; their implementation needs a patched native build.
     for (const name of ["splitMode", "tensorSplit", "mainGpu"] as const) {

@@ -4,6 +4,7 @@ import type {LlamaModel} from "node-llama-cpp";
 import {AirlabelError} from "../AirlabelError.js";
 import {openDataset} from "../datasets/openDataset.js";
 import {chatWrapperFor, formatPrompt} from "../engine/formatPrompt.js";
+import {tokenizePrompt} from "../engine/tokenizePrompt.js";
 import type {PrepareOptions} from "../options/AnnotateOptions.js";
 import {RESERVED_OUTPUT_COLUMNS} from "../output/OutputRow.js";
 import {PromptTemplate} from "../prompts/PromptTemplate.js";
@@ -82,7 +83,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             }
             seenPrompts.set(prompt, record.ordinal);
         }
-        const promptTokens = formatPrompt(wrapper, options.system, prompt).text.tokenize(options.vocabModel.tokenizer).length;
+        const promptTokens = tokenizePrompt(options.vocabModel, formatPrompt(wrapper, options.system, prompt)).length;
         const kept: Record<string, unknown> = {};
         for (const name of keep) kept[name] = record.values[name] ?? null;
         rows.push({idx: record.ordinal, prompt, promptTokens, inputHash, columns: kept});
