@@ -2,6 +2,7 @@
 import {Command, CommanderError} from "commander";
 import {AirlabelError} from "../AirlabelError.js";
 import {version} from "../version.js";
+import {registerBenchCommand} from "./commands/bench.js";
 import {registerDemoCommand} from "./commands/demo.js";
 import {registerExportCommand} from "./commands/export.js";
 import {registerInspectCommand} from "./commands/inspect.js";
@@ -32,6 +33,7 @@ registerPrepareCommand(program);
 registerInspectCommand(program);
 registerExportCommand(program);
 registerDemoCommand(program);
+registerBenchCommand(program);
 registerModelCommand(program);
 
 try {

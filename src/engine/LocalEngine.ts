@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import {fileURLToPath} from "node:url";
 import {Piscina} from "piscina";
-import type {WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
+import type {WarmupTask, WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
 
 export type LocalEngineOptions = WorkerConfig;
 
@@ -32,6 +32,12 @@ export class LocalEngine {
     /** How many rows can be generating at once across all workers. */
     public get capacity(): number {
         return this.options.workers * this.options.parallel;
+    }
+
+    /** Loads the model and context in every worker (so that timing the rows leaves loading out). */
+    public async ready(): Promise<void> {
+        const warmup: WarmupTask = {warmup: true};
+        await Promise.all(Array.from({length: this.options.workers}, () => this._pool.run(warmup)));
     }
 
     public generate(task: WorkerTask, signal?: AbortSignal): Promise<WorkerResult> {

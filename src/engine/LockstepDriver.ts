@@ -27,7 +27,7 @@ export type GenerationOutput = {
     /** Tokens generated (stop strings included, trailing end-of-generation token excluded). */
     generatedTokens: number,
     finishReason: "stop" | "length",
-    /** Milliseconds from the request to its first generated token. */
+    /** Milliseconds from the request starting on a sequence to its first generated token. */
     firstTokenMs: number
 };
 
@@ -49,7 +49,7 @@ type Active = {
     reject: (err: unknown) => void
 };
 
-type Waiting = Pick<Active, "request" | "resolve" | "reject"> & {queuedAt: number};
+type Waiting = Pick<Active, "request" | "resolve" | "reject">;
 
 /**
  * Drives every sequence of one context in lockstep: each step asks all active sequences for their next token in
@@ -83,7 +83,7 @@ export class LockstepDriver {
     public generate(request: GenerationRequest): Promise<GenerationOutput> {
         if (this._disposed) return Promise.reject(new Error("LockstepDriver is disposed"));
         return new Promise((resolve, reject) => {
-            this._waiting.push({request, resolve, reject, queuedAt: performance.now()});
+            this._waiting.push({request, resolve, reject});
             if (!this._running) void this._run();
         });
     }
@@ -138,7 +138,7 @@ export class LockstepDriver {
                 yieldEogToken: true
             });
             this._active.push({
-                request, sequence, iterator, tokens: recent, tail: "", startedAt: waiting.queuedAt, firstTokenMs: -1,
+                request, sequence, iterator, tokens: recent, tail: "", startedAt: performance.now(), firstTokenMs: -1,
                 resolve: waiting.resolve, reject: waiting.reject
             });
         } catch (err) {

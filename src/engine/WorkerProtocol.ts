@@ -22,6 +22,9 @@ export type WorkerConfig = {
     workers: number
 };
 
+/** Sent once per worker before the clock starts: loads the model and context, generates nothing. */
+export type WarmupTask = {warmup: true};
+
 /** One row to generate. */
 export type WorkerTask = {
     idx: number,

@@ -11,7 +11,7 @@ import {chatWrapperFor, formatPrompt} from "./formatPrompt.js";
 import {LockstepDriver} from "./LockstepDriver.js";
 import {samplingForAttempt} from "./samplingForAttempt.js";
 import {tokenizePrompt} from "./tokenizePrompt.js";
-import type {WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
+import type {WarmupTask, WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
 
 type WorkerState = {
     llama: Llama,
@@ -68,9 +68,10 @@ async function loadState(): Promise<WorkerState> {
  */
 const grammarTerminatorTokens = 4;
 
-export default async function generateRow(task: WorkerTask): Promise<WorkerResult> {
+export default async function generateRow(task: WorkerTask | WarmupTask): Promise<WorkerResult | null> {
     statePromise ??= loadState();
     const state = await statePromise;
+    if ("warmup" in task) return null;
     const prompt = tokenizePrompt(state.model, formatPrompt(state.wrapper, config.system, task.prompt));
     const gen = config.generation;
     let completionTokens = 0;

@@ -24,9 +24,19 @@ export type AnnotateResult = {
     failedRows: number,
     promptTokens: number,
     generatedTokens: number,
+    /** Wall time of the whole call: prepare, model load, generation and writing. */
     elapsedMs: number,
+    /** Loading the model and context in the workers. */
+    loadMs: number,
+    /** From the loaded engine taking the first row to the last row committed; the speeds below are over this time. */
+    generationMs: number,
     rowsPerSecond: number,
+    promptTokensPerSecond: number,
     generatedTokensPerSecond: number,
+    /** Median over this run's rows of the time from a row starting on a sequence to its first generated token. */
+    timeToFirstTokenMs: number,
+    /** Peak resident memory of the process (all workers included) so far. */
+    peakRssBytes: number,
     /** True when the run was stopped (signal) before every row was done; re-run to resume. */
     stopped: boolean,
     /** True when every input row is committed (output or errors). */
@@ -66,6 +76,9 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     const progress: AnnotateProgress = {totalRows: prepared.totalRows, resumedRows: 0, doneRows: 0, failedRows: 0, generatedTokens: 0, promptTokens: 0, elapsedMs: 0};
     let okRows = 0;
     let stopped = false;
+    let loadMs = 0;
+    let generationMs = 0;
+    const firstTokenMs: number[] = [];
     const parallel = resolved.parallel ?? 8;
     const modelName = modelFile.path.split(/[\\/]/u).pop() ?? modelFile.path;
     try {
@@ -92,6 +105,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 progress.doneRows++;
                 progress.promptTokens += result.promptTokens;
                 progress.generatedTokens += result.completionTokens;
+                if (result.firstTokenMs >= 0) firstTokenMs.push(result.firstTokenMs);
                 if (result.ok) {
                     okRows++;
                     await store.add({
@@ -106,21 +120,29 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                     });
                 }
             };
+            const loadStart = performance.now();
+            await engine.ready();
+            loadMs = performance.now() - loadStart;
+            const generationStart = performance.now();
             stopped = await feed(engine, pending.map((row) => ({idx: row.idx, prompt: row.prompt})), onResult, resolved.signal, () => {
                 progress.elapsedMs = Date.now() - startedAt;
                 resolved.onProgress?.({...progress});
             });
+            await store.commit();
+            generationMs = performance.now() - generationStart;
         }
         await store.commit();
         const stats = store.stats;
         const complete = !stopped && stats.committedRows + stats.committedErrors >= prepared.totalRows;
         progress.elapsedMs = Date.now() - startedAt;
         resolved.onProgress?.({...progress});
-        const seconds = Math.max(progress.elapsedMs, 1) / 1000;
+        const seconds = Math.max(generationMs > 0 ? generationMs : progress.elapsedMs, 1) / 1000;
         const result: AnnotateResult = {
             output: resolved.output, totalRows: prepared.totalRows, resumedRows: progress.resumedRows, doneRows: progress.doneRows,
             okRows, failedRows: progress.failedRows, promptTokens: progress.promptTokens, generatedTokens: progress.generatedTokens,
-            elapsedMs: progress.elapsedMs, rowsPerSecond: progress.doneRows / seconds, generatedTokensPerSecond: progress.generatedTokens / seconds,
+            elapsedMs: progress.elapsedMs, loadMs, generationMs, rowsPerSecond: progress.doneRows / seconds,
+            promptTokensPerSecond: progress.promptTokens / seconds, generatedTokensPerSecond: progress.generatedTokens / seconds,
+            timeToFirstTokenMs: median(firstTokenMs), peakRssBytes: process.resourceUsage().maxRSS * 1024,
             stopped, complete, preparedFromCache: prepared.fromCache, contextSize, parallel
         };
         if (complete) await store.markComplete({...result});
@@ -132,6 +154,13 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
 }
 
 type Task = {idx: number, prompt: string};
+
+function median(values: number[]): number {
+    if (values.length === 0) return 0;
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
 /**
  * Keeps the engine full: up to twice its capacity in flight, a new row submitted as each finishes.

@@ -63,7 +63,8 @@ export function printSummary(result: AnnotateResult, json: boolean): void {
     }
     const lines = [
         `${result.complete ? "done" : result.stopped ? "stopped" : "incomplete"}: ${result.okRows} answered, ${result.failedRows} failed, ${result.resumedRows} already committed, of ${result.totalRows} rows`,
-        `speed: ${result.rowsPerSecond.toFixed(2)} rows/s, ${result.generatedTokensPerSecond.toFixed(1)} generated tokens/s (${result.generatedTokens} generated, ${result.promptTokens} prompt tokens in ${(result.elapsedMs / 1000).toFixed(1)} s; parallel ${result.parallel}, context ${result.contextSize})`,
+        `speed: ${result.rowsPerSecond.toFixed(2)} rows/s, ${result.generatedTokensPerSecond.toFixed(1)} generated + ${result.promptTokensPerSecond.toFixed(0)} prompt tokens/s (${result.generatedTokens} generated, ${result.promptTokens} prompt tokens in ${(result.generationMs / 1000).toFixed(1)} s; parallel ${result.parallel}, context ${result.contextSize})`,
+        `time: ${(result.elapsedMs / 1000).toFixed(1)} s in all, of which ${(result.loadMs / 1000).toFixed(1)} s loading the model`,
         `output: ${result.output}/ (data/ shards, errors/ for failed rows, manifest.json)`
     ];
     if (result.stopped) lines.push("resume: re-run the same command");

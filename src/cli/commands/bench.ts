@@ -1,0 +1,68 @@
+import fs from "node:fs";
+import {Option, type Command} from "commander";
+import {InvalidOptionError} from "../../AirlabelError.js";
+import {runBench, type BenchResult} from "../../bench/runBench.js";
+import type {GpuChoice} from "../../options/AnnotateOptions.js";
+
+type BenchFlags = {
+    model: string, parallel: string, promptTokens: string, genTokens: string, waves: string,
+    threads?: string, schema?: string, gpu?: GpuChoice, json?: boolean
+};
+
+/** `airlabel bench`: throughput of the real annotation path on synthetic rows of exact token lengths. */
+export function registerBenchCommand(program: Command): void {
+    program.command("bench")
+        .description("measure throughput of the real annotation path on synthetic prompts of exact token lengths")
+        .requiredOption("-m, --model <file.gguf>", "GGUF model file")
+        .option("--parallel <list>", "parallel sequence counts, one setting each", "1,8,32")
+        .option("--prompt-tokens <n>", "tokens per prompt, exactly", "41")
+        .option("--gen-tokens <n>", "generated tokens per row, exactly (end-of-generation ignored)", "64")
+        .option("--waves <n>", "rows per setting = parallel x waves", "4")
+        .option("--threads <n>", "llama.cpp threads (default: airlabel's default for this machine)")
+        .option("-s, --schema <file.json>", "constrain answers to this JSON Schema (measures the grammar's cost)")
+        .addOption(new Option("--gpu <backend>", "compute backend (default auto)").choices(["auto", "cuda", "metal", "vulkan", "cpu"]))
+        .option("--json", "print the results as JSON on stdout")
+        .addHelpText("after", `
+Examples:
+  $ airlabel bench -m models/bench/airlabel-85M-f16.gguf --parallel 1,8,32 --prompt-tokens 41 --gen-tokens 64 --threads 1
+  $ airlabel bench -m model.gguf --parallel 8 --schema examples/demo/schema.json --json
+
+Prints per setting: prompt, generated and total tokens/s, rows/s, median time to first token, peak RSS.
+Model loading is not timed. Compare with llama.cpp's own ceiling: bench/ceiling.sh.`)
+        .action(async (flags: BenchFlags) => {
+            const parallel = flags.parallel.split(",").map((v) => Number(v.trim()));
+            const schema = flags.schema === undefined ? undefined : readSchema(flags.schema);
+            if (!flags.json) process.stdout.write(`${header}\n`);
+            const results = await runBench({
+                model: flags.model, parallel, promptTokens: integer(flags.promptTokens, "--prompt-tokens"),
+                genTokens: integer(flags.genTokens, "--gen-tokens"), waves: integer(flags.waves, "--waves"),
+                ...(flags.threads !== undefined ? {threads: integer(flags.threads, "--threads")} : {}),
+                ...(schema !== undefined ? {schema} : {}),
+                ...(flags.gpu !== undefined ? {gpu: flags.gpu} : {}),
+                onResult: (result) => {
+                    if (!flags.json) process.stdout.write(`${formatRow(result)}\n`);
+                }
+            });
+            if (flags.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+        });
+}
+
+const header = "| parallel | rows | threads | prompt tok/s | generated tok/s | total tok/s | rows/s | TTFT ms | peak RSS MiB |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |";
+
+function formatRow(r: BenchResult): string {
+    return `| ${r.parallel} | ${r.rows} | ${r.threads} | ${r.promptTokensPerSecond.toFixed(1)} | ${r.generatedTokensPerSecond.toFixed(1)} | ${r.totalTokensPerSecond.toFixed(1)} | ${r.rowsPerSecond.toFixed(2)} | ${r.timeToFirstTokenMs.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} |`;
+}
+
+function integer(value: string, flag: string): number {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidOptionError(`${flag} must be a positive integer (got "${value}")`);
+    return n;
+}
+
+function readSchema(file: string): Record<string, unknown> {
+    try {
+        return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+    } catch (err) {
+        throw new InvalidOptionError(`--schema ${file} cannot be read as JSON (${err instanceof Error ? err.message.split("\n")[0] : String(err)}); fix the file`);
+    }
+}
