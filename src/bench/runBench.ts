@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {getLlama, LlamaLogLevel} from "node-llama-cpp";
+import {loadLlama} from "../engine/loadLlama.js";
 import {InvalidOptionError} from "../AirlabelError.js";
 import {checkModelFile} from "../model/checkModelFile.js";
 import type {GpuChoice} from "../options/AnnotateOptions.js";
@@ -63,7 +63,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult[]> {
     if (!Number.isInteger(waves) || waves < 1) throw new InvalidOptionError("options.waves must be a positive integer");
     await checkModelFile(options.model);
 
-    const llama = await getLlama({gpu: false, logLevel: LlamaLogLevel.error});
+    const llama = await loadLlama("cpu");
     const vocab = await llama.loadModel({modelPath: options.model, vocabOnly: true});
     const rowsNeeded = Math.max(...parallelList) * waves;
     let prompts: string[];

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import {fileURLToPath} from "node:url";
 import {Piscina} from "piscina";
-import type {WarmupTask, WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
+import type {WarmupResult, WarmupTask, WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
 
 export type LocalEngineOptions = WorkerConfig;
 
@@ -35,9 +35,10 @@ export class LocalEngine {
     }
 
     /** Loads the model and context in every worker (so that timing the rows leaves loading out). */
-    public async ready(): Promise<void> {
+    public async ready(): Promise<WarmupResult> {
         const warmup: WarmupTask = {warmup: true};
-        await Promise.all(Array.from({length: this.options.workers}, () => this._pool.run(warmup)));
+        const results = await Promise.all(Array.from({length: this.options.workers}, () => this._pool.run(warmup) as Promise<WarmupResult>));
+        return results[0]!;
     }
 
     public generate(task: WorkerTask, signal?: AbortSignal): Promise<WorkerResult> {

@@ -25,6 +25,9 @@ export type WorkerConfig = {
 /** Sent once per worker before the clock starts: loads the model and context, generates nothing. */
 export type WarmupTask = {warmup: true};
 
+/** What a worker loaded, for the run's startup line. */
+export type WarmupResult = {engine: string, hint: string | null};
+
 /** One row to generate. */
 export type WorkerTask = {
     idx: number,

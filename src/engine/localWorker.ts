@@ -5,16 +5,19 @@
  */
 import os from "node:os";
 import {workerData} from "node:worker_threads";
-import {getLlama, LlamaLogLevel, LlamaText, type ChatWrapper, type Llama, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
+import {LlamaText, type ChatWrapper, type Llama, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {chatWrapperFor, formatPrompt} from "./formatPrompt.js";
+import {describeLlama, loadLlama} from "./loadLlama.js";
 import {LockstepDriver} from "./LockstepDriver.js";
 import {samplingForAttempt} from "./samplingForAttempt.js";
 import {tokenizePrompt} from "./tokenizePrompt.js";
-import type {WarmupTask, WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
+import type {WarmupResult, WarmupTask, WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
 
 type WorkerState = {
     llama: Llama,
+    /** For the startup line: binary, backend, threads. */
+    engine: WarmupResult,
     model: LlamaModel,
     driver: LockstepDriver,
     grammar: LlamaGrammar | undefined,
@@ -34,7 +37,7 @@ export function defaultThreads(workers: number): number {
 }
 
 async function loadState(): Promise<WorkerState> {
-    const llama = await getLlama({gpu: config.gpu === "auto" ? "auto" : config.gpu === "cpu" ? false : config.gpu, logLevel: LlamaLogLevel.error});
+    const llama = await loadLlama(config.gpu);
     const model = await llama.loadModel({modelPath: config.modelPath, gpuLayers: config.gpuLayers});
     const threads = config.threads ?? (llama.gpu === false ? defaultThreads(config.workers) : undefined);
     const context = await model.createContext({
@@ -59,7 +62,7 @@ async function loadState(): Promise<WorkerState> {
             .map((tokens) => model.detokenize(tokens, true))
             .filter((text) => text.length > 0)
     ];
-    return {llama, model, driver: new LockstepDriver({context}), grammar, answerSchema, wrapper, stopStrings};
+    return {llama, engine: describeLlama(llama, threads), model, driver: new LockstepDriver({context}), grammar, answerSchema, wrapper, stopStrings};
 }
 
 /**
@@ -68,10 +71,10 @@ async function loadState(): Promise<WorkerState> {
  */
 const grammarTerminatorTokens = 4;
 
-export default async function generateRow(task: WorkerTask | WarmupTask): Promise<WorkerResult | null> {
+export default async function generateRow(task: WorkerTask | WarmupTask): Promise<WorkerResult | WarmupResult> {
     statePromise ??= loadState();
     const state = await statePromise;
-    if ("warmup" in task) return null;
+    if ("warmup" in task) return state.engine;
     const prompt = tokenizePrompt(state.model, formatPrompt(state.wrapper, config.system, task.prompt));
     const gen = config.generation;
     let completionTokens = 0;

@@ -121,8 +121,10 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 }
             };
             const loadStart = performance.now();
-            await engine.ready();
+            const loaded = await engine.ready();
             loadMs = performance.now() - loadStart;
+            log(`engine: ${loaded.engine}; parallel ${parallel}${resolved.workers > 1 ? ` x ${resolved.workers} workers` : ""}, context ${contextSize} per sequence`);
+            if (loaded.hint !== null) log(`hint: ${loaded.hint}`);
             const generationStart = performance.now();
             stopped = await feed(engine, pending.map((row) => ({idx: row.idx, prompt: row.prompt})), onResult, resolved.signal, () => {
                 progress.elapsedMs = Date.now() - startedAt;

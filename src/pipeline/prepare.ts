@@ -1,4 +1,5 @@
-import {getLlama, LlamaLogLevel, type LlamaModel} from "node-llama-cpp";
+import type {LlamaModel} from "node-llama-cpp";
+import {loadLlama} from "../engine/loadLlama.js";
 import {checkModelFile, ModelFileError, type ModelFileInfo} from "../model/checkModelFile.js";
 import type {PrepareOptions} from "../options/AnnotateOptions.js";
 import {prepareJob} from "../prepare/prepareJob.js";
@@ -37,7 +38,7 @@ function trainContextSizeOf(model: LlamaModel): number {
 export async function prepare(options: PrepareStageOptions): Promise<PrepareResult> {
     const model = await checkModelFile(options.model);
     const maxTokens = options.maxTokens ?? 256;
-    const llama = await getLlama({gpu: false, logLevel: LlamaLogLevel.error});
+    const llama = await loadLlama("cpu");
     const vocabModel = await llama.loadModel({modelPath: options.model, vocabOnly: true});
     try {
         const trainContext = trainContextSizeOf(vocabModel);
