@@ -33,9 +33,8 @@ export class AnswerSchema {
     }
 
     public static fromJsonSchema(schema: Record<string, unknown> | boolean, origin: string): AnswerSchema {
-        const ajv = createAjv(schema);
         try {
-            return new AnswerSchema(schema, ajv.compile(schema));
+            return new AnswerSchema(schema, compileWithAjv(schema));
         } catch (err) {
             throw new SchemaError(`${origin} is not a valid JSON Schema: ${oneLine(err instanceof Error ? err.message : String(err))}; fix the schema file`, {cause: err});
         }
@@ -59,13 +58,42 @@ export class AnswerSchema {
     }
 }
 
-type AjvLike = {compile(schema: unknown): ValidateFunction};
+type AjvLike = {compile(schema: unknown): ValidateFunction, addMetaSchema(schema: object): unknown};
+type JsonSchemaDraft = "draft-04" | "draft-06" | "draft-07" | "2019-09" | "2020-12";
 
-function createAjv(schema: Record<string, unknown> | boolean): AjvLike {
-    const draft = typeof schema === "object" && typeof schema.$schema === "string" ? schema.$schema : "";
-    const modulePath = /2020-12/u.test(draft) ? "ajv/dist/2020" : /2019-09/u.test(draft) ? "ajv/dist/2019" : "ajv";
+/**
+ * Compiles with the ajv dialect that `$schema` names: drafts 2020-12, 2019-09, 07, 06 and 04 (ajv-draft-04).
+ * A schema without `$schema` is read as draft-07; when that fails and the schema compiles as draft-04 (it uses
+ * `id` or boolean `exclusiveMinimum`), draft-04 is used.
+ */
+function compileWithAjv(schema: Record<string, unknown> | boolean): ValidateFunction {
+    const declared = typeof schema === "object" && typeof schema.$schema === "string" ? schema.$schema : "";
+    const draft = draftOf(declared);
+    try {
+        return createAjv(draft).compile(schema);
+    } catch (err) {
+        if (declared !== "") throw err;
+        try {
+            return createAjv("draft-04").compile(schema);
+        } catch {
+            throw err;
+        }
+    }
+}
+
+function draftOf(declared: string): JsonSchemaDraft {
+    if (/2020-12/u.test(declared)) return "2020-12";
+    if (/2019-09/u.test(declared)) return "2019-09";
+    if (/draft-04/u.test(declared)) return "draft-04";
+    if (/draft-06/u.test(declared)) return "draft-06";
+    return "draft-07";
+}
+
+function createAjv(draft: JsonSchemaDraft): AjvLike {
+    const modulePath = draft === "2020-12" ? "ajv/dist/2020" : draft === "2019-09" ? "ajv/dist/2019" : draft === "draft-04" ? "ajv-draft-04" : "ajv";
     const AjvClass = (require(modulePath) as {default: new (options: object) => AjvLike}).default;
-    const ajv = new AjvClass({allErrors: true, strict: false, validateFormats: true});
+    const ajv = new AjvClass({allErrors: true, strict: false, validateFormats: true, logger: false});
+    if (draft === "draft-06") ajv.addMetaSchema(require("ajv/dist/refs/json-schema-draft-06.json") as object);
     const addFormats = (require("ajv-formats") as {default: (ajv: AjvLike) => void}).default;
     addFormats(ajv);
     return ajv;
