@@ -43,7 +43,7 @@ const airlabelThreads = values["airlabel-threads"] ?? values.threads;
 const bench = run(process.execPath, [cli, "bench", "-m", values.model, "--parallel", values.parallel, "--prompt-tokens", values["prompt-tokens"],
     "--gen-tokens", values["gen-tokens"], "--waves", values.waves, ...(airlabelThreads === "default" ? [] : ["--threads", airlabelThreads]), "--json"]);
 const ours = JSON.parse(bench.stdout);
-const engineLine = bench.stderr.split("\n").find((line) => line.includes("engine:")) ?? "";
+const engineLine = ours[0]?.engine ?? "?";
 
 const ceilingRun = run(values.ceiling, [values.model, values.parallel, values["prompt-tokens"], values["gen-tokens"], values.threads]);
 // | PP | TG | B | N_KV | T_PP s | S_PP t/s | T_TG s | S_TG t/s | T s | S t/s |
@@ -58,7 +58,7 @@ const rows = ours.map((r) => ({...r, ceiling: ceiling.get(r.parallel)}));
 const model = path.basename(values.model);
 const out = [];
 out.push(`Model ${model}; prompt ${values["prompt-tokens"]} tokens, ${values["gen-tokens"]} generated per sequence; llama.cpp threads: ceiling ${values.threads}, airlabel ${airlabelThreads}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}); ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC.`);
-out.push(`airlabel ${engineLine.replace(/^.*engine: /u, "engine: ")}`);
+out.push(`airlabel engine: ${engineLine}; ceiling: llama-batched-bench built by engine-ceiling (GGML_NATIVE=ON).`);
 out.push("");
 out.push("| parallel | airlabel total tok/s | ceiling total tok/s | ratio | airlabel generated tok/s | ceiling generated tok/s | airlabel prompt tok/s | ceiling prompt tok/s | airlabel TTFT ms | peak RSS MiB |");
 out.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");

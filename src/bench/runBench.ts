@@ -43,7 +43,9 @@ export type BenchResult = {
     /** Median time from a row starting on a sequence to its first token. */
     timeToFirstTokenMs: number,
     peakRssMiB: number,
-    schema: boolean
+    schema: boolean,
+    /** airlabel's startup line for this setting: which llama.cpp binary, backend and threads ran it. */
+    engine: string
 };
 
 /**
@@ -79,7 +81,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult[]> {
         fs.writeFileSync(input, prompts.map((text) => JSON.stringify({text})).join("\n") + "\n");
         for (const parallel of parallelList) {
             const rows = parallel * waves;
+            let engine = "";
             const run = await annotate({
+                onLog: (line) => {
+                    if (line.startsWith("engine: ")) engine = line.slice("engine: ".length);
+                },
                 input, model: options.model, output: path.join(dir, `p${parallel}`), template: "{text}", chatTemplate: "none",
                 maxRows: rows, sort: "none", parallel, maxTokens: genTokens, ignoreEos: options.schema === undefined,
                 ...(options.schema !== undefined ? {schema: options.schema, schemaOrigin: "--schema", retriesInvalid: 0} : {}),
@@ -93,7 +99,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult[]> {
                 promptTokens: run.promptTokens, generatedTokens: run.generatedTokens, seconds,
                 promptTokensPerSecond: run.promptTokens / seconds, generatedTokensPerSecond: run.generatedTokens / seconds,
                 totalTokensPerSecond: (run.promptTokens + run.generatedTokens) / seconds, rowsPerSecond: run.doneRows / seconds,
-                timeToFirstTokenMs: run.timeToFirstTokenMs, peakRssMiB: run.peakRssBytes / 2 ** 20, schema: options.schema !== undefined
+                timeToFirstTokenMs: run.timeToFirstTokenMs, peakRssMiB: run.peakRssBytes / 2 ** 20, schema: options.schema !== undefined, engine
             };
             results.push(result);
             options.onResult?.(result);

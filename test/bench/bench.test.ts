@@ -8,7 +8,7 @@ import {generatedModel, runCli, storiesModel} from "../support/fixtures.js";
 
 type BenchRow = {parallel: number, rows: number, promptTokens: number, generatedTokens: number, seconds: number,
     promptTokensPerSecond: number, generatedTokensPerSecond: number, totalTokensPerSecond: number, rowsPerSecond: number,
-    timeToFirstTokenMs: number, peakRssMiB: number, schema: boolean};
+    timeToFirstTokenMs: number, peakRssMiB: number, schema: boolean, engine: string};
 
 describe("airlabel bench", () => {
     test("runs the real path and reports exact token counts and consistent rates per setting", async () => {
@@ -28,7 +28,9 @@ describe("airlabel bench", () => {
             expect(r.timeToFirstTokenMs).toBeLessThan(r.seconds * 1000);
             expect(r.peakRssMiB).toBeGreaterThan(10);
             expect(r.schema).toBe(false);
+            expect(r.engine).toMatch(/^llama\.cpp (host build|prebuilt binary) \(CPU, 1 thread\)$/u);
         }
+        expect(run.stderr).toContain("airlabel: engine: llama.cpp");
     });
 
     test("--schema measures constrained decoding; the table goes to stdout", async () => {

@@ -40,6 +40,7 @@ Model loading is not timed. Compare with llama.cpp's own ceiling: bench/ceiling.
                 ...(schema !== undefined ? {schema} : {}),
                 ...(flags.gpu !== undefined ? {gpu: flags.gpu} : {}),
                 onResult: (result) => {
+                    if (result.parallel === parallel[0]) process.stderr.write(`airlabel: engine: ${result.engine}\n`);
                     if (!flags.json) process.stdout.write(`${formatRow(result)}\n`);
                 }
             });
