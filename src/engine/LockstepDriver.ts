@@ -64,6 +64,8 @@ export class LockstepDriver {
     private readonly _context: LlamaContext;
     private readonly _model: LlamaModel;
     private readonly _free: LlamaContextSequence[] = [];
+    /** Creation order of each sequence (= its llama.cpp sequence id order). */
+    private readonly _order = new Map<LlamaContextSequence, number>();
     private readonly _active: Active[] = [];
     private readonly _waiting: Waiting[] = [];
     private _running = false;
@@ -72,7 +74,11 @@ export class LockstepDriver {
     public constructor(options: LockstepDriverOptions) {
         this._context = options.context;
         this._model = options.context.model;
-        while (this._context.sequencesLeft > 0) this._free.push(this._context.getSequence());
+        while (this._context.sequencesLeft > 0) {
+            const sequence = this._context.getSequence();
+            this._order.set(sequence, this._order.size);
+            this._free.push(sequence);
+        }
     }
 
     /** Sequences the driver runs at once. */
@@ -110,6 +116,8 @@ export class LockstepDriver {
 
     private async _admitWaiting(): Promise<void> {
         const admitted: Promise<void>[] = [];
+        // lowest sequence ids first (pop takes from the end)
+        this._free.sort((a, b) => this._order.get(b)! - this._order.get(a)!);
         while (this._free.length > 0 && this._waiting.length > 0) {
             const waiting = this._waiting.shift()!;
             const sequence = this._free.pop()!;
@@ -149,7 +157,10 @@ export class LockstepDriver {
 
     /** One decode step for every active sequence. */
     private async _step(): Promise<void> {
-        const active = this._active.splice(0);
+        // Batch items in ascending sequence id order: llama.cpp (one KV stream per sequence) then splits the step into
+        // one ubatch; in another order it splits it into several and a step costs over 3x more (measured: 95 ms vs
+        // 320 ms per step, 32 sequences, 85M F16 model, 1 thread).
+        const active = this._active.splice(0).sort((a, b) => this._order.get(a.sequence)! - this._order.get(b.sequence)!);
         // all next() calls in one synchronous loop: their decodes land in the same batch
         const results = await Promise.allSettled(active.map((a) => a.iterator.next()));
         const finished: Promise<void>[] = [];
