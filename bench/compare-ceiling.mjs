@@ -3,7 +3,10 @@
 // node-llama-cpp ships), same model, same settings, same threads, measured in one run.
 //
 //   node bench/compare-ceiling.mjs [--model models/bench/airlabel-85M-f16.gguf] [--parallel 1,8,32]
-//       [--prompt-tokens 41] [--gen-tokens 64] [--threads 1] [--ceiling ../shared/tools/engine-ceiling]
+//       [--prompt-tokens 41] [--gen-tokens 64] [--threads 1[,2]] [--airlabel-threads N|default]
+//       [--ceiling ../shared/tools/engine-ceiling]
+// --threads: the ceiling runs at each count given and the best per setting is the reference; airlabel runs with
+// --airlabel-threads (default: the first of --threads; "default" = airlabel's own default for the machine).
 //       [--svg bench/throughput.svg]
 //
 // Makes the model with airlabel's own GGUF writer when it is missing (85M parameters, F16, seed 42).
@@ -39,19 +42,23 @@ if (!fs.existsSync(values.model)) {
     fs.mkdirSync(path.dirname(values.model), {recursive: true});
     run(process.execPath, [cli, "model", "create", "--output", values.model, "--parameters", "85M", "--type", "f16", "--seed", "42"]);
 }
-const airlabelThreads = values["airlabel-threads"] ?? values.threads;
+const airlabelThreads = values["airlabel-threads"] ?? values.threads.split(",")[0];
 const bench = run(process.execPath, [cli, "bench", "-m", values.model, "--parallel", values.parallel, "--prompt-tokens", values["prompt-tokens"],
     "--gen-tokens", values["gen-tokens"], "--waves", values.waves, ...(airlabelThreads === "default" ? [] : ["--threads", airlabelThreads]), "--json"]);
 const ours = JSON.parse(bench.stdout);
 const engineLine = ours[0]?.engine ?? "?";
 
-const ceilingRun = run(values.ceiling, [values.model, values.parallel, values["prompt-tokens"], values["gen-tokens"], values.threads]);
-// | PP | TG | B | N_KV | T_PP s | S_PP t/s | T_TG s | S_TG t/s | T s | S t/s |
+// the ceiling at each thread count asked for (--threads 1,2); per parallel setting its best is the reference
 const ceiling = new Map();
-for (const line of ceilingRun.stdout.split("\n")) {
-    const cells = line.split("|").map((c) => c.trim()).filter((c) => c.length > 0);
-    if (cells.length < 10 || !/^\d+$/u.test(cells[2])) continue;
-    ceiling.set(Number(cells[2]), {prompt: Number(cells[5]), generated: Number(cells[7]), total: Number(cells[9])});
+for (const threads of values.threads.split(",")) {
+    const ceilingRun = run(values.ceiling, [values.model, values.parallel, values["prompt-tokens"], values["gen-tokens"], threads]);
+    // | PP | TG | B | N_KV | T_PP s | S_PP t/s | T_TG s | S_TG t/s | T s | S t/s |
+    for (const line of ceilingRun.stdout.split("\n")) {
+        const cells = line.split("|").map((c) => c.trim()).filter((c) => c.length > 0);
+        if (cells.length < 10 || !/^\d+$/u.test(cells[2])) continue;
+        const entry = {prompt: Number(cells[5]), generated: Number(cells[7]), total: Number(cells[9]), threads};
+        if (!(ceiling.get(Number(cells[2]))?.total >= entry.total)) ceiling.set(Number(cells[2]), entry);
+    }
 }
 
 const rows = ours.map((r) => ({...r, ceiling: ceiling.get(r.parallel)}));
@@ -60,11 +67,11 @@ const out = [];
 out.push(`Model ${model}; prompt ${values["prompt-tokens"]} tokens, ${values["gen-tokens"]} generated per sequence; llama.cpp threads: ceiling ${values.threads}, airlabel ${airlabelThreads}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}); ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC.`);
 out.push(`airlabel engine: ${engineLine}; ceiling: llama-batched-bench built by engine-ceiling (GGML_NATIVE=ON).`);
 out.push("");
-out.push("| parallel | airlabel total tok/s | ceiling total tok/s | ratio | airlabel generated tok/s | ceiling generated tok/s | airlabel prompt tok/s | ceiling prompt tok/s | airlabel TTFT ms | peak RSS MiB |");
-out.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+out.push("| parallel | airlabel total tok/s | ceiling total tok/s (threads) | ratio | ceiling S_PP / S_TG tok/s | airlabel rows/s | airlabel TTFT ms | airlabel peak RSS MiB |");
+out.push("| --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const r of rows) {
     const c = r.ceiling;
-    out.push(`| ${r.parallel} | ${r.totalTokensPerSecond.toFixed(1)} | ${c ? c.total.toFixed(1) : "?"} | ${c ? (r.totalTokensPerSecond / c.total).toFixed(2) : "?"} | ${r.generatedTokensPerSecond.toFixed(1)} | ${c ? c.generated.toFixed(1) : "?"} | ${r.promptTokensPerSecond.toFixed(1)} | ${c ? c.prompt.toFixed(1) : "?"} | ${r.timeToFirstTokenMs.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} |`);
+    out.push(`| ${r.parallel} | ${r.totalTokensPerSecond.toFixed(1)} | ${c ? `${c.total.toFixed(1)} (${c.threads})` : "?"} | ${c ? (r.totalTokensPerSecond / c.total).toFixed(2) : "?"} | ${c ? `${c.prompt.toFixed(0)} / ${c.generated.toFixed(0)}` : "?"} | ${r.rowsPerSecond.toFixed(2)} | ${r.timeToFirstTokenMs.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} |`);
 }
 process.stdout.write(out.join("\n") + "\n");
 fs.writeFileSync(values.svg, chart(rows, `${model}: total tokens/s (prompt ${values["prompt-tokens"]} + gen ${values["gen-tokens"]})`));

@@ -30,21 +30,30 @@ type WorkerState = {
 const config = workerData as WorkerConfig;
 let statePromise: Promise<WorkerState> | undefined;
 
-/** On CPU, llama.cpp's spinning threads must leave a core to Node (measured on 2 cores: 1 thread 4x faster than 2; bench/RESULTS.md). */
-export function defaultThreads(workers: number): number {
+/**
+ * llama.cpp threads per worker on CPU. Small steps (few sequences) leave a core to Node: sampling and scheduling
+ * between decodes would otherwise compete with llama.cpp's spinning threads (2 cores, 85M F16, 1 sequence: 132
+ * total tokens/s with 1 thread, 102-119 with 2). From 16 sequences a step is big enough that every core pays off
+ * (32 sequences: 391 with 1 thread, 547 with 2). See bench/RESULTS.md.
+ */
+export function defaultThreads(workers: number, parallel: number): number {
     const cores = os.availableParallelism();
+    if (parallel >= 16) return Math.max(1, Math.floor(cores / workers));
     return Math.max(1, Math.floor((cores - 1) / workers));
 }
 
 async function loadState(): Promise<WorkerState> {
     const llama = await loadLlama(config.gpu);
     const model = await llama.loadModel({modelPath: config.modelPath, gpuLayers: config.gpuLayers});
-    const threads = config.threads ?? (llama.gpu === false ? defaultThreads(config.workers) : undefined);
+    const threads = config.threads ?? (llama.gpu === false ? defaultThreads(config.workers, config.parallel) : undefined);
     const context = await model.createContext({
         contextSize: config.contextSize,
         sequences: config.parallel,
         // a whole step (every sequence's next token, plus new prompts) fits one batch where memory allows
         batchSize: Math.min(config.contextSize * config.parallel, Math.max(512, config.parallel * 64)),
+        // llama.cpp's own default: flash attention where the backend supports it (measured on CPU, 85M F16, 1 thread:
+        // 1 sequence 125 -> 162 total tokens/s, 8 sequences 248 -> 292)
+        flashAttention: "auto",
         ...(threads !== undefined ? {threads} : {})
     });
     const answerSchema = config.schema === null ? AnswerSchema.freeText() : AnswerSchema.fromJsonSchema(config.schema, config.schemaOrigin);
