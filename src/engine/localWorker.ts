@@ -31,21 +31,18 @@ const config = workerData as WorkerConfig;
 let statePromise: Promise<WorkerState> | undefined;
 
 /**
- * llama.cpp threads per worker on CPU. Small steps (few sequences) leave a core to Node: sampling and scheduling
- * between decodes would otherwise compete with llama.cpp's spinning threads (2 cores, 85M F16, 1 sequence: 132
- * total tokens/s with 1 thread, 102-119 with 2). From 16 sequences a step is big enough that every core pays off
- * (32 sequences: 391 with 1 thread, 547 with 2). See bench/RESULTS.md.
+ * llama.cpp threads per worker on CPU: leave a core to Node. Sampling and scheduling between decodes compete with
+ * llama.cpp's spinning threads otherwise (2 cores, 85M F16, lockstep engine: 1 sequence 142 total tokens/s with 1
+ * thread vs 69 with 2; 32 sequences 393 vs 381). See bench/RESULTS.md.
  */
-export function defaultThreads(workers: number, parallel: number): number {
-    const cores = os.availableParallelism();
-    if (parallel >= 16) return Math.max(1, Math.floor(cores / workers));
-    return Math.max(1, Math.floor((cores - 1) / workers));
+export function defaultThreads(workers: number): number {
+    return Math.max(1, Math.floor((os.availableParallelism() - 1) / workers));
 }
 
 async function loadState(): Promise<WorkerState> {
     const llama = await loadLlama(config.gpu);
     const model = await llama.loadModel({modelPath: config.modelPath, gpuLayers: config.gpuLayers});
-    const threads = config.threads ?? (llama.gpu === false ? defaultThreads(config.workers, config.parallel) : undefined);
+    const threads = config.threads ?? (llama.gpu === false ? defaultThreads(config.workers) : undefined);
     const context = await model.createContext({
         contextSize: config.contextSize,
         sequences: config.parallel,
