@@ -4,13 +4,18 @@ import type {AnnotateProgress} from "../options/AnnotateOptions.js";
 export class ProgressPrinter {
     private readonly _enabled: boolean;
     private _printed = false;
+    private _lastPrint = 0;
 
     public constructor(enabled: boolean) {
         this._enabled = enabled && process.stderr.isTTY === true;
     }
 
+    /** Redraws the line at most 5 times a second. */
     public update(progress: AnnotateProgress): void {
         if (!this._enabled) return;
+        const now = Date.now();
+        if (now - this._lastPrint < 200 && progress.doneRows + progress.resumedRows < progress.totalRows) return;
+        this._lastPrint = now;
         const seconds = Math.max(progress.elapsedMs, 1) / 1000;
         const todo = progress.totalRows - progress.resumedRows;
         const rate = progress.doneRows / seconds;

@@ -106,8 +106,9 @@ export class LockstepDriver {
                 await this._admitWaiting();
                 if (this._active.length === 0) continue;
                 await this._step();
-                // let finished rows' callers queue their next attempt, and the worker receive new tasks, before the next step
-                await nextMacrotask();
+                // a sequence came free: let finished rows' callers queue their next attempt, and the worker receive
+                // new tasks, before the next step
+                if (this._free.length > 0) await nextMacrotask();
             }
         } finally {
             this._running = false;

@@ -92,7 +92,7 @@ export type AnnotateOptions = PrepareOptions & GenerationOptions & {
     mainGpu?: number,
     /** Aborting stops feeding new rows, commits what finished, and resolves with `stopped: true`. Defaults to none. */
     signal?: AbortSignal,
-    /** Called about once a second and at the end with progress figures. Defaults to none. */
+    /** Called after every finished row and at the end with progress figures (keep it cheap). Defaults to none. */
     onProgress?: (progress: AnnotateProgress) => void,
     /** Called with log lines (what was loaded, what was reused). Defaults to none. */
     onLog?: (line: string) => void

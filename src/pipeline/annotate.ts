@@ -172,7 +172,6 @@ async function feed(engine: LocalEngine, tasks: Task[], onResult: (result: Worke
     const limit = engine.capacity * 2;
     let next = 0;
     let failure: unknown = null;
-    let lastTick = 0;
     const inFlight = new Set<Promise<void>>();
     let writes: Promise<void> = Promise.resolve();
     const launch = (task: Task) => {
@@ -188,11 +187,7 @@ async function feed(engine: LocalEngine, tasks: Task[], onResult: (result: Worke
             failure ??= err;
         }).finally(() => {
             inFlight.delete(promise);
-            const now = Date.now();
-            if (now - lastTick >= 1000) {
-                lastTick = now;
-                tick();
-            }
+            tick();
         });
         inFlight.add(promise);
     };

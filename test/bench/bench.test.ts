@@ -28,7 +28,7 @@ describe("airlabel bench", () => {
             expect(r.timeToFirstTokenMs).toBeLessThan(r.seconds * 1000);
             expect(r.peakRssMiB).toBeGreaterThan(10);
             expect(r.schema).toBe(false);
-            expect(r.engine).toMatch(/^llama\.cpp (host build|prebuilt binary) \(CPU, 1 thread\)$/u);
+            expect(r.engine).toMatch(/^llama\.cpp (host build|prebuilt binary) \(CPU, 1 thread\); parallel \d+, context \d+ per sequence$/u);
         }
         expect(run.stderr).toContain("airlabel: engine: llama.cpp");
     });
