@@ -12,7 +12,9 @@ export class OptionFileError extends AirlabelError {}
 export function addJobOptions(command: Command): Command {
     return command
         .option("-i, --input <dataset>", "dataset: .jsonl .json .csv .tsv .parquet .arrow file, folder, glob, HF save_to_disk folder, or - for stdin")
-        .option("-m, --model <file.gguf>", "GGUF model file")
+        .option("-m, --model <file.gguf|name>", "GGUF model file (with --backend openai: the server's model name)")
+        .addOption(new Option("--backend <backend>", "local: run the GGUF in-process (default); openai (alias vllm): an OpenAI-compatible server at --base-url").choices(["local", "openai", "vllm"]))
+        .option("--base-url <url>", "openai backend: the server's API root, e.g. http://host:8000/v1")
         .option("-o, --output <dir>", "output directory (shards, manifest, cache)")
         .option("-c, --config <job.json|job.yaml>", "job file holding these options (camelCase keys); flags override it")
         .option("-t, --template <file>", "prompt template file with {field} / {field.sub} placeholders (default: \"{text}\")")
@@ -56,6 +58,16 @@ export function addRunOptions(command: Command): Command {
         .addOption(new Option("--split-mode <mode>", "split the model across GPUs (needs the patched native build)").choices(["none", "layer", "row"]))
         .option("--tensor-split <ratios>", "model proportions per GPU, e.g. 3,1 (needs the patched native build)")
         .option("--main-gpu <n>", "main GPU index (needs the patched native build)", toInteger)
+        .option("--api-key-env <VAR>", "openai backend: environment variable holding the API key (sent only to --base-url)")
+        .option("--api-key-file <file>", "openai backend: file holding the API key on its first line")
+        .addOption(new Option("--endpoint <endpoint>", "openai backend: chat (server's chat template, default) or completions (raw prompt)").choices(["chat", "completions"]))
+        .option("--concurrency <n>", "openai backend: requests in flight (default 64)", toInteger)
+        .option("--max-requests-per-minute <n>", "openai backend: rate limit on requests (default none)", toInteger)
+        .option("--max-tokens-per-minute <n>", "openai backend: rate limit on estimated prompt + max tokens (default none)", toInteger)
+        .option("--request-timeout-ms <ms>", "openai backend: one request's time limit before it is retried (default 600000)", toInteger)
+        .option("--max-request-attempts <n>", "openai backend: attempts per request on connection errors, timeouts, 408, 429, 5xx (default 6)", toInteger)
+        .option("--retry-base-delay-ms <ms>", "openai backend: first retry delay, doubled per retry with jitter, unless Retry-After (default 500)", toInteger)
+        .option("--retry-max-delay-ms <ms>", "openai backend: longest wait between attempts (default 60000)", toInteger)
         .option("-q, --quiet", "no progress on stderr")
         .option("--json", "print the run summary as JSON on stdout");
 }

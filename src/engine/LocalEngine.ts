@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import {fileURLToPath} from "node:url";
 import {Piscina} from "piscina";
+import type {Engine} from "./Engine.js";
 import type {WarmupResult, WarmupTask, WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
 
 export type LocalEngineOptions = WorkerConfig;
@@ -10,7 +11,7 @@ export type LocalEngineOptions = WorkerConfig;
  * `parallel` sequences. `generate()` resolves per row; rows are fed continuously, so a finished sequence
  * takes the next row immediately.
  */
-export class LocalEngine {
+export class LocalEngine implements Engine {
     public readonly options: LocalEngineOptions;
     private readonly _pool: Piscina;
     private _disposed = false;

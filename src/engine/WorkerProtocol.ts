@@ -50,5 +50,7 @@ export type WorkerResult = {
     /** Milliseconds from the row reaching its worker's queue to its first generated token. */
     firstTokenMs: number,
     /** Why the row failed, when not ok. */
-    reason: string | null
+    reason: string | null,
+    /** Where a failed row failed: "validate" (the answers; the default) or "generate" (the backend refused the request). */
+    stage?: "generate" | "validate"
 };

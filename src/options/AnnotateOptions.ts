@@ -1,3 +1,5 @@
+import type {BackendOptions} from "./BackendOptions.js";
+
 /** Sampling settings for one generation. */
 export type GenerationOptions = {
     /** Maximum tokens generated per answer. Defaults to 256. */
@@ -30,7 +32,7 @@ export type PrepareOptions = {
     input: string,
     /** Format of `input` when it cannot be told from the name (stdin). Defaults to detection by extension. */
     inputFormat?: "jsonl" | "json" | "csv" | "tsv" | "parquet" | "arrow",
-    /** Path of the GGUF model whose tokenizer and chat template are used. Required. */
+    /** Path of the GGUF model whose tokenizer and chat template are used; with the openai backend, the server's model name. Required. */
     model: string,
     /** Output directory: shards, manifest and the prepared-rows cache. Required. */
     output: string,
@@ -57,7 +59,7 @@ export type PrepareOptions = {
 };
 
 /** Options of a whole annotation run (`airlabel run`, `annotate()`). */
-export type AnnotateOptions = PrepareOptions & GenerationOptions & {
+export type AnnotateOptions = PrepareOptions & GenerationOptions & BackendOptions & {
     /** JSON Schema every answer must match (it becomes a grammar, then answers are validated with ajv). Defaults to none (free text). */
     schema?: Record<string, unknown> | boolean,
     /** Where the schema came from, for messages. Defaults to "schema". */

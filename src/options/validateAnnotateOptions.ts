@@ -1,10 +1,11 @@
 import {InvalidOptionError} from "../AirlabelError.js";
 import {generationDefaults, type AnnotateOptions, type GenerationOptions} from "./AnnotateOptions.js";
+import {validateBackendOptions, type ResolvedBackend} from "./validateBackendOptions.js";
 
 export type ResolvedAnnotateOptions = AnnotateOptions & Required<Pick<AnnotateOptions,
     "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows" | "retriesInvalid" | "format" |
     "shardSize" | "overwrite" | "workers" | "gpu" | "gpuLayers" | "schemaOrigin"
->> & {generation: Required<GenerationOptions>};
+>> & {generation: Required<GenerationOptions>, resolvedBackend: ResolvedBackend};
 
 const isPositiveInteger = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value > 0;
 const isNonNegativeInteger = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0;
@@ -72,8 +73,11 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
             `options.${name} needs airlabel's patched llama.cpp build (split_mode/tensor_split/main_gpu are not exposed by the stock node-llama-cpp binary), which this version does not include yet; remove the option to run on one GPU`);
     }
 
+    const resolvedBackend = validateBackendOptions(options);
+
     return {
         ...options,
+        resolvedBackend,
         template: options.template ?? "{text}",
         templateOrigin: options.templateOrigin ?? "template",
         schemaOrigin: options.schemaOrigin ?? "schema",

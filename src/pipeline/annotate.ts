@@ -1,6 +1,9 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import {AirlabelError} from "../AirlabelError.js";
+import {OpenAIEngine} from "../backends/openai/OpenAIEngine.js";
+import {readApiKey} from "../backends/openai/readApiKey.js";
+import type {Engine} from "../engine/Engine.js";
 import {LocalEngine} from "../engine/LocalEngine.js";
 import type {WorkerResult} from "../engine/WorkerProtocol.js";
 import type {AnnotateOptions, AnnotateProgress} from "../options/AnnotateOptions.js";
@@ -43,13 +46,22 @@ export type AnnotateResult = {
     complete: boolean,
     /** Whether prepared rows came from the cache. */
     preparedFromCache: boolean,
+    /** Context size per sequence (0 with the openai backend: the server's). */
     contextSize: number,
-    parallel: number
+    /** Sequences per worker (local) or concurrent requests (openai). */
+    parallel: number,
+    /** Which engine ran: "local" or "openai" (vllm included). */
+    backend: "local" | "openai",
+    /** HTTP requests sent to the server, retries included (openai backend; 0 locally). */
+    requests: number,
+    /** HTTP requests that were retries after a connection error, timeout, 408, 429 or 5xx (openai backend; 0 locally). */
+    requestRetries: number
 };
 
 /**
- * Annotates a dataset end to end: prepare (read, render, tokenize, sort) -> local engine (worker pool,
- * grammar-constrained, validated with retries) -> checkpointed shard writer. Re-running the same options
+ * Annotates a dataset end to end: prepare (read, render, tokenize, sort) -> engine (the local worker pool,
+ * grammar-constrained, or an OpenAI-compatible server with `backend: "openai"`; answers validated with retries) ->
+ * checkpointed shard writer. Re-running the same options
  * against the same output dir resumes; different options are refused unless `overwrite` is set.
  */
 export async function annotate(options: AnnotateOptions): Promise<AnnotateResult> {
@@ -61,7 +73,11 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         ? AnswerSchema.fromChoices(resolved.choices)
         : resolved.schema !== undefined ? AnswerSchema.fromJsonSchema(resolved.schema, resolved.schemaOrigin) : AnswerSchema.freeText();
     await ensureWritableDir(resolved.output);
-    const {job: prepared, model: modelFile, contextSize} = await prepare({...resolved, maxTokens: resolved.generation.maxTokens});
+    const remote = resolved.resolvedBackend.remote;
+    const apiKey = remote === null ? null : readApiKey(remote);
+    const {job: prepared, model: modelFile, contextSize} = await prepare({
+        ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {})
+    });
     log(`prepared ${prepared.totalRows} rows${prepared.fromCache ? " (from cache)" : ""}: ${prepared.rows.length} to generate, ${prepared.failures.length} failed in prepare`);
 
     const store = await OutputStore.open({
@@ -70,17 +86,19 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         shardSize: resolved.shardSize,
         overwrite: resolved.overwrite,
         identity: runIdentity(resolved, modelFile.fingerprint, prepared.inputHash, answerSchema),
-        meta: {airlabel: version, model: modelFile.path, input: resolved.input, totalRows: prepared.totalRows}
+        meta: {airlabel: version, model: modelFile.path, input: resolved.input, totalRows: prepared.totalRows,
+            ...(remote !== null ? {backend: "openai", baseUrl: remote.baseUrl, endpoint: remote.endpoint} : {})}
     });
-    let engine: LocalEngine | undefined;
+    let engine: Engine | undefined;
+    let openai: OpenAIEngine | undefined;
     const progress: AnnotateProgress = {totalRows: prepared.totalRows, resumedRows: 0, doneRows: 0, failedRows: 0, generatedTokens: 0, promptTokens: 0, elapsedMs: 0};
     let okRows = 0;
     let stopped = false;
     let loadMs = 0;
     let generationMs = 0;
     const firstTokenMs: number[] = [];
-    const parallel = resolved.parallel ?? 8;
-    const modelName = modelFile.path.split(/[\\/]/u).pop() ?? modelFile.path;
+    const parallel = remote !== null ? remote.concurrency : resolved.parallel ?? 8;
+    const modelName = remote !== null ? resolved.model : modelFile.path.split(/[\\/]/u).pop() ?? modelFile.path;
     try {
         const committed = await store.committedIdx();
         progress.resumedRows = committed.size;
@@ -93,7 +111,10 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         }
         const pending = prepared.rows.filter((row) => !committed.has(row.idx));
         if (pending.length > 0) {
-            engine = new LocalEngine({
+            engine = remote !== null ? openai = new OpenAIEngine({
+                ...remote, model: resolved.model, apiKey, system: resolved.system, schema: answerSchema.jsonSchema,
+                schemaOrigin: resolved.schemaOrigin, generation: resolved.generation, retriesInvalid: resolved.retriesInvalid, onLog: log
+            }) : new LocalEngine({
                 modelPath: resolved.model, gpu: resolved.gpu, gpuLayers: resolved.gpuLayers, threads: resolved.threads ?? null,
                 contextSize, parallel, chatTemplate: resolved.chatTemplate, system: resolved.system,
                 schema: answerSchema.jsonSchema, schemaOrigin: resolved.schemaOrigin, generation: resolved.generation,
@@ -115,7 +136,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 } else {
                     progress.failedRows++;
                     await store.fail({
-                        idx: result.idx, stage: "validate", reason: result.reason ?? "invalid answer", response: result.response,
+                        idx: result.idx, stage: result.stage ?? "validate", reason: result.reason ?? "invalid answer", response: result.response,
                         finishReason: result.finishReason, attempts: result.attempts, model: modelName
                     });
                 }
@@ -123,13 +144,20 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
             const loadStart = performance.now();
             const loaded = await engine.ready();
             loadMs = performance.now() - loadStart;
-            log(`engine: ${loaded.engine}; parallel ${parallel}${resolved.workers > 1 ? ` x ${resolved.workers} workers` : ""}, context ${contextSize} per sequence`);
+            if (remote !== null) log(`engine: ${loaded.engine}`);
+            else log(`engine: ${loaded.engine}; parallel ${parallel}${resolved.workers > 1 ? ` x ${resolved.workers} workers` : ""}, context ${contextSize} per sequence`);
             if (loaded.hint !== null) log(`hint: ${loaded.hint}`);
             const generationStart = performance.now();
-            stopped = await feed(engine, pending.map((row) => ({idx: row.idx, prompt: row.prompt})), onResult, resolved.signal, () => {
-                progress.elapsedMs = Date.now() - startedAt;
-                resolved.onProgress?.({...progress});
-            });
+            try {
+                stopped = await feed(engine, pending.map((row) => ({idx: row.idx, prompt: row.prompt})), onResult, resolved.signal, () => {
+                    progress.elapsedMs = Date.now() - startedAt;
+                    resolved.onProgress?.({...progress});
+                });
+            } catch (err) {
+                // the engine failed as a whole (a server gone): keep every finished row, the rest stays resumable
+                await store.commit();
+                throw err;
+            }
             await store.commit();
             generationMs = performance.now() - generationStart;
         }
@@ -145,7 +173,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
             elapsedMs: progress.elapsedMs, loadMs, generationMs, rowsPerSecond: progress.doneRows / seconds,
             promptTokensPerSecond: progress.promptTokens / seconds, generatedTokensPerSecond: progress.generatedTokens / seconds,
             timeToFirstTokenMs: median(firstTokenMs), peakRssBytes: process.resourceUsage().maxRSS * 1024,
-            stopped, complete, preparedFromCache: prepared.fromCache, contextSize, parallel
+            stopped, complete, preparedFromCache: prepared.fromCache, contextSize, parallel, backend: remote !== null ? "openai" : "local",
+            requests: openai?.requestStats.requests ?? 0, requestRetries: openai?.requestStats.retries ?? 0
         };
         if (complete) await store.markComplete({...result});
         return result;
@@ -168,7 +197,7 @@ function median(values: number[]): number {
  * Keeps the engine full: up to twice its capacity in flight, a new row submitted as each finishes.
  * Resolves true when stopped by the signal (in-flight rows are finished and kept, nothing new is started).
  */
-async function feed(engine: LocalEngine, tasks: Task[], onResult: (result: WorkerResult) => Promise<void>, signal: AbortSignal | undefined, tick: () => void): Promise<boolean> {
+async function feed(engine: Engine, tasks: Task[], onResult: (result: WorkerResult) => Promise<void>, signal: AbortSignal | undefined, tick: () => void): Promise<boolean> {
     const limit = engine.capacity * 2;
     let next = 0;
     let failure: unknown = null;
@@ -215,7 +244,10 @@ function abortPromise(signal: AbortSignal): Promise<void> {
 
 function runIdentity(options: ReturnType<typeof validateAnnotateOptions>, modelFingerprint: string, inputHash: string, answerSchema: AnswerSchema): Record<string, string> {
     const sha = (value: unknown) => crypto.createHash("sha256").update(JSON.stringify(value ?? null)).digest("hex").slice(0, 16);
+    const remote = options.resolvedBackend.remote;
     return {
+        // only remote runs carry a backend entry, so runs written before it existed still resume
+        ...(remote !== null ? {backend: JSON.stringify({backend: "openai", baseUrl: remote.baseUrl, model: options.model, endpoint: remote.endpoint})} : {}),
         input: inputHash.slice(0, 16),
         template: sha(options.template),
         system: sha(options.system),

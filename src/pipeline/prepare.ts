@@ -7,6 +7,7 @@ import type {PreparedJob} from "../prepare/PreparedJob.js";
 
 export type PrepareResult = {
     job: PreparedJob,
+    /** The GGUF file; for a remote model, its name as `path` and `remote:<base URL>:<name>` as the fingerprint. */
     model: ModelFileInfo,
     /** Context size per sequence the run will use. */
     contextSize: number
@@ -16,7 +17,9 @@ export type PrepareStageOptions = PrepareOptions & Required<Pick<PrepareOptions,
     /** Tokens generated per answer at most, reserved in the context. Defaults to 256. */
     maxTokens?: number,
     /** Context size per sequence; rows that do not fit fail. Defaults to the longest prompt plus `maxTokens`, within the model's training context. */
-    contextSize?: number
+    contextSize?: number,
+    /** A remote backend's API root: `model` is then the server's model name, not a file; nothing is loaded, prompt tokens are estimated and the server checks the context. Defaults to none (local GGUF). */
+    remoteBaseUrl?: string
 };
 
 /** A vocabulary-only model reports a training context of 0, so read it from the GGUF metadata. */
@@ -33,9 +36,15 @@ function trainContextSizeOf(model: LlamaModel): number {
 
 /**
  * The prepare stage as a library call (`airlabel prepare`, and the first step of `annotate`): checks the model
- * file, loads only its vocabulary, and prepares (or reuses from cache) the job's rows.
+ * file, loads only its vocabulary, and prepares (or reuses from cache) the job's rows. For a remote model (`remoteBaseUrl`)
+ * no file is read: prompt tokens are estimated as ceil(UTF-8 bytes / 4) and the context size is the server's business (0).
  */
 export async function prepare(options: PrepareStageOptions): Promise<PrepareResult> {
+    if (options.remoteBaseUrl !== undefined) {
+        const model: ModelFileInfo = {path: options.model, bytes: 0, fingerprint: `remote:${options.remoteBaseUrl}:${options.model}`};
+        const job = await prepareJob({...options, vocabModel: null, modelFingerprint: model.fingerprint});
+        return {job, model, contextSize: 0};
+    }
     const model = await checkModelFile(options.model);
     const maxTokens = options.maxTokens ?? 256;
     const llama = await loadLlama("cpu");

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import type {LlamaModel} from "node-llama-cpp";
 import {AirlabelError} from "../AirlabelError.js";
+import {approxTokens} from "../backends/openai/approxTokens.js";
 import {openDataset} from "../datasets/openDataset.js";
 import {chatWrapperFor, formatPrompt} from "../engine/formatPrompt.js";
 import {tokenizePrompt} from "../engine/tokenizePrompt.js";
@@ -15,8 +16,8 @@ import type {PreparedFailure, PreparedJob, PreparedRow} from "./PreparedJob.js";
 export class PrepareError extends AirlabelError {}
 
 export type PrepareJobOptions = Required<Pick<PrepareOptions, "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows">> & PrepareOptions & {
-    /** The model, loaded at least with its vocabulary (tokenizer and chat template). */
-    vocabModel: LlamaModel,
+    /** The model, loaded at least with its vocabulary (tokenizer and chat template); null for a remote model, whose prompt tokens are estimated (see approxTokens). */
+    vocabModel: LlamaModel | null,
     /** Fingerprint of the model file (see checkModelFile). */
     modelFingerprint: string,
     /** Largest prompt (in tokens) a row may have; longer rows fail with a reason. Defaults to no limit. */
@@ -52,7 +53,8 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             throw new PrepareError(`input column "${name}" clashes with airlabel's output column of that name; leave it out of --keep-columns`);
     }
 
-    const wrapper = chatWrapperFor(options.vocabModel, options.chatTemplate);
+    const vocabModel = options.vocabModel;
+    const wrapper = vocabModel === null ? null : chatWrapperFor(vocabModel, options.chatTemplate);
     const records = await collectRecords(dataset.rows(), options);
     const rows: PreparedRow[] = [];
     const failures: PreparedFailure[] = [];
@@ -83,7 +85,9 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             }
             seenPrompts.set(prompt, record.ordinal);
         }
-        const promptTokens = tokenizePrompt(options.vocabModel, formatPrompt(wrapper, options.system, prompt)).length;
+        const promptTokens = vocabModel === null
+            ? approxTokens(`${options.system ?? ""}${prompt}`)
+            : tokenizePrompt(vocabModel, formatPrompt(wrapper, options.system, prompt)).length;
         const kept: Record<string, unknown> = {};
         for (const name of keep) kept[name] = record.values[name] ?? null;
         rows.push({idx: record.ordinal, prompt, promptTokens, inputHash, columns: kept});

@@ -13,7 +13,8 @@ Example:
   $ airlabel prepare -i reviews.jsonl -m model.gguf -o out/reviews -t template.txt --json`)
         .action(async (flags: Record<string, unknown>) => {
             const options = validateAnnotateOptions(resolveJobOptions(flags));
-            const {job, contextSize} = await prepare({...options, maxTokens: options.generation.maxTokens});
+            const remote = options.resolvedBackend.remote;
+            const {job, contextSize} = await prepare({...options, maxTokens: options.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {})});
             const tokens = job.rows.map((row) => row.promptTokens);
             const summary = {
                 rows: job.totalRows, toGenerate: job.rows.length, failed: job.failures.length, columns: job.columns,

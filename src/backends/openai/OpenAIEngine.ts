@@ -1,0 +1,141 @@
+import type {Engine} from "../../engine/Engine.js";
+import {samplingForAttempt} from "../../engine/samplingForAttempt.js";
+import type {WarmupResult, WorkerResult, WorkerTask} from "../../engine/WorkerProtocol.js";
+import type {GenerationOptions} from "../../options/AnnotateOptions.js";
+import type {ResolvedRemoteOptions} from "../../options/validateBackendOptions.js";
+import {AnswerSchema} from "../../schema/AnswerSchema.js";
+import {approxTokens} from "./approxTokens.js";
+import {buildRequest, type RequestSpec} from "./buildRequest.js";
+import {HttpClient} from "./HttpClient.js";
+import {RemoteServerError} from "./openaiErrors.js";
+import {probeServer} from "./probeServer.js";
+import {RateLimiter} from "./RateLimiter.js";
+import {RequestSender} from "./RequestSender.js";
+
+export type OpenAIEngineOptions = ResolvedRemoteOptions & {
+    /** The server's model name. */
+    model: string,
+    /** The API key (read by the caller from apiKeyEnv / apiKeyFile); null for none. */
+    apiKey: string | null,
+    system: string | undefined,
+    /** JSON Schema of the answer, or null for free text. */
+    schema: Record<string, unknown> | boolean | null,
+    schemaOrigin: string,
+    generation: Required<GenerationOptions>,
+    retriesInvalid: number,
+    /** Retry warnings and the probe's findings. Defaults to none. */
+    onLog?: (line: string) => void
+};
+
+/**
+ * The remote backend: each row is one request to an OpenAI-compatible server (vLLM, llama-server, SGLang, TGI),
+ * `concurrency` at a time, within the rate limits, with transport retries ({@link RequestSender}) and, like the
+ * local engine, retries of invalid or truncated answers with changed sampling, each answer validated here with ajv.
+ */
+export class OpenAIEngine implements Engine {
+    public readonly options: OpenAIEngineOptions;
+    readonly #client: HttpClient;
+    readonly #sender: RequestSender;
+    readonly #answerSchema: AnswerSchema;
+    readonly #spec: RequestSpec;
+    readonly #waiting: (() => void)[] = [];
+    #active = 0;
+    #disposed = false;
+
+    public constructor(options: OpenAIEngineOptions) {
+        this.options = options;
+        this.#client = new HttpClient({baseUrl: options.baseUrl, apiKey: options.apiKey, maxSockets: options.concurrency + 1});
+        this.#sender = new RequestSender({
+            client: this.#client,
+            limiter: new RateLimiter({requestsPerMinute: options.maxRequestsPerMinute, tokensPerMinute: options.maxTokensPerMinute}),
+            model: options.model,
+            requestTimeoutMs: options.requestTimeoutMs,
+            maxRequestAttempts: options.maxRequestAttempts,
+            retry: {baseDelayMs: options.retryBaseDelayMs, maxDelayMs: options.retryMaxDelayMs},
+            ...(options.onLog !== undefined ? {onLog: options.onLog} : {})
+        });
+        this.#answerSchema = options.schema === null ? AnswerSchema.freeText() : AnswerSchema.fromJsonSchema(options.schema, options.schemaOrigin);
+        this.#spec = {endpoint: options.endpoint, model: options.model, system: options.system, schema: options.schema, generation: options.generation};
+    }
+
+    public get capacity(): number {
+        return this.options.concurrency;
+    }
+
+    /** HTTP requests sent so far, and how many of them were retries. */
+    public get requestStats(): {requests: number, retries: number} {
+        return {requests: this.#sender.requests, retries: this.#sender.retries};
+    }
+
+    /** Checks the server answers for this model and, with a schema, that it constrains answers (a warning otherwise). */
+    public async ready(): Promise<WarmupResult> {
+        const {endpoint, concurrency, baseUrl, model} = this.options;
+        const probe = await this.#withSlot(() => probeServer(this.#sender, this.#spec));
+        return {engine: `OpenAI-compatible server ${baseUrl}, model "${model}", ${endpoint} endpoint, concurrency ${concurrency}`, hint: probe.warning};
+    }
+
+    public generate(task: WorkerTask): Promise<WorkerResult> {
+        return this.#withSlot(() => this.#generateRow(task));
+    }
+
+    async #generateRow(task: WorkerTask): Promise<WorkerResult> {
+        const gen = this.options.generation;
+        const estimate = approxTokens(`${this.options.system ?? ""}${task.prompt}`);
+        let promptTokens = estimate;
+        let completionTokens = 0;
+        let response = "";
+        let finishReason: "stop" | "length" = "stop";
+        let reason = "";
+        let httpAttempts = 0;
+        const maxAttempts = this.#answerSchema.isFreeText ? 1 : 1 + this.options.retriesInvalid;
+        for (let attempt = 0; attempt < maxAttempts; attempt++) {
+            const {path, body} = buildRequest(this.#spec, task.prompt, samplingForAttempt(gen, task.idx, attempt));
+            const outcome = await this.#sender.send(path, body, estimate + gen.maxTokens, `row idx ${task.idx}`);
+            httpAttempts += outcome.httpAttempts;
+            if (!outcome.ok) {
+                return {
+                    idx: task.idx, ok: false, annotation: null, response, finishReason, promptTokens, completionTokens, attempts: attempt + 1,
+                    firstTokenMs: -1, reason: outcome.reason, stage: "generate"
+                };
+            }
+            const {completion} = outcome;
+            promptTokens = completion.promptTokens ?? estimate;
+            completionTokens += completion.completionTokens ?? approxTokens(completion.text);
+            response = completion.text;
+            finishReason = completion.finishReason;
+            const result = {idx: task.idx, response, finishReason, promptTokens, completionTokens, attempts: attempt + 1, firstTokenMs: -1};
+            if (this.#answerSchema.isFreeText) return {...result, ok: true, annotation: response, reason: null};
+            if (finishReason === "length") {
+                reason = `answer truncated at maxTokens (${gen.maxTokens}); raise --max-tokens`;
+                continue;
+            }
+            const check = this.#answerSchema.check(response);
+            if (check.ok) return {...result, ok: true, annotation: check.value, reason: null};
+            reason = check.reason;
+        }
+        return {
+            idx: task.idx, ok: false, annotation: null, response, finishReason, promptTokens, completionTokens, attempts: maxAttempts, firstTokenMs: -1,
+            reason: `${reason} (after ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"})`, stage: "validate"
+        };
+    }
+
+    async #withSlot<T>(work: () => Promise<T>): Promise<T> {
+        if (this.#active >= this.options.concurrency) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+        else this.#active++;
+        try {
+            return await work();
+        } finally {
+            const next = this.#waiting.shift();
+            if (next !== undefined) next();
+            else this.#active--;
+        }
+    }
+
+    /** Cancels pending requests and closes the connections. Safe to call twice. */
+    public async dispose(): Promise<void> {
+        if (this.#disposed) return;
+        this.#disposed = true;
+        this.#sender.cancel(new RemoteServerError(`${this.options.baseUrl}: the engine was disposed`));
+        this.#client.close();
+    }
+}

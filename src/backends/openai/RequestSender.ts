@@ -1,0 +1,156 @@
+import {HttpClient, TransportError, type HttpResponse} from "./HttpClient.js";
+import {parseCompletion, parseServerError, type ParsedCompletion} from "./parseCompletion.js";
+import {RateLimiter} from "./RateLimiter.js";
+import {RemoteServerError} from "./openaiErrors.js";
+import {retryDelayMs, type RetryDelayPolicy} from "./retryDelay.js";
+import {sleep} from "./sleep.js";
+
+export type RequestSenderOptions = {
+    client: HttpClient,
+    limiter: RateLimiter,
+    /** The server's model name, for messages. */
+    model: string,
+    requestTimeoutMs: number,
+    maxRequestAttempts: number,
+    retry: RetryDelayPolicy,
+    /** Warnings (retries), throttled. Defaults to none. */
+    onLog?: (line: string) => void
+};
+
+/** What one generation request ended as: an answer, or the server refusing this request (400: the row fails). */
+export type SendOutcome = {ok: true, completion: ParsedCompletion, httpAttempts: number} | {ok: false, reason: string, httpAttempts: number};
+
+/** Statuses worth retrying: the server is busy, restarting or behind a proxy that failed. */
+const retryableStatuses = new Set([408, 429, 500, 502, 503, 504]);
+/** Statuses that concern this request only (too long for the context, a bad parameter): the row fails, the run goes on. */
+const rowStatuses = new Set([400, 413, 422]);
+
+/**
+ * Sends one request with bounded retries: connection errors, timeouts, malformed 200 bodies and 408/429/5xx are
+ * retried with exponential backoff and jitter (or the server's Retry-After), at most `maxRequestAttempts` times.
+ * After a fatal problem (attempts exhausted, key refused, unknown model, redirect) every later and pending call
+ * rejects with the same {@link RemoteServerError}, so the run stops promptly.
+ */
+export class RequestSender {
+    readonly #options: RequestSenderOptions;
+    readonly #abort = new AbortController();
+    #fatal: RemoteServerError | null = null;
+    #retries = 0;
+    #lastLogAt = -Infinity;
+    /** HTTP requests sent (including retries). */
+    public requests = 0;
+
+    public constructor(options: RequestSenderOptions) {
+        this.#options = options;
+    }
+
+    public get baseUrl(): string {
+        return this.#options.client.baseUrl;
+    }
+
+    /** HTTP requests that were retries. */
+    public get retries(): number {
+        return this.#retries;
+    }
+
+    /** Rejects every pending and later request (dispose, stop). */
+    public cancel(reason: RemoteServerError): void {
+        this.#setFatal(reason);
+    }
+
+    public async send(path: string, body: unknown, estimatedTokens: number, what: string): Promise<SendOutcome> {
+        const {client, limiter, maxRequestAttempts, requestTimeoutMs} = this.#options;
+        const signal = this.#abort.signal;
+        let lastProblem = "";
+        for (let attempt = 1; attempt <= maxRequestAttempts; attempt++) {
+            this.#throwIfFatal();
+            await limiter.acquire(estimatedTokens, signal);
+            this.#throwIfFatal();
+            let response: HttpResponse | null = null;
+            try {
+                this.requests++;
+                response = await client.postJson(path, body, requestTimeoutMs, signal);
+            } catch (err) {
+                this.#throwIfFatal();
+                if (!(err instanceof TransportError)) throw err;
+                lastProblem = err.message;
+            }
+            let retryAfter: string | string[] | undefined;
+            if (response !== null) {
+                const {status} = response;
+                if (status >= 200 && status < 300) {
+                    const parsed = parseCompletion(response.body);
+                    if (!("malformed" in parsed)) return {ok: true, completion: parsed, httpAttempts: attempt};
+                    lastProblem = `HTTP ${status} but ${parsed.malformed}`;
+                } else if (rowStatuses.has(status)) {
+                    return {ok: false, reason: `server refused the request: ${describeStatus(response)}`, httpAttempts: attempt};
+                } else if (retryableStatuses.has(status)) {
+                    lastProblem = describeStatus(response);
+                    retryAfter = response.headers["retry-after"];
+                } else {
+                    throw this.#setFatal(new RemoteServerError(fatalMessage(client.baseUrl, this.#options.model, response)));
+                }
+            }
+            if (attempt === maxRequestAttempts) break;
+            this.#retries++;
+            this.#logRetry(lastProblem);
+            await sleep(retryDelayMs(attempt, retryAfter, this.#options.retry), signal).catch((err: unknown) => {
+                this.#throwIfFatal();
+                throw err;
+            });
+        }
+        throw this.#setFatal(new RemoteServerError(
+            `${client.baseUrl}: ${maxRequestAttempts} attempt${maxRequestAttempts === 1 ? "" : "s"} at ${what} failed (last: ${oneLine(lastProblem, 300)}); ` +
+            "rows committed so far are kept: check the server (or raise --max-request-attempts) and re-run the same command to resume"));
+    }
+
+    #throwIfFatal(): void {
+        if (this.#fatal !== null) throw this.#fatal;
+    }
+
+    #setFatal(error: RemoteServerError): RemoteServerError {
+        if (this.#fatal === null) {
+            this.#fatal = error;
+            this.#abort.abort(error);
+        }
+        return this.#fatal;
+    }
+
+    #logRetry(problem: string): void {
+        const now = performance.now();
+        if (now - this.#lastLogAt < 10_000) return;
+        this.#lastLogAt = now;
+        this.#options.onLog?.(`server: ${oneLine(problem, 200)}; retrying with backoff (${this.#retries} retr${this.#retries === 1 ? "y" : "ies"} so far)`);
+    }
+}
+
+function describeStatus(response: HttpResponse): string {
+    const error = parseServerError(response.body);
+    const parts = [`HTTP ${response.status}`];
+    if (error?.type != null) parts.push(error.type);
+    if (error?.param != null) parts.push(`param ${error.param}`);
+    const message = error?.message ?? response.body.trim();
+    return `${parts.join(", ")}${message !== "" ? `: ${oneLine(message, 500)}` : ""}`;
+}
+
+function fatalMessage(baseUrl: string, model: string, response: HttpResponse): string {
+    const status = response.status;
+    if (status >= 300 && status < 400) {
+        const location = response.headers.location;
+        let where = "another address";
+        try {
+            if (typeof location === "string") where = new URL(location, baseUrl).origin;
+        } catch { /* unreadable Location */ }
+        return `${baseUrl}: the server redirects (HTTP ${status}) to ${where}; airlabel does not follow redirects (the API key goes to --base-url only): set --base-url to the final address`;
+    }
+    if (status === 401 || status === 403)
+        return `${baseUrl}: the server refused the credentials (${describeStatus(response)}); check --api-key-env / --api-key-file`;
+    if (status === 404)
+        return `${baseUrl}: not found (${describeStatus(response)}); check --base-url (it usually ends in /v1) and that the server serves model "${model}"`;
+    return `${baseUrl}: unexpected answer (${describeStatus(response)}); check --base-url and the server's logs`;
+}
+
+function oneLine(text: string, max: number): string {
+    const line = text.replace(/\s+/gu, " ").trim();
+    return line.length > max ? `${line.slice(0, max - 3)}...` : line;
+}

@@ -1,0 +1,65 @@
+import type {AttemptSampling} from "../../engine/samplingForAttempt.js";
+import type {GenerationOptions} from "../../options/AnnotateOptions.js";
+
+export type RequestSpec = {
+    endpoint: "chat" | "completions",
+    /** The server's model name. */
+    model: string,
+    system: string | undefined,
+    /** JSON Schema of the answer, or null for free text. */
+    schema: Record<string, unknown> | boolean | null,
+    generation: Required<GenerationOptions>
+};
+
+export type BuiltRequest = {path: "/chat/completions" | "/completions", body: Record<string, unknown>};
+
+/** Name of the schema in `response_format.json_schema.name` (letters, digits, _ and - only). */
+export const schemaName = "airlabel_answer";
+
+/**
+ * One OpenAI-compatible request body. Structured output is asked for twice: `response_format` with a `json_schema`
+ * (OpenAI, vLLM, llama-server, SGLang) and vLLM's `structured_outputs: {json}`; never `guided_json`, which vLLM
+ * >= 0.12 ignores silently. Samplers beyond OpenAI's (top_k, min_p, repetition_penalty, ignore_eos) are sent only
+ * when they differ from "off", so a strict server is not sent fields it would reject without need.
+ * On the completions endpoint the system message, if any, is put before the prompt, separated by a blank line.
+ */
+export function buildRequest(spec: RequestSpec, prompt: string, sampling: AttemptSampling): BuiltRequest {
+    const gen = spec.generation;
+    const body: Record<string, unknown> = {model: spec.model};
+    let path: BuiltRequest["path"];
+    if (spec.endpoint === "chat") {
+        path = "/chat/completions";
+        body.messages = [
+            ...(spec.system !== undefined ? [{role: "system", content: spec.system}] : []),
+            {role: "user", content: prompt}
+        ];
+    } else {
+        path = "/completions";
+        body.prompt = spec.system !== undefined ? `${spec.system}\n\n${prompt}` : prompt;
+    }
+    body.max_tokens = gen.maxTokens;
+    body.temperature = sampling.temperature;
+    body.top_p = sampling.topP;
+    body.seed = sampling.seed;
+    body.n = 1;
+    body.stream = false;
+    if (gen.stop.length > 0) body.stop = gen.stop;
+    if (sampling.topK > 0) body.top_k = sampling.topK;
+    if (sampling.minP > 0) body.min_p = sampling.minP;
+    if (gen.repeatPenalty !== 1) body.repetition_penalty = gen.repeatPenalty;
+    if (spec.schema !== null) {
+        const schema = schemaObject(spec.schema);
+        body.response_format = {type: "json_schema", json_schema: {name: schemaName, schema, strict: true}};
+        body.structured_outputs = {json: schema};
+    } else if (gen.ignoreEos) {
+        body.ignore_eos = true;
+    }
+    return {path, body};
+}
+
+/** Boolean schemas as objects: `true` accepts anything (`{}`), `false` nothing (`{not: {}}`). */
+function schemaObject(schema: Record<string, unknown> | boolean): Record<string, unknown> {
+    if (schema === true) return {};
+    if (schema === false) return {not: {}};
+    return schema;
+}

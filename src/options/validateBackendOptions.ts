@@ -1,0 +1,88 @@
+import {InvalidOptionError} from "../AirlabelError.js";
+import type {BackendOptions} from "./BackendOptions.js";
+
+/** The remote backend's settings with defaults filled in (the API key itself is read later, never stored here). */
+export type ResolvedRemoteOptions = {
+    /** The API root without a trailing slash, e.g. "http://host:8000/v1". */
+    baseUrl: string,
+    apiKeyEnv: string | null,
+    apiKeyFile: string | null,
+    endpoint: "chat" | "completions",
+    concurrency: number,
+    maxRequestsPerMinute: number | null,
+    maxTokensPerMinute: number | null,
+    requestTimeoutMs: number,
+    maxRequestAttempts: number,
+    retryBaseDelayMs: number,
+    retryMaxDelayMs: number
+};
+
+export type ResolvedBackend = {backend: "local", remote: null} | {backend: "openai", remote: ResolvedRemoteOptions};
+
+export const remoteDefaults = {
+    endpoint: "chat",
+    concurrency: 64,
+    requestTimeoutMs: 600_000,
+    maxRequestAttempts: 6,
+    retryBaseDelayMs: 500,
+    retryMaxDelayMs: 60_000
+} as const;
+
+const isPositiveInteger = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value > 0;
+const isNonNegativeInteger = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0;
+
+function check(condition: boolean, message: string): asserts condition {
+    if (!condition) throw new InvalidOptionError(message);
+}
+
+const remoteOnly = ["baseUrl", "apiKeyEnv", "apiKeyFile", "endpoint", "concurrency", "maxRequestsPerMinute", "maxTokensPerMinute",
+    "requestTimeoutMs", "maxRequestAttempts", "retryBaseDelayMs", "retryMaxDelayMs"] as const;
+
+/** Validates the backend options (messages tested in test/backends/backendOptions.test.ts). */
+export function validateBackendOptions(options: BackendOptions): ResolvedBackend {
+    const backend = options.backend ?? "local";
+    check(backend === "local" || backend === "openai" || backend === "vllm", "options.backend must be one of local, openai, vllm");
+    if (backend === "local") {
+        for (const name of remoteOnly)
+            check(options[name] === undefined, `options.${name} needs options.backend "openai" (or "vllm"); remove it or set the backend`);
+        return {backend: "local", remote: null};
+    }
+    check(typeof options.baseUrl === "string" && options.baseUrl.length > 0, "options.baseUrl must be an http:// or https:// URL (the server's API root, e.g. http://host:8000/v1)");
+    let url: URL;
+    try {
+        url = new URL(options.baseUrl);
+    } catch {
+        throw new InvalidOptionError("options.baseUrl must be an http:// or https:// URL (the server's API root, e.g. http://host:8000/v1)");
+    }
+    check(url.protocol === "http:" || url.protocol === "https:", "options.baseUrl must be an http:// or https:// URL (the server's API root, e.g. http://host:8000/v1)");
+    check(url.username === "" && url.password === "" && url.search === "" && url.hash === "",
+        "options.baseUrl must not hold credentials, a query or a fragment; pass the key with options.apiKeyEnv or options.apiKeyFile");
+    check(options.apiKeyEnv === undefined || (typeof options.apiKeyEnv === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/u.test(options.apiKeyEnv)),
+        "options.apiKeyEnv must be an environment variable name");
+    check(options.apiKeyFile === undefined || (typeof options.apiKeyFile === "string" && options.apiKeyFile.length > 0), "options.apiKeyFile must be a non-empty string");
+    check(options.apiKeyEnv === undefined || options.apiKeyFile === undefined, "options.apiKeyEnv and options.apiKeyFile cannot be used together");
+    check(options.endpoint === undefined || options.endpoint === "chat" || options.endpoint === "completions", "options.endpoint must be one of chat, completions");
+    check(options.concurrency === undefined || isPositiveInteger(options.concurrency), "options.concurrency must be a positive integer");
+    check(options.maxRequestsPerMinute === undefined || isPositiveInteger(options.maxRequestsPerMinute), "options.maxRequestsPerMinute must be a positive integer");
+    check(options.maxTokensPerMinute === undefined || isPositiveInteger(options.maxTokensPerMinute), "options.maxTokensPerMinute must be a positive integer");
+    check(options.requestTimeoutMs === undefined || isPositiveInteger(options.requestTimeoutMs), "options.requestTimeoutMs must be a positive integer");
+    check(options.maxRequestAttempts === undefined || isPositiveInteger(options.maxRequestAttempts), "options.maxRequestAttempts must be a positive integer");
+    check(options.retryBaseDelayMs === undefined || isNonNegativeInteger(options.retryBaseDelayMs), "options.retryBaseDelayMs must be a non-negative integer");
+    check(options.retryMaxDelayMs === undefined || isNonNegativeInteger(options.retryMaxDelayMs), "options.retryMaxDelayMs must be a non-negative integer");
+    return {
+        backend: "openai",
+        remote: {
+            baseUrl: `${url.origin}${url.pathname.replace(/\/+$/u, "")}`,
+            apiKeyEnv: options.apiKeyEnv ?? null,
+            apiKeyFile: options.apiKeyFile ?? null,
+            endpoint: options.endpoint ?? remoteDefaults.endpoint,
+            concurrency: options.concurrency ?? remoteDefaults.concurrency,
+            maxRequestsPerMinute: options.maxRequestsPerMinute ?? null,
+            maxTokensPerMinute: options.maxTokensPerMinute ?? null,
+            requestTimeoutMs: options.requestTimeoutMs ?? remoteDefaults.requestTimeoutMs,
+            maxRequestAttempts: options.maxRequestAttempts ?? remoteDefaults.maxRequestAttempts,
+            retryBaseDelayMs: options.retryBaseDelayMs ?? remoteDefaults.retryBaseDelayMs,
+            retryMaxDelayMs: options.retryMaxDelayMs ?? remoteDefaults.retryMaxDelayMs
+        }
+    };
+}
