@@ -37,6 +37,7 @@ describe("validateAnnotateOptions messages", () => {
         [{seed: -3}, "options.seed must be a non-negative integer"],
         [{stop: [""]}, "options.stop must be an array of non-empty strings"],
         [{repeatPenalty: 0}, "options.repeatPenalty must be a number > 0"],
+        [{ignoreEos: "yes"}, "options.ignoreEos must be a boolean"],
         [{choices: ["a"]}, "options.choices must be at least two distinct non-empty strings"],
         [{choices: ["a", "a"]}, "options.choices must be at least two distinct non-empty strings"],
         [{schema: {}, choices: ["a", "b"]}, "options.schema and options.choices cannot be used together"],
@@ -63,6 +64,6 @@ describe("validateAnnotateOptions messages", () => {
         expect(resolved.sort).toBe("longest");
         expect(resolved.format).toBe("jsonl");
         expect(resolved.retriesInvalid).toBe(2);
-        expect(resolved.generation).toEqual({maxTokens: 256, temperature: 0, topP: 1, topK: 0, minP: 0, seed: 0, stop: [], repeatPenalty: 1});
+        expect(resolved.generation).toEqual({maxTokens: 256, temperature: 0, topP: 1, topK: 0, minP: 0, seed: 0, stop: [], repeatPenalty: 1, ignoreEos: false});
     });
 });
