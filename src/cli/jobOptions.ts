@@ -61,6 +61,7 @@ export function addRunOptions(command: Command): Command {
         .option("--api-key-env <VAR>", "openai backend: environment variable holding the API key (sent only to --base-url)")
         .option("--api-key-file <file>", "openai backend: file holding the API key on its first line")
         .addOption(new Option("--endpoint <endpoint>", "openai backend: chat (server's chat template, default) or completions (raw prompt)").choices(["chat", "completions"]))
+        .option("--stream", "openai backend: streamed answers (measures time to first token)")
         .option("--concurrency <n>", "openai backend: requests in flight (default 64)", toInteger)
         .option("--max-requests-per-minute <n>", "openai backend: rate limit on requests (default none)", toInteger)
         .option("--max-tokens-per-minute <n>", "openai backend: rate limit on estimated prompt + max tokens (default none)", toInteger)

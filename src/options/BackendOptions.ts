@@ -13,6 +13,8 @@ export type BackendOptions = {
     apiKeyFile?: string,
     /** "chat" posts to /chat/completions (the server's chat template applies); "completions" posts the raw prompt to /completions. Defaults to "chat". */
     endpoint?: "chat" | "completions",
+    /** Ask for streamed answers (server-sent events, usage in the last chunk): measures time to first token and keeps long generations' connections busy. Defaults to false. */
+    stream?: boolean,
     /** Requests in flight at once (the server batches them). Defaults to 64. */
     concurrency?: number,
     /** Requests started per minute at most. Defaults to no limit. */

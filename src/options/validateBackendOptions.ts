@@ -8,6 +8,7 @@ export type ResolvedRemoteOptions = {
     apiKeyEnv: string | null,
     apiKeyFile: string | null,
     endpoint: "chat" | "completions",
+    stream: boolean,
     concurrency: number,
     maxRequestsPerMinute: number | null,
     maxTokensPerMinute: number | null,
@@ -35,7 +36,7 @@ function check(condition: boolean, message: string): asserts condition {
     if (!condition) throw new InvalidOptionError(message);
 }
 
-const remoteOnly = ["baseUrl", "apiKeyEnv", "apiKeyFile", "endpoint", "concurrency", "maxRequestsPerMinute", "maxTokensPerMinute",
+const remoteOnly = ["baseUrl", "apiKeyEnv", "apiKeyFile", "endpoint", "stream", "concurrency", "maxRequestsPerMinute", "maxTokensPerMinute",
     "requestTimeoutMs", "maxRequestAttempts", "retryBaseDelayMs", "retryMaxDelayMs"] as const;
 
 /** Validates the backend options (messages tested in test/backends/backendOptions.test.ts). */
@@ -62,6 +63,7 @@ export function validateBackendOptions(options: BackendOptions): ResolvedBackend
     check(options.apiKeyFile === undefined || (typeof options.apiKeyFile === "string" && options.apiKeyFile.length > 0), "options.apiKeyFile must be a non-empty string");
     check(options.apiKeyEnv === undefined || options.apiKeyFile === undefined, "options.apiKeyEnv and options.apiKeyFile cannot be used together");
     check(options.endpoint === undefined || options.endpoint === "chat" || options.endpoint === "completions", "options.endpoint must be one of chat, completions");
+    check(options.stream === undefined || typeof options.stream === "boolean", "options.stream must be a boolean");
     check(options.concurrency === undefined || isPositiveInteger(options.concurrency), "options.concurrency must be a positive integer");
     check(options.maxRequestsPerMinute === undefined || isPositiveInteger(options.maxRequestsPerMinute), "options.maxRequestsPerMinute must be a positive integer");
     check(options.maxTokensPerMinute === undefined || isPositiveInteger(options.maxTokensPerMinute), "options.maxTokensPerMinute must be a positive integer");
@@ -76,6 +78,7 @@ export function validateBackendOptions(options: BackendOptions): ResolvedBackend
             apiKeyEnv: options.apiKeyEnv ?? null,
             apiKeyFile: options.apiKeyFile ?? null,
             endpoint: options.endpoint ?? remoteDefaults.endpoint,
+            stream: options.stream ?? false,
             concurrency: options.concurrency ?? remoteDefaults.concurrency,
             maxRequestsPerMinute: options.maxRequestsPerMinute ?? null,
             maxTokensPerMinute: options.maxTokensPerMinute ?? null,

@@ -31,6 +31,7 @@ describe("backend options", () => {
         [{apiKeyFile: ""}, "options.apiKeyFile must be a non-empty string"],
         [{apiKeyEnv: "K", apiKeyFile: "k.txt"}, "options.apiKeyEnv and options.apiKeyFile cannot be used together"],
         [{endpoint: "responses"}, "options.endpoint must be one of chat, completions"],
+        [{stream: "yes"}, "options.stream must be a boolean"],
         [{concurrency: 0}, "options.concurrency must be a positive integer"],
         [{concurrency: 2.5}, "options.concurrency must be a positive integer"],
         [{maxRequestsPerMinute: 0}, "options.maxRequestsPerMinute must be a positive integer"],
@@ -49,7 +50,7 @@ describe("backend options", () => {
         expect(validateAnnotateOptions({...remote, backend: "vllm", baseUrl: "https://gpu1:8000/v1/"}).resolvedBackend).toEqual({
             backend: "openai",
             remote: {
-                baseUrl: "https://gpu1:8000/v1", apiKeyEnv: null, apiKeyFile: null, endpoint: "chat", concurrency: 64, maxRequestsPerMinute: null,
+                baseUrl: "https://gpu1:8000/v1", apiKeyEnv: null, apiKeyFile: null, endpoint: "chat", stream: false, concurrency: 64, maxRequestsPerMinute: null,
                 maxTokensPerMinute: null, requestTimeoutMs: 600_000, maxRequestAttempts: 6, retryBaseDelayMs: 500, retryMaxDelayMs: 60_000
             }
         });

@@ -81,10 +81,6 @@ describe("openai backend against a fake vLLM server", () => {
         expect(result.generatedTokens).toBe(out.rows.reduce((sum, r) => sum + (r.completion_tokens as number), 0));
         // the server's usage is what is recorded (its count differs from airlabel's estimate by its +8)
         expect(out.rows[0]!.prompt_tokens).toBe(Math.ceil(Buffer.byteLength(promptOf(out.rows[0]!.idx as number)) / 4) + 8);
-        // longest prompts first
-        const estimate = (i: number) => Math.ceil(Buffer.byteLength(promptOf(i)) / 4);
-        const firstRows = server.requests.filter((r) => !r.isProbe).slice(0, 4).map((r) => estimate(rowOf(r)));
-        expect(Math.min(...firstRows)).toBe(Math.max(...rows.map((_, i) => estimate(i))));
     });
 
     test("429 with Retry-After: the server's delay is honoured instead of the (here huge) backoff", async () => {
@@ -245,9 +241,24 @@ describe("openai backend against a fake vLLM server", () => {
         expect(manifest.meta).toMatchObject({backend: "openai", baseUrl: server.url, model: "fake-model", endpoint: "chat"});
     });
 
-    test("completions endpoint: the system message precedes the raw prompt; free text answers", async () => {
+    test("streamed answers: text and usage from the chunks, time to first token measured; an error chunk after a 200 is retried", async () => {
+        const server = await startServer({script: (r) => !r.isProbe && r.attemptForPrompt === 1 && rowOf(r) % 2 === 0 ? {streamError: "engine died mid-generation"} : undefined});
+        const options = optionsFor(server, {stream: true});
+        const result = await annotate(options);
+        expect(result).toMatchObject({okRows: rowCount, complete: true, requestRetries: rowCount / 2});
+        expect(result.timeToFirstTokenMs).toBeGreaterThan(0);
+        const out = await expectEveryRowOnce(options.output, server);
+        for (const request of server.requests) expect(request.body).toMatchObject({stream: true, stream_options: {include_usage: true}});
+        for (const row of out.rows) {
+            expect(row.annotation).toEqual({label: "positive", score: 1});
+            expect(row.prompt_tokens).toBe(Math.ceil(Buffer.byteLength(promptOf(row.idx as number)) / 4) + 8);
+        }
+        expect(result.generatedTokens).toBe(out.rows.reduce((sum, r) => sum + (r.completion_tokens as number), 0));
+    });
+
+    test("completions endpoint: the system message precedes the raw prompt; free text answers; longest prompts first", async () => {
         const server = await startServer();
-        const options = optionsFor(server, {endpoint: "completions", schema: undefined, system: "Be brief.", maxRows: 4, maxTokens: 64});
+        const options = optionsFor(server, {endpoint: "completions", schema: undefined, system: "Be brief.", maxRows: 4, maxTokens: 64, concurrency: 1});
         const result = await annotate(options);
         expect(result).toMatchObject({okRows: 4, complete: true});
         const requests = server.requests.filter((r) => !r.isProbe);
@@ -258,5 +269,7 @@ describe("openai backend against a fake vLLM server", () => {
         }
         const out = await readOutput(options.output);
         for (const row of out.rows) expect(row.annotation).toMatch(/^Hello! You said: Be brief\./u);
+        // sorted by estimated prompt tokens, longest first (ties in input order): rows 0..3 have 0..3 times "so good "
+        expect(requests.map((r) => r.prompt.slice("Be brief.\n\nReview: ".length))).toEqual([3, 2, 1, 0].map((i) => rows[i]!.text));
     });
 });

@@ -1,6 +1,7 @@
 import {describe, expect, test} from "vitest";
 import {buildRequest} from "../../src/backends/openai/buildRequest.js";
 import {parseCompletion, parseServerError} from "../../src/backends/openai/parseCompletion.js";
+import {parseCompletionStream} from "../../src/backends/openai/parseCompletionStream.js";
 import {RateLimiter} from "../../src/backends/openai/RateLimiter.js";
 import {parseRetryAfterMs, retryDelayMs} from "../../src/backends/openai/retryDelay.js";
 import {generationDefaults} from "../../src/options/AnnotateOptions.js";
@@ -10,17 +11,17 @@ const sampling = {temperature: 0.7, topP: 0.9, topK: 0, minP: 0, seed: 5};
 describe("openai request pieces", () => {
     test("chat request: messages, sampling, structured output both ways, no guided_json, extra samplers only when set", () => {
         const schema = {type: "object", properties: {a: {type: "string"}}};
-        const {path, body} = buildRequest({endpoint: "chat", model: "m", system: "sys", schema, generation: {...generationDefaults, maxTokens: 20, stop: ["\n\n"]}}, "hi", sampling);
+        const {path, body} = buildRequest({endpoint: "chat", model: "m", system: "sys", schema, generation: {...generationDefaults, maxTokens: 20, stop: ["\n\n"]}, stream: false}, "hi", sampling);
         expect(path).toBe("/chat/completions");
         expect(body).toEqual({
             model: "m", messages: [{role: "system", content: "sys"}, {role: "user", content: "hi"}], max_tokens: 20, temperature: 0.7, top_p: 0.9,
             seed: 5, n: 1, stream: false, stop: ["\n\n"],
             response_format: {type: "json_schema", json_schema: {name: "airlabel_answer", schema, strict: true}}, structured_outputs: {json: schema}
         });
-        const extra = buildRequest({endpoint: "completions", model: "m", system: undefined, schema: null, generation: {...generationDefaults, repeatPenalty: 1.1, ignoreEos: true}},
+        const extra = buildRequest({endpoint: "completions", model: "m", system: undefined, schema: null, generation: {...generationDefaults, repeatPenalty: 1.1, ignoreEos: true}, stream: true},
             "hi", {...sampling, topK: 40, minP: 0.05});
         expect(extra.path).toBe("/completions");
-        expect(extra.body).toMatchObject({prompt: "hi", top_k: 40, min_p: 0.05, repetition_penalty: 1.1, ignore_eos: true});
+        expect(extra.body).toMatchObject({prompt: "hi", stream: true, stream_options: {include_usage: true}, top_k: 40, min_p: 0.05, repetition_penalty: 1.1, ignore_eos: true});
         expect(extra.body).not.toHaveProperty("response_format");
     });
 
@@ -36,6 +37,12 @@ describe("openai request pieces", () => {
         expect(parseServerError(JSON.stringify({object: "error", message: "old vllm", type: "BadRequestError", param: null, code: 400})))
             .toEqual({message: "old vllm", type: "BadRequestError", param: null, code: 400});
         expect(parseServerError("<html>bad gateway</html>")).toBeNull();
+        const sse = (...chunks: unknown[]) => chunks.map((c) => `data: ${typeof c === "string" ? c : JSON.stringify(c)}\n\n`).join("");
+        expect(parseCompletionStream(sse({choices: [{delta: {role: "assistant"}}]}, {choices: [{delta: {content: "{\"a\""}}]}, {choices: [{delta: {content: ": 1}"}, finish_reason: "stop"}]},
+            {choices: [], usage: {prompt_tokens: 9, completion_tokens: 4}}, "[DONE]"))).toEqual({text: "{\"a\": 1}", finishReason: "stop", promptTokens: 9, completionTokens: 4});
+        expect(parseCompletionStream(sse({choices: [{text: "ab"}]}, {error: {message: "engine died", type: "InternalServerError"}}, "[DONE]")))
+            .toEqual({malformed: "error chunk in the stream after HTTP 200: engine died"});
+        expect(parseCompletionStream(sse({choices: [{text: "ab"}]}))).toEqual({malformed: "stream cut before its end"});
     });
 
     test("Retry-After in seconds or as a date is honoured (capped); otherwise exponential backoff with jitter", () => {

@@ -5,7 +5,13 @@ import {AirlabelError} from "../../AirlabelError.js";
 /** A request that got no HTTP answer: connection refused or reset, DNS failure, timeout. Retryable. */
 export class TransportError extends AirlabelError {}
 
-export type HttpResponse = {status: number, headers: http.IncomingHttpHeaders, body: string};
+export type HttpResponse = {
+    status: number,
+    headers: http.IncomingHttpHeaders,
+    body: string,
+    /** Milliseconds from sending to the first body bytes (for a streamed answer: about the first token). */
+    firstByteMs: number
+};
 
 export type HttpClientOptions = {
     /** The API root; every request goes to a path under it, and only there does the API key go. */
@@ -50,8 +56,9 @@ export class HttpClient {
         const url = new URL(`${this.baseUrl}${path}`);
         if (url.origin !== this.#origin) return Promise.reject(new Error(`refusing to send a request to ${url.origin}, outside ${this.#origin}`));
         const body = Buffer.from(JSON.stringify(payload), "utf8");
-        const headers: http.OutgoingHttpHeaders = {"content-type": "application/json", "content-length": body.length, accept: "application/json"};
+        const headers: http.OutgoingHttpHeaders = {"content-type": "application/json", "content-length": body.length, accept: "application/json, text/event-stream"};
         if (this.#apiKey !== null) headers.authorization = `Bearer ${this.#apiKey}`;
+        const sentAt = performance.now();
         return new Promise<HttpResponse>((resolve, reject) => {
             if (this.#closed) {
                 reject(new TransportError(`${this.#origin}: the client is closed`));
@@ -69,7 +76,9 @@ export class HttpClient {
             const request = (this.#https ? https : http).request(url, {method: "POST", headers, agent: this.#agent}, (response) => {
                 const chunks: Buffer[] = [];
                 let bytes = 0;
+                let firstByteMs = -1;
                 response.on("data", (chunk: Buffer) => {
+                    if (firstByteMs < 0) firstByteMs = performance.now() - sentAt;
                     bytes += chunk.length;
                     if (bytes > maxBodyBytes) {
                         request.destroy(new TransportError(`${url.origin}${url.pathname}: response larger than ${maxBodyBytes} bytes`));
@@ -77,7 +86,8 @@ export class HttpClient {
                     }
                     chunks.push(chunk);
                 });
-                response.on("end", () => finish(null, {status: response.statusCode ?? 0, headers: response.headers, body: this.redact(Buffer.concat(chunks).toString("utf8"))}));
+                response.on("end", () => finish(null, {status: response.statusCode ?? 0, headers: response.headers, body: this.redact(Buffer.concat(chunks).toString("utf8")),
+                    firstByteMs: firstByteMs < 0 ? performance.now() - sentAt : firstByteMs}));
                 response.on("error", (err) => finish(this.#transportError(url, err)));
                 response.on("aborted", () => finish(new TransportError(`${url.origin}${url.pathname}: connection closed mid-response`)));
             });

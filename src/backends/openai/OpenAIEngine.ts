@@ -55,7 +55,7 @@ export class OpenAIEngine implements Engine {
             ...(options.onLog !== undefined ? {onLog: options.onLog} : {})
         });
         this.#answerSchema = options.schema === null ? AnswerSchema.freeText() : AnswerSchema.fromJsonSchema(options.schema, options.schemaOrigin);
-        this.#spec = {endpoint: options.endpoint, model: options.model, system: options.system, schema: options.schema, generation: options.generation};
+        this.#spec = {endpoint: options.endpoint, model: options.model, system: options.system, schema: options.schema, generation: options.generation, stream: options.stream};
     }
 
     public get capacity(): number {
@@ -69,9 +69,9 @@ export class OpenAIEngine implements Engine {
 
     /** Checks the server answers for this model and, with a schema, that it constrains answers (a warning otherwise). */
     public async ready(): Promise<WarmupResult> {
-        const {endpoint, concurrency, baseUrl, model} = this.options;
+        const {endpoint, concurrency, baseUrl, model, stream} = this.options;
         const probe = await this.#withSlot(() => probeServer(this.#sender, this.#spec));
-        return {engine: `OpenAI-compatible server ${baseUrl}, model "${model}", ${endpoint} endpoint, concurrency ${concurrency}`, hint: probe.warning};
+        return {engine: `OpenAI-compatible server ${baseUrl}, model "${model}", ${endpoint} endpoint${stream ? " (streamed)" : ""}, concurrency ${concurrency}`, hint: probe.warning};
     }
 
     public generate(task: WorkerTask): Promise<WorkerResult> {
@@ -87,6 +87,7 @@ export class OpenAIEngine implements Engine {
         let finishReason: "stop" | "length" = "stop";
         let reason = "";
         let httpAttempts = 0;
+        let firstTokenMs = -1;
         const maxAttempts = this.#answerSchema.isFreeText ? 1 : 1 + this.options.retriesInvalid;
         for (let attempt = 0; attempt < maxAttempts; attempt++) {
             const {path, body} = buildRequest(this.#spec, task.prompt, samplingForAttempt(gen, task.idx, attempt));
@@ -99,11 +100,13 @@ export class OpenAIEngine implements Engine {
                 };
             }
             const {completion} = outcome;
+            // only a streamed answer's first bytes tell when the first token came
+            if (firstTokenMs < 0 && this.options.stream) firstTokenMs = outcome.firstByteMs;
             promptTokens = completion.promptTokens ?? estimate;
             completionTokens += completion.completionTokens ?? approxTokens(completion.text);
             response = completion.text;
             finishReason = completion.finishReason;
-            const result = {idx: task.idx, response, finishReason, promptTokens, completionTokens, attempts: attempt + 1, firstTokenMs: -1};
+            const result = {idx: task.idx, response, finishReason, promptTokens, completionTokens, attempts: attempt + 1, firstTokenMs};
             if (this.#answerSchema.isFreeText) return {...result, ok: true, annotation: response, reason: null};
             if (finishReason === "length") {
                 reason = `answer truncated at maxTokens (${gen.maxTokens}); raise --max-tokens`;
@@ -114,7 +117,7 @@ export class OpenAIEngine implements Engine {
             reason = check.reason;
         }
         return {
-            idx: task.idx, ok: false, annotation: null, response, finishReason, promptTokens, completionTokens, attempts: maxAttempts, firstTokenMs: -1,
+            idx: task.idx, ok: false, annotation: null, response, finishReason, promptTokens, completionTokens, attempts: maxAttempts, firstTokenMs,
             reason: `${reason} (after ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"})`, stage: "validate"
         };
     }

@@ -1,5 +1,6 @@
 import {HttpClient, TransportError, type HttpResponse} from "./HttpClient.js";
 import {parseCompletion, parseServerError, type ParsedCompletion} from "./parseCompletion.js";
+import {parseCompletionStream} from "./parseCompletionStream.js";
 import {RateLimiter} from "./RateLimiter.js";
 import {RemoteServerError} from "./openaiErrors.js";
 import {retryDelayMs, type RetryDelayPolicy} from "./retryDelay.js";
@@ -18,7 +19,7 @@ export type RequestSenderOptions = {
 };
 
 /** What one generation request ended as: an answer, or the server refusing this request (400: the row fails). */
-export type SendOutcome = {ok: true, completion: ParsedCompletion, httpAttempts: number} | {ok: false, reason: string, httpAttempts: number};
+export type SendOutcome = {ok: true, completion: ParsedCompletion, httpAttempts: number, firstByteMs: number} | {ok: false, reason: string, httpAttempts: number};
 
 /** Statuses worth retrying: the server is busy, restarting or behind a proxy that failed. */
 const retryableStatuses = new Set([408, 429, 500, 502, 503, 504]);
@@ -79,8 +80,9 @@ export class RequestSender {
             if (response !== null) {
                 const {status} = response;
                 if (status >= 200 && status < 300) {
-                    const parsed = parseCompletion(response.body);
-                    if (!("malformed" in parsed)) return {ok: true, completion: parsed, httpAttempts: attempt};
+                    const streamed = String(response.headers["content-type"] ?? "").startsWith("text/event-stream");
+                    const parsed = streamed ? parseCompletionStream(response.body) : parseCompletion(response.body);
+                    if (!("malformed" in parsed)) return {ok: true, completion: parsed, httpAttempts: attempt, firstByteMs: response.firstByteMs};
                     lastProblem = `HTTP ${status} but ${parsed.malformed}`;
                 } else if (rowStatuses.has(status)) {
                     return {ok: false, reason: `server refused the request: ${describeStatus(response)}`, httpAttempts: attempt};

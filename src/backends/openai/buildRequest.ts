@@ -8,7 +8,9 @@ export type RequestSpec = {
     system: string | undefined,
     /** JSON Schema of the answer, or null for free text. */
     schema: Record<string, unknown> | boolean | null,
-    generation: Required<GenerationOptions>
+    generation: Required<GenerationOptions>,
+    /** Ask for server-sent events with usage in the last chunk. */
+    stream: boolean
 };
 
 export type BuiltRequest = {path: "/chat/completions" | "/completions", body: Record<string, unknown>};
@@ -42,7 +44,8 @@ export function buildRequest(spec: RequestSpec, prompt: string, sampling: Attemp
     body.top_p = sampling.topP;
     body.seed = sampling.seed;
     body.n = 1;
-    body.stream = false;
+    body.stream = spec.stream;
+    if (spec.stream) body.stream_options = {include_usage: true};
     if (gen.stop.length > 0) body.stop = gen.stop;
     if (sampling.topK > 0) body.top_k = sampling.topK;
     if (sampling.minP > 0) body.min_p = sampling.minP;

@@ -22,7 +22,9 @@ export type FakeAction =
     | {status: number, error?: {message: string, type: string, param?: string | null, code?: number | string | null}, headers?: Record<string, string>, rawBody?: string}
     | {reset: true}
     | {hang: true}
-    | {redirect: string};
+    | {redirect: string}
+    /** Streamed requests only: a 200 stream that sends part of the answer, then vLLM's error chunk and [DONE]. */
+    | {streamError: string};
 
 export type FakeServerOptions = {
     /** Model name served; others get vLLM's 404. Defaults to "fake-model". */
@@ -129,6 +131,10 @@ export class FakeOpenAIServer {
             res.socket?.destroy();
         } else if ("hang" in action) {
             // never answers; close() drops the connection
+        } else if ("streamError" in action) {
+            res.writeHead(200, {"content-type": "text/event-stream"});
+            res.write(sse({id: `cmpl-${request.n}`, choices: [{index: 0, delta: {role: "assistant", content: "{\"lab"}, finish_reason: null}]}));
+            res.end(sse({error: {message: action.streamError, type: "InternalServerError", param: null, code: 500}}) + "data: [DONE]\n\n");
         } else if ("redirect" in action) {
             res.writeHead(307, {location: action.redirect}).end();
         } else if ("answer" in action) {
@@ -195,10 +201,27 @@ function promptTokensOf(request: FakeRequest): number {
     return Math.ceil(Buffer.byteLength(text, "utf8") / 4) + 8;
 }
 
+function sse(chunk: unknown): string {
+    return `data: ${JSON.stringify(chunk)}\n\n`;
+}
+
 function sendCompletion(res: http.ServerResponse, request: FakeRequest, text: string, finishReason: "stop" | "length"): void {
     const completionTokens = Math.max(1, Math.ceil(Buffer.byteLength(text, "utf8") / 4));
     const promptTokens = promptTokensOf(request);
     const chat = request.path === "/chat/completions";
+    if (request.body.stream === true) {
+        // vLLM's chunks: the text in pieces, the finish reason on the last one, then (include_usage) a usage chunk and [DONE]
+        res.writeHead(200, {"content-type": "text/event-stream"});
+        const pieces = text.match(/[^]{1,8}/gu) ?? [""];
+        pieces.forEach((piece, i) => {
+            const last = i === pieces.length - 1 ? finishReason : null;
+            res.write(sse({id: `cmpl-${request.n}`, choices: [chat ? {index: 0, delta: i === 0 ? {role: "assistant", content: piece} : {content: piece}, finish_reason: last} : {index: 0, text: piece, finish_reason: last}]}));
+        });
+        const includeUsage = (request.body.stream_options as {include_usage?: boolean} | undefined)?.include_usage === true;
+        if (includeUsage) res.write(sse({id: `cmpl-${request.n}`, choices: [], usage: {prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens}}));
+        res.end("data: [DONE]\n\n");
+        return;
+    }
     const body = {
         id: `cmpl-${request.n}`, object: chat ? "chat.completion" : "text_completion", created: 0, model: request.body.model,
         choices: [chat ? {index: 0, message: {role: "assistant", content: text}, finish_reason: finishReason} : {index: 0, text, finish_reason: finishReason}],
