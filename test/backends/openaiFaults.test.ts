@@ -66,6 +66,7 @@ describe("openai backend against a fake vLLM server", () => {
         const result = await annotate(options);
         expect(result).toMatchObject({totalRows: rowCount, okRows: rowCount, failedRows: 0, complete: true, backend: "openai", requestRetries: 0});
         const out = await expectEveryRowOnce(options.output, server);
+        expect(server.maxActive).toBeLessThanOrEqual(4);
         for (const request of server.requests) {
             expect(request.path).toBe("/chat/completions");
             expect(request.body).not.toHaveProperty("guided_json");
@@ -123,7 +124,7 @@ describe("openai backend against a fake vLLM server", () => {
 
     test("a request that hangs times out (requestTimeoutMs) and is retried", async () => {
         const server = await startServer({script: (r) => !r.isProbe && r.attemptForPrompt === 1 && rowOf(r) % 3 === 0 ? {hang: true} : undefined});
-        const options = optionsFor(server, {requestTimeoutMs: 300});
+        const options = optionsFor(server, {requestTimeoutMs: 1000});
         const result = await annotate(options);
         expect(result).toMatchObject({okRows: rowCount, complete: true});
         expect(result.requestRetries).toBeGreaterThanOrEqual(rowCount / 3);

@@ -90,6 +90,9 @@ export class HttpClient {
                     firstByteMs: firstByteMs < 0 ? performance.now() - sentAt : firstByteMs}));
                 response.on("error", (err) => finish(this.#transportError(url, err)));
                 response.on("aborted", () => finish(new TransportError(`${url.origin}${url.pathname}: connection closed mid-response`)));
+                response.on("close", () => {
+                    if (!response.complete) finish(new TransportError(`${url.origin}${url.pathname}: connection closed mid-response`));
+                });
             });
             const timer = setTimeout(() => {
                 request.destroy(new TransportError(`${url.origin}${url.pathname}: no complete answer within ${timeoutMs} ms (requestTimeoutMs)`));

@@ -57,6 +57,8 @@ export class FakeOpenAIServer {
     readonly #attempts = new Map<string, number>();
     #active = 0;
     #port = 0;
+    /** Most requests the server was generating for at once. */
+    public maxActive = 0;
 
     private constructor(server: http.Server, options: FakeServerOptions) {
         this.#server = server;
@@ -181,6 +183,7 @@ export class FakeOpenAIServer {
             return;
         }
         this.#active++;
+        this.maxActive = Math.max(this.maxActive, this.#active);
         const responseFormat = request.body.response_format as {type?: string, json_schema?: {schema?: unknown}} | undefined;
         const schema = responseFormat?.type === "json_schema" && options.ignoreSchema !== true ? responseFormat.json_schema?.schema : undefined;
         const full = schema !== undefined ? JSON.stringify(valueFor(schema)) : `Hello! You said: ${request.prompt.slice(0, 40)}`;
