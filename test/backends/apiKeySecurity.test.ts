@@ -45,7 +45,7 @@ describe("API key handling", () => {
         process.env.AIRLABEL_TEST_KEY = key;
         const result = await runCli(["run", "-i", input, "-o", output, "--backend", "openai", "--base-url", server.url, "-m", "fake-model",
             "--api-key-env", "AIRLABEL_TEST_KEY", "-p", "{text}", "-s", schemaFile, "--max-tokens", "16", "--shard-size", "5",
-            "--retry-base-delay-ms", "1", "--retries-invalid", "1", "--json"]);
+            "--retry-base-delay-ms", "1", "--retries-invalid", "1", "--concurrency", "32", "--json"]);
         expect(result.code, result.stderr).toBe(0);
         const summary = JSON.parse(result.stdout) as Record<string, unknown>;
         expect(summary).toMatchObject({totalRows: 12, okRows: 10, failedRows: 2, complete: true, backend: "openai"});
@@ -60,6 +60,7 @@ describe("API key handling", () => {
         for (const file of written) expect(fs.readFileSync(file).includes(key), file).toBe(false);
         expect(result.stdout).not.toContain(key);
         expect(result.stderr).not.toContain(key);
+        expect(result.stderr).not.toMatch(/Warning/u);
         // the half of the key a careless substring could leak is not there either
         expect(result.stdout + result.stderr).not.toContain(key.slice(0, 16));
         expect(JSON.parse(fs.readFileSync(path.join(output, "manifest.json"), "utf8"))).toMatchObject({meta: {backend: "openai", baseUrl: server.url, model: "fake-model"}});

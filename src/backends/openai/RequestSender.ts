@@ -1,3 +1,4 @@
+import {setMaxListeners} from "node:events";
 import {HttpClient, TransportError, type HttpResponse} from "./HttpClient.js";
 import {parseCompletion, parseServerError, type ParsedCompletion} from "./parseCompletion.js";
 import {parseCompletionStream} from "./parseCompletionStream.js";
@@ -43,6 +44,8 @@ export class RequestSender {
 
     public constructor(options: RequestSenderOptions) {
         this.#options = options;
+        // every request in flight, backoff sleep and rate-limit wait listens to it: no leak warning at high concurrency
+        setMaxListeners(0, this.#abort.signal);
     }
 
     public get baseUrl(): string {
