@@ -35,6 +35,12 @@ export class KeywordLedger {
     private readonly _validatedOnly = new Map<string, string>();
     private readonly _ignored = new Set<string>();
     private readonly _visited = new Set<string>();
+    private readonly _dialectIgnored: ReadonlySet<string>;
+
+    /** `dialectIgnored`: keywords ajv ignores in the schema's dialect (e.g. prefixItems before 2020-12). */
+    public constructor(dialectIgnored: ReadonlySet<string> = new Set()) {
+        this._dialectIgnored = dialectIgnored;
+    }
 
     /** Registers the keywords of a subschema the grammar applies. */
     public visit(source: SchemaSource): void {
@@ -43,7 +49,7 @@ export class KeywordLedger {
         for (const [keyword, value] of Object.entries(source.schema)) {
             if (annotations.has(keyword)) continue;
             const pointer = pointerAppend(source.path, keyword);
-            if (!validationKeywords.has(keyword)) {
+            if (!validationKeywords.has(keyword) || this._dialectIgnored.has(keyword)) {
                 this._ignored.add(pointer);
                 continue;
             }

@@ -16,18 +16,44 @@ export function isSchemaObject(value: unknown): value is Record<string, unknown>
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+export type JsonSchemaDraft = "draft-04" | "draft-06" | "draft-07" | "2019-09" | "2020-12";
+
+/** Keywords ajv does not apply in a dialect (so the grammar does not either). */
+const notInDialect: Record<JsonSchemaDraft, readonly string[]> = {
+    "draft-04": ["prefixItems", "dependentRequired", "dependentSchemas", "unevaluatedProperties", "unevaluatedItems", "minContains", "maxContains", "$dynamicRef", "$recursiveRef"],
+    "draft-06": ["prefixItems", "dependentRequired", "dependentSchemas", "unevaluatedProperties", "unevaluatedItems", "minContains", "maxContains", "$dynamicRef", "$recursiveRef"],
+    "draft-07": ["prefixItems", "dependentRequired", "dependentSchemas", "unevaluatedProperties", "unevaluatedItems", "minContains", "maxContains", "$dynamicRef", "$recursiveRef"],
+    "2019-09": ["prefixItems", "$dynamicRef"],
+    "2020-12": ["additionalItems", "$recursiveRef"]
+};
+
+/** The dialect `$schema` names, as AnswerSchema reads it (draft-07 when absent). */
+export function draftOf(root: SchemaValue): JsonSchemaDraft {
+    const declared = typeof root === "object" && typeof root.$schema === "string" ? root.$schema : "";
+    if (/2020-12/u.test(declared)) return "2020-12";
+    if (/2019-09/u.test(declared)) return "2019-09";
+    if (/draft-04/u.test(declared)) return "draft-04";
+    if (/draft-06/u.test(declared)) return "draft-06";
+    return "draft-07";
+}
+
 /**
  * The user's schema document: finds subschemas by JSON pointer and resolves `$ref` (JSON pointers, `$id`
  * and draft-04 `id` base URIs, `$anchor`, plain-name fragments) within the document.
  */
 export class SchemaDocument {
     public readonly root: SchemaValue;
+    public readonly draft: JsonSchemaDraft;
+    /** Keywords of other dialects, which ajv ignores in this one. */
+    public readonly ignoredKeywords: ReadonlySet<string>;
     private readonly _resources = new Map<string, string>();
     private readonly _anchors = new Map<string, string>();
     private readonly _baseOf = new Map<string, string>();
 
     public constructor(root: SchemaValue) {
         this.root = root;
+        this.draft = draftOf(root);
+        this.ignoredKeywords = new Set(notInDialect[this.draft]);
         this._resources.set(defaultBase, "");
         this.index(root, "", defaultBase);
     }

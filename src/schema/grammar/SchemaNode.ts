@@ -132,11 +132,12 @@ export class SchemaNode {
             if (schema === false) never = true;
             if (!isSchemaObject(schema) || seen.has(path)) continue;
             seen.add(path);
-            const source = {schema, path};
+            context.onSource({schema, path});
+            const ignored = Object.keys(schema).filter((k) => context.document.ignoredKeywords.has(k));
+            const source = {schema: ignored.length === 0 ? schema : Object.fromEntries(Object.entries(schema).filter(([k]) => !ignored.includes(k))), path};
             sources.push(source);
-            context.onSource(source);
             for (const refKeyword of ["$ref", "$dynamicRef", "$recursiveRef"]) {
-                const ref = schema[refKeyword];
+                const ref = source.schema[refKeyword];
                 if (typeof ref !== "string") continue;
                 const target = context.document.resolve(ref, path);
                 if (target === null) throw new UnresolvedRefError(path, ref);

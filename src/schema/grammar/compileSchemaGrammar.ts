@@ -66,7 +66,8 @@ export function compileSchemaGrammar(schema: Record<string, unknown> | boolean, 
     const maxRecursionDepth = options.maxRecursionDepth ?? 3;
     const timeoutMs = options.timeoutMs ?? 3000;
     const builder = new GrammarBuilder({deadline: Date.now() + timeoutMs, maxBytes: options.maxGrammarBytes ?? 4_000_000});
-    const ledger = new KeywordLedger();
+    const document = new SchemaDocument(schema);
+    const ledger = new KeywordLedger(document.ignoredKeywords);
     const compiler = new SchemaCompiler(builder, ledger, {
         maxRecursionDepth,
         maxWhitespace: options.maxWhitespace ?? 1,
@@ -75,7 +76,6 @@ export function compileSchemaGrammar(schema: Record<string, unknown> | boolean, 
         intDigits: 15,
         fracDigits: 10
     });
-    const document = new SchemaDocument(schema);
     let root: string | null;
     try {
         const node = SchemaNode.root({document, onSource: (source) => ledger.visit(source)});
