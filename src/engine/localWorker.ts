@@ -7,6 +7,7 @@ import os from "node:os";
 import {workerData} from "node:worker_threads";
 import {LlamaText, type ChatWrapper, type Llama, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
+import {compileSchemaGrammar} from "../schema/grammar/compileSchemaGrammar.js";
 import {chatWrapperFor, formatPrompt} from "./formatPrompt.js";
 import {describeLlama, loadLlama} from "./loadLlama.js";
 import {LockstepDriver} from "./LockstepDriver.js";
@@ -54,9 +55,11 @@ async function loadState(): Promise<WorkerState> {
         ...(threads !== undefined ? {threads} : {})
     });
     const answerSchema = config.schema === null ? AnswerSchema.freeText() : AnswerSchema.fromJsonSchema(config.schema, config.schemaOrigin);
-    const grammar = config.schema === null || typeof config.schema === "boolean"
+    // airlabel's own JSON Schema -> GBNF compiler: the grammar ends with the JSON value, so a finished answer can
+    // only be followed by end-of-generation
+    const grammar = config.schema === null
         ? undefined
-        : await llama.createGrammarForJsonSchema(config.schema as Parameters<Llama["createGrammarForJsonSchema"]>[0]);
+        : await llama.createGrammar({grammar: compileSchemaGrammar(config.schema, {origin: config.schemaOrigin}).gbnf});
     const wrapper = chatWrapperFor(model, config.chatTemplate);
     const templateStops = formatPrompt(wrapper, config.system, "").stopTriggers;
     const stopStrings = [
@@ -70,12 +73,6 @@ async function loadState(): Promise<WorkerState> {
     ];
     return {llama, engine: describeLlama(llama, threads), model, driver: new LockstepDriver({context}), grammar, answerSchema, wrapper, stopStrings};
 }
-
-/**
- * node-llama-cpp's JSON-schema grammar forces four newlines after the JSON value and stops on them; those
- * tokens are not part of the answer, so they do not count against `maxTokens`.
- */
-const grammarTerminatorTokens = 4;
 
 export default async function generateRow(task: WorkerTask | WarmupTask): Promise<WorkerResult | WarmupResult> {
     statePromise ??= loadState();
@@ -93,7 +90,7 @@ export default async function generateRow(task: WorkerTask | WarmupTask): Promis
         const sampling = samplingForAttempt(gen, task.idx, attempt);
         const output = await state.driver.generate({
             tokens: prompt,
-            maxTokens: gen.maxTokens + (state.grammar !== undefined ? grammarTerminatorTokens : 0),
+            maxTokens: gen.maxTokens,
             ...sampling,
             repeatPenalty: gen.repeatPenalty,
             ...(state.grammar !== undefined ? {grammar: state.grammar} : {}),
@@ -102,7 +99,7 @@ export default async function generateRow(task: WorkerTask | WarmupTask): Promis
         });
         if (firstTokenMs < 0) firstTokenMs = output.firstTokenMs;
         completionTokens += output.generatedTokens;
-        response = state.grammar?.trimWhitespaceSuffix === true ? output.text.trimEnd() : output.text;
+        response = output.text;
         finishReason = output.finishReason;
         const result = {idx: task.idx, response, finishReason, promptTokens: prompt.length, completionTokens, attempts: attempt + 1, firstTokenMs};
         if (state.answerSchema.isFreeText)

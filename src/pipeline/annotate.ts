@@ -11,6 +11,7 @@ import {validateAnnotateOptions} from "../options/validateAnnotateOptions.js";
 import {OutputStore} from "../output/OutputStore.js";
 import {prepare} from "./prepare.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
+import {compileSchemaGrammar} from "../schema/grammar/compileSchemaGrammar.js";
 import {version} from "../version.js";
 
 /** Raised when the engine fails as a whole (a worker could not load the model, a native error). */
@@ -74,6 +75,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         : resolved.schema !== undefined ? AnswerSchema.fromJsonSchema(resolved.schema, resolved.schemaOrigin) : AnswerSchema.freeText();
     await ensureWritableDir(resolved.output);
     const remote = resolved.resolvedBackend.remote;
+    if (remote === null && answerSchema.jsonSchema !== null) reportSchemaGrammar(answerSchema.jsonSchema, resolved.schemaOrigin, log);
     const apiKey = remote === null ? null : readApiKey(remote);
     const {job: prepared, model: modelFile, contextSize} = await prepare({
         ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {})
@@ -185,6 +187,18 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
 }
 
 type Task = {idx: number, prompt: string};
+
+/**
+ * Compiles the answer schema's grammar once up front (a schema that cannot become a grammar fails before any model
+ * loads) and says which keywords decoding enforces and which only validation checks.
+ */
+function reportSchemaGrammar(schema: Record<string, unknown> | boolean, origin: string, log: (line: string) => void): void {
+    const grammar = compileSchemaGrammar(schema, {origin});
+    log(`schema: ${grammar.enforced.length} keyword${grammar.enforced.length === 1 ? "" : "s"} enforced while decoding (grammar: ${grammar.rules} rules, ${grammar.bytes} bytes)`);
+    if (grammar.validatedOnly.length > 0)
+        log(`schema: validated after decoding only (retried, then recorded as failed): ${grammar.validatedOnly.map((pointer) => `${pointer}${grammar.reasons[pointer] !== undefined ? ` (${grammar.reasons[pointer]})` : ""}`).join("; ")}`);
+    if (grammar.ignored.length > 0) log(`schema: ignored (neither the grammar nor validation applies them): ${grammar.ignored.join(", ")}`);
+}
 
 function median(values: number[]): number {
     if (values.length === 0) return 0;

@@ -80,18 +80,31 @@ describe("annotate (real engine, generated model)", () => {
         expect(again).toMatchObject({okRows: 4, resumedRows: 0, complete: true});
     });
 
-    test("keywords the grammar does not enforce are validated: invalid answers are retried, then recorded as failed", async () => {
+    test("ranges are enforced while decoding; keywords the grammar cannot encode are validated, retried, then recorded as failed", async () => {
         const output = path.join(dir, "out-validated");
-        const schema = {type: "object", properties: {score: {type: "integer", minimum: 3, maximum: 4}}, required: ["score"]};
-        const result = await annotate({input, model, output, template: "{text}", schema, maxTokens: 16, retriesInvalid: 2, parallel: 4});
+        const schema = {
+            type: "object",
+            properties: {
+                score: {type: "integer", minimum: 3, maximum: 4},
+                tags: {type: "array", items: {enum: ["a", "b", "c"]}, minItems: 2, maxItems: 2, uniqueItems: true}
+            },
+            required: ["score", "tags"],
+            additionalProperties: false
+        };
+        const logs: string[] = [];
+        const result = await annotate({input, model, output, template: "{text}", schema, maxTokens: 40, retriesInvalid: 2, parallel: 4, onLog: (line) => logs.push(line)});
+        expect(logs.join("\n")).toMatch(/validated after decoding only.*\/properties\/tags\/uniqueItems/u);
         const out = await readOutput(output);
         expect(out.rows.length + out.errors.length).toBe(40);
         expect(result.okRows + result.failedRows).toBe(40);
         expect(idxOf([...out.rows, ...out.errors])).toEqual(rows.map((_, i) => i));
-        for (const row of out.rows) expect([3, 4]).toContain((row.annotation as {score: number}).score);
+        const validate = new Ajv().compile(schema);
+        for (const row of out.rows) expect(validate(row.annotation), JSON.stringify(row.annotation)).toBe(true);
         for (const error of out.errors) {
-            expect(error.reason).toMatch(/(does not match the schema|truncated|not valid JSON).*\(after 3 attempts\)$/u);
+            // the grammar guarantees everything but uniqueness, so that is the only way an answer can fail
+            expect(error.reason).toMatch(/must NOT have duplicate items.*\(after 3 attempts\)$/u);
             expect(error.attempts).toBe(3);
+            expect(JSON.parse(error.response as string)).toMatchObject({score: expect.any(Number)});
         }
     });
 });
