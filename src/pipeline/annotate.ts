@@ -138,8 +138,10 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 } else {
                     progress.failedRows++;
                     await store.fail({
-                        idx: result.idx, stage: result.stage ?? "validate", reason: result.reason ?? "invalid answer", response: result.response,
-                        finishReason: result.finishReason, attempts: result.attempts, model: modelName
+                        idx: result.idx, stage: result.stage ?? "validate", reason: result.reason ?? "invalid answer",
+                        // a request the backend refused has no answer of its own
+                        response: result.stage === "generate" && result.response === "" ? null : result.response,
+                        finishReason: result.stage === "generate" ? null : result.finishReason, attempts: result.attempts, model: modelName
                     });
                 }
             };

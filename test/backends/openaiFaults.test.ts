@@ -182,7 +182,7 @@ describe("openai backend against a fake vLLM server", () => {
         const out = await expectEveryRowOnce(options.output, server);
         expect(out.errors.map((e) => e.idx)).toEqual(tooLong);
         for (const error of out.errors) {
-            expect(error).toMatchObject({stage: "generate", attempts: 1});
+            expect(error).toMatchObject({stage: "generate", attempts: 1, finish_reason: null, response: null});
             expect(error.reason).toMatch(/^server refused the request: HTTP 400, BadRequestError, param max_tokens: 'max_tokens' or 'max_completion_tokens' is too large: 32\. This model's maximum context length is 50 tokens/u);
         }
         for (const i of tooLong) expect(server.attemptsByPrompt().get(promptOf(i))).toBe(1);
