@@ -220,6 +220,21 @@ describe("openai backend against a fake vLLM server", () => {
         for (const row of before.rows) expect(second.attemptsByPrompt().has(promptOf(row.idx as number))).toBe(false);
     });
 
+    test("stopping (signal) finishes the requests in flight, commits them, and the same options resume", async () => {
+        const server = await startServer();
+        const controller = new AbortController();
+        const options = optionsFor(server, {shardSize: 3});
+        const first = await annotate({...options, signal: controller.signal, onProgress: (p) => {
+            if (p.doneRows >= 5) controller.abort();
+        }});
+        expect(first).toMatchObject({stopped: true, complete: false});
+        const partial = await readOutput(options.output);
+        expect(partial.rows.length).toBe(first.doneRows);
+        const second = await annotate(options);
+        expect(second).toMatchObject({resumedRows: first.doneRows, doneRows: rowCount - first.doneRows, complete: true});
+        await expectEveryRowOnce(options.output, server);
+    });
+
     test("an unknown model name and a refused key stop at the startup probe with what to check", async () => {
         const server = await startServer({apiKey: "k-123"});
         await expect(annotate(optionsFor(server, {model: "other"}))).rejects.toThrow(/the server refused the credentials \(HTTP 401.*check --api-key-env/u);
