@@ -235,6 +235,15 @@ describe("openai backend against a fake vLLM server", () => {
         await expectEveryRowOnce(options.output, server);
     });
 
+    test("with request and token rate limits set, every row is still answered within them (the first minute's allowance)", async () => {
+        const server = await startServer();
+        // 24 rows + the probe fit in the first minute's requests; each row's estimate (prompt + 32) fits the tokens
+        const options = optionsFor(server, {maxRequestsPerMinute: 30, maxTokensPerMinute: 30 * 60});
+        const result = await annotate(options);
+        expect(result).toMatchObject({okRows: rowCount, complete: true});
+        await expectEveryRowOnce(options.output, server);
+    });
+
     test("an unknown model name and a refused key stop at the startup probe with what to check", async () => {
         const server = await startServer({apiKey: "k-123"});
         await expect(annotate(optionsFor(server, {model: "other"}))).rejects.toThrow(/the server refused the credentials \(HTTP 401.*check --api-key-env/u);
