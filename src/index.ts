@@ -20,6 +20,7 @@ export {ApiKeyError} from "./backends/openai/readApiKey.js";
 export {validateAnnotateOptions} from "./options/validateAnnotateOptions.js";
 export {PromptTemplate, TemplateError} from "./prompts/PromptTemplate.js";
 export {AnswerSchema, SchemaError} from "./schema/AnswerSchema.js";
+export {compileSchemaGrammar, SchemaGrammarError, type CompileSchemaGrammarOptions, type SchemaGrammar} from "./schema/grammar/compileSchemaGrammar.js";
 export {checkModelFile, ModelFileError} from "./model/checkModelFile.js";
 export {PrepareError} from "./prepare/prepareJob.js";
 export type {PreparedJob, PreparedRow, PreparedFailure} from "./prepare/PreparedJob.js";

@@ -9,6 +9,7 @@ import {registerInspectCommand} from "./commands/inspect.js";
 import {registerModelCommand} from "./commands/model.js";
 import {registerPrepareCommand} from "./commands/prepare.js";
 import {registerRunCommand} from "./commands/run.js";
+import {registerSchemaCommand} from "./commands/schema.js";
 
 // `airlabel inspect x --json | head` closes stdout early: that is not an error
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
@@ -35,6 +36,7 @@ registerExportCommand(program);
 registerDemoCommand(program);
 registerBenchCommand(program);
 registerModelCommand(program);
+registerSchemaCommand(program);
 
 try {
     await program.parseAsync(process.argv);

@@ -24,6 +24,7 @@ const chunk = 1000;
 export class GrammarBuilder {
     private readonly _rules = new Map<string, string>();
     private readonly _byBody = new Map<string, string>();
+    private readonly _nextSuffix = new Map<string, number>();
     private readonly _limits: GrammarBuilderLimits;
     private _bytes = 0;
 
@@ -38,7 +39,10 @@ export class GrammarBuilder {
         if (existing !== undefined) return existing;
         const base = sanitize(hint);
         let name = base;
-        for (let i = 2; this._rules.has(name) || name === "root"; i++) name = `${base}-${i}`;
+        for (let i = this._nextSuffix.get(base) ?? 2; this._rules.has(name) || name === "root"; i++) {
+            name = `${base}-${i}`;
+            this._nextSuffix.set(base, i + 1);
+        }
         this.add(name, body);
         this._byBody.set(body, name);
         return name;
@@ -58,28 +62,29 @@ export class GrammarBuilder {
         // a repeated group is a rule of its own: llama.cpp refuses repetitions of groups that hold many generated rules
         const unit = isRuleName(x) || /^("([^"\\]|\\.)*"|\[([^\]\\]|\\.)*\])$/u.test(x) ? x : this.rule(hint, x);
         if (min > chunk || (max !== Infinity && max > 2 * chunk)) {
+            // blocks of `chunk` units, themselves repeated (recursively, so any count stays exact)
             const block = this.rule(`${hint}-${chunk}`, `${unit}{${chunk}}`);
             const fullBlocks = Math.floor(min / chunk);
-            const head = fullBlocks > 0 ? `${group(block)}{${fullBlocks}}` : "";
-            const rest = this.repeatLarge(unit, block, min - fullBlocks * chunk, max === Infinity ? Infinity : max - fullBlocks * chunk, hint);
+            const head = fullBlocks > 0 ? this.repeat(block, fullBlocks, fullBlocks, `${hint}-blocks`)! : "";
+            const restMin = min - fullBlocks * chunk;
+            const restMax = max === Infinity ? Infinity : max - fullBlocks * chunk;
+            let rest: string;
+            if (restMax === Infinity || restMax <= 2 * chunk) {
+                rest = quantify(unit, restMin, restMax);
+            } else {
+                // unit{restMin} then 0..span more: fewer than q blocks and a tail of 0..chunk-1, or q blocks and 0..r
+                const span = restMax - restMin;
+                const q = Math.floor(span / chunk);
+                const r = span - q * chunk;
+                const tail = this.rule(`${hint}-tail`, quantify(unit, 0, chunk - 1));
+                const fewer = this.rule(`${hint}-fewer`, `${this.repeat(block, 0, q - 1, `${hint}-blocks`)} ${tail}`.trim());
+                const exact = `${this.repeat(block, q, q, `${hint}-blocks`)}${r > 0 ? ` ${quantify(unit, 0, r)}` : ""}`;
+                const choice = `(${fewer} | ${exact})`;
+                rest = restMin > 0 ? `${quantify(unit, restMin, restMin)} ${choice}` : choice;
+            }
             return [head, rest].filter((p) => p !== "").join(" ");
         }
         return quantify(unit, min, max);
-    }
-
-    /** `unit{min,max}` with min < chunk and max possibly > 2 chunks, exactly, from blocks of `chunk`. */
-    private repeatLarge(unit: string, block: string, min: number, max: number, hint: string): string {
-        if (max === Infinity) return quantify(unit, min, Infinity);
-        if (max <= 2 * chunk) return quantify(unit, min, max);
-        // unit{min} then n in [0, max - min]: fewer than q full blocks and a tail of 0..chunk-1, or q blocks and a tail of 0..r
-        const span = max - min;
-        const q = Math.floor(span / chunk);
-        const r = span - q * chunk;
-        const tail = this.rule(`${hint}-tail`, quantify(unit, 0, chunk - 1));
-        const fewer = this.rule(`${hint}-blocks`, `${group(block)}{0,${q - 1}} ${tail}`);
-        const exact = `${group(block)}{${q}}${r > 0 ? ` ${quantify(unit, 0, r)}` : ""}`;
-        const choice = `(${fewer} | ${exact})`;
-        return min > 0 ? `${quantify(unit, min, min)} ${choice}` : choice;
     }
 
     /** Fails when the time or size budget is spent. */

@@ -100,7 +100,7 @@ export class SchemaCompiler implements CompilerContext {
         if (newlyForbidden.length > 0) return this.compile(node.forbidding(newlyForbidden), hint);
 
         const types = allowedTypes(node);
-        for (const t of excludedTypes) types.delete(t);
+        for (const t of [...excludedTypes, ...node.excludedTypes]) types.delete(t as JsonType);
         const literals = allowedLiterals(node);
         if (literals !== null) return this.literalGrammar(node, literals, types, excludedValues);
         if (types.size === jsonTypes.length && this.constrainsNothing(node)) return this.anyValue();

@@ -35,11 +35,13 @@ export class SchemaNode {
     public readonly forbiddenKeys: ReadonlySet<string>;
     /** Object keys this node must produce (oneOf separation by a discriminating property). */
     public readonly requiredKeys: ReadonlySet<string>;
+    /** JSON types this node must not produce (oneOf separation). */
+    public readonly excludedTypes: ReadonlySet<string>;
     /** Disjunctions (`path/anyOf`, `path/oneOf`) already distributed into this node. */
     public readonly consumed: ReadonlySet<string>;
     private readonly _context: NodeContext;
 
-    private constructor(context: NodeContext, init: {sources: ObjectSource[], never: boolean, level: number, ancestors: ReadonlySet<string>, forbiddenKeys: ReadonlySet<string>, requiredKeys: ReadonlySet<string>, consumed: ReadonlySet<string>}) {
+    private constructor(context: NodeContext, init: {sources: ObjectSource[], never: boolean, level: number, ancestors: ReadonlySet<string>, forbiddenKeys: ReadonlySet<string>, requiredKeys: ReadonlySet<string>, excludedTypes: ReadonlySet<string>, consumed: ReadonlySet<string>}) {
         this._context = context;
         this.sources = init.sources;
         this.never = init.never;
@@ -47,19 +49,20 @@ export class SchemaNode {
         this.ancestors = init.ancestors;
         this.forbiddenKeys = init.forbiddenKeys;
         this.requiredKeys = init.requiredKeys;
+        this.excludedTypes = init.excludedTypes;
         this.consumed = init.consumed;
     }
 
     /** The root node of a document. */
     public static root(context: NodeContext): SchemaNode {
-        return SchemaNode.build(context, [{schema: context.document.root, path: ""}], {level: 0, ancestors: new Set(), forbiddenKeys: new Set(), requiredKeys: new Set(), consumed: new Set(), existing: []});
+        return SchemaNode.build(context, [{schema: context.document.root, path: ""}], {level: 0, ancestors: new Set(), forbiddenKeys: new Set(), requiredKeys: new Set(), excludedTypes: new Set(), consumed: new Set(), existing: []});
     }
 
     /** The node for a child position (a property value, an array item) given the subschemas that apply there. */
     public child(parts: readonly SchemaSource[]): SchemaNode {
         const ancestors = new Set(this.ancestors);
         for (const source of this.sources) ancestors.add(source.path);
-        return SchemaNode.build(this._context, parts, {level: this.level, ancestors, forbiddenKeys: new Set(), requiredKeys: new Set(), consumed: new Set(), existing: []});
+        return SchemaNode.build(this._context, parts, {level: this.level, ancestors, forbiddenKeys: new Set(), requiredKeys: new Set(), excludedTypes: new Set(), consumed: new Set(), existing: []});
     }
 
     /** This node with more conjuncts (an anyOf/oneOf branch), the disjunction marked as distributed. */
@@ -69,6 +72,7 @@ export class SchemaNode {
             ancestors: this.ancestors,
             forbiddenKeys: new Set([...this.forbiddenKeys, ...forbiddenKeys]),
             requiredKeys: this.requiredKeys,
+            excludedTypes: this.excludedTypes,
             consumed: new Set([...this.consumed, consumed]),
             existing: this.sources,
             never: this.never
@@ -77,7 +81,7 @@ export class SchemaNode {
 
     /** A node at the same position made of `parts` only (a oneOf branch on its own, for separation checks). */
     public alone(parts: readonly SchemaSource[]): SchemaNode {
-        return SchemaNode.build(this._context, parts, {level: this.level, ancestors: this.ancestors, forbiddenKeys: new Set(), requiredKeys: new Set(), consumed: new Set(), existing: []});
+        return SchemaNode.build(this._context, parts, {level: this.level, ancestors: this.ancestors, forbiddenKeys: new Set(), requiredKeys: new Set(), excludedTypes: new Set(), consumed: new Set(), existing: []});
     }
 
     /** Disjunctions and dependent schemas not yet distributed into this node. */
@@ -95,17 +99,18 @@ export class SchemaNode {
         return out;
     }
 
-    /** This node with more forbidden and required object keys. */
-    public forbidding(keys: Iterable<string>, required: Iterable<string> = []): SchemaNode {
+    /** This node with more forbidden and required object keys, and more excluded types. */
+    public forbidding(keys: Iterable<string>, required: Iterable<string> = [], types: Iterable<string> = []): SchemaNode {
         return new SchemaNode(this._context, {
             sources: [...this.sources], never: this.never, level: this.level, ancestors: this.ancestors,
-            forbiddenKeys: new Set([...this.forbiddenKeys, ...keys]), requiredKeys: new Set([...this.requiredKeys, ...required]), consumed: this.consumed
+            forbiddenKeys: new Set([...this.forbiddenKeys, ...keys]), requiredKeys: new Set([...this.requiredKeys, ...required]),
+            excludedTypes: new Set([...this.excludedTypes, ...types]), consumed: this.consumed
         });
     }
 
     /** Identity for memoization: the same conjuncts at the same recursion level compile to the same rule. */
     public get key(): string {
-        return JSON.stringify([this.sources.map((s) => s.path).sort(), [...this.forbiddenKeys].sort(), [...this.requiredKeys].sort(), [...this.consumed].sort(), this.level, this.never]);
+        return JSON.stringify([this.sources.map((s) => s.path).sort(), [...this.forbiddenKeys].sort(), [...this.requiredKeys].sort(), [...this.excludedTypes].sort(), [...this.consumed].sort(), this.level, this.never]);
     }
 
     /** Every value of `keyword` among the conjuncts, with the path of the subschema holding it. */
@@ -121,7 +126,7 @@ export class SchemaNode {
         return this.sources.some((s) => keyword in s.schema);
     }
 
-    private static build(context: NodeContext, parts: readonly SchemaSource[], init: {level: number, ancestors: ReadonlySet<string>, forbiddenKeys: ReadonlySet<string>, requiredKeys: ReadonlySet<string>, consumed: ReadonlySet<string>, existing: readonly ObjectSource[], never?: boolean}): SchemaNode {
+    private static build(context: NodeContext, parts: readonly SchemaSource[], init: {level: number, ancestors: ReadonlySet<string>, forbiddenKeys: ReadonlySet<string>, requiredKeys: ReadonlySet<string>, excludedTypes: ReadonlySet<string>, consumed: ReadonlySet<string>, existing: readonly ObjectSource[], never?: boolean}): SchemaNode {
         const sources: ObjectSource[] = [...init.existing];
         const seen = new Set(sources.map((s) => s.path));
         let never = init.never ?? false;
@@ -147,6 +152,6 @@ export class SchemaNode {
             const allOf = schema.allOf;
             if (Array.isArray(allOf)) allOf.forEach((branch, i) => queue.push({schema: branch as SchemaSource["schema"], path: pointerAppend(path, "allOf", i)}));
         }
-        return new SchemaNode(context, {sources, never, level: init.level + (recursive ? 1 : 0), ancestors: init.ancestors, forbiddenKeys: init.forbiddenKeys, requiredKeys: init.requiredKeys, consumed: init.consumed});
+        return new SchemaNode(context, {sources, never, level: init.level + (recursive ? 1 : 0), ancestors: init.ancestors, forbiddenKeys: init.forbiddenKeys, requiredKeys: init.requiredKeys, excludedTypes: init.excludedTypes, consumed: init.consumed});
     }
 }

@@ -66,18 +66,20 @@ export function compileSchemaGrammar(schema: Record<string, unknown> | boolean, 
     const maxRecursionDepth = options.maxRecursionDepth ?? 3;
     const timeoutMs = options.timeoutMs ?? 3000;
     const builder = new GrammarBuilder({deadline: Date.now() + timeoutMs, maxBytes: options.maxGrammarBytes ?? 4_000_000});
-    const document = new SchemaDocument(schema);
-    const ledger = new KeywordLedger(document.ignoredKeywords);
-    const compiler = new SchemaCompiler(builder, ledger, {
+    const resolved = {
         maxRecursionDepth,
         maxWhitespace: options.maxWhitespace ?? 1,
         maxStringLength: options.maxStringLength ?? Infinity,
         maxItems: options.maxItems ?? Infinity,
         intDigits: 15,
         fracDigits: 10
-    });
+    };
     let root: string | null;
+    let ledger: KeywordLedger;
     try {
+        const document = new SchemaDocument(schema);
+        ledger = new KeywordLedger(document.ignoredKeywords);
+        const compiler = new SchemaCompiler(builder, ledger, resolved);
         const node = SchemaNode.root({document, onSource: (source) => ledger.visit(source)});
         root = compiler.compile(node, "value");
     } catch (err) {
@@ -85,7 +87,7 @@ export function compileSchemaGrammar(schema: Record<string, unknown> | boolean, 
             throw new SchemaGrammarError(`${origin}: cannot compile the schema into a grammar: ${err.message} (limit: ${timeoutMs} ms, ${options.maxGrammarBytes ?? 4_000_000} bytes); simplify the schema (fewer nested anyOf/oneOf, smaller maxLength/maxItems/enum) or raise the limit`, {cause: err});
         }
         if (err instanceof UnresolvedRefError) throw new SchemaGrammarError(`${origin}: ${err.message}; define the target in the schema ($defs/definitions)`, {cause: err});
-        if (err instanceof RangeError) throw new SchemaGrammarError(`${origin}: the schema is nested too deeply to compile; flatten it`, {cause: err});
+        if (err instanceof RangeError && /call stack/u.test(err.message)) throw new SchemaGrammarError(`${origin}: the schema is nested too deeply to compile; flatten it`, {cause: err});
         throw err;
     }
     if (root === null || root === "") {

@@ -21,7 +21,7 @@ export function quickCheck(value: unknown, node: SchemaNode): boolean {
             const allowed = Array.isArray(s.type) ? s.type : [s.type];
             if (!allowed.some((t) => types.includes(String(t)))) return false;
         }
-        if (Array.isArray(s.enum) && !s.enum.some((v) => canonicalJson(v) === canonicalJson(value))) return false;
+        if (Array.isArray(s.enum) && !enumKeys(s.enum).has(canonicalJson(value))) return false;
         if ("const" in s && canonicalJson(s.const) !== canonicalJson(value)) return false;
         if (typeof value === "number" && !numberOk(value, s)) return false;
         if (typeof value === "string" && !stringOk(value, s)) return false;
@@ -37,6 +37,17 @@ export function quickCheck(value: unknown, node: SchemaNode): boolean {
         }
     }
     return true;
+}
+
+const enumKeyCache = new WeakMap<unknown[], Set<string>>();
+
+function enumKeys(values: unknown[]): Set<string> {
+    let keys = enumKeyCache.get(values);
+    if (keys === undefined) {
+        keys = new Set(values.map(canonicalJson));
+        enumKeyCache.set(values, keys);
+    }
+    return keys;
 }
 
 function numberOk(value: number, s: Record<string, unknown>): boolean {
