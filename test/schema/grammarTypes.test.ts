@@ -78,6 +78,14 @@ describe("objects", () => {
         expect(g.check("{\"age\":3,\"name\":\"Ann\"}").status).toBe("rejected");
     });
 
+    test("propertyOrder any: declared properties in any order, each once, the required ones present", async () => {
+        const g = await harness.compile(person, {propertyOrder: "any"});
+        expect(g.mismatches({
+            accept: ["{\"name\":\"Ann\"}", "{\"age\":3,\"name\":\"Ann\"}", "{\"email\":\"a\",\"name\":\"Ann\",\"age\":3}"],
+            reject: ["{}", "{\"age\":3}", "{\"age\":3,\"name\":\"Ann\",\"age\":4}", "{\"name\":\"Ann\",\"name\":\"Bob\"}", "{\"email\":\"a\",\"name\":\"Ann\",}"]
+        })).toEqual([]);
+    });
+
     test("additionalProperties: a schema allows other keys with values of that schema, never a declared key twice", async () => {
         const g = await harness.compile({type: "object", properties: {id: {type: "integer"}}, required: ["id"], additionalProperties: {type: "boolean"}});
         expect(g.mismatches({accept: ["{\"id\":1}", "{\"id\":1,\"x\":true,\"y\":false}"], reject: ["{\"id\":1,\"x\":1}", "{\"id\":1,\"id\":true}"]})).toEqual([]);

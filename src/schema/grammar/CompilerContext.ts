@@ -9,6 +9,7 @@ export type ResolvedGrammarOptions = {
     maxWhitespace: number,
     maxStringLength: number,
     maxItems: number,
+    propertyOrder: "schema" | "any",
     intDigits: number,
     fracDigits: number
 };

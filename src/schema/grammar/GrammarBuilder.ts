@@ -1,4 +1,4 @@
-import {group, isRuleName, type Gbnf} from "./gbnf.js";
+import {isRuleName, type Gbnf} from "./gbnf.js";
 
 /** Raised by the builder when a limit is reached; the compiler turns it into a SchemaGrammarError. */
 export class GrammarLimitError extends Error {}

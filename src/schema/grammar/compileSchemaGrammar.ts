@@ -25,6 +25,12 @@ export type CompileSchemaGrammarOptions = {
     maxStringLength?: number,
     /** Most items of an array whose schema sets no maxItems, and most entries of a free-form object. Defaults to Infinity. */
     maxItems?: number,
+    /**
+     * "schema": declared properties are written in the order the schema declares them (optional ones may be left
+     * out). "any": in any order, each once (objects with at most 8 declared properties; larger ones keep schema
+     * order). Defaults to "schema".
+     */
+    propertyOrder?: "schema" | "any",
     /** Compile time budget in milliseconds; past it compiling fails with a SchemaGrammarError. Defaults to 3000. */
     timeoutMs?: number,
     /** Largest grammar in bytes of GBNF; past it compiling fails with a SchemaGrammarError. Defaults to 4000000. */
@@ -71,6 +77,7 @@ export function compileSchemaGrammar(schema: Record<string, unknown> | boolean, 
         maxWhitespace: options.maxWhitespace ?? 1,
         maxStringLength: options.maxStringLength ?? Infinity,
         maxItems: options.maxItems ?? Infinity,
+        propertyOrder: options.propertyOrder ?? "schema",
         intDigits: 15,
         fracDigits: 10
     };

@@ -18,6 +18,8 @@ export type ObjectPlan = {
     extras: {sources: SchemaSource[]} | null,
     /** Entries keyed by patternProperties. */
     patterns: PatternEntry[],
+    /** Every key the schema declares (written or not): free keys never take these. */
+    declaredKeys: string[],
     /** How many extra/pattern entries: min..max. */
     minEntries: number,
     maxEntries: number
@@ -160,6 +162,7 @@ export function planObject(ctx: CompilerContext, node: SchemaNode): ObjectPlan {
         if (!othersRestrict) {
             const all = Object.entries(owner.value).map(([pattern, schema]) => ({schema: schema as SchemaSource["schema"], path: pointerAppend(owner.path, "patternProperties", pattern)}));
             for (const pattern of Object.keys(owner.value)) {
+                if ([...node.forbiddenKeys].some((k) => regexTest(pattern, k))) continue;
                 if (order.some((k) => regexTest(pattern, k))) {
                     ledger.validatedOnly(owner.path, "patternProperties", "a declared property also matches a pattern: a generated key could repeat it");
                 }
@@ -197,7 +200,7 @@ export function planObject(ctx: CompilerContext, node: SchemaNode): ObjectPlan {
     }
     // the grammar-only cap on entries never goes below what the schema requires
     maxEntries = Math.min(maxEntries, Math.max(minEntries, ctx.options.maxItems));
-    return {properties, never, extras, patterns, minEntries, maxEntries};
+    return {properties, never, extras, patterns, declaredKeys: order, minEntries, maxEntries};
 }
 
 function quickCheckKey(namesNode: SchemaNode, key: string): boolean {
@@ -235,7 +238,8 @@ export function objectGrammar(ctx: CompilerContext, node: SchemaNode, hint: stri
     const cap = ctx.options.maxStringLength;
     if (plan.extras !== null && plan.maxEntries > 0) {
         const value = plan.extras.sources.length === 0 ? ctx.anyValue() : ctx.compile(node.child(plan.extras.sources), `${hint}-extra`);
-        const key = stringExcluding(plan.properties.map((p) => p.key), builder, cap);
+        // never a key the schema declares (its own schema applies) or one this node must not write
+        const key = stringExcluding([...new Set([...plan.declaredKeys, ...node.forbiddenKeys])], builder, cap);
         if (key !== null) entryOptions.push(seq(literal("\""), key, literal("\""), ws, literal(":"), ws, value, ws));
     }
     if (plan.maxEntries > 0) {
@@ -264,6 +268,10 @@ export function objectGrammar(ctx: CompilerContext, node: SchemaNode, hint: stri
         return null;
     }
 
+    if (ctx.options.propertyOrder === "any" && members.length >= 2 && members.length <= maxAnyOrder) {
+        return seq(literal("{"), ws, anyOrder(ctx, members, {first: entriesFirst, rest: entriesRest}, hint), literal("}"));
+    }
+
     // chain: first[i] = members from i on with none before; rest[i] = members from i on after one was written
     let first: Gbnf = entriesFirst;
     let rest: Gbnf = entriesRest;
@@ -277,4 +285,32 @@ export function objectGrammar(ctx: CompilerContext, node: SchemaNode, hint: stri
         rest = nextRest === null || nextRest === "" ? nextRest : builder.rule(`${hint}-rest`, nextRest);
     }
     return seq(literal("{"), ws, first, literal("}"));
+}
+
+/** Objects with at most this many declared properties may write them in any order (2^n rules). */
+export const maxAnyOrder = 8;
+
+/**
+ * Declared properties in any order, each at most once, all required ones present: one rule per set of
+ * properties already written (a bit mask), then the extra entries.
+ */
+function anyOrder(ctx: CompilerContext, members: {kv: Gbnf, required: boolean}[], entries: {first: Gbnf, rest: Gbnf}, hint: string): Gbnf {
+    const {builder, ws} = ctx;
+    const comma = seq(literal(","), ws);
+    const requiredMask = members.reduce((mask, m, i) => (m.required ? mask | (1 << i) : mask), 0);
+    const memo = new Map<number, Gbnf>();
+    const state = (written: number): Gbnf => {
+        if (memo.has(written)) return memo.get(written)!;
+        const options: Gbnf[] = [];
+        if ((written & requiredMask) === requiredMask) options.push(written === 0 ? entries.first : entries.rest);
+        members.forEach((member, i) => {
+            if ((written & (1 << i)) !== 0) return;
+            options.push(seq(written === 0 ? "" : comma, member.kv, state(written | (1 << i))));
+        });
+        const body = alt(options);
+        const result = body === null || body === "" ? body : builder.rule(`${hint}-props`, body);
+        memo.set(written, result);
+        return result;
+    };
+    return state(0);
 }
