@@ -1,6 +1,7 @@
 import {createRequire} from "node:module";
 import type {ValidateFunction, ErrorObject} from "ajv";
 import {AirlabelError} from "../AirlabelError.js";
+import {safeRegExp} from "./safeRegExp.js";
 
 const require = createRequire(import.meta.url);
 
@@ -92,7 +93,7 @@ function draftOf(declared: string): JsonSchemaDraft {
 function createAjv(draft: JsonSchemaDraft): AjvLike {
     const modulePath = draft === "2020-12" ? "ajv/dist/2020" : draft === "2019-09" ? "ajv/dist/2019" : draft === "draft-04" ? "ajv-draft-04" : "ajv";
     const AjvClass = (require(modulePath) as {default: new (options: object) => AjvLike}).default;
-    const ajv = new AjvClass({allErrors: true, strict: false, validateFormats: true, logger: false});
+    const ajv = new AjvClass({allErrors: true, strict: false, validateFormats: true, logger: false, code: {regExp: safeRegExp}});
     if (draft === "draft-06") ajv.addMetaSchema(require("ajv/dist/refs/json-schema-draft-06.json") as object);
     const addFormats = (require("ajv-formats") as {default: (ajv: AjvLike) => void}).default;
     addFormats(ajv);
