@@ -1,7 +1,7 @@
 import type {DatasetInput, RawRecord} from "./DatasetInput.js";
 import {DatasetError} from "./DatasetError.js";
-import {jsonKind} from "./readJsonLines.js";
-import {oneLine, readTextChunks} from "./readTextChunks.js";
+import {parseJsonRecord} from "./readJsonLines.js";
+import {readTextChunks} from "./readTextChunks.js";
 
 const enum State {
     Start,
@@ -30,16 +30,7 @@ export async function* readJsonArray(input: DatasetInput): AsyncGenerator<RawRec
     const finishElement = (text: string): RawRecord => {
         const location = `${name} element ${elementIndex} (line ${elementLine})`;
         elementIndex++;
-        let value: unknown;
-        try {
-            value = JSON.parse(text);
-        } catch (err) {
-            return {location, error: `invalid JSON (${oneLine(err)})`, unit: "element"};
-        }
-        const kind = jsonKind(value);
-        if (kind !== "object")
-            return {location, error: `expected a JSON object, found ${kind}`, unit: "element"};
-        return {location, values: value as Record<string, unknown>};
+        return parseJsonRecord(text, location, "element");
     };
 
     for await (const chunk of readTextChunks(input)) {

@@ -43,16 +43,20 @@ function parseLine(name: string, line: string, lineNumber: number): RawRecord | 
     if (line.trim().length === 0)
         return undefined;
 
-    const location = `${name} line ${lineNumber}`;
+    return parseJsonRecord(line, `${name} line ${lineNumber}`, "line");
+}
+
+/** Parses `text` as one JSON object record; invalid JSON or a non-object becomes an error record at `location`. */
+export function parseJsonRecord(text: string, location: string, unit: string): RawRecord {
     let value: unknown;
     try {
-        value = JSON.parse(line);
+        value = JSON.parse(text);
     } catch (err) {
-        return {location, error: `invalid JSON (${oneLine(err)})`, unit: "line"};
+        return {location, error: `invalid JSON (${oneLine(err)})`, unit};
     }
     const kind = jsonKind(value);
     if (kind !== "object")
-        return {location, error: `expected a JSON object, found ${kind}`, unit: "line"};
+        return {location, error: `expected a JSON object, found ${kind}`, unit};
     return {location, values: value as Record<string, unknown>};
 }
 
