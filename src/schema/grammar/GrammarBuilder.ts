@@ -1,4 +1,4 @@
-import {isRuleName, type Gbnf} from "./gbnf.js";
+import {endOfLiteralOrClass, isRuleName, type Gbnf} from "./gbnf.js";
 
 /** Raised by the builder when a limit is reached; the compiler turns it into a SchemaGrammarError. */
 export class GrammarLimitError extends Error {}
@@ -138,10 +138,7 @@ function referencedNames(expr: string): string[] {
     while (i < expr.length) {
         const c = expr[i]!;
         if (c === "\"" || c === "[") {
-            const close = c === "\"" ? "\"" : "]";
-            i++;
-            while (i < expr.length && expr[i] !== close) i += expr[i] === "\\" ? 2 : 1;
-            i++;
+            i = endOfLiteralOrClass(expr, i) + 1;
         } else if (c === "{") {
             while (i < expr.length && expr[i] !== "}") i++;
         } else if (/[a-zA-Z0-9-]/u.test(c)) {

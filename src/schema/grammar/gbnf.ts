@@ -44,6 +44,17 @@ export function charClass(set: CharSet): Gbnf {
 
 type Shape = {topLevelSpace: boolean, topLevelAlt: boolean, endsWithQuantifier: boolean};
 
+/**
+ * Index of the `"` or `]` closing the literal or character class that opens at `start` (escapes skipped);
+ * at or past `expr.length` when it is unclosed.
+ */
+export function endOfLiteralOrClass(expr: string, start: number): number {
+    const close = expr[start] === "\"" ? "\"" : "]";
+    let i = start + 1;
+    while (i < expr.length && expr[i] !== close) i += expr[i] === "\\" ? 2 : 1;
+    return i;
+}
+
 /** Scans an expression for what lies outside literals, classes and parentheses. */
 function shapeOf(expr: string): Shape {
     let depth = 0;
@@ -52,11 +63,8 @@ function shapeOf(expr: string): Shape {
     let i = 0;
     while (i < expr.length) {
         const c = expr[i]!;
-        if (c === "\"" || c === "[") {
-            const close = c === "\"" ? "\"" : "]";
-            i++;
-            while (i < expr.length && expr[i] !== close) i += expr[i] === "\\" ? 2 : 1;
-        } else if (c === "(") depth++;
+        if (c === "\"" || c === "[") i = endOfLiteralOrClass(expr, i);
+        else if (c === "(") depth++;
         else if (c === ")") depth--;
         else if (depth === 0 && c === " ") topLevelSpace = true;
         else if (depth === 0 && c === "|") topLevelAlt = true;
