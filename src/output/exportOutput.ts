@@ -7,7 +7,7 @@ import {MANIFEST_FILE, displayDir, loadManifest} from "./Manifest.js";
 import type {OutputFormat} from "./OutputRow.js";
 import {OUTPUT_FORMATS} from "./OutputRow.js";
 import {OutputNotFoundError, errorSummaryOf} from "./outputErrors.js";
-import {readOutput} from "./readOutput.js";
+import {readCommitted} from "./readOutput.js";
 import {encodeDataShard, planColumns} from "./shardCodec.js";
 
 /** An export cannot be made: the target's format cannot be told, the run is incomplete, the target cannot be written. */
@@ -79,13 +79,12 @@ export async function exportOutput(options: ExportOutputOptions): Promise<Export
     const allowIncomplete = options.allowIncomplete === true;
 
     // refuse an incomplete run before reading every shard
-    const early = await loadManifest(dir);
-    if (early === undefined)
+    const manifest = await loadManifest(dir);
+    if (manifest === undefined)
         throw new OutputNotFoundError(`${displayDir(dir)} holds no airlabel output (no ${MANIFEST_FILE}); pass the --output dir of an airlabel run`);
-    if (!allowIncomplete) checkComplete(dir, early);
+    if (!allowIncomplete) checkComplete(dir, manifest);
 
-    const contents = await readOutput(dir);
-    if (!allowIncomplete) checkComplete(dir, contents.manifest);
+    const contents = await readCommitted(dir, manifest);
     const records = mergeInIdxOrder(dir, contents.rows, contents.errors, includeErrors);
 
     const known = {...contents.manifest.columns};

@@ -21,6 +21,11 @@ export async function readOutput(dir: string): Promise<OutputContents> {
     const manifest = await loadManifest(dir);
     if (manifest === undefined)
         throw new OutputNotFoundError(`${displayDir(dir)} holds no airlabel output (no manifest.json); check the --output path`);
+    return readCommitted(dir, manifest);
+}
+
+/** `readOutput` for a manifest already loaded from `dir`. Throws `ShardCorruptError`. */
+export async function readCommitted(dir: string, manifest: Manifest): Promise<OutputContents> {
     const rows: Record<string, unknown>[] = [];
     const errors: Record<string, unknown>[] = [];
     for (const shard of manifest.shards) {
