@@ -1,15 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import {beforeAll, describe, expect, test} from "vitest";
-import {generatedModel, readJsonlDir, runCli, tempDir, writeJsonl} from "../support/fixtures.js";
+import {jobFixture, readJsonlDir, runCli} from "../support/fixtures.js";
 
 let model: string;
 let dir: string;
 let input: string;
 beforeAll(async () => {
-    model = await generatedModel();
-    dir = tempDir();
-    input = writeJsonl(path.join(dir, "in.jsonl"), [{text: "a"}, {text: "b"}, {text: "c"}]);
+    ({model, dir, input} = await jobFixture([{text: "a"}, {text: "b"}, {text: "c"}]));
 });
 
 /** One line on stderr, starting with "airlabel: ", non-zero exit, and nothing committed. */

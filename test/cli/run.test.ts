@@ -1,16 +1,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import {beforeAll, describe, expect, test} from "vitest";
-import {generatedModel, readJsonlDir, runCli, tempDir, writeJsonl} from "../support/fixtures.js";
+import {jobFixture, readJsonlDir, runCli} from "../support/fixtures.js";
 
 const rows = Array.from({length: 60}, (_, i) => ({id: i, text: `row number ${i} ${"x".repeat(i % 13)}`}));
 let model: string;
 let dir: string;
 let input: string;
 beforeAll(async () => {
-    model = await generatedModel();
-    dir = tempDir();
-    input = writeJsonl(path.join(dir, "in.jsonl"), rows);
+    ({model, dir, input} = await jobFixture(rows));
 });
 
 const schemaFile = () => {

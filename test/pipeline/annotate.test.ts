@@ -4,7 +4,7 @@ import {Ajv} from "ajv";
 import {beforeAll, describe, expect, test} from "vitest";
 import {annotate} from "../../src/pipeline/annotate.js";
 import {readOutput} from "../../src/output/readOutput.js";
-import {generatedModel, storiesModel, tempDir, writeJsonl} from "../support/fixtures.js";
+import {jobFixture, storiesModel} from "../support/fixtures.js";
 
 const words = ["great kettle", "broken on arrival", "works fine I guess", "love it ❤️", "terrible support, \"never again\"", "ok", "fast shipping\nbut loud"];
 const rows = Array.from({length: 40}, (_, i) => ({id: `r${i}`, text: `${words[i % words.length]} #${i}`, stars: i % 5}));
@@ -21,9 +21,7 @@ let model: string;
 let dir: string;
 let input: string;
 beforeAll(async () => {
-    model = await generatedModel();
-    dir = tempDir();
-    input = writeJsonl(path.join(dir, "reviews.jsonl"), rows);
+    ({model, dir, input} = await jobFixture(rows, "reviews.jsonl"));
 });
 
 function idxOf(records: Record<string, unknown>[]): number[] {

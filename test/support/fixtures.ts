@@ -28,6 +28,13 @@ export function generatedModel(parameters = 1_000_000, type: "f16" | "q8_0" = "q
     return model;
 }
 
+/** The usual setup of a test file: the generated model and a fresh temp dir holding `rows` as a JSONL input file. */
+export async function jobFixture(rows: unknown[], inputName = "in.jsonl"): Promise<{model: string, dir: string, input: string}> {
+    const model = await generatedModel();
+    const dir = tempDir();
+    return {model, dir, input: writeJsonl(path.join(dir, inputName), rows)};
+}
+
 export function writeJsonl(file: string, rows: unknown[]): string {
     fs.writeFileSync(file, rows.map((row) => JSON.stringify(row)).join("\n") + "\n");
     return file;
