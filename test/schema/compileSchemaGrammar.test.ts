@@ -1,15 +1,9 @@
-import {afterAll, beforeAll, describe, expect, test} from "vitest";
+import {describe, expect, test} from "vitest";
 import {compileSchemaGrammar, SchemaGrammarError} from "../../src/schema/grammar/compileSchemaGrammar.js";
 import {AirlabelError} from "../../src/AirlabelError.js";
-import {GrammarHarness} from "./grammarHarness.js";
+import {useGrammarHarness} from "./grammarHarness.js";
 
-let harness: GrammarHarness;
-beforeAll(async () => {
-    harness = await GrammarHarness.load();
-});
-afterAll(async () => {
-    await harness.dispose();
-});
+const harness = useGrammarHarness();
 
 /** `depth` definitions, each an anyOf of `width` branches referring to the next one: width^depth combinations. */
 function explosive(depth: number, width: number): Record<string, unknown> {

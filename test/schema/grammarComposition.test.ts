@@ -1,13 +1,7 @@
-import {afterAll, beforeAll, describe, expect, test} from "vitest";
-import {GrammarHarness} from "./grammarHarness.js";
+import {describe, expect, test} from "vitest";
+import {useGrammarHarness} from "./grammarHarness.js";
 
-let harness: GrammarHarness;
-beforeAll(async () => {
-    harness = await GrammarHarness.load();
-});
-afterAll(async () => {
-    await harness.dispose();
-});
+const harness = useGrammarHarness();
 
 describe("anyOf, oneOf, allOf", () => {
     test("anyOf is the union of its branches", async () => {

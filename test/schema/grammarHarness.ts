@@ -1,3 +1,4 @@
+import {afterAll, beforeAll} from "vitest";
 import {getLlama, LlamaGrammarEvaluationState, LlamaLogLevel, type Llama, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
 import {AnswerSchema} from "../../src/schema/AnswerSchema.js";
 import {compileSchemaGrammar, type CompileSchemaGrammarOptions, type SchemaGrammar} from "../../src/schema/grammar/compileSchemaGrammar.js";
@@ -104,4 +105,26 @@ export class GrammarHarness {
     public async dispose(): Promise<void> {
         await this.model.dispose();
     }
+}
+
+/**
+ * One GrammarHarness for the calling test file: loaded before its tests (beforeAll), disposed after them (afterAll).
+ * Call at the top level of a test file.
+ */
+export function useGrammarHarness(): Pick<GrammarHarness, "compile" | "allowsNextByte"> {
+    let harness: GrammarHarness | undefined;
+    beforeAll(async () => {
+        harness = await GrammarHarness.load();
+    });
+    afterAll(async () => {
+        await harness?.dispose();
+    });
+    const loaded = (): GrammarHarness => {
+        if (harness === undefined) throw new Error("the grammar harness is not loaded: use it inside a test");
+        return harness;
+    };
+    return {
+        compile: async (schema, options) => await loaded().compile(schema, options),
+        allowsNextByte: (grammar, text, byte) => loaded().allowsNextByte(grammar, text, byte)
+    };
 }

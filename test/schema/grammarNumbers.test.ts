@@ -1,13 +1,7 @@
-import {afterAll, beforeAll, describe, expect, test} from "vitest";
-import {GrammarHarness} from "./grammarHarness.js";
+import {describe, expect, test} from "vitest";
+import {useGrammarHarness} from "./grammarHarness.js";
 
-let harness: GrammarHarness;
-beforeAll(async () => {
-    harness = await GrammarHarness.load();
-});
-afterAll(async () => {
-    await harness.dispose();
-});
+const harness = useGrammarHarness();
 
 describe("numeric ranges", () => {
     test("a decimal range such as 0..1 (the confidence field)", async () => {
