@@ -118,6 +118,17 @@ export async function saveManifest(dir: string, manifest: Manifest): Promise<voi
     await writeFileDurable(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
 }
 
+/** Data rows and error rows committed in the shards `manifest` lists. */
+export function committedCounts(manifest: Manifest): {rows: number, errors: number} {
+    let rows = 0;
+    let errors = 0;
+    for (const shard of manifest.shards) {
+        rows += shard.data?.rows ?? 0;
+        errors += shard.errors?.rows ?? 0;
+    }
+    return {rows, errors};
+}
+
 export function sha256Of(bytes: Uint8Array): string {
     return crypto.createHash("sha256").update(bytes).digest("hex");
 }

@@ -3,7 +3,7 @@ import path from "node:path";
 import {InvalidOptionError} from "../AirlabelError.js";
 import {fsyncDir, writeFileDurable} from "./durableFs.js";
 import type {Manifest, ShardEntry, ShardFileEntry} from "./Manifest.js";
-import {MANIFEST_FILE, displayDir, loadManifest, readShardFile, saveManifest, sha256Of} from "./Manifest.js";
+import {MANIFEST_FILE, committedCounts, displayDir, loadManifest, readShardFile, saveManifest, sha256Of} from "./Manifest.js";
 import {LOCK_FILE, OutputLock, isAlive} from "./OutputLock.js";
 import type {AnnotatedRow, FailedRow, OutputFormat} from "./OutputRow.js";
 import {OUTPUT_FORMATS, dataRecordOf, errorRecordOf} from "./OutputRow.js";
@@ -137,13 +137,8 @@ export class OutputStore {
     }
 
     public get stats(): OutputStoreStats {
-        let committedRows = 0;
-        let committedErrors = 0;
-        for (const shard of this.#manifest.shards) {
-            committedRows += shard.data?.rows ?? 0;
-            committedErrors += shard.errors?.rows ?? 0;
-        }
-        return {committedRows, committedErrors, shards: this.#manifest.shards.length};
+        const {rows, errors} = committedCounts(this.#manifest);
+        return {committedRows: rows, committedErrors: errors, shards: this.#manifest.shards.length};
     }
 
     /** A copy of the current manifest. */

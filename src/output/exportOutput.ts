@@ -3,7 +3,7 @@ import path from "node:path";
 import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
 import {writeFileDurable} from "./durableFs.js";
 import type {Manifest} from "./Manifest.js";
-import {MANIFEST_FILE, displayDir, loadManifest} from "./Manifest.js";
+import {MANIFEST_FILE, committedCounts, displayDir, loadManifest} from "./Manifest.js";
 import type {OutputFormat} from "./OutputRow.js";
 import {OUTPUT_FORMATS} from "./OutputRow.js";
 import {OutputNotFoundError, errorSummaryOf} from "./outputErrors.js";
@@ -130,15 +130,10 @@ function checkTarget(dir: string, to: string): void {
         );
 }
 
-function committedCount(manifest: Manifest): number {
-    let count = 0;
-    for (const shard of manifest.shards) count += (shard.data?.rows ?? 0) + (shard.errors?.rows ?? 0);
-    return count;
-}
-
 function checkComplete(dir: string, manifest: Manifest): void {
     if (manifest.complete) return;
-    const committed = committedCount(manifest);
+    const {rows, errors} = committedCounts(manifest);
+    const committed = rows + errors;
     const total = manifest.meta.totalRows;
     const state = typeof total === "number" && Number.isSafeInteger(total)
         ? total > committed
