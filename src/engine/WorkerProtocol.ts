@@ -16,6 +16,8 @@ export type WorkerConfig = {
     /** JSON Schema of the answer, or null for free text. */
     schema: Record<string, unknown> | boolean | null,
     schemaOrigin: string,
+    /** The schema's GBNF grammar, compiled once by the caller (null for free text). */
+    grammar: string | null,
     generation: Required<GenerationOptions>,
     retriesInvalid: number,
     /** Worker count, to share CPU cores between them. */

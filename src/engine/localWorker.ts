@@ -7,7 +7,6 @@ import os from "node:os";
 import {workerData} from "node:worker_threads";
 import {LlamaText, type ChatWrapper, type Llama, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
-import {compileSchemaGrammar} from "../schema/grammar/compileSchemaGrammar.js";
 import {chatWrapperFor, formatPrompt} from "./formatPrompt.js";
 import {describeLlama, loadLlama} from "./loadLlama.js";
 import {LockstepDriver} from "./LockstepDriver.js";
@@ -57,9 +56,7 @@ async function loadState(): Promise<WorkerState> {
     const answerSchema = config.schema === null ? AnswerSchema.freeText() : AnswerSchema.fromJsonSchema(config.schema, config.schemaOrigin);
     // airlabel's own JSON Schema -> GBNF compiler: the grammar ends with the JSON value, so a finished answer can
     // only be followed by end-of-generation
-    const grammar = config.schema === null
-        ? undefined
-        : await llama.createGrammar({grammar: compileSchemaGrammar(config.schema, {origin: config.schemaOrigin}).gbnf});
+    const grammar = config.grammar === null ? undefined : await llama.createGrammar({grammar: config.grammar});
     const wrapper = chatWrapperFor(model, config.chatTemplate);
     const templateStops = formatPrompt(wrapper, config.system, "").stopTriggers;
     const stopStrings = [

@@ -75,7 +75,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         : resolved.schema !== undefined ? AnswerSchema.fromJsonSchema(resolved.schema, resolved.schemaOrigin) : AnswerSchema.freeText();
     await ensureWritableDir(resolved.output);
     const remote = resolved.resolvedBackend.remote;
-    if (remote === null && answerSchema.jsonSchema !== null) reportSchemaGrammar(answerSchema.jsonSchema, resolved.schemaOrigin, log);
+    const grammar = remote === null && answerSchema.jsonSchema !== null ? compileAndReportGrammar(answerSchema.jsonSchema, resolved.schemaOrigin, log) : null;
     const apiKey = remote === null ? null : readApiKey(remote);
     const {job: prepared, model: modelFile, contextSize} = await prepare({
         ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {})
@@ -98,6 +98,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     let stopped = false;
     let loadMs = 0;
     let generationMs = 0;
+    let generationStart = 0;
     const firstTokenMs: number[] = [];
     const parallel = remote !== null ? remote.concurrency : resolved.parallel ?? 8;
     const modelName = remote !== null ? resolved.model : modelFile.path.split(/[\\/]/u).pop() ?? modelFile.path;
@@ -119,7 +120,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
             }) : new LocalEngine({
                 modelPath: resolved.model, gpu: resolved.gpu, gpuLayers: resolved.gpuLayers, threads: resolved.threads ?? null,
                 contextSize, parallel, chatTemplate: resolved.chatTemplate, system: resolved.system,
-                schema: answerSchema.jsonSchema, schemaOrigin: resolved.schemaOrigin, generation: resolved.generation,
+                schema: answerSchema.jsonSchema, schemaOrigin: resolved.schemaOrigin, grammar, generation: resolved.generation,
                 retriesInvalid: resolved.retriesInvalid, workers: resolved.workers
             });
             const rowsById = new Map(pending.map((row) => [row.idx, row]));
@@ -151,7 +152,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
             if (remote !== null) log(`engine: ${loaded.engine}`);
             else log(`engine: ${loaded.engine}; parallel ${parallel}${resolved.workers > 1 ? ` x ${resolved.workers} workers` : ""}, context ${contextSize} per sequence`);
             if (loaded.hint !== null) log(`hint: ${loaded.hint}`);
-            const generationStart = performance.now();
+            generationStart = performance.now();
             try {
                 stopped = await feed(engine, pending.map((row) => ({idx: row.idx, prompt: row.prompt})), onResult, resolved.signal, () => {
                     progress.elapsedMs = Date.now() - startedAt;
@@ -162,10 +163,9 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 await store.commit();
                 throw err;
             }
-            await store.commit();
-            generationMs = performance.now() - generationStart;
         }
         await store.commit();
+        if (generationStart > 0) generationMs = performance.now() - generationStart;
         const stats = store.stats;
         const complete = !stopped && stats.committedRows + stats.committedErrors >= prepared.totalRows;
         progress.elapsedMs = Date.now() - startedAt;
@@ -191,15 +191,16 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
 type Task = {idx: number, prompt: string};
 
 /**
- * Compiles the answer schema's grammar once up front (a schema that cannot become a grammar fails before any model
- * loads) and says which keywords decoding enforces and which only validation checks.
+ * Compiles the answer schema's grammar once, for every worker (a schema that cannot become a grammar fails before
+ * any model loads), and says which keywords decoding enforces and which only validation checks.
  */
-function reportSchemaGrammar(schema: Record<string, unknown> | boolean, origin: string, log: (line: string) => void): void {
+function compileAndReportGrammar(schema: Record<string, unknown> | boolean, origin: string, log: (line: string) => void): string {
     const grammar = compileSchemaGrammar(schema, {origin});
     log(`schema: ${grammar.enforced.length} keyword${grammar.enforced.length === 1 ? "" : "s"} enforced while decoding (grammar: ${grammar.rules} rules, ${grammar.bytes} bytes)`);
     if (grammar.validatedOnly.length > 0)
         log(`schema: validated after decoding only (retried, then recorded as failed): ${grammar.validatedOnly.map((pointer) => `${pointer}${grammar.reasons[pointer] !== undefined ? ` (${grammar.reasons[pointer]})` : ""}`).join("; ")}`);
     if (grammar.ignored.length > 0) log(`schema: ignored (neither the grammar nor validation applies them): ${grammar.ignored.join(", ")}`);
+    return grammar.gbnf;
 }
 
 function median(values: number[]): number {
