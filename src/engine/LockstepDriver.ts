@@ -41,8 +41,8 @@ type Active = {
     sequence: LlamaContextSequence,
     iterator: AsyncGenerator<Token, void, Token | Token[] | undefined>,
     tokens: Token[],
-    /** Incremental text of the generated tokens, kept only when there are stop strings to look for. */
-    tail: string,
+    /** Length of the longest stop string (0: none). */
+    longestStop: number,
     startedAt: number,
     firstTokenMs: number,
     resolve: (output: GenerationOutput) => void,
@@ -79,11 +79,6 @@ export class LockstepDriver {
             this._order.set(sequence, this._order.size);
             this._free.push(sequence);
         }
-    }
-
-    /** Sequences the driver runs at once. */
-    public get parallel(): number {
-        return this._free.length + this._active.length;
     }
 
     public generate(request: GenerationRequest): Promise<GenerationOutput> {
@@ -147,7 +142,7 @@ export class LockstepDriver {
                 yieldEogToken: true
             });
             this._active.push({
-                request, sequence, iterator, tokens: recent, tail: "", startedAt: performance.now(), firstTokenMs: -1,
+                request, sequence, iterator, tokens: recent, longestStop: Math.max(0, ...request.stopStrings.map((stop) => stop.length)), startedAt: performance.now(), firstTokenMs: -1,
                 resolve: waiting.resolve, reject: waiting.reject
             });
         } catch (err) {
@@ -183,9 +178,11 @@ export class LockstepDriver {
                 continue;
             }
             a.tokens.push(token);
-            if (a.request.stopStrings.length > 0) {
-                a.tail += this._model.detokenize([token], false);
-                if (a.request.stopStrings.some((stop) => a.tail.includes(stop))) {
+            if (a.longestStop > 0) {
+                // a new stop can only end in the text of the last few tokens (each token is at least one character);
+                // detokenized together, so the spaces between them come out as in the answer
+                const tail = this._model.detokenize(a.tokens.slice(-(a.longestStop + 1)), false);
+                if (a.request.stopStrings.some((stop) => tail.includes(stop))) {
                     finished.push(this._finish(a, "stop"));
                     continue;
                 }
