@@ -1,18 +1,12 @@
 import {describe, expect, test} from "vitest";
-import {InvalidOptionError} from "../../src/AirlabelError.js";
 import type {AnnotateOptions} from "../../src/options/AnnotateOptions.js";
 import {validateAnnotateOptions} from "../../src/options/validateAnnotateOptions.js";
+import {validationMessage} from "../support/validationMessage.js";
 
 const base: AnnotateOptions = {input: "in.jsonl", model: "m.gguf", output: "out"};
 
 function messageOf(options: Partial<AnnotateOptions> & Record<string, unknown>): string {
-    try {
-        validateAnnotateOptions({...base, ...options} as AnnotateOptions);
-    } catch (err) {
-        expect(err).toBeInstanceOf(InvalidOptionError);
-        return (err as Error).message;
-    }
-    throw new Error("expected the options to be rejected");
+    return validationMessage({...base, ...options});
 }
 
 describe("validateAnnotateOptions messages", () => {
