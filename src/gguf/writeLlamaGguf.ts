@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import crypto from "node:crypto";
 import {InvalidOptionError} from "../AirlabelError.js";
+import {fsyncDir} from "../output/durableFs.js";
 import {GgufWriter, type GgufTensorType} from "./GgufWriter.js";
 import {GgufWriteError} from "./GgufWriteError.js";
 import {SeededRandom} from "./SeededRandom.js";
@@ -162,7 +163,8 @@ export async function writeLlamaGguf(options: WriteLlamaGgufOptions): Promise<Wr
         await fs.rm(tempPath, {force: true}).catch(() => {});
         throw new GgufWriteError(`${targetPath}: cannot move the finished model into place (${(err as Error).message}); check the folder's permissions`, {cause: err});
     }
-    await syncDirectory(path.dirname(targetPath));
+    // best effort: the rename itself already happened
+    await fsyncDir(path.dirname(targetPath)).catch(() => undefined);
 
     return {path: targetPath, parameters, bytes, shape, type};
 }
@@ -276,18 +278,5 @@ async function openForWriting(filePath: string) {
         return await fs.open(filePath, "wx");
     } catch (err) {
         throw new GgufWriteError(`${filePath}: cannot create the model file (${(err as Error).message}); check that the folder is writable`, {cause: err});
-    }
-}
-
-async function syncDirectory(directory: string) {
-    try {
-        const handle = await fs.open(directory, "r");
-        try {
-            await handle.sync();
-        } finally {
-            await handle.close();
-        }
-    } catch {
-        // not supported on every platform/file system; the rename itself already happened
     }
 }
