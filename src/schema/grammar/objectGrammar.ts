@@ -1,5 +1,6 @@
 import type {CompilerContext} from "./CompilerContext.js";
 import {alt, literal, seq, type Gbnf} from "./gbnf.js";
+import {patternMatches} from "./patternMatches.js";
 import {regexGrammar} from "./regexGrammar.js";
 import {isSchemaObject, pointerAppend, type SchemaSource} from "./SchemaDocument.js";
 import type {SchemaNode} from "./SchemaNode.js";
@@ -29,20 +30,12 @@ function objectsOf(node: SchemaNode, keyword: string): {value: Record<string, un
     return node.all(keyword).filter((e): e is {value: Record<string, unknown>, path: string} => isSchemaObject(e.value));
 }
 
-function regexTest(pattern: string, key: string): boolean {
-    try {
-        return new RegExp(pattern, "u").test(key);
-    } catch {
-        return false;
-    }
-}
-
 /** The subschemas a value under `key` must satisfy, or "forbidden" when some conjunct disallows the key. */
 export function sourcesForKey(node: SchemaNode, key: string): SchemaSource[] | "forbidden" {
     if (node.forbiddenKeys.has(key)) return "forbidden";
     const out: SchemaSource[] = [];
     const declaredAnywhere = node.sources.some((s) => isSchemaObject(s.schema.properties) && key in s.schema.properties
-        || isSchemaObject(s.schema.patternProperties) && Object.keys(s.schema.patternProperties).some((p) => regexTest(p, key)));
+        || isSchemaObject(s.schema.patternProperties) && Object.keys(s.schema.patternProperties).some((p) => patternMatches(p, key)));
     for (const source of node.sources) {
         const s = source.schema;
         if (isSchemaObject(s.properties) && Object.hasOwn(s.properties, key)) {
@@ -52,7 +45,7 @@ export function sourcesForKey(node: SchemaNode, key: string): SchemaSource[] | "
         let matched = false;
         if (isSchemaObject(s.patternProperties)) {
             for (const [pattern, schema] of Object.entries(s.patternProperties)) {
-                if (!regexTest(pattern, key)) continue;
+                if (!patternMatches(pattern, key)) continue;
                 matched = true;
                 out.push({schema: schema as SchemaSource["schema"], path: pointerAppend(source.path, "patternProperties", pattern)});
             }
@@ -162,8 +155,8 @@ export function planObject(ctx: CompilerContext, node: SchemaNode): ObjectPlan {
         if (!othersRestrict) {
             const all = Object.entries(owner.value).map(([pattern, schema]) => ({schema: schema as SchemaSource["schema"], path: pointerAppend(owner.path, "patternProperties", pattern)}));
             for (const pattern of Object.keys(owner.value)) {
-                if ([...node.forbiddenKeys].some((k) => regexTest(pattern, k))) continue;
-                if (order.some((k) => regexTest(pattern, k))) {
+                if ([...node.forbiddenKeys].some((k) => patternMatches(pattern, k))) continue;
+                if (order.some((k) => patternMatches(pattern, k))) {
                     ledger.validatedOnly(owner.path, "patternProperties", "a declared property also matches a pattern: a generated key could repeat it");
                 }
                 patterns.push({pattern, path: owner.path, sources: all});
@@ -206,7 +199,7 @@ export function planObject(ctx: CompilerContext, node: SchemaNode): ObjectPlan {
 function quickCheckKey(namesNode: SchemaNode, key: string): boolean {
     for (const source of namesNode.sources) {
         const s = source.schema;
-        if (typeof s.pattern === "string" && !regexTest(s.pattern, key)) return false;
+        if (typeof s.pattern === "string" && !patternMatches(s.pattern, key)) return false;
         if (typeof s.maxLength === "number" && [...key].length > s.maxLength) return false;
         if (typeof s.minLength === "number" && [...key].length < s.minLength) return false;
         if (Array.isArray(s.enum) && !s.enum.includes(key)) return false;

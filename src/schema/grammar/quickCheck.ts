@@ -1,4 +1,5 @@
 import {canonicalJson, codePointLength, jsonTypesOf} from "./jsonValues.js";
+import {patternMatches} from "./patternMatches.js";
 import {isSchemaObject} from "./SchemaDocument.js";
 import type {SchemaNode} from "./SchemaNode.js";
 
@@ -66,12 +67,6 @@ function stringOk(value: string, s: Record<string, unknown>): boolean {
     const length = codePointLength(value);
     if (typeof s.minLength === "number" && length < s.minLength) return false;
     if (typeof s.maxLength === "number" && length > s.maxLength) return false;
-    if (typeof s.pattern === "string") {
-        try {
-            if (!new RegExp(s.pattern, "u").test(value)) return false;
-        } catch {
-            return false;
-        }
-    }
+    if (typeof s.pattern === "string" && !patternMatches(s.pattern, value)) return false;
     return true;
 }

@@ -4,6 +4,7 @@ import {literal, seq, type Gbnf} from "./gbnf.js";
 import {ajvFormats, formatExamples, formatGrammar, numberFormats, unconstrainedFormats} from "./formatGrammar.js";
 import {jsonCharExpression} from "./jsonChars.js";
 import {RegexUnsupportedError} from "./parseRegex.js";
+import {patternMatches} from "./patternMatches.js";
 import {regexGrammar} from "./regexGrammar.js";
 import type {SchemaNode} from "./SchemaNode.js";
 import {stringExcluding} from "./stringExcluding.js";
@@ -33,7 +34,7 @@ export function stringGrammar(ctx: CompilerContext, node: SchemaNode, hint: stri
     // a format is preferred to a pattern when the format's values match the pattern (date + "^\d{4}-...")
     const formatFirst = formats.some(({value}) => {
         const examples = formatExamples[value];
-        return examples !== undefined && patterns.every(({value: pattern}) => examples.every((example) => regexMatches(pattern, example)));
+        return examples !== undefined && patterns.every(({value: pattern}) => examples.every((example) => patternMatches(pattern, example)));
     });
     let encoded: string | undefined;
     const useFormats = () => {
@@ -93,12 +94,4 @@ export function stringGrammar(ctx: CompilerContext, node: SchemaNode, hint: stri
     }
     if (content === null) return {expr: null, applied};
     return {expr: builder.rule(`${hint}-string`, seq(literal("\""), content, literal("\"")) ?? ""), applied};
-}
-
-function regexMatches(pattern: string, text: string): boolean {
-    try {
-        return new RegExp(pattern, "u").test(text);
-    } catch {
-        return false;
-    }
 }
