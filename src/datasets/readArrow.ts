@@ -14,7 +14,7 @@ type ArrowReader = RecordBatchReader & AsyncIterable<RecordBatch>;
  * `ARROW1` magic), one batch at a time. A file is read with random access; a stream (stdin) as it comes
  * (an IPC *file* on stdin is buffered, since its index is at the end).
  */
-export async function* readArrowBatches(input: DatasetInput): AsyncGenerator<RecordBatch> {
+async function* readArrowBatches(input: DatasetInput): AsyncGenerator<RecordBatch> {
     const {reader, close} = await openArrowReader(input);
     try {
         const iterator = reader[Symbol.asyncIterator]();
@@ -70,7 +70,7 @@ export async function countArrowRows(input: DatasetInput): Promise<number> {
     return rows;
 }
 
-export function arrowSchemaColumns(schema: Schema | null | undefined): ColumnInfo[] {
+function arrowSchemaColumns(schema: Schema | null | undefined): ColumnInfo[] {
     return (schema?.fields ?? []).map((field) => ({name: field.name, type: arrowTypeName(field.type)}));
 }
 

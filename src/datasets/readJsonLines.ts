@@ -61,7 +61,7 @@ export function parseJsonRecord(text: string, location: string, unit: string): R
 }
 
 /** "object", "array", "string", "number", "boolean" or "null". */
-export function jsonKind(value: unknown): string {
+function jsonKind(value: unknown): string {
     if (value === null)
         return "null";
     if (Array.isArray(value))

@@ -57,7 +57,7 @@ export function toPlainValue(value: unknown): unknown {
 }
 
 /** A bigint as a number when it is a safe integer, else as its decimal string. */
-export function bigintToPlain(value: bigint): number | string {
+function bigintToPlain(value: bigint): number | string {
     if (value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER))
         return Number(value);
     return value.toString();

@@ -40,7 +40,7 @@ export interface ExportResult {
 }
 
 /** Column holding the failure reason of a failed row when `includeErrors` is set. */
-export const EXPORT_ERROR_COLUMN = "error";
+const EXPORT_ERROR_COLUMN = "error";
 
 const EXTENSION_FORMATS: Readonly<Record<string, OutputFormat>> = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".arrow": "arrow", ".feather": "arrow", ".ipc": "arrow"

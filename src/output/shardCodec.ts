@@ -12,7 +12,7 @@ import type {OutputFormat} from "./OutputRow.js";
 export type ColumnKind = "string" | "int" | "double" | "bool" | "json";
 
 /** Kinds of the columns airlabel itself writes. */
-export const RESERVED_COLUMN_KINDS: Readonly<Record<string, ColumnKind>> = {
+const RESERVED_COLUMN_KINDS: Readonly<Record<string, ColumnKind>> = {
     idx: "int",
     annotation: "json",
     finish_reason: "string",
@@ -31,7 +31,7 @@ export function shardExtension(format: OutputFormat): string {
 }
 
 /** The kind that holds every non-null value of `values`, or `undefined` when all are null. */
-export function inferColumnKind(values: readonly unknown[]): ColumnKind | undefined {
+function inferColumnKind(values: readonly unknown[]): ColumnKind | undefined {
     let kind: ColumnKind | undefined;
     for (const value of values) {
         if (value === null || value === undefined) continue;
@@ -47,7 +47,7 @@ export function inferColumnKind(values: readonly unknown[]): ColumnKind | undefi
 }
 
 /** The narrowest kind holding values of both kinds (numbers widen to double, anything else mixed to json). */
-export function mergeColumnKinds(a: ColumnKind, b: ColumnKind): ColumnKind {
+function mergeColumnKinds(a: ColumnKind, b: ColumnKind): ColumnKind {
     if (a === b) return a;
     if ((a === "int" && b === "double") || (a === "double" && b === "int")) return "double";
     return "json";
