@@ -5,7 +5,7 @@
  */
 import os from "node:os";
 import {workerData} from "node:worker_threads";
-import {LlamaText, type ChatWrapper, type Llama, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
+import {type ChatWrapper, type Llama, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {chatWrapperFor, formatPrompt} from "./formatPrompt.js";
 import {describeLlama, loadLlama} from "./loadLlama.js";
@@ -23,7 +23,7 @@ type WorkerState = {
     grammar: LlamaGrammar | undefined,
     answerSchema: AnswerSchema,
     wrapper: ChatWrapper | null,
-    /** Texts that end an answer: the user's stop strings, the chat template's and the grammar's text triggers. */
+    /** Texts that end an answer: the user's stop strings and the chat template's text triggers. */
     stopStrings: string[]
 };
 
@@ -58,11 +58,10 @@ async function loadState(): Promise<WorkerState> {
     // only be followed by end-of-generation
     const grammar = config.grammar === null ? undefined : await llama.createGrammar({grammar: config.grammar});
     const wrapper = chatWrapperFor(model, config.chatTemplate);
-    const templateStops = formatPrompt(wrapper, config.system, "").stopTriggers;
     const stopStrings = [
         ...config.generation.stop,
-        ...[...templateStops, ...(grammar?.stopGenerationTriggers ?? [])]
-            .map((trigger) => LlamaText(trigger as LlamaText).tokenize(model.tokenizer, "trimLeadingSpace"))
+        ...formatPrompt(wrapper, config.system, "").stopTriggers
+            .map((trigger) => trigger.tokenize(model.tokenizer, "trimLeadingSpace"))
             // a trigger that is one end-of-generation token is already a stop
             .filter((tokens) => !(tokens.length === 1 && model.isEogToken(tokens[0])))
             .map((tokens) => model.detokenize(tokens, true))
