@@ -1,5 +1,5 @@
 /** Largest Unicode code point. */
-export const maxCodePoint = 0x10ffff;
+const maxCodePoint = 0x10ffff;
 
 /**
  * A set of Unicode code points as sorted, disjoint, non-adjacent inclusive ranges. Immutable.

@@ -43,7 +43,7 @@ export function jsonCharExpression(set: CharSet, builder: GrammarBuilder): Gbnf 
 }
 
 /** The rule for any character of a JSON string: unescaped, a short escape, or \uXXXX (no lone surrogates). */
-export function anyJsonChar(builder: GrammarBuilder): string {
+function anyJsonChar(builder: GrammarBuilder): string {
     const hex = "[0-9a-fA-F]";
     const unicode = builder.named("json-unicode-escape", `[0-9a-cA-CefEF] ${hex}{3} | [dD] [0-7] ${hex}{2}`);
     return builder.named("json-char", `[^"\\\\\\x00-\\x1f] | "\\\\" (["\\\\/bfnrt] | "u" ${unicode})`);

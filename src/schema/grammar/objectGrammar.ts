@@ -281,7 +281,7 @@ export function objectGrammar(ctx: CompilerContext, node: SchemaNode, hint: stri
 }
 
 /** Objects with at most this many declared properties may write them in any order (2^n rules). */
-export const maxAnyOrder = 8;
+const maxAnyOrder = 8;
 
 /**
  * Declared properties in any order, each at most once, all required ones present: one rule per set of
