@@ -1,5 +1,4 @@
 import fs from "node:fs";
-import path from "node:path";
 import {Option, type Command} from "commander";
 import YAML from "yaml";
 import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
@@ -165,5 +164,3 @@ function collect(value: string, previous: string[] | undefined): string[] {
 function oneLine(err: unknown): string {
     return (err instanceof Error ? err.message : String(err)).replace(/\s+/gu, " ").trim();
 }
-
-export const resolvePath = (file: string) => path.resolve(file);
