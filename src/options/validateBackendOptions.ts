@@ -36,6 +36,8 @@ function check(condition: boolean, message: string): asserts condition {
     if (!condition) throw new InvalidOptionError(message);
 }
 
+const badBaseUrl = "options.baseUrl must be an http:// or https:// URL (the server's API root, e.g. http://host:8000/v1)";
+
 const remoteOnly = ["baseUrl", "apiKeyEnv", "apiKeyFile", "endpoint", "stream", "concurrency", "maxRequestsPerMinute", "maxTokensPerMinute",
     "requestTimeoutMs", "maxRequestAttempts", "retryBaseDelayMs", "retryMaxDelayMs"] as const;
 
@@ -48,14 +50,14 @@ export function validateBackendOptions(options: BackendOptions): ResolvedBackend
             check(options[name] === undefined, `options.${name} needs options.backend "openai" (or "vllm"); remove it or set the backend`);
         return {backend: "local", remote: null};
     }
-    check(typeof options.baseUrl === "string" && options.baseUrl.length > 0, "options.baseUrl must be an http:// or https:// URL (the server's API root, e.g. http://host:8000/v1)");
+    check(typeof options.baseUrl === "string" && options.baseUrl.length > 0, badBaseUrl);
     let url: URL;
     try {
         url = new URL(options.baseUrl);
     } catch {
-        throw new InvalidOptionError("options.baseUrl must be an http:// or https:// URL (the server's API root, e.g. http://host:8000/v1)");
+        throw new InvalidOptionError(badBaseUrl);
     }
-    check(url.protocol === "http:" || url.protocol === "https:", "options.baseUrl must be an http:// or https:// URL (the server's API root, e.g. http://host:8000/v1)");
+    check(url.protocol === "http:" || url.protocol === "https:", badBaseUrl);
     check(url.username === "" && url.password === "" && url.search === "" && url.hash === "",
         "options.baseUrl must not hold credentials, a query or a fragment; pass the key with options.apiKeyEnv or options.apiKeyFile");
     check(options.apiKeyEnv === undefined || (typeof options.apiKeyEnv === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/u.test(options.apiKeyEnv)),
