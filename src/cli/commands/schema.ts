@@ -68,7 +68,7 @@ function schemaReport(file: string, grammar: SchemaGrammar, compileMs: number) {
 }
 
 /** The readable report `airlabel schema check` prints. */
-export function formatSchemaReport(file: string, grammar: SchemaGrammar, compileMs: number): string {
+function formatSchemaReport(file: string, grammar: SchemaGrammar, compileMs: number): string {
     const keywords = (pointers: string[]) => [...new Set(pointers.map((p) => p.slice(p.lastIndexOf("/") + 1)))].join(", ");
     const lines = [
         `schema          ${file}`,
