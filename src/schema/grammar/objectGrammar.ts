@@ -1,5 +1,6 @@
 import type {CompilerContext} from "./CompilerContext.js";
 import {alt, literal, seq, type Gbnf} from "./gbnf.js";
+import {codePointLength} from "./jsonValues.js";
 import {patternMatches} from "./patternMatches.js";
 import {regexGrammar} from "./regexGrammar.js";
 import {isSchemaObject, pointerAppend, type SchemaSource} from "./SchemaDocument.js";
@@ -200,8 +201,8 @@ function quickCheckKey(namesNode: SchemaNode, key: string): boolean {
     for (const source of namesNode.sources) {
         const s = source.schema;
         if (typeof s.pattern === "string" && !patternMatches(s.pattern, key)) return false;
-        if (typeof s.maxLength === "number" && [...key].length > s.maxLength) return false;
-        if (typeof s.minLength === "number" && [...key].length < s.minLength) return false;
+        if (typeof s.maxLength === "number" && codePointLength(key) > s.maxLength) return false;
+        if (typeof s.minLength === "number" && codePointLength(key) < s.minLength) return false;
         if (Array.isArray(s.enum) && !s.enum.includes(key)) return false;
         if ("const" in s && s.const !== key) return false;
     }
