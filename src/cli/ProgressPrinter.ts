@@ -33,7 +33,7 @@ export class ProgressPrinter {
     }
 }
 
-export function formatDuration(seconds: number): string {
+function formatDuration(seconds: number): string {
     if (seconds < 60) return `${seconds.toFixed(0)}s`;
     if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
     return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, "0")}m`;

@@ -20,7 +20,7 @@ export type ResolvedRemoteOptions = {
 
 export type ResolvedBackend = {backend: "local", remote: null} | {backend: "openai", remote: ResolvedRemoteOptions};
 
-export const remoteDefaults = {
+const remoteDefaults = {
     endpoint: "chat",
     concurrency: 64,
     requestTimeoutMs: 600_000,

@@ -16,7 +16,7 @@ export type RequestSpec = {
 export type BuiltRequest = {path: "/chat/completions" | "/completions", body: Record<string, unknown>};
 
 /** Name of the schema in `response_format.json_schema.name` (letters, digits, _ and - only). */
-export const schemaName = "airlabel_answer";
+const schemaName = "airlabel_answer";
 
 /**
  * One OpenAI-compatible request body. Structured output is asked for twice: `response_format` with a `json_schema`

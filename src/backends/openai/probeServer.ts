@@ -4,10 +4,10 @@ import {RemoteServerError} from "./openaiErrors.js";
 import type {RequestSender} from "./RequestSender.js";
 
 /** A value an unconstrained model would not write when asked to say hello: only a server that enforces the schema returns it. */
-export const probeValue = "airlabel-probe-7f3a";
+const probeValue = "airlabel-probe-7f3a";
 
 /** The probe's schema: one required property whose only allowed value is {@link probeValue}. */
-export const probeSchema = {
+const probeSchema = {
     type: "object",
     properties: {probe: {type: "string", enum: [probeValue]}},
     required: ["probe"],

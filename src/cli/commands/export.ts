@@ -35,7 +35,7 @@ Examples:
 }
 
 /** The summary line `airlabel export` prints on stderr (without the `airlabel: ` prefix). */
-export function formatExportSummary(result: ExportResult, shownFile: string, includeErrors: boolean): string {
+function formatExportSummary(result: ExportResult, shownFile: string, includeErrors: boolean): string {
     const failed = includeErrors
         ? `${result.errors} failed rows included, with an error column`
         : `${result.errors} failed rows excluded`;

@@ -33,7 +33,7 @@ Examples:
 }
 
 /** The readable report `airlabel inspect` prints without --json. */
-export function formatInspection(inspection: DatasetInspection): string {
+function formatInspection(inspection: DatasetInspection): string {
     const files = inspection.files.length === 0
         ? "stdin"
         : inspection.files.length === 1
