@@ -122,6 +122,11 @@ export class SchemaNode {
         return out;
     }
 
+    /** The numeric values of `keyword` among the conjuncts (other values skipped), with their paths. */
+    public numbers(keyword: string): {value: number, path: string}[] {
+        return this.all(keyword).filter((e): e is {value: number, path: string} => typeof e.value === "number");
+    }
+
     public has(keyword: string): boolean {
         return this.sources.some((s) => keyword in s.schema);
     }

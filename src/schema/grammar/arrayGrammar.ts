@@ -46,9 +46,8 @@ function sourcesAt(node: SchemaNode, index: number | "rest"): SchemaSource[] | "
  */
 export function arrayGrammar(ctx: CompilerContext, node: SchemaNode, hint: string): Gbnf {
     const {builder, ws, ledger} = ctx;
-    const numbers = (keyword: string) => node.all(keyword).map((e) => e.value).filter((v): v is number => typeof v === "number");
-    let minItems = Math.max(0, ...numbers("minItems"));
-    const schemaMax = Math.min(Infinity, ...numbers("maxItems"));
+    let minItems = Math.max(0, ...node.numbers("minItems").map((e) => e.value));
+    const schemaMax = Math.min(Infinity, ...node.numbers("maxItems").map((e) => e.value));
     let maxItems = schemaMax;
     let tupleLength = 0;
     for (const {schema: s} of node.sources) {

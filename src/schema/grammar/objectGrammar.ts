@@ -168,8 +168,8 @@ export function planObject(ctx: CompilerContext, node: SchemaNode): ObjectPlan {
     // minProperties / maxProperties
     let minEntries = 0;
     let maxEntries = extras !== null || patterns.length > 0 ? Infinity : 0;
-    const minProperties = Math.max(0, ...node.all("minProperties").map((e) => (typeof e.value === "number" ? e.value : 0)));
-    const maxProperties = Math.min(Infinity, ...node.all("maxProperties").map((e) => (typeof e.value === "number" ? e.value : Infinity)));
+    const minProperties = Math.max(0, ...node.numbers("minProperties").map((e) => e.value));
+    const maxProperties = Math.min(Infinity, ...node.numbers("maxProperties").map((e) => e.value));
     let requiredCount = properties.filter((p) => p.required).length;
     if (requiredCount > maxProperties) never = true;
     if (properties.length > maxProperties) {

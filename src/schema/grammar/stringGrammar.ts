@@ -19,13 +19,12 @@ export type StringExclusions = {values: string[], chars: CharSet};
  */
 export function stringGrammar(ctx: CompilerContext, node: SchemaNode, hint: string, exclusions: StringExclusions): {expr: Gbnf, applied: boolean} {
     const {builder, ledger} = ctx;
-    const numbers = (keyword: string) => node.all(keyword).filter((e): e is {value: number, path: string} => typeof e.value === "number");
-    const minLength = Math.max(0, ...numbers("minLength").map((e) => e.value));
-    const maxLength = Math.min(Infinity, ...numbers("maxLength").map((e) => e.value));
+    const minLength = Math.max(0, ...node.numbers("minLength").map((e) => e.value));
+    const maxLength = Math.min(Infinity, ...node.numbers("maxLength").map((e) => e.value));
     if (minLength > maxLength) return {expr: null, applied: true};
     const cap = ctx.options.maxStringLength;
     const lengthNotEnforced = (reason: string) => {
-        for (const keyword of ["minLength", "maxLength"]) for (const e of numbers(keyword)) ledger.validatedOnly(e.path, keyword, reason);
+        for (const keyword of ["minLength", "maxLength"]) for (const e of node.numbers(keyword)) ledger.validatedOnly(e.path, keyword, reason);
     };
 
     let content: Gbnf | undefined;
