@@ -1,19 +1,11 @@
-import {InvalidOptionError} from "../AirlabelError.js";
 import {generationDefaults, type AnnotateOptions, type GenerationOptions} from "./AnnotateOptions.js";
+import {checkOption as check, isFiniteNumber, isNonNegativeInteger, isPositiveInteger} from "./checkOption.js";
 import {validateBackendOptions, type ResolvedBackend} from "./validateBackendOptions.js";
 
 export type ResolvedAnnotateOptions = AnnotateOptions & Required<Pick<AnnotateOptions,
     "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows" | "retriesInvalid" | "format" |
     "shardSize" | "overwrite" | "workers" | "gpu" | "gpuLayers" | "schemaOrigin"
 >> & {generation: Required<GenerationOptions>, resolvedBackend: ResolvedBackend};
-
-const isPositiveInteger = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value > 0;
-const isNonNegativeInteger = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0;
-const isFiniteNumber = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
-
-function check(condition: boolean, message: string): asserts condition {
-    if (!condition) throw new InvalidOptionError(message);
-}
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
     if (value === undefined) return fallback;

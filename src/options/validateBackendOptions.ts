@@ -1,5 +1,6 @@
 import {InvalidOptionError} from "../AirlabelError.js";
 import type {BackendOptions} from "./BackendOptions.js";
+import {checkOption as check, isNonNegativeInteger, isPositiveInteger} from "./checkOption.js";
 
 /** The remote backend's settings with defaults filled in (the API key itself is read later, never stored here). */
 export type ResolvedRemoteOptions = {
@@ -28,13 +29,6 @@ const remoteDefaults = {
     retryBaseDelayMs: 500,
     retryMaxDelayMs: 60_000
 } as const;
-
-const isPositiveInteger = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value > 0;
-const isNonNegativeInteger = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0;
-
-function check(condition: boolean, message: string): asserts condition {
-    if (!condition) throw new InvalidOptionError(message);
-}
 
 const badBaseUrl = "options.baseUrl must be an http:// or https:// URL (the server's API root, e.g. http://host:8000/v1)";
 
