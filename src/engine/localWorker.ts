@@ -9,6 +9,7 @@ import {type ChatWrapper, type Llama, type LlamaGrammar, type LlamaModel} from "
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {chatWrapperFor, formatPrompt} from "./formatPrompt.js";
 import {describeLlama, loadLlama} from "./loadLlama.js";
+import {generateValidated} from "./generateValidated.js";
 import {LockstepDriver} from "./LockstepDriver.js";
 import {samplingForAttempt} from "./samplingForAttempt.js";
 import {tokenizePrompt} from "./tokenizePrompt.js";
@@ -76,41 +77,20 @@ export default async function generateRow(task: WorkerTask | WarmupTask): Promis
     if ("warmup" in task) return state.engine;
     const prompt = tokenizePrompt(state.model, formatPrompt(state.wrapper, config.system, task.prompt));
     const gen = config.generation;
-    let completionTokens = 0;
-    let firstTokenMs = -1;
-    let response = "";
-    let finishReason: "stop" | "length" = "stop";
-    let reason = "";
-    const maxAttempts = state.answerSchema.isFreeText ? 1 : 1 + config.retriesInvalid;
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
-        const sampling = samplingForAttempt(gen, task.idx, attempt);
-        const output = await state.driver.generate({
-            tokens: prompt,
-            maxTokens: gen.maxTokens,
-            ...sampling,
-            repeatPenalty: gen.repeatPenalty,
-            ...(state.grammar !== undefined ? {grammar: state.grammar} : {}),
-            stopStrings: state.stopStrings,
-            ignoreEos: gen.ignoreEos && state.grammar === undefined
-        });
-        if (firstTokenMs < 0) firstTokenMs = output.firstTokenMs;
-        completionTokens += output.generatedTokens;
-        response = output.text;
-        finishReason = output.finishReason;
-        const result = {idx: task.idx, response, finishReason, promptTokens: prompt.length, completionTokens, attempts: attempt + 1, firstTokenMs};
-        if (state.answerSchema.isFreeText)
-            return {...result, ok: true, annotation: response, reason: null};
-        if (finishReason === "length") {
-            reason = `answer truncated at maxTokens (${gen.maxTokens}); raise --max-tokens`;
-            continue;
+    return await generateValidated({
+        idx: task.idx, answerSchema: state.answerSchema, retriesInvalid: config.retriesInvalid, maxTokens: gen.maxTokens,
+        promptTokens: prompt.length,
+        attempt: async (attempt) => {
+            const output = await state.driver.generate({
+                tokens: prompt,
+                maxTokens: gen.maxTokens,
+                ...samplingForAttempt(gen, task.idx, attempt),
+                repeatPenalty: gen.repeatPenalty,
+                ...(state.grammar !== undefined ? {grammar: state.grammar} : {}),
+                stopStrings: state.stopStrings,
+                ignoreEos: gen.ignoreEos && state.grammar === undefined
+            });
+            return {text: output.text, finishReason: output.finishReason, promptTokens: null, generatedTokens: output.generatedTokens, firstTokenMs: output.firstTokenMs};
         }
-        const check = state.answerSchema.check(response);
-        if (check.ok)
-            return {...result, ok: true, annotation: check.value, reason: null};
-        reason = check.reason;
-    }
-    return {
-        idx: task.idx, ok: false, annotation: null, response, finishReason, promptTokens: prompt.length, completionTokens, attempts: maxAttempts, firstTokenMs,
-        reason: `${reason} (after ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"})`
-    };
+    });
 }

@@ -1,3 +1,4 @@
+import {generateValidated} from "../../engine/generateValidated.js";
 import type {Engine} from "../../engine/Engine.js";
 import {samplingForAttempt} from "../../engine/samplingForAttempt.js";
 import type {WarmupResult, WorkerResult, WorkerTask} from "../../engine/WorkerProtocol.js";
@@ -81,45 +82,22 @@ export class OpenAIEngine implements Engine {
     async #generateRow(task: WorkerTask): Promise<WorkerResult> {
         const gen = this.options.generation;
         const estimate = approxTokens(`${this.options.system ?? ""}${task.prompt}`);
-        let promptTokens = estimate;
-        let completionTokens = 0;
-        let response = "";
-        let finishReason: "stop" | "length" = "stop";
-        let reason = "";
-        let httpAttempts = 0;
-        let firstTokenMs = -1;
-        const maxAttempts = this.#answerSchema.isFreeText ? 1 : 1 + this.options.retriesInvalid;
-        for (let attempt = 0; attempt < maxAttempts; attempt++) {
-            const {path, body} = buildRequest(this.#spec, task.prompt, samplingForAttempt(gen, task.idx, attempt));
-            const outcome = await this.#sender.send(path, body, estimate + gen.maxTokens, `row idx ${task.idx}`);
-            httpAttempts += outcome.httpAttempts;
-            if (!outcome.ok) {
+        return await generateValidated({
+            idx: task.idx, answerSchema: this.#answerSchema, retriesInvalid: this.options.retriesInvalid, maxTokens: gen.maxTokens,
+            promptTokens: estimate,
+            attempt: async (attempt) => {
+                const {path, body} = buildRequest(this.#spec, task.prompt, samplingForAttempt(gen, task.idx, attempt));
+                const outcome = await this.#sender.send(path, body, estimate + gen.maxTokens, `row idx ${task.idx}`);
+                if (!outcome.ok) return {refused: outcome.reason};
+                const {completion} = outcome;
                 return {
-                    idx: task.idx, ok: false, annotation: null, response, finishReason, promptTokens, completionTokens, attempts: attempt + 1,
-                    firstTokenMs: -1, reason: outcome.reason, stage: "generate"
+                    text: completion.text, finishReason: completion.finishReason, promptTokens: completion.promptTokens ?? estimate,
+                    generatedTokens: completion.completionTokens ?? approxTokens(completion.text),
+                    // only a streamed answer's first bytes tell when the first token came
+                    firstTokenMs: this.options.stream ? outcome.firstByteMs : -1
                 };
             }
-            const {completion} = outcome;
-            // only a streamed answer's first bytes tell when the first token came
-            if (firstTokenMs < 0 && this.options.stream) firstTokenMs = outcome.firstByteMs;
-            promptTokens = completion.promptTokens ?? estimate;
-            completionTokens += completion.completionTokens ?? approxTokens(completion.text);
-            response = completion.text;
-            finishReason = completion.finishReason;
-            const result = {idx: task.idx, response, finishReason, promptTokens, completionTokens, attempts: attempt + 1, firstTokenMs};
-            if (this.#answerSchema.isFreeText) return {...result, ok: true, annotation: response, reason: null};
-            if (finishReason === "length") {
-                reason = `answer truncated at maxTokens (${gen.maxTokens}); raise --max-tokens`;
-                continue;
-            }
-            const check = this.#answerSchema.check(response);
-            if (check.ok) return {...result, ok: true, annotation: check.value, reason: null};
-            reason = check.reason;
-        }
-        return {
-            idx: task.idx, ok: false, annotation: null, response, finishReason, promptTokens, completionTokens, attempts: maxAttempts, firstTokenMs,
-            reason: `${reason} (after ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"})`, stage: "validate"
-        };
+        });
     }
 
     async #withSlot<T>(work: () => Promise<T>): Promise<T> {
