@@ -4,7 +4,7 @@ import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import {getLlama, LlamaCompletion, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel} from "node-llama-cpp";
 import {AnswerSchema} from "../../src/schema/AnswerSchema.js";
 import {compileSchemaGrammar, type CompileSchemaGrammarOptions} from "../../src/schema/grammar/compileSchemaGrammar.js";
-import {generatedModel, repoRoot, storiesModel} from "../support/fixtures.js";
+import {generatedModel, repoRoot, sharedDir, storiesModel} from "../support/fixtures.js";
 
 /**
  * Grammar-constrained generation with the real engine on the two test models: a generated 1M model (random
@@ -13,7 +13,9 @@ import {generatedModel, repoRoot, storiesModel} from "../support/fixtures.js";
  */
 const bounds: CompileSchemaGrammarOptions = {maxStringLength: 16, maxItems: 2};
 const maxTokens = 2048;
-const fixtures = path.join(repoRoot, "..", "shared", "fixtures", "jsonschemabench");
+const fixtures = path.join(sharedDir, "fixtures", "jsonschemabench");
+/** Needs the shared stories260K model and JSONSchemaBench fixtures. */
+const hasShared = fs.existsSync(fixtures) && fs.existsSync(storiesModel);
 const explained = (JSON.parse(fs.readFileSync(path.join(repoRoot, "test", "schema", "jsonschemabench-explained.json"), "utf8")) as {schemas: Record<string, string>}).schemas;
 
 type Engine = {model: LlamaModel, context: LlamaContext, sequence: LlamaContextSequence, completion: LlamaCompletion};
@@ -21,6 +23,7 @@ let llama: Llama;
 const engines = new Map<string, Engine>();
 
 beforeAll(async () => {
+    if (!hasShared) return;
     llama = await getLlama({gpu: false, logLevel: LlamaLogLevel.error, build: "never", skipDownload: true, progressLogs: false});
     for (const [name, file] of [["generated 1M", await generatedModel()], ["stories260K", storiesModel]] as const) {
         const model = await llama.loadModel({modelPath: file});
@@ -42,7 +45,7 @@ async function generate(engine: Engine, gbnf: string, tokens = maxTokens) {
     return await engine.completion.generateCompletionWithMeta("JSON:", {grammar, maxTokens: tokens, temperature: 0});
 }
 
-describe.each(["generated 1M", "stories260K"])("generation on %s", (name) => {
+describe.runIf(hasShared).each(["generated 1M", "stories260K"])("generation on %s", (name) => {
     test("ends by itself with end-of-generation once the value is complete, without trailing whitespace", async () => {
         const engine = engines.get(name)!;
         const schema = JSON.parse(fs.readFileSync(path.join(repoRoot, "examples", "demo", "schema.json"), "utf8")) as Record<string, unknown>;

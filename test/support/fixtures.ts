@@ -7,8 +7,13 @@ import {writeLlamaGguf} from "../../src/gguf/writeLlamaGguf.js";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const cliPath = path.join(repoRoot, "dist", "cli", "main.js");
+/**
+ * The shared fixtures folder beside the project (`../shared`, or `AIRLABEL_SHARED`): test models and real files
+ * from other writers. The project must work without it, so suites that need it run only where it is.
+ */
+export const sharedDir = process.env.AIRLABEL_SHARED ?? path.join(repoRoot, "..", "shared");
 /** The real trained tiny model shared with the project (tests may rely on its tokenizer and decoding, not on what it says). */
-export const storiesModel = path.join(repoRoot, "..", "shared", "models", "stories260K.gguf");
+export const storiesModel = path.join(sharedDir, "models", "stories260K.gguf");
 
 export function tempDir(): string {
     return fs.mkdtempSync(path.join(os.tmpdir(), "airlabel-test-"));
