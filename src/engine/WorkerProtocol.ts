@@ -21,7 +21,11 @@ export type WorkerConfig = {
     generation: Required<GenerationOptions>,
     retriesInvalid: number,
     /** Worker count, to share CPU cores between them. */
-    workers: number
+    workers: number,
+    /** Absolute path of the user's hooks module (validate/parse run in the worker); absent: none. */
+    hooks?: string,
+    /** Time limit of one hook call. Absent: 30000 ms. */
+    hookTimeoutMs?: number
 };
 
 /** Sent once per worker before the clock starts: loads the model and context, generates nothing. */
@@ -34,7 +38,13 @@ export type WarmupResult = {engine: string, hint: string | null};
 export type WorkerTask = {
     idx: number,
     /** The rendered user prompt (chat formatting happens in the worker). */
-    prompt: string
+    prompt: string,
+    /** This row's system message (a prompt hook's); absent: the run's. */
+    system?: string,
+    /** The first attempt's seed; absent: `generation.seed + idx` (see samplingForAttempt). */
+    seed?: number,
+    /** The row's kept columns, for the validate/parse hooks; sent only when there are such hooks. */
+    row?: Record<string, unknown>
 };
 
 export type WorkerResult = {
@@ -53,6 +63,6 @@ export type WorkerResult = {
     firstTokenMs: number,
     /** Why the row failed, when not ok. */
     reason: string | null,
-    /** Where a failed row failed: "validate" (the answers; the default) or "generate" (the backend refused the request). */
-    stage?: "generate" | "validate"
+    /** Where a failed row failed: "validate" (the answers; the default), "generate" (the backend refused the request) or "hook" (a validate/parse hook threw, timed out or returned the wrong type). */
+    stage?: "generate" | "validate" | "hook"
 };

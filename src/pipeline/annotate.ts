@@ -3,12 +3,16 @@ import fs from "node:fs/promises";
 import {AirlabelError} from "../AirlabelError.js";
 import {OpenAIEngine} from "../backends/openai/OpenAIEngine.js";
 import {readApiKey} from "../backends/openai/readApiKey.js";
+import path from "node:path";
 import type {Engine} from "../engine/Engine.js";
 import {LocalEngine} from "../engine/LocalEngine.js";
-import type {WorkerResult} from "../engine/WorkerProtocol.js";
+import type {WorkerResult, WorkerTask} from "../engine/WorkerProtocol.js";
+import type {LoadedHooks} from "../hooks/Hooks.js";
+import {loadHooks} from "../hooks/loadHooks.js";
 import type {AnnotateOptions, AnnotateProgress} from "../options/AnnotateOptions.js";
 import {validateAnnotateOptions} from "../options/validateAnnotateOptions.js";
 import {OutputStore} from "../output/OutputStore.js";
+import type {PreparedRow} from "../prepare/PreparedJob.js";
 import {prepare} from "./prepare.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {compileSchemaGrammar} from "../schema/grammar/compileSchemaGrammar.js";
@@ -73,12 +77,15 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     const answerSchema = resolved.choices !== undefined
         ? AnswerSchema.fromChoices(resolved.choices)
         : resolved.schema !== undefined ? AnswerSchema.fromJsonSchema(resolved.schema, resolved.schemaOrigin) : AnswerSchema.freeText();
+    // a missing or broken hooks module fails before any model loads
+    const hooks = resolved.hooks !== undefined ? await loadHooks(resolved.hooks) : null;
     await ensureWritableDir(resolved.output);
     const remote = resolved.resolvedBackend.remote;
     const grammar = remote === null && answerSchema.jsonSchema !== null ? compileAndReportGrammar(answerSchema.jsonSchema, resolved.schemaOrigin, log) : null;
     const apiKey = remote === null ? null : readApiKey(remote);
     const {job: prepared, model: modelFile, contextSize} = await prepare({
-        ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {})
+        ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {}),
+        ...(hooks !== null ? {hooks: hooks.file} : {})
     });
     log(`prepared ${prepared.totalRows} rows${prepared.fromCache ? " (from cache)" : ""}: ${prepared.rows.length} to generate, ${prepared.failures.length} failed in prepare`);
 
@@ -87,7 +94,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         format: resolved.format,
         shardSize: resolved.shardSize,
         overwrite: resolved.overwrite,
-        identity: runIdentity(resolved, modelFile.fingerprint, prepared.inputHash, answerSchema),
+        identity: runIdentity(resolved, modelFile.fingerprint, prepared.inputHash, answerSchema, hooks),
         meta: {airlabel: version, model: modelFile.path, input: resolved.input, totalRows: prepared.totalRows,
             ...(remote !== null ? {backend: "openai", baseUrl: remote.baseUrl, endpoint: remote.endpoint} : {})}
     });
@@ -116,12 +123,14 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         if (pending.length > 0) {
             engine = remote !== null ? openai = new OpenAIEngine({
                 ...remote, model: resolved.model, apiKey, system: resolved.system, schema: answerSchema.jsonSchema,
-                schemaOrigin: resolved.schemaOrigin, generation: resolved.generation, retriesInvalid: resolved.retriesInvalid, onLog: log
+                schemaOrigin: resolved.schemaOrigin, generation: resolved.generation, retriesInvalid: resolved.retriesInvalid, onLog: log,
+                hooks, ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
             }) : new LocalEngine({
                 modelPath: resolved.model, gpu: resolved.gpu, gpuLayers: resolved.gpuLayers, threads: resolved.threads ?? null,
                 contextSize, parallel, chatTemplate: resolved.chatTemplate, system: resolved.system,
                 schema: answerSchema.jsonSchema, schemaOrigin: resolved.schemaOrigin, grammar, generation: resolved.generation,
-                retriesInvalid: resolved.retriesInvalid, workers: resolved.workers
+                retriesInvalid: resolved.retriesInvalid, workers: resolved.workers,
+                ...(hooks !== null ? {hooks: hooks.file} : {}), ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
             });
             const rowsById = new Map(pending.map((row) => [row.idx, row]));
             const onResult = async (result: WorkerResult) => {
@@ -154,7 +163,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
             if (loaded.hint !== null) log(`hint: ${loaded.hint}`);
             generationStart = performance.now();
             try {
-                stopped = await feed(engine, pending.map((row) => ({idx: row.idx, prompt: row.prompt})), onResult, resolved.signal, () => {
+                const tasks = pending.map((row) => taskOf(row, resolved.generation.seed, resolved.seedColumn, hooks));
+                stopped = await feed(engine, tasks, onResult, resolved.signal, () => {
                     progress.elapsedMs = Date.now() - startedAt;
                     resolved.onProgress?.({...progress});
                 });
@@ -188,7 +198,24 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     }
 }
 
-type Task = {idx: number, prompt: string};
+type Task = WorkerTask;
+
+/**
+ * What the engine gets for a row: its prompt, its own system message (prompt hook), its first seed when a seed
+ * column replaces idx (generate: `seed + sample`), and its kept columns when validate/parse hooks need them.
+ */
+function taskOf(row: PreparedRow, baseSeed: number, seedColumn: string | undefined, hooks: LoadedHooks | null): Task {
+    const task: Task = {idx: row.idx, prompt: row.prompt};
+    if (row.system !== undefined) task.system = row.system;
+    if (seedColumn !== undefined) {
+        const value = row.columns[seedColumn];
+        if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
+            throw new AirlabelError(`row idx ${row.idx}: seed column "${seedColumn}" holds ${JSON.stringify(value) ?? "nothing"}, not a non-negative integer; keep that column and give it integers`);
+        task.seed = baseSeed + value;
+    }
+    if (hooks !== null && (hooks.validate !== undefined || hooks.parse !== undefined)) task.row = row.columns;
+    return task;
+}
 
 /**
  * Compiles the answer schema's grammar once, for every worker (a schema that cannot become a grammar fails before
@@ -259,7 +286,7 @@ function abortPromise(signal: AbortSignal): Promise<void> {
     });
 }
 
-function runIdentity(options: ReturnType<typeof validateAnnotateOptions>, modelFingerprint: string, inputHash: string, answerSchema: AnswerSchema): Record<string, string> {
+function runIdentity(options: ReturnType<typeof validateAnnotateOptions>, modelFingerprint: string, inputHash: string, answerSchema: AnswerSchema, hooks: LoadedHooks | null): Record<string, string> {
     const sha = (value: unknown) => crypto.createHash("sha256").update(JSON.stringify(value ?? null)).digest("hex").slice(0, 16);
     const remote = options.resolvedBackend.remote;
     return {
@@ -270,7 +297,9 @@ function runIdentity(options: ReturnType<typeof validateAnnotateOptions>, modelF
         system: sha(options.system),
         schema: sha(answerSchema.jsonSchema),
         model: modelFingerprint,
-        sampling: JSON.stringify({...options.generation, retriesInvalid: options.retriesInvalid}),
+        sampling: JSON.stringify({...options.generation, retriesInvalid: options.retriesInvalid, ...(options.seedColumn !== undefined ? {seedColumn: options.seedColumn} : {})}),
+        // only with hooks, so runs written before hooks existed still resume; the file's name and content hash
+        ...(hooks !== null ? {"hooks file": `${path.basename(hooks.file)} sha256 ${hooks.sha256.slice(0, 12)}`} : {}),
         rows: JSON.stringify({keepColumns: options.keepColumns ?? null, maxRows: options.maxRows ?? null, shuffleSeed: options.shuffleSeed ?? null,
             dedup: options.dedup, skipInvalidRows: options.skipInvalidRows, chatTemplate: options.chatTemplate}),
         format: options.format

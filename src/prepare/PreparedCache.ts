@@ -33,15 +33,19 @@ export class PreparedCache {
             const idx = table.getChild("idx")!, prompt = table.getChild("prompt")!, tokens = table.getChild("prompt_tokens")!;
             const hash = table.getChild("input_hash")!, columns = table.getChild("columns")!;
             const stage = table.getChild("fail_stage")!, reason = table.getChild("fail_reason")!, location = table.getChild("location")!;
+            const system = table.getChild("system");
             for (let i = 0; i < table.numRows; i++) {
                 const failStage = stage.get(i) as string | null;
                 if (failStage !== null)
                     failures.push({idx: idx.get(i) as number, stage: failStage as PreparedFailure["stage"], reason: reason.get(i) as string, location: location.get(i) as string});
-                else
+                else {
+                    const rowSystem = system?.get(i) as string | null | undefined;
                     rows.push({
                         idx: idx.get(i) as number, prompt: prompt.get(i) as string, promptTokens: tokens.get(i) as number,
-                        inputHash: hash.get(i) as string, columns: JSON.parse(columns.get(i) as string) as Record<string, unknown>
+                        inputHash: hash.get(i) as string, columns: JSON.parse(columns.get(i) as string) as Record<string, unknown>,
+                        ...(rowSystem != null ? {system: rowSystem} : {})
                     });
+                }
             }
             return {...meta.job, rows, failures, fromCache: true, cacheFile: this.file};
         } catch {
@@ -59,7 +63,9 @@ export class PreparedCache {
             columns: all.map((e) => e.row === null ? null : JSON.stringify(e.row.columns)),
             fail_stage: all.map((e) => e.failure?.stage ?? null),
             fail_reason: all.map((e) => e.failure?.reason ?? null),
-            location: all.map((e) => e.failure?.location ?? null)
+            location: all.map((e) => e.failure?.location ?? null),
+            // a prompt hook's per-row system messages (a column of nulls otherwise)
+            system: all.map((e) => e.row?.system ?? null)
         });
         const meta: CacheMeta = {
             version: cacheVersion,

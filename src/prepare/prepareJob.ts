@@ -7,8 +7,11 @@ import {openDataset} from "../datasets/openDataset.js";
 import {chatWrapperFor, formatPrompt} from "../engine/formatPrompt.js";
 import {tokenizePrompt} from "../engine/tokenizePrompt.js";
 import type {PrepareOptions} from "../options/AnnotateOptions.js";
+import {loadHooks} from "../hooks/loadHooks.js";
+import {promptFromHook} from "../hooks/promptFromHook.js";
 import {RESERVED_OUTPUT_COLUMNS} from "../output/OutputRow.js";
 import {PromptTemplate} from "../prompts/PromptTemplate.js";
+import {memoryDataset, type PrepareSource} from "./memoryDataset.js";
 import {PreparedCache} from "./PreparedCache.js";
 import type {PreparedFailure, PreparedJob, PreparedRow} from "./PreparedJob.js";
 
@@ -32,19 +35,23 @@ export type PrepareJobOptions = Required<Pick<PrepareOptions, "template" | "temp
  * truncates, deduplicates and sorts by token count. Cached under the output dir.
  */
 export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJob> {
-    const dataset = await openDataset(options.input, {
+    const dataset: PrepareSource = options.records !== undefined ? memoryDataset(options.input, options.records, options.recordLocation) : await openDataset(options.input, {
         skipInvalidRows: options.skipInvalidRows,
         ...(options.inputFormat !== undefined ? {format: options.inputFormat} : {})
     });
     const template = new PromptTemplate(options.template, options.templateOrigin);
-    const cacheKey = options.useCache === false || dataset.files.length === 0 ? null : await cacheKeyFor(dataset.files, options);
+    // a prompt hook replaces the template; loaded before any input is read (a bad module fails fast)
+    const hooks = options.hooks !== undefined ? await loadHooks(options.hooks) : null;
+    const promptHook = hooks?.prompt !== undefined ? {...hooks, prompt: hooks.prompt} : null;
+    const hookTimeoutMs = options.hookTimeoutMs ?? 30_000;
+    const cacheKey = options.useCache === false || dataset.files.length === 0 ? null : await cacheKeyFor(dataset.files, options, promptHook?.sha256);
     const cache = cacheKey === null ? null : new PreparedCache(options.output, cacheKey);
     const cached = await cache?.load();
     if (cached != null) return finish(cached, options);
 
     const columnInfo = await dataset.columns();
     const columns = columnInfo.map((c) => c.name);
-    template.checkColumns(columns);
+    if (promptHook === null) template.checkColumns(columns);
     const keep = options.keepColumns ?? columns.filter((c) => !RESERVED_OUTPUT_COLUMNS.includes(c));
     for (const name of keep) {
         if (!columns.includes(name))
@@ -70,27 +77,39 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
         const inputHash = crypto.createHash("sha256").update(canonical).digest("hex");
         allHashes.update(`${inputHash}\n`);
         let prompt: string;
-        try {
-            prompt = template.render(record.values, record.location);
-        } catch (err) {
-            if (!options.skipInvalidRows) throw err;
-            failures.push({idx: record.ordinal, stage: "prepare", reason: (err as Error).message, location: record.location});
-            continue;
+        let rowSystem: string | undefined;
+        if (promptHook !== null) {
+            const fromHook = await promptFromHook(promptHook, record.values, hookTimeoutMs);
+            if ("error" in fromHook) {
+                failures.push({idx: record.ordinal, stage: "hook", reason: fromHook.error, location: record.location});
+                continue;
+            }
+            ({prompt, system: rowSystem} = fromHook);
+        } else {
+            try {
+                prompt = template.render(record.values, record.location);
+            } catch (err) {
+                if (!options.skipInvalidRows) throw err;
+                failures.push({idx: record.ordinal, stage: "prepare", reason: (err as Error).message, location: record.location});
+                continue;
+            }
         }
+        const system = rowSystem ?? options.system;
         if (options.dedup) {
-            const first = seenPrompts.get(prompt);
+            const key = rowSystem === undefined ? prompt : `${rowSystem}\u0000${prompt}`;
+            const first = seenPrompts.get(key);
             if (first !== undefined) {
                 failures.push({idx: record.ordinal, stage: "prepare", reason: `duplicate of row idx ${first} (--dedup)`, location: record.location});
                 continue;
             }
-            seenPrompts.set(prompt, record.ordinal);
+            seenPrompts.set(key, record.ordinal);
         }
         const promptTokens = vocabModel === null
-            ? approxTokens(`${options.system ?? ""}${prompt}`)
-            : tokenizePrompt(vocabModel, formatPrompt(wrapper, options.system, prompt)).length;
+            ? approxTokens(`${system ?? ""}${prompt}`)
+            : tokenizePrompt(vocabModel, formatPrompt(wrapper, system, prompt)).length;
         const kept: Record<string, unknown> = {};
         for (const name of keep) kept[name] = record.values[name] ?? null;
-        rows.push({idx: record.ordinal, prompt, promptTokens, inputHash, columns: kept});
+        rows.push({idx: record.ordinal, prompt, promptTokens, inputHash, columns: kept, ...(rowSystem !== undefined ? {system: rowSystem} : {})});
     }
     const job: PreparedJob = {
         rows, failures, totalRows: records.length, inputHash: allHashes.digest("hex"), columns,
@@ -137,7 +156,7 @@ function finish(job: PreparedJob, options: PrepareJobOptions): PreparedJob {
     return {...job, rows, failures};
 }
 
-async function cacheKeyFor(files: string[], options: PrepareJobOptions): Promise<string> {
+async function cacheKeyFor(files: string[], options: PrepareJobOptions, promptHookSha: string | undefined): Promise<string> {
     const stats = await Promise.all(files.map(async (file) => {
         const stat = await fs.stat(file);
         return [file, stat.size, stat.mtimeMs];
@@ -146,7 +165,9 @@ async function cacheKeyFor(files: string[], options: PrepareJobOptions): Promise
         stats, template: options.template, system: options.system ?? null, chatTemplate: options.chatTemplate,
         model: options.modelFingerprint, keepColumns: options.keepColumns ?? null, maxRows: options.maxRows ?? null,
         shuffleSeed: options.shuffleSeed ?? null, dedup: options.dedup, skipInvalidRows: options.skipInvalidRows,
-        inputFormat: options.inputFormat ?? null
+        inputFormat: options.inputFormat ?? null,
+        // only with a prompt hook, so caches written before hooks existed stay valid
+        ...(promptHookSha !== undefined ? {promptHook: promptHookSha} : {})
     })).digest("hex");
 }
 
