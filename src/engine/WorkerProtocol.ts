@@ -61,6 +61,8 @@ export type WorkerResult = {
     attempts: number,
     /** Milliseconds from the row reaching its worker's queue to its first generated token. */
     firstTokenMs: number,
+    /** Prompt tokens evaluated over all attempts, after reusing the prefix a sequence held (local engine only). */
+    evaluatedPromptTokens?: number,
     /** Why the row failed, when not ok. */
     reason: string | null,
     /** Where a failed row failed: "validate" (the answers; the default), "generate" (the backend refused the request) or "hook" (a validate/parse hook threw, timed out or returned the wrong type). */

@@ -9,7 +9,9 @@ export type AttemptOutput = {
     promptTokens: number | null,
     generatedTokens: number,
     /** Milliseconds to the first token, or -1 when the backend cannot tell. */
-    firstTokenMs: number
+    firstTokenMs: number,
+    /** Prompt tokens actually evaluated (after reusing the prefix a sequence held); absent when the backend cannot tell. */
+    evaluatedPromptTokens?: number
 };
 
 /** The backend refused the request for good (the row fails at the generate stage with this reason). */
@@ -49,6 +51,7 @@ export async function generateValidated(options: GenerateValidatedOptions): Prom
     let promptTokens = options.promptTokens;
     let completionTokens = 0;
     let firstTokenMs = -1;
+    let evaluatedPromptTokens: number | undefined;
     let response = "";
     let finishReason: "stop" | "length" = "stop";
     let reason = "";
@@ -65,9 +68,10 @@ export async function generateValidated(options: GenerateValidatedOptions): Prom
         if (firstTokenMs < 0) firstTokenMs = output.firstTokenMs;
         promptTokens = output.promptTokens ?? promptTokens;
         completionTokens += output.generatedTokens;
+        if (output.evaluatedPromptTokens !== undefined) evaluatedPromptTokens = (evaluatedPromptTokens ?? 0) + output.evaluatedPromptTokens;
         response = output.text;
         finishReason = output.finishReason;
-        const result = {idx, response, finishReason, promptTokens, completionTokens, attempts: attempt + 1, firstTokenMs};
+        const result = {idx, response, finishReason, promptTokens, completionTokens, attempts: attempt + 1, firstTokenMs, ...(evaluatedPromptTokens !== undefined ? {evaluatedPromptTokens} : {})};
         let value: unknown = response;
         if (!answerSchema.isFreeText) {
             if (finishReason === "length") {
@@ -98,6 +102,6 @@ export async function generateValidated(options: GenerateValidatedOptions): Prom
     }
     return {
         idx, ok: false, annotation: null, response, finishReason, promptTokens, completionTokens, attempts: maxAttempts, firstTokenMs,
-        reason: `${reason} (after ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"})`, stage: "validate"
+        ...(evaluatedPromptTokens !== undefined ? {evaluatedPromptTokens} : {}), reason: `${reason} (after ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"})`, stage: "validate"
     };
 }

@@ -97,7 +97,7 @@ export default async function generateRow(task: WorkerTask | WarmupTask): Promis
                 stopStrings: state.stopStrings,
                 ignoreEos: gen.ignoreEos && state.grammar === undefined
             });
-            return {text: output.text, finishReason: output.finishReason, promptTokens: null, generatedTokens: output.generatedTokens, firstTokenMs: output.firstTokenMs};
+            return {text: output.text, finishReason: output.finishReason, promptTokens: null, generatedTokens: output.generatedTokens, firstTokenMs: output.firstTokenMs, evaluatedPromptTokens: output.evaluatedPromptTokens};
         }
     });
 }

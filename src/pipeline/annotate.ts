@@ -31,6 +31,8 @@ export type AnnotateResult = {
     okRows: number,
     failedRows: number,
     promptTokens: number,
+    /** Prompt tokens the local engine actually evaluated: each sequence keeps the prompt prefix it shares with its previous row (shared system message, template text, generate's prefix) and evaluates only the rest. 0 with the openai backend. */
+    evaluatedPromptTokens: number,
     generatedTokens: number,
     /** Wall time of the whole call: prepare, model load, generation and writing. */
     elapsedMs: number,
@@ -102,6 +104,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     let openai: OpenAIEngine | undefined;
     const progress: AnnotateProgress = {totalRows: prepared.totalRows, resumedRows: 0, doneRows: 0, failedRows: 0, generatedTokens: 0, promptTokens: 0, elapsedMs: 0};
     let okRows = 0;
+    let evaluatedPromptTokens = 0;
     let stopped = false;
     let loadMs = 0;
     let generationMs = 0;
@@ -137,6 +140,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 const row = rowsById.get(result.idx)!;
                 progress.doneRows++;
                 progress.promptTokens += result.promptTokens;
+                evaluatedPromptTokens += result.evaluatedPromptTokens ?? 0;
                 progress.generatedTokens += result.completionTokens;
                 if (result.firstTokenMs >= 0) firstTokenMs.push(result.firstTokenMs);
                 if (result.ok) {
@@ -183,7 +187,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         const seconds = Math.max(generationMs > 0 ? generationMs : progress.elapsedMs, 1) / 1000;
         const result: AnnotateResult = {
             output: resolved.output, totalRows: prepared.totalRows, resumedRows: progress.resumedRows, doneRows: progress.doneRows,
-            okRows, failedRows: progress.failedRows, promptTokens: progress.promptTokens, generatedTokens: progress.generatedTokens,
+            okRows, failedRows: progress.failedRows, promptTokens: progress.promptTokens, evaluatedPromptTokens, generatedTokens: progress.generatedTokens,
             elapsedMs: progress.elapsedMs, loadMs, generationMs, rowsPerSecond: progress.doneRows / seconds,
             promptTokensPerSecond: progress.promptTokens / seconds, generatedTokensPerSecond: progress.generatedTokens / seconds,
             timeToFirstTokenMs: median(firstTokenMs), peakRssBytes: process.resourceUsage().maxRSS * 1024,
