@@ -133,7 +133,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 contextSize, parallel, chatTemplate: resolved.chatTemplate, system: resolved.system,
                 schema: answerSchema.jsonSchema, schemaOrigin: resolved.schemaOrigin, grammar, generation: resolved.generation,
                 retriesInvalid: resolved.retriesInvalid, workers: resolved.workers,
-                ...(hooks !== null ? {hooks: hooks.file} : {}), ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
+                // only validate/parse run in the worker
+                ...(hooks !== null && (hooks.validate !== undefined || hooks.parse !== undefined) ? {hooks: hooks.file} : {}), ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
             });
             const rowsById = new Map(pending.map((row) => [row.idx, row]));
             const onResult = async (result: WorkerResult) => {

@@ -81,6 +81,11 @@ describe("hooks on the local engine (real worker, generated model)", () => {
         expect(r5).toMatchObject({prompt: "Classify: review number 5", system: "You are a terse classifier. Answer in JSON."});
         expect(prepared.job.rows.find((r) => r.idx === 0)!.system).toBeUndefined();
         expect(prepared.job.failures.map((f) => [f.idx, f.stage])).toEqual([[3, "hook"], [4, "hook"]]);
+        // the prepared-rows cache keeps the row's system message and the hook failures
+        const cached = await prepare({input, model, output: path.join(dir, "out-prepare"), hooks, template: "{text}", templateOrigin: "t", chatTemplate: "auto", sort: "none", dedup: false, skipInvalidRows: false});
+        expect(cached.job.fromCache).toBe(true);
+        expect(cached.job.rows).toEqual(prepared.job.rows);
+        expect(cached.job.failures).toEqual(prepared.job.failures);
         // the worker counts the tokens it evaluates itself: the same as prepare's only if it used the row's system message
         expect(byId((await readOutput(output())).rows, "r5")!.prompt_tokens).toBe(r5.promptTokens);
     });
