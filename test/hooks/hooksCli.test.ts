@@ -36,6 +36,12 @@ describe("--hooks on the command line", () => {
         for (const row of rows) expect(row.annotation).toEqual({verdict: expect.any(String), word: row.prompt});
     });
 
+    test("prepare --hooks shows the hook's prompts", async () => {
+        const result = await runCli(["prepare", "-i", input, "-m", model, "-o", path.join(dir, "out-prepare"), "--hooks", path.join(dir, "hooks.mjs"), "--sort", "none", "--json"]);
+        expect(result.code).toBe(0);
+        expect(JSON.parse(result.stdout)).toMatchObject({rows: 3, toGenerate: 3, firstPrompt: "Is this positive: good?"});
+    });
+
     test("a missing hooks file is one line and exit 1, before any model loads", async () => {
         const result = await runCli(["run", "-i", input, "-m", model, "-o", path.join(dir, "out-missing"), "--hooks", "no/such/hooks.mjs"]);
         expect(result.stderr).toBe("airlabel: hooks file no/such/hooks.mjs not found; check the --hooks path\n");
