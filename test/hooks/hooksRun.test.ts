@@ -134,17 +134,18 @@ describe("hooks on the openai backend (answers checked in the main thread)", () 
         await server.close();
     });
 
-    test("validate() rejections are retried with new requests, parse() shapes the annotation, a throwing hook fails its row", async () => {
+    test("validate() rejections are retried with new requests, parse() shapes the annotation, a throwing hook fails its row, the row is the hooks' own copy", async () => {
         const remoteHooks = path.join(dir, "remote.mjs");
         fs.writeFileSync(remoteHooks, [
             "export const prompt = (row) => `Remote: ${row.text}`;",
             "export function validate(row, answer) { if (row.id === 'r1') return false; if (row.id === 'r2') throw new TypeError('bad row'); }",
-            "export const parse = (row, answer) => answer.label.toUpperCase();", ""
+            "export function parse(row, answer) { row.text = 'changed by parse'; return answer.label.toUpperCase(); }", ""
         ].join("\n"));
         const output = path.join(dir, "out-remote");
         await annotate({input, model: "fake-model", backend: "openai", baseUrl: server.url, output, schema, hooks: remoteHooks, maxRows: 4, maxTokens: 32});
         const out = await readOutput(output);
-        expect(out.rows.map((r) => [r.idx, r.annotation])).toEqual([[0, "POSITIVE"], [3, "POSITIVE"]]);
+        // what a hook does to its row does not reach the stored columns
+        expect(out.rows.map((r) => [r.idx, r.annotation, r.text])).toEqual([[0, "POSITIVE", "review number 0"], [3, "POSITIVE", "review number 3"]]);
         expect(out.errors.map((e) => [e.idx, e.stage, e.reason, e.attempts])).toEqual([
             [1, "validate", "rejected by the validate hook: validate() returned false (after 3 attempts)", 3],
             [2, "hook", "remote.mjs validate() threw: bad row", 1]
