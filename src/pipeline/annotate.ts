@@ -9,10 +9,10 @@ import {LocalEngine} from "../engine/LocalEngine.js";
 import type {WorkerResult, WorkerTask} from "../engine/WorkerProtocol.js";
 import type {LoadedHooks} from "../hooks/Hooks.js";
 import {loadHooks} from "../hooks/loadHooks.js";
+import type {PreparedFailure, PreparedJob, PreparedRow} from "../prepare/PreparedJob.js";
 import type {AnnotateOptions, AnnotateProgress} from "../options/AnnotateOptions.js";
 import {validateAnnotateOptions} from "../options/validateAnnotateOptions.js";
 import {OutputStore} from "../output/OutputStore.js";
-import type {PreparedRow} from "../prepare/PreparedJob.js";
 import {prepare} from "./prepare.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {compileSchemaGrammar} from "../schema/grammar/compileSchemaGrammar.js";
@@ -89,7 +89,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {}),
         ...(hooks !== null ? {hooks: hooks.file} : {})
     });
-    log(`prepared ${prepared.totalRows} rows${prepared.fromCache ? " (from cache)" : ""}: ${prepared.rows.length} to generate, ${prepared.failures.length} failed in prepare`);
+    log(`prepared ${prepared.totalRows} rows${prepared.fromCache ? " (from cache)" : ""}: ${prepared.rowCount} to generate, ${prepared.failureCount} failed in prepare`);
 
     const store = await OutputStore.open({
         dir: resolved.output,
@@ -116,14 +116,14 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         const committed = await store.committedIdx();
         progress.resumedRows = committed.size;
         if (committed.size > 0) log(`resuming: ${committed.size} rows already committed in ${resolved.output}`);
-        for (const failure of prepared.failures) {
-            if (committed.has(failure.idx)) continue;
+        const recordFailure = async (failure: PreparedFailure) => {
             await store.fail({idx: failure.idx, stage: failure.stage, reason: failure.reason, response: null, finishReason: null, attempts: 0, model: null, location: failure.location});
             progress.failedRows++;
             progress.doneRows++;
-        }
-        const pending = prepared.rows.filter((row) => !committed.has(row.idx));
-        if (pending.length > 0) {
+        };
+        const pending = pendingRows(prepared, committed, recordFailure);
+        const first = await pending.next();
+        if (first.done !== true) {
             engine = remote !== null ? openai = new OpenAIEngine({
                 ...remote, model: resolved.model, apiKey, system: resolved.system, schema: answerSchema.jsonSchema,
                 schemaOrigin: resolved.schemaOrigin, generation: resolved.generation, retriesInvalid: resolved.retriesInvalid, onLog: log,
@@ -136,9 +136,10 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 // only validate/parse run in the worker
                 ...(hooks !== null && (hooks.validate !== undefined || hooks.parse !== undefined) ? {hooks: hooks.file} : {}), ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
             });
-            const rowsById = new Map(pending.map((row) => [row.idx, row]));
+            const rowsById = new Map<number, PreparedRow>();
             const onResult = async (result: WorkerResult) => {
                 const row = rowsById.get(result.idx)!;
+                rowsById.delete(result.idx);
                 progress.doneRows++;
                 progress.promptTokens += result.promptTokens;
                 evaluatedPromptTokens += result.evaluatedPromptTokens ?? 0;
@@ -168,8 +169,15 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
             if (loaded.hint !== null) log(`hint: ${loaded.hint}`);
             generationStart = performance.now();
             try {
-                const tasks = pending.map((row) => taskOf(row, resolved.generation.seed, resolved.seedColumn, hooks));
-                stopped = await feed(engine, tasks, onResult, resolved.signal, () => {
+                let waiting: PreparedRow | null = first.value;
+                const nextTask = async (): Promise<Task | null> => {
+                    const row = waiting ?? (await pending.next()).value ?? null;
+                    waiting = null;
+                    if (row === null) return null;
+                    rowsById.set(row.idx, row);
+                    return taskOf(row, resolved.generation.seed, resolved.seedColumn, hooks);
+                };
+                stopped = await feed(engine, nextTask, onResult, resolved.signal, () => {
                     progress.elapsedMs = Date.now() - startedAt;
                     resolved.onProgress?.({...progress});
                 });
@@ -243,12 +251,24 @@ function median(values: number[]): number {
 }
 
 /**
- * Keeps the engine full: up to twice its capacity in flight, a new row submitted as each finishes.
+ * The job's rows not committed yet, in generation order, read window by window; prepare's failures not committed
+ * yet are recorded as they come.
+ */
+async function* pendingRows(job: PreparedJob, committed: Set<number>, recordFailure: (failure: PreparedFailure) => Promise<void>): AsyncGenerator<PreparedRow, null> {
+    for await (const window of job.windows()) {
+        for (const failure of window.failures) if (!committed.has(failure.idx)) await recordFailure(failure);
+        for (const row of window.rows) if (!committed.has(row.idx)) yield row;
+    }
+    return null;
+}
+
+/**
+ * Keeps the engine full: up to twice its capacity in flight, a new row pulled and submitted as each finishes.
  * Resolves true when stopped by the signal (in-flight rows are finished and kept, nothing new is started).
  */
-async function feed(engine: Engine, tasks: Task[], onResult: (result: WorkerResult) => Promise<void>, signal: AbortSignal | undefined, tick: () => void): Promise<boolean> {
+async function feed(engine: Engine, nextTask: () => Promise<Task | null>, onResult: (result: WorkerResult) => Promise<void>, signal: AbortSignal | undefined, tick: () => void): Promise<boolean> {
     const limit = engine.capacity * 2;
-    let next = 0;
+    let exhausted = false;
     let failure: unknown = null;
     const inFlight = new Set<Promise<void>>();
     let writes: Promise<void> = Promise.resolve();
@@ -270,9 +290,13 @@ async function feed(engine: Engine, tasks: Task[], onResult: (result: WorkerResu
         inFlight.add(promise);
     };
     const aborted = signal !== undefined ? [abortPromise(signal)] : [];
-    while (next < tasks.length && failure === null && signal?.aborted !== true) {
-        while (inFlight.size < limit && next < tasks.length) launch(tasks[next++]!);
-        await Promise.race([...inFlight, ...aborted]);
+    while (!exhausted && failure === null && signal?.aborted !== true) {
+        while (inFlight.size < limit && !exhausted) {
+            const task = await nextTask();
+            if (task === null) exhausted = true;
+            else launch(task);
+        }
+        if (inFlight.size > 0) await Promise.race([...inFlight, ...aborted]);
     }
     await Promise.all(inFlight);
     await writes;
@@ -281,7 +305,9 @@ async function feed(engine: Engine, tasks: Task[], onResult: (result: WorkerResu
         const message = failure instanceof Error ? failure.message : String(failure);
         throw new EngineError(`the local engine failed: ${message.split("\n")[0]}`, {cause: failure});
     }
-    return next < tasks.length;
+    if (exhausted) return false;
+    // stopped: the next row, if any, is left for the resume
+    return true;
 }
 
 function abortPromise(signal: AbortSignal): Promise<void> {
