@@ -5,6 +5,7 @@ import {OpenAIEngine} from "../backends/openai/OpenAIEngine.js";
 import {readApiKey} from "../backends/openai/readApiKey.js";
 import type {Engine} from "../engine/Engine.js";
 import {LocalEngine} from "../engine/LocalEngine.js";
+import {planLocalRun} from "../engine/placement/planLocalRun.js";
 import type {WorkerResult} from "../engine/WorkerProtocol.js";
 import type {AnnotateOptions, AnnotateProgress} from "../options/AnnotateOptions.js";
 import {validateAnnotateOptions} from "../options/validateAnnotateOptions.js";
@@ -100,7 +101,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     let generationMs = 0;
     let generationStart = 0;
     const firstTokenMs: number[] = [];
-    const parallel = remote !== null ? remote.concurrency : resolved.parallel ?? 8;
+    let parallel = remote !== null ? remote.concurrency : resolved.parallel ?? 8;
+    let workers = resolved.workers;
     const modelName = remote !== null ? resolved.model : modelFile.path.split(/[\\/]/u).pop() ?? modelFile.path;
     try {
         const committed = await store.committedIdx();
@@ -114,6 +116,16 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         }
         const pending = prepared.rows.filter((row) => !committed.has(row.idx));
         if (pending.length > 0) {
+            // local: GPUs found, one placement per replica, parallel sequences fitted to memory, before anything loads
+            const plan = remote !== null ? null : await planLocalRun({
+                modelPath: resolved.model, gpu: resolved.gpu, gpuLayers: resolved.gpuLayers, contextSize, parallel: resolved.parallel,
+                workers: resolved.workers, placement: resolved.placement
+            });
+            if (plan !== null) {
+                parallel = plan.parallel;
+                workers = plan.placements.length;
+                for (const note of plan.notes) log(note);
+            }
             engine = remote !== null ? openai = new OpenAIEngine({
                 ...remote, model: resolved.model, apiKey, system: resolved.system, schema: answerSchema.jsonSchema,
                 schemaOrigin: resolved.schemaOrigin, generation: resolved.generation, retriesInvalid: resolved.retriesInvalid, onLog: log
@@ -121,7 +133,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 modelPath: resolved.model, gpu: resolved.gpu, gpuLayers: resolved.gpuLayers, threads: resolved.threads ?? null,
                 contextSize, parallel, chatTemplate: resolved.chatTemplate, system: resolved.system,
                 schema: answerSchema.jsonSchema, schemaOrigin: resolved.schemaOrigin, grammar, generation: resolved.generation,
-                retriesInvalid: resolved.retriesInvalid, workers: resolved.workers
+                retriesInvalid: resolved.retriesInvalid, workers, placements: plan!.placements
             });
             const rowsById = new Map(pending.map((row) => [row.idx, row]));
             const onResult = async (result: WorkerResult) => {
@@ -150,7 +162,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
             const loaded = await engine.ready();
             loadMs = performance.now() - loadStart;
             if (remote !== null) log(`engine: ${loaded.engine}`);
-            else log(`engine: ${loaded.engine}; parallel ${parallel}${resolved.workers > 1 ? ` x ${resolved.workers} workers` : ""}, context ${contextSize} per sequence`);
+            else log(`engine: ${loaded.engine}; parallel ${parallel}${workers > 1 ? ` x ${workers} workers` : ""}, context ${contextSize} per sequence`);
             if (loaded.hint !== null) log(`hint: ${loaded.hint}`);
             generationStart = performance.now();
             try {
