@@ -5,7 +5,7 @@ import {OpenAIEngine} from "../backends/openai/OpenAIEngine.js";
 import {readApiKey} from "../backends/openai/readApiKey.js";
 import type {Engine} from "../engine/Engine.js";
 import {LocalEngine} from "../engine/LocalEngine.js";
-import {planLocalRun} from "../engine/placement/planLocalRun.js";
+import {fitLocalRun, placeLocalRun} from "../engine/placement/planLocalRun.js";
 import type {WorkerResult} from "../engine/WorkerProtocol.js";
 import type {AnnotateOptions, AnnotateProgress} from "../options/AnnotateOptions.js";
 import {validateAnnotateOptions} from "../options/validateAnnotateOptions.js";
@@ -78,6 +78,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     const remote = resolved.resolvedBackend.remote;
     const grammar = remote === null && answerSchema.jsonSchema !== null ? compileAndReportGrammar(answerSchema.jsonSchema, resolved.schemaOrigin, log) : null;
     const apiKey = remote === null ? null : readApiKey(remote);
+    // local: the GPUs found and one placement per replica, before the prepare stage (a bad placement option fails first)
+    const placed = remote === null ? await placeLocalRun({gpu: resolved.gpu, workers: resolved.workers, placement: resolved.placement}) : null;
     const {job: prepared, model: modelFile, contextSize} = await prepare({
         ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {})
     });
@@ -116,11 +118,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         }
         const pending = prepared.rows.filter((row) => !committed.has(row.idx));
         if (pending.length > 0) {
-            // local: GPUs found, one placement per replica, parallel sequences fitted to memory, before anything loads
-            const plan = remote !== null ? null : await planLocalRun({
-                modelPath: resolved.model, gpu: resolved.gpu, gpuLayers: resolved.gpuLayers, contextSize, parallel: resolved.parallel,
-                workers: resolved.workers, placement: resolved.placement
-            });
+            // local: parallel sequences fitted to memory before any model loads
+            const plan = placed === null ? null : await fitLocalRun(placed, {modelPath: resolved.model, gpuLayers: resolved.gpuLayers, contextSize, parallel: resolved.parallel});
             if (plan !== null) {
                 parallel = plan.parallel;
                 workers = plan.placements.length;
