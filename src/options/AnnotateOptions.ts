@@ -92,6 +92,8 @@ export type AnnotateOptions = PrepareOptions & GenerationOptions & BackendOption
     tensorSplit?: number[],
     /** GPU (index among the detected ones) that holds the whole model with `splitMode` "none", or intermediate results otherwise (llama.cpp `--main-gpu`). Needs the patched native build. Defaults to 0. */
     mainGpu?: number,
+    /** llama.cpp device names the model may use, in this order ("CUDA0", as `airlabel inspect --gpus` lists them); `mainGpu` and `tensorSplit` then index this list, and `replicas` spreads over it. Needs the patched native build. Defaults to every GPU found. */
+    devices?: string[],
     /** Data parallelism: "per-gpu" runs one worker (model + context) on each detected GPU, a number runs that many workers (round-robin over the GPUs; on CPU they share the cores). Rows are spread over them; the output is the same as with one. Replaces `workers`. Defaults to one worker. */
     replicas?: "per-gpu" | number,
     /** Aborting stops feeding new rows, commits what finished, and resolves with `stopped: true`. Defaults to none. */

@@ -33,7 +33,7 @@ async function complete(placement: WorkerPlacement): Promise<string> {
 
 describe.runIf(patchedCpuBuild)("the patched CPU build (npm run build:native -- --gpu cpu)", () => {
     test("says it is patched, and which placement options it reads", async () => {
-        expect(placementSupport(await loadLlama("cpu"))).toMatchObject({patch: 1, options: ["splitMode", "tensorSplit", "mainGpu", "devices"]});
+        expect(placementSupport(await loadLlama("cpu"))).toMatchObject({patch: 1, options: ["splitMode", "tensorSplit", "mainGpu", "devices"], devices: []});
     });
 
     test("loads a model with splitMode none / layer and mainGpu 0 and answers as without them", async () => {
@@ -49,6 +49,8 @@ describe.runIf(patchedCpuBuild)("the patched CPU build (npm run build:native -- 
             .rejects.toThrow("splitMode must be \"none\", \"layer\" or \"row\"");
         await expect(loadPlacedModel(llama, {modelPath: model, gpuLayers: 0, placement: {tensorSplit: Array.from({length: 300}, () => 1)}}))
             .rejects.toThrow(/tensorSplit has more entries than llama\.cpp's device limit/u);
+        await expect(loadPlacedModel(llama, {modelPath: model, gpuLayers: 0, placement: {devices: ["CUDA0"]}}))
+            .rejects.toThrow("unknown llama.cpp device \"CUDA0\"");
         // (llama.cpp itself ignores main_gpu when it has no GPU, which is why resolvePlacement refuses mainGpu > 0 on CPU)
     });
 

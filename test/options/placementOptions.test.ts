@@ -23,7 +23,10 @@ describe("placement option messages", () => {
         [{replicas: "per-gpu", mainGpu: 1}, "options.replicas \"per-gpu\" places one whole model on each GPU, so it cannot be used with options.splitMode \"layer\"/\"row\", options.tensorSplit or options.mainGpu"],
         [{replicas: "per-gpu", splitMode: "layer"}, "options.replicas \"per-gpu\" places one whole model on each GPU, so it cannot be used with options.splitMode \"layer\"/\"row\", options.tensorSplit or options.mainGpu"],
         [{backend: "openai", baseUrl: "http://localhost:8000/v1", tensorSplit: [1, 1]},
-            "options.splitMode, options.tensorSplit, options.mainGpu and options.replicas place a local model; the openai backend's server places its own (remove them)"]
+            "options.splitMode, options.tensorSplit, options.mainGpu, options.devices and options.replicas place a local model; the openai backend's server places its own (remove them)"],
+        [{devices: []}, "options.devices must be a non-empty array of distinct llama.cpp device names (e.g. [\"CUDA0\", \"CUDA1\"]; see airlabel inspect --gpus)"],
+        [{devices: ["CUDA0", "CUDA0"]}, "options.devices must be a non-empty array of distinct llama.cpp device names (e.g. [\"CUDA0\", \"CUDA1\"]; see airlabel inspect --gpus)"],
+        [{devices: "CUDA0"}, "options.devices must be a non-empty array of distinct llama.cpp device names (e.g. [\"CUDA0\", \"CUDA1\"]; see airlabel inspect --gpus)"]
     ] as [Record<string, unknown>, string][])("%j -> %s", (options, message) => {
         expect(validationMessage({...base, ...options})).toBe(message);
     });
@@ -35,7 +38,7 @@ describe("placement option messages", () => {
     });
 
     test("valid combinations are accepted as given", () => {
-        expect(validateAnnotateOptions({...base, replicas: "per-gpu"}).placement).toEqual({splitMode: undefined, tensorSplit: undefined, mainGpu: undefined, replicas: "per-gpu"});
+        expect(validateAnnotateOptions({...base, replicas: "per-gpu"}).placement).toEqual({splitMode: undefined, tensorSplit: undefined, mainGpu: undefined, devices: undefined, replicas: "per-gpu"});
         expect(validateAnnotateOptions({...base, replicas: 3, splitMode: "layer", tensorSplit: [1, 1]}).placement.replicas).toBe(3);
         expect(validateAnnotateOptions({...base, splitMode: "none", mainGpu: 2}).placement).toMatchObject({splitMode: "none", mainGpu: 2});
     });

@@ -48,7 +48,7 @@ describe("validateAnnotateOptions messages", () => {
 
     test("placement options are validated here (messages in placementOptions.test.ts) and kept for the run", () => {
         expect(validateAnnotateOptions({...base, splitMode: "row", tensorSplit: [3, 1], mainGpu: 1}).placement)
-            .toEqual({splitMode: "row", tensorSplit: [0.75, 0.25], mainGpu: 1, replicas: undefined});
+            .toEqual({splitMode: "row", tensorSplit: [0.75, 0.25], mainGpu: 1, devices: undefined, replicas: undefined});
     });
 
     test("defaults are filled in", () => {

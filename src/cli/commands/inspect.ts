@@ -18,7 +18,7 @@ export function registerInspectCommand(program: Command): void {
         .description("show a dataset's row count and columns (JSONL, JSON, CSV, TSV, Parquet, Arrow, Hugging Face save_to_disk folders, shard folders, globs, or - for stdin); with --gpus, the GPUs and llama.cpp builds found")
         .argument("[dataset]", "file, folder, glob (quote it), or - for stdin")
         .option("--json", "print {rows, columns} (with --gpus: the GPU report) as JSON on stdout")
-        .option("--gpus", "instead of a dataset: the GPUs llama.cpp sees, their memory, and which llama.cpp builds are installed (prebuilt, local, patched for placement)")
+        .option("--gpus", "instead of a dataset: the GPUs llama.cpp sees (index, device name, card), their memory, and which llama.cpp builds are installed (prebuilt, local, patched for placement)")
         .addOption(new Option("--gpu <backend>", "with --gpus: the backend to load (default auto)").choices(["auto", "cuda", "metal", "vulkan", "cpu"]))
         .addOption(new Option("--format <format>", "input format (default: from the file extension; jsonl for stdin)").choices([...datasetFormats]))
         .option("--skip-invalid-rows", "count malformed records instead of stopping at the first one")
@@ -73,9 +73,9 @@ function formatInspection(inspection: DatasetInspection): string {
 function formatGpuInspection(report: GpuInspection): string {
     const binaries = (list: GpuInspection["localBuilds"]) => list.length === 0 ? "none" : list.map((binary) => `${binary.name} (${binary.gpu}${binary.patched ? ", patched for placement" : ""})`).join(", ");
     const lines = [
-        `backend        ${report.backend} (${report.buildType === "localBuild" ? "host build" : "prebuilt binary"}${report.patched ? ", patched: --split-mode, --tensor-split, --main-gpu available" : ", not patched: --split-mode, --tensor-split, --main-gpu need " + report.buildCommand})`,
+        `backend        ${report.backend} (${report.buildType === "localBuild" ? "host build" : "prebuilt binary"}${report.patched ? ", patched: --split-mode, --tensor-split, --main-gpu, --devices available" : ", not patched: --split-mode, --tensor-split, --main-gpu, --devices need " + report.buildCommand})`,
         `gpus           ${report.devices.length === 0 ? "none found" : report.devices.length}`,
-        ...report.devices.map((name, index) => `  ${index}  ${name}`),
+        ...report.devices.map((description, index) => `  ${index}  ${report.deviceNames[index] !== undefined ? `${report.deviceNames[index]}  ` : ""}${description}`),
         ...(report.vram !== null ? [`vram           ${formatBytes(report.vram.free)} free of ${formatBytes(report.vram.total)} (all GPUs)`] : []),
         `prebuilt       ${binaries(report.prebuiltBinaries)}`,
         `local builds   ${binaries(report.localBuilds)}`

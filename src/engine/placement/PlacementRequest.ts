@@ -4,6 +4,8 @@ export type PlacementRequest = {
     /** Normalised to sum to 1. */
     tensorSplit: number[] | undefined,
     mainGpu: number | undefined,
+    /** llama.cpp device names ("CUDA0") the model may use, in this order. */
+    devices: string[] | undefined,
     /** "per-gpu", or a worker count; undefined = one worker (or `workers`). */
     replicas: "per-gpu" | number | undefined
 };
@@ -12,5 +14,6 @@ export type PlacementRequest = {
 export type WorkerPlacement = {
     splitMode?: "none" | "layer" | "row",
     tensorSplit?: number[],
-    mainGpu?: number
+    mainGpu?: number,
+    devices?: string[]
 };

@@ -5,8 +5,10 @@ import {placementSupport} from "./placementSupport.js";
 export type GpuDetection = {
     /** The loaded backend: "cpu", "cuda", "metal" or "vulkan". */
     backend: "cpu" | "cuda" | "metal" | "vulkan",
-    /** Device names in llama.cpp's order (the indexes `mainGpu` and `tensorSplit` refer to); empty on CPU. */
+    /** The GPUs (their descriptions) in llama.cpp's order (the indexes `mainGpu` and `tensorSplit` refer to); empty on CPU. */
     devices: string[],
+    /** llama.cpp's names of the same GPUs ("CUDA0"), which `devices` takes; known only from the patched build (else empty). */
+    deviceNames: string[],
     /** Video memory over all devices in bytes (null on CPU; unified memory counts on Metal). */
     vram: {total: number, free: number} | null,
     /** "localBuild" (npm run build:native) or "prebuilt". */
@@ -18,13 +20,16 @@ export type GpuDetection = {
 /** Asks the loaded llama.cpp build which GPUs it sees (nothing is loaded onto them). */
 export async function detectGpus(llama: Llama): Promise<GpuDetection> {
     const backend = llama.gpu === false ? "cpu" : llama.gpu;
-    const devices = backend === "cpu" ? [] : await llama.getGpuDeviceNames();
+    const support = placementSupport(llama);
+    // the patched build lists the devices the way llama.cpp picks them for a model; the stock one, every GPU
+    const devices = backend === "cpu" ? [] : support?.devices !== undefined ? support.devices.map((device) => device.description) : await llama.getGpuDeviceNames();
     const vram = backend === "cpu" ? null : await llama.getVramState();
     return {
         backend,
         devices,
+        deviceNames: backend === "cpu" ? [] : support?.devices?.map((device) => device.name) ?? [],
         vram: vram === null ? null : {total: vram.total, free: vram.free},
         buildType: llama.buildType,
-        patched: placementSupport(llama) !== null
+        patched: support !== null
     };
 }

@@ -50,10 +50,14 @@ export async function fitMemory(options: MemoryFitOptions): Promise<MemoryFit> {
     const replicas = placements.length;
     const layers = !onGpu ? 0 : options.gpuLayers === "max" || options.gpuLayers === "auto" ? insights.totalLayers : Math.min(options.gpuLayers, insights.totalLayers);
     const model = await insights.estimateModelResourceRequirementsV2({gpuLayers: layers, useMmap: llama.supportsMmap});
-    // replicas pinned to one GPU each share the devices; any other placement spans all of them
-    const pinned = placements.every((placement) => placement.splitMode === "none");
-    const perDevice = onGpu ? detection.vram!.free / detection.devices.length : 0;
-    const available = options.limitBytes ?? (onGpu ? (pinned ? perDevice * Math.min(replicas, detection.devices.length) : detection.vram!.free) : (await llama.getRamState()).free);
+    // the GPUs the replicas use: one each when pinned (splitMode "none" or one device), the listed devices, or all
+    // (VRAM is known for all GPUs together, so a GPU's share is taken as free / count)
+    const gpuCount = detection.devices.length;
+    const usedBy = (placement: WorkerPlacement) => placement.devices?.length ?? (placement.splitMode === "none" ? 1 : gpuCount);
+    const pinned = placements.every((placement) => usedBy(placement) === 1);
+    const perDevice = onGpu ? detection.vram!.free / gpuCount : 0;
+    const gpusUsed = pinned ? Math.min(replicas, gpuCount) : Math.max(...placements.map(usedBy));
+    const available = options.limitBytes ?? (onGpu ? perDevice * gpusUsed : (await llama.getRamState()).free);
     const memory = onGpu ? "VRAM" : "RAM";
     const modelBytes = onGpu ? model.gpuVram : model.cpuRam;
     const modelTotal = onGpu ? modelBytes * replicas : modelBytes;

@@ -1,7 +1,13 @@
 import type {Llama} from "node-llama-cpp";
 
 /** What airlabel's patched addon reports (native/patches/airlabel-placement.patch). */
-export type PlacementSupport = {patch: number, maxDevices: number, options: string[]};
+export type PlacementSupport = {
+    patch: number,
+    maxDevices: number,
+    options: string[],
+    /** The GPUs a model can be placed on, in llama.cpp's order: `name` is what `devices` takes ("CUDA0"), `description` the card. */
+    devices: {name: string, description: string}[]
+};
 
 /**
  * Whether the loaded llama.cpp addon is airlabel's patched build, which reads splitMode, tensorSplit, mainGpu and
