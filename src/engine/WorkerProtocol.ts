@@ -23,7 +23,7 @@ export type WorkerConfig = {
     retriesInvalid: number,
     /** Worker count, to share CPU cores between them. */
     workers: number,
-    /** One llama.cpp placement per worker (split mode, tensor split, main GPU); absent = llama.cpp's defaults. */
+    /** One llama.cpp placement per worker (split mode, tensor split, main GPU, devices); absent = llama.cpp's defaults. */
     placements?: WorkerPlacement[],
     /** A 4-byte counter shared by the pool: each worker takes the next placement (see `claimPlacement`). */
     placementClaims?: SharedArrayBuffer
