@@ -1,4 +1,5 @@
 import {describe, expect, test} from "vitest";
+import {resolveJobOptions} from "../../src/cli/jobOptions.js";
 import {validateAnnotateOptions} from "../../src/options/validateAnnotateOptions.js";
 import {normaliseRatios} from "../../src/engine/placement/validatePlacementOptions.js";
 import {validationMessage} from "../support/validationMessage.js";
@@ -41,5 +42,15 @@ describe("placement option messages", () => {
         expect(validateAnnotateOptions({...base, replicas: "per-gpu"}).placement).toEqual({splitMode: undefined, tensorSplit: undefined, mainGpu: undefined, devices: undefined, replicas: "per-gpu"});
         expect(validateAnnotateOptions({...base, replicas: 3, splitMode: "layer", tensorSplit: [1, 1]}).placement.replicas).toBe(3);
         expect(validateAnnotateOptions({...base, splitMode: "none", mainGpu: 2}).placement).toMatchObject({splitMode: "none", mainGpu: 2});
+    });
+
+    test("the CLI flags become these options (--tensor-split 3,1, --replicas per-gpu|N, --devices A,B)", () => {
+        const flags = {input: "in.jsonl", model: "m.gguf", output: "out"};
+        const parsed = resolveJobOptions({...flags, tensorSplit: "3, 1", replicas: "2", devices: "CUDA0, CUDA1", splitMode: "layer", mainGpu: 1});
+        expect(parsed).toMatchObject({tensorSplit: [3, 1], replicas: 2, devices: ["CUDA0", "CUDA1"], splitMode: "layer", mainGpu: 1});
+        expect(validateAnnotateOptions(parsed).placement).toEqual({splitMode: "layer", tensorSplit: [0.75, 0.25], mainGpu: 1, devices: ["CUDA0", "CUDA1"], replicas: 2});
+        expect(resolveJobOptions({...flags, replicas: "per-gpu"}).replicas).toBe("per-gpu");
+        expect(validationMessage(resolveJobOptions({...flags, replicas: "2x"}) as Record<string, unknown>)).toBe("options.replicas must be \"per-gpu\" or a positive integer");
+        expect(validationMessage(resolveJobOptions({...flags, tensorSplit: "3,x"}) as Record<string, unknown>)).toBe("options.tensorSplit must be a non-empty array of numbers >= 0 (one per GPU, e.g. [3, 1])");
     });
 });
