@@ -5,6 +5,7 @@ import {OpenAIEngine} from "../backends/openai/OpenAIEngine.js";
 import {readApiKey} from "../backends/openai/readApiKey.js";
 import type {Engine} from "../engine/Engine.js";
 import {LocalEngine} from "../engine/LocalEngine.js";
+import {fitLocalRun, placeLocalRun} from "../engine/placement/planLocalRun.js";
 import type {WorkerResult} from "../engine/WorkerProtocol.js";
 import type {PreparedFailure, PreparedJob, PreparedRow} from "../prepare/PreparedJob.js";
 import type {AnnotateOptions, AnnotateProgress} from "../options/AnnotateOptions.js";
@@ -78,6 +79,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     const remote = resolved.resolvedBackend.remote;
     const grammar = remote === null && answerSchema.jsonSchema !== null ? compileAndReportGrammar(answerSchema.jsonSchema, resolved.schemaOrigin, log) : null;
     const apiKey = remote === null ? null : readApiKey(remote);
+    // local: the GPUs found and one placement per replica, before the prepare stage (a bad placement option fails first)
+    const placed = remote === null ? await placeLocalRun({gpu: resolved.gpu, workers: resolved.workers, placement: resolved.placement}) : null;
     const {job: prepared, model: modelFile, contextSize} = await prepare({
         ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {})
     });
@@ -101,7 +104,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     let generationMs = 0;
     let generationStart = 0;
     const firstTokenMs: number[] = [];
-    const parallel = remote !== null ? remote.concurrency : resolved.parallel ?? 8;
+    let parallel = remote !== null ? remote.concurrency : resolved.parallel ?? 8;
+    let workers = resolved.workers;
     const modelName = remote !== null ? resolved.model : modelFile.path.split(/[\\/]/u).pop() ?? modelFile.path;
     try {
         const committed = await store.committedIdx();
@@ -115,6 +119,13 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         const pending = pendingRows(prepared, committed, recordFailure);
         const first = await pending.next();
         if (first.done !== true) {
+            // local: parallel sequences fitted to memory before any model loads
+            const plan = placed === null ? null : await fitLocalRun(placed, {modelPath: resolved.model, gpuLayers: resolved.gpuLayers, contextSize, parallel: resolved.parallel});
+            if (plan !== null) {
+                parallel = plan.parallel;
+                workers = plan.placements.length;
+                for (const note of plan.notes) log(note);
+            }
             engine = remote !== null ? openai = new OpenAIEngine({
                 ...remote, model: resolved.model, apiKey, system: resolved.system, schema: answerSchema.jsonSchema,
                 schemaOrigin: resolved.schemaOrigin, generation: resolved.generation, retriesInvalid: resolved.retriesInvalid, onLog: log
@@ -122,7 +133,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 modelPath: resolved.model, gpu: resolved.gpu, gpuLayers: resolved.gpuLayers, threads: resolved.threads ?? null,
                 contextSize, parallel, chatTemplate: resolved.chatTemplate, system: resolved.system,
                 schema: answerSchema.jsonSchema, schemaOrigin: resolved.schemaOrigin, grammar, generation: resolved.generation,
-                retriesInvalid: resolved.retriesInvalid, workers: resolved.workers
+                retriesInvalid: resolved.retriesInvalid, workers, placements: plan!.placements
             });
             const rowsById = new Map<number, PreparedRow>();
             const onResult = async (result: WorkerResult) => {
@@ -152,7 +163,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
             const loaded = await engine.ready();
             loadMs = performance.now() - loadStart;
             if (remote !== null) log(`engine: ${loaded.engine}`);
-            else log(`engine: ${loaded.engine}; parallel ${parallel}${resolved.workers > 1 ? ` x ${resolved.workers} workers` : ""}, context ${contextSize} per sequence`);
+            else log(`engine: ${loaded.engine}; parallel ${parallel}${workers > 1 ? ` x ${workers} workers` : ""}, context ${contextSize} per sequence`);
             if (loaded.hint !== null) log(`hint: ${loaded.hint}`);
             generationStart = performance.now();
             try {
