@@ -1,4 +1,5 @@
 import type {GenerationOptions, GpuChoice} from "../options/AnnotateOptions.js";
+import type {WorkerPlacement} from "./placement/PlacementRequest.js";
 
 /** Everything a worker needs to load its model instance and context; sent once as piscina `workerData`. */
 export type WorkerConfig = {
@@ -22,6 +23,10 @@ export type WorkerConfig = {
     retriesInvalid: number,
     /** Worker count, to share CPU cores between them. */
     workers: number,
+    /** One llama.cpp placement per worker (split mode, tensor split, main GPU, devices); absent = llama.cpp's defaults. */
+    placements?: WorkerPlacement[],
+    /** A 4-byte counter shared by the pool: each worker takes the next placement (see `claimPlacement`). */
+    placementClaims?: SharedArrayBuffer,
     /** Absolute path of the user's hooks module (validate/parse run in the worker); absent: none. */
     hooks?: string,
     /** Time limit of one hook call. Absent: 30000 ms. */

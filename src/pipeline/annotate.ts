@@ -6,6 +6,7 @@ import {OpenAIEngine} from "../backends/openai/OpenAIEngine.js";
 import {readApiKey} from "../backends/openai/readApiKey.js";
 import type {Engine} from "../engine/Engine.js";
 import {LocalEngine} from "../engine/LocalEngine.js";
+import {fitLocalRun, placeLocalRun} from "../engine/placement/planLocalRun.js";
 import type {WorkerResult, WorkerTask} from "../engine/WorkerProtocol.js";
 import type {LoadedHooks} from "../hooks/Hooks.js";
 import {loadHooks} from "../hooks/loadHooks.js";
@@ -15,7 +16,7 @@ import {validateAnnotateOptions} from "../options/validateAnnotateOptions.js";
 import {OutputStore} from "../output/OutputStore.js";
 import {prepare} from "./prepare.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
-import {compileSchemaGrammar} from "../schema/grammar/compileSchemaGrammar.js";
+import {compileSchemaGrammar, type CompileSchemaGrammarOptions} from "../schema/grammar/compileSchemaGrammar.js";
 import {version} from "../version.js";
 
 /** Raised when the engine fails as a whole (a worker could not load the model, a native error). */
@@ -83,8 +84,14 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     const hooks = resolved.hooks !== undefined ? await loadHooks(resolved.hooks) : null;
     await ensureWritableDir(resolved.output);
     const remote = resolved.resolvedBackend.remote;
-    const grammar = remote === null && answerSchema.jsonSchema !== null ? compileAndReportGrammar(answerSchema.jsonSchema, resolved.schemaOrigin, log) : null;
+    const grammar = remote === null && answerSchema.jsonSchema !== null ? compileAndReportGrammar(answerSchema.jsonSchema, {
+        origin: resolved.schemaOrigin,
+        ...(resolved.grammarMaxStringLength !== undefined ? {maxStringLength: resolved.grammarMaxStringLength} : {}),
+        ...(resolved.grammarMaxItems !== undefined ? {maxItems: resolved.grammarMaxItems} : {})
+    }, log) : null;
     const apiKey = remote === null ? null : readApiKey(remote);
+    // local: the GPUs found and one placement per replica, before the prepare stage (a bad placement option fails first)
+    const placed = remote === null ? await placeLocalRun({gpu: resolved.gpu, workers: resolved.workers, placement: resolved.placement}) : null;
     const {job: prepared, model: modelFile, contextSize} = await prepare({
         ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {}),
         ...(hooks !== null ? {hooks: hooks.file} : {})
@@ -110,7 +117,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     let generationMs = 0;
     let generationStart = 0;
     const firstTokenMs: number[] = [];
-    const parallel = remote !== null ? remote.concurrency : resolved.parallel ?? 8;
+    let parallel = remote !== null ? remote.concurrency : resolved.parallel ?? 8;
+    let workers = resolved.workers;
     const modelName = remote !== null ? resolved.model : modelFile.path.split(/[\\/]/u).pop() ?? modelFile.path;
     try {
         const committed = await store.committedIdx();
@@ -124,6 +132,13 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         const pending = pendingRows(prepared, committed, recordFailure);
         const first = await pending.next();
         if (first.done !== true) {
+            // local: parallel sequences fitted to memory before any model loads
+            const plan = placed === null ? null : await fitLocalRun(placed, {modelPath: resolved.model, gpuLayers: resolved.gpuLayers, contextSize, parallel: resolved.parallel});
+            if (plan !== null) {
+                parallel = plan.parallel;
+                workers = plan.placements.length;
+                for (const note of plan.notes) log(note);
+            }
             engine = remote !== null ? openai = new OpenAIEngine({
                 ...remote, model: resolved.model, apiKey, system: resolved.system, schema: answerSchema.jsonSchema,
                 schemaOrigin: resolved.schemaOrigin, generation: resolved.generation, retriesInvalid: resolved.retriesInvalid, onLog: log,
@@ -132,7 +147,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 modelPath: resolved.model, gpu: resolved.gpu, gpuLayers: resolved.gpuLayers, threads: resolved.threads ?? null,
                 contextSize, parallel, chatTemplate: resolved.chatTemplate, system: resolved.system,
                 schema: answerSchema.jsonSchema, schemaOrigin: resolved.schemaOrigin, grammar, generation: resolved.generation,
-                retriesInvalid: resolved.retriesInvalid, workers: resolved.workers,
+                retriesInvalid: resolved.retriesInvalid, workers, placements: plan!.placements,
                 // only validate/parse run in the worker
                 ...(hooks !== null && (hooks.validate !== undefined || hooks.parse !== undefined) ? {hooks: hooks.file} : {}), ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
             });
@@ -165,7 +180,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
             const loaded = await engine.ready();
             loadMs = performance.now() - loadStart;
             if (remote !== null) log(`engine: ${loaded.engine}`);
-            else log(`engine: ${loaded.engine}; parallel ${parallel}${resolved.workers > 1 ? ` x ${resolved.workers} workers` : ""}, context ${contextSize} per sequence`);
+            else log(`engine: ${loaded.engine}; parallel ${parallel}${workers > 1 ? ` x ${workers} workers` : ""}, context ${contextSize} per sequence`);
             if (loaded.hint !== null) log(`hint: ${loaded.hint}`);
             generationStart = performance.now();
             try {
@@ -234,8 +249,8 @@ function taskOf(row: PreparedRow, baseSeed: number, seedColumn: string | undefin
  * Compiles the answer schema's grammar once, for every worker (a schema that cannot become a grammar fails before
  * any model loads), and says which keywords decoding enforces and which only validation checks.
  */
-function compileAndReportGrammar(schema: Record<string, unknown> | boolean, origin: string, log: (line: string) => void): string {
-    const grammar = compileSchemaGrammar(schema, {origin});
+function compileAndReportGrammar(schema: Record<string, unknown> | boolean, options: CompileSchemaGrammarOptions, log: (line: string) => void): string {
+    const grammar = compileSchemaGrammar(schema, options);
     log(`schema: ${grammar.enforced.length} keyword${grammar.enforced.length === 1 ? "" : "s"} enforced while decoding (grammar: ${grammar.rules} rules, ${grammar.bytes} bytes)`);
     if (grammar.validatedOnly.length > 0)
         log(`schema: validated after decoding only (retried, then recorded as failed): ${grammar.validatedOnly.map((pointer) => `${pointer}${grammar.reasons[pointer] !== undefined ? ` (${grammar.reasons[pointer]})` : ""}`).join("; ")}`);
@@ -327,6 +342,9 @@ function runIdentity(options: ReturnType<typeof validateAnnotateOptions>, modelF
         template: sha(options.template),
         system: sha(options.system),
         schema: sha(answerSchema.jsonSchema),
+        // only runs with grammar caps carry this entry, so runs written before it existed still resume
+        ...(options.grammarMaxStringLength !== undefined || options.grammarMaxItems !== undefined
+            ? {grammarCaps: JSON.stringify({maxStringLength: options.grammarMaxStringLength ?? null, maxItems: options.grammarMaxItems ?? null})} : {}),
         model: modelFingerprint,
         sampling: JSON.stringify({...options.generation, retriesInvalid: options.retriesInvalid, ...(options.seedColumn !== undefined ? {seedColumn: options.seedColumn} : {})}),
         // only with hooks, so runs written before hooks existed still resume; the file's name and content hash
