@@ -44,7 +44,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
 
     const columnInfo = await dataset.columns();
     const columns = columnInfo.map((c) => c.name);
-    template.checkColumns(columns);
+    if (columns.length > 0 || !await firstRowIsInvalid(dataset.rows(), options)) template.checkColumns(columns);
     const keep = options.keepColumns ?? columns.filter((c) => !RESERVED_OUTPUT_COLUMNS.includes(c));
     for (const name of keep) {
         if (!columns.includes(name))
@@ -162,4 +162,14 @@ function shuffleInPlace<T>(items: T[], seed: number): void {
         const j = Math.floor(next() * (i + 1));
         [items[i], items[j]] = [items[j]!, items[i]!];
     }
+}
+
+/**
+ * No column was found: say why, rather than that the template's field is missing. An empty input is refused; an
+ * invalid first row stops with its own message (read here), or with --skip-invalid-rows returns true (every row
+ * then becomes an error row).
+ */
+async function firstRowIsInvalid(rows: AsyncIterable<object>, options: PrepareJobOptions): Promise<boolean> {
+    for await (const record of rows) return "error" in record;
+    throw new PrepareError(`input ${options.input} has no rows (it is empty); check the --input path`);
 }
