@@ -261,7 +261,8 @@ export interface KillLoopResult {
 /**
  * SIGKILL runs of `job` at seeded random moments, `kills` times, resuming each time and checking the invariants
  * after every kill; a run that completes before its kill moment is checked and followed by a fresh one (formats
- * alternate). A quarter of the kills fall anywhere in the run, the rest while rows are generated and committed.
+ * alternate). A fifth of the kills fall anywhere in the run (start-up included), the rest while the rows left are
+ * generated and committed.
  */
 export async function killLoop(job: FaultJob, options: {seed: number, kills: number, formats: string[], log?: (line: string) => void}): Promise<KillLoopResult> {
     const random = seededRandom(options.seed);
@@ -272,8 +273,8 @@ export async function killLoop(job: FaultJob, options: {seed: number, kills: num
     expect((await checkInvariants(reference, job.inputIdx, {settled: true})).complete).toBe(true);
     expect(full.lineMs, full.stderr).toBeGreaterThan(0);
     const runMs = full.ms;
-    // generating and committing, with some margin: a kill drawn past the end lets the run complete
-    const generateMs = (full.ms - full.lineMs) * 1.2;
+    // generating and committing one row, so that a kill moment can be drawn within the work a resumed run has left
+    const rowMs = (full.ms - full.lineMs) / job.inputIdx.length;
 
     const result: KillLoopResult = {kills: 0, completedRuns: 0, schedule: []};
     let output = "";
@@ -281,8 +282,9 @@ export async function killLoop(job: FaultJob, options: {seed: number, kills: num
     while (result.kills < options.kills) {
         if (previous === undefined) output = path.join(tempDir(), `run-${result.completedRuns}`);
         const format = options.formats[result.completedRuns % options.formats.length]!;
-        const anywhere = random() < 0.25;
-        const ms = Math.round((anywhere ? runMs : generateMs) * random());
+        const anywhere = random() < 0.2;
+        const left = job.inputIdx.length - (previous?.idx.length ?? 0);
+        const ms = Math.round((anywhere ? runMs : rowMs * left) * random());
         result.schedule.push(`${anywhere ? "s" : "g"}${ms}`);
         const run = await runAirlabel(job.args(output, "--format", format),
             anywhere ? {killAfterMs: ms} : {killAfterLine: {pattern: ENGINE_READY, ms}});
