@@ -155,7 +155,7 @@ function readRows(file: string, bytes: Buffer): Promise<Record<string, unknown>[
 
 function tempFilesUnder(dir: string): string[] {
     if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir, {recursive: true, encoding: "utf8"}).filter((name) => name.endsWith(".tmp") && !name.includes("cache"));
+    return fs.readdirSync(dir, {recursive: true, encoding: "utf8"}).filter((name) => name.endsWith(".tmp"));
 }
 
 /**
