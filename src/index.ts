@@ -31,3 +31,7 @@ export {readOutput} from "./output/readOutput.js";
 export {exportOutput, exportFormatOf, ExportError, type ExportOutputOptions, type ExportResult} from "./output/exportOutput.js";
 export {writeLlamaGguf} from "./gguf/writeLlamaGguf.js";
 export {ensureGeneratedModel} from "./gguf/ensureGeneratedModel.js";
+export {inspectGpus, type GpuInspection, type LlamaBinary} from "./engine/placement/inspectGpus.js";
+export type {GpuDetection} from "./engine/placement/detectGpus.js";
+export {PlacementError} from "./engine/placement/PlacementError.js";
+export {MemoryFitError} from "./engine/placement/fitMemory.js";

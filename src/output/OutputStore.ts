@@ -45,8 +45,6 @@ const DATA_DIR = "data";
 const ERRORS_DIR = "errors";
 /** Where damaged shard files are moved (out of data/ and errors/) before their rows are generated again. */
 const DAMAGED_DIR = "damaged";
-/** The prepared-rows cache (written by prepare, src/prepare/PreparedCache.ts). */
-const CACHE_DIR = "cache";
 const SHARD_NAME = /^part-\d{5,}\.(jsonl|parquet|arrow)$/;
 
 function shardBaseName(seq: number): string {
@@ -340,23 +338,15 @@ function checkIdentity(dir: string, manifest: Manifest, identity: Record<string,
     );
 }
 
-/**
- * Remove what a killed run leaves behind: `*.tmp` files in the dir, its shard dirs and cache/ (where the prepared
- * cache is written as `<file>.<pid>.tmp`, before the lock is taken: one of a live process is left alone), stale lock
- * leftovers.
- */
+/** Remove what a killed run leaves behind: `*.tmp` files in the dir and its shard dirs, stale lock leftovers (cache/ cleans itself). */
 async function removeLeftoverTempFiles(dir: string): Promise<void> {
-    for (const sub of [".", DATA_DIR, ERRORS_DIR, CACHE_DIR]) {
+    for (const sub of [".", DATA_DIR, ERRORS_DIR]) {
         const folder = path.join(dir, sub);
         for (const name of await listDir(folder)) {
             if (!name.endsWith(".tmp") && !(name.startsWith(LOCK_FILE + ".") && name.endsWith(".stale"))) continue;
             if (name.startsWith(LOCK_FILE + ".")) {
                 // another process's lock being written: `.airlabel.lock.<pid>.<random>.tmp`
                 const pid = Number(name.slice(LOCK_FILE.length + 1).split(".")[0]);
-                if (Number.isSafeInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
-            }
-            if (sub === CACHE_DIR) {
-                const pid = Number(name.split(".").at(-2));
                 if (Number.isSafeInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
             }
             await fs.rm(path.join(folder, name), {force: true});

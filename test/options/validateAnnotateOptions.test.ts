@@ -22,6 +22,8 @@ describe("validateAnnotateOptions messages", () => {
         [{maxRows: 0}, "options.maxRows must be a positive integer"],
         [{shuffleSeed: -1}, "options.shuffleSeed must be a non-negative integer"],
         [{retriesInvalid: -1}, "options.retriesInvalid must be a non-negative integer"],
+        [{grammarMaxStringLength: 0}, "options.grammarMaxStringLength must be a positive integer"],
+        [{grammarMaxItems: 1.5}, "options.grammarMaxItems must be a positive integer"],
         [{contextSize: 10}, "options.contextSize must be an integer of at least 64"],
         [{maxTokens: 0}, "options.maxTokens must be a positive integer"],
         [{temperature: -0.1}, "options.temperature must be a number >= 0"],
@@ -46,10 +48,9 @@ describe("validateAnnotateOptions messages", () => {
         expect(messageOf(options)).toBe(message);
     });
 
-    test("placement options are refused with what they need, never ignored", () => {
-        expect(messageOf({tensorSplit: [3, 1]})).toMatch(/^options\.tensorSplit needs airlabel's patched llama\.cpp build/u);
-        expect(messageOf({splitMode: "row"})).toMatch(/^options\.splitMode needs/u);
-        expect(messageOf({mainGpu: 1})).toMatch(/^options\.mainGpu needs/u);
+    test("placement options are validated here (messages in placementOptions.test.ts) and kept for the run", () => {
+        expect(validateAnnotateOptions({...base, splitMode: "row", tensorSplit: [3, 1], mainGpu: 1}).placement)
+            .toEqual({splitMode: "row", tensorSplit: [0.75, 0.25], mainGpu: 1, devices: undefined, replicas: undefined});
     });
 
     test("defaults are filled in", () => {
