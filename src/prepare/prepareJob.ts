@@ -55,7 +55,9 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
 
     const columnInfo = await dataset.columns();
     const columns = columnInfo.map((c) => c.name);
-    if (promptHook === null) template.checkColumns(columns);
+    // a prompt hook replaces the template (whose fields need not exist); an empty input is still refused with one
+    const checkEmpty = columns.length === 0 && (promptHook !== null || template.fields.length > 0);
+    if ((!checkEmpty || !await firstRowIsInvalid(dataset.rows(), options)) && promptHook === null) template.checkColumns(columns);
     const keep = options.keepColumns ?? columns.filter((c) => !RESERVED_OUTPUT_COLUMNS.includes(c));
     for (const name of keep) {
         if (!columns.includes(name))
@@ -219,4 +221,13 @@ async function cacheKeyFor(files: string[], options: PrepareJobOptions, promptHo
         // only with a prompt hook, so caches written before hooks existed stay valid
         ...(promptHookSha !== undefined ? {promptHook: promptHookSha} : {})
     })).digest("hex");
+}
+/**
+ * No column was found and the template uses one: say why, rather than that the field is missing. An empty input is refused; an
+ * invalid first row stops with its own message (read here), or with --skip-invalid-rows returns true (every row
+ * then becomes an error row).
+ */
+async function firstRowIsInvalid(rows: AsyncIterable<object>, options: PrepareJobOptions): Promise<boolean> {
+    for await (const record of rows) return "error" in record;
+    throw new PrepareError(`input ${options.input} has no rows (it is empty); check the --input path`);
 }

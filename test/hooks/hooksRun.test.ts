@@ -112,6 +112,12 @@ describe("hooks on the local engine (real worker, generated model)", () => {
         }
     });
 
+    test("an empty input is refused with a prompt hook too (the hook replaces the template, not the rows)", async () => {
+        const empty = path.join(dir, "empty.jsonl");
+        fs.writeFileSync(empty, "");
+        await expect(annotate({...options(), input: empty, output: path.join(dir, "out-empty")})).rejects.toThrow(`input ${empty} has no rows (it is empty); check the --input path`);
+    });
+
     test("free text with a validate hook is retried too", async () => {
         const free = path.join(dir, "free.mjs");
         fs.writeFileSync(free, "export function validate(row, answer) { return answer.length > 100000 ? true : `too short (${typeof answer})`; }\n");
