@@ -9,7 +9,7 @@ let context: LlamaContext;
 beforeAll(async () => {
     const llama = await loadLlama("cpu");
     model = await llama.loadModel({modelPath: await generatedModel()});
-    context = await model.createContext({contextSize: 512, sequences: 2});
+    context = await model.createContext({contextSize: 512, sequences: 2, threads: 1});
 });
 afterAll(async () => {
     await context?.dispose();
