@@ -5,11 +5,13 @@ import {version} from "../version.js";
 import {registerBenchCommand} from "./commands/bench.js";
 import {registerDemoCommand} from "./commands/demo.js";
 import {registerExportCommand} from "./commands/export.js";
+import {registerImportCommand} from "./commands/import.js";
 import {registerInspectCommand} from "./commands/inspect.js";
 import {registerModelCommand} from "./commands/model.js";
 import {registerPrepareCommand} from "./commands/prepare.js";
 import {registerRunCommand} from "./commands/run.js";
 import {registerSchemaCommand} from "./commands/schema.js";
+import {registerStatsCommand} from "./commands/stats.js";
 
 // `airlabel inspect x --json | head` closes stdout early: that is not an error
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
@@ -33,6 +35,8 @@ registerRunCommand(program);
 registerPrepareCommand(program);
 registerInspectCommand(program);
 registerExportCommand(program);
+registerImportCommand(program);
+registerStatsCommand(program);
 registerDemoCommand(program);
 registerBenchCommand(program);
 registerModelCommand(program);

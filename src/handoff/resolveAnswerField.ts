@@ -37,11 +37,11 @@ export interface ResolveAnswerFieldOptions {
     schema?: Record<string, unknown> | boolean | null;
     /** The labels (as `airlabel run --choices`). Defaults to the schema's enum, or the answers' distinct values. */
     choices?: readonly string[];
-    /** Key of the annotation object to review. Defaults to the only key, or the first key holding labels, true/false or a scale. */
+    /** Key of the annotation object to review. Defaults to the only key, or the first key holding only the `choices` (when given), else labels, true/false or a scale. */
     field?: string;
 }
 
-/** Answers inferred as labels have at most this many distinct values (more is free text). */
+/** Answers inferred as labels have at most this many distinct values, each given twice on average (else free text). */
 const MAX_INFERRED_LABELS = 20;
 /** Argilla's RatingQuestion takes integer values 0..10. */
 const RATING_MIN = 0;
@@ -71,13 +71,17 @@ export function resolveAnswerField(options: ResolveAnswerFieldOptions): AnswerFi
         } else if (keys.length === 1) {
             key = keys[0]!;
         } else {
-            const reviewable = keys.find((candidate) => {
+            const choices = options.choices;
+            const reviewable = choices !== undefined
+                ? keys.find((candidate) => objects.some((object) => candidate in object) &&
+                    objects.every((object) => !(candidate in object) || choices.includes(object[candidate] as string)))
+                : keys.find((candidate) => {
                 const kind = kindOf(isObject(properties[candidate]) ? properties[candidate] as Record<string, unknown> : undefined,
                     objects.map((object) => object[candidate]), undefined).kind;
                 return kind === "label" || kind === "binary" || kind === "rating";
             });
             if (reviewable === undefined)
-                throw new AnswerFieldError(`the answers have several fields (${keys.join(", ")}) and none holds labels, true/false or a small scale; pass --field with the one to review`);
+                throw new AnswerFieldError(`the answers have several fields (${keys.join(", ")}) and none holds ${choices !== undefined ? "only the --choices labels" : "labels, true/false or a small scale"}; pass --field with the one to review`);
             key = reviewable;
         }
         subSchema = isObject(properties[key]) ? properties[key] as Record<string, unknown> : undefined;
@@ -147,7 +151,8 @@ function kindFromAnswers(values: readonly unknown[]): Omit<AnswerField, "key" | 
     if (values.every((value) => typeof value === "number")) return {kind: "number"};
     if (values.every((value) => typeof value === "string")) {
         const distinct = unique(values as string[]);
-        if (distinct.length <= MAX_INFERRED_LABELS && distinct.every((label) => label.length > 0 && label.length <= 64 && !/[\r\n]/u.test(label)))
+        // labels repeat: at most MAX_INFERRED_LABELS short one-line values, each given twice on average
+        if (distinct.length <= MAX_INFERRED_LABELS && distinct.length * 2 <= values.length && distinct.every((label) => label.length > 0 && label.length <= 64 && !/[\r\n]/u.test(label)))
             return {kind: "label", labels: distinct.sort()};
     }
     return {kind: "text"};
