@@ -88,9 +88,9 @@ function formatExportSummary(result: ExportResult, shownFile: string, includeErr
 
 /** The summary line of a hand-off export (without the `airlabel: ` prefix). */
 export function formatHandoffSummary(result: ExportHandoffResult, includeErrors: boolean): string {
-    const shown = result.files.map((file) => path.relative(process.cwd(), file) || file);
+    const shown = result.files.map(displayPath);
     const incomplete = result.complete ? "" : "; the run is incomplete, re-run the same `airlabel run` command to finish it";
-    const skipped = result.skipped === 0 ? "" : `, ${result.skipped} rows no model answered left out`;
+    const skipped = result.skipped === 0 ? "" : `; ${result.skipped} failed ${result.skipped === 1 ? "row" : "rows"} left out, with no text to show`;
     if (result.to === "argilla")
         return `exported ${result.records} Argilla records (${fieldText(result.field!)}${skipped}) to ${shown[0]} and the dataset settings to ${shown[1]}${incomplete}`;
     if (result.to === "prodigy")
@@ -105,6 +105,12 @@ function fieldText(field: AnswerField): string {
         : field.kind === "rating" ? `scale ${field.values?.[0] ?? "?"}..${field.values?.at(-1) ?? "?"}`
             : field.kind === "binary" ? "true/false" : field.kind === "number" ? "a number" : "free text";
     return `field ${field.name}: ${what}${field.source === "answers" ? ", read from the answers (pass --schema or --choices to fix it)" : ""}`;
+}
+
+/** A written file as a path relative to the current directory when it lies below it, else absolute. */
+function displayPath(file: string): string {
+    const relative = path.relative(process.cwd(), file);
+    return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
 }
 
 function splitList(value: string): string[] {

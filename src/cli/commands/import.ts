@@ -37,7 +37,8 @@ Examples:
                 ...(flags.as !== undefined ? {as: flags.as} : {}),
                 ...(flags.field !== undefined ? {field: flags.field} : {})
             });
-            const stored = path.relative(process.cwd(), result.stored) || result.stored;
+            const relative = path.relative(process.cwd(), result.stored);
+            const stored = relative.startsWith("..") || path.isAbsolute(relative) ? result.stored : relative;
             process.stderr.write(
                 `airlabel: imported ${result.manifest.rows} reviewed rows from ${file} (${result.manifest.from}; ${result.labelled} with a ${result.manifest.field}, ` +
                 `${result.withoutValue} rejected, ignored or discarded) into ${stored}; compare with: airlabel stats ${dir}\n`
