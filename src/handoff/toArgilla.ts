@@ -105,7 +105,7 @@ function recordOf(
         source.models.forEach((model, i) => {
             const value = values.get(model.id);
             const suggestion = value === undefined ? undefined : suggestionFor(field, value);
-            if (suggestion !== undefined) suggestions[modelQuestions[i]!] = {value: suggestion, score: null, agent: model.model};
+            if (suggestion !== undefined) suggestions[modelQuestions[i]!] = {value: suggestion, score: scoreOf(row.responses[model.id]?.annotation, field), agent: model.model};
             metadata[`${argillaName(model.id)}-ok`] = row.responses[model.id]?.ok === true ? "yes" : "no";
         });
         const majority = majorityOf(values);
@@ -121,12 +121,25 @@ function recordOf(
         const response = row.responses[model.id];
         const value = values.get(model.id);
         const suggestion = value === undefined ? undefined : suggestionFor(field, value);
-        if (suggestion !== undefined) suggestions[question] = {value: suggestion, score: null, agent: model.model};
+        if (suggestion !== undefined) suggestions[question] = {value: suggestion, score: scoreOf(response?.annotation, field), agent: model.model};
         metadata.model = model.model;
         if (response?.promptTokens !== undefined) metadata.prompt_tokens = response.promptTokens;
         if (response?.completionTokens !== undefined) metadata.completion_tokens = response.completionTokens;
     }
     return {id: String(row.idx), fields, metadata, suggestions, responses: {}, vectors: {}, _server_id: null};
+}
+
+/** Answer keys read as the model's own confidence in its answer (Argilla's suggestion score, 0..1). */
+const SCORE_KEYS = ["confidence", "score", "probability"];
+
+/** The suggestion score: a `confidence`/`score`/`probability` number in 0..1 beside the reviewed key, else null. */
+function scoreOf(annotation: unknown, field: AnswerField): number | null {
+    if (field.key === null || typeof annotation !== "object" || annotation === null || Array.isArray(annotation)) return null;
+    for (const key of SCORE_KEYS) {
+        const value = (annotation as Record<string, unknown>)[key];
+        if (key !== field.key && typeof value === "number" && value >= 0 && value <= 1) return value;
+    }
+    return null;
 }
 
 function settingsOf(

@@ -41,7 +41,8 @@ describe("exportHandoff --to argilla", () => {
             id: "1",
             fields: {text: "broke after a day", product: "kettle"},
             metadata: {idx: 1, stars: 1, model: "tiny.gguf", prompt_tokens: 11, completion_tokens: 4},
-            suggestions: {label: {value: "negative", score: null, agent: "tiny.gguf"}},
+            // the answer's own confidence (0..1) is the suggestion's score
+            suggestions: {label: {value: "negative", score: 0.9, agent: "tiny.gguf"}},
             responses: {}, vectors: {}, _server_id: null
         });
 
