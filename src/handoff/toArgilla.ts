@@ -64,7 +64,8 @@ export function argillaModelQuestionName(field: AnswerField, modelId: string): s
 
 /** Argilla records (one per input row, id = the row's idx) and the matching dataset settings. */
 export function toArgilla(source: HandoffSource, field: AnswerField): ArgillaExport {
-    const textColumns = textColumnsOf(source);
+    // the `text` column (if any) first: it is the field Argilla shows on top and requires
+    const textColumns = textColumnsOf(source).sort((a, b) => Number(b === "text") - Number(a === "text"));
     const question = argillaQuestionName(field);
     const modelQuestions = source.comparison ? source.models.map((model) => argillaModelQuestionName(field, model.id)) : [];
     const fieldNames = uniqueNames(textColumns.length > 0 ? textColumns : ["input"], new Set([question, ...modelQuestions]));
