@@ -75,6 +75,10 @@ export async function importReviews(options: ImportReviewsOptions): Promise<Impo
             else list.push(verdict);
         }
     }
+    if (byIdx.size === 0)
+        throw new ReviewImportError(from === "argilla"
+            ? `${options.file} holds no submitted responses to the question ${argillaQuestionName(field)} (${answeredQuestions(entries)}); review in Argilla first, or pass --field with the question that was answered`
+            : `${options.file} holds no reviews; pass the file the review tool exported`);
     const rows: ReviewedRow[] = [...byIdx.entries()].sort(([a], [b]) => a - b).map(([idx, verdicts]) => combine(idx, verdicts));
     const labelled = rows.filter((row) => row.value !== null).length;
     const manifest = await writeReviewSet(options.dir, {
@@ -120,6 +124,16 @@ async function readEntries(file: string): Promise<Entry[]> {
     return entries;
 }
 
+/** The questions the Argilla records have responses to, for the message of an import that found none. */
+function answeredQuestions(entries: readonly Entry[]): string {
+    const names = new Set<string>();
+    for (const {record} of entries) {
+        if (isObject(record.responses)) for (const [name, list] of Object.entries(record.responses)) if (Array.isArray(list) && list.length > 0) names.add(name);
+        for (const key of Object.keys(record)) if (key.endsWith(".responses")) names.add(key.slice(0, -".responses".length));
+    }
+    return names.size === 0 ? "no record has responses" : `the records answer ${[...names].sort().join(", ")}`;
+}
+
 /** The whole text parsed as one JSON value, or undefined when it is not one (JSONL of several lines). */
 function wholeJson(text: string): unknown {
     try {
@@ -150,12 +164,12 @@ function idxOf(entry: Entry, from: ReviewSource): number {
     const meta = from === "prodigy" ? record.meta : from === "argilla" ? record.metadata : undefined;
     const candidates = from === "jsonl" ? [record.idx]
         : from === "prodigy" ? [isObject(meta) ? meta.idx : undefined]
-            : [isObject(meta) ? meta.idx : undefined, record.id];
+            : [isObject(meta) ? meta.idx : undefined, record.idx, record.id];
     for (const candidate of candidates) {
         const idx = typeof candidate === "string" && /^\d+$/u.test(candidate) ? Number(candidate) : candidate;
         if (typeof idx === "number" && Number.isSafeInteger(idx) && idx >= 0) return idx;
     }
-    const looked = from === "jsonl" ? "idx" : from === "prodigy" ? "meta.idx" : "metadata.idx and id";
+    const looked = from === "jsonl" ? "idx" : from === "prodigy" ? "meta.idx" : "metadata.idx, idx and id";
     throw new ReviewImportError(`${entry.where}: no idx (looked in ${looked}); records exported by \`airlabel export\` carry it, keep it when editing`);
 }
 

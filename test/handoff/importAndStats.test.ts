@@ -140,3 +140,33 @@ describe("handoffStats on a comparison", () => {
         expect(stats.reviews[0]!.models.map((m) => m.mad)).toEqual([(0 + 1 + 1) / 3, (2 + 1 + 1) / 3]);
     });
 });
+
+describe("importReviews of Argilla exports", () => {
+    test("flattened records (to_list(flatten=True): label.responses, label.responses.status) and discarded responses; no responses at all is an error", async () => {
+        const dir = await writeRun(path.join(tempDir(), "flat"), [
+            {idx: 0, columns: {text: "a"}, answer: {ok: true}},
+            {idx: 1, columns: {text: "b"}, answer: {ok: false}},
+            {idx: 2, columns: {text: "c"}, answer: {ok: true}}
+        ]);
+        const file = path.join(tempDir(), "flat.json");
+        fs.writeFileSync(file, JSON.stringify([
+            {id: "0", text: "a", idx: 0, "ok.responses": ["false"], "ok.responses.users": ["u1"], "ok.responses.status": ["submitted"]},
+            {id: "1", text: "b", "ok.responses": ["false", "true"], "ok.responses.users": ["u1", "u2"], "ok.responses.status": ["submitted", "draft"]},
+            {id: "2", text: "c", "ok.responses": [null], "ok.responses.users": ["u1"], "ok.responses.status": ["discarded"]}
+        ]));
+        const result = await importReviews({dir, file, from: "argilla"});
+        expect(result.manifest).toMatchObject({field: "ok", kind: "binary", rows: 3, labelled: 2});
+        expect(readJsonl(result.stored)).toEqual([
+            {idx: 0, value: false, decision: "submitted", reviews: 1, annotators: ["u1"]},
+            {idx: 1, value: false, decision: "submitted", reviews: 1, annotators: ["u1"]},
+            {idx: 2, value: null, decision: "discarded", reviews: 1, annotators: ["u1"]}
+        ]);
+        const stats = await handoffStats({dir});
+        expect(stats.reviews[0]!.models[0]).toMatchObject({n: 2, agreement: 0.5});
+
+        const none = path.join(tempDir(), "none.json");
+        fs.writeFileSync(none, JSON.stringify([{id: "0", fields: {text: "a"}, metadata: {idx: 0}, suggestions: {}, responses: {other: [{value: "x", user_id: "u"}]}}]));
+        await expect(importReviews({dir, file: none}))
+            .rejects.toThrow(new ReviewImportError(`${none} holds no submitted responses to the question ok (the records answer other); review in Argilla first, or pass --field with the question that was answered`));
+    });
+});
