@@ -14,7 +14,7 @@ import {readReviewSets} from "./reviewStore.js";
 export interface HandoffStatsOptions extends AnswerSpec {
     /** Output dir of a run or a comparison. Required (no default). */
     dir: string;
-    /** Key of the annotation object compared. Defaults as in `exportHandoff` (the only key, or the first holding labels, true/false or a scale). */
+    /** Key of the annotation object compared. Defaults to the key `exportHandoff` picks (the only key, or the first holding labels, true/false or a scale). */
     field?: string;
 }
 

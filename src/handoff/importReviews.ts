@@ -29,7 +29,7 @@ export interface ImportReviewsOptions extends AnswerSpec {
     from?: ReviewSource;
     /** Name of the review set (`reviews/<name>.jsonl`); importing again under the same name replaces it. Defaults to "reviewed". */
     as?: string;
-    /** Key of the annotation object that was reviewed. Defaults as in `exportHandoff`. */
+    /** Key of the annotation object that was reviewed. Defaults to the key `exportHandoff` picks (the only key, or the first holding labels, true/false or a scale). */
     field?: string;
 }
 

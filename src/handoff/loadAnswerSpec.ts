@@ -8,7 +8,9 @@ export class AnswerSpecError extends AirlabelError {}
 
 /** How the answers of a run look, for export and stats: its schema and/or choices. */
 export interface AnswerSpec {
+    /** The run's answer JSON Schema (its enum, boolean or integer range decides the question). Defaults to none: the kind is read from the answers. */
     schema?: Record<string, unknown> | boolean;
+    /** The run's labels (`airlabel run --choices`). Defaults to the schema's enum, else the labels the answers repeat. */
     choices?: string[];
 }
 
