@@ -66,7 +66,9 @@ export async function readHandoffSource(dir: string, options: {allowIncomplete?:
         });
         return {
             dir, comparison: true,
-            models: models.map((model) => ({id: model.id, model: model.model, ...(typeof model.backend === "string" ? {backend: model.backend} : {})})),
+            // a local model is named by its file name, a remote one by the server's model name
+            models: models.map((model) => ({id: model.id, model: model.backend === "openai" ? model.model : model.model.split(/[\\/]/u).pop() ?? model.model,
+                ...(typeof model.backend === "string" ? {backend: model.backend} : {})})),
             rows: [...byIdx.values()].sort((a, b) => a.idx - b.idx),
             complete: outputs.every((output) => output.manifest.complete),
             meta: outputs[0]?.manifest.meta ?? {}

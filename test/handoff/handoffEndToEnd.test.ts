@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {beforeAll, describe, expect, test} from "vitest";
 import {generatedModel, jobFixture, runCli} from "../support/fixtures.js";
-import {readJsonl, writeJsonl} from "./helpers.js";
+import {comparisonFile, readJsonl, writeJsonl} from "./helpers.js";
 
 const LABELS = "positive,negative,neutral";
 const rows = Array.from({length: 16}, (_, i) => ({text: `review number ${i}: ${"good ".repeat(i % 3)}${"bad ".repeat(i % 2)}`.trim()}));
@@ -81,7 +81,8 @@ describe("hand-off end to end (real engine): run -> export prodigy -> review -> 
             const run = await runCli(["run", "-i", input, "-m", file, "-o", path.join(compare, "models", id), "-p", "Sentiment of: {text}", "--choices", LABELS, "--max-tokens", "8", "-q"]);
             expect(run.code, run.stderr).toBe(0);
         }
-        fs.writeFileSync(path.join(compare, "compare.json"), JSON.stringify({models: [{id: "q8", model: path.basename(model), backend: "local"}, {id: "f16", model: path.basename(second), backend: "local"}]}));
+        // the layout `airlabel run --model a --model b` writes (compare.json + models/<id>/)
+        fs.writeFileSync(path.join(compare, "compare.json"), JSON.stringify(comparisonFile([{id: "q8", model}, {id: "f16", model: second}])));
         const stats = await runCli(["stats", compare, "--choices", LABELS, "--json"]);
         expect(stats.code, stats.stderr).toBe(0);
         const parsed = JSON.parse(stats.stdout) as {comparison: boolean, pairs: {a: string, b: string, n: number, agreement: number}[]};

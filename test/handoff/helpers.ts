@@ -41,7 +41,7 @@ export async function writeComparison(
 ): Promise<string> {
     fs.mkdirSync(dir, {recursive: true});
     for (const model of models) await writeRun(path.join(dir, "models", model.id), model.rows, {model: model.model});
-    fs.writeFileSync(path.join(dir, "compare.json"), JSON.stringify({models: models.map((model) => ({id: model.id, model: model.model, backend: "local"}))}, null, 2));
+    fs.writeFileSync(path.join(dir, "compare.json"), JSON.stringify(comparisonFile(models.map((model) => ({id: model.id, model: model.model}))), null, 2));
     return dir;
 }
 
@@ -52,4 +52,14 @@ export function readJsonl(file: string): Record<string, unknown>[] {
 export function writeJsonl(file: string, records: readonly unknown[]): string {
     fs.writeFileSync(file, records.map((record) => JSON.stringify(record)).join("\n") + "\n");
     return file;
+}
+
+/** The content of `compare.json` for these models (local backend, jsonl shards, no merged view). */
+export function comparisonFile(models: readonly {id: string, model: string}[]): Record<string, unknown> {
+    const at = "2026-11-24T00:00:00.000Z";
+    return {
+        format: "airlabel-comparison", version: 1,
+        models: models.map((model) => ({id: model.id, model: model.model, backend: "local", dir: `models/${model.id}`})),
+        outputFormat: "jsonl", merged: null, createdAt: at, updatedAt: at
+    };
 }
