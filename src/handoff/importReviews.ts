@@ -164,12 +164,12 @@ function idxOf(entry: Entry, from: ReviewSource): number {
     const meta = from === "prodigy" ? record.meta : from === "argilla" ? record.metadata : undefined;
     const candidates = from === "jsonl" ? [record.idx]
         : from === "prodigy" ? [isObject(meta) ? meta.idx : undefined]
-            : [isObject(meta) ? meta.idx : undefined, record.idx, record.id];
+            : [isObject(meta) ? meta.idx : undefined, record.idx, record.id, record.external_id];
     for (const candidate of candidates) {
         const idx = typeof candidate === "string" && /^\d+$/u.test(candidate) ? Number(candidate) : candidate;
         if (typeof idx === "number" && Number.isSafeInteger(idx) && idx >= 0) return idx;
     }
-    const looked = from === "jsonl" ? "idx" : from === "prodigy" ? "meta.idx" : "metadata.idx, idx and id";
+    const looked = from === "jsonl" ? "idx" : from === "prodigy" ? "meta.idx" : "metadata.idx, idx, id and external_id";
     throw new ReviewImportError(`${entry.where}: no idx (looked in ${looked}); records exported by \`airlabel export\` carry it, keep it when editing`);
 }
 
@@ -201,7 +201,12 @@ function verdictsOf(entry: Entry, from: ReviewSource, field: AnswerField): Verdi
         const question = argillaQuestionName(field);
         const nested = isObject(record.responses) ? record.responses[question] : undefined;
         const flat = record[`${question}.responses`];
-        const responses: unknown[] = Array.isArray(nested) ? nested
+        // Argilla 1.x FeedbackDataset records: responses: [{user_id, status, values: {question: {value}}}]
+        const v1 = Array.isArray(record.responses) ? record.responses.filter(isObject).flatMap((response) => {
+            const values = isObject(response.values) ? response.values[question] : undefined;
+            return isObject(values) ? [{value: values.value, status: response.status, user_id: response.user_id}] : response.status === "discarded" ? [{value: null, status: "discarded", user_id: response.user_id}] : [];
+        }) : undefined;
+        const responses: unknown[] = v1 !== undefined ? v1 : Array.isArray(nested) ? nested
             : Array.isArray(flat) ? flat.map((value, i) => ({value, status: (record[`${question}.responses.status`] as unknown[] | undefined)?.[i], user_id: (record[`${question}.responses.users`] as unknown[] | undefined)?.[i]}))
                 : [];
         const verdicts: Verdict[] = [];

@@ -169,4 +169,21 @@ describe("importReviews of Argilla exports", () => {
         await expect(importReviews({dir, file: none}))
             .rejects.toThrow(new ReviewImportError(`${none} holds no submitted responses to the question ok (the records answer other); review in Argilla first, or pass --field with the question that was answered`));
     });
+
+    test("Argilla 1.x FeedbackDataset records (responses: [{values: {question: {value}}, status}]) are read too", async () => {
+        const dir = await writeRun(path.join(tempDir(), "v1"), [
+            {idx: 0, columns: {text: "a"}, answer: {label: "positive"}},
+            {idx: 1, columns: {text: "b"}, answer: {label: "negative"}}
+        ]);
+        const file = path.join(tempDir(), "v1.json");
+        fs.writeFileSync(file, JSON.stringify([
+            {fields: {text: "a"}, metadata: {idx: 0}, external_id: "0", responses: [{user_id: "u1", status: "submitted", values: {label: {value: "neutral"}}}]},
+            {fields: {text: "b"}, metadata: {}, external_id: "1", responses: [{user_id: "u1", status: "discarded", values: {}}]}
+        ]));
+        const result = await importReviews({dir, file, choices: LABELS});
+        expect(readJsonl(result.stored)).toEqual([
+            {idx: 0, value: "neutral", decision: "submitted", reviews: 1, annotators: ["u1"]},
+            {idx: 1, value: null, decision: "discarded", reviews: 1, annotators: ["u1"]}
+        ]);
+    });
 });
