@@ -11,6 +11,7 @@ import {encodeDataShard} from "../output/shardCodec.js";
 import type {ColumnKind} from "../output/shardCodec.js";
 import {encodeCsv, flattenColumns} from "./encodeCsv.js";
 import type {AnswerSpec} from "./loadAnswerSpec.js";
+import {specMismatchNote} from "./loadAnswerSpec.js";
 import type {HandoffSource} from "./readHandoffSource.js";
 import {readHandoffSource} from "./readHandoffSource.js";
 import type {AnswerField} from "./resolveAnswerField.js";
@@ -53,6 +54,8 @@ export interface ExportHandoffResult {
     complete: boolean;
     /** The reviewed answer field (Argilla and Prodigy only). */
     field: AnswerField | null;
+    /** Things the user should know (the schema given differs from the run's). */
+    notes: string[];
 }
 
 const DEFAULT_FILES: Readonly<Record<HandoffTarget, string>> = {
@@ -71,6 +74,8 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
     checkTarget(options.dir, out);
     const allowIncomplete = options.allowIncomplete === true;
     const source = await readHandoffSource(options.dir, {allowIncomplete});
+    const note = options.to === "argilla" || options.to === "prodigy" ? specMismatchNote(options, source.schemaHash) : undefined;
+    const notes = note === undefined ? [] : [note];
 
     if (options.to === "argilla" || options.to === "prodigy") {
         const field = fieldOf(source, options);
@@ -79,17 +84,17 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
             const settingsFile = out.replace(/(\.json)?$/iu, ".settings.json");
             await writeOut(out, JSON.stringify(built.records, null, 1) + "\n", options.out);
             await writeOut(settingsFile, JSON.stringify(built.settings, null, 2) + "\n", options.out);
-            return {to: options.to, files: [out, settingsFile], records: built.records.length, skipped: built.skipped, comparison: source.comparison, complete: source.complete, field};
+            return {to: options.to, files: [out, settingsFile], records: built.records.length, skipped: built.skipped, comparison: source.comparison, complete: source.complete, field, notes};
         }
         const built = toProdigy(source, field, options.text);
         await writeOut(out, built.tasks.map((task) => JSON.stringify(task) + "\n").join(""), options.out);
-        return {to: options.to, files: [out], records: built.tasks.length, skipped: built.skipped, comparison: source.comparison, complete: source.complete, field};
+        return {to: options.to, files: [out], records: built.tasks.length, skipped: built.skipped, comparison: source.comparison, complete: source.complete, field, notes};
     }
 
     if (!source.comparison && options.to !== "csv") {
         const result = await exportOutput({dir: options.dir, to: out, format: options.to, includeErrors: options.includeErrors === true, allowIncomplete});
         return {to: options.to, files: [result.file], records: result.rows, skipped: options.includeErrors === true ? 0 : result.errors,
-            comparison: false, complete: result.complete, field: null};
+            comparison: false, complete: result.complete, field: null, notes};
     }
     const {records, skipped, objectColumns} = source.comparison ? wideRecords(source) : await singleRunRecords(options.dir, options.includeErrors === true);
     if (options.to === "csv") {
@@ -98,7 +103,7 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
     } else {
         await writeOut(out, encodeDataShard(records, options.to as OutputFormat, planOf(records, objectColumns)), options.out);
     }
-    return {to: options.to, files: [out], records: records.length, skipped, comparison: source.comparison, complete: source.complete, field: null};
+    return {to: options.to, files: [out], records: records.length, skipped, comparison: source.comparison, complete: source.complete, field: null, notes};
 }
 
 /** The answer field of a source, from the spec the user gave or the answers themselves. */

@@ -4,6 +4,7 @@ import type {RatingPair} from "./agreement.js";
 import {canonicalJson} from "./canonicalJson.js";
 import {fieldOf} from "./exportHandoff.js";
 import type {AnswerSpec} from "./loadAnswerSpec.js";
+import {specMismatchNote} from "./loadAnswerSpec.js";
 import {readHandoffSource} from "./readHandoffSource.js";
 import type {HandoffSource} from "./readHandoffSource.js";
 import type {AnswerField} from "./resolveAnswerField.js";
@@ -70,6 +71,8 @@ export interface HandoffStats {
     /** Every pair of models (comparisons only). */
     pairs: PairStats[];
     reviews: ReviewStats[];
+    /** Things the user should know (the schema given differs from the run's). */
+    notes: string[];
 }
 
 /**
@@ -132,7 +135,7 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
     return {
         dir: options.dir, comparison: source.comparison, complete: source.complete,
         field: {name: field.name, kind: field.kind, source: field.source, ...(field.labels !== undefined ? {labels: field.labels} : {}), ...(field.values !== undefined ? {values: field.values} : {})},
-        models, pairs, reviews
+        models, pairs, reviews, notes: [specMismatchNote(options, source.schemaHash)].filter((note): note is string => note !== undefined)
     };
 }
 

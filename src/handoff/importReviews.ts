@@ -5,6 +5,7 @@ import {displayDir} from "../output/Manifest.js";
 import {canonicalJson} from "./canonicalJson.js";
 import {fieldOf} from "./exportHandoff.js";
 import type {AnswerSpec} from "./loadAnswerSpec.js";
+import {specMismatchNote} from "./loadAnswerSpec.js";
 import {readHandoffSource} from "./readHandoffSource.js";
 import type {AnswerField} from "./resolveAnswerField.js";
 import {REVIEWS_DIR, writeReviewSet} from "./reviewStore.js";
@@ -42,6 +43,8 @@ export interface ImportReviewsResult {
     labelled: number;
     /** Reviewed rows without one: rejected, ignored or discarded. */
     withoutValue: number;
+    /** Things the user should know (the schema given differs from the run's). */
+    notes: string[];
 }
 
 type Entry = {where: string, record: Record<string, unknown>};
@@ -84,7 +87,8 @@ export async function importReviews(options: ImportReviewsOptions): Promise<Impo
     const manifest = await writeReviewSet(options.dir, {
         name, source: path.resolve(options.file), from, field: field.name, kind: field.kind, rows: rows.length, labelled, importedAt: new Date().toISOString()
     }, rows);
-    return {manifest, stored: path.resolve(options.dir, REVIEWS_DIR, `${name}.jsonl`), labelled, withoutValue: rows.length - labelled};
+    const note = specMismatchNote(options, source.schemaHash);
+    return {manifest, stored: path.resolve(options.dir, REVIEWS_DIR, `${name}.jsonl`), labelled, withoutValue: rows.length - labelled, notes: note === undefined ? [] : [note]};
 }
 
 /** The records of a JSONL file (one per line) or a JSON file holding an array (or `{records: [...]}`). */

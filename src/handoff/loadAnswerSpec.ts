@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import YAML from "yaml";
@@ -61,4 +62,18 @@ async function readStructured(file: string, option: string): Promise<unknown> {
     } catch (error) {
         throw new AnswerSpecError(`${option} file ${file} cannot be parsed (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); fix its syntax`, {cause: error});
     }
+}
+
+/**
+ * A note when the spec given is not the one the run recorded: `airlabel run` keeps the sha256 of its answer schema
+ * (`--choices a,b` is the schema `{"type": "string", "enum": ["a", "b"]}`) in the manifest's identity. Undefined when
+ * they match, when no spec was given, or when the run recorded no hash.
+ */
+export function specMismatchNote(spec: AnswerSpec, recorded: string | undefined): string | undefined {
+    if (recorded === undefined || (spec.schema === undefined && spec.choices === undefined)) return undefined;
+    const schema = spec.choices !== undefined ? {type: "string", enum: [...spec.choices]} : spec.schema;
+    const given = crypto.createHash("sha256").update(JSON.stringify(schema ?? null)).digest("hex").slice(0, 16);
+    if (given === recorded) return undefined;
+    return `the ${spec.choices !== undefined ? "--choices" : "schema"} given is not the answer schema the run recorded (sha256 ${given} vs the run's ${recorded.slice(0, 16)}); ` +
+        "the labels shown may not be the run's: pass the run's own --schema, --choices or --config";
 }

@@ -48,6 +48,8 @@ export interface HandoffSource {
     complete: boolean;
     /** The `meta` of the (first) run's manifest. */
     meta: Record<string, unknown>;
+    /** The run's recorded schema hash (manifest identity `schema`: sha256 of the answer JSON Schema, 16 hex digits). */
+    schemaHash?: string;
 }
 
 /**
@@ -71,7 +73,8 @@ export async function readHandoffSource(dir: string, options: {allowIncomplete?:
                 ...(typeof model.backend === "string" ? {backend: model.backend} : {})})),
             rows: [...byIdx.values()].sort((a, b) => a.idx - b.idx),
             complete: outputs.every((output) => output.manifest.complete),
-            meta: outputs[0]?.manifest.meta ?? {}
+            meta: outputs[0]?.manifest.meta ?? {},
+            ...(typeof outputs[0]?.manifest.identity.schema === "string" ? {schemaHash: outputs[0].manifest.identity.schema} : {})
         };
     }
     const output = await readOutput(dir);
@@ -85,7 +88,8 @@ export async function readHandoffSource(dir: string, options: {allowIncomplete?:
         models: [{id, model, ...(typeof output.manifest.meta.backend === "string" ? {backend: output.manifest.meta.backend} : {})}],
         rows: [...byIdx.values()].sort((a, b) => a.idx - b.idx),
         complete: output.manifest.complete,
-        meta: output.manifest.meta
+        meta: output.manifest.meta,
+        ...(typeof output.manifest.identity.schema === "string" ? {schemaHash: output.manifest.identity.schema} : {})
     };
 }
 

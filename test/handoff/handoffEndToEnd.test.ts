@@ -50,6 +50,12 @@ describe("hand-off end to end (real engine): run -> export prodigy -> review -> 
             expect(task.options).toEqual(LABELS.split(",").map((label) => ({id: label, text: label})));
         }
 
+        // the same --choices as the run: no note; other labels: a note that they are not the run's
+        expect(exported.stderr).not.toContain("note:");
+        const other = await runCli(["export", out, "--to", "prodigy", "--choices", "yes,no", "--out", path.join(dir, "other.jsonl")]);
+        expect(other.code, other.stderr).toBe(0);
+        expect(other.stderr).toMatch(/^airlabel: note: the --choices given is not the answer schema the run recorded \(sha256 [0-9a-f]{16} vs the run's [0-9a-f]{16}\)/u);
+
         const reviewedFile = writeJsonl(path.join(dir, "reviewed.jsonl"), tasks.map(review));
         const imported = await runCli(["import", out, reviewedFile, "--choices", LABELS]);
         expect(imported.code, imported.stderr).toBe(0);

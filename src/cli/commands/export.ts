@@ -72,6 +72,7 @@ Examples:
                 ...(flags.field !== undefined ? {field: flags.field} : {}),
                 ...(flags.text !== undefined ? {text: flags.text} : {})
             });
+            for (const note of result.notes) process.stderr.write(`airlabel: note: ${note}\n`);
             process.stderr.write(`airlabel: ${formatHandoffSummary(result, includeErrors)}\n`);
             if (flags.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
         });

@@ -37,6 +37,7 @@ Examples:
                 ...(flags.as !== undefined ? {as: flags.as} : {}),
                 ...(flags.field !== undefined ? {field: flags.field} : {})
             });
+            for (const note of result.notes) process.stderr.write(`airlabel: note: ${note}\n`);
             const relative = path.relative(process.cwd(), result.stored);
             const stored = relative.startsWith("..") || path.isAbsolute(relative) ? result.stored : relative;
             process.stderr.write(

@@ -25,6 +25,7 @@ Examples:
                 ...(flags.choices !== undefined ? {choices: flags.choices.split(",").map((part) => part.trim()).filter((part) => part !== "")} : {})
             });
             const stats = await handoffStats({dir, ...spec, ...(flags.field !== undefined ? {field: flags.field} : {})});
+            for (const note of stats.notes) process.stderr.write(`airlabel: note: ${note}\n`);
             process.stdout.write(flags.json === true ? `${JSON.stringify(stats)}\n` : formatHandoffStats(stats));
         });
 }
