@@ -146,13 +146,15 @@ function kindFromAnswers(values: readonly unknown[]): Omit<AnswerField, "key" | 
     if (values.every((value) => typeof value === "boolean")) return {kind: "binary"};
     if (values.every(isRatingValue)) {
         const numbers = values as number[];
-        return {kind: "rating", values: range(Math.min(...numbers), Math.max(...numbers))};
+        const [min, max] = [Math.min(...numbers), Math.max(...numbers)];
+        // a scale needs two points at least (Argilla refuses a one-value rating question)
+        if (min < max) return {kind: "rating", values: range(min, max)};
     }
     if (values.every((value) => typeof value === "number")) return {kind: "number"};
     if (values.every((value) => typeof value === "string")) {
         const distinct = unique(values as string[]);
-        // labels repeat: at most MAX_INFERRED_LABELS short one-line values, each given twice on average
-        if (distinct.length <= MAX_INFERRED_LABELS && distinct.length * 2 <= values.length && distinct.every((label) => label.length > 0 && label.length <= 64 && !/[\r\n]/u.test(label)))
+        // labels repeat: 2 to MAX_INFERRED_LABELS short one-line values, each given twice on average (a question needs two labels)
+        if (distinct.length >= 2 && distinct.length <= MAX_INFERRED_LABELS && distinct.length * 2 <= values.length && distinct.every((label) => label.length > 0 && label.length <= 64 && !/[\r\n]/u.test(label)))
             return {kind: "label", labels: distinct.sort()};
     }
     return {kind: "text"};

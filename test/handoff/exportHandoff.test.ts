@@ -201,3 +201,20 @@ describe("exportHandoff of a comparison (compare.json + models/<id>/)", () => {
         expect(typeof small === "string" ? JSON.parse(small) : small).toEqual({label: "negative"});
     });
 });
+
+describe("the kind of answer, read from the answers when no schema is given", () => {
+    const kindOf = async (answers: unknown[]) => {
+        const dir = await writeRun(path.join(tempDir(), "kind"), answers.map((answer, idx) => ({idx, columns: {text: `t${idx}`}, answer})));
+        return (await exportHandoff({dir, to: "prodigy", out: path.join(tempDir(), "k.jsonl")})).field;
+    };
+
+    test("labels when 2..20 short values repeat; a scale when integers 0..10 span two values at least; else a number or free text", async () => {
+        expect(await kindOf(["yes", "no", "yes", "no"])).toMatchObject({key: null, name: "label", kind: "label", labels: ["no", "yes"], source: "answers"});
+        expect(await kindOf(["yes", "yes", "yes"])).toMatchObject({kind: "text"});
+        expect(await kindOf(["a summary", "another one"])).toMatchObject({name: "answer", kind: "text"});
+        expect(await kindOf([{score: 2}, {score: 5}])).toMatchObject({key: "score", kind: "rating", values: [2, 3, 4, 5]});
+        expect(await kindOf([{score: 4}, {score: 4}])).toMatchObject({kind: "number"});
+        expect(await kindOf([{score: 0.25}, {score: 12}])).toMatchObject({kind: "number"});
+        expect(await kindOf([true, false])).toMatchObject({name: "label", kind: "binary"});
+    });
+});
