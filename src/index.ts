@@ -43,3 +43,7 @@ export {toProdigy, type ProdigyExport, type ProdigyTask} from "./handoff/toProdi
 export {prodigyHashes} from "./handoff/prodigyHashes.js";
 export {murmurhash3} from "./handoff/murmurhash3.js";
 export {loadAnswerSpec, AnswerSpecError, type AnswerSpec} from "./handoff/loadAnswerSpec.js";
+export {inspectGpus, type GpuInspection, type LlamaBinary} from "./engine/placement/inspectGpus.js";
+export type {GpuDetection} from "./engine/placement/detectGpus.js";
+export {PlacementError} from "./engine/placement/PlacementError.js";
+export {MemoryFitError} from "./engine/placement/fitMemory.js";
