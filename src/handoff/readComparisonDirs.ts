@@ -8,7 +8,9 @@ import type {OutputContents} from "../output/readOutput.js";
 /**
  * Reader of the multi-model comparison layout, for the hand-off commands only:
  * `DIR/compare.json` = `{"models": [{"id", "model", "backend", ...}]}` and `DIR/models/<id>/` = one airlabel output
- * dir per model. (The comparison runner owns the layout; this reads it as that contract fixes it.)
+ * dir per model. The comparison runner owns the layout and its own reader (src/compare/readComparison.ts) was not on
+ * main when the hand-off landed; this stand-in reads the fixed contract, and readHandoffSource should switch to
+ * `readComparison` (then this file goes).
  */
 
 /** `compare.json` names no models, or a model's dir is missing or not an airlabel output dir. */
