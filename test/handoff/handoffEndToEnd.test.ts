@@ -78,6 +78,11 @@ describe("hand-off end to end (real engine): run -> export prodigy -> review -> 
         expect(text.code, text.stderr).toBe(0);
         expect(text.stdout).toContain("field label: labels positive, negative, neutral (from the choices)");
         expect(text.stdout).toContain(`reviewed: ${tasks.length} rows reviewed, ${labelled} with a value`);
+
+        // the run recorded its answer schema in the manifest: without --choices the labels come from there
+        const bare = await runCli(["stats", out]);
+        expect(bare.code, bare.stderr).toBe(0);
+        expect(bare.stdout).toMatch(/field label: labels positive, negative, neutral/u);
     });
 
     test("two real runs in the comparison layout: stats compares the models on the same idx, export gives one record per idx", async () => {
