@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import {Option, type Command} from "commander";
-import YAML from "yaml";
 import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
+import {readJobFile} from "../jobs/readJobFile.js";
 import type {AnnotateOptions} from "../options/AnnotateOptions.js";
 
 /** Raised when a file named by an option (config, template, schema) cannot be read or parsed. */
@@ -11,7 +11,7 @@ export class OptionFileError extends AirlabelError {}
 export function addJobOptions(command: Command): Command {
     return command
         .option("-i, --input <dataset>", "dataset: .jsonl .json .csv .tsv .parquet .arrow file, folder, glob, HF save_to_disk folder, or - for stdin")
-        .option("-m, --model <file.gguf|name>", "GGUF model file (with --backend openai: the server's model name)")
+        .option("-m, --model <file.gguf|name>", "GGUF model file (with --backend openai: the server's model name); run: repeat it to compare models on the same rows", collectModel)
         .addOption(new Option("--backend <backend>", "local: run the GGUF in-process (default); openai (alias vllm): an OpenAI-compatible server at --base-url").choices(["local", "openai", "vllm"]))
         .option("--base-url <url>", "openai backend: the server's API root, e.g. http://host:8000/v1")
         .option("-o, --output <dir>", "output directory (shards, manifest, cache)")
@@ -78,11 +78,17 @@ type CliValues = Record<string, unknown>;
  * Merges `--config` (JSON or YAML) with the flags given (flags win) and reads the files options name.
  * Relative paths in a config file are taken from the current directory, like flags.
  */
-export function resolveJobOptions(flags: CliValues, defaults: CliValues = {}): AnnotateOptions & {quiet?: boolean, json?: boolean} {
+export function resolveJobOptions(flags: CliValues, defaults: CliValues = {}, requiredOptions: readonly string[] = ["input", "model", "output"]): AnnotateOptions & {quiet?: boolean, json?: boolean} {
     const fromConfig = typeof flags.config === "string" ? readConfig(flags.config) : {};
     const merged: CliValues = {...defaults, ...fromConfig, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined))};
     delete merged.config;
-    for (const required of ["input", "model", "output"]) {
+    for (const key of ["steps", "models"]) {
+        if (merged[key] !== undefined && requiredOptions.includes("model"))
+            throw new InvalidOptionError(`the job file has "${key}", which only \`airlabel run JOB\` runs; give it to airlabel run`);
+    }
+    if (Array.isArray(merged.model))
+        throw new InvalidOptionError(`--model is given ${merged.model.length} times; only \`airlabel run\` compares models, give one --model here`);
+    for (const required of requiredOptions) {
         if (merged[required] === undefined)
             throw new InvalidOptionError(`--${required} is required (or set "${required}" in the --config file)`);
     }
@@ -111,17 +117,14 @@ export function resolveJobOptions(flags: CliValues, defaults: CliValues = {}): A
     return options as AnnotateOptions & {quiet?: boolean, json?: boolean};
 }
 
+/** A job file (JSON or YAML), with `${VAR}` replaced and validated against schemas/job.schema.json. */
 function readConfig(file: string): CliValues {
-    const text = readText(file, "--config");
-    let parsed: unknown;
-    try {
-        parsed = /\.ya?ml$/iu.test(file) ? YAML.parse(text) : JSON.parse(text);
-    } catch (err) {
-        throw new OptionFileError(`config file ${file} cannot be parsed (${oneLine(err)}); fix its syntax`);
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-        throw new OptionFileError(`config file ${file} must hold an object of options (camelCase option names as keys)`);
-    return parsed as CliValues;
+    return readJobFile(file);
+}
+
+/** `--model a --model b` collects a list; one `--model` stays a string. */
+function collectModel(value: string, previous: string | string[] | undefined): string | string[] {
+    return previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
 }
 
 function readText(file: string, option: string): string {

@@ -55,7 +55,9 @@ export type PrepareOptions = {
     /** Rows whose prompt duplicates an earlier row's go to the errors file instead of being generated. Defaults to false. */
     dedup?: boolean,
     /** Record malformed input rows in the errors file instead of stopping. Defaults to false. */
-    skipInvalidRows?: boolean
+    skipInvalidRows?: boolean,
+    /** Take each row's idx from this input column (a unique non-negative integer) instead of its position, so a row keeps its idx through the steps of a job. Defaults to none (the position). */
+    idxColumn?: string
 };
 
 /** Options of a whole annotation run (`airlabel run`, `annotate()`). */

@@ -60,12 +60,14 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     const failures: PreparedFailure[] = [];
     const allHashes = crypto.createHash("sha256");
     const seenPrompts = new Map<string, number>();
+    const seenIdx = new Set<number>();
     for (const record of records) {
         if ("error" in record) {
             allHashes.update(`!${record.ordinal}\n`);
             failures.push({idx: record.ordinal, stage: "input", reason: record.error, location: record.location});
             continue;
         }
+        const idx = options.idxColumn === undefined ? record.ordinal : idxOf(record.values, options.idxColumn, record.location, seenIdx);
         const canonical = JSON.stringify(record.values);
         const inputHash = crypto.createHash("sha256").update(canonical).digest("hex");
         allHashes.update(`${inputHash}\n`);
@@ -74,23 +76,23 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             prompt = template.render(record.values, record.location);
         } catch (err) {
             if (!options.skipInvalidRows) throw err;
-            failures.push({idx: record.ordinal, stage: "prepare", reason: (err as Error).message, location: record.location});
+            failures.push({idx, stage: "prepare", reason: (err as Error).message, location: record.location});
             continue;
         }
         if (options.dedup) {
             const first = seenPrompts.get(prompt);
             if (first !== undefined) {
-                failures.push({idx: record.ordinal, stage: "prepare", reason: `duplicate of row idx ${first} (--dedup)`, location: record.location});
+                failures.push({idx, stage: "prepare", reason: `duplicate of row idx ${first} (--dedup)`, location: record.location});
                 continue;
             }
-            seenPrompts.set(prompt, record.ordinal);
+            seenPrompts.set(prompt, idx);
         }
         const promptTokens = vocabModel === null
             ? approxTokens(`${options.system ?? ""}${prompt}`)
             : tokenizePrompt(vocabModel, formatPrompt(wrapper, options.system, prompt)).length;
         const kept: Record<string, unknown> = {};
         for (const name of keep) kept[name] = record.values[name] ?? null;
-        rows.push({idx: record.ordinal, prompt, promptTokens, inputHash, columns: kept});
+        rows.push({idx, prompt, promptTokens, inputHash, columns: kept});
     }
     const job: PreparedJob = {
         rows, failures, totalRows: records.length, inputHash: allHashes.digest("hex"), columns,
@@ -98,6 +100,16 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     };
     await cache?.save(job);
     return finish(job, options);
+}
+
+/** The row's idx from `column` (options.idxColumn): a non-negative integer, unique in the input. */
+function idxOf(values: Record<string, unknown>, column: string, location: string, seen: Set<number>): number {
+    const value = values[column];
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
+        throw new PrepareError(`${location}: column "${column}" must hold the row's idx (a non-negative integer), found ${JSON.stringify(value) ?? "nothing"}`);
+    if (seen.has(value)) throw new PrepareError(`${location}: idx ${value} (column "${column}") appears twice; each row needs its own idx`);
+    seen.add(value);
+    return value;
 }
 
 type DatasetRecord = {ordinal: number, location: string, values: Record<string, unknown>} | {ordinal: number, location: string, error: string};
@@ -146,7 +158,7 @@ async function cacheKeyFor(files: string[], options: PrepareJobOptions): Promise
         stats, template: options.template, system: options.system ?? null, chatTemplate: options.chatTemplate,
         model: options.modelFingerprint, keepColumns: options.keepColumns ?? null, maxRows: options.maxRows ?? null,
         shuffleSeed: options.shuffleSeed ?? null, dedup: options.dedup, skipInvalidRows: options.skipInvalidRows,
-        inputFormat: options.inputFormat ?? null
+        inputFormat: options.inputFormat ?? null, ...(options.idxColumn !== undefined ? {idxColumn: options.idxColumn} : {})
     })).digest("hex");
 }
 
