@@ -107,6 +107,14 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     let halted = false;
     for (const plan of plans) {
         const stepLog = (line: string) => log(`[${plan.name}] ${line}`);
+        const inStep = async <T>(work: () => Promise<T>): Promise<T> => {
+            try {
+                return await work();
+            } catch (err) {
+                if (err instanceof AirlabelError && !(err instanceof JobError)) throw new JobError(`step ${plan.name}: ${err.message}`, {exitCode: err.exitCode, cause: err});
+                throw err;
+            }
+        };
         if (options.signal?.aborted === true) {
             halted = true;
             break;
@@ -156,12 +164,12 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
                 continue;
             }
         }
-        const resolved = resolveJobOptions(raw, {}, models !== undefined ? ["input", "output"] : ["input", "model", "output"]);
+        const resolved = await inStep(async () => resolveJobOptions(raw, {}, models !== undefined ? ["input", "output"] : ["input", "model", "output"]));
         const common = {signal: options.signal, onLog: stepLog, ...(options.onProgress !== undefined ? {onProgress: options.onProgress} : {})};
         modelSteps.push(plan.name);
         if (models !== undefined) {
             const {model: _model, ...base} = resolved;
-            const comparison = await compareModels({...base, models, ...common});
+            const comparison = await inStep(() => compareModels({...base, models, ...common}));
             const passed: JobRows | null = comparison.complete ? await compareAnswers(stepDir, plan.name, rows) : null;
             results.push({
                 name: plan.name, type: "compare", dir: stepDir, inputRows: rows === null ? comparison.rows : handed, passedRows: passed?.size ?? 0, skipped: comparison.models.every((m) => m.skipped),
@@ -181,7 +189,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
             stepLog(`already complete in ${stepDir}; skipped`);
         } else {
             stepLog(`model ${resolved.model}`);
-            run = await annotate({...resolved, ...common});
+            run = await inStep(() => annotate({...resolved, ...common}));
             if (!run.complete) {
                 results.push({name: plan.name, type: "annotate", dir: stepDir, inputRows: run.totalRows, passedRows: 0, skipped: false, summary: run.stopped ? "stopped" : "incomplete", run});
                 halted = true;
