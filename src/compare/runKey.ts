@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import {createReadStream} from "node:fs";
 import fs from "node:fs/promises";
 import {checkModelFile} from "../model/checkModelFile.js";
 import type {AnnotateOptions} from "../options/AnnotateOptions.js";
@@ -8,13 +9,16 @@ const engineOnly = new Set(["parallel", "workers", "threads", "gpu", "gpuLayers"
     "requestTimeoutMs", "maxRequestAttempts", "retryBaseDelayMs", "retryMaxDelayMs", "apiKeyEnv", "apiKeyFile", "stream", "shardSize",
     "overwrite", "signal", "onProgress", "onLog", "quiet", "json", "output"]);
 
-/** A fingerprint of what a model's run answers (model file, input file, prompt, schema, sampling); null when the input cannot be fingerprinted cheaply. */
+/** A fingerprint of what a model's run answers (model file, input file content, prompt, schema, sampling); null when the input is not one file (a folder, a glob, stdin). */
 export async function runKey(options: AnnotateOptions, remote: boolean): Promise<string | null> {
-    let inputStat: {size: number, mtimeMs: number};
+    let inputHash: string;
     try {
         const stat = await fs.stat(options.input);
         if (!stat.isFile()) return null;
-        inputStat = {size: stat.size, mtimeMs: stat.mtimeMs};
+        // the content, not the mtime: a file written again with the same rows leaves finished work alone
+        const hash = crypto.createHash("sha256");
+        for await (const chunk of createReadStream(options.input)) hash.update(chunk as Buffer);
+        inputHash = hash.digest("hex");
     } catch {
         return null;
     }
@@ -25,6 +29,6 @@ export async function runKey(options: AnnotateOptions, remote: boolean): Promise
         return null; // the run itself reports the unreadable model
     }
     const relevant = Object.fromEntries(Object.entries(options).filter(([name, value]) => !engineOnly.has(name) && typeof value !== "function").sort(([a], [b]) => a.localeCompare(b)));
-    return crypto.createHash("sha256").update(JSON.stringify({relevant, model, inputStat})).digest("hex").slice(0, 32);
+    return crypto.createHash("sha256").update(JSON.stringify({relevant, model, inputHash})).digest("hex").slice(0, 32);
 }
 
