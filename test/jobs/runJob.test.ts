@@ -121,4 +121,18 @@ describe("runJob (real engine)", () => {
         expect(summary.steps.map((s) => [s.name, s.skipped])).toEqual([["label", true], ["check", false]]);
         expect(snapshot(labelDir)).toEqual(before);
     });
+
+    it("a filter as the first step picks input rows by their columns; the rows keep their input positions as idx", async () => {
+        const dir = tempDir();
+        const result = await runJob({job: {
+            input: writeJsonl(path.join(dir, "in.jsonl"), rows), output: path.join(dir, "out"), parallel: 4,
+            steps: [{name: "keep", type: "filter", where: {field: "keep", op: "==", value: true}},
+                {name: "label", model: modelA, prompt: "Sentiment of: {text}", schema: path.join(work, "label.schema.json"), maxTokens: 32}]
+        }});
+        expect(result.steps.map((s) => s.summary)[0]).toBe("kept 6 of 10 rows ({\"field\":\"keep\",\"op\":\"==\",\"value\":true})");
+        const label = await readOutput(path.join(dir, "out", "steps", "label"));
+        expect(idxOf([...label.rows, ...label.errors])).toEqual([1, 2, 4, 5, 7, 8]);
+        for (const row of label.rows) expect(row.id).toBe(`r${row.idx as number}`);
+        expect(result.rows).toBe(label.rows.length);
+    });
 });
