@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import {createReadStream} from "node:fs";
-import fs from "node:fs/promises";
+import {resolveDatasetSpec} from "../datasets/resolveDatasetSpec.js";
 import {checkModelFile} from "../model/checkModelFile.js";
 import type {AnnotateOptions} from "../options/AnnotateOptions.js";
 
@@ -9,18 +9,22 @@ const engineOnly = new Set(["parallel", "workers", "threads", "gpu", "gpuLayers"
     "requestTimeoutMs", "maxRequestAttempts", "retryBaseDelayMs", "retryMaxDelayMs", "apiKeyEnv", "apiKeyFile", "stream", "shardSize",
     "overwrite", "signal", "onProgress", "onLog", "quiet", "json", "output"]);
 
-/** A fingerprint of what a model's run answers (model file, input file content, prompt, schema, sampling); null when the input is not one file (a folder, a glob, stdin). */
-export async function runKey(options: AnnotateOptions, remote: boolean): Promise<string | null> {
+/** A fingerprint of what a model's run answers (model file, input file content, prompt, schema, sampling); null for stdin. `inputContent` stands for the input when the rows do not come from a file (generate). */
+export async function runKey(options: AnnotateOptions, remote: boolean, inputContent?: string): Promise<string | null> {
     let inputHash: string;
-    try {
-        const stat = await fs.stat(options.input);
-        if (!stat.isFile()) return null;
+    if (inputContent !== undefined) inputHash = crypto.createHash("sha256").update(inputContent).digest("hex");
+    else try {
+        const spec = await resolveDatasetSpec(options.input, options.inputFormat);
+        if (spec.stdin) return null;
         // the content, not the mtime: a file written again with the same rows leaves finished work alone
         const hash = crypto.createHash("sha256");
-        for await (const chunk of createReadStream(options.input)) hash.update(chunk as Buffer);
+        for (const [i, file] of spec.files.entries()) {
+            hash.update(`${spec.names[i]}\n`);
+            for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+        }
         inputHash = hash.digest("hex");
     } catch {
-        return null;
+        return null; // the run itself reports an unreadable input
     }
     let model: string;
     try {
