@@ -39,3 +39,7 @@ export {runJob, JobError, type RunJobResult, type JobStepResult} from "./jobs/ru
 export {readJobFile, checkJob, JobFileError} from "./jobs/readJobFile.js";
 export {RowFilter, RowFilterError} from "./jobs/RowFilter.js";
 export type {RunJobOptions} from "./options/RunJobOptions.js";
+export {inspectGpus, type GpuInspection, type LlamaBinary} from "./engine/placement/inspectGpus.js";
+export type {GpuDetection} from "./engine/placement/detectGpus.js";
+export {PlacementError} from "./engine/placement/PlacementError.js";
+export {MemoryFitError} from "./engine/placement/fitMemory.js";

@@ -54,9 +54,11 @@ export function addRunOptions(command: Command): Command {
         .addOption(new Option("--gpu <backend>", "compute backend (default auto)").choices(["auto", "cuda", "metal", "vulkan", "cpu"]))
         .option("--gpu-layers <n|max|auto>", "layers to offload to the GPU (default auto)")
         .option("--context-size <n>", "context size per sequence (default: longest prompt + max tokens)", toInteger)
-        .addOption(new Option("--split-mode <mode>", "split the model across GPUs (needs the patched native build)").choices(["none", "layer", "row"]))
-        .option("--tensor-split <ratios>", "model proportions per GPU, e.g. 3,1 (needs the patched native build)")
-        .option("--main-gpu <n>", "main GPU index (needs the patched native build)", toInteger)
+        .addOption(new Option("--split-mode <mode>", "how one model spreads over several GPUs: none (all on --main-gpu), layer, row (needs the patched native build: npm run build:native)").choices(["none", "layer", "row"]))
+        .option("--tensor-split <ratios>", "model proportions per GPU, one per detected GPU, e.g. 3,1 (normalised; needs the patched native build)")
+        .option("--main-gpu <n>", "GPU index (see airlabel inspect --gpus) holding the model with --split-mode none (needs the patched native build)", toInteger)
+        .option("--devices <names>", "llama.cpp devices the model may use, e.g. CUDA0,CUDA2 (see airlabel inspect --gpus; needs the patched native build)")
+        .option("--replicas <per-gpu|n>", "data parallelism: one worker (model + context) per GPU, or n workers; rows are spread over them (replaces --workers)")
         .option("--api-key-env <VAR>", "openai backend: environment variable holding the API key (sent only to --base-url)")
         .option("--api-key-file <file>", "openai backend: file holding the API key on its first line")
         .addOption(new Option("--endpoint <endpoint>", "openai backend: chat (server's chat template, default) or completions (raw prompt)").choices(["chat", "completions"]))
@@ -111,7 +113,9 @@ export function resolveJobOptions(flags: CliValues, defaults: CliValues = {}, re
     }
     if (typeof merged.choices === "string") options.choices = splitList(merged.choices);
     if (typeof merged.keepColumns === "string") options.keepColumns = merged.keepColumns === "" ? [] : splitList(merged.keepColumns);
+    if (typeof merged.devices === "string") options.devices = splitList(merged.devices);
     if (typeof merged.tensorSplit === "string") options.tensorSplit = splitList(merged.tensorSplit).map(Number);
+    if (typeof merged.replicas === "string" && /^\d+$/u.test(merged.replicas)) options.replicas = Number(merged.replicas);
     if (typeof merged.stop === "string") options.stop = [merged.stop];
     if (typeof merged.gpuLayers === "string") options.gpuLayers = /^\d+$/u.test(merged.gpuLayers) ? Number(merged.gpuLayers) : merged.gpuLayers;
     return options as AnnotateOptions & {quiet?: boolean, json?: boolean};

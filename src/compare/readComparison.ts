@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import {tableFromIPC} from "apache-arrow";
 import {loadManifest} from "../output/Manifest.js";
+import {PreparedCache} from "../prepare/PreparedCache.js";
 import {RESERVED_OUTPUT_COLUMNS} from "../output/OutputRow.js";
 import {readCommitted} from "../output/readOutput.js";
 import {COMPARISON_FILE, ComparisonFileError, readComparisonFile, type RecordedComparisonModel as RecordedModel} from "./comparisonFile.js";
@@ -78,7 +78,7 @@ export async function readComparison(dir: string): Promise<Comparison> {
         }
     }
     const missing = [...rows.keys()].filter((idx) => !withColumns.has(idx));
-    if (missing.length > 0) fillColumnsFromCaches(dir, file.models, missing, rows);
+    if (missing.length > 0) await fillColumnsFromCaches(dir, file.models, missing, rows);
     for (const row of rows.values()) {
         for (const model of models) {
             row.responses[model.id] ??= {annotation: null, ok: false, reason: `not answered yet: model ${model.id} has not reached this row; re-run the same command to resume`};
@@ -91,33 +91,30 @@ export async function readComparison(dir: string): Promise<Comparison> {
  * The input columns of rows no model answered come from the prepared-rows caches of the model dirs (rows that
  * failed in prepare have none: their columns stay empty).
  */
-function fillColumnsFromCaches(dir: string, models: readonly RecordedModel[], missing: number[], rows: Map<number, ComparisonRow>): void {
+async function fillColumnsFromCaches(dir: string, models: readonly RecordedModel[], missing: number[], rows: Map<number, ComparisonRow>): Promise<void> {
     const wanted = new Set(missing);
     for (const model of models) {
         const cacheDir = path.join(dir, model.dir, "cache");
-        let files: string[];
+        let keys: string[];
         try {
-            files = fs.readdirSync(cacheDir).filter((name) => name.startsWith("prepared-") && name.endsWith(".arrow"))
-                .map((name) => path.join(cacheDir, name))
-                .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+            keys = fs.readdirSync(cacheDir).flatMap((name) => /^prepared-(.+)\.json$/u.exec(name)?.[1] ?? []);
         } catch {
             continue;
         }
-        for (const cacheFile of files) {
+        for (const key of keys) {
+            const cache = new PreparedCache(path.join(dir, model.dir), key);
+            const meta = await cache.loadMeta();
+            if (meta === null) continue;
             try {
-                const table = tableFromIPC(fs.readFileSync(cacheFile));
-                const idx = table.getChild("idx");
-                const columns = table.getChild("columns");
-                if (idx == null || columns == null) continue;
-                for (let i = 0; i < table.numRows && wanted.size > 0; i++) {
-                    const rowIdx = Number(idx.get(i));
-                    const json = columns.get(i) as string | null;
-                    if (!wanted.has(rowIdx) || json === null) continue;
-                    rows.get(rowIdx)!.columns = JSON.parse(json) as Record<string, unknown>;
-                    wanted.delete(rowIdx);
+                for await (const window of cache.windows(meta)) {
+                    for (const row of window.rows) {
+                        if (!wanted.has(row.idx)) continue;
+                        rows.get(row.idx)!.columns = row.columns;
+                        wanted.delete(row.idx);
+                    }
                 }
             } catch {
-                // a torn or foreign cache file only means fewer filled columns
+                // a torn or foreign cache only means fewer filled columns
             }
             if (wanted.size === 0) return;
         }

@@ -5,7 +5,7 @@ import {checkModelFile} from "../model/checkModelFile.js";
 import type {AnnotateOptions} from "../options/AnnotateOptions.js";
 
 /** Options that change how fast a model runs, not what it answers: a finished model is still skipped when only they change. */
-const engineOnly = new Set(["parallel", "workers", "threads", "gpu", "gpuLayers", "concurrency", "maxRequestsPerMinute", "maxTokensPerMinute",
+const engineOnly = new Set(["parallel", "workers", "replicas", "threads", "gpu", "gpuLayers", "devices", "splitMode", "tensorSplit", "mainGpu", "concurrency", "maxRequestsPerMinute", "maxTokensPerMinute",
     "requestTimeoutMs", "maxRequestAttempts", "retryBaseDelayMs", "retryMaxDelayMs", "apiKeyEnv", "apiKeyFile", "stream", "shardSize",
     "overwrite", "signal", "onProgress", "onLog", "quiet", "json", "output"]);
 

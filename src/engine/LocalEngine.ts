@@ -20,7 +20,8 @@ export class LocalEngine implements Engine {
         this.options = options;
         this._pool = new Piscina({
             filename: workerFileUrl(),
-            workerData: options,
+            // the counter by which each worker takes its own placement (replica i -> placement i)
+            workerData: options.placements !== undefined ? {...options, placementClaims: new SharedArrayBuffer(4)} : options,
             minThreads: options.workers,
             maxThreads: options.workers,
             // twice the sequences: a finished sequence finds its next row already waiting in the worker

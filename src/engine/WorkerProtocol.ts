@@ -1,4 +1,5 @@
 import type {GenerationOptions, GpuChoice} from "../options/AnnotateOptions.js";
+import type {WorkerPlacement} from "./placement/PlacementRequest.js";
 
 /** Everything a worker needs to load its model instance and context; sent once as piscina `workerData`. */
 export type WorkerConfig = {
@@ -21,7 +22,11 @@ export type WorkerConfig = {
     generation: Required<GenerationOptions>,
     retriesInvalid: number,
     /** Worker count, to share CPU cores between them. */
-    workers: number
+    workers: number,
+    /** One llama.cpp placement per worker (split mode, tensor split, main GPU, devices); absent = llama.cpp's defaults. */
+    placements?: WorkerPlacement[],
+    /** A 4-byte counter shared by the pool: each worker takes the next placement (see `claimPlacement`). */
+    placementClaims?: SharedArrayBuffer
 };
 
 /** Sent once per worker before the clock starts: loads the model and context, generates nothing. */

@@ -11,6 +11,8 @@ import {chatWrapperFor, formatPrompt} from "./formatPrompt.js";
 import {describeLlama, loadLlama} from "./loadLlama.js";
 import {generateValidated} from "./generateValidated.js";
 import {LockstepDriver} from "./LockstepDriver.js";
+import {workerBatchSize} from "./placement/fitMemory.js";
+import {claimPlacement, loadPlacedModel} from "./placement/loadPlacedModel.js";
 import {samplingForAttempt} from "./samplingForAttempt.js";
 import {tokenizePrompt} from "./tokenizePrompt.js";
 import type {WarmupResult, WarmupTask, WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
@@ -42,13 +44,13 @@ export function defaultThreads(workers: number): number {
 
 async function loadState(): Promise<WorkerState> {
     const llama = await loadLlama(config.gpu);
-    const model = await llama.loadModel({modelPath: config.modelPath, gpuLayers: config.gpuLayers});
+    const model = await loadPlacedModel(llama, {modelPath: config.modelPath, gpuLayers: config.gpuLayers, placement: claimPlacement(config.placements, config.placementClaims)});
     const threads = config.threads ?? (llama.gpu === false ? defaultThreads(config.workers) : undefined);
     const context = await model.createContext({
         contextSize: config.contextSize,
         sequences: config.parallel,
         // a whole step (every sequence's next token, plus new prompts) fits one batch where memory allows
-        batchSize: Math.min(config.contextSize * config.parallel, Math.max(512, config.parallel * 64)),
+        batchSize: workerBatchSize(config.contextSize, config.parallel),
         // llama.cpp's own default: flash attention where the backend supports it (measured on CPU, 85M F16, 1 thread:
         // 1 sequence 125 -> 162 total tokens/s, 8 sequences 248 -> 292)
         flashAttention: "auto",

@@ -78,7 +78,7 @@ export type AnnotateOptions = PrepareOptions & GenerationOptions & BackendOption
     overwrite?: boolean,
     /** Parallel sequences per worker (continuous batching). Defaults to 8 on CPU, 32 on a GPU. */
     parallel?: number,
-    /** Worker threads, each with its own model instance and context. Defaults to 1. */
+    /** Worker threads, each with its own model instance and context (see also `replicas`). Defaults to 1. */
     workers?: number,
     /** llama.cpp compute threads per worker. Defaults to cores-1 per worker on CPU (at least 1), llama.cpp's choice on GPU. */
     threads?: number,
@@ -88,12 +88,16 @@ export type AnnotateOptions = PrepareOptions & GenerationOptions & BackendOption
     gpuLayers?: number | "max" | "auto",
     /** Context size per sequence in tokens. Defaults to the longest prompt plus `maxTokens`, rounded up. */
     contextSize?: number,
-    /** How to split the model across GPUs (llama.cpp `--split-mode`). Needs the patched native build; not yet available. */
+    /** How one model instance spreads over several GPUs (llama.cpp `--split-mode`): "none" keeps it on `mainGpu`, "layer" splits layers, "row" splits rows. Needs the patched native build (`npm run build:native`). Defaults to llama.cpp's ("layer" over every GPU). */
     splitMode?: "none" | "layer" | "row",
-    /** Proportions of the model per GPU (llama.cpp `--tensor-split`). Needs the patched native build; not yet available. */
+    /** Proportions of the model per GPU, one entry per detected GPU (llama.cpp `--tensor-split`, e.g. [3, 1]); normalised to sum to 1. Needs the patched native build. Defaults to proportional to free memory. */
     tensorSplit?: number[],
-    /** GPU used for the whole model / intermediate results (llama.cpp `--main-gpu`). Needs the patched native build; not yet available. */
+    /** GPU (index among the detected ones) that holds the whole model with `splitMode` "none", or intermediate results otherwise (llama.cpp `--main-gpu`). Needs the patched native build. Defaults to 0. */
     mainGpu?: number,
+    /** llama.cpp device names the model may use, in this order ("CUDA0", as `airlabel inspect --gpus` lists them); `mainGpu` and `tensorSplit` then index this list, and `replicas` spreads over it. Needs the patched native build. Defaults to every GPU found. */
+    devices?: string[],
+    /** Data parallelism: "per-gpu" runs one worker (model + context) on each detected GPU, a number runs that many workers (round-robin over the GPUs; on CPU they share the cores). Rows are spread over them; the output is the same as with one. Replaces `workers`. Defaults to one worker. */
+    replicas?: "per-gpu" | number,
     /** Aborting stops feeding new rows, commits what finished, and resolves with `stopped: true`. Defaults to none. */
     signal?: AbortSignal,
     /** Called after every finished row and at the end with progress figures (keep it cheap). Defaults to none. */

@@ -1,11 +1,13 @@
 import {generationDefaults, type AnnotateOptions, type GenerationOptions} from "./AnnotateOptions.js";
 import {checkOption as check, isFiniteNumber, isNonNegativeInteger, isPositiveInteger} from "./checkOption.js";
 import {validateBackendOptions, type ResolvedBackend} from "./validateBackendOptions.js";
+import type {PlacementRequest} from "../engine/placement/PlacementRequest.js";
+import {validatePlacementOptions} from "../engine/placement/validatePlacementOptions.js";
 
 export type ResolvedAnnotateOptions = AnnotateOptions & Required<Pick<AnnotateOptions,
     "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows" | "retriesInvalid" | "format" |
     "shardSize" | "overwrite" | "workers" | "gpu" | "gpuLayers" | "schemaOrigin"
->> & {generation: Required<GenerationOptions>, resolvedBackend: ResolvedBackend};
+>> & {generation: Required<GenerationOptions>, resolvedBackend: ResolvedBackend, placement: PlacementRequest};
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
     if (value === undefined) return fallback;
@@ -59,17 +61,15 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     check(isFiniteNumber(generation.repeatPenalty) && generation.repeatPenalty > 0, "options.repeatPenalty must be a number > 0");
     check(typeof generation.ignoreEos === "boolean", "options.ignoreEos must be a boolean");
 
-    // Placement options are part of the job schema now; their implementation needs a patched native build.
-    for (const name of ["splitMode", "tensorSplit", "mainGpu"] as const) {
-        check(options[name] === undefined,
-            `options.${name} needs airlabel's patched llama.cpp build (split_mode/tensor_split/main_gpu are not exposed by the stock node-llama-cpp binary), which this version does not include yet; remove the option to run on one GPU`);
-    }
+    // placement: shape and combinations here; what needs the GPUs found is checked before loading (resolvePlacement)
+    const placement = validatePlacementOptions(options);
 
     const resolvedBackend = validateBackendOptions(options);
 
     return {
         ...options,
         resolvedBackend,
+        placement,
         template: options.template ?? "{text}",
         templateOrigin: options.templateOrigin ?? "template",
         schemaOrigin: options.schemaOrigin ?? "schema",

@@ -5,7 +5,9 @@ import {OpenAIEngine} from "../backends/openai/OpenAIEngine.js";
 import {readApiKey} from "../backends/openai/readApiKey.js";
 import type {Engine} from "../engine/Engine.js";
 import {LocalEngine} from "../engine/LocalEngine.js";
+import {fitLocalRun, placeLocalRun} from "../engine/placement/planLocalRun.js";
 import type {WorkerResult} from "../engine/WorkerProtocol.js";
+import type {PreparedFailure, PreparedJob, PreparedRow} from "../prepare/PreparedJob.js";
 import type {AnnotateOptions, AnnotateProgress} from "../options/AnnotateOptions.js";
 import {validateAnnotateOptions} from "../options/validateAnnotateOptions.js";
 import {OutputStore} from "../output/OutputStore.js";
@@ -77,10 +79,12 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     const remote = resolved.resolvedBackend.remote;
     const grammar = remote === null && answerSchema.jsonSchema !== null ? compileAndReportGrammar(answerSchema.jsonSchema, resolved.schemaOrigin, log) : null;
     const apiKey = remote === null ? null : readApiKey(remote);
+    // local: the GPUs found and one placement per replica, before the prepare stage (a bad placement option fails first)
+    const placed = remote === null ? await placeLocalRun({gpu: resolved.gpu, workers: resolved.workers, placement: resolved.placement}) : null;
     const {job: prepared, model: modelFile, contextSize} = await prepare({
         ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {})
     });
-    log(`prepared ${prepared.totalRows} rows${prepared.fromCache ? " (from cache)" : ""}: ${prepared.rows.length} to generate, ${prepared.failures.length} failed in prepare`);
+    log(`prepared ${prepared.totalRows} rows${prepared.fromCache ? " (from cache)" : ""}: ${prepared.rowCount} to generate, ${prepared.failureCount} failed in prepare`);
 
     const store = await OutputStore.open({
         dir: resolved.output,
@@ -100,20 +104,28 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     let generationMs = 0;
     let generationStart = 0;
     const firstTokenMs: number[] = [];
-    const parallel = remote !== null ? remote.concurrency : resolved.parallel ?? 8;
+    let parallel = remote !== null ? remote.concurrency : resolved.parallel ?? 8;
+    let workers = resolved.workers;
     const modelName = remote !== null ? resolved.model : modelFile.path.split(/[\\/]/u).pop() ?? modelFile.path;
     try {
         const committed = await store.committedIdx();
         progress.resumedRows = committed.size;
         if (committed.size > 0) log(`resuming: ${committed.size} rows already committed in ${resolved.output}`);
-        for (const failure of prepared.failures) {
-            if (committed.has(failure.idx)) continue;
+        const recordFailure = async (failure: PreparedFailure) => {
             await store.fail({idx: failure.idx, stage: failure.stage, reason: failure.reason, response: null, finishReason: null, attempts: 0, model: null, location: failure.location});
             progress.failedRows++;
             progress.doneRows++;
-        }
-        const pending = prepared.rows.filter((row) => !committed.has(row.idx));
-        if (pending.length > 0) {
+        };
+        const pending = pendingRows(prepared, committed, recordFailure);
+        const first = await pending.next();
+        if (first.done !== true) {
+            // local: parallel sequences fitted to memory before any model loads
+            const plan = placed === null ? null : await fitLocalRun(placed, {modelPath: resolved.model, gpuLayers: resolved.gpuLayers, contextSize, parallel: resolved.parallel});
+            if (plan !== null) {
+                parallel = plan.parallel;
+                workers = plan.placements.length;
+                for (const note of plan.notes) log(note);
+            }
             engine = remote !== null ? openai = new OpenAIEngine({
                 ...remote, model: resolved.model, apiKey, system: resolved.system, schema: answerSchema.jsonSchema,
                 schemaOrigin: resolved.schemaOrigin, generation: resolved.generation, retriesInvalid: resolved.retriesInvalid, onLog: log
@@ -121,11 +133,12 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 modelPath: resolved.model, gpu: resolved.gpu, gpuLayers: resolved.gpuLayers, threads: resolved.threads ?? null,
                 contextSize, parallel, chatTemplate: resolved.chatTemplate, system: resolved.system,
                 schema: answerSchema.jsonSchema, schemaOrigin: resolved.schemaOrigin, grammar, generation: resolved.generation,
-                retriesInvalid: resolved.retriesInvalid, workers: resolved.workers
+                retriesInvalid: resolved.retriesInvalid, workers, placements: plan!.placements
             });
-            const rowsById = new Map(pending.map((row) => [row.idx, row]));
+            const rowsById = new Map<number, PreparedRow>();
             const onResult = async (result: WorkerResult) => {
                 const row = rowsById.get(result.idx)!;
+                rowsById.delete(result.idx);
                 progress.doneRows++;
                 progress.promptTokens += result.promptTokens;
                 progress.generatedTokens += result.completionTokens;
@@ -150,11 +163,19 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
             const loaded = await engine.ready();
             loadMs = performance.now() - loadStart;
             if (remote !== null) log(`engine: ${loaded.engine}`);
-            else log(`engine: ${loaded.engine}; parallel ${parallel}${resolved.workers > 1 ? ` x ${resolved.workers} workers` : ""}, context ${contextSize} per sequence`);
+            else log(`engine: ${loaded.engine}; parallel ${parallel}${workers > 1 ? ` x ${workers} workers` : ""}, context ${contextSize} per sequence`);
             if (loaded.hint !== null) log(`hint: ${loaded.hint}`);
             generationStart = performance.now();
             try {
-                stopped = await feed(engine, pending.map((row) => ({idx: row.idx, prompt: row.prompt})), onResult, resolved.signal, () => {
+                let waiting: PreparedRow | null = first.value;
+                const nextTask = async (): Promise<Task | null> => {
+                    const row = waiting ?? (await pending.next()).value ?? null;
+                    waiting = null;
+                    if (row === null) return null;
+                    rowsById.set(row.idx, row);
+                    return {idx: row.idx, prompt: row.prompt};
+                };
+                stopped = await feed(engine, nextTask, onResult, resolved.signal, () => {
                     progress.elapsedMs = Date.now() - startedAt;
                     resolved.onProgress?.({...progress});
                 });
@@ -211,12 +232,24 @@ function median(values: number[]): number {
 }
 
 /**
- * Keeps the engine full: up to twice its capacity in flight, a new row submitted as each finishes.
+ * The job's rows not committed yet, in generation order, read window by window; prepare's failures not committed
+ * yet are recorded as they come.
+ */
+async function* pendingRows(job: PreparedJob, committed: Set<number>, recordFailure: (failure: PreparedFailure) => Promise<void>): AsyncGenerator<PreparedRow, null> {
+    for await (const window of job.windows()) {
+        for (const failure of window.failures) if (!committed.has(failure.idx)) await recordFailure(failure);
+        for (const row of window.rows) if (!committed.has(row.idx)) yield row;
+    }
+    return null;
+}
+
+/**
+ * Keeps the engine full: up to twice its capacity in flight, a new row pulled and submitted as each finishes.
  * Resolves true when stopped by the signal (in-flight rows are finished and kept, nothing new is started).
  */
-async function feed(engine: Engine, tasks: Task[], onResult: (result: WorkerResult) => Promise<void>, signal: AbortSignal | undefined, tick: () => void): Promise<boolean> {
+async function feed(engine: Engine, nextTask: () => Promise<Task | null>, onResult: (result: WorkerResult) => Promise<void>, signal: AbortSignal | undefined, tick: () => void): Promise<boolean> {
     const limit = engine.capacity * 2;
-    let next = 0;
+    let exhausted = false;
     let failure: unknown = null;
     const inFlight = new Set<Promise<void>>();
     let writes: Promise<void> = Promise.resolve();
@@ -238,9 +271,13 @@ async function feed(engine: Engine, tasks: Task[], onResult: (result: WorkerResu
         inFlight.add(promise);
     };
     const aborted = signal !== undefined ? [abortPromise(signal)] : [];
-    while (next < tasks.length && failure === null && signal?.aborted !== true) {
-        while (inFlight.size < limit && next < tasks.length) launch(tasks[next++]!);
-        await Promise.race([...inFlight, ...aborted]);
+    while (!exhausted && failure === null && signal?.aborted !== true) {
+        while (inFlight.size < limit && !exhausted) {
+            const task = await nextTask();
+            if (task === null) exhausted = true;
+            else launch(task);
+        }
+        if (inFlight.size > 0) await Promise.race([...inFlight, ...aborted]);
     }
     await Promise.all(inFlight);
     await writes;
@@ -249,7 +286,9 @@ async function feed(engine: Engine, tasks: Task[], onResult: (result: WorkerResu
         const message = failure instanceof Error ? failure.message : String(failure);
         throw new EngineError(`the local engine failed: ${message.split("\n")[0]}`, {cause: failure});
     }
-    return next < tasks.length;
+    if (exhausted) return false;
+    // stopped: the next row, if any, is left for the resume
+    return true;
 }
 
 function abortPromise(signal: AbortSignal): Promise<void> {

@@ -53,7 +53,7 @@ export async function prepare(options: PrepareStageOptions): Promise<PrepareResu
         const trainContext = trainContextSizeOf(vocabModel);
         const contextLimit = options.contextSize ?? trainContext;
         const job = await prepareJob({...options, vocabModel, modelFingerprint: model.fingerprint, maxPromptTokens: contextLimit - maxTokens});
-        const longest = job.rows.reduce((max, row) => Math.max(max, row.promptTokens), 0);
+        const longest = job.maxPromptTokens;
         const contextSize = options.contextSize ?? Math.min(trainContext, Math.ceil((longest + maxTokens + 8) / 256) * 256);
         return {job, model, contextSize};
     } finally {

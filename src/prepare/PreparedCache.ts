@@ -1,79 +1,250 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import {tableFromArrays, tableFromIPC, tableToIPC} from "apache-arrow";
-import type {PreparedJob, PreparedRow, PreparedFailure} from "./PreparedJob.js";
+import {Field, Float64, Int32, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Utf8, vectorFromArray, type Vector} from "apache-arrow";
+import {LineSpill} from "./LineSpill.js";
+import type {PreparedFailure, PreparedRow, PreparedWindow} from "./PreparedJob.js";
+import {RowIndex, type RowSort} from "./RowIndex.js";
 
-const cacheVersion = 1;
+const cacheVersion = 2;
+
+/** What the cache knows about a prepared job besides its rows (`prepared-<key>.json`, written last). */
+export type PreparedCacheMeta = {
+    version: number,
+    totalRows: number,
+    inputHash: string,
+    columns: string[],
+    sort: RowSort,
+    /** [prompt tokens, rows] pairs over the rows to generate. */
+    histogram: Array<[number, number]>,
+    /** Failures stored after the rows (malformed input, duplicates). */
+    failures: number,
+    firstPrompt: string | null,
+    /** The window files in generation order, with their sizes: a cache whose files do not match is rebuilt. */
+    windows: Array<{file: string, rows: number, bytes: number}>
+};
+
+/** The facts of a job that `PreparedCacheWriter.finish` needs besides the rows. */
+export type PreparedCacheFinishOptions = Pick<PreparedCacheMeta, "totalRows" | "inputHash" | "columns" | "sort" | "firstPrompt">;
 
 /**
- * The prepared rows of a job, cached as one Arrow IPC file under `<output>/cache/`, keyed by a fingerprint of
- * the input files, the template, the model and the prepare options, so a second run does not re-read and
- * re-tokenize the input.
+ * The prepared rows of a job under `<output>/cache/`: a folder `prepared-<key>/` of Arrow IPC files, one per window
+ * of a few thousand rows, in generation order, and `prepared-<key>.json` (written last, which makes the cache valid).
+ * Keyed by a fingerprint of the input files, the template, the model and the prepare options, so a second run does
+ * not re-read and re-tokenize the input; read window by window, so memory does not grow with the input.
  */
 export class PreparedCache {
-    public readonly file: string;
+    public readonly dir: string;
+    public readonly metaFile: string;
 
     public constructor(outputDir: string, key: string) {
-        this.file = path.join(outputDir, "cache", `prepared-${key.slice(0, 24)}.arrow`);
+        this.dir = path.join(outputDir, "cache", `prepared-${key.slice(0, 24)}`);
+        this.metaFile = `${this.dir}.json`;
     }
 
-    public async load(): Promise<PreparedJob | null> {
-        let bytes: Buffer;
+    /** The cache's meta, or null when there is no complete cache of this version. */
+    public async loadMeta(): Promise<PreparedCacheMeta | null> {
         try {
-            bytes = await fs.readFile(this.file);
+            const meta = JSON.parse(await fs.readFile(this.metaFile, "utf8")) as PreparedCacheMeta;
+            if (meta.version !== cacheVersion) return null;
+            for (const window of meta.windows)
+                if ((await fs.stat(path.join(this.dir, window.file))).size !== window.bytes) return null;
+            return meta;
         } catch {
-            return null;
+            return null; // missing or torn: rebuilt
         }
-        try {
-            const table = tableFromIPC(bytes);
-            const meta = JSON.parse(table.schema.metadata.get("airlabel") ?? "null") as CacheMeta | null;
-            if (meta === null || meta.version !== cacheVersion) return null;
-            const rows: PreparedRow[] = [];
-            const failures: PreparedFailure[] = [];
-            const idx = table.getChild("idx")!, prompt = table.getChild("prompt")!, tokens = table.getChild("prompt_tokens")!;
-            const hash = table.getChild("input_hash")!, columns = table.getChild("columns")!;
-            const stage = table.getChild("fail_stage")!, reason = table.getChild("fail_reason")!, location = table.getChild("location")!;
-            for (let i = 0; i < table.numRows; i++) {
+    }
+
+    /** Starts writing this cache: rows and failures are spilled to disk as they come. */
+    public async writer(windowRows: number): Promise<PreparedCacheWriter> {
+        await fs.mkdir(path.dirname(this.dir), {recursive: true});
+        await removeOrphans(path.dirname(this.dir));
+        await fs.rm(this.metaFile, {force: true});
+        return new PreparedCacheWriter(this, windowRows);
+    }
+
+    /** The cached rows and failures in generation order, one file per window. */
+    public async* windows(meta: PreparedCacheMeta): AsyncGenerator<PreparedWindow> {
+        for (const {file} of meta.windows) {
+            const batch = tableFromIPC(await fs.readFile(path.join(this.dir, file)));
+            const idx = batch.getChild("idx")!, prompt = batch.getChild("prompt")!, tokens = batch.getChild("prompt_tokens")!;
+            const hash = batch.getChild("input_hash")!, columns = batch.getChild("columns")!;
+            const stage = batch.getChild("fail_stage")!, reason = batch.getChild("fail_reason")!, location = batch.getChild("location")!;
+            const window: PreparedWindow = {rows: [], failures: []};
+            for (let i = 0; i < batch.numRows; i++) {
                 const failStage = stage.get(i) as string | null;
                 if (failStage !== null)
-                    failures.push({idx: idx.get(i) as number, stage: failStage as PreparedFailure["stage"], reason: reason.get(i) as string, location: location.get(i) as string});
+                    window.failures.push({idx: idx.get(i) as number, stage: failStage as PreparedFailure["stage"], reason: reason.get(i) as string, location: location.get(i) as string});
                 else
-                    rows.push({
+                    window.rows.push({
                         idx: idx.get(i) as number, prompt: prompt.get(i) as string, promptTokens: tokens.get(i) as number,
                         inputHash: hash.get(i) as string, columns: JSON.parse(columns.get(i) as string) as Record<string, unknown>
                     });
             }
-            return {...meta.job, rows, failures, fromCache: true, cacheFile: this.file};
-        } catch {
-            return null; // a torn cache file is simply rebuilt
+            yield window;
         }
-    }
-
-    public async save(job: PreparedJob): Promise<void> {
-        const all = [...job.rows.map((row) => ({row, failure: null})), ...job.failures.map((failure) => ({row: null, failure}))];
-        const table = tableFromArrays({
-            idx: Float64Array.from(all, (e) => e.row?.idx ?? e.failure!.idx),
-            prompt: all.map((e) => e.row?.prompt ?? null),
-            prompt_tokens: Int32Array.from(all, (e) => e.row?.promptTokens ?? 0),
-            input_hash: all.map((e) => e.row?.inputHash ?? null),
-            columns: all.map((e) => e.row === null ? null : JSON.stringify(e.row.columns)),
-            fail_stage: all.map((e) => e.failure?.stage ?? null),
-            fail_reason: all.map((e) => e.failure?.reason ?? null),
-            location: all.map((e) => e.failure?.location ?? null)
-        });
-        const meta: CacheMeta = {
-            version: cacheVersion,
-            job: {totalRows: job.totalRows, inputHash: job.inputHash, columns: job.columns, maxPromptTokens: job.maxPromptTokens}
-        };
-        table.schema.metadata.set("airlabel", JSON.stringify(meta));
-        await fs.mkdir(path.dirname(this.file), {recursive: true});
-        const tmp = `${this.file}.${process.pid}.tmp`;
-        await fs.writeFile(tmp, tableToIPC(table, "file"));
-        await fs.rename(tmp, this.file);
     }
 }
 
-type CacheMeta = {
-    version: number,
-    job: Pick<PreparedJob, "totalRows" | "inputHash" | "columns" | "maxPromptTokens">
-};
+/** Removes the spill files and temp folders of prepares whose process is gone (killed part-way). */
+async function removeOrphans(cacheDir: string): Promise<void> {
+    for (const name of await fs.readdir(cacheDir)) {
+        const match = /^prepared-[^.]+(?:\.json)?\.(\d+)\.(?:tmp|[a-z0-9-]+\.spill)$/u.exec(name);
+        if (match === null || Number(match[1]) === process.pid || processAlive(Number(match[1]))) continue;
+        await fs.rm(path.join(cacheDir, name), {recursive: true, force: true});
+    }
+}
+
+function processAlive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (err) {
+        return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
+/**
+ * Builds a `PreparedCache` with bounded memory: rows are spilled to a temp file as they come (only idx and token
+ * count stay in memory), then distributed into window-sized buckets by their position in generation order, and each
+ * bucket is sorted and written as one record batch.
+ */
+export class PreparedCacheWriter {
+    readonly #cache: PreparedCache;
+    readonly #windowRows: number;
+    readonly #index = new RowIndex();
+    readonly #rows: LineSpill;
+    readonly #failures: LineSpill;
+    readonly #temps: LineSpill[] = [];
+
+    public constructor(cache: PreparedCache, windowRows: number) {
+        this.#cache = cache;
+        this.#windowRows = windowRows;
+        this.#rows = this.#temp("rows");
+        this.#failures = this.#temp("failures");
+    }
+
+    public async addRow(row: PreparedRow): Promise<void> {
+        this.#index.push(row.idx, row.promptTokens);
+        await this.#rows.write(JSON.stringify([row.idx, row.promptTokens, row.inputHash, row.prompt, row.columns]));
+    }
+
+    public async addFailure(failure: PreparedFailure): Promise<void> {
+        await this.#failures.write(JSON.stringify([failure.idx, failure.stage, failure.reason, failure.location]));
+    }
+
+    /** Writes the window files (rows in generation order, then failures by idx), then the meta; removes the spill files. */
+    public async finish(options: PreparedCacheFinishOptions): Promise<PreparedCacheMeta> {
+        const tmpDir = `${this.#cache.dir}.${process.pid}.tmp`;
+        try {
+            await this.#rows.close();
+            await this.#failures.close();
+            await fs.rm(tmpDir, {recursive: true, force: true});
+            await fs.mkdir(tmpDir);
+            const windows: PreparedCacheMeta["windows"] = [];
+            const write = async (batch: RecordBatch) => {
+                const file = `window-${String(windows.length).padStart(6, "0")}.arrow`;
+                const bytes = tableToIPC(new Table(schema, [batch]), "file");
+                await fs.writeFile(path.join(tmpDir, file), bytes);
+                windows.push({file, rows: batch.numRows, bytes: bytes.byteLength});
+            };
+            for await (const rows of this.#rowWindows(options.sort)) await write(rowBatch(rows));
+            let failures: PreparedFailure[] = [];
+            for await (const line of this.#failures.read()) {
+                const [idx, stage, reason, location] = JSON.parse(line) as [number, PreparedFailure["stage"], string, string];
+                failures.push({idx, stage, reason, location});
+                if (failures.length >= this.#windowRows) {
+                    await write(failureBatch(failures));
+                    failures = [];
+                }
+            }
+            if (failures.length > 0) await write(failureBatch(failures));
+            await fs.rm(this.#cache.dir, {recursive: true, force: true});
+            await fs.rename(tmpDir, this.#cache.dir);
+            const meta: PreparedCacheMeta = {
+                version: cacheVersion, ...options, histogram: [...this.#index.histogram].sort((a, b) => a[0] - b[0]),
+                failures: this.#failures.lines, windows
+            };
+            await fs.writeFile(`${this.#cache.metaFile}.${process.pid}.tmp`, JSON.stringify(meta));
+            await fs.rename(`${this.#cache.metaFile}.${process.pid}.tmp`, this.#cache.metaFile);
+            return meta;
+        } finally {
+            await this.abort();
+            await fs.rm(tmpDir, {recursive: true, force: true});
+        }
+    }
+
+    /** Removes the spill files (a failed prepare leaves no cache behind). Safe to call twice. */
+    public async abort(): Promise<void> {
+        for (const spill of this.#temps) await spill.remove();
+    }
+
+    /** The spilled rows in generation order, one window at a time. */
+    async* #rowWindows(sort: RowSort): AsyncGenerator<PreparedRow[]> {
+        const count = this.#index.length;
+        if (count === 0) return;
+        const rank = this.#index.ranks(sort);
+        const buckets = Math.ceil(count / this.#windowRows);
+        if (buckets === 1) {
+            yield await this.#sortedBucket(this.#rows.read(), rank, false);
+            return;
+        }
+        const files = Array.from({length: buckets}, (_, b) => this.#temp(`bucket-${b}`, 1 << 16));
+        let position = 0;
+        for await (const line of this.#rows.read()) {
+            const at = rank[position++]!;
+            await files[Math.floor(at / this.#windowRows)]!.write(`${at}\t${line}`);
+        }
+        for (const file of files) {
+            await file.close();
+            yield await this.#sortedBucket(file.read(), rank, true);
+            await file.remove();
+        }
+    }
+
+    async #sortedBucket(lines: AsyncIterable<string>, rank: Uint32Array, ranked: boolean): Promise<PreparedRow[]> {
+        const entries: Array<{at: number, row: PreparedRow}> = [];
+        let position = 0;
+        for await (const line of lines) {
+            const tab = ranked ? line.indexOf("\t") : -1;
+            const at = ranked ? Number(line.slice(0, tab)) : rank[position++]!;
+            const [idx, promptTokens, inputHash, prompt, columns] = JSON.parse(line.slice(tab + 1)) as [number, number, string, string, Record<string, unknown>];
+            entries.push({at, row: {idx, promptTokens, inputHash, prompt, columns}});
+        }
+        return entries.sort((a, b) => a.at - b.at).map((entry) => entry.row);
+    }
+
+    #temp(name: string, flushBytes?: number): LineSpill {
+        const spill = new LineSpill(`${this.#cache.dir}.${process.pid}.${name}.spill`, flushBytes);
+        this.#temps.push(spill);
+        return spill;
+    }
+}
+
+const fields = [
+    new Field("idx", new Float64(), false), new Field("prompt", new Utf8(), true), new Field("prompt_tokens", new Int32(), false),
+    new Field("input_hash", new Utf8(), true), new Field("columns", new Utf8(), true), new Field("fail_stage", new Utf8(), true),
+    new Field("fail_reason", new Utf8(), true), new Field("location", new Utf8(), true)
+];
+const schema = new Schema(fields);
+
+/** One record batch of the cache's fixed schema (every batch of a file must have the same schema). */
+function batchOf(length: number, columns: unknown[][]): RecordBatch {
+    const children = fields.map((field, i) => (vectorFromArray(columns[i]!, field.type) as Vector).data[0]!);
+    return new RecordBatch(schema, makeData({type: new Struct(fields), length, nullCount: 0, children}));
+}
+
+function rowBatch(rows: PreparedRow[]): RecordBatch {
+    const nulls = rows.map(() => null);
+    return batchOf(rows.length, [
+        rows.map((row) => row.idx), rows.map((row) => row.prompt), rows.map((row) => row.promptTokens),
+        rows.map((row) => row.inputHash), rows.map((row) => JSON.stringify(row.columns)), nulls, nulls, nulls
+    ]);
+}
+
+function failureBatch(failures: PreparedFailure[]): RecordBatch {
+    const nulls = failures.map(() => null);
+    return batchOf(failures.length, [
+        failures.map((failure) => failure.idx), nulls, failures.map(() => 0), nulls, nulls,
+        failures.map((failure) => failure.stage), failures.map((failure) => failure.reason), failures.map((failure) => failure.location)
+    ]);
+}

@@ -20,20 +20,42 @@ export type PreparedFailure = {
     location: string
 };
 
-/** The prepare stage's result: what to generate, in generation order, and what already failed. */
-export type PreparedJob = {
+/** A slice of the job in generation order: a few thousand rows, so memory does not grow with the input. */
+export type PreparedWindow = {
     rows: PreparedRow[],
-    failures: PreparedFailure[],
+    failures: PreparedFailure[]
+};
+
+/**
+ * The prepare stage's result. The rows themselves stay on disk (the Arrow IPC cache, in generation order) and are
+ * read window by window, so a run over a million rows holds only a few thousand in memory.
+ */
+export type PreparedJob = {
     /** Input records considered (after maxRows). */
     totalRows: number,
+    /** Rows to generate (prompts within the context). */
+    rowCount: number,
+    /** Rows that failed in prepare (malformed, duplicate, prompt longer than the context): they go to the errors file. */
+    failureCount: number,
     /** sha256 over every input record's hash, in input order: the input's identity. */
     inputHash: string,
     /** Input columns (names). */
     columns: string[],
-    /** Most prompt tokens of any row. */
+    /** Fewest prompt tokens of any row to generate (0 when there is none). */
+    minPromptTokens: number,
+    /** Most prompt tokens of any row to generate (0 when there is none). */
     maxPromptTokens: number,
+    /** Prompt tokens of all rows to generate. */
+    totalPromptTokens: number,
+    /** The prompt of the row with the lowest idx (null when no row renders). */
+    firstPrompt: string | null,
     /** Whether this came from the cache of an earlier prepare. */
     fromCache: boolean,
-    /** The cache file, when the input could be cached. */
-    cacheFile: string | null
+    /** The folder of Arrow IPC files (one per window, in generation order) holding the prepared rows. */
+    cacheDir: string,
+    /**
+     * The job in generation order (`sort`), window by window: every input idx appears exactly once across the
+     * windows, either as a row or as a failure. Can be read more than once.
+     */
+    windows(): AsyncGenerator<PreparedWindow>
 };

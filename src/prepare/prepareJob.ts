@@ -9,8 +9,10 @@ import {tokenizePrompt} from "../engine/tokenizePrompt.js";
 import type {PrepareOptions} from "../options/AnnotateOptions.js";
 import {RESERVED_OUTPUT_COLUMNS} from "../output/OutputRow.js";
 import {PromptTemplate} from "../prompts/PromptTemplate.js";
-import {PreparedCache} from "./PreparedCache.js";
-import type {PreparedFailure, PreparedJob, PreparedRow} from "./PreparedJob.js";
+import type {StreamingDataset} from "../datasets/StreamingDataset.js";
+import {PreparedCache, type PreparedCacheMeta} from "./PreparedCache.js";
+import type {PreparedJob, PreparedRow, PreparedWindow} from "./PreparedJob.js";
+import {histogramStats} from "./RowIndex.js";
 
 /** Raised when the input's columns clash with airlabel's output columns or a kept column does not exist. */
 export class PrepareError extends AirlabelError {}
@@ -22,14 +24,17 @@ export type PrepareJobOptions = Required<Pick<PrepareOptions, "template" | "temp
     modelFingerprint: string,
     /** Largest prompt (in tokens) a row may have; longer rows fail with a reason. Defaults to no limit. */
     maxPromptTokens?: number,
-    /** Reuse/write the prepared-rows cache under the output dir. Defaults to true. */
-    useCache?: boolean
+    /** Reuse the prepared-rows cache under the output dir when it matches. Defaults to true. */
+    useCache?: boolean,
+    /** Rows per window (one record batch of the cache; what a run holds in memory at a time). Defaults to 4096. */
+    windowRows?: number
 };
 
 /**
- * The prepare stage: reads the input, renders each row's prompt, counts its tokens with the model's
- * tokenizer (chat template included), assigns stable `idx`, hashes every record, optionally shuffles,
- * truncates, deduplicates and sorts by token count. Cached under the output dir.
+ * The prepare stage: reads the input as a stream, renders each row's prompt, counts its tokens with the model's
+ * tokenizer (chat template included), assigns stable `idx`, hashes every record, optionally samples (shuffle seed
+ * + max rows), deduplicates and sorts by token count. The rows go to an Arrow IPC cache under the output dir in
+ * generation order; only a few bytes per row stay in memory (idx and token count; a prompt hash with `dedup`).
  */
 export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJob> {
     const dataset = await openDataset(options.input, {
@@ -38,9 +43,9 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     });
     const template = new PromptTemplate(options.template, options.templateOrigin);
     const cacheKey = options.useCache === false || dataset.files.length === 0 ? null : await cacheKeyFor(dataset.files, options);
-    const cache = cacheKey === null ? null : new PreparedCache(options.output, cacheKey);
-    const cached = await cache?.load();
-    if (cached != null) return finish(cached, options);
+    const cache = new PreparedCache(options.output, cacheKey ?? "uncached");
+    const cached = cacheKey === null ? null : await cache.loadMeta();
+    if (cached !== null) return jobOf(cache, cached, true, options);
 
     const columnInfo = await dataset.columns();
     const columns = columnInfo.map((c) => c.name);
@@ -55,51 +60,56 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
 
     const vocabModel = options.vocabModel;
     const wrapper = vocabModel === null ? null : chatWrapperFor(vocabModel, options.chatTemplate);
-    const records = await collectRecords(dataset.rows(), options);
-    const rows: PreparedRow[] = [];
-    const failures: PreparedFailure[] = [];
-    const allHashes = crypto.createHash("sha256");
-    const seenPrompts = new Map<string, number>();
-    const seenIdx = new Set<number>();
-    for (const record of records) {
-        if ("error" in record) {
-            allHashes.update(`!${record.ordinal}\n`);
-            failures.push({idx: record.ordinal, stage: "input", reason: record.error, location: record.location});
-            continue;
-        }
-        const idx = options.idxColumn === undefined ? record.ordinal : idxOf(record.values, options.idxColumn, record.location, seenIdx);
-        const canonical = JSON.stringify(record.values);
-        const inputHash = crypto.createHash("sha256").update(canonical).digest("hex");
-        allHashes.update(`${inputHash}\n`);
-        let prompt: string;
-        try {
-            prompt = template.render(record.values, record.location);
-        } catch (err) {
-            if (!options.skipInvalidRows) throw err;
-            failures.push({idx, stage: "prepare", reason: (err as Error).message, location: record.location});
-            continue;
-        }
-        if (options.dedup) {
-            const first = seenPrompts.get(prompt);
-            if (first !== undefined) {
-                failures.push({idx, stage: "prepare", reason: `duplicate of row idx ${first} (--dedup)`, location: record.location});
+    const writer = await cache.writer(options.windowRows ?? 4096);
+    try {
+        const allHashes = crypto.createHash("sha256");
+        const seenPrompts = new Map<string, number>();
+        const seenIdx = new Set<number>();
+        let totalRows = 0;
+        let firstPrompt: string | null = null;
+        for await (const record of selectRecords(dataset, options)) {
+            totalRows++;
+            if ("error" in record) {
+                allHashes.update(`!${record.ordinal}\n`);
+                await writer.addFailure({idx: record.ordinal, stage: "input", reason: record.error, location: record.location});
                 continue;
             }
-            seenPrompts.set(prompt, idx);
+            const idx = options.idxColumn === undefined ? record.ordinal : idxOf(record.values, options.idxColumn, record.location, seenIdx);
+            const canonical = JSON.stringify(record.values);
+            const inputHash = crypto.createHash("sha256").update(canonical).digest("hex");
+            allHashes.update(`${inputHash}\n`);
+            let prompt: string;
+            try {
+                prompt = template.render(record.values, record.location);
+            } catch (err) {
+                if (!options.skipInvalidRows) throw err;
+                await writer.addFailure({idx, stage: "prepare", reason: (err as Error).message, location: record.location});
+                continue;
+            }
+            if (options.dedup) {
+                // a 132-bit digest instead of the prompt: memory per row stays small however long the prompts
+                const key = crypto.createHash("sha256").update(prompt).digest("base64").slice(0, 22);
+                const first = seenPrompts.get(key);
+                if (first !== undefined) {
+                    await writer.addFailure({idx, stage: "prepare", reason: `duplicate of row idx ${first} (--dedup)`, location: record.location});
+                    continue;
+                }
+                seenPrompts.set(key, idx);
+            }
+            const promptTokens = vocabModel === null
+                ? approxTokens(`${options.system ?? ""}${prompt}`)
+                : tokenizePrompt(vocabModel, formatPrompt(wrapper, options.system, prompt)).length;
+            const kept: Record<string, unknown> = {};
+            for (const name of keep) kept[name] = record.values[name] ?? null;
+            firstPrompt ??= prompt;
+            await writer.addRow({idx, prompt, promptTokens, inputHash, columns: kept});
         }
-        const promptTokens = vocabModel === null
-            ? approxTokens(`${options.system ?? ""}${prompt}`)
-            : tokenizePrompt(vocabModel, formatPrompt(wrapper, options.system, prompt)).length;
-        const kept: Record<string, unknown> = {};
-        for (const name of keep) kept[name] = record.values[name] ?? null;
-        rows.push({idx, prompt, promptTokens, inputHash, columns: kept});
+        const meta = await writer.finish({totalRows, inputHash: allHashes.digest("hex"), columns, sort: options.sort, firstPrompt});
+        return jobOf(cache, meta, false, options);
+    } catch (err) {
+        await writer.abort();
+        throw err;
     }
-    const job: PreparedJob = {
-        rows, failures, totalRows: records.length, inputHash: allHashes.digest("hex"), columns,
-        maxPromptTokens: rows.reduce((max, row) => Math.max(max, row.promptTokens), 0), fromCache: false, cacheFile: cache?.file ?? null
-    };
-    await cache?.save(job);
-    return finish(job, options);
 }
 
 /** The row's idx from `column` (options.idxColumn): a non-negative integer, unique in the input. */
@@ -114,39 +124,81 @@ function idxOf(values: Record<string, unknown>, column: string, location: string
 
 type DatasetRecord = {ordinal: number, location: string, values: Record<string, unknown>} | {ordinal: number, location: string, error: string};
 
-async function collectRecords(source: AsyncIterable<DatasetRecord>, options: PrepareJobOptions): Promise<DatasetRecord[]> {
-    const records: DatasetRecord[] = [];
-    const stopAt = options.shuffleSeed === undefined ? options.maxRows : undefined;
-    for await (const record of source) {
-        records.push(record);
-        if (stopAt !== undefined && records.length >= stopAt) break;
+/**
+ * The records the job covers, in input order: all of them, the first `maxRows`, or with `shuffleSeed` a seeded
+ * random sample of `maxRows` (chosen by shuffling record positions, counted in a first pass; stdin, which can be
+ * read only once, is held in memory for that).
+ */
+async function* selectRecords(dataset: StreamingDataset, options: PrepareJobOptions): AsyncGenerator<DatasetRecord> {
+    const {maxRows, shuffleSeed} = options;
+    if (maxRows === undefined || shuffleSeed === undefined) {
+        let count = 0;
+        if (maxRows === 0) return;
+        for await (const record of dataset.rows()) {
+            yield record;
+            if (maxRows !== undefined && ++count >= maxRows) return;
+        }
+        return;
     }
-    if (options.shuffleSeed !== undefined) {
-        shuffleInPlace(records, options.shuffleSeed);
-        if (options.maxRows !== undefined) records.length = Math.min(records.length, options.maxRows);
-        records.sort((a, b) => a.ordinal - b.ordinal);
+    if (dataset.files.length === 0) {
+        const records: DatasetRecord[] = [];
+        for await (const record of dataset.rows()) records.push(record);
+        const chosen = new Set(sample(records.length, maxRows, shuffleSeed));
+        yield* records.filter((record) => chosen.has(record.ordinal));
+        return;
     }
-    return records;
+    const {rows} = await dataset.countRows();
+    const chosen = new Uint8Array(rows);
+    for (const ordinal of sample(rows, maxRows, shuffleSeed)) chosen[ordinal] = 1;
+    for await (const record of dataset.rows()) if (chosen[record.ordinal] === 1) yield record;
 }
 
-/** Applies the limits that depend on the run (context size) and the generation order. Not cached. */
-function finish(job: PreparedJob, options: PrepareJobOptions): PreparedJob {
-    let rows = job.rows;
-    const failures = [...job.failures];
-    if (options.maxPromptTokens !== undefined) {
-        const limit = options.maxPromptTokens;
-        rows = rows.filter((row) => {
-            if (row.promptTokens <= limit) return true;
-            failures.push({idx: row.idx, stage: "prepare", reason: `prompt has ${row.promptTokens} tokens, more than the ${limit} the context leaves for it; raise --context-size or shorten the prompt`, location: `row idx ${row.idx}`});
-            return false;
-        });
+/** The first `take` of the positions 0..count-1 shuffled with `seed` (a seeded Fisher-Yates). */
+function sample(count: number, take: number, seed: number): Uint32Array {
+    const positions = new Uint32Array(count);
+    for (let i = 0; i < count; i++) positions[i] = i;
+    let state = seed >>> 0 || 0x9e3779b9;
+    const next = () => {
+        state ^= state << 13; state >>>= 0;
+        state ^= state >>> 17;
+        state ^= state << 5; state >>>= 0;
+        return state / 0x100000000;
+    };
+    for (let i = count - 1; i > 0; i--) {
+        const j = Math.floor(next() * (i + 1));
+        const swap = positions[i]!;
+        positions[i] = positions[j]!;
+        positions[j] = swap;
     }
-    rows = [...rows];
-    if (options.sort === "shortest") rows.sort((a, b) => a.promptTokens - b.promptTokens || a.idx - b.idx);
-    else if (options.sort === "longest") rows.sort((a, b) => b.promptTokens - a.promptTokens || a.idx - b.idx);
-    else rows.sort((a, b) => a.idx - b.idx);
-    failures.sort((a, b) => a.idx - b.idx);
-    return {...job, rows, failures};
+    return positions.subarray(0, Math.min(count, take));
+}
+
+/** The job over a written cache, with the limit that depends on the run (context size) applied. */
+function jobOf(cache: PreparedCache, meta: PreparedCacheMeta, fromCache: boolean, options: PrepareJobOptions): PreparedJob {
+    const limit = options.maxPromptTokens ?? Infinity;
+    const stats = histogramStats(meta.histogram, limit);
+    return {
+        totalRows: meta.totalRows, rowCount: stats.rows, failureCount: meta.failures + stats.overLimit, inputHash: meta.inputHash,
+        columns: meta.columns, minPromptTokens: stats.min, maxPromptTokens: stats.max, totalPromptTokens: stats.total,
+        firstPrompt: meta.firstPrompt, fromCache, cacheDir: cache.dir,
+        windows: () => limitedWindows(cache, meta, limit)
+    };
+}
+
+async function* limitedWindows(cache: PreparedCache, meta: PreparedCacheMeta, limit: number): AsyncGenerator<PreparedWindow> {
+    for await (const window of cache.windows(meta)) {
+        if (window.rows.every((row) => row.promptTokens <= limit)) {
+            yield window;
+            continue;
+        }
+        const rows: PreparedRow[] = [];
+        const failures = [...window.failures];
+        for (const row of window.rows) {
+            if (row.promptTokens <= limit) rows.push(row);
+            else failures.push({idx: row.idx, stage: "prepare", reason: `prompt has ${row.promptTokens} tokens, more than the ${limit} the context leaves for it; raise --context-size or shorten the prompt`, location: `row idx ${row.idx}`});
+        }
+        yield {rows, failures};
+    }
 }
 
 async function cacheKeyFor(files: string[], options: PrepareJobOptions): Promise<string> {
@@ -158,20 +210,6 @@ async function cacheKeyFor(files: string[], options: PrepareJobOptions): Promise
         stats, template: options.template, system: options.system ?? null, chatTemplate: options.chatTemplate,
         model: options.modelFingerprint, keepColumns: options.keepColumns ?? null, maxRows: options.maxRows ?? null,
         shuffleSeed: options.shuffleSeed ?? null, dedup: options.dedup, skipInvalidRows: options.skipInvalidRows,
-        inputFormat: options.inputFormat ?? null, ...(options.idxColumn !== undefined ? {idxColumn: options.idxColumn} : {})
+        inputFormat: options.inputFormat ?? null, sort: options.sort, ...(options.idxColumn !== undefined ? {idxColumn: options.idxColumn} : {})
     })).digest("hex");
-}
-
-function shuffleInPlace<T>(items: T[], seed: number): void {
-    let state = seed >>> 0 || 0x9e3779b9;
-    const next = () => {
-        state ^= state << 13; state >>>= 0;
-        state ^= state >>> 17;
-        state ^= state << 5; state >>>= 0;
-        return state / 0x100000000;
-    };
-    for (let i = items.length - 1; i > 0; i--) {
-        const j = Math.floor(next() * (i + 1));
-        [items[i], items[j]] = [items[j]!, items[i]!];
-    }
 }

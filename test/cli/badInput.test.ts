@@ -70,7 +70,7 @@ describe("bad input gets a one-line error naming the file, a non-zero exit, and 
 
     test("invalid option values are named", async () => {
         await expectCleanFailure(["run", "-i", input, "-m", model, "-o", path.join(dir, "o6"), "--parallel", "0"], /options\.parallel must be a positive integer/u);
-        await expectCleanFailure(["run", "-i", input, "-m", model, "-o", path.join(dir, "o6"), "--tensor-split", "3,1"], /tensorSplit needs airlabel's patched llama\.cpp build/u);
+        await expectCleanFailure(["run", "-i", input, "-m", model, "-o", path.join(dir, "o6"), "--tensor-split", "3,1", "--gpu", "cpu"], /options\.tensorSplit has 2 entries but the cpu backend has no GPU; give one ratio per GPU/u);
         await expectCleanFailure(["run", "-m", model, "-o", path.join(dir, "o6")], /--input is required/u);
     });
 });

@@ -128,4 +128,16 @@ describe("compareModels (real engine)", () => {
         const comparison = await readComparison(output);
         expect(comparison.models.map((m) => m.id)).toEqual(["first", "second"]);
     });
+
+    it("rows every model failed still carry their input columns (from the prepared rows)", async () => {
+        const input = writeJsonl(path.join(tempDir(), "in.jsonl"), rows.slice(0, 3));
+        const output = path.join(tempDir(), "cmp");
+        // two tokens cannot hold the answer: every row fails in both models
+        const result = await compareModels({...job(output, input), maxTokens: 2, retriesInvalid: 0, models: [modelA, modelB]});
+        expect(result.complete).toBe(true);
+        const {rows: merged} = await readComparison(output);
+        expect(merged.map((r) => [r.idx, r.columns, r.responses.a!.ok, r.responses.b!.ok])).toEqual(
+            rows.slice(0, 3).map((row, idx) => [idx, row, false, false]));
+        expect(merged[0]!.responses.a!.reason).toMatch(/truncated/u);
+    });
 });

@@ -46,10 +46,9 @@ describe("validateAnnotateOptions messages", () => {
         expect(messageOf(options)).toBe(message);
     });
 
-    test("placement options are refused with what they need, never ignored", () => {
-        expect(messageOf({tensorSplit: [3, 1]})).toMatch(/^options\.tensorSplit needs airlabel's patched llama\.cpp build/u);
-        expect(messageOf({splitMode: "row"})).toMatch(/^options\.splitMode needs/u);
-        expect(messageOf({mainGpu: 1})).toMatch(/^options\.mainGpu needs/u);
+    test("placement options are validated here (messages in placementOptions.test.ts) and kept for the run", () => {
+        expect(validateAnnotateOptions({...base, splitMode: "row", tensorSplit: [3, 1], mainGpu: 1}).placement)
+            .toEqual({splitMode: "row", tensorSplit: [0.75, 0.25], mainGpu: 1, devices: undefined, replicas: undefined});
     });
 
     test("defaults are filled in", () => {

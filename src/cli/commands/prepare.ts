@@ -15,16 +15,14 @@ Example:
             const options = validateAnnotateOptions(resolveJobOptions(flags));
             const remote = options.resolvedBackend.remote;
             const {job, contextSize} = await prepare({...options, maxTokens: options.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {})});
-            const tokens = job.rows.map((row) => row.promptTokens);
             const summary = {
-                rows: job.totalRows, toGenerate: job.rows.length, failed: job.failures.length, columns: job.columns,
-                promptTokens: {total: tokens.reduce((a, b) => a + b, 0), min: tokens.length > 0 ? Math.min(...tokens) : 0, max: job.maxPromptTokens},
-                contextSize, fromCache: job.fromCache, cacheFile: job.cacheFile, inputHash: job.inputHash,
-                firstPrompt: job.rows.slice().sort((a, b) => a.idx - b.idx)[0]?.prompt ?? null
+                rows: job.totalRows, toGenerate: job.rowCount, failed: job.failureCount, columns: job.columns,
+                promptTokens: {total: job.totalPromptTokens, min: job.minPromptTokens, max: job.maxPromptTokens},
+                contextSize, fromCache: job.fromCache, cacheDir: job.cacheDir, inputHash: job.inputHash, firstPrompt: job.firstPrompt
             };
             if (flags.json === true) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
             else process.stderr.write(`airlabel: prepared ${summary.rows} rows (${summary.toGenerate} to generate, ${summary.failed} failed)` +
                 `, prompt tokens ${summary.promptTokens.min}..${summary.promptTokens.max}, context ${contextSize}` +
-                `${job.fromCache ? ", from cache" : ""}${job.cacheFile !== null ? `; cached in ${job.cacheFile}` : ""}\n`);
+                `${job.fromCache ? ", from cache" : ""}; cached in ${job.cacheDir}\n`);
         });
 }

@@ -1,0 +1,9 @@
+import {loadLlama} from "../../src/engine/loadLlama.js";
+import {placementSupport} from "../../src/engine/placement/placementSupport.js";
+
+/**
+ * Whether this install has airlabel's patched CPU build (`npm run build:native -- --gpu cpu`). It is a build
+ * artifact in node_modules (a fresh `npm ci` has none, and an `npm install` removes it), so the suites that load a
+ * model with placement parameters run only where it is; the rules themselves are tested without it.
+ */
+export const patchedCpuBuild = placementSupport(await loadLlama("cpu")) !== null;
