@@ -45,6 +45,8 @@ export function addRunOptions(command: Command): Command {
         .option("--repeat-penalty <x>", "repeat penalty (default 1 = off)", toNumber)
         .option("--ignore-eos", "free text only: keep generating to --max-tokens through end-of-generation tokens (benchmarks)")
         .option("--retries-invalid <n>", "retries of an invalid or truncated answer, with changed sampling (default 2)", toInteger)
+        .option("--grammar-max-string-length <n>", "grammar-only cap on strings the schema leaves unbounded, for models that never end a string (default none)", toInteger)
+        .option("--grammar-max-items <n>", "grammar-only cap on arrays the schema leaves unbounded (default none)", toInteger)
         .addOption(new Option("--format <format>", "output shard format (default jsonl)").choices(["jsonl", "parquet", "arrow"]))
         .option("--shard-size <n>", "rows per committed shard (default 1000)", toInteger)
         .option("--overwrite", "delete an existing run in the output dir and start over")

@@ -70,6 +70,10 @@ export type AnnotateOptions = PrepareOptions & GenerationOptions & BackendOption
     choices?: string[],
     /** Retries of an invalid or truncated answer, each with changed sampling. Defaults to 2. */
     retriesInvalid?: number,
+    /** Grammar-only cap on the length of strings the schema leaves unbounded (no `maxLength`), for models that do not end their strings by themselves; not schema semantics. Defaults to none. */
+    grammarMaxStringLength?: number,
+    /** Grammar-only cap on the items of arrays the schema leaves unbounded (no `maxItems`), likewise. Defaults to none. */
+    grammarMaxItems?: number,
     /** Output shard format. Defaults to "jsonl". */
     format?: OutputFormat,
     /** Rows (answers + errors) per committed shard. Defaults to 1000. */

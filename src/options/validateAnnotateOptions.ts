@@ -37,6 +37,8 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     "options.choices must be at least two distinct non-empty strings");
     check(options.schema === undefined || options.choices === undefined, "options.schema and options.choices cannot be used together");
     check(options.retriesInvalid === undefined || isNonNegativeInteger(options.retriesInvalid), "options.retriesInvalid must be a non-negative integer");
+    check(options.grammarMaxStringLength === undefined || isPositiveInteger(options.grammarMaxStringLength), "options.grammarMaxStringLength must be a positive integer");
+    check(options.grammarMaxItems === undefined || isPositiveInteger(options.grammarMaxItems), "options.grammarMaxItems must be a positive integer");
     check(options.shardSize === undefined || isPositiveInteger(options.shardSize), "options.shardSize must be a positive integer");
     check(options.parallel === undefined || isPositiveInteger(options.parallel), "options.parallel must be a positive integer");
     check(options.workers === undefined || isPositiveInteger(options.workers), "options.workers must be a positive integer");

@@ -13,7 +13,7 @@ import {validateAnnotateOptions} from "../options/validateAnnotateOptions.js";
 import {OutputStore} from "../output/OutputStore.js";
 import {prepare} from "./prepare.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
-import {compileSchemaGrammar} from "../schema/grammar/compileSchemaGrammar.js";
+import {compileSchemaGrammar, type CompileSchemaGrammarOptions} from "../schema/grammar/compileSchemaGrammar.js";
 import {version} from "../version.js";
 
 /** Raised when the engine fails as a whole (a worker could not load the model, a native error). */
@@ -77,7 +77,11 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         : resolved.schema !== undefined ? AnswerSchema.fromJsonSchema(resolved.schema, resolved.schemaOrigin) : AnswerSchema.freeText();
     await ensureWritableDir(resolved.output);
     const remote = resolved.resolvedBackend.remote;
-    const grammar = remote === null && answerSchema.jsonSchema !== null ? compileAndReportGrammar(answerSchema.jsonSchema, resolved.schemaOrigin, log) : null;
+    const grammar = remote === null && answerSchema.jsonSchema !== null ? compileAndReportGrammar(answerSchema.jsonSchema, {
+        origin: resolved.schemaOrigin,
+        ...(resolved.grammarMaxStringLength !== undefined ? {maxStringLength: resolved.grammarMaxStringLength} : {}),
+        ...(resolved.grammarMaxItems !== undefined ? {maxItems: resolved.grammarMaxItems} : {})
+    }, log) : null;
     const apiKey = remote === null ? null : readApiKey(remote);
     // local: the GPUs found and one placement per replica, before the prepare stage (a bad placement option fails first)
     const placed = remote === null ? await placeLocalRun({gpu: resolved.gpu, workers: resolved.workers, placement: resolved.placement}) : null;
@@ -215,8 +219,8 @@ type Task = {idx: number, prompt: string};
  * Compiles the answer schema's grammar once, for every worker (a schema that cannot become a grammar fails before
  * any model loads), and says which keywords decoding enforces and which only validation checks.
  */
-function compileAndReportGrammar(schema: Record<string, unknown> | boolean, origin: string, log: (line: string) => void): string {
-    const grammar = compileSchemaGrammar(schema, {origin});
+function compileAndReportGrammar(schema: Record<string, unknown> | boolean, options: CompileSchemaGrammarOptions, log: (line: string) => void): string {
+    const grammar = compileSchemaGrammar(schema, options);
     log(`schema: ${grammar.enforced.length} keyword${grammar.enforced.length === 1 ? "" : "s"} enforced while decoding (grammar: ${grammar.rules} rules, ${grammar.bytes} bytes)`);
     if (grammar.validatedOnly.length > 0)
         log(`schema: validated after decoding only (retried, then recorded as failed): ${grammar.validatedOnly.map((pointer) => `${pointer}${grammar.reasons[pointer] !== undefined ? ` (${grammar.reasons[pointer]})` : ""}`).join("; ")}`);
@@ -308,6 +312,9 @@ function runIdentity(options: ReturnType<typeof validateAnnotateOptions>, modelF
         template: sha(options.template),
         system: sha(options.system),
         schema: sha(answerSchema.jsonSchema),
+        // only runs with grammar caps carry this entry, so runs written before it existed still resume
+        ...(options.grammarMaxStringLength !== undefined || options.grammarMaxItems !== undefined
+            ? {grammarCaps: JSON.stringify({maxStringLength: options.grammarMaxStringLength ?? null, maxItems: options.grammarMaxItems ?? null})} : {}),
         model: modelFingerprint,
         sampling: JSON.stringify({...options.generation, retriesInvalid: options.retriesInvalid}),
         rows: JSON.stringify({keepColumns: options.keepColumns ?? null, maxRows: options.maxRows ?? null, shuffleSeed: options.shuffleSeed ?? null,

@@ -22,6 +22,8 @@ describe("validateAnnotateOptions messages", () => {
         [{maxRows: 0}, "options.maxRows must be a positive integer"],
         [{shuffleSeed: -1}, "options.shuffleSeed must be a non-negative integer"],
         [{retriesInvalid: -1}, "options.retriesInvalid must be a non-negative integer"],
+        [{grammarMaxStringLength: 0}, "options.grammarMaxStringLength must be a positive integer"],
+        [{grammarMaxItems: 1.5}, "options.grammarMaxItems must be a positive integer"],
         [{contextSize: 10}, "options.contextSize must be an integer of at least 64"],
         [{maxTokens: 0}, "options.maxTokens must be a positive integer"],
         [{temperature: -0.1}, "options.temperature must be a number >= 0"],
