@@ -1,3 +1,4 @@
+import fsSync from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import {AirlabelError} from "../AirlabelError.js";
@@ -65,6 +66,11 @@ export async function compareModels(options: CompareOptions): Promise<CompareRes
         return {id: spec.id, model: spec.model, backend: remote ? "openai" : "local", ...(baseUrl !== undefined ? {baseUrl} : {}), dir: `models/${spec.id}`};
     });
     if (recorded !== undefined) checkSameModels(output, recorded, planned, format);
+    // a mistyped path fails now, not after the models before it have run
+    for (const model of planned) {
+        if (model.backend === "local" && !fsSync.existsSync(model.model))
+            throw new CompareError(`model ${model.id}: model file ${model.model} not found; check the path (no model has run)`);
+    }
     const now = new Date().toISOString();
     const file: ComparisonFile = {
         format: "airlabel-comparison", version: 1, models: planned.map((model, i) => ({...model, ...(recorded?.models[i]?.key !== undefined ? {key: recorded.models[i]!.key} : {})})),

@@ -98,13 +98,17 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
             const extra = Object.keys(step).filter((key) => !["name", "type", "where"].includes(key));
             if (extra.length > 0) throw new JobError(`${at}.${extra[0]}: a filter step runs no model; it takes only name, type and where`);
         }
-        return {index: i, name, type: type as "annotate" | "filter", where, step};
+        const models = type === "filter" ? undefined
+            : (step.models ?? (step.model === undefined && overrides.model === undefined ? job.models : undefined)) as (string | CompareModelSpec)[] | undefined;
+        const model = type === "filter" || models !== undefined ? undefined : (overrides.model ?? step.model ?? job.model) as string | undefined;
+        return {index: i, name, type: type as "annotate" | "filter", where, step, models, model};
     });
+    checkModelsExist(origin, plans, top.backend);
 
     await fs.promises.mkdir(output, {recursive: true});
     const stateFile = path.join(output, "job.json");
     const state = readState(stateFile);
-    const {steps: _steps, input: _input, output: _output, models: topModels, model: topModel, ...jobDefaults} = job;
+    const {steps: _steps, input: _input, output: _output, models: _topModels, model: _topModel, ...jobDefaults} = job;
     const results: JobStepResult[] = [];
     const modelSteps: string[] = [];
     let rows: JobRows | null = null;
@@ -136,9 +140,9 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
         const raw: Record<string, unknown> = {...jobDefaults, ...stepOptions, ...overrides, output: stepDir};
         delete raw.quiet;
         delete raw.json;
-        const models = (stepModels ?? (stepOptions.model === undefined && overrides.model === undefined ? topModels : undefined)) as (string | CompareModelSpec)[] | undefined;
+        const {models} = plan;
         if (models !== undefined) delete raw.model;
-        else raw.model = overrides.model ?? stepOptions.model ?? topModel;
+        else raw.model = plan.model;
         if (models === undefined && raw.model === undefined)
             throw new JobError(`${origin}: steps[${plan.index}]: no model; set model: (or models: to compare) in the step or the job, or pass --model`);
         let handed = 0;
@@ -224,6 +228,20 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     const written = await writeJobResult(output, format, rows, modelSteps);
     log(`job: ${written.rows} rows passed every step; result ${written.file}`);
     return {output, steps: results, result: written.file, rows: written.rows, complete: true, stopped: false};
+}
+
+/** A local model file that is not there fails the job before any step runs (not hours later, when its step comes). */
+function checkModelsExist(origin: string, plans: readonly {index: number, step: Record<string, unknown>, models?: (string | CompareModelSpec)[] | undefined, model?: string | undefined}[], topBackend: unknown): void {
+    for (const plan of plans) {
+        const stepBackend = plan.step.backend ?? topBackend;
+        const entries = plan.models?.map((entry) => typeof entry === "string" ? {model: entry, backend: stepBackend} : {model: entry.model, backend: entry.backend ?? stepBackend})
+            ?? (plan.model !== undefined ? [{model: plan.model, backend: stepBackend}] : []);
+        for (const entry of entries) {
+            if (entry.backend === "openai" || entry.backend === "vllm" || typeof entry.model !== "string") continue;
+            if (!fs.existsSync(entry.model))
+                throw new JobError(`${origin}: steps[${plan.index}]: model file ${entry.model} not found; check the path (no step has run)`);
+        }
+    }
 }
 
 function readState(file: string): JobStateFile {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {describe, expect, it} from "vitest";
-import {runCli, tempDir} from "../support/fixtures.js";
+import {generatedModel, runCli, tempDir} from "../support/fixtures.js";
 
 function jobFile(text: string, name = "job.yaml"): string {
     const file = path.join(tempDir(), name);
@@ -41,5 +41,21 @@ describe("airlabel run JOB (refusals before any model loads)", () => {
         const bad = await runCli(["run", jobFile(`${steps}  - name: f\n    type: filter\n    where: "x = 1"\n`)]);
         expect(bad.code).toBe(2);
         expect(bad.stderr).toMatch(/steps\[1\]\.where: "x = 1" is not "<field> <op> <value>"/u);
+    });
+
+    it("a missing model file fails before any step or model runs", async () => {
+        const dir = tempDir();
+        const model = await generatedModel();
+        const file = jobFile(`input: in.jsonl\noutput: ${dir}/out\nsteps:\n  - name: a\n    model: ${model}\n  - name: b\n    model: ${dir}/nope.gguf\n`);
+        const run = await runCli(["run", file]);
+        expect(run.code).toBe(2);
+        expect(run.stderr).toBe(`airlabel: ${file}: steps[1]: model file ${dir}/nope.gguf not found; check the path (no step has run)\n`);
+        expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
+        const input = path.join(dir, "in.jsonl");
+        fs.writeFileSync(input, "{\"text\": \"x\"}\n");
+        const compare = await runCli(["run", "-i", input, "--model", model, "--model", `${dir}/nope.gguf`, "-o", path.join(dir, "cmp")]);
+        expect(compare.code).toBe(1);
+        expect(compare.stderr).toMatch(/^airlabel: model nope: model file .*nope\.gguf not found; check the path \(no model has run\)\n$/u);
+        expect(fs.existsSync(path.join(dir, "cmp", "models"))).toBe(false);
     });
 });
