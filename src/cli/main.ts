@@ -11,6 +11,10 @@ import {registerPrepareCommand} from "./commands/prepare.js";
 import {registerRunCommand} from "./commands/run.js";
 import {registerSchemaCommand} from "./commands/schema.js";
 
+// Past a file-size limit (`ulimit -f`), a write must fail with EFBIG, reported and nothing partial committed, rather
+// than the process being killed: node ignores SIGXFSZ, but loading llama.cpp puts the default action back.
+process.on("SIGXFSZ", () => {});
+
 // `airlabel inspect x --json | head` closes stdout early: that is not an error
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);

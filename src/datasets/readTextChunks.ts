@@ -3,22 +3,77 @@ import {StringDecoder} from "node:string_decoder";
 import type {DatasetInput} from "./DatasetInput.js";
 import {DatasetError} from "./DatasetError.js";
 
-/** Streams a file or stream as UTF-8 text chunks (multi-byte characters split across chunks are joined). */
+/**
+ * Streams a file or stream as UTF-8 text chunks (multi-byte characters split across chunks are joined).
+ * Bytes that are not UTF-8 stop the read with a `DatasetError` naming the line and byte offset: decoding them
+ * with replacement characters would change the data without a word.
+ */
 export async function* readTextChunks(input: DatasetInput): AsyncGenerator<string> {
     const stream = openByteStream(input);
     const decoder = new StringDecoder("utf8");
+    const check = new Utf8Check();
     try {
         for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+            if (typeof chunk !== "string") check.feed(input, chunk);
             const text = typeof chunk === "string" ? chunk : decoder.write(chunk);
             if (text.length > 0)
                 yield text;
         }
+        check.end(input);
     } catch (err) {
         throw readError(input, err);
     }
     const rest = decoder.end();
     if (rest.length > 0)
         yield rest;
+}
+
+/** Incremental UTF-8 validation that knows the line and byte offset of the first invalid byte. */
+class Utf8Check {
+    #offset = 0;
+    #lines = 1;
+    /** Continuation bytes still expected, and the bounds the next one must lie in. */
+    #need = 0;
+    #low = 0x80;
+    #high = 0xbf;
+    #start = 0;
+
+    public feed(input: DatasetInput, bytes: Uint8Array): void {
+        for (let i = 0; i < bytes.length; i++) {
+            const byte = bytes[i]!;
+            if (this.#need > 0) {
+                if (byte < this.#low || byte > this.#high) this.#fail(input, this.#start);
+                this.#low = 0x80;
+                this.#high = 0xbf;
+                this.#need--;
+            } else if (byte === 0x0a) {
+                this.#lines++;
+            } else if (byte >= 0x80) {
+                this.#start = this.#offset + i;
+                if (byte >= 0xc2 && byte <= 0xdf) this.#need = 1;
+                else if (byte >= 0xe0 && byte <= 0xef) {
+                    this.#need = 2;
+                    if (byte === 0xe0) this.#low = 0xa0;
+                    if (byte === 0xed) this.#high = 0x9f;
+                } else if (byte >= 0xf0 && byte <= 0xf4) {
+                    this.#need = 3;
+                    if (byte === 0xf0) this.#low = 0x90;
+                    if (byte === 0xf4) this.#high = 0x8f;
+                } else this.#fail(input, this.#start);
+            }
+        }
+        this.#offset += bytes.length;
+    }
+
+    public end(input: DatasetInput): void {
+        if (this.#need > 0) this.#fail(input, this.#start);
+    }
+
+    #fail(input: DatasetInput, at: number): never {
+        throw new DatasetError(
+            `${input.name} line ${this.#lines}: invalid UTF-8 at byte offset ${at}; convert the file to UTF-8 (for example iconv -f latin1 -t utf-8)`
+        );
+    }
 }
 
 /** The byte stream of an input: a file read stream, or the given stream. */

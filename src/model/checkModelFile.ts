@@ -32,6 +32,9 @@ export async function checkModelFile(modelPath: string): Promise<ModelFileInfo> 
         await handle.read(head, 0, head.length, 0);
         if (head.length < 4 || head.subarray(0, 4).toString("latin1") !== "GGUF")
             throw new ModelFileError(`model file ${modelPath} is not a GGUF file; airlabel runs GGUF models (convert others with llama.cpp's convert_hf_to_gguf.py)`);
+        const corrupt = describeHeaderProblem(head, stat.size);
+        if (corrupt !== undefined)
+            throw new ModelFileError(`model file ${modelPath} has a corrupt GGUF header (${corrupt}); the file is damaged or truncated: copy or convert it again`);
         const tail = Buffer.alloc(Math.min(sampleBytes, stat.size));
         await handle.read(tail, 0, tail.length, Math.max(0, stat.size - tail.length));
         const hash = crypto.createHash("sha256").update(head).update(tail).digest("hex").slice(0, 16);
@@ -39,4 +42,19 @@ export async function checkModelFile(modelPath: string): Promise<ModelFileInfo> 
     } finally {
         await handle.close();
     }
+}
+
+/** Largest tensor / metadata counts taken as plausible: real models have hundreds to a few thousand. */
+const maxHeaderCount = 1_000_000n;
+
+/** What is wrong with a GGUF header (`magic, version u32, tensor count u64, metadata count u64`), or undefined. */
+function describeHeaderProblem(head: Buffer, size: number): string | undefined {
+    if (head.length < 24) return `${size} bytes, shorter than a GGUF header`;
+    const version = head.readUInt32LE(4);
+    if (version < 2 || version > 3) return `version ${version}; GGUF versions 2 and 3 are supported`;
+    const tensors = head.readBigUInt64LE(8);
+    const metadata = head.readBigUInt64LE(16);
+    if (tensors > maxHeaderCount) return `it claims ${tensors} tensors`;
+    if (metadata > maxHeaderCount) return `it claims ${metadata} metadata entries`;
+    return undefined;
 }

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import {crashPoint} from "./crashPoint.js";
 import {writeFileDurable} from "./durableFs.js";
 import {ManifestCorruptError, ShardCorruptError, errorCodeOf} from "./outputErrors.js";
 import type {OutputFormat} from "./OutputRow.js";
@@ -8,6 +9,10 @@ import {OUTPUT_FORMATS} from "./OutputRow.js";
 import type {ColumnKind} from "./shardCodec.js";
 
 export const MANIFEST_FILE = "manifest.json";
+/** The manifest of the commit before the current one, kept to recover from a damaged `manifest.json`. */
+export const PREVIOUS_MANIFEST_FILE = "manifest.prev.json";
+/** The only shard file names a manifest may list: made by airlabel, always inside the output dir. */
+const SHARD_FILE = /^(data\/part-\d{5,}\.(jsonl|parquet|arrow)|errors\/part-\d{5,}\.jsonl)$/u;
 
 /** One committed file of a shard, as recorded in the manifest. */
 export interface ShardFileEntry {
@@ -55,7 +60,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isFileEntry(value: unknown): value is ShardFileEntry | null {
     if (value === null) return true;
-    return isRecord(value) && typeof value.file === "string" && typeof value.rows === "number" &&
+    // a file name of any other shape (`../x`, `/etc/x`) is never one airlabel wrote: refused, never opened
+    return isRecord(value) && typeof value.file === "string" && SHARD_FILE.test(value.file) && typeof value.rows === "number" &&
         typeof value.sha256 === "string" && typeof value.bytes === "number";
 }
 
@@ -78,44 +84,93 @@ function describeShapeProblem(value: unknown): string | undefined {
  * Throws `ManifestCorruptError` when it is unreadable, truncated or not an airlabel manifest.
  */
 export async function loadManifest(dir: string): Promise<Manifest | undefined> {
-    const file = path.join(dir, MANIFEST_FILE);
-    const shown = displayDir(dir) + MANIFEST_FILE;
+    const read = await readManifestFile(dir, MANIFEST_FILE);
+    if (read.problem !== undefined)
+        throw new ManifestCorruptError(
+            `${displayDir(dir)}${MANIFEST_FILE} ${read.problem}; re-run the same airlabel run command to recover the commit before (${PREVIOUS_MANIFEST_FILE}), or re-run it with --overwrite to start over`,
+            {cause: read.cause}
+        );
+    return read.manifest;
+}
+
+/** What `loadManifestRecovering` found. */
+export interface LoadedManifest {
+    manifest: Manifest | undefined;
+    /** Set when `manifest.json` was damaged and the previous commit's manifest was used instead: what was wrong. */
+    recovered?: string;
+}
+
+/**
+ * `loadManifest`, except that a damaged `manifest.json` falls back to `manifest.prev.json` (the commit before it)
+ * when that one is intact. Throws `ManifestCorruptError` when neither can be used.
+ */
+export async function loadManifestRecovering(dir: string): Promise<LoadedManifest> {
+    const read = await readManifestFile(dir, MANIFEST_FILE);
+    if (read.problem === undefined) return {manifest: read.manifest};
+    const previous = await readManifestFile(dir, PREVIOUS_MANIFEST_FILE);
+    if (previous.problem === undefined && previous.manifest !== undefined)
+        return {manifest: previous.manifest, recovered: `${displayDir(dir)}${MANIFEST_FILE} ${read.problem}`};
+    const why = previous.manifest === undefined && previous.problem === undefined ? "there is no" : "neither is the";
+    throw new ManifestCorruptError(
+        `${displayDir(dir)}${MANIFEST_FILE} ${read.problem}, and ${why} ${PREVIOUS_MANIFEST_FILE} to recover from; re-run with --overwrite to start over, or use another --output`,
+        {cause: read.cause}
+    );
+}
+
+type ManifestRead = {manifest: Manifest | undefined, problem?: undefined, cause?: undefined} | {manifest?: undefined, problem: string, cause?: unknown};
+
+/** Read and check one manifest file; `problem` says what is wrong with it ("is corrupt (...)"). */
+async function readManifestFile(dir: string, name: string): Promise<ManifestRead> {
     let text: string;
     try {
-        text = await fs.readFile(file, "utf8");
+        text = await fs.readFile(path.join(dir, name), "utf8");
     } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-        throw new ManifestCorruptError(
-            `${shown} cannot be read (${errorCodeOf(error)}); fix its permissions, or re-run with --overwrite to start over`,
-            {cause: error}
-        );
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return {manifest: undefined};
+        return {problem: `cannot be read (${errorCodeOf(error)})`, cause: error};
     }
     let parsed: unknown;
     try {
         parsed = JSON.parse(text);
     } catch (error) {
         const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
-        throw new ManifestCorruptError(
-            `${shown} is corrupt (${why}); re-run with --overwrite to start over, or use another --output`,
-            {cause: error}
-        );
+        return {problem: `is corrupt (${why})`, cause: error};
     }
-    const problem = describeShapeProblem(parsed);
-    if (problem !== undefined)
-        throw new ManifestCorruptError(
-            `${shown} is corrupt (${problem}); re-run with --overwrite to start over, or use another --output`
-        );
+    const shape = describeShapeProblem(parsed);
+    if (shape !== undefined) return {problem: `is corrupt (${shape})`};
     const manifest = parsed as Manifest;
     if (manifest.version !== 1)
         throw new ManifestCorruptError(
-            `${shown} has version ${manifest.version}, written by a newer airlabel; upgrade airlabel, or re-run with --overwrite to start over`
+            `${displayDir(dir)}${name} has version ${manifest.version}, written by a newer airlabel; upgrade airlabel, or re-run with --overwrite to start over`
         );
-    return manifest;
+    return {manifest};
 }
 
-/** Write the manifest atomically and durably (tmp + fsync + rename + fsync dir). */
-export async function saveManifest(dir: string, manifest: Manifest): Promise<void> {
-    await writeFileDurable(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
+/**
+ * Write the manifest atomically and durably (tmp + fsync + rename + fsync dir). The manifest it replaces becomes
+ * `manifest.prev.json` first (a hard link, renamed into place), unless `keepPrevious` is false.
+ */
+export async function saveManifest(dir: string, manifest: Manifest, keepPrevious = true): Promise<void> {
+    const file = path.join(dir, MANIFEST_FILE);
+    await writeFileDurable(file, JSON.stringify(manifest, null, 2) + "\n", {
+        kind: "manifest",
+        beforeRename: keepPrevious ? () => keepPreviousManifest(dir) : undefined
+    });
+}
+
+async function keepPreviousManifest(dir: string): Promise<void> {
+    const current = path.join(dir, MANIFEST_FILE);
+    const aside = path.join(dir, PREVIOUS_MANIFEST_FILE + ".tmp");
+    await fs.rm(aside, {force: true});
+    try {
+        await fs.link(current, aside);
+    } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") return; // the first manifest of a run
+        if (code !== "EPERM" && code !== "ENOTSUP" && code !== "ENOSYS") throw error;
+        await fs.copyFile(current, aside); // a filesystem without hard links
+    }
+    await fs.rename(aside, path.join(dir, PREVIOUS_MANIFEST_FILE));
+    crashPoint("manifest-previous-kept");
 }
 
 /** Data rows and error rows committed in the shards `manifest` lists. */
@@ -133,23 +188,28 @@ export function sha256Of(bytes: Uint8Array): string {
     return crypto.createHash("sha256").update(bytes).digest("hex");
 }
 
-/** Read a committed shard file and check it against its manifest entry; throws `ShardCorruptError`. */
-export async function readShardFile(dir: string, entry: ShardFileEntry): Promise<Uint8Array> {
-    const shown = displayDir(dir) + entry.file;
-    const advice = "re-run with --overwrite to start over, or use another --output";
+/** What is wrong with a committed shard file on disk ("is missing", "has 90 of its 120 bytes"), or undefined with its bytes. */
+export async function inspectShardFile(dir: string, entry: ShardFileEntry): Promise<{bytes: Uint8Array, problem?: undefined, cause?: undefined} | {bytes?: undefined, problem: string, cause?: unknown}> {
     let bytes: Uint8Array;
     try {
         bytes = await fs.readFile(path.join(dir, ...entry.file.split("/")));
     } catch (error) {
         const code = errorCodeOf(error);
-        throw new ShardCorruptError(
-            `committed shard ${shown} ${code === "ENOENT" ? "is missing" : `cannot be read (${code})`}; ${advice}`,
-            {cause: error}
-        );
+        return {problem: code === "ENOENT" ? "is missing" : `cannot be read (${code})`, cause: error};
     }
-    if (bytes.byteLength !== entry.bytes || sha256Of(bytes) !== entry.sha256)
+    if (bytes.byteLength !== entry.bytes)
+        return {problem: `has ${bytes.byteLength} bytes where ${MANIFEST_FILE} recorded ${entry.bytes}`};
+    if (sha256Of(bytes) !== entry.sha256) return {problem: `was modified (its sha256 differs from ${MANIFEST_FILE})`};
+    return {bytes};
+}
+
+/** Read a committed shard file and check it against its manifest entry; throws `ShardCorruptError`. */
+export async function readShardFile(dir: string, entry: ShardFileEntry): Promise<Uint8Array> {
+    const checked = await inspectShardFile(dir, entry);
+    if (checked.problem !== undefined)
         throw new ShardCorruptError(
-            `committed shard ${shown} was modified (its sha256 differs from ${MANIFEST_FILE}); ${advice}`
+            `committed shard ${displayDir(dir)}${entry.file} ${checked.problem}; re-run the same airlabel run command to generate its rows again`,
+            {cause: checked.cause}
         );
-    return bytes;
+    return checked.bytes;
 }

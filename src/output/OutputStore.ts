@@ -3,7 +3,11 @@ import path from "node:path";
 import {InvalidOptionError} from "../AirlabelError.js";
 import {fsyncDir, writeFileDurable} from "./durableFs.js";
 import type {Manifest, ShardEntry, ShardFileEntry} from "./Manifest.js";
-import {MANIFEST_FILE, committedCounts, displayDir, loadManifest, readShardFile, saveManifest, sha256Of} from "./Manifest.js";
+import {crashPoint} from "./crashPoint.js";
+import {
+    MANIFEST_FILE, PREVIOUS_MANIFEST_FILE, committedCounts, displayDir, inspectShardFile, loadManifestRecovering, readShardFile,
+    saveManifest, sha256Of
+} from "./Manifest.js";
 import {LOCK_FILE, OutputLock, isAlive} from "./OutputLock.js";
 import type {AnnotatedRow, FailedRow, OutputFormat} from "./OutputRow.js";
 import {OUTPUT_FORMATS, dataRecordOf, errorRecordOf} from "./OutputRow.js";
@@ -23,6 +27,8 @@ export interface OutputStoreOptions {
     overwrite?: boolean;
     /** Free-form facts stored in the manifest (airlabel version, options summary; never secrets). Defaults to {}. */
     meta?: Record<string, unknown>;
+    /** Receives one line per repair made when opening (a damaged shard or manifest found and recovered from). Defaults to ignoring them. */
+    onLog?: (line: string) => void;
 }
 
 /** Counts of what is committed so far. */
@@ -37,6 +43,8 @@ type BufferedRow = {kind: "data", idx: number, record: Record<string, unknown>} 
 
 const DATA_DIR = "data";
 const ERRORS_DIR = "errors";
+/** Where damaged shard files are moved (out of data/ and errors/) before their rows are generated again. */
+const DAMAGED_DIR = "damaged";
 const SHARD_NAME = /^part-\d{5,}\.(jsonl|parquet|arrow)$/;
 
 function shardBaseName(seq: number): string {
@@ -113,10 +121,21 @@ export class OutputStore {
         }
 
         const lock = await OutputLock.acquire(dir);
+        const log = options.onLog ?? (() => {});
         try {
+            await refuseLinkedSubdirs(dir);
             await removeLeftoverTempFiles(dir);
-            let manifest = options.overwrite === true ? undefined : await loadManifest(dir);
-            if (options.overwrite === true) await removeRunFiles(dir);
+            let manifest: Manifest | undefined;
+            if (options.overwrite === true) {
+                await removeRunFiles(dir);
+            } else {
+                const loaded = await loadManifestRecovering(dir);
+                manifest = loaded.manifest;
+                if (loaded.recovered !== undefined && manifest !== undefined) {
+                    log(`${loaded.recovered}; recovered the commit before it from ${PREVIOUS_MANIFEST_FILE} (rows committed after it are generated again)`);
+                    await saveManifest(dir, manifest, false);
+                }
+            }
             const now = new Date().toISOString();
             if (manifest === undefined) {
                 manifest = {
@@ -127,8 +146,10 @@ export class OutputStore {
             } else {
                 checkIdentity(dir, manifest, options.identity, format);
                 if (options.meta !== undefined) manifest.meta = {...options.meta};
+                manifest = await dropDamagedShards(dir, manifest, log);
             }
             await removeUnlistedShards(dir, manifest);
+            crashPoint("store-opened");
             return new OutputStore(dir, format, shardSize, manifest, lock);
         } catch (error) {
             await lock.release();
@@ -250,6 +271,7 @@ export class OutputStore {
             ...this.#manifest, complete: false, updatedAt: entry.committedAt, shards: [...this.#manifest.shards, entry]
         };
         if (columns !== undefined) next.columns = columns;
+        crashPoint("shards-renamed");
         await this.#saveManifest(next, written);
         this.#buffer.splice(0, taken.length);
     }
@@ -264,7 +286,7 @@ export class OutputStore {
                 this.#madeDirs.add(sub);
             }
             written.push(full);
-            await writeFileDurable(full, bytes);
+            await writeFileDurable(full, bytes, {kind: "shard"});
         } catch (error) {
             await removeFiles(written);
             throw new OutputWriteError(
@@ -316,7 +338,7 @@ function checkIdentity(dir: string, manifest: Manifest, identity: Record<string,
     );
 }
 
-/** Remove what a killed run leaves behind: `*.tmp` files in the dir and its shard dirs, stale lock leftovers. */
+/** Remove what a killed run leaves behind: `*.tmp` files in the dir and its shard dirs, stale lock leftovers (cache/ cleans itself). */
 async function removeLeftoverTempFiles(dir: string): Promise<void> {
     for (const sub of [".", DATA_DIR, ERRORS_DIR]) {
         const folder = path.join(dir, sub);
@@ -358,5 +380,64 @@ async function removeRunFiles(dir: string): Promise<void> {
             if (SHARD_NAME.test(name)) await fs.rm(path.join(dir, sub, name), {force: true});
     }
     await fs.rm(path.join(dir, MANIFEST_FILE), {force: true});
+    await fs.rm(path.join(dir, PREVIOUS_MANIFEST_FILE), {force: true});
     await fsyncDir(dir);
+}
+
+/**
+ * data/ and errors/ must be real directories inside the output dir: a symbolic link there would make airlabel
+ * write (and delete) files somewhere else.
+ */
+async function refuseLinkedSubdirs(dir: string): Promise<void> {
+    for (const sub of [DATA_DIR, ERRORS_DIR, DAMAGED_DIR]) {
+        const stat = await fs.lstat(path.join(dir, sub)).catch(() => undefined);
+        if (stat === undefined || stat.isDirectory()) continue;
+        const what = stat.isSymbolicLink() ? "a symbolic link" : "not a directory";
+        throw new OutputDirError(
+            `${displayDir(dir)}${sub} is ${what}; airlabel writes only real directories inside the output dir: remove ${displayDir(dir)}${sub}, or use another --output`
+        );
+    }
+}
+
+/**
+ * Check every committed shard file against the manifest (size and sha256). A commit with a damaged or missing file
+ * is taken out of the manifest (its files moved to damaged/), so that its rows are generated again; one log line
+ * names each.
+ */
+async function dropDamagedShards(dir: string, manifest: Manifest, log: (line: string) => void): Promise<Manifest> {
+    const kept: ShardEntry[] = [];
+    const damaged: {entry: ShardEntry, file: string, problem: string}[] = [];
+    for (const entry of manifest.shards) {
+        let problem: {file: string, problem: string} | undefined;
+        for (const file of [entry.data, entry.errors]) {
+            if (file === null || problem !== undefined) continue;
+            const checked = await inspectShardFile(dir, file);
+            if (checked.problem !== undefined) problem = {file: file.file, problem: checked.problem};
+        }
+        if (problem === undefined) kept.push(entry);
+        else damaged.push({entry, ...problem});
+    }
+    if (damaged.length === 0) return manifest;
+    const stamp = new Date().toISOString().replace(/[:.]/gu, "-");
+    for (const {entry, file, problem} of damaged) {
+        const moved: string[] = [];
+        for (const part of [entry.data, entry.errors]) {
+            if (part === null) continue;
+            const target = path.join(dir, DAMAGED_DIR, `${stamp}-${part.file.replace("/", "-")}`);
+            await fs.mkdir(path.dirname(target), {recursive: true});
+            try {
+                await fs.rename(path.join(dir, ...part.file.split("/")), target);
+                moved.push(`${DAMAGED_DIR}/${path.basename(target)}`);
+            } catch (error) {
+                if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+            }
+        }
+        log(`committed shard ${displayDir(dir)}${file} ${problem}; its ${entry.rows} row${entry.rows === 1 ? "" : "s"} will be generated again` +
+            (moved.length > 0 ? ` (damaged files moved to ${moved.join(", ")})` : ""));
+    }
+    const repaired: Manifest = {...manifest, complete: false, updatedAt: new Date().toISOString(), shards: kept};
+    delete repaired.summary;
+    await saveManifest(dir, repaired);
+    await fsyncDir(path.join(dir, DATA_DIR)).catch(() => undefined);
+    return repaired;
 }

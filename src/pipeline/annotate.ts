@@ -95,6 +95,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         format: resolved.format,
         shardSize: resolved.shardSize,
         overwrite: resolved.overwrite,
+        onLog: log,
         identity: runIdentity(resolved, modelFile.fingerprint, prepared.inputHash, answerSchema),
         meta: {airlabel: version, model: modelFile.path, input: resolved.input, totalRows: prepared.totalRows,
             ...(remote !== null ? {backend: "openai", baseUrl: remote.baseUrl, endpoint: remote.endpoint} : {})}

@@ -48,7 +48,10 @@ export async function prepare(options: PrepareStageOptions): Promise<PrepareResu
     const model = await checkModelFile(options.model);
     const maxTokens = options.maxTokens ?? 256;
     const llama = await loadLlama("cpu");
-    const vocabModel = await llama.loadModel({modelPath: options.model, vocabOnly: true});
+    const vocabModel = await llama.loadModel({modelPath: options.model, vocabOnly: true}).catch((err: unknown) => {
+        const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
+        throw new ModelFileError(`model file ${options.model} cannot be loaded (${why}); it is damaged or truncated, or not a llama.cpp model: copy or convert it again`, {cause: err});
+    });
     try {
         const trainContext = trainContextSizeOf(vocabModel);
         const contextLimit = options.contextSize ?? trainContext;

@@ -49,7 +49,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
 
     const columnInfo = await dataset.columns();
     const columns = columnInfo.map((c) => c.name);
-    template.checkColumns(columns);
+    if (columns.length > 0 || template.fields.length === 0 || !await firstRowIsInvalid(dataset.rows(), options)) template.checkColumns(columns);
     const keep = options.keepColumns ?? columns.filter((c) => !RESERVED_OUTPUT_COLUMNS.includes(c));
     for (const name of keep) {
         if (!columns.includes(name))
@@ -212,4 +212,13 @@ async function cacheKeyFor(files: string[], options: PrepareJobOptions): Promise
         shuffleSeed: options.shuffleSeed ?? null, dedup: options.dedup, skipInvalidRows: options.skipInvalidRows,
         inputFormat: options.inputFormat ?? null, sort: options.sort, ...(options.idxColumn !== undefined ? {idxColumn: options.idxColumn} : {})
     })).digest("hex");
+}
+/**
+ * No column was found and the template uses one: say why, rather than that the field is missing. An empty input is refused; an
+ * invalid first row stops with its own message (read here), or with --skip-invalid-rows returns true (every row
+ * then becomes an error row).
+ */
+async function firstRowIsInvalid(rows: AsyncIterable<object>, options: PrepareJobOptions): Promise<boolean> {
+    for await (const record of rows) return "error" in record;
+    throw new PrepareError(`input ${options.input} has no rows (it is empty); check the --input path`);
 }

@@ -170,23 +170,35 @@ describe("lock", () => {
 });
 
 describe("damaged output dirs", () => {
-    test("a manifest truncated by a few bytes gives a one-line ManifestCorruptError suggesting --overwrite", async () => {
+    test("a manifest truncated by a few bytes falls back to the commit before it; with no intact previous manifest it is a one-line ManifestCorruptError suggesting --overwrite", async () => {
         const dir = tempDir();
         const store = await open({dir, identity: IDENTITY});
         await store.add(annotated(0));
         await store.commit();
+        await store.add(annotated(1));
+        await store.commit();
         await store.close();
         const file = path.join(dir, "manifest.json");
         fs.truncateSync(file, fs.statSync(file).size - 5);
+        const lines: string[] = [];
+        const recovered = await open({dir, identity: IDENTITY, onLog: (line) => lines.push(line)});
+        expect(lines).toEqual([expect.stringMatching(new RegExp(`^${dir}/manifest\\.json is corrupt \\(.+\\); recovered the commit before it from manifest\\.prev\\.json \\(rows committed after it are generated again\\)$`))]);
+        expect(await recovered.committedIdx()).toEqual(new Set([0]));
+        expect(fs.readdirSync(path.join(dir, "data"))).toEqual(["part-00000.jsonl"]);
+        await recovered.close();
+
+        fs.truncateSync(file, fs.statSync(file).size - 5);
+        fs.appendFileSync(path.join(dir, "manifest.prev.json"), Buffer.alloc(16));
         const error = await OutputStore.open({dir, identity: IDENTITY}).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ManifestCorruptError);
         const message = (error as Error).message;
         expect(message).not.toContain("\n");
-        expect(message).toMatch(new RegExp(`^${dir}/manifest\\.json is corrupt \\(.+\\); re-run with --overwrite to start over, or use another --output$`));
+        expect(message).toMatch(new RegExp(`^${dir}/manifest\\.json is corrupt \\(.+\\), and neither is the manifest\\.prev\\.json to recover from; re-run with --overwrite to start over, or use another --output$`));
         await expect(readOutput(dir)).rejects.toBeInstanceOf(ManifestCorruptError);
         // the failed open released its lock, and --overwrite recovers
         const fresh = await open({dir, identity: IDENTITY, overwrite: true});
         expect(fresh.stats.shards).toBe(0);
+        expect(fs.existsSync(path.join(dir, "manifest.prev.json"))).toBe(false);
     });
 
     test("a committed shard whose bytes changed, or that is gone, gives ShardCorruptError naming it", async () => {
@@ -199,7 +211,7 @@ describe("damaged output dirs", () => {
         const bytes = fs.readFileSync(shard);
         bytes[bytes.length - 9] = bytes[bytes.length - 9]! ^ 0xff;
         fs.writeFileSync(shard, bytes);
-        await expect(store.committedIdx()).rejects.toThrow(`committed shard ${dir}/data/part-00000.parquet was modified (its sha256 differs from manifest.json); re-run with --overwrite to start over, or use another --output`);
+        await expect(store.committedIdx()).rejects.toThrow(`committed shard ${dir}/data/part-00000.parquet was modified (its sha256 differs from manifest.json); re-run the same airlabel run command to generate its rows again`);
         await expect(readOutput(dir)).rejects.toBeInstanceOf(ShardCorruptError);
         fs.rmSync(path.join(dir, "errors", "part-00000.jsonl"));
         fs.rmSync(shard);

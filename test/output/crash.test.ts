@@ -22,7 +22,7 @@ describe("what a killed run leaves behind", () => {
         await store.close();
         // a run killed during its second commit: shard temp files, renamed shards without a manifest entry, manifest temp
         const leftovers = ["data/part-00001.parquet.tmp", "data/part-00001.parquet", "errors/part-00001.jsonl",
-            "errors/part-00002.jsonl.tmp", "manifest.json.tmp", "data/part-00002.parquet"];
+            "errors/part-00002.jsonl.tmp", "manifest.json.tmp", "data/part-00002.parquet", "manifest.prev.json.tmp"];
         for (const file of leftovers) fs.writeFileSync(path.join(dir, file), "partial");
         fs.writeFileSync(path.join(dir, "data", "README.md"), "user file");
         fs.writeFileSync(path.join(dir, "notes.txt"), "user file");
