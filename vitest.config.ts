@@ -7,6 +7,9 @@ export default defineConfig({
         hookTimeout: 120_000,
         pool: "forks",
         maxWorkers: 2,
+        // two test files run at once on these 2 cores: one llama.cpp thread per engine, or spinning threads of one
+        // file's engine starve the other (a user's single run takes every core; see defaultThreads)
+        env: {AIRLABEL_THREADS: "1"},
         reporters: ["default"]
     }
 });

@@ -52,7 +52,7 @@ export function addRunOptions(command: Command): Command {
         .option("--overwrite", "delete an existing run in the output dir and start over")
         .option("--parallel <n>", "parallel sequences per worker (default 8)", toInteger)
         .option("--workers <n>", "worker threads, each with its own model instance (default 1)", toInteger)
-        .option("--threads <n>", "llama.cpp threads per worker (default on CPU: cores-1)", toInteger)
+        .option("--threads <n>", "llama.cpp threads per worker (default on CPU: all cores with several sequences, cores-1 with one; or $AIRLABEL_THREADS)", toInteger)
         .addOption(new Option("--gpu <backend>", "compute backend (default auto)").choices(["auto", "cuda", "metal", "vulkan", "cpu"]))
         .option("--gpu-layers <n|max|auto>", "layers to offload to the GPU (default auto)")
         .option("--context-size <n>", "context size per sequence (default: longest prompt + max tokens)", toInteger)

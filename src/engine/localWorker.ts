@@ -34,18 +34,20 @@ const config = workerData as WorkerConfig;
 let statePromise: Promise<WorkerState> | undefined;
 
 /**
- * llama.cpp threads per worker on CPU: leave a core to Node. Sampling and scheduling between decodes compete with
- * llama.cpp's spinning threads otherwise (2 cores, 85M F16, lockstep engine: 1 sequence 142 total tokens/s with 1
- * thread vs 69 with 2; 32 sequences 393 vs 381). See bench/RESULTS.md.
+ * llama.cpp threads per worker on CPU. With several sequences per step the decode dominates and every core helps
+ * (2 cores, 85M F16: 8 sequences 461 total tokens/s with 2 threads vs 296 with 1, 32 sequences 652 vs 401); with one
+ * sequence the sampling between decodes needs a core of its own (127 with 2 threads vs 167 with 1). See
+ * bench/RESULTS.md. `--threads` or AIRLABEL_THREADS override it.
  */
-export function defaultThreads(workers: number): number {
-    return Math.max(1, Math.floor((os.availableParallelism() - 1) / workers));
+export function defaultThreads(workers: number, parallel: number): number {
+    const cores = os.availableParallelism();
+    return Math.max(1, Math.floor((parallel > 1 ? cores : cores - 1) / workers));
 }
 
 async function loadState(): Promise<WorkerState> {
     const llama = await loadLlama(config.gpu);
     const model = await loadPlacedModel(llama, {modelPath: config.modelPath, gpuLayers: config.gpuLayers, placement: claimPlacement(config.placements, config.placementClaims)});
-    const threads = config.threads ?? (llama.gpu === false ? defaultThreads(config.workers) : undefined);
+    const threads = config.threads ?? (llama.gpu === false ? defaultThreads(config.workers, config.parallel) : undefined);
     const context = await model.createContext({
         contextSize: config.contextSize,
         sequences: config.parallel,

@@ -84,7 +84,7 @@ export type AnnotateOptions = PrepareOptions & GenerationOptions & BackendOption
     parallel?: number,
     /** Worker threads, each with its own model instance and context (see also `replicas`). Defaults to 1. */
     workers?: number,
-    /** llama.cpp compute threads per worker. Defaults to cores-1 per worker on CPU (at least 1), llama.cpp's choice on GPU. */
+    /** llama.cpp compute threads per worker. Defaults to `AIRLABEL_THREADS`, else on CPU the cores shared by the workers (cores-1 when a worker runs a single sequence; at least 1), llama.cpp's choice on GPU. */
     threads?: number,
     /** Compute backend. Defaults to "auto" (CUDA, Metal or Vulkan when available, else CPU). */
     gpu?: GpuChoice,

@@ -43,6 +43,8 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     check(options.parallel === undefined || isPositiveInteger(options.parallel), "options.parallel must be a positive integer");
     check(options.workers === undefined || isPositiveInteger(options.workers), "options.workers must be a positive integer");
     check(options.threads === undefined || isPositiveInteger(options.threads), "options.threads must be a positive integer");
+    const envThreads = process.env.AIRLABEL_THREADS;
+    check(envThreads === undefined || envThreads === "" || isPositiveInteger(Number(envThreads)), `AIRLABEL_THREADS must be a positive integer (got "${envThreads}")`);
     check(options.contextSize === undefined || (isPositiveInteger(options.contextSize) && options.contextSize >= 64),
         "options.contextSize must be an integer of at least 64");
     check(options.gpuLayers === undefined || options.gpuLayers === "auto" || options.gpuLayers === "max" || isNonNegativeInteger(options.gpuLayers),
@@ -85,6 +87,8 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         shardSize: options.shardSize ?? 1000,
         overwrite: options.overwrite ?? false,
         workers: options.workers ?? 1,
+        // the environment's default for every run of this machine or shell (several processes sharing the cores)
+        ...(options.threads === undefined && envThreads !== undefined && envThreads !== "" ? {threads: Number(envThreads)} : {}),
         gpuLayers: options.gpuLayers ?? "auto",
         generation
     };

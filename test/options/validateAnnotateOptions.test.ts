@@ -61,4 +61,20 @@ describe("validateAnnotateOptions messages", () => {
         expect(resolved.retriesInvalid).toBe(2);
         expect(resolved.generation).toEqual({maxTokens: 256, temperature: 0, topP: 1, topK: 0, minP: 0, seed: 0, stop: [], repeatPenalty: 1, ignoreEos: false});
     });
+
+    test("AIRLABEL_THREADS sets the default llama.cpp threads; --threads wins; a bad value is named", () => {
+        const saved = process.env.AIRLABEL_THREADS;
+        try {
+            process.env.AIRLABEL_THREADS = "3";
+            expect(validateAnnotateOptions(base).threads).toBe(3);
+            expect(validateAnnotateOptions({...base, threads: 2}).threads).toBe(2);
+            process.env.AIRLABEL_THREADS = "two";
+            expect(messageOf({})).toBe('AIRLABEL_THREADS must be a positive integer (got "two")');
+            delete process.env.AIRLABEL_THREADS;
+            expect(validateAnnotateOptions(base).threads).toBeUndefined();
+        } finally {
+            if (saved === undefined) delete process.env.AIRLABEL_THREADS;
+            else process.env.AIRLABEL_THREADS = saved;
+        }
+    });
 });
