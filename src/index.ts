@@ -39,6 +39,18 @@ export {runJob, JobError, type RunJobResult, type JobStepResult} from "./jobs/ru
 export {readJobFile, checkJob, JobFileError} from "./jobs/readJobFile.js";
 export {RowFilter, RowFilterError} from "./jobs/RowFilter.js";
 export type {RunJobOptions} from "./options/RunJobOptions.js";
+export {exportHandoff, HANDOFF_TARGETS, type ExportHandoffOptions, type ExportHandoffResult, type HandoffTarget} from "./handoff/exportHandoff.js";
+export {importReviews, ReviewImportError, REVIEW_SOURCES, type ImportReviewsOptions, type ImportReviewsResult, type ReviewSource} from "./handoff/importReviews.js";
+export {handoffStats, formatHandoffStats, type HandoffStats, type HandoffStatsOptions, type ModelStats, type PairStats, type ReviewStats} from "./handoff/handoffStats.js";
+export {cohenKappa, percentAgreement, meanAbsoluteDifference} from "./handoff/agreement.js";
+export {readReviewSets, ReviewStoreError, type ReviewSet, type ReviewedRow, type ReviewManifest} from "./handoff/reviewStore.js";
+export {readHandoffSource, IncompleteRunError, type HandoffSource, type HandoffRow, type HandoffModel} from "./handoff/readHandoffSource.js";
+export {resolveAnswerField, AnswerFieldError, type AnswerField, type AnswerKind} from "./handoff/resolveAnswerField.js";
+export {toArgilla, type ArgillaExport, type ArgillaRecord, type ArgillaSettings} from "./handoff/toArgilla.js";
+export {toProdigy, type ProdigyExport, type ProdigyTask} from "./handoff/toProdigy.js";
+export {prodigyHashes} from "./handoff/prodigyHashes.js";
+export {murmurhash3} from "./handoff/murmurhash3.js";
+export {loadAnswerSpec, AnswerSpecError, type AnswerSpec} from "./handoff/loadAnswerSpec.js";
 export {inspectGpus, type GpuInspection, type LlamaBinary} from "./engine/placement/inspectGpus.js";
 export type {GpuDetection} from "./engine/placement/detectGpus.js";
 export {PlacementError} from "./engine/placement/PlacementError.js";

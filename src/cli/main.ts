@@ -5,11 +5,13 @@ import {version} from "../version.js";
 import {registerBenchCommand} from "./commands/bench.js";
 import {registerDemoCommand} from "./commands/demo.js";
 import {registerExportCommand} from "./commands/export.js";
+import {registerImportCommand} from "./commands/import.js";
 import {registerInspectCommand} from "./commands/inspect.js";
 import {registerModelCommand} from "./commands/model.js";
 import {registerPrepareCommand} from "./commands/prepare.js";
 import {registerRunCommand} from "./commands/run.js";
 import {registerSchemaCommand} from "./commands/schema.js";
+import {registerStatsCommand} from "./commands/stats.js";
 
 // Past a file-size limit (`ulimit -f`), a write must fail with EFBIG, reported and nothing partial committed, rather
 // than the process being killed: node ignores SIGXFSZ, but loading llama.cpp puts the default action back.
@@ -37,6 +39,8 @@ registerRunCommand(program);
 registerPrepareCommand(program);
 registerInspectCommand(program);
 registerExportCommand(program);
+registerImportCommand(program);
+registerStatsCommand(program);
 registerDemoCommand(program);
 registerBenchCommand(program);
 registerModelCommand(program);

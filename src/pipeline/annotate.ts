@@ -98,6 +98,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         onLog: log,
         identity: runIdentity(resolved, modelFile.fingerprint, prepared.inputHash, answerSchema),
         meta: {airlabel: version, model: modelFile.path, input: resolved.input, totalRows: prepared.totalRows,
+            // the answer schema itself (the identity holds only its hash): export/import/stats read the labels from it
+            ...(answerSchema.jsonSchema !== null ? {schema: answerSchema.jsonSchema} : {}),
             ...(remote !== null ? {backend: "openai", baseUrl: remote.baseUrl, endpoint: remote.endpoint} : {})}
     });
     let engine: Engine | undefined;

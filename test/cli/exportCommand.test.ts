@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import {beforeAll, describe, expect, test} from "vitest";
@@ -62,10 +63,10 @@ describe("airlabel export (CLI)", () => {
         expect(forced.code, forced.stderr).toBe(0);
         expect(readJsonl(path.join(out, "rows.txt")).map((row) => row.idx)).toEqual([0, 1, 2, 4, 5, 6]);
 
-        const target = path.join(out, "rows.csv");
+        const target = path.join(out, "rows.dat");
         const bad = await runCli(["export", complete, "--to", target]);
         expect(bad.code).toBe(2);
-        expect(bad.stderr).toBe(`airlabel: cannot tell the export format of ${target} from its extension (.csv); name it .jsonl, .parquet or .arrow, or pass --format jsonl|parquet|arrow\n`);
+        expect(bad.stderr).toBe(`airlabel: cannot tell the export format of ${target} from its extension (.dat); name it .jsonl, .parquet, .arrow or .csv, pass --format, or pass --to argilla|prodigy|jsonl|parquet|arrow|csv with --out\n`);
         expect(fs.existsSync(target)).toBe(false);
     });
 
@@ -92,11 +93,50 @@ describe("airlabel export (CLI)", () => {
 
         const noTo = await runCli(["export", complete]);
         expect(noTo.code).not.toBe(0);
-        expect(noTo.stderr).toContain("--to <file>");
+        expect(noTo.stderr).toContain("--to <target>");
 
         const help = await runCli(["export", "--help"]);
         expect(help.code).toBe(0);
         expect(help.stdout).toContain("Examples:");
         expect(help.stdout).toContain("airlabel export out/reviews --to reviews.annotated.parquet");
+    });
+    test("--to csv writes a CSV table, --to FILE.csv too; --to prodigy writes tasks to <dir>/export/prodigy.jsonl by default", async () => {
+        const out = tempDir();
+        const csv = await runCli(["export", complete, "--to", "csv", "--out", path.join(out, "rows.csv"), "--json"]);
+        expect(csv.code, csv.stderr).toBe(0);
+        expect(csv.stderr).toBe(`airlabel: exported 6 rows (1 failed rows excluded) in input order to ${path.join(out, "rows.csv")}\n`);
+        expect(JSON.parse(csv.stdout)).toMatchObject({to: "csv", records: 6, skipped: 1, comparison: false, complete: true});
+        const lines = fs.readFileSync(path.join(out, "rows.csv"), "utf8").split("\r\n");
+        expect(lines[0]).toBe("idx,text,annotation.label,finish_reason,prompt_tokens,completion_tokens,attempts,model");
+        expect(lines[1]).toBe("0,text 0,L0,stop,5,3,1,m.gguf");
+        const byName = await runCli(["export", complete, "--to", path.join(out, "same.csv")]);
+        expect(byName.code, byName.stderr).toBe(0);
+        expect(fs.readFileSync(path.join(out, "same.csv"), "utf8")).toBe(fs.readFileSync(path.join(out, "rows.csv"), "utf8"));
+
+        const prodigy = await runCli(["export", complete, "--to", "prodigy", "--choices", "L0,L1,L2,L4,L5,L6"]);
+        const choicesHash = crypto.createHash("sha256").update(JSON.stringify({type: "string", enum: ["L0", "L1", "L2", "L4", "L5", "L6"]})).digest("hex").slice(0, 16);
+        expect(prodigy.code, prodigy.stderr).toBe(0);
+        const file = path.join(complete, "export", "prodigy.jsonl");
+        // the fixture's recorded schema hash is not the hash of these choices: export says so, and goes on
+        expect(prodigy.stderr).toBe(`airlabel: note: the --choices given is not the answer schema the run recorded (sha256 ${choicesHash} vs the run's cccccccccccccccc); the labels shown may not be the run's: pass the run's own --schema, --choices or --config\n` +
+            `airlabel: exported 6 Prodigy tasks (field label: labels L0, L1, L2, L4, L5, L6; 1 failed row left out, with no text to show) to ${file}\n`);
+        expect(readJsonl(file).map((task) => [task.text, task.accept])).toEqual([["text 0", ["L0"]], ["text 1", ["L1"]], ["text 2", ["L2"]], ["text 4", ["L4"]], ["text 5", ["L5"]], ["text 6", ["L6"]]]);
+    });
+
+    test("--to argilla takes the labels from the run's job file (--config) and writes records + settings", async () => {
+        const out = tempDir();
+        const schema = path.join(out, "schema.json");
+        fs.writeFileSync(schema, JSON.stringify({type: "object", properties: {label: {enum: ["L0", "L1", "L2", "L3", "L4", "L5", "L6"]}}}));
+        const job = path.join(out, "job.yaml");
+        fs.writeFileSync(job, `input: data.jsonl\nschema: ${schema}\nprompt: "{text}"\n`);
+        const result = await runCli(["export", complete, "--to", "argilla", "--config", job, "--out", path.join(out, "argilla.json")]);
+        expect(result.code, result.stderr).toBe(0);
+        const settings = JSON.parse(fs.readFileSync(path.join(out, "argilla.settings.json"), "utf8")) as {questions: {settings: {options: {value: string}[]}}[]};
+        expect(settings.questions[0]!.settings.options.map((option) => option.value)).toEqual(["L0", "L1", "L2", "L3", "L4", "L5", "L6"]);
+        const records = JSON.parse(fs.readFileSync(path.join(out, "argilla.json"), "utf8")) as {id: string}[];
+        expect(records.map((record) => record.id)).toEqual(["0", "1", "2", "4", "5", "6"]);
+        const badOut = await runCli(["export", complete, "--to", "argilla", "--out", path.join(complete, "data", "x.json")]);
+        expect(badOut.code).toBe(2);
+        expect(badOut.stderr).toMatch(/^airlabel: --out .*x\.json would overwrite part of the run in .*; choose a file outside its data\/, errors\/, models\/ and reviews\/ dirs\n$/u);
     });
 });

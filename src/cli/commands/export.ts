@@ -1,44 +1,119 @@
+import path from "node:path";
 import {Option} from "commander";
 import type {Command} from "commander";
+import {exportHandoff, HANDOFF_TARGETS} from "../../handoff/exportHandoff.js";
+import type {ExportHandoffResult, HandoffTarget} from "../../handoff/exportHandoff.js";
+import {loadAnswerSpec} from "../../handoff/loadAnswerSpec.js";
+import {isComparisonDir} from "../../handoff/readComparisonDirs.js";
+import type {AnswerField} from "../../handoff/resolveAnswerField.js";
 import type {ExportResult} from "../../output/exportOutput.js";
-import {exportOutput} from "../../output/exportOutput.js";
+import {ExportError, exportFormatOf, exportOutput} from "../../output/exportOutput.js";
 import type {OutputFormat} from "../../output/OutputRow.js";
-import {OUTPUT_FORMATS} from "../../output/OutputRow.js";
 
-type ExportFlags = {to: string, format?: OutputFormat, includeErrors?: boolean, allowIncomplete?: boolean, json?: boolean};
+type ExportFlags = {
+    to: string, out?: string, format?: OutputFormat | "csv", field?: string, schema?: string, choices?: string, config?: string, text?: string,
+    includeErrors?: boolean, allowIncomplete?: boolean, json?: boolean
+};
 
-/** `airlabel export OUTPUT_DIR --to FILE`: one dataset file of a run's rows, in input order. */
+/** `airlabel export OUTPUT_DIR --to argilla|prodigy|jsonl|parquet|arrow|csv [--out FILE]` (or `--to FILE`): hand a run to people, or write it as one file. */
 export function registerExportCommand(program: Command): void {
     program.command("export")
-        .description("write a run's output dir (shards in generation order) as ONE dataset file in input order (by idx)")
-        .argument("<output-dir>", "the --output dir of an airlabel run")
-        .requiredOption("--to <file>", "file to write (.jsonl, .parquet or .arrow); written atomically, parent dirs created")
-        .addOption(new Option("--format <format>", "file format (default: from the --to extension)").choices([...OUTPUT_FORMATS]))
-        .option("--include-errors", "also write the failed rows, with annotation null and an error column holding the reason")
+        .description("hand a run (or a model comparison) to people: Argilla records + settings, Prodigy tasks, or one jsonl/parquet/arrow/csv file in input order (by idx)")
+        .argument("<output-dir>", "the --output dir of an airlabel run, or a comparison dir (compare.json + models/)")
+        .requiredOption("--to <target>", `${HANDOFF_TARGETS.join("|")}, or a file name (.jsonl .parquet .arrow .csv) to write one table there`)
+        .option("--out <file>", "file to write (default: <output-dir>/export/argilla.json, prodigy.jsonl, data.<ext>); Argilla settings go beside it as <name>.settings.json")
+        .addOption(new Option("--format <format>", "with --to FILE: the file format (default: from its extension)").choices(["jsonl", "parquet", "arrow", "csv"]))
+        .option("--field <key>", "Argilla/Prodigy: the answer key to review (default: the only key, or the first holding labels, true/false or a small scale)")
+        .option("--schema <file.json>", "the JSON Schema the run used: its enum/boolean/integer range decide the question (labels, binary, rating)")
+        .option("--choices <a,b,c>", "the labels the run used (airlabel run --choices)")
+        .option("--config <job.json|job.yaml>", "the run's job file: its schema and choices are used")
+        .option("--text <column>", "Prodigy: the input column shown as text (default: text, else the first text column)")
+        .option("--include-errors", "tables: also write the failed rows, with annotation null and an error column holding the reason")
         .option("--allow-incomplete", "export a run that has not finished (its missing rows are left out)")
-        .option("--json", "print {rows, errors, file, format, complete} as JSON on stdout")
+        .option("--json", "print what was written as JSON on stdout")
         .addHelpText("after", `
 Examples:
+  $ airlabel export out/reviews --to prodigy --choices positive,negative,neutral
+  $ airlabel export out/reviews --to argilla --schema schema.json --out review/argilla.json
+  $ airlabel export out/compare --to csv --out compare.csv
   $ airlabel export out/reviews --to reviews.annotated.parquet
-  $ airlabel export out/reviews --to all.jsonl --include-errors
-  $ airlabel export out/reviews --to partial.arrow --allow-incomplete --json`)
+  $ airlabel export out/reviews --to all.jsonl --include-errors --json`)
         .action(async (dir: string, flags: ExportFlags) => {
-            const result = await exportOutput({
-                dir, to: flags.to,
-                ...(flags.format != null ? {format: flags.format} : {}),
-                includeErrors: flags.includeErrors === true,
-                allowIncomplete: flags.allowIncomplete === true
+            const includeErrors = flags.includeErrors === true;
+            const allowIncomplete = flags.allowIncomplete === true;
+            if (!(HANDOFF_TARGETS as readonly string[]).includes(flags.to)) {
+                // --to FILE: one table in input order, as before `--to` named targets
+                const format = flags.format ?? (path.extname(flags.to).toLowerCase() === ".csv" ? "csv" : exportFormatOf(flags.to));
+                if (format !== "csv" && format !== undefined && !await isComparisonDir(dir)) {
+                    const result = await exportOutput({dir, to: flags.to, format, includeErrors, allowIncomplete});
+                    process.stderr.write(`airlabel: ${formatExportSummary(result, flags.to, includeErrors)}\n`);
+                    if (flags.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
+                    return;
+                }
+                if (format === undefined) {
+                    const ext = path.extname(flags.to);
+                    throw new ExportError(
+                        `cannot tell the export format of ${flags.to} from its extension (${ext === "" ? "none" : ext}); ` +
+                        `name it .jsonl, .parquet, .arrow or .csv, pass --format, or pass --to ${HANDOFF_TARGETS.join("|")} with --out`,
+                        {exitCode: 2}
+                    );
+                }
+                flags.out = flags.to;
+                flags.to = format;
+            }
+            const spec = await loadAnswerSpec({
+                ...(flags.schema !== undefined ? {schema: flags.schema} : {}),
+                ...(flags.config !== undefined ? {config: flags.config} : {}),
+                ...(flags.choices !== undefined ? {choices: splitList(flags.choices)} : {})
             });
-            process.stderr.write(`airlabel: ${formatExportSummary(result, flags.to, flags.includeErrors === true)}\n`);
+            const result = await exportHandoff({
+                dir, to: flags.to as HandoffTarget, ...spec, includeErrors, allowIncomplete,
+                ...(flags.out !== undefined ? {out: flags.out} : {}),
+                ...(flags.field !== undefined ? {field: flags.field} : {}),
+                ...(flags.text !== undefined ? {text: flags.text} : {})
+            });
+            for (const note of result.notes) process.stderr.write(`airlabel: note: ${note}\n`);
+            process.stderr.write(`airlabel: ${formatHandoffSummary(result, includeErrors)}\n`);
             if (flags.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
         });
 }
 
-/** The summary line `airlabel export` prints on stderr (without the `airlabel: ` prefix). */
+/** The summary line of `airlabel export --to FILE` for jsonl/parquet/arrow (without the `airlabel: ` prefix). */
 function formatExportSummary(result: ExportResult, shownFile: string, includeErrors: boolean): string {
     const failed = includeErrors
         ? `${result.errors} failed rows included, with an error column`
         : `${result.errors} failed rows excluded`;
     const incomplete = result.complete ? "" : "; the run is incomplete, re-run the same `airlabel run` command to finish it";
     return `exported ${result.rows} rows (${failed}) in input order to ${shownFile}${incomplete}`;
+}
+
+/** The summary line of a hand-off export (without the `airlabel: ` prefix). */
+export function formatHandoffSummary(result: ExportHandoffResult, includeErrors: boolean): string {
+    const shown = result.files.map(displayPath);
+    const incomplete = result.complete ? "" : "; the run is incomplete, re-run the same `airlabel run` command to finish it";
+    const skipped = result.skipped === 0 ? "" : `; ${result.skipped} failed ${result.skipped === 1 ? "row" : "rows"} left out, with no text to show`;
+    if (result.to === "argilla")
+        return `exported ${result.records} Argilla records (${fieldText(result.field!)}${skipped}) to ${shown[0]} and the dataset settings to ${shown[1]}${incomplete}`;
+    if (result.to === "prodigy")
+        return `exported ${result.records} Prodigy tasks (${fieldText(result.field!)}${skipped}) to ${shown[0]}${incomplete}`;
+    const failed = result.comparison ? "one row per idx, one response column per model"
+        : includeErrors ? "failed rows included, with an error column" : `${result.skipped} failed rows excluded`;
+    return `exported ${result.records} rows (${failed}) in input order to ${shown[0]}${incomplete}`;
+}
+
+function fieldText(field: AnswerField): string {
+    const what = field.kind === "label" ? `labels ${field.labels?.join(", ") ?? ""}`
+        : field.kind === "rating" ? `scale ${field.values?.[0] ?? "?"}..${field.values?.at(-1) ?? "?"}`
+            : field.kind === "binary" ? "true/false" : field.kind === "number" ? "a number" : "free text";
+    return `field ${field.name}: ${what}${field.source === "answers" ? ", read from the answers (pass --schema or --choices to fix it)" : ""}`;
+}
+
+/** A written file as a path relative to the current directory when it lies below it, else absolute. */
+function displayPath(file: string): string {
+    const relative = path.relative(process.cwd(), file);
+    return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+}
+
+function splitList(value: string): string[] {
+    return value.split(",").map((part) => part.trim()).filter((part) => part.length > 0);
 }

@@ -1,0 +1,188 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import {InvalidOptionError} from "../AirlabelError.js";
+import {ExportError, exportOutput} from "../output/exportOutput.js";
+import {writeFileDurable} from "../output/durableFs.js";
+import {MANIFEST_FILE, displayDir} from "../output/Manifest.js";
+import {errorSummaryOf} from "../output/outputErrors.js";
+import type {OutputFormat} from "../output/OutputRow.js";
+import {readOutput} from "../output/readOutput.js";
+import {encodeDataShard} from "../output/shardCodec.js";
+import type {ColumnKind} from "../output/shardCodec.js";
+import {encodeCsv, flattenColumns} from "./encodeCsv.js";
+import type {AnswerSpec} from "./loadAnswerSpec.js";
+import {specMismatchNote} from "./loadAnswerSpec.js";
+import type {HandoffSource} from "./readHandoffSource.js";
+import {readHandoffSource} from "./readHandoffSource.js";
+import type {AnswerField} from "./resolveAnswerField.js";
+import {resolveAnswerField} from "./resolveAnswerField.js";
+import {toArgilla} from "./toArgilla.js";
+import {toProdigy} from "./toProdigy.js";
+
+/** What `airlabel export --to` writes. */
+export type HandoffTarget = "argilla" | "prodigy" | "jsonl" | "parquet" | "arrow" | "csv";
+export const HANDOFF_TARGETS: readonly HandoffTarget[] = ["argilla", "prodigy", "jsonl", "parquet", "arrow", "csv"];
+
+/** Options of `exportHandoff`. */
+export interface ExportHandoffOptions extends AnswerSpec {
+    /** Output dir of an `airlabel run`, or a multi-model comparison dir (`compare.json` + `models/<id>/`). Required (no default). */
+    dir: string;
+    /** What to write. Required (no default). */
+    to: HandoffTarget;
+    /** File to write (Argilla: the records; the settings go beside it as `<name>.settings.json`). Defaults to `<dir>/export/<to>.<ext>` (`argilla.json`, `prodigy.jsonl`, `data.jsonl`, `data.parquet`, `data.arrow`, `data.csv`). */
+    out?: string;
+    /** Key of the annotation object to review (Argilla question, Prodigy question). Defaults to the only key, or the first holding labels, true/false or a small scale. */
+    field?: string;
+    /** Input column shown as Prodigy's `text`. Defaults to the `text` column, else the first text column. */
+    text?: string;
+    /** Tables (jsonl/parquet/arrow/csv) of a single run: also write failed rows, with an `error` column. Defaults to false. */
+    includeErrors?: boolean;
+    /** Export a run that has not finished (its missing rows are left out). Defaults to false. */
+    allowIncomplete?: boolean;
+}
+
+/** What `exportHandoff` wrote. */
+export interface ExportHandoffResult {
+    to: HandoffTarget;
+    /** Absolute paths of the files written (Argilla: records, then settings). */
+    files: string[];
+    /** Records/tasks/rows written. */
+    records: number;
+    /** Rows left out (Argilla/Prodigy: rows no model answered, which keep no input text; tables: failed rows unless includeErrors). */
+    skipped: number;
+    comparison: boolean;
+    complete: boolean;
+    /** The reviewed answer field (Argilla and Prodigy only). */
+    field: AnswerField | null;
+    /** Things the user should know (the schema given differs from the run's). */
+    notes: string[];
+}
+
+const DEFAULT_FILES: Readonly<Record<HandoffTarget, string>> = {
+    argilla: "argilla.json", prodigy: "prodigy.jsonl", jsonl: "data.jsonl", parquet: "data.parquet", arrow: "data.arrow", csv: "data.csv"
+};
+
+/**
+ * Export a run (or a multi-model comparison) for people: Argilla records + dataset settings, Prodigy tasks, or one
+ * flat table in input order. Every file is written to a temp file, fsynced and renamed. Throws `ExportError`,
+ * `InvalidOptionError`, `AnswerFieldError`, `IncompleteRunError`, `OutputNotFoundError`, `ComparisonDirError`.
+ */
+export async function exportHandoff(options: ExportHandoffOptions): Promise<ExportHandoffResult> {
+    if (typeof options.dir !== "string" || options.dir === "") throw new InvalidOptionError("options.dir must be the output dir of an airlabel run");
+    if (!HANDOFF_TARGETS.includes(options.to)) throw new InvalidOptionError(`options.to must be one of ${HANDOFF_TARGETS.join(", ")}, got ${JSON.stringify(options.to)}`);
+    const out = path.resolve(options.out ?? path.join(options.dir, "export", DEFAULT_FILES[options.to]));
+    checkTarget(options.dir, out);
+    const allowIncomplete = options.allowIncomplete === true;
+    const source = await readHandoffSource(options.dir, {allowIncomplete});
+    const note = options.to === "argilla" || options.to === "prodigy" ? specMismatchNote(options, source.schemaHash) : undefined;
+    const notes = note === undefined ? [] : [note];
+
+    if (options.to === "argilla" || options.to === "prodigy") {
+        const field = fieldOf(source, options);
+        if (options.to === "argilla") {
+            const built = toArgilla(source, field);
+            const settingsFile = out.replace(/(\.json)?$/iu, ".settings.json");
+            await writeOut(out, JSON.stringify(built.records, null, 1) + "\n", options.out);
+            await writeOut(settingsFile, JSON.stringify(built.settings, null, 2) + "\n", options.out);
+            return {to: options.to, files: [out, settingsFile], records: built.records.length, skipped: built.skipped, comparison: source.comparison, complete: source.complete, field, notes};
+        }
+        const built = toProdigy(source, field, options.text);
+        await writeOut(out, built.tasks.map((task) => JSON.stringify(task) + "\n").join(""), options.out);
+        return {to: options.to, files: [out], records: built.tasks.length, skipped: built.skipped, comparison: source.comparison, complete: source.complete, field, notes};
+    }
+
+    if (!source.comparison && options.to !== "csv") {
+        const result = await exportOutput({dir: options.dir, to: out, format: options.to, includeErrors: options.includeErrors === true, allowIncomplete});
+        return {to: options.to, files: [result.file], records: result.rows, skipped: options.includeErrors === true ? 0 : result.errors,
+            comparison: false, complete: result.complete, field: null, notes};
+    }
+    const {records, skipped, objectColumns} = source.comparison ? wideRecords(source) : await singleRunRecords(options.dir, options.includeErrors === true);
+    if (options.to === "csv") {
+        const flat = flattenColumns(records, objectColumns);
+        await writeOut(out, encodeCsv(flat.records, flat.columns), options.out);
+    } else {
+        await writeOut(out, encodeDataShard(records, options.to as OutputFormat, planOf(records, objectColumns)), options.out);
+    }
+    return {to: options.to, files: [out], records: records.length, skipped, comparison: source.comparison, complete: source.complete, field: null, notes};
+}
+
+/** The answer field of a source, from the spec the user gave or the answers themselves. */
+export function fieldOf(source: HandoffSource, spec: AnswerSpec & {field?: string}): AnswerField {
+    const annotations = source.rows.flatMap((row) => Object.values(row.responses).filter((response) => response.ok).map((response) => response.annotation));
+    const schema = spec.schema ?? (typeof source.meta.schema === "object" || typeof source.meta.schema === "boolean" ? source.meta.schema as Record<string, unknown> | boolean : undefined);
+    return resolveAnswerField({
+        annotations,
+        ...(schema !== undefined ? {schema} : {}),
+        ...(spec.choices !== undefined ? {choices: spec.choices} : {}),
+        ...(spec.field !== undefined ? {field: spec.field} : {})
+    });
+}
+
+/** A comparison as one wide table: idx, input columns, then `response_<id>` and `error_<id>` per model. */
+function wideRecords(source: HandoffSource): {records: Record<string, unknown>[], skipped: number, objectColumns: Set<string>} {
+    const columns: string[] = [];
+    for (const row of source.rows) for (const name of Object.keys(row.columns)) if (!columns.includes(name)) columns.push(name);
+    const objectColumns = new Set(source.models.map((model) => `response_${model.id}`));
+    const records = source.rows.map((row) => {
+        const record: Record<string, unknown> = {idx: row.idx};
+        for (const name of columns) record[name] = row.columns[name] ?? null;
+        for (const model of source.models) {
+            const response = row.responses[model.id];
+            record[`response_${model.id}`] = response?.ok === true ? response.annotation : null;
+            record[`error_${model.id}`] = response === undefined ? "no answer" : response.ok ? null : response.reason;
+        }
+        return record;
+    });
+    return {records, skipped: 0, objectColumns};
+}
+
+/** A single run's rows (and failed rows when asked) in idx order, as `airlabel export` writes them. */
+async function singleRunRecords(dir: string, includeErrors: boolean): Promise<{records: Record<string, unknown>[], skipped: number, objectColumns: Set<string>}> {
+    const {rows, errors} = await readOutput(dir);
+    const failed = includeErrors ? errors.map((error) => ({
+        idx: error.idx, annotation: null, finish_reason: error.finish_reason ?? null, attempts: error.attempts ?? null, model: error.model ?? null,
+        error: typeof error.reason === "string" ? error.reason : String(error.reason ?? "unknown error")
+    })) : [];
+    const records = [...rows, ...failed].sort((a, b) => Number(a.idx) - Number(b.idx));
+    return {records, skipped: includeErrors ? 0 : errors.length, objectColumns: new Set(["annotation"])};
+}
+
+/** Column kinds for a table airlabel builds itself: answer columns JSON, the rest by their values. */
+function planOf(records: readonly Record<string, unknown>[], objectColumns: ReadonlySet<string>): Record<string, ColumnKind> {
+    const plan: Record<string, ColumnKind> = {};
+    for (const record of records) for (const name of Object.keys(record)) if (!(name in plan)) plan[name] = "string";
+    for (const name of Object.keys(plan)) {
+        if (objectColumns.has(name)) {
+            plan[name] = "json";
+            continue;
+        }
+        const values = records.map((record) => record[name]).filter((value) => value !== null && value !== undefined);
+        plan[name] = name === "idx" ? "int"
+            : values.every((value) => typeof value === "string") ? "string"
+                : values.every((value) => typeof value === "boolean") ? "bool"
+                    : values.every((value) => typeof value === "number" && Number.isSafeInteger(value)) ? "int"
+                        : values.every((value) => typeof value === "number") ? "double" : "json";
+    }
+    return plan;
+}
+
+async function writeOut(file: string, bytes: Uint8Array | string, shown: string | undefined): Promise<void> {
+    try {
+        await fs.mkdir(path.dirname(file), {recursive: true});
+        await writeFileDurable(file, bytes);
+    } catch (error) {
+        throw new ExportError(`could not write ${shown ?? file} (${errorSummaryOf(error)}); fix the cause or choose another --out`, {cause: error});
+    }
+}
+
+/** Refuse targets inside the run's own files (manifest, data/, errors/, models/, reviews/). */
+function checkTarget(dir: string, target: string): void {
+    const root = path.resolve(dir);
+    const inside = (sub: string) => {
+        const relative = path.relative(path.join(root, sub), target);
+        return !relative.startsWith("..") && !path.isAbsolute(relative);
+    };
+    if (target === root || target === path.join(root, MANIFEST_FILE) || target === path.join(root, "compare.json") ||
+        ["data", "errors", "models", "reviews", "cache"].some(inside))
+        throw new ExportError(`--out ${target} would overwrite part of the run in ${displayDir(dir)}; choose a file outside its data/, errors/, models/ and reviews/ dirs`, {exitCode: 2});
+}

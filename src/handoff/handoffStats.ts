@@ -1,0 +1,223 @@
+import {InvalidOptionError} from "../AirlabelError.js";
+import {cohenKappa, meanAbsoluteDifference, percentAgreement} from "./agreement.js";
+import type {RatingPair} from "./agreement.js";
+import {canonicalJson} from "./canonicalJson.js";
+import {fieldOf} from "./exportHandoff.js";
+import type {AnswerSpec} from "./loadAnswerSpec.js";
+import {specMismatchNote} from "./loadAnswerSpec.js";
+import {readHandoffSource} from "./readHandoffSource.js";
+import type {HandoffSource} from "./readHandoffSource.js";
+import type {AnswerField} from "./resolveAnswerField.js";
+import {answerValueOf, labelTextOf} from "./resolveAnswerField.js";
+import {readReviewSets} from "./reviewStore.js";
+
+/** Options of `handoffStats`. */
+export interface HandoffStatsOptions extends AnswerSpec {
+    /** Output dir of a run or a comparison. Required (no default). */
+    dir: string;
+    /** Key of the annotation object compared. Defaults to the key `exportHandoff` picks (the only key, or the first holding labels, true/false or a scale). */
+    field?: string;
+}
+
+/** One model's answers. */
+export interface ModelStats {
+    id: string;
+    model: string;
+    /** Rows of the run (answered + failed). */
+    rows: number;
+    /** Rows with a schema-valid answer. */
+    valid: number;
+    failed: number;
+    /** Valid answers lacking the field (an optional key left out). */
+    missing: number;
+    /** How often each value was given (labels, true/false, scales), most frequent first. */
+    distribution?: Record<string, number>;
+    /** Mean of the numeric answers (scales, numbers). */
+    mean?: number | null;
+}
+
+/** Agreement of two raters (two models, or a model and the reviewers) on the rows both answered. */
+export interface PairStats {
+    a: string;
+    b: string;
+    /** Rows both answered. */
+    n: number;
+    /** Share of those rows with the same answer (for reviews: the model's accuracy). */
+    agreement: number | null;
+    /** Cohen's kappa (labels, true/false, scales); null where undefined (no rows, or one label given by both everywhere). */
+    kappa?: number | null;
+    /** Mean absolute difference (scales, numbers). */
+    mad?: number | null;
+}
+
+/** A review set compared with each model. */
+export interface ReviewStats {
+    name: string;
+    /** Rows reviewed, and those with a reviewed value. */
+    rows: number;
+    labelled: number;
+    distribution?: Record<string, number>;
+    /** Each model against the reviewed values: `agreement` is its accuracy on the reviewed rows it answered. */
+    models: (PairStats & {failed: number})[];
+}
+
+/** What `airlabel stats` reports. */
+export interface HandoffStats {
+    dir: string;
+    comparison: boolean;
+    complete: boolean;
+    field: {name: string, kind: AnswerField["kind"], source: AnswerField["source"], labels?: string[], values?: number[]};
+    models: ModelStats[];
+    /** Every pair of models (comparisons only). */
+    pairs: PairStats[];
+    reviews: ReviewStats[];
+    /** Things the user should know (the schema given differs from the run's). */
+    notes: string[];
+}
+
+/**
+ * Per-model counts and answer distributions, agreement between every pair of models (percent agreement and Cohen's
+ * kappa for labels, mean absolute difference for numbers) and between each model and each imported review set
+ * (accuracy, kappa, MAD). Rows are matched by idx. Throws the errors of reading the output dir and its reviews.
+ */
+export async function handoffStats(options: HandoffStatsOptions): Promise<HandoffStats> {
+    if (typeof options.dir !== "string" || options.dir === "") throw new InvalidOptionError("options.dir must be the output dir of an airlabel run");
+    const source = await readHandoffSource(options.dir, {allowIncomplete: true});
+    const field = fieldOf(source, options);
+    const categorical = field.kind === "label" || field.kind === "binary" || field.kind === "rating";
+    const numeric = field.kind === "rating" || field.kind === "number";
+    const answers = answersByModel(source, field);
+
+    const models: ModelStats[] = source.models.map((model) => {
+        let valid = 0;
+        let failed = 0;
+        for (const row of source.rows) {
+            const response = row.responses[model.id];
+            if (response === undefined) continue;
+            if (response.ok) valid++;
+            else failed++;
+        }
+        const values = [...answers.get(model.id)!.values()];
+        return {
+            id: model.id, model: model.model, rows: valid + failed, valid, failed, missing: valid - values.length,
+            ...(categorical ? {distribution: distributionOf(values)} : {}),
+            ...(numeric ? {mean: meanOf(values)} : {})
+        };
+    });
+
+    const pairStats = (a: string, b: string, pairs: RatingPair[]): PairStats => ({
+        a, b, n: pairs.length, agreement: percentAgreement(pairs),
+        ...(categorical ? {kappa: cohenKappa(pairs)} : {}),
+        ...(numeric ? {mad: meanAbsoluteDifference(pairs)} : {})
+    });
+    const pairs: PairStats[] = [];
+    for (let i = 0; i < source.models.length; i++)
+        for (let j = i + 1; j < source.models.length; j++) {
+            const a = source.models[i]!;
+            const b = source.models[j]!;
+            pairs.push(pairStats(a.id, b.id, matched(answers.get(a.id)!, answers.get(b.id)!)));
+        }
+
+    const reviews: ReviewStats[] = (await readReviewSets(options.dir)).map((set) => {
+        const reviewed = new Map<number, unknown>();
+        for (const row of set.rows) if (row.value !== null) reviewed.set(row.idx, normalize(row.value, field));
+        return {
+            name: set.manifest.name, rows: set.rows.length, labelled: reviewed.size,
+            ...(categorical ? {distribution: distributionOf([...reviewed.values()])} : {}),
+            models: source.models.map((model) => {
+                const own = answers.get(model.id)!;
+                const failed = [...reviewed.keys()].filter((idx) => !own.has(idx)).length;
+                return {...pairStats(model.id, set.manifest.name, matched(own, reviewed)), failed};
+            })
+        };
+    });
+
+    return {
+        dir: options.dir, comparison: source.comparison, complete: source.complete,
+        field: {name: field.name, kind: field.kind, source: field.source, ...(field.labels !== undefined ? {labels: field.labels} : {}), ...(field.values !== undefined ? {values: field.values} : {})},
+        models, pairs, reviews, notes: [specMismatchNote(options, source.schemaHash)].filter((note): note is string => note !== undefined)
+    };
+}
+
+/** Each model's value of the field, by idx (failed rows and answers lacking the field left out). */
+function answersByModel(source: HandoffSource, field: AnswerField): Map<string, Map<number, unknown>> {
+    const answers = new Map<string, Map<number, unknown>>();
+    for (const model of source.models) {
+        const own = new Map<number, unknown>();
+        for (const row of source.rows) {
+            const response = row.responses[model.id];
+            if (response?.ok !== true) continue;
+            const value = answerValueOf(response.annotation, field);
+            if (value !== undefined && value !== null) own.set(row.idx, normalize(value, field));
+        }
+        answers.set(model.id, own);
+    }
+    return answers;
+}
+
+/** Labels compared as text (a model's `1` and a reviewer's `"1"` are the same label). */
+function normalize(value: unknown, field: AnswerField): unknown {
+    return field.kind === "label" ? labelTextOf(value) : value;
+}
+
+function matched(a: ReadonlyMap<number, unknown>, b: ReadonlyMap<number, unknown>): RatingPair[] {
+    const pairs: RatingPair[] = [];
+    for (const [idx, value] of a) if (b.has(idx)) pairs.push([value, b.get(idx)]);
+    return pairs;
+}
+
+function distributionOf(values: readonly unknown[]): Record<string, number> {
+    const counts = new Map<string, number>();
+    for (const value of values) {
+        const key = typeof value === "string" ? value : canonicalJson(value);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return Object.fromEntries([...counts.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)));
+}
+
+function meanOf(values: readonly unknown[]): number | null {
+    const numbers = values.filter((value): value is number => typeof value === "number" && Number.isFinite(value));
+    return numbers.length === 0 ? null : numbers.reduce((sum, value) => sum + value, 0) / numbers.length;
+}
+
+/** The stats as the text `airlabel stats` prints. */
+export function formatHandoffStats(stats: HandoffStats): string {
+    const lines: string[] = [];
+    const kindText = stats.field.kind === "label" ? `labels ${stats.field.labels?.join(", ") ?? ""}`
+        : stats.field.kind === "rating" ? `scale ${stats.field.values?.[0] ?? "?"}..${stats.field.values?.at(-1) ?? "?"}`
+            : stats.field.kind === "binary" ? "true/false" : stats.field.kind;
+    const from = stats.field.source === "answers" ? "read from the answers; pass --schema or --choices to fix it" : `from the ${stats.field.source}`;
+    lines.push(`field ${stats.field.name}: ${kindText} (${from})${stats.complete ? "" : "; the run is incomplete"}`);
+    lines.push("");
+    lines.push(table(["model", "rows", "valid", "failed", stats.models.some((m) => m.mean !== undefined) ? "mean" : "", "answers"].filter((h) => h !== ""),
+        stats.models.map((m) => [m.id, String(m.rows), String(m.valid), String(m.failed), ...(m.mean !== undefined ? [fmt(m.mean)] : []),
+            m.distribution !== undefined ? Object.entries(m.distribution).map(([label, count]) => `${label} ${count}`).join(", ") : m.missing > 0 ? `${m.missing} without ${stats.field.name}` : ""])));
+    if (stats.pairs.length > 0) {
+        lines.push("");
+        lines.push(pairTable("models", stats.pairs.map((pair) => ({...pair, label: `${pair.a} ~ ${pair.b}`})), "agreement"));
+    }
+    for (const review of stats.reviews) {
+        lines.push("");
+        lines.push(`${review.name}: ${review.rows} rows reviewed, ${review.labelled} with a value` +
+            (review.distribution !== undefined ? ` (${Object.entries(review.distribution).map(([label, count]) => `${label} ${count}`).join(", ")})` : ""));
+        lines.push(pairTable(`vs ${review.name}`, review.models.map((pair) => ({...pair, label: pair.a})), "accuracy"));
+    }
+    return lines.join("\n") + "\n";
+}
+
+function pairTable(title: string, pairs: readonly (PairStats & {label: string})[], agreementName: string): string {
+    const withKappa = pairs.some((pair) => pair.kappa !== undefined);
+    const withMad = pairs.some((pair) => pair.mad !== undefined);
+    return table([title, "n", agreementName, ...(withKappa ? ["kappa"] : []), ...(withMad ? ["MAD"] : [])],
+        pairs.map((pair) => [pair.label, String(pair.n), fmt(pair.agreement), ...(withKappa ? [fmt(pair.kappa ?? null)] : []), ...(withMad ? [fmt(pair.mad ?? null)] : [])]));
+}
+
+function fmt(value: number | null): string {
+    return value === null ? "n/a" : value.toFixed(3);
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+    const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => row[i]?.length ?? 0)));
+    const line = (cells: readonly string[]) => cells.map((cell, i) => i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)).join("  ").trimEnd();
+    return [line(header), ...rows.map(line)].join("\n");
+}
