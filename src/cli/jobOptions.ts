@@ -27,12 +27,19 @@ export function addJobOptions(command: Command): Command {
         .option("--shuffle-seed <n>", "shuffle rows with this seed before --max-rows", toInteger)
         .addOption(new Option("--sort <order>", "generation order by prompt token count").choices(["shortest", "longest", "none"]))
         .option("--dedup", "rows whose prompt repeats an earlier row's go to the errors file instead of being generated")
-        .option("--skip-invalid-rows", "record malformed input rows in the errors file instead of stopping");
+        .option("--skip-invalid-rows", "record malformed input rows in the errors file instead of stopping")
+        .option("--hooks <hooks.mjs>", "ES module exporting prompt(row), validate(row, answer) and/or parse(row, answer) hooks")
+        .option("--hook-timeout-ms <ms>", "time limit of one hook call; a slower hook fails its row (default 30000)", toInteger);
 }
 
 /** Adds the generation, engine and output options of `run`. */
 export function addRunOptions(command: Command): Command {
-    return addJobOptions(command)
+    return addGenerationOptions(addJobOptions(command));
+}
+
+/** Adds the generation, engine and output options (`run`, `generate`). */
+export function addGenerationOptions(command: Command): Command {
+    return command
         .option("-s, --schema <file.json>", "JSON Schema every answer must match (grammar-constrained, then validated)")
         .option("--choices <a,b,c>", "single-label classification: the answer is one of these")
         .option("--max-tokens <n>", "maximum generated tokens per answer (default 256)", toInteger)
@@ -82,19 +89,29 @@ type CliValues = Record<string, unknown>;
  * Merges `--config` (JSON or YAML) with the flags given (flags win) and reads the files options name.
  * Relative paths in a config file are taken from the current directory, like flags.
  */
-export function resolveJobOptions(flags: CliValues, defaults: CliValues = {}, requiredOptions: readonly string[] = ["input", "model", "output"]): AnnotateOptions & {quiet?: boolean, json?: boolean} {
+export function resolveJobOptions(flags: CliValues, defaults: CliValues = {}, required: readonly string[] = ["input", "model", "output"]): AnnotateOptions & {quiet?: boolean, json?: boolean} {
+    return resolveMergedOptions(mergeJobConfig(flags, defaults), required);
+}
+
+/** `--config` (JSON or YAML) merged under the flags given (flags win) and over `defaults`; files are not read yet. */
+export function mergeJobConfig(flags: CliValues, defaults: CliValues = {}): CliValues {
     const fromConfig = typeof flags.config === "string" ? readConfig(flags.config) : {};
     const merged: CliValues = {...defaults, ...fromConfig, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined))};
     delete merged.config;
+    return merged;
+}
+
+/** Merged options (see mergeJobConfig) checked for the required ones, with the files they name read. */
+export function resolveMergedOptions(merged: CliValues, required: readonly string[] = ["input", "model", "output"]): AnnotateOptions & {quiet?: boolean, json?: boolean} {
     for (const key of ["steps", "models"]) {
-        if (merged[key] !== undefined && requiredOptions.includes("model"))
+        if (merged[key] !== undefined && required.includes("model"))
             throw new InvalidOptionError(`the job file has "${key}", which only \`airlabel run JOB\` runs; give it to airlabel run`);
     }
     if (Array.isArray(merged.model))
         throw new InvalidOptionError(`--model is given ${merged.model.length} times; only \`airlabel run\` compares models, give one --model here`);
-    for (const required of requiredOptions) {
-        if (merged[required] === undefined)
-            throw new InvalidOptionError(`--${required} is required (or set "${required}" in the --config file)`);
+    for (const name of required) {
+        if (merged[name] === undefined)
+            throw new InvalidOptionError(`--${name} is required (or set "${name}" in the --config file)`);
     }
     const options: CliValues = {...merged};
     if (merged.template !== undefined && merged.prompt !== undefined)
@@ -133,7 +150,7 @@ function collectModel(value: string, previous: string | string[] | undefined): s
     return previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
 }
 
-function readText(file: string, option: string): string {
+export function readText(file: string, option: string): string {
     try {
         return fs.readFileSync(file, "utf8");
     } catch (err) {
@@ -155,7 +172,7 @@ function splitList(value: string): string[] {
     return value.split(",").map((part) => part.trim()).filter((part) => part.length > 0);
 }
 
-function toInteger(value: string): number {
+export function toInteger(value: string): number {
     if (!/^-?\d+$/u.test(value.trim())) throw new InvalidOptionError(`"${value}" is not an integer`);
     return Number(value);
 }

@@ -5,6 +5,7 @@ import {version} from "../version.js";
 import {registerBenchCommand} from "./commands/bench.js";
 import {registerDemoCommand} from "./commands/demo.js";
 import {registerExportCommand} from "./commands/export.js";
+import {registerGenerateCommand} from "./commands/generate.js";
 import {registerImportCommand} from "./commands/import.js";
 import {registerInspectCommand} from "./commands/inspect.js";
 import {registerModelCommand} from "./commands/model.js";
@@ -33,9 +34,11 @@ Examples:
   $ airlabel demo
   $ airlabel inspect data.parquet --json
   $ airlabel run -i reviews.jsonl -m model.gguf -o out/reviews -t template.txt -s schema.json
+  $ airlabel generate --prompts prompts.txt --count 4 -m model.gguf -o out/gen
   $ airlabel model create --parameters 1M --output tiny.gguf`);
 
 registerRunCommand(program);
+registerGenerateCommand(program);
 registerPrepareCommand(program);
 registerInspectCommand(program);
 registerExportCommand(program);

@@ -28,7 +28,9 @@ export type GenerationOutput = {
     generatedTokens: number,
     finishReason: "stop" | "length",
     /** Milliseconds from the request starting on a sequence to its first generated token. */
-    firstTokenMs: number
+    firstTokenMs: number,
+    /** Prompt tokens this request evaluated: those after the prefix its sequence already held. */
+    evaluatedPromptTokens: number
 };
 
 export type LockstepDriverOptions = {
@@ -45,6 +47,7 @@ type Active = {
     longestStop: number,
     startedAt: number,
     firstTokenMs: number,
+    evaluatedPromptTokens: number,
     resolve: (output: GenerationOutput) => void,
     reject: (err: unknown) => void
 };
@@ -142,7 +145,7 @@ export class LockstepDriver {
                 yieldEogToken: true
             });
             this._active.push({
-                request, sequence, iterator, tokens: recent, longestStop: Math.max(0, ...request.stopStrings.map((stop) => stop.length)), startedAt: performance.now(), firstTokenMs: -1,
+                request, sequence, iterator, tokens: recent, longestStop: Math.max(0, ...request.stopStrings.map((stop) => stop.length)), startedAt: performance.now(), firstTokenMs: -1, evaluatedPromptTokens: toEvaluate.length,
                 resolve: waiting.resolve, reject: waiting.reject
             });
         } catch (err) {
@@ -214,6 +217,6 @@ export class LockstepDriver {
             if (at >= 0 && (cut < 0 || at < cut)) cut = at;
         }
         if (cut >= 0) text = text.slice(0, cut);
-        a.resolve({text, generatedTokens: a.tokens.length, finishReason, firstTokenMs: Math.max(0, a.firstTokenMs)});
+        a.resolve({text, generatedTokens: a.tokens.length, finishReason, firstTokenMs: Math.max(0, a.firstTokenMs), evaluatedPromptTokens: a.evaluatedPromptTokens});
     }
 }

@@ -26,7 +26,11 @@ export type WorkerConfig = {
     /** One llama.cpp placement per worker (split mode, tensor split, main GPU, devices); absent = llama.cpp's defaults. */
     placements?: WorkerPlacement[],
     /** A 4-byte counter shared by the pool: each worker takes the next placement (see `claimPlacement`). */
-    placementClaims?: SharedArrayBuffer
+    placementClaims?: SharedArrayBuffer,
+    /** Absolute path of the user's hooks module (validate/parse run in the worker); absent: none. */
+    hooks?: string,
+    /** Time limit of one hook call. Absent: 30000 ms. */
+    hookTimeoutMs?: number
 };
 
 /** Sent once per worker before the clock starts: loads the model and context, generates nothing. */
@@ -39,7 +43,13 @@ export type WarmupResult = {engine: string, hint: string | null};
 export type WorkerTask = {
     idx: number,
     /** The rendered user prompt (chat formatting happens in the worker). */
-    prompt: string
+    prompt: string,
+    /** This row's system message (a prompt hook's); absent: the run's. */
+    system?: string,
+    /** The first attempt's seed; absent: `generation.seed + idx` (see samplingForAttempt). */
+    seed?: number,
+    /** The row's kept columns, for the validate/parse hooks; sent only when there are such hooks. */
+    row?: Record<string, unknown>
 };
 
 export type WorkerResult = {
@@ -56,8 +66,10 @@ export type WorkerResult = {
     attempts: number,
     /** Milliseconds from the row reaching its worker's queue to its first generated token. */
     firstTokenMs: number,
+    /** Prompt tokens evaluated over all attempts, after reusing the prefix a sequence held (local engine only). */
+    evaluatedPromptTokens?: number,
     /** Why the row failed, when not ok. */
     reason: string | null,
-    /** Where a failed row failed: "validate" (the answers; the default) or "generate" (the backend refused the request). */
-    stage?: "generate" | "validate"
+    /** Where a failed row failed: "validate" (the answers; the default), "generate" (the backend refused the request) or "hook" (a validate/parse hook threw, timed out or returned the wrong type). */
+    stage?: "generate" | "validate" | "hook"
 };

@@ -9,11 +9,23 @@ export type AttemptOutput = {
     promptTokens: number | null,
     generatedTokens: number,
     /** Milliseconds to the first token, or -1 when the backend cannot tell. */
-    firstTokenMs: number
+    firstTokenMs: number,
+    /** Prompt tokens actually evaluated (after reusing the prefix a sequence held); absent when the backend cannot tell. */
+    evaluatedPromptTokens?: number
 };
 
 /** The backend refused the request for good (the row fails at the generate stage with this reason). */
 export type AttemptRefused = {refused: string};
+
+/**
+ * More checks of an answer the schema accepted, and the value stored for it (the user's validate/parse hooks).
+ * `error` fails the row at stage "hook" at once (a broken hook is not the model's fault); `invalid` is retried like a
+ * schema failure.
+ */
+export type AnswerHooks = {
+    validate?: (answer: unknown) => Promise<{ok: true} | {invalid: string} | {error: string}>,
+    parse?: (answer: unknown) => Promise<{value: unknown} | {error: string}>
+};
 
 export type GenerateValidatedOptions = {
     idx: number,
@@ -23,23 +35,28 @@ export type GenerateValidatedOptions = {
     /** Prompt tokens before any attempt reports its own count. */
     promptTokens: number,
     /** Runs attempt number `attempt` (0-based); each attempt must sample differently (see samplingForAttempt). */
-    attempt: (attempt: number) => Promise<AttemptOutput | AttemptRefused>
+    attempt: (attempt: number) => Promise<AttemptOutput | AttemptRefused>,
+    /** The user's validate/parse hooks for this row. Defaults to none. */
+    hooks?: AnswerHooks
 };
 
 /**
  * The answer loop every backend shares: generate, then accept free text as is, or parse and validate against the
  * schema; a truncated or invalid answer is retried up to `retriesInvalid` times, then the row fails with the last
- * reason.
+ * reason. With hooks, `validate` is one more check (free text included, which is then retried too) and `parse`
+ * shapes the stored annotation.
  */
 export async function generateValidated(options: GenerateValidatedOptions): Promise<WorkerResult> {
     const {idx, answerSchema} = options;
     let promptTokens = options.promptTokens;
     let completionTokens = 0;
     let firstTokenMs = -1;
+    let evaluatedPromptTokens: number | undefined;
     let response = "";
     let finishReason: "stop" | "length" = "stop";
     let reason = "";
-    const maxAttempts = answerSchema.isFreeText ? 1 : 1 + options.retriesInvalid;
+    const hooks = options.hooks;
+    const maxAttempts = answerSchema.isFreeText && hooks?.validate === undefined ? 1 : 1 + options.retriesInvalid;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
         const output = await options.attempt(attempt);
         if ("refused" in output) {
@@ -51,20 +68,40 @@ export async function generateValidated(options: GenerateValidatedOptions): Prom
         if (firstTokenMs < 0) firstTokenMs = output.firstTokenMs;
         promptTokens = output.promptTokens ?? promptTokens;
         completionTokens += output.generatedTokens;
+        if (output.evaluatedPromptTokens !== undefined) evaluatedPromptTokens = (evaluatedPromptTokens ?? 0) + output.evaluatedPromptTokens;
         response = output.text;
         finishReason = output.finishReason;
-        const result = {idx, response, finishReason, promptTokens, completionTokens, attempts: attempt + 1, firstTokenMs};
-        if (answerSchema.isFreeText) return {...result, ok: true, annotation: response, reason: null};
-        if (finishReason === "length") {
-            reason = `answer truncated at maxTokens (${options.maxTokens}); raise --max-tokens`;
-            continue;
+        const result = {idx, response, finishReason, promptTokens, completionTokens, attempts: attempt + 1, firstTokenMs, ...(evaluatedPromptTokens !== undefined ? {evaluatedPromptTokens} : {})};
+        let value: unknown = response;
+        if (!answerSchema.isFreeText) {
+            if (finishReason === "length") {
+                reason = `answer truncated at maxTokens (${options.maxTokens}); raise --max-tokens`;
+                continue;
+            }
+            const check = answerSchema.check(response);
+            if (!check.ok) {
+                reason = check.reason;
+                continue;
+            }
+            value = check.value;
         }
-        const check = answerSchema.check(response);
-        if (check.ok) return {...result, ok: true, annotation: check.value, reason: null};
-        reason = check.reason;
+        if (hooks?.validate !== undefined) {
+            const verdict = await hooks.validate(value);
+            if ("error" in verdict) return {...result, ok: false, annotation: null, reason: verdict.error, stage: "hook"};
+            if ("invalid" in verdict) {
+                reason = `rejected by the validate hook: ${verdict.invalid}`;
+                continue;
+            }
+        }
+        if (hooks?.parse !== undefined) {
+            const parsed = await hooks.parse(value);
+            if ("error" in parsed) return {...result, ok: false, annotation: null, reason: parsed.error, stage: "hook"};
+            value = parsed.value;
+        }
+        return {...result, ok: true, annotation: value, reason: null};
     }
     return {
         idx, ok: false, annotation: null, response, finishReason, promptTokens, completionTokens, attempts: maxAttempts, firstTokenMs,
-        reason: `${reason} (after ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"})`, stage: "validate"
+        ...(evaluatedPromptTokens !== undefined ? {evaluatedPromptTokens} : {}), reason: `${reason} (after ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"})`, stage: "validate"
     };
 }

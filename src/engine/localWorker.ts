@@ -6,6 +6,9 @@
 import os from "node:os";
 import {workerData} from "node:worker_threads";
 import {type ChatWrapper, type Llama, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
+import {answerHooksFor} from "../hooks/answerHooksFor.js";
+import type {LoadedHooks} from "../hooks/Hooks.js";
+import {loadHooks} from "../hooks/loadHooks.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {chatWrapperFor, formatPrompt} from "./formatPrompt.js";
 import {describeLlama, loadLlama} from "./loadLlama.js";
@@ -27,7 +30,9 @@ type WorkerState = {
     answerSchema: AnswerSchema,
     wrapper: ChatWrapper | null,
     /** Texts that end an answer: the user's stop strings and the chat template's text triggers. */
-    stopStrings: string[]
+    stopStrings: string[],
+    /** The user's hooks module (validate/parse run here, where answers are checked), or null. */
+    hooks: LoadedHooks | null
 };
 
 const config = workerData as WorkerConfig;
@@ -72,29 +77,31 @@ async function loadState(): Promise<WorkerState> {
             .map((tokens) => model.detokenize(tokens, true))
             .filter((text) => text.length > 0)
     ];
-    return {llama, engine: describeLlama(llama, threads), model, driver: new LockstepDriver({context}), grammar, answerSchema, wrapper, stopStrings};
+    const hooks = config.hooks !== undefined ? await loadHooks(config.hooks) : null;
+    return {llama, engine: describeLlama(llama, threads), model, driver: new LockstepDriver({context}), grammar, answerSchema, wrapper, stopStrings, hooks};
 }
 
 export default async function generateRow(task: WorkerTask | WarmupTask): Promise<WorkerResult | WarmupResult> {
     statePromise ??= loadState();
     const state = await statePromise;
     if ("warmup" in task) return state.engine;
-    const prompt = tokenizePrompt(state.model, formatPrompt(state.wrapper, config.system, task.prompt));
+    const prompt = tokenizePrompt(state.model, formatPrompt(state.wrapper, task.system ?? config.system, task.prompt));
+    const hooks = answerHooksFor(state.hooks, task.row ?? {}, config.hookTimeoutMs ?? 30_000);
     const gen = config.generation;
     return await generateValidated({
         idx: task.idx, answerSchema: state.answerSchema, retriesInvalid: config.retriesInvalid, maxTokens: gen.maxTokens,
-        promptTokens: prompt.length,
+        promptTokens: prompt.length, ...(hooks !== undefined ? {hooks} : {}),
         attempt: async (attempt) => {
             const output = await state.driver.generate({
                 tokens: prompt,
                 maxTokens: gen.maxTokens,
-                ...samplingForAttempt(gen, task.idx, attempt),
+                ...samplingForAttempt(gen, task.idx, attempt, task.seed),
                 repeatPenalty: gen.repeatPenalty,
                 ...(state.grammar !== undefined ? {grammar: state.grammar} : {}),
                 stopStrings: state.stopStrings,
                 ignoreEos: gen.ignoreEos && state.grammar === undefined
             });
-            return {text: output.text, finishReason: output.finishReason, promptTokens: null, generatedTokens: output.generatedTokens, firstTokenMs: output.firstTokenMs};
+            return {text: output.text, finishReason: output.finishReason, promptTokens: null, generatedTokens: output.generatedTokens, firstTokenMs: output.firstTokenMs, evaluatedPromptTokens: output.evaluatedPromptTokens};
         }
     });
 }

@@ -13,9 +13,10 @@ export type AttemptSampling = {
  * answer does not depend on which sequence or worker ran it. A retry must differ from the attempt before it
  * (under greedy decoding the same settings repeat the same answer), so retries sample at a temperature of at
  * least 0.6 + 0.2 per retry (capped at 1.5) with a seed derived from the row and the attempt.
+ * `firstSeed` replaces attempt 0's `seed + idx` (generate: `seed + sample`).
  */
-export function samplingForAttempt(generation: Required<GenerationOptions>, idx: number, attempt: number): AttemptSampling {
-    const seed = mixSeed(generation.seed, idx, attempt);
+export function samplingForAttempt(generation: Required<GenerationOptions>, idx: number, attempt: number, firstSeed?: number): AttemptSampling {
+    const seed = attempt === 0 && firstSeed !== undefined ? firstSeed >>> 0 : mixSeed(generation.seed, idx, attempt);
     if (attempt === 0)
         return {temperature: generation.temperature, topP: generation.topP, topK: generation.topK, minP: generation.minP, seed};
     return {

@@ -57,7 +57,15 @@ export type PrepareOptions = {
     /** Record malformed input rows in the errors file instead of stopping. Defaults to false. */
     skipInvalidRows?: boolean,
     /** Take each row's idx from this input column (a unique non-negative integer) instead of its position, so a row keeps its idx through the steps of a job. Defaults to none (the position). */
-    idxColumn?: string
+    idxColumn?: string,
+    /** Rows given in memory instead of read from `input` (which then only names them in messages and the manifest); `generate()` uses this. Defaults to reading `input`. */
+    records?: Record<string, unknown>[],
+    /** Where record `ordinal` of `records` came from, for messages and the errors file. Defaults to `<input> record <ordinal + 1>`. */
+    recordLocation?: (ordinal: number) => string,
+    /** ES module with optional `prompt(row)`, `validate(row, answer)` and `parse(row, answer)` hooks (see AirlabelHooks); resolved against the current directory; its content is part of the run identity. Defaults to none. */
+    hooks?: string,
+    /** Time limit of one hook call in milliseconds; a hook that takes longer fails its row (stage "hook"). Defaults to 30000. */
+    hookTimeoutMs?: number
 };
 
 /** Options of a whole annotation run (`airlabel run`, `annotate()`). */
@@ -68,6 +76,8 @@ export type AnnotateOptions = PrepareOptions & GenerationOptions & BackendOption
     schemaOrigin?: string,
     /** Shortcut for single-label classification: the answer is one of these strings. Defaults to none. */
     choices?: string[],
+    /** A kept column holding a non-negative integer that replaces `idx` in each row's first-attempt seed (`seed + value`); `generate()` uses its `sample` column. Defaults to none (`seed + idx`). */
+    seedColumn?: string,
     /** Retries of an invalid or truncated answer, each with changed sampling. Defaults to 2. */
     retriesInvalid?: number,
     /** Grammar-only cap on the length of strings the schema leaves unbounded (no `maxLength`), for models that do not end their strings by themselves; not schema semantics. Defaults to none. */

@@ -30,6 +30,11 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         "options.keepColumns must be an array of strings");
     check(options.maxRows === undefined || isPositiveInteger(options.maxRows), "options.maxRows must be a positive integer");
     check(options.shuffleSeed === undefined || isNonNegativeInteger(options.shuffleSeed), "options.shuffleSeed must be a non-negative integer");
+    check(options.records === undefined || (Array.isArray(options.records) && options.records.every((r) => typeof r === "object" && r !== null && !Array.isArray(r))),
+        "options.records must be an array of objects");
+    check(options.hooks === undefined || (typeof options.hooks === "string" && options.hooks.length > 0), "options.hooks must be the path of an ES module");
+    check(options.hookTimeoutMs === undefined || isPositiveInteger(options.hookTimeoutMs), "options.hookTimeoutMs must be a positive integer");
+    check(options.seedColumn === undefined || (typeof options.seedColumn === "string" && options.seedColumn.length > 0), "options.seedColumn must be a non-empty string");
     check(options.schema === undefined || typeof options.schema === "boolean" || (typeof options.schema === "object" && options.schema !== null && !Array.isArray(options.schema)),
         "options.schema must be a JSON Schema object");
     check(options.choices === undefined || (Array.isArray(options.choices) && options.choices.length >= 2 &&

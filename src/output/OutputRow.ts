@@ -17,7 +17,7 @@ export interface AnnotatedRow {
 /** One dataset row that could not be annotated, as handed to `OutputStore.fail()`. */
 export interface FailedRow {
     idx: number;
-    stage: "input" | "prepare" | "generate" | "validate";
+    stage: "input" | "prepare" | "generate" | "validate" | "hook";
     reason: string;
     /** Last raw answer of the model, if any. */
     response: string | null;

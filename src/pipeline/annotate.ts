@@ -1,12 +1,15 @@
 import crypto from "node:crypto";
 import fs from "node:fs/promises";
+import path from "node:path";
 import {AirlabelError} from "../AirlabelError.js";
 import {OpenAIEngine} from "../backends/openai/OpenAIEngine.js";
 import {readApiKey} from "../backends/openai/readApiKey.js";
 import type {Engine} from "../engine/Engine.js";
 import {LocalEngine} from "../engine/LocalEngine.js";
 import {fitLocalRun, placeLocalRun} from "../engine/placement/planLocalRun.js";
-import type {WorkerResult} from "../engine/WorkerProtocol.js";
+import type {WorkerResult, WorkerTask} from "../engine/WorkerProtocol.js";
+import type {LoadedHooks} from "../hooks/Hooks.js";
+import {loadHooks} from "../hooks/loadHooks.js";
 import type {PreparedFailure, PreparedJob, PreparedRow} from "../prepare/PreparedJob.js";
 import type {AnnotateOptions, AnnotateProgress} from "../options/AnnotateOptions.js";
 import {validateAnnotateOptions} from "../options/validateAnnotateOptions.js";
@@ -29,6 +32,8 @@ export type AnnotateResult = {
     okRows: number,
     failedRows: number,
     promptTokens: number,
+    /** Prompt tokens the local engine actually evaluated: each sequence keeps the prompt prefix it shares with its previous row (shared system message, template text, generate's prefix) and evaluates only the rest. 0 with the openai backend. */
+    evaluatedPromptTokens: number,
     generatedTokens: number,
     /** Wall time of the whole call: prepare, model load, generation and writing. */
     elapsedMs: number,
@@ -75,6 +80,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     const answerSchema = resolved.choices !== undefined
         ? AnswerSchema.fromChoices(resolved.choices)
         : resolved.schema !== undefined ? AnswerSchema.fromJsonSchema(resolved.schema, resolved.schemaOrigin) : AnswerSchema.freeText();
+    // a missing or broken hooks module fails before any model loads
+    const hooks = resolved.hooks !== undefined ? await loadHooks(resolved.hooks) : null;
     await ensureWritableDir(resolved.output);
     const remote = resolved.resolvedBackend.remote;
     const grammar = remote === null && answerSchema.jsonSchema !== null ? compileAndReportGrammar(answerSchema.jsonSchema, {
@@ -86,7 +93,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     // local: the GPUs found and one placement per replica, before the prepare stage (a bad placement option fails first)
     const placed = remote === null ? await placeLocalRun({gpu: resolved.gpu, workers: resolved.workers, placement: resolved.placement}) : null;
     const {job: prepared, model: modelFile, contextSize} = await prepare({
-        ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {})
+        ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {}),
+        ...(hooks !== null ? {hooks: hooks.file} : {})
     });
     log(`prepared ${prepared.totalRows} rows${prepared.fromCache ? " (from cache)" : ""}: ${prepared.rowCount} to generate, ${prepared.failureCount} failed in prepare`);
 
@@ -96,7 +104,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         shardSize: resolved.shardSize,
         overwrite: resolved.overwrite,
         onLog: log,
-        identity: runIdentity(resolved, modelFile.fingerprint, prepared.inputHash, answerSchema),
+        identity: runIdentity(resolved, modelFile.fingerprint, prepared.inputHash, answerSchema, hooks),
         meta: {airlabel: version, model: modelFile.path, input: resolved.input, totalRows: prepared.totalRows,
             // the answer schema itself (the identity holds only its hash): export/import/stats read the labels from it
             ...(answerSchema.jsonSchema !== null ? {schema: answerSchema.jsonSchema} : {}),
@@ -106,6 +114,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     let openai: OpenAIEngine | undefined;
     const progress: AnnotateProgress = {totalRows: prepared.totalRows, resumedRows: 0, doneRows: 0, failedRows: 0, generatedTokens: 0, promptTokens: 0, elapsedMs: 0};
     let okRows = 0;
+    let evaluatedPromptTokens = 0;
     let stopped = false;
     let loadMs = 0;
     let generationMs = 0;
@@ -135,12 +144,15 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
             }
             engine = remote !== null ? openai = new OpenAIEngine({
                 ...remote, model: resolved.model, apiKey, system: resolved.system, schema: answerSchema.jsonSchema,
-                schemaOrigin: resolved.schemaOrigin, generation: resolved.generation, retriesInvalid: resolved.retriesInvalid, onLog: log
+                schemaOrigin: resolved.schemaOrigin, generation: resolved.generation, retriesInvalid: resolved.retriesInvalid, onLog: log,
+                hooks, ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
             }) : new LocalEngine({
                 modelPath: resolved.model, gpu: resolved.gpu, gpuLayers: resolved.gpuLayers, threads: resolved.threads ?? null,
                 contextSize, parallel, chatTemplate: resolved.chatTemplate, system: resolved.system,
                 schema: answerSchema.jsonSchema, schemaOrigin: resolved.schemaOrigin, grammar, generation: resolved.generation,
-                retriesInvalid: resolved.retriesInvalid, workers, placements: plan!.placements
+                retriesInvalid: resolved.retriesInvalid, workers, placements: plan!.placements,
+                // only validate/parse run in the worker
+                ...(hooks !== null && (hooks.validate !== undefined || hooks.parse !== undefined) ? {hooks: hooks.file} : {}), ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
             });
             const rowsById = new Map<number, PreparedRow>();
             const onResult = async (result: WorkerResult) => {
@@ -148,6 +160,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 rowsById.delete(result.idx);
                 progress.doneRows++;
                 progress.promptTokens += result.promptTokens;
+                evaluatedPromptTokens += result.evaluatedPromptTokens ?? 0;
                 progress.generatedTokens += result.completionTokens;
                 if (result.firstTokenMs >= 0) firstTokenMs.push(result.firstTokenMs);
                 if (result.ok) {
@@ -180,7 +193,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                     waiting = null;
                     if (row === null) return null;
                     rowsById.set(row.idx, row);
-                    return {idx: row.idx, prompt: row.prompt};
+                    return taskOf(row, resolved.generation.seed, resolved.seedColumn, hooks);
                 };
                 stopped = await feed(engine, nextTask, onResult, resolved.signal, () => {
                     progress.elapsedMs = Date.now() - startedAt;
@@ -201,7 +214,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         const seconds = Math.max(generationMs > 0 ? generationMs : progress.elapsedMs, 1) / 1000;
         const result: AnnotateResult = {
             output: resolved.output, totalRows: prepared.totalRows, resumedRows: progress.resumedRows, doneRows: progress.doneRows,
-            okRows, failedRows: progress.failedRows, promptTokens: progress.promptTokens, generatedTokens: progress.generatedTokens,
+            okRows, failedRows: progress.failedRows, promptTokens: progress.promptTokens, evaluatedPromptTokens, generatedTokens: progress.generatedTokens,
             elapsedMs: progress.elapsedMs, loadMs, generationMs, rowsPerSecond: progress.doneRows / seconds,
             promptTokensPerSecond: progress.promptTokens / seconds, generatedTokensPerSecond: progress.generatedTokens / seconds,
             timeToFirstTokenMs: median(firstTokenMs), peakRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -216,7 +229,24 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     }
 }
 
-type Task = {idx: number, prompt: string};
+type Task = WorkerTask;
+
+/**
+ * What the engine gets for a row: its prompt, its own system message (prompt hook), its first seed when a seed
+ * column replaces idx (generate: `seed + sample`), and its kept columns when validate/parse hooks need them.
+ */
+function taskOf(row: PreparedRow, baseSeed: number, seedColumn: string | undefined, hooks: LoadedHooks | null): Task {
+    const task: Task = {idx: row.idx, prompt: row.prompt};
+    if (row.system !== undefined) task.system = row.system;
+    if (seedColumn !== undefined) {
+        const value = row.columns[seedColumn];
+        if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
+            throw new AirlabelError(`row idx ${row.idx}: seed column "${seedColumn}" holds ${JSON.stringify(value) ?? "nothing"}, not a non-negative integer; keep that column and give it integers`);
+        task.seed = baseSeed + value;
+    }
+    if (hooks !== null && (hooks.validate !== undefined || hooks.parse !== undefined)) task.row = row.columns;
+    return task;
+}
 
 /**
  * Compiles the answer schema's grammar once, for every worker (a schema that cannot become a grammar fails before
@@ -305,7 +335,7 @@ function abortPromise(signal: AbortSignal): Promise<void> {
     });
 }
 
-function runIdentity(options: ReturnType<typeof validateAnnotateOptions>, modelFingerprint: string, inputHash: string, answerSchema: AnswerSchema): Record<string, string> {
+function runIdentity(options: ReturnType<typeof validateAnnotateOptions>, modelFingerprint: string, inputHash: string, answerSchema: AnswerSchema, hooks: LoadedHooks | null): Record<string, string> {
     const sha = (value: unknown) => crypto.createHash("sha256").update(JSON.stringify(value ?? null)).digest("hex").slice(0, 16);
     const remote = options.resolvedBackend.remote;
     return {
@@ -319,7 +349,9 @@ function runIdentity(options: ReturnType<typeof validateAnnotateOptions>, modelF
         ...(options.grammarMaxStringLength !== undefined || options.grammarMaxItems !== undefined
             ? {grammarCaps: JSON.stringify({maxStringLength: options.grammarMaxStringLength ?? null, maxItems: options.grammarMaxItems ?? null})} : {}),
         model: modelFingerprint,
-        sampling: JSON.stringify({...options.generation, retriesInvalid: options.retriesInvalid}),
+        sampling: JSON.stringify({...options.generation, retriesInvalid: options.retriesInvalid, ...(options.seedColumn !== undefined ? {seedColumn: options.seedColumn} : {})}),
+        // only with hooks, so runs written before hooks existed still resume; the file's name and content hash
+        ...(hooks !== null ? {"hooks file": `${path.basename(hooks.file)} sha256 ${hooks.sha256.slice(0, 12)}`} : {}),
         rows: JSON.stringify({keepColumns: options.keepColumns ?? null, maxRows: options.maxRows ?? null, shuffleSeed: options.shuffleSeed ?? null,
             dedup: options.dedup, skipInvalidRows: options.skipInvalidRows, chatTemplate: options.chatTemplate}),
         format: options.format

@@ -5,7 +5,7 @@ import {LineSpill} from "./LineSpill.js";
 import type {PreparedFailure, PreparedRow, PreparedWindow} from "./PreparedJob.js";
 import {RowIndex, type RowSort} from "./RowIndex.js";
 
-const cacheVersion = 2;
+const cacheVersion = 3;
 
 /** What the cache knows about a prepared job besides its rows (`prepared-<key>.json`, written last). */
 export type PreparedCacheMeta = {
@@ -69,16 +69,20 @@ export class PreparedCache {
             const idx = batch.getChild("idx")!, prompt = batch.getChild("prompt")!, tokens = batch.getChild("prompt_tokens")!;
             const hash = batch.getChild("input_hash")!, columns = batch.getChild("columns")!;
             const stage = batch.getChild("fail_stage")!, reason = batch.getChild("fail_reason")!, location = batch.getChild("location")!;
+            const system = batch.getChild("system")!;
             const window: PreparedWindow = {rows: [], failures: []};
             for (let i = 0; i < batch.numRows; i++) {
                 const failStage = stage.get(i) as string | null;
                 if (failStage !== null)
                     window.failures.push({idx: idx.get(i) as number, stage: failStage as PreparedFailure["stage"], reason: reason.get(i) as string, location: location.get(i) as string});
-                else
+                else {
+                    const rowSystem = system.get(i) as string | null;
                     window.rows.push({
                         idx: idx.get(i) as number, prompt: prompt.get(i) as string, promptTokens: tokens.get(i) as number,
-                        inputHash: hash.get(i) as string, columns: JSON.parse(columns.get(i) as string) as Record<string, unknown>
+                        inputHash: hash.get(i) as string, columns: JSON.parse(columns.get(i) as string) as Record<string, unknown>,
+                        ...(rowSystem !== null ? {system: rowSystem} : {})
                     });
+                }
             }
             yield window;
         }
@@ -125,7 +129,7 @@ export class PreparedCacheWriter {
 
     public async addRow(row: PreparedRow): Promise<void> {
         this.#index.push(row.idx, row.promptTokens);
-        await this.#rows.write(JSON.stringify([row.idx, row.promptTokens, row.inputHash, row.prompt, row.columns]));
+        await this.#rows.write(JSON.stringify([row.idx, row.promptTokens, row.inputHash, row.prompt, row.columns, ...(row.system !== undefined ? [row.system] : [])]));
     }
 
     public async addFailure(failure: PreparedFailure): Promise<void> {
@@ -207,8 +211,8 @@ export class PreparedCacheWriter {
         for await (const line of lines) {
             const tab = ranked ? line.indexOf("\t") : -1;
             const at = ranked ? Number(line.slice(0, tab)) : rank[position++]!;
-            const [idx, promptTokens, inputHash, prompt, columns] = JSON.parse(line.slice(tab + 1)) as [number, number, string, string, Record<string, unknown>];
-            entries.push({at, row: {idx, promptTokens, inputHash, prompt, columns}});
+            const [idx, promptTokens, inputHash, prompt, columns, system] = JSON.parse(line.slice(tab + 1)) as [number, number, string, string, Record<string, unknown>, string?];
+            entries.push({at, row: {idx, promptTokens, inputHash, prompt, columns, ...(system !== undefined ? {system} : {})}});
         }
         return entries.sort((a, b) => a.at - b.at).map((entry) => entry.row);
     }
@@ -223,7 +227,9 @@ export class PreparedCacheWriter {
 const fields = [
     new Field("idx", new Float64(), false), new Field("prompt", new Utf8(), true), new Field("prompt_tokens", new Int32(), false),
     new Field("input_hash", new Utf8(), true), new Field("columns", new Utf8(), true), new Field("fail_stage", new Utf8(), true),
-    new Field("fail_reason", new Utf8(), true), new Field("location", new Utf8(), true)
+    new Field("fail_reason", new Utf8(), true), new Field("location", new Utf8(), true),
+    // a prompt hook's per-row system message
+    new Field("system", new Utf8(), true)
 ];
 const schema = new Schema(fields);
 
@@ -237,7 +243,7 @@ function rowBatch(rows: PreparedRow[]): RecordBatch {
     const nulls = rows.map(() => null);
     return batchOf(rows.length, [
         rows.map((row) => row.idx), rows.map((row) => row.prompt), rows.map((row) => row.promptTokens),
-        rows.map((row) => row.inputHash), rows.map((row) => JSON.stringify(row.columns)), nulls, nulls, nulls
+        rows.map((row) => row.inputHash), rows.map((row) => JSON.stringify(row.columns)), nulls, nulls, nulls, rows.map((row) => row.system ?? null)
     ]);
 }
 
@@ -245,6 +251,6 @@ function failureBatch(failures: PreparedFailure[]): RecordBatch {
     const nulls = failures.map(() => null);
     return batchOf(failures.length, [
         failures.map((failure) => failure.idx), nulls, failures.map(() => 0), nulls, nulls,
-        failures.map((failure) => failure.stage), failures.map((failure) => failure.reason), failures.map((failure) => failure.location)
+        failures.map((failure) => failure.stage), failures.map((failure) => failure.reason), failures.map((failure) => failure.location), nulls
     ]);
 }

@@ -4,6 +4,8 @@ export type PreparedRow = {
     idx: number,
     /** The rendered user prompt (chat formatting is applied by the engine). */
     prompt: string,
+    /** This row's own system message (from a prompt hook); absent: the run's. */
+    system?: string,
     /** Tokens the model sees for this row, chat formatting included. */
     promptTokens: number,
     /** sha256 of the input record. */
@@ -12,10 +14,10 @@ export type PreparedRow = {
     columns: Record<string, unknown>
 };
 
-/** A row that cannot be generated (malformed input, duplicate, too long); it goes to the errors file. */
+/** A row that cannot be generated (malformed input, duplicate, too long, a prompt hook that failed); it goes to the errors file. */
 export type PreparedFailure = {
     idx: number,
-    stage: "input" | "prepare",
+    stage: "input" | "prepare" | "hook",
     reason: string,
     location: string
 };

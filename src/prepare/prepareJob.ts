@@ -7,9 +7,11 @@ import {openDataset} from "../datasets/openDataset.js";
 import {chatWrapperFor, formatPrompt} from "../engine/formatPrompt.js";
 import {tokenizePrompt} from "../engine/tokenizePrompt.js";
 import type {PrepareOptions} from "../options/AnnotateOptions.js";
+import {loadHooks} from "../hooks/loadHooks.js";
+import {promptFromHook} from "../hooks/promptFromHook.js";
 import {RESERVED_OUTPUT_COLUMNS} from "../output/OutputRow.js";
 import {PromptTemplate} from "../prompts/PromptTemplate.js";
-import type {StreamingDataset} from "../datasets/StreamingDataset.js";
+import {memoryDataset, type PrepareSource} from "./memoryDataset.js";
 import {PreparedCache, type PreparedCacheMeta} from "./PreparedCache.js";
 import type {PreparedJob, PreparedRow, PreparedWindow} from "./PreparedJob.js";
 import {histogramStats} from "./RowIndex.js";
@@ -37,19 +39,25 @@ export type PrepareJobOptions = Required<Pick<PrepareOptions, "template" | "temp
  * generation order; only a few bytes per row stay in memory (idx and token count; a prompt hash with `dedup`).
  */
 export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJob> {
-    const dataset = await openDataset(options.input, {
+    const dataset: PrepareSource = options.records !== undefined ? memoryDataset(options.input, options.records, options.recordLocation) : await openDataset(options.input, {
         skipInvalidRows: options.skipInvalidRows,
         ...(options.inputFormat !== undefined ? {format: options.inputFormat} : {})
     });
     const template = new PromptTemplate(options.template, options.templateOrigin);
-    const cacheKey = options.useCache === false || dataset.files.length === 0 ? null : await cacheKeyFor(dataset.files, options);
+    // a prompt hook replaces the template; loaded before any input is read (a bad module fails fast)
+    const hooks = options.hooks !== undefined ? await loadHooks(options.hooks) : null;
+    const promptHook = hooks?.prompt !== undefined ? {...hooks, prompt: hooks.prompt} : null;
+    const hookTimeoutMs = options.hookTimeoutMs ?? 30_000;
+    const cacheKey = options.useCache === false || dataset.files.length === 0 ? null : await cacheKeyFor(dataset.files, options, promptHook?.sha256);
     const cache = new PreparedCache(options.output, cacheKey ?? "uncached");
     const cached = cacheKey === null ? null : await cache.loadMeta();
     if (cached !== null) return jobOf(cache, cached, true, options);
 
     const columnInfo = await dataset.columns();
     const columns = columnInfo.map((c) => c.name);
-    if (columns.length > 0 || template.fields.length === 0 || !await firstRowIsInvalid(dataset.rows(), options)) template.checkColumns(columns);
+    // a prompt hook replaces the template (whose fields need not exist); an empty input is still refused with one
+    const checkEmpty = columns.length === 0 && (promptHook !== null || template.fields.length > 0);
+    if ((!checkEmpty || !await firstRowIsInvalid(dataset.rows(), options)) && promptHook === null) template.checkColumns(columns);
     const keep = options.keepColumns ?? columns.filter((c) => !RESERVED_OUTPUT_COLUMNS.includes(c));
     for (const name of keep) {
         if (!columns.includes(name))
@@ -79,16 +87,27 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             const inputHash = crypto.createHash("sha256").update(canonical).digest("hex");
             allHashes.update(`${inputHash}\n`);
             let prompt: string;
-            try {
-                prompt = template.render(record.values, record.location);
-            } catch (err) {
-                if (!options.skipInvalidRows) throw err;
-                await writer.addFailure({idx, stage: "prepare", reason: (err as Error).message, location: record.location});
-                continue;
+            let rowSystem: string | undefined;
+            if (promptHook !== null) {
+                const fromHook = await promptFromHook(promptHook, record.values, hookTimeoutMs);
+                if ("error" in fromHook) {
+                    await writer.addFailure({idx, stage: "hook", reason: fromHook.error, location: record.location});
+                    continue;
+                }
+                ({prompt, system: rowSystem} = fromHook);
+            } else {
+                try {
+                    prompt = template.render(record.values, record.location);
+                } catch (err) {
+                    if (!options.skipInvalidRows) throw err;
+                    await writer.addFailure({idx, stage: "prepare", reason: (err as Error).message, location: record.location});
+                    continue;
+                }
             }
+            const system = rowSystem ?? options.system;
             if (options.dedup) {
                 // a 132-bit digest instead of the prompt: memory per row stays small however long the prompts
-                const key = crypto.createHash("sha256").update(prompt).digest("base64").slice(0, 22);
+                const key = crypto.createHash("sha256").update(rowSystem === undefined ? prompt : `${rowSystem}\u0000${prompt}`).digest("base64").slice(0, 22);
                 const first = seenPrompts.get(key);
                 if (first !== undefined) {
                     await writer.addFailure({idx, stage: "prepare", reason: `duplicate of row idx ${first} (--dedup)`, location: record.location});
@@ -97,12 +116,12 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
                 seenPrompts.set(key, idx);
             }
             const promptTokens = vocabModel === null
-                ? approxTokens(`${options.system ?? ""}${prompt}`)
-                : tokenizePrompt(vocabModel, formatPrompt(wrapper, options.system, prompt)).length;
+                ? approxTokens(`${system ?? ""}${prompt}`)
+                : tokenizePrompt(vocabModel, formatPrompt(wrapper, system, prompt)).length;
             const kept: Record<string, unknown> = {};
             for (const name of keep) kept[name] = record.values[name] ?? null;
             firstPrompt ??= prompt;
-            await writer.addRow({idx, prompt, promptTokens, inputHash, columns: kept});
+            await writer.addRow({idx, prompt, promptTokens, inputHash, columns: kept, ...(rowSystem !== undefined ? {system: rowSystem} : {})});
         }
         const meta = await writer.finish({totalRows, inputHash: allHashes.digest("hex"), columns, sort: options.sort, firstPrompt});
         return jobOf(cache, meta, false, options);
@@ -129,7 +148,7 @@ type DatasetRecord = {ordinal: number, location: string, values: Record<string, 
  * random sample of `maxRows` (chosen by shuffling record positions, counted in a first pass; stdin, which can be
  * read only once, is held in memory for that).
  */
-async function* selectRecords(dataset: StreamingDataset, options: PrepareJobOptions): AsyncGenerator<DatasetRecord> {
+async function* selectRecords(dataset: PrepareSource, options: PrepareJobOptions): AsyncGenerator<DatasetRecord> {
     const {maxRows, shuffleSeed} = options;
     if (maxRows === undefined || shuffleSeed === undefined) {
         let count = 0;
@@ -201,7 +220,7 @@ async function* limitedWindows(cache: PreparedCache, meta: PreparedCacheMeta, li
     }
 }
 
-async function cacheKeyFor(files: string[], options: PrepareJobOptions): Promise<string> {
+async function cacheKeyFor(files: string[], options: PrepareJobOptions, promptHookSha: string | undefined): Promise<string> {
     const stats = await Promise.all(files.map(async (file) => {
         const stat = await fs.stat(file);
         return [file, stat.size, stat.mtimeMs];
@@ -210,7 +229,10 @@ async function cacheKeyFor(files: string[], options: PrepareJobOptions): Promise
         stats, template: options.template, system: options.system ?? null, chatTemplate: options.chatTemplate,
         model: options.modelFingerprint, keepColumns: options.keepColumns ?? null, maxRows: options.maxRows ?? null,
         shuffleSeed: options.shuffleSeed ?? null, dedup: options.dedup, skipInvalidRows: options.skipInvalidRows,
-        inputFormat: options.inputFormat ?? null, sort: options.sort, ...(options.idxColumn !== undefined ? {idxColumn: options.idxColumn} : {})
+        inputFormat: options.inputFormat ?? null, sort: options.sort,
+        // only with a prompt hook, so caches written before hooks existed stay valid
+        ...(promptHookSha !== undefined ? {promptHook: promptHookSha} : {}),
+        ...(options.idxColumn !== undefined ? {idxColumn: options.idxColumn} : {})
     })).digest("hex");
 }
 /**

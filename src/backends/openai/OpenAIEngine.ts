@@ -2,6 +2,8 @@ import {generateValidated} from "../../engine/generateValidated.js";
 import type {Engine} from "../../engine/Engine.js";
 import {samplingForAttempt} from "../../engine/samplingForAttempt.js";
 import type {WarmupResult, WorkerResult, WorkerTask} from "../../engine/WorkerProtocol.js";
+import {answerHooksFor} from "../../hooks/answerHooksFor.js";
+import type {LoadedHooks} from "../../hooks/Hooks.js";
 import type {GenerationOptions} from "../../options/AnnotateOptions.js";
 import type {ResolvedRemoteOptions} from "../../options/validateBackendOptions.js";
 import {AnswerSchema} from "../../schema/AnswerSchema.js";
@@ -24,6 +26,10 @@ export type OpenAIEngineOptions = ResolvedRemoteOptions & {
     schemaOrigin: string,
     generation: Required<GenerationOptions>,
     retriesInvalid: number,
+    /** The user's hooks module, whose validate/parse check answers here. Defaults to none. */
+    hooks?: LoadedHooks | null,
+    /** Time limit of one hook call. Defaults to 30000 ms. */
+    hookTimeoutMs?: number,
     /** Retry warnings and the probe's findings. Defaults to none. */
     onLog?: (line: string) => void
 };
@@ -81,12 +87,15 @@ export class OpenAIEngine implements Engine {
 
     async #generateRow(task: WorkerTask): Promise<WorkerResult> {
         const gen = this.options.generation;
-        const estimate = approxTokens(`${this.options.system ?? ""}${task.prompt}`);
+        const system = task.system ?? this.options.system;
+        const estimate = approxTokens(`${system ?? ""}${task.prompt}`);
+        const spec = task.system !== undefined ? {...this.#spec, system} : this.#spec;
+        const hooks = answerHooksFor(this.options.hooks ?? null, task.row ?? {}, this.options.hookTimeoutMs ?? 30_000);
         return await generateValidated({
             idx: task.idx, answerSchema: this.#answerSchema, retriesInvalid: this.options.retriesInvalid, maxTokens: gen.maxTokens,
-            promptTokens: estimate,
+            promptTokens: estimate, ...(hooks !== undefined ? {hooks} : {}),
             attempt: async (attempt) => {
-                const {path, body} = buildRequest(this.#spec, task.prompt, samplingForAttempt(gen, task.idx, attempt));
+                const {path, body} = buildRequest(spec, task.prompt, samplingForAttempt(gen, task.idx, attempt, task.seed));
                 const outcome = await this.#sender.send(path, body, estimate + gen.maxTokens, `row idx ${task.idx}`);
                 if (!outcome.ok) return {refused: outcome.reason};
                 const {completion} = outcome;

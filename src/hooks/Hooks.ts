@@ -1,0 +1,30 @@
+/** What a prompt hook returns: the prompt text, or the prompt and this row's system message. */
+export type PromptHookResult = string | {prompt: string, system?: string};
+
+/**
+ * The functions a hooks module (`--hooks hooks.mjs`) may export, each optional and each may be async:
+ *
+ * - `prompt(row)`: the row's prompt (replaces the template), or `{prompt, system}`.
+ * - `validate(row, answer)`: `true` or nothing = valid; `false` or a reason string = invalid (retried with changed
+ *   sampling like a schema failure, then recorded as failed).
+ * - `parse(row, answer)`: the value stored as the row's annotation (plain JSON data).
+ *
+ * `row` is the input record (prompt) or its kept columns (validate, parse); `answer` is the schema-valid parsed
+ * JSON, or the text for free-text runs.
+ */
+export type AirlabelHooks = {
+    prompt?: (row: Record<string, unknown>) => PromptHookResult | Promise<PromptHookResult>,
+    validate?: (row: Record<string, unknown>, answer: unknown) => boolean | string | undefined | Promise<boolean | string | undefined>,
+    parse?: (row: Record<string, unknown>, answer: unknown) => unknown
+};
+
+/** The names of the hooks a module may export. */
+export const hookNames = ["prompt", "validate", "parse"] as const;
+
+/** A loaded hooks module. */
+export type LoadedHooks = AirlabelHooks & {
+    /** Absolute path of the module. */
+    file: string,
+    /** sha256 of the module's bytes (part of the run identity). */
+    sha256: string
+};
