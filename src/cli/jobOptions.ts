@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import {Option, type Command} from "commander";
-import YAML from "yaml";
 import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
+import {readJobFile} from "../jobs/readJobFile.js";
 import type {AnnotateOptions} from "../options/AnnotateOptions.js";
 
 /** Raised when a file named by an option (config, template, schema) cannot be read or parsed. */
@@ -11,7 +11,7 @@ export class OptionFileError extends AirlabelError {}
 export function addJobOptions(command: Command): Command {
     return command
         .option("-i, --input <dataset>", "dataset: .jsonl .json .csv .tsv .parquet .arrow file, folder, glob, HF save_to_disk folder, or - for stdin")
-        .option("-m, --model <file.gguf|name>", "GGUF model file (with --backend openai: the server's model name)")
+        .option("-m, --model <file.gguf|name>", "GGUF model file (with --backend openai: the server's model name); run: repeat it to compare models on the same rows", collectModel)
         .addOption(new Option("--backend <backend>", "local: run the GGUF in-process (default); openai (alias vllm): an OpenAI-compatible server at --base-url").choices(["local", "openai", "vllm"]))
         .option("--base-url <url>", "openai backend: the server's API root, e.g. http://host:8000/v1")
         .option("-o, --output <dir>", "output directory (shards, manifest, cache)")
@@ -89,8 +89,8 @@ type CliValues = Record<string, unknown>;
  * Merges `--config` (JSON or YAML) with the flags given (flags win) and reads the files options name.
  * Relative paths in a config file are taken from the current directory, like flags.
  */
-export function resolveJobOptions(flags: CliValues, defaults: CliValues = {}): AnnotateOptions & {quiet?: boolean, json?: boolean} {
-    return resolveMergedOptions(mergeJobConfig(flags, defaults));
+export function resolveJobOptions(flags: CliValues, defaults: CliValues = {}, required: readonly string[] = ["input", "model", "output"]): AnnotateOptions & {quiet?: boolean, json?: boolean} {
+    return resolveMergedOptions(mergeJobConfig(flags, defaults), required);
 }
 
 /** `--config` (JSON or YAML) merged under the flags given (flags win) and over `defaults`; files are not read yet. */
@@ -102,7 +102,13 @@ export function mergeJobConfig(flags: CliValues, defaults: CliValues = {}): CliV
 }
 
 /** Merged options (see mergeJobConfig) checked for the required ones, with the files they name read. */
-export function resolveMergedOptions(merged: CliValues, required: string[] = ["input", "model", "output"]): AnnotateOptions & {quiet?: boolean, json?: boolean} {
+export function resolveMergedOptions(merged: CliValues, required: readonly string[] = ["input", "model", "output"]): AnnotateOptions & {quiet?: boolean, json?: boolean} {
+    for (const key of ["steps", "models"]) {
+        if (merged[key] !== undefined && required.includes("model"))
+            throw new InvalidOptionError(`the job file has "${key}", which only \`airlabel run JOB\` runs; give it to airlabel run`);
+    }
+    if (Array.isArray(merged.model))
+        throw new InvalidOptionError(`--model is given ${merged.model.length} times; only \`airlabel run\` compares models, give one --model here`);
     for (const name of required) {
         if (merged[name] === undefined)
             throw new InvalidOptionError(`--${name} is required (or set "${name}" in the --config file)`);
@@ -134,17 +140,14 @@ export function resolveMergedOptions(merged: CliValues, required: string[] = ["i
     return options as AnnotateOptions & {quiet?: boolean, json?: boolean};
 }
 
+/** A job file (JSON or YAML), with `${VAR}` replaced and validated against schemas/job.schema.json. */
 function readConfig(file: string): CliValues {
-    const text = readText(file, "--config");
-    let parsed: unknown;
-    try {
-        parsed = /\.ya?ml$/iu.test(file) ? YAML.parse(text) : JSON.parse(text);
-    } catch (err) {
-        throw new OptionFileError(`config file ${file} cannot be parsed (${oneLine(err)}); fix its syntax`);
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-        throw new OptionFileError(`config file ${file} must hold an object of options (camelCase option names as keys)`);
-    return parsed as CliValues;
+    return readJobFile(file);
+}
+
+/** `--model a --model b` collects a list; one `--model` stays a string. */
+function collectModel(value: string, previous: string | string[] | undefined): string | string[] {
+    return previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
 }
 
 export function readText(file: string, option: string): string {

@@ -56,6 +56,8 @@ export type PrepareOptions = {
     dedup?: boolean,
     /** Record malformed input rows in the errors file instead of stopping. Defaults to false. */
     skipInvalidRows?: boolean,
+    /** Take each row's idx from this input column (a unique non-negative integer) instead of its position, so a row keeps its idx through the steps of a job. Defaults to none (the position). */
+    idxColumn?: string,
     /** Rows given in memory instead of read from `input` (which then only names them in messages and the manifest); `generate()` uses this. Defaults to reading `input`. */
     records?: Record<string, unknown>[],
     /** Where record `ordinal` of `records` came from, for messages and the errors file. Defaults to `<input> record <ordinal + 1>`. */

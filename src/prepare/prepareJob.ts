@@ -72,6 +72,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     try {
         const allHashes = crypto.createHash("sha256");
         const seenPrompts = new Map<string, number>();
+        const seenIdx = new Set<number>();
         let totalRows = 0;
         let firstPrompt: string | null = null;
         for await (const record of selectRecords(dataset, options)) {
@@ -81,6 +82,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
                 await writer.addFailure({idx: record.ordinal, stage: "input", reason: record.error, location: record.location});
                 continue;
             }
+            const idx = options.idxColumn === undefined ? record.ordinal : idxOf(record.values, options.idxColumn, record.location, seenIdx);
             const canonical = JSON.stringify(record.values);
             const inputHash = crypto.createHash("sha256").update(canonical).digest("hex");
             allHashes.update(`${inputHash}\n`);
@@ -89,7 +91,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             if (promptHook !== null) {
                 const fromHook = await promptFromHook(promptHook, record.values, hookTimeoutMs);
                 if ("error" in fromHook) {
-                    await writer.addFailure({idx: record.ordinal, stage: "hook", reason: fromHook.error, location: record.location});
+                    await writer.addFailure({idx, stage: "hook", reason: fromHook.error, location: record.location});
                     continue;
                 }
                 ({prompt, system: rowSystem} = fromHook);
@@ -98,7 +100,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
                     prompt = template.render(record.values, record.location);
                 } catch (err) {
                     if (!options.skipInvalidRows) throw err;
-                    await writer.addFailure({idx: record.ordinal, stage: "prepare", reason: (err as Error).message, location: record.location});
+                    await writer.addFailure({idx, stage: "prepare", reason: (err as Error).message, location: record.location});
                     continue;
                 }
             }
@@ -108,10 +110,10 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
                 const key = crypto.createHash("sha256").update(rowSystem === undefined ? prompt : `${rowSystem}\u0000${prompt}`).digest("base64").slice(0, 22);
                 const first = seenPrompts.get(key);
                 if (first !== undefined) {
-                    await writer.addFailure({idx: record.ordinal, stage: "prepare", reason: `duplicate of row idx ${first} (--dedup)`, location: record.location});
+                    await writer.addFailure({idx, stage: "prepare", reason: `duplicate of row idx ${first} (--dedup)`, location: record.location});
                     continue;
                 }
-                seenPrompts.set(key, record.ordinal);
+                seenPrompts.set(key, idx);
             }
             const promptTokens = vocabModel === null
                 ? approxTokens(`${system ?? ""}${prompt}`)
@@ -119,7 +121,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             const kept: Record<string, unknown> = {};
             for (const name of keep) kept[name] = record.values[name] ?? null;
             firstPrompt ??= prompt;
-            await writer.addRow({idx: record.ordinal, prompt, promptTokens, inputHash, columns: kept, ...(rowSystem !== undefined ? {system: rowSystem} : {})});
+            await writer.addRow({idx, prompt, promptTokens, inputHash, columns: kept, ...(rowSystem !== undefined ? {system: rowSystem} : {})});
         }
         const meta = await writer.finish({totalRows, inputHash: allHashes.digest("hex"), columns, sort: options.sort, firstPrompt});
         return jobOf(cache, meta, false, options);
@@ -127,6 +129,16 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
         await writer.abort();
         throw err;
     }
+}
+
+/** The row's idx from `column` (options.idxColumn): a non-negative integer, unique in the input. */
+function idxOf(values: Record<string, unknown>, column: string, location: string, seen: Set<number>): number {
+    const value = values[column];
+    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
+        throw new PrepareError(`${location}: column "${column}" must hold the row's idx (a non-negative integer), found ${JSON.stringify(value) ?? "nothing"}`);
+    if (seen.has(value)) throw new PrepareError(`${location}: idx ${value} (column "${column}") appears twice; each row needs its own idx`);
+    seen.add(value);
+    return value;
 }
 
 type DatasetRecord = {ordinal: number, location: string, values: Record<string, unknown>} | {ordinal: number, location: string, error: string};
@@ -219,7 +231,8 @@ async function cacheKeyFor(files: string[], options: PrepareJobOptions, promptHo
         shuffleSeed: options.shuffleSeed ?? null, dedup: options.dedup, skipInvalidRows: options.skipInvalidRows,
         inputFormat: options.inputFormat ?? null, sort: options.sort,
         // only with a prompt hook, so caches written before hooks existed stay valid
-        ...(promptHookSha !== undefined ? {promptHook: promptHookSha} : {})
+        ...(promptHookSha !== undefined ? {promptHook: promptHookSha} : {}),
+        ...(options.idxColumn !== undefined ? {idxColumn: options.idxColumn} : {})
     })).digest("hex");
 }
 /**

@@ -1,4 +1,10 @@
 import type {Command} from "commander";
+import {InvalidOptionError} from "../../AirlabelError.js";
+import {compareModels, type CompareResult} from "../../compare/compareModels.js";
+import {isComparisonDir} from "../../compare/readComparison.js";
+import {readJobFile} from "../../jobs/readJobFile.js";
+import {runJob, type RunJobResult} from "../../jobs/runJob.js";
+import type {CompareModelSpec} from "../../options/CompareOptions.js";
 import {annotate, type AnnotateResult} from "../../pipeline/annotate.js";
 import {addRunOptions, resolveJobOptions} from "../jobOptions.js";
 import {ProgressPrinter} from "../ProgressPrinter.js";
@@ -10,13 +16,72 @@ Examples:
   $ airlabel run -i reviews.jsonl -m model.gguf -o out/reviews -t template.txt -s schema.json
   $ airlabel run -i data.parquet -m model.gguf -o out/sent -p "Sentiment of: {text}" --choices positive,negative,neutral
   $ airlabel run --config examples/classify/job.yaml --model model.gguf --parallel 16
-  $ airlabel run --config examples/classify/job.yaml --backend vllm --base-url http://gpu1:8000/v1 --model Qwen/Qwen2.5-7B-Instruct --api-key-env VLLM_API_KEY --concurrency 128`)
-        .action(async (flags: Record<string, unknown>) => {
-            const options = resolveJobOptions(flags);
-            const result = await runWithSignals(options, (signal) => annotate({...options, signal, ...progressHooks(options.quiet === true)}));
-            printSummary(result, options.json === true);
+  $ airlabel run --config examples/classify/job.yaml --backend vllm --base-url http://gpu1:8000/v1 --model Qwen/Qwen2.5-7B-Instruct --api-key-env VLLM_API_KEY --concurrency 128
+  $ airlabel run -i reviews.jsonl --model a.gguf --model b.gguf -o out/compare -p "Sentiment of: {text}" --choices positive,negative
+  $ AIRLABEL_MODEL=a.gguf AIRLABEL_MODEL_B=b.gguf AIRLABEL_JUDGE_MODEL=c.gguf airlabel run examples/compare-judge/job.yaml`)
+        .argument("[job]", "job file (.yaml/.yml/.json): options in camelCase, or named steps (see schemas/job.schema.json); same as --config")
+        .action(async (jobFile: string | undefined, flags: Record<string, unknown>) => {
+            if (jobFile !== undefined && flags.config !== undefined)
+                throw new InvalidOptionError(`the job file is given twice (${jobFile} and --config ${String(flags.config)}); give it once`);
+            const file = jobFile ?? (typeof flags.config === "string" ? flags.config : undefined);
+            const job = file !== undefined ? readJobFile(file) : {};
+            const given = Object.fromEntries(Object.entries(flags).filter(([name, value]) => value !== undefined && name !== "config"));
+            const quiet = (given.quiet ?? job.quiet) === true;
+            const json = (given.json ?? job.json) === true;
+            if (job.steps !== undefined) {
+                const result = await runWithSignals({}, (signal) => runJob({job, origin: file!, overrides: given, signal, ...progressHooks(quiet)}));
+                printJobSummary(result, json);
+                if (result.stopped) process.exitCode = 130;
+                return;
+            }
+            const models = Array.isArray(given.model) ? given.model as string[]
+                : job.models !== undefined ? (typeof given.model === "string" ? [given.model] : job.models as (string | CompareModelSpec)[]) : undefined;
+            if (models !== undefined) {
+                const {models: _models, ...rest} = job;
+                const options = resolveJobOptions({...given, model: undefined}, rest, ["input", "output"]);
+                const {model: _model, ...base} = options;
+                const result = await runWithSignals(options, (signal) => compareModels({...base, models, signal, ...progressHooks(quiet)}));
+                printCompareSummary(result, json);
+                if (result.stopped) process.exitCode = 130;
+                return;
+            }
+            const options = resolveJobOptions(given, job);
+            if (isComparisonDir(options.output))
+                throw new InvalidOptionError(`${options.output} holds a model comparison (compare.json); give a single-model run its own --output, or pass every --model of the comparison`);
+            const result = await runWithSignals(options, (signal) => annotate({...options, signal, ...progressHooks(quiet)}));
+            printSummary(result, json);
             if (result.stopped) process.exitCode = 130;
         });
+}
+
+function printCompareSummary(result: CompareResult, json: boolean): void {
+    if (json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+    }
+    for (const model of result.models) {
+        if (model.result !== null) {
+            process.stderr.write(`airlabel: model ${model.id} (${model.model}):\n`);
+            printSummary(model.result, false);
+        } else {
+            process.stderr.write(`airlabel: model ${model.id} (${model.model}): ${model.skipped ? "already complete, skipped" : "not run (the run stopped before it)"}\n`);
+        }
+    }
+    process.stderr.write(result.complete
+        ? `airlabel: comparison done: ${result.rows} rows x ${result.models.length} models; merged view ${result.merged} (one row per idx, response_<model> per model); models in ${result.output}/models/\n`
+        : `airlabel: comparison ${result.stopped ? "stopped" : "incomplete"}; re-run the same command to resume (finished models are not redone)\n`);
+}
+
+function printJobSummary(result: RunJobResult, json: boolean): void {
+    if (json) {
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+    }
+    for (const step of result.steps)
+        process.stderr.write(`airlabel: step ${step.name} (${step.type}): ${step.summary}\n`);
+    process.stderr.write(result.complete
+        ? `airlabel: job done: ${result.rows} rows passed every step; result ${result.result} (one row per idx, a column per step); steps in ${result.output}/steps/\n`
+        : `airlabel: job ${result.stopped ? "stopped" : "incomplete"}; re-run the same command to resume (finished steps are not redone)\n`);
 }
 
 type ProgressHooks = {onProgress: (p: Parameters<ProgressPrinter["update"]>[0]) => void, onLog: (line: string) => void};

@@ -1,0 +1,81 @@
+import fs from "node:fs";
+import path from "node:path";
+import {beforeAll, describe, expect, it} from "vitest";
+import {readComparison} from "../../src/compare/readComparison.js";
+import {writeLlamaGguf} from "../../src/gguf/writeLlamaGguf.js";
+import {readOutput} from "../../src/output/readOutput.js";
+import {runCli, tempDir} from "../support/fixtures.js";
+
+// Each example runs as written (from the repo root), with generated models in the environment variables the job
+// files name, its output redirected to a temp dir, and few rows so each takes seconds.
+
+let models: {a: string, b: string, judge: string};
+
+beforeAll(async () => {
+    const dir = tempDir();
+    models = {a: path.join(dir, "a.gguf"), b: path.join(dir, "b.gguf"), judge: path.join(dir, "judge.gguf")};
+    await writeLlamaGguf({path: models.a, parameters: 1_000_000, type: "q8_0", seed: 1});
+    await writeLlamaGguf({path: models.b, parameters: 1_000_000, type: "q8_0", seed: 2});
+    await writeLlamaGguf({path: models.judge, parameters: 1_000_000, type: "q8_0", seed: 3});
+    process.env.AIRLABEL_MODEL = models.a;
+    process.env.AIRLABEL_MODEL_B = models.b;
+    process.env.AIRLABEL_JUDGE_MODEL = models.judge;
+});
+
+function lines(file: string): Record<string, unknown>[] {
+    return fs.readFileSync(file, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+async function idxOnce(dir: string): Promise<number[]> {
+    const {rows, errors} = await readOutput(dir);
+    const all = [...rows, ...errors].map((r) => r.idx as number).sort((a, b) => a - b);
+    expect(new Set(all).size).toBe(all.length);
+    return all;
+}
+
+describe("examples/ (run as written)", () => {
+    it("classify: run examples/classify/job.yaml --model", async () => {
+        const out = path.join(tempDir(), "classify");
+        const run = await runCli(["run", "examples/classify/job.yaml", "--model", models.a, "-o", out, "--max-rows", "6"]);
+        expect(run.code, run.stderr).toBe(0);
+        expect(await idxOnce(out)).toEqual([0, 1, 2, 3, 4, 5]);
+        for (const row of (await readOutput(out)).rows) expect(["positive", "negative", "neutral"]).toContain((row.annotation as {label: string}).label);
+    });
+
+    it("entities: AIRLABEL_MODEL=… run examples/entities/job.yaml", async () => {
+        const out = path.join(tempDir(), "entities");
+        const run = await runCli(["run", "examples/entities/job.yaml", "-o", out, "--max-rows", "3"]);
+        expect(run.code, run.stderr).toBe(0);
+        expect(await idxOnce(out)).toEqual([0, 1, 2]);
+        for (const row of (await readOutput(out)).rows) expect(Array.isArray((row.annotation as {entities: unknown}).entities)).toBe(true);
+    });
+
+    it("compare-judge: two models, then a judge reading both answers with the 0-7 rubric", async () => {
+        const out = path.join(tempDir(), "compare-judge");
+        const run = await runCli(["run", "examples/compare-judge/job.yaml", "-o", out, "--max-rows", "3"]);
+        expect(run.code, run.stderr).toBe(0);
+        const comparison = await readComparison(path.join(out, "steps", "answer"));
+        expect(comparison.models.map((m) => m.id)).toEqual(["a", "b"]);
+        expect(comparison.rows.map((r) => r.idx)).toEqual([0, 1, 2]);
+        const bothAnswered = comparison.rows.filter((r) => r.responses.a!.ok && r.responses.b!.ok).map((r) => r.idx);
+        expect(await idxOnce(path.join(out, "steps", "judge"))).toEqual(bothAnswered);
+        const judged = (await readOutput(path.join(out, "steps", "judge"))).rows;
+        expect(judged.length).toBeGreaterThan(0);
+        for (const row of judged) {
+            const grade = row.annotation as Record<"a" | "b", Record<string, unknown>> & {better: string};
+            for (const side of ["a", "b"] as const) {
+                expect(Object.keys(grade[side]).sort()).toEqual(["concise", "consistent", "label_fits", "mixed_is_neutral", "nothing_invented", "reason_grounded", "reason_specific", "score"]);
+                expect(grade[side].score).toBeGreaterThanOrEqual(0);
+                expect(grade[side].score).toBeLessThanOrEqual(7);
+            }
+        }
+        // the judge's prompt held both models' answers for that very row
+        const handed = lines(path.join(out, "inputs", "judge.jsonl"));
+        for (const line of handed) {
+            const row = comparison.rows.find((r) => r.idx === line.idx)!;
+            expect((line.steps as {answer: unknown}).answer).toEqual({response_a: row.responses.a!.annotation, response_b: row.responses.b!.annotation});
+        }
+        const result = lines(path.join(out, "result.jsonl"));
+        expect(result.map((r) => r.idx)).toEqual(judged.map((r) => r.idx).sort((x, y) => (x as number) - (y as number)));
+    });
+});
