@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
-import {resolveJobOptions} from "../cli/jobOptions.js";
+import {readText, resolveJobOptions} from "../cli/jobOptions.js";
 import {compareModels, type CompareResult} from "../compare/compareModels.js";
 import {readComparison} from "../compare/readComparison.js";
 import {runKey} from "../compare/runKey.js";
@@ -12,6 +12,8 @@ import {loadManifest} from "../output/Manifest.js";
 import type {OutputFormat} from "../output/OutputRow.js";
 import {readOutput} from "../output/readOutput.js";
 import {annotate, type AnnotateResult} from "../pipeline/annotate.js";
+import {generate} from "../pipeline/generate.js";
+import type {GenerateOptions} from "../options/GenerateOptions.js";
 import {inputColumnsOf, readJobInput, viewOf, writeJobResult, writeStepInput, type JobRows} from "./jobRows.js";
 import {checkJob, readJobFile} from "./readJobFile.js";
 import {RowFilter} from "./RowFilter.js";
@@ -25,7 +27,7 @@ export class JobError extends AirlabelError {
 
 export type JobStepResult = {
     name: string,
-    type: "annotate" | "compare" | "filter",
+    type: "annotate" | "compare" | "filter" | "generate",
     /** The step's output dir (`<output>/steps/<name>`); null for a filter step. */
     dir: string | null,
     /** Rows the step was given (after its where). */
@@ -78,8 +80,9 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     const top = {...job, ...overrides};
     const output = top.output;
     if (typeof output !== "string" || output.length === 0) throw new InvalidOptionError(`${origin}: output is missing; set "output" in the job file or pass --output`);
-    const input = top.input;
-    if (typeof input !== "string" || input.length === 0) throw new InvalidOptionError(`${origin}: input is missing; set "input" in the job file or pass --input`);
+    const generated = (rawSteps[0]!.type ?? "annotate") === "generate";
+    const input = generated ? "" : top.input;
+    if (typeof input !== "string" || (!generated && input.length === 0)) throw new InvalidOptionError(`${origin}: input is missing; set "input" in the job file or pass --input (or make the rows with a first step of type: generate)`);
     if (input === "-") throw new InvalidOptionError(`${origin}: a multi-step job reads its input more than once, which stdin cannot do; save the rows to a file`);
     const log = options.onLog ?? (() => {});
     const format = (top.format ?? "jsonl") as OutputFormat;
@@ -91,17 +94,18 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
         if (names.has(name)) throw new JobError(`${at}.name: "${name}" is used by an earlier step; give each step its own name`);
         names.add(name);
         const type = (step.type ?? "annotate") as string;
-        if (type === "generate") throw new JobError(`${at}.type: generate steps need \`airlabel generate\`, which this build does not have yet; make the rows with airlabel generate and give them as input`);
+        if (type === "generate") checkGenerateStep(step, i, at);
+        else for (const key of generateOnly) if (key in step) throw new JobError(`${at}.${key}: only a generate step (type: generate) takes ${key}`);
         const where = step.where === undefined ? null : RowFilter.parse(step.where, `${at}.where`);
         if (type === "filter") {
             if (where === null) throw new JobError(`${at}: a filter step needs where: (which rows to keep)`);
             const extra = Object.keys(step).filter((key) => !["name", "type", "where"].includes(key));
             if (extra.length > 0) throw new JobError(`${at}.${extra[0]}: a filter step runs no model; it takes only name, type and where`);
         }
-        const models = type === "filter" ? undefined
+        const models = type === "filter" || type === "generate" ? undefined
             : (step.models ?? (step.model === undefined && overrides.model === undefined ? job.models : undefined)) as (string | CompareModelSpec)[] | undefined;
         const model = type === "filter" || models !== undefined ? undefined : (overrides.model ?? step.model ?? job.model) as string | undefined;
-        return {index: i, name, type: type as "annotate" | "filter", where, step, models, model};
+        return {index: i, name, type: type as "annotate" | "filter" | "generate", where, step, models, model};
     });
     checkModelsExist(origin, plans, top.backend);
 
@@ -113,6 +117,24 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     const modelSteps: string[] = [];
     let rows: JobRows | null = null;
     let halted = false;
+    /** Runs one single-model step unless it finished before with the same key; null when it did not complete (stopped). */
+    const runSingle = async (name: string, dir: string, key: string | null, overwrite: boolean, work: () => Promise<AnnotateResult>): Promise<{run?: AnnotateResult} | null> => {
+        const manifest = await loadManifest(dir);
+        if (manifest?.complete === true && key !== null && state.steps[name]?.key === key && !overwrite) {
+            log(`[${name}] already complete in ${dir}; skipped`);
+            return {};
+        }
+        const run = await work();
+        if (!run.complete) {
+            results.push({name, type: "annotate", dir, inputRows: run.totalRows, passedRows: 0, skipped: false, summary: run.stopped ? "stopped" : "incomplete", run});
+            return null;
+        }
+        if (key !== null) {
+            state.steps[name] = {key};
+            await writeFileDurable(stateFile, JSON.stringify(state, null, 2) + "\n");
+        }
+        return {run};
+    };
     for (const plan of plans) {
         const stepLog = (line: string) => log(`[${plan.name}] ${line}`);
         const inStep = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -136,6 +158,35 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
             continue;
         }
         const stepDir = path.join(output, "steps", plan.name);
+        const common = {signal: options.signal, onLog: stepLog, ...(options.onProgress !== undefined ? {onProgress: options.onProgress} : {})};
+        if (plan.type === "generate") {
+            const {name: _n, type: _t, prompt, prompts, count, prefix, prefixFile, ...own} = plan.step;
+            const raw: Record<string, unknown> = {...jobDefaults, ...own, ...overrides, output: stepDir, model: plan.model};
+            for (const key of ["quiet", "json", "input", "template", "prompt", ...inputOnly]) if (!(key in own)) delete raw[key];
+            if (raw.model === undefined) throw new JobError(`${origin}: steps[${plan.index}]: no model; set model: in the step or the job, or pass --model`);
+            const resolved = await inStep(async () => resolveJobOptions(raw, {}, ["model", "output"]));
+            const {input: _input, template: _template, templateOrigin: _origin, ...base} = resolved;
+            const generateOptions: GenerateOptions = {
+                ...base,
+                ...(prompt !== undefined ? {prompts: typeof prompt === "string" ? [prompt] : prompt as string[]} : {promptsFile: prompts as string}),
+                ...(count !== undefined ? {count: count as number} : {}),
+                ...(prefix !== undefined ? {prefix: prefix as string} : prefixFile !== undefined ? {prefix: await inStep(async () => readText(prefixFile as string, "prefixFile"))} : {})
+            };
+            const what = JSON.stringify({prompt: prompt ?? null, prompts: prompts !== undefined ? await fs.promises.readFile(prompts as string, "utf8").catch(() => null) : null, count: count ?? 1, prefix: generateOptions.prefix ?? null});
+            const key = await runKey({...resolved, input: ""}, resolved.backend === "openai" || resolved.backend === "vllm", what);
+            const single = await runSingle(plan.name, stepDir, key, resolved.overwrite === true, () => inStep(() => generate({...generateOptions, ...common})));
+            modelSteps.push(plan.name);
+            if (single === null) {
+                halted = true;
+                break;
+            }
+            rows = await singleAnswers(stepDir, plan.name, null);
+            results.push({
+                name: plan.name, type: "generate", dir: stepDir, inputRows: single.run?.totalRows ?? rows.size, passedRows: rows.size, skipped: single.run === undefined,
+                summary: `${single.run === undefined ? "already complete, skipped; " : ""}${rows.size} rows generated`, ...(single.run !== undefined ? {run: single.run} : {})
+            });
+            continue;
+        }
         const {name: _name, type: _type, where: _where, models: stepModels, ...stepOptions} = plan.step;
         const raw: Record<string, unknown> = {...jobDefaults, ...stepOptions, ...overrides, output: stepDir};
         delete raw.quiet;
@@ -173,7 +224,6 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
             }
         }
         const resolved = await inStep(async () => resolveJobOptions(raw, {}, models !== undefined ? ["input", "output"] : ["input", "model", "output"]));
-        const common = {signal: options.signal, onLog: stepLog, ...(options.onProgress !== undefined ? {onProgress: options.onProgress} : {})};
         modelSteps.push(plan.name);
         if (models !== undefined) {
             const {model: _model, ...base} = resolved;
@@ -191,23 +241,12 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
             continue;
         }
         const key = await runKey(resolved, resolved.backend === "openai" || resolved.backend === "vllm");
-        const manifest = await loadManifest(stepDir);
-        let run: AnnotateResult | undefined;
-        if (manifest?.complete === true && key !== null && state.steps[plan.name]?.key === key && resolved.overwrite !== true) {
-            stepLog(`already complete in ${stepDir}; skipped`);
-        } else {
-            stepLog(`model ${resolved.model}`);
-            run = await inStep(() => annotate({...resolved, ...common}));
-            if (!run.complete) {
-                results.push({name: plan.name, type: "annotate", dir: stepDir, inputRows: run.totalRows, passedRows: 0, skipped: false, summary: run.stopped ? "stopped" : "incomplete", run});
-                halted = true;
-                break;
-            }
-            if (key !== null) {
-                state.steps[plan.name] = {key};
-                await writeFileDurable(stateFile, JSON.stringify(state, null, 2) + "\n");
-            }
+        const single = await runSingle(plan.name, stepDir, key, resolved.overwrite === true, () => inStep(() => annotate({...resolved, ...common})));
+        if (single === null) {
+            halted = true;
+            break;
         }
+        const {run} = single;
         const before = rows?.size;
         rows = await singleAnswers(stepDir, plan.name, rows);
         const total = run?.totalRows ?? before ?? rows.size;
@@ -242,6 +281,17 @@ function checkModelsExist(origin: string, plans: readonly {index: number, step: 
                 throw new JobError(`${origin}: steps[${plan.index}]: model file ${entry.model} not found; check the path (no step has run)`);
         }
     }
+}
+
+/** Keys only a generate step takes. */
+const generateOnly = ["prompts", "count", "prefix", "prefixFile"];
+
+function checkGenerateStep(step: Record<string, unknown>, index: number, at: string): void {
+    if (index !== 0) throw new JobError(`${at}.type: a generate step makes the job's rows, so it must be the first step`);
+    for (const key of ["where", "models", "template"])
+        if (key in step) throw new JobError(`${at}.${key}: a generate step takes no ${key} (it makes its rows from prompt: or prompts:; filter them in a later step)`);
+    if ((step.prompt === undefined) === (step.prompts === undefined))
+        throw new JobError(`${at}: a generate step needs one of prompt: (a prompt or a list) and prompts: (a prompts file)`);
 }
 
 function readState(file: string): JobStateFile {

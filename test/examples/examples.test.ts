@@ -23,7 +23,8 @@ beforeAll(async () => {
 });
 
 function lines(file: string): Record<string, unknown>[] {
-    return fs.readFileSync(file, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const text = fs.readFileSync(file, "utf8").trim();
+    return text === "" ? [] : text.split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 async function idxOnce(dir: string): Promise<number[]> {
@@ -77,5 +78,23 @@ describe("examples/ (run as written)", () => {
         }
         const result = lines(path.join(out, "result.jsonl"));
         expect(result.map((r) => r.idx)).toEqual(judged.map((r) => r.idx).sort((x, y) => (x as number) - (y as number)));
+    });
+
+    it("generate-filter: generate reviews from prompts, grade them, keep the good ones", async () => {
+        const out = path.join(tempDir(), "generate-filter");
+        // a random-weight model never ends a free string: the grammar cap makes it finish (--grammar-max-string-length)
+        const run = await runCli(["run", "examples/generate-filter/job.yaml", "-o", out, "--max-tokens", "120", "--grammar-max-string-length", "12"]);
+        expect(run.code, run.stderr).toBe(0);
+        const generated = await idxOnce(path.join(out, "steps", "generate"));
+        expect(generated).toEqual(Array.from({length: 12}, (_, i) => i)); // 4 prompts x 3 samples, idx = prompt_idx * 3 + sample
+        const made = (await readOutput(path.join(out, "steps", "generate"))).rows;
+        expect(made, "every generated review is valid under the caps").toHaveLength(12);
+        for (const row of made) expect(row.idx).toBe((row.prompt_idx as number) * 3 + (row.sample as number));
+        expect(await idxOnce(path.join(out, "steps", "judge"))).toEqual(made.map((r) => r.idx as number).sort((a, b) => a - b));
+        const judged = (await readOutput(path.join(out, "steps", "judge"))).rows;
+        const kept = judged.filter((r) => (r.annotation as {score: number}).score >= 3).map((r) => r.idx);
+        const result = lines(path.join(out, "result.jsonl"));
+        expect(result.map((r) => r.idx)).toEqual(kept);
+        for (const row of result) expect((row.judge as {annotation: {score: number}}).annotation.score).toBeGreaterThanOrEqual(3);
     });
 });
