@@ -159,7 +159,8 @@ export function readText(file: string, option: string): string {
     }
 }
 
-function readJson(file: string, option: string): unknown {
+/** Reads and parses a JSON file an option names; one-line errors naming the option and the file. */
+export function readJson(file: string, option: string): unknown {
     const text = readText(file, option);
     try {
         return JSON.parse(text);

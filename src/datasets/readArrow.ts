@@ -62,7 +62,7 @@ export async function readArrowColumns(input: DatasetInput): Promise<ColumnInfo[
     }
 }
 
-/** The number of rows of an Arrow IPC input, summed over its batches without decoding values. */
+/** The number of rows of an Arrow IPC input, summed over its record batches (each batch is read). */
 export async function countArrowRows(input: DatasetInput): Promise<number> {
     let rows = 0;
     for await (const batch of readArrowBatches(input))

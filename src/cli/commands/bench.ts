@@ -1,7 +1,7 @@
-import fs from "node:fs";
 import {Option, type Command} from "commander";
 import {InvalidOptionError} from "../../AirlabelError.js";
 import {runBench, type BenchResult} from "../../bench/runBench.js";
+import {readJson} from "../jobOptions.js";
 import type {GpuChoice} from "../../options/AnnotateOptions.js";
 
 type BenchFlags = {
@@ -61,9 +61,5 @@ function integer(value: string, flag: string): number {
 }
 
 function readSchema(file: string): Record<string, unknown> {
-    try {
-        return JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-    } catch (err) {
-        throw new InvalidOptionError(`--schema ${file} cannot be read as JSON (${err instanceof Error ? err.message.split("\n")[0] : String(err)}); fix the file`);
-    }
+    return readJson(file, "--schema") as Record<string, unknown>;
 }

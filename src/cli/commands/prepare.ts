@@ -1,12 +1,12 @@
 import type {Command} from "commander";
 import {validateAnnotateOptions} from "../../options/validateAnnotateOptions.js";
 import {prepare} from "../../pipeline/prepare.js";
-import {addJobOptions, resolveJobOptions} from "../jobOptions.js";
+import {addJobOptions, resolveJobOptions, toInteger} from "../jobOptions.js";
 
 export function registerPrepareCommand(program: Command): void {
     addJobOptions(program.command("prepare").description("render prompts, count tokens and cache the prepared rows (run does this implicitly)"))
-        .option("--max-tokens <n>", "tokens reserved for each answer (default 256)", (v) => Number(v))
-        .option("--context-size <n>", "context size per sequence (default: fitted to the longest prompt)", (v) => Number(v))
+        .option("--max-tokens <n>", "tokens reserved for each answer (default 256)", toInteger)
+        .option("--context-size <n>", "context size per sequence (default: fitted to the longest prompt)", toInteger)
         .option("--json", "print the result as JSON on stdout")
         .addHelpText("after", `
 Example:
