@@ -7,7 +7,7 @@ import os from "node:os";
 import {workerData} from "node:worker_threads";
 import {type ChatWrapper, type Llama, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
 import {answerHooksFor} from "../hooks/answerHooksFor.js";
-import type {LoadedHooks} from "../hooks/Hooks.js";
+import {DEFAULT_HOOK_TIMEOUT_MS, type LoadedHooks} from "../hooks/Hooks.js";
 import {loadHooks} from "../hooks/loadHooks.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {chatWrapperFor, formatPrompt} from "./formatPrompt.js";
@@ -86,7 +86,7 @@ export default async function generateRow(task: WorkerTask | WarmupTask): Promis
     const state = await statePromise;
     if ("warmup" in task) return state.engine;
     const prompt = tokenizePrompt(state.model, formatPrompt(state.wrapper, task.system ?? config.system, task.prompt));
-    const hooks = answerHooksFor(state.hooks, task.row ?? {}, config.hookTimeoutMs ?? 30_000);
+    const hooks = answerHooksFor(state.hooks, task.row ?? {}, config.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS);
     const gen = config.generation;
     return await generateValidated({
         idx: task.idx, answerSchema: state.answerSchema, retriesInvalid: config.retriesInvalid, maxTokens: gen.maxTokens,

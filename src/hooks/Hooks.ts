@@ -28,3 +28,6 @@ export type LoadedHooks = AirlabelHooks & {
     /** sha256 of the module's bytes (part of the run identity). */
     sha256: string
 };
+
+/** Time limit of one hook call when `hookTimeoutMs` is not given. */
+export const DEFAULT_HOOK_TIMEOUT_MS = 30_000;

@@ -1,6 +1,6 @@
-import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
+import {sha256Of} from "../output/Manifest.js";
 import {pathToFileURL} from "node:url";
 import {AirlabelError} from "../AirlabelError.js";
 import {hookNames, type LoadedHooks} from "./Hooks.js";
@@ -22,7 +22,7 @@ export async function loadHooks(file: string): Promise<LoadedHooks> {
         const code = (err as NodeJS.ErrnoException).code;
         throw new HooksError(`hooks file ${file} ${code === "ENOENT" ? "not found" : `cannot be read (${code})`}; check the --hooks path`);
     }
-    const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");
+    const sha256 = sha256Of(bytes);
     let module: Record<string, unknown>;
     try {
         module = await import(`${pathToFileURL(absolute).href}?sha256=${sha256}`) as Record<string, unknown>;

@@ -438,6 +438,7 @@ async function dropDamagedShards(dir: string, manifest: Manifest, log: (line: st
     const repaired: Manifest = {...manifest, complete: false, updatedAt: new Date().toISOString(), shards: kept};
     delete repaired.summary;
     await saveManifest(dir, repaired);
-    await fsyncDir(path.join(dir, DATA_DIR)).catch(() => undefined);
+    // the moves took files out of data/ and errors/ and into damaged/
+    for (const sub of [DATA_DIR, ERRORS_DIR, DAMAGED_DIR]) await fsyncDir(path.join(dir, sub)).catch(() => undefined);
     return repaired;
 }

@@ -13,3 +13,8 @@ export function crashPoint(name: string): void {
     const hook = (globalThis as Record<symbol, unknown>)[CRASH_POINT_HOOK];
     if (typeof hook === "function") (hook as (point: string) => void)(name);
 }
+
+/** Whether a fault-injection test installed its handler (production: never), so writers split a write only then. */
+export function crashPointsArmed(): boolean {
+    return typeof (globalThis as Record<symbol, unknown>)[CRASH_POINT_HOOK] === "function";
+}

@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import {crashPoint} from "./crashPoint.js";
+import {crashPoint, crashPointsArmed} from "./crashPoint.js";
 
 /** fsync a directory so a rename/create/unlink inside it survives a power cut (no-op where unsupported). */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -37,11 +37,13 @@ export async function writeFileDurable(file: string, bytes: Uint8Array | string,
     try {
         const handle = await fs.open(tmp, "w");
         try {
-            // two writes, so that a test can kill the process with half a file on disk
-            const half = data.byteLength >> 1;
-            await handle.writeFile(data.subarray(0, half));
-            crashPoint(`${kind}-mid-write`);
-            await handle.writeFile(data.subarray(half));
+            if (crashPointsArmed()) {
+                // two writes, so that a fault-injection test can kill the process with half a file on disk
+                const half = data.byteLength >> 1;
+                await handle.writeFile(data.subarray(0, half));
+                crashPoint(`${kind}-mid-write`);
+                await handle.writeFile(data.subarray(half));
+            } else await handle.writeFile(data);
             await handle.sync();
         } finally {
             await handle.close();

@@ -94,7 +94,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     const placed = remote === null ? await placeLocalRun({gpu: resolved.gpu, workers: resolved.workers, placement: resolved.placement}) : null;
     const {job: prepared, model: modelFile, contextSize} = await prepare({
         ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {}),
-        ...(hooks !== null ? {hooks: hooks.file} : {})
+        ...(hooks !== null ? {hooks: hooks.file, loadedHooks: hooks} : {})
     });
     log(`prepared ${prepared.totalRows} rows${prepared.fromCache ? " (from cache)" : ""}: ${prepared.rowCount} to generate, ${prepared.failureCount} failed in prepare`);
 

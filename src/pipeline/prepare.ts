@@ -2,7 +2,7 @@ import type {LlamaModel} from "node-llama-cpp";
 import {loadLlama} from "../engine/loadLlama.js";
 import {checkModelFile, ModelFileError, type ModelFileInfo} from "../model/checkModelFile.js";
 import type {PrepareOptions} from "../options/AnnotateOptions.js";
-import {prepareJob} from "../prepare/prepareJob.js";
+import {prepareJob, type PrepareJobOptions} from "../prepare/prepareJob.js";
 import type {PreparedJob} from "../prepare/PreparedJob.js";
 
 export type PrepareResult = {
@@ -13,7 +13,7 @@ export type PrepareResult = {
     contextSize: number
 };
 
-export type PrepareStageOptions = PrepareOptions & Required<Pick<PrepareOptions, "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows">> & {
+export type PrepareStageOptions = PrepareOptions & Required<Pick<PrepareOptions, "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows">> & Pick<PrepareJobOptions, "loadedHooks"> & {
     /** Tokens generated per answer at most, reserved in the context. Defaults to 256. */
     maxTokens?: number,
     /** Context size per sequence; rows that do not fit fail. Defaults to the longest prompt plus `maxTokens`, within the model's training context. */

@@ -8,6 +8,7 @@ import {chatWrapperFor, formatPrompt} from "../engine/formatPrompt.js";
 import {tokenizePrompt} from "../engine/tokenizePrompt.js";
 import type {PrepareOptions} from "../options/AnnotateOptions.js";
 import {loadHooks} from "../hooks/loadHooks.js";
+import type {LoadedHooks} from "../hooks/Hooks.js";
 import {promptFromHook} from "../hooks/promptFromHook.js";
 import {RESERVED_OUTPUT_COLUMNS} from "../output/OutputRow.js";
 import {PromptTemplate} from "../prompts/PromptTemplate.js";
@@ -15,6 +16,7 @@ import {memoryDataset, type PrepareSource} from "./memoryDataset.js";
 import {PreparedCache, type PreparedCacheMeta} from "./PreparedCache.js";
 import type {PreparedJob, PreparedRow, PreparedWindow} from "./PreparedJob.js";
 import {histogramStats} from "./RowIndex.js";
+import {DEFAULT_HOOK_TIMEOUT_MS} from "../hooks/Hooks.js";
 
 /** Raised when the input's columns clash with airlabel's output columns or a kept column does not exist. */
 export class PrepareError extends AirlabelError {}
@@ -29,7 +31,9 @@ export type PrepareJobOptions = Required<Pick<PrepareOptions, "template" | "temp
     /** Reuse the prepared-rows cache under the output dir when it matches. Defaults to true. */
     useCache?: boolean,
     /** Rows per window (one record batch of the cache; what a run holds in memory at a time). Defaults to 4096. */
-    windowRows?: number
+    windowRows?: number,
+    /** The module `hooks` names, already loaded by the caller (annotate loads it before anything else); loaded here when absent. Defaults to none. */
+    loadedHooks?: LoadedHooks
 };
 
 /**
@@ -45,9 +49,9 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     });
     const template = new PromptTemplate(options.template, options.templateOrigin);
     // a prompt hook replaces the template; loaded before any input is read (a bad module fails fast)
-    const hooks = options.hooks !== undefined ? await loadHooks(options.hooks) : null;
+    const hooks = options.loadedHooks ?? (options.hooks !== undefined ? await loadHooks(options.hooks) : null);
     const promptHook = hooks?.prompt !== undefined ? {...hooks, prompt: hooks.prompt} : null;
-    const hookTimeoutMs = options.hookTimeoutMs ?? 30_000;
+    const hookTimeoutMs = options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
     const cacheKey = options.useCache === false || dataset.files.length === 0 ? null : await cacheKeyFor(dataset.files, options, promptHook?.sha256);
     const cache = new PreparedCache(options.output, cacheKey ?? "uncached");
     const cached = cacheKey === null ? null : await cache.loadMeta();

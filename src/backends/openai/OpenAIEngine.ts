@@ -3,7 +3,7 @@ import type {Engine} from "../../engine/Engine.js";
 import {samplingForAttempt} from "../../engine/samplingForAttempt.js";
 import type {WarmupResult, WorkerResult, WorkerTask} from "../../engine/WorkerProtocol.js";
 import {answerHooksFor} from "../../hooks/answerHooksFor.js";
-import type {LoadedHooks} from "../../hooks/Hooks.js";
+import {DEFAULT_HOOK_TIMEOUT_MS, type LoadedHooks} from "../../hooks/Hooks.js";
 import type {GenerationOptions} from "../../options/AnnotateOptions.js";
 import type {ResolvedRemoteOptions} from "../../options/validateBackendOptions.js";
 import {AnswerSchema} from "../../schema/AnswerSchema.js";
@@ -90,7 +90,7 @@ export class OpenAIEngine implements Engine {
         const system = task.system ?? this.options.system;
         const estimate = approxTokens(`${system ?? ""}${task.prompt}`);
         const spec = task.system !== undefined ? {...this.#spec, system} : this.#spec;
-        const hooks = answerHooksFor(this.options.hooks ?? null, task.row ?? {}, this.options.hookTimeoutMs ?? 30_000);
+        const hooks = answerHooksFor(this.options.hooks ?? null, task.row ?? {}, this.options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS);
         return await generateValidated({
             idx: task.idx, answerSchema: this.#answerSchema, retriesInvalid: this.options.retriesInvalid, maxTokens: gen.maxTokens,
             promptTokens: estimate, ...(hooks !== undefined ? {hooks} : {}),
