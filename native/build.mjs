@@ -8,10 +8,14 @@
 //
 // --dry-run says what would be patched and built; --check builds nothing and checks the existing build (below).
 //
-// Before building, it applies native/patches/airlabel-placement.patch to node-llama-cpp's addon source (idempotent:
-// an already patched source is left as it is), so the addon reads llama.cpp's model placement parameters
-// (splitMode, tensorSplit, mainGpu, devices) per model and exports getAirlabelPlacement(), by which airlabel
-// detects the patched build at run time. After building, it loads the new addon and checks that export.
+// Before building, it applies airlabel's patches to node-llama-cpp's addon source (idempotent: an already patched
+// source is left as it is):
+// - native/patches/airlabel-placement.patch: the addon reads llama.cpp's model placement parameters (splitMode,
+//   tensorSplit, mainGpu, devices) per model and exports getAirlabelPlacement(), by which airlabel detects it;
+// - native/patches/airlabel-decode-thread.patch: each context runs its decodes on one thread of its own instead of
+//   any thread of libuv's pool (with OpenMP, each pool thread became the master of a team of its own, and spinning
+//   teams oversubscribed the cores); exports getAirlabelDecodeThread().
+// After building, it loads the new addon and checks both exports.
 //
 // On 2 cores a CPU build takes about 6 minutes. Needs cmake, git, patch and a C++ compiler (and the CUDA toolkit for cuda).
 import {spawnSync} from "node:child_process";
@@ -47,18 +51,23 @@ const missing = ["cmake", "patch", "git", values.gpu === "cuda" ? "nvcc" : null,
 if (missing.length > 0) fail(`missing build tools: ${missing.join(", ")}; install them (e.g. apt-get install cmake g++) and retry`);
 
 const packageDir = path.join(root, "node_modules", "node-llama-cpp");
-const patchFile = path.join(root, "native", "patches", "airlabel-placement.patch");
+/** Applied in this order; `marker` is the export each adds, named in the binary and called by the check below. */
+const patches = [
+    {name: "placement", file: path.join(root, "native", "patches", "airlabel-placement.patch"), marker: "getAirlabelPlacement"},
+    {name: "decode-thread", file: path.join(root, "native", "patches", "airlabel-decode-thread.patch"), marker: "getAirlabelDecodeThread"}
+];
 
 /** "applied", "unapplied", or "conflict" (the addon source matches neither side of the patch). */
-function patchState() {
+function patchState(patchFile) {
     const dryRun = (...flags) => spawnSync("patch", ["-p1", "--dry-run", "--force", "--silent", ...flags, "-i", patchFile], {cwd: packageDir, stdio: "ignore"}).status === 0;
     if (dryRun("--reverse")) return "applied";
     if (dryRun("--forward")) return "unapplied";
     return "conflict";
 }
 
-const state = patchState();
-if (state === "conflict") fail(`${path.relative(root, patchFile)} does not apply to node_modules/node-llama-cpp/llama/addon (another node-llama-cpp version?); update the patch for this version`);
+const states = patches.map((patch) => patchState(patch.file));
+for (const [i, patch] of patches.entries())
+    if (states[i] === "conflict") fail(`${path.relative(root, patch.file)} does not apply to node_modules/node-llama-cpp/llama/addon (another node-llama-cpp version?); update the patch for this version`);
 
 const infoFile = path.join(root, "node_modules", "node-llama-cpp", "llama", "llama.cpp.info.json");
 // (a build in progress re-clones the source and rewrites this file)
@@ -66,16 +75,18 @@ const info = fs.existsSync(infoFile) ? JSON.parse(fs.readFileSync(infoFile, "utf
 const command = [process.execPath, cli, "source", "download", "--gpu", gpu, "--noUsageExample"];
 process.stderr.write(`build:native: llama.cpp ${info.tag} for ${values.gpu}, from ${path.relative(root, bundle)}\n`);
 process.stderr.write(`build:native: ${command.map((part) => path.relative(root, part).startsWith("..") ? part : path.relative(root, part) || part).join(" ")}\n`);
-process.stderr.write(`build:native: placement patch ${path.relative(root, patchFile)}: ${state === "applied" ? "already applied" : "to apply"}\n`);
+for (const [i, patch] of patches.entries())
+    process.stderr.write(`build:native: ${patch.name} patch ${path.relative(root, patch.file)}: ${states[i] === "applied" ? "already applied" : "to apply"}\n`);
 if (values["dry-run"]) {
     process.stderr.write("build:native: dry run, nothing patched or built\n");
     process.exit(0);
 }
 if (!values.check) {
-    if (state === "unapplied") {
-        const applied = spawnSync("patch", ["-p1", "--forward", "--force", "-i", patchFile], {cwd: packageDir, encoding: "utf8"});
-        if (applied.status !== 0) fail(`applying ${path.relative(root, patchFile)} failed: ${(applied.stdout + applied.stderr).trim().replace(/\s+/gu, " ")}`);
-        process.stderr.write("build:native: placement patch applied\n");
+    for (const [i, patch] of patches.entries()) {
+        if (states[i] !== "unapplied") continue;
+        const applied = spawnSync("patch", ["-p1", "--forward", "--force", "-i", patch.file], {cwd: packageDir, encoding: "utf8"});
+        if (applied.status !== 0) fail(`applying ${path.relative(root, patch.file)} failed: ${(applied.stdout + applied.stderr).trim().replace(/\s+/gu, " ")}`);
+        process.stderr.write(`build:native: ${patch.name} patch applied\n`);
     }
     const result = spawnSync(command[0], command.slice(1), {cwd: root, stdio: "inherit", env: {...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "false"}});
     if (result.status !== 0) fail(`the build failed (exit ${result.status ?? result.signal}); see the output above`);
@@ -94,12 +105,15 @@ const folder = (fs.existsSync(buildsDir) ? fs.readdirSync(buildsDir) : []).find(
 });
 const addon = folder === undefined ? null : path.join(buildsDir, folder, "Release", "llama-addon.node");
 if (addon === null || !fs.existsSync(addon)) fail(`no ${values.gpu} build under node_modules/node-llama-cpp/llama/localBuilds; build it with: npm run build:native -- --gpu ${values.gpu}`);
-if (!fs.readFileSync(addon).includes(Buffer.from("getAirlabelPlacement"))) fail(`${path.relative(root, addon)} was built without the placement patch; run the build again`);
+const binary = fs.readFileSync(addon);
+for (const patch of patches)
+    if (!binary.includes(Buffer.from(patch.marker))) fail(`${path.relative(root, addon)} was built without the ${patch.name} patch; run the build again`);
 const check = spawnSync(process.execPath, ["--input-type=module", "-e", `
     import {getLlama, LlamaLogLevel} from "node-llama-cpp";
     const llama = await getLlama({gpu: ${JSON.stringify(gpu === "false" ? false : gpu)}, build: "never", skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error});
     const placement = llama._bindings.getAirlabelPlacement?.();
-    process.stdout.write(JSON.stringify({buildType: llama.buildType, placement: placement ?? null}));
+    const decodeThread = llama._bindings.getAirlabelDecodeThread?.() === true;
+    process.stdout.write(JSON.stringify({buildType: llama.buildType, placement: placement ?? null, decodeThread}));
     await llama.dispose();
 `], {cwd: root, encoding: "utf8"});
 let loaded = null;
@@ -107,8 +121,8 @@ try {
     loaded = JSON.parse(check.stdout);
 } catch {
     if (values.gpu === "cpu") fail(`the new build does not load: ${(check.stderr || check.stdout).trim().split("\n").at(-1)}`);
-    process.stderr.write(`build:native: ${values.check ? "checked" : "done"}; ${path.relative(root, addon)} has the placement patch (not loaded here: no ${values.gpu} device or driver on this machine)\n`);
+    process.stderr.write(`build:native: ${values.check ? "checked" : "done"}; ${path.relative(root, addon)} has the placement and decode-thread patches (not loaded here: no ${values.gpu} device or driver on this machine)\n`);
     process.exit(0);
 }
-if (loaded.buildType !== "localBuild" || loaded.placement === null) fail(`the new build loads as ${loaded.buildType} without the placement patch; run the build again`);
-process.stderr.write(`build:native: ${values.check ? "checked" : "done"}; the patched build loads (placement options: ${loaded.placement.options.join(", ")}); airlabel's startup line now says "llama.cpp host build"\n`);
+if (loaded.buildType !== "localBuild" || loaded.placement === null || !loaded.decodeThread) fail(`the new build loads as ${loaded.buildType} without the ${loaded.placement === null ? "placement" : "decode-thread"} patch; run the build again`);
+process.stderr.write(`build:native: ${values.check ? "checked" : "done"}; the patched build loads (placement options: ${loaded.placement.options.join(", ")}; decodes on a thread per context); airlabel's startup line now says "llama.cpp host build"\n`);

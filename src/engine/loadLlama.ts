@@ -1,5 +1,6 @@
 import {getLlama, LlamaLogLevel, type Llama} from "node-llama-cpp";
 import type {GpuChoice} from "../options/AnnotateOptions.js";
+import {hasDecodeThread} from "./decodeThreadSupport.js";
 
 /**
  * Loads llama.cpp's bindings without ever building or downloading at run time. node-llama-cpp prefers a build
@@ -23,6 +24,8 @@ export function describeLlama(llama: Llama, threads: number | undefined): {engin
     const engine = `llama.cpp ${binary} (${backend}${threads !== undefined ? `, ${threads} thread${threads === 1 ? "" : "s"}` : ""})`;
     const hint = llama.buildType === "prebuilt" && llama.gpu === false
         ? "a build for this CPU runs matrix work about 2x faster than the prebuilt binary: npm run build:native -- --gpu cpu (offline, once)"
-        : null;
+        : llama.buildType === "localBuild" && !hasDecodeThread(llama)
+            ? `this host build predates airlabel's decode-thread patch (up to 1.8x faster with all cores): npm run build:native -- --gpu ${llama.gpu === false ? "cpu" : llama.gpu}`
+            : null;
     return {engine, hint};
 }

@@ -10,6 +10,7 @@ import {answerHooksFor} from "../hooks/answerHooksFor.js";
 import {DEFAULT_HOOK_TIMEOUT_MS, type LoadedHooks} from "../hooks/Hooks.js";
 import {loadHooks} from "../hooks/loadHooks.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
+import {hasDecodeThread} from "./decodeThreadSupport.js";
 import {chatWrapperFor, formatPrompt} from "./formatPrompt.js";
 import {describeLlama, loadLlama} from "./loadLlama.js";
 import {generateValidated} from "./generateValidated.js";
@@ -39,20 +40,21 @@ const config = workerData as WorkerConfig;
 let statePromise: Promise<WorkerState> | undefined;
 
 /**
- * llama.cpp threads per worker on CPU. With several sequences per step the decode dominates and every core helps
- * (2 cores, 85M F16: 8 sequences 461 total tokens/s with 2 threads vs 296 with 1, 32 sequences 652 vs 401); with one
- * sequence the sampling between decodes needs a core of its own (127 with 2 threads vs 167 with 1). See
+ * llama.cpp threads per worker on CPU: all of its share of the cores when each context decodes on a thread of its
+ * own (airlabel's host build; 2 cores, 85M F16: 1 sequence 230-237 total tokens/s with 2 threads vs 160-166 with 1,
+ * 8 sequences about 540 vs 296, 32 sequences about 720 vs 401). On a stock binary a single sequence keeps a core free
+ * for the pool threads that take its decodes and sampling in turn (127 with 2 threads vs 167 with 1). See
  * bench/RESULTS.md. `--threads` or AIRLABEL_THREADS override it.
  */
-export function defaultThreads(workers: number, parallel: number): number {
+export function defaultThreads(workers: number, parallel: number, decodeThread: boolean): number {
     const cores = os.availableParallelism();
-    return Math.max(1, Math.floor((parallel > 1 ? cores : cores - 1) / workers));
+    return Math.max(1, Math.floor((parallel > 1 || decodeThread ? cores : cores - 1) / workers));
 }
 
 async function loadState(): Promise<WorkerState> {
     const llama = await loadLlama(config.gpu);
     const model = await loadPlacedModel(llama, {modelPath: config.modelPath, gpuLayers: config.gpuLayers, placement: claimPlacement(config.placements, config.placementClaims)});
-    const threads = config.threads ?? (llama.gpu === false ? defaultThreads(config.workers, config.parallel) : undefined);
+    const threads = config.threads ?? (llama.gpu === false ? defaultThreads(config.workers, config.parallel, hasDecodeThread(llama)) : undefined);
     const context = await model.createContext({
         contextSize: config.contextSize,
         sequences: config.parallel,
