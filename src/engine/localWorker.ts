@@ -41,10 +41,9 @@ let statePromise: Promise<WorkerState> | undefined;
 
 /**
  * llama.cpp threads per worker on CPU: all of its share of the cores when each context decodes on a thread of its
- * own (airlabel's host build; 2 cores, 85M F16: 1 sequence 230-237 total tokens/s with 2 threads vs 160-166 with 1,
- * 8 sequences about 540 vs 296, 32 sequences about 720 vs 401). On a stock binary a single sequence keeps a core free
- * for the pool threads that take its decodes and sampling in turn (127 with 2 threads vs 167 with 1). See
- * bench/RESULTS.md. `--threads` or AIRLABEL_THREADS override it.
+ * own (airlabel's host build; 2 cores, 85M F16, total tokens/s with 2 threads vs 1: 1 sequence 230 vs 166,
+ * 8 sequences 491-557 vs 296, 32 sequences 690-728 vs 397). On a stock binary a single sequence keeps a core free
+ * (127 with 2 threads vs 167 with 1). See bench/RESULTS.md. `--threads` or AIRLABEL_THREADS override it.
  */
 export function defaultThreads(workers: number, parallel: number, decodeThread: boolean): number {
     const cores = os.availableParallelism();
