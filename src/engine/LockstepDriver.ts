@@ -1,5 +1,6 @@
 import {setImmediate as nextMacrotask} from "node:timers/promises";
 import {LlamaGrammarEvaluationState, type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token} from "node-llama-cpp";
+import {batchSampling} from "./batchSampling.js";
 
 /** One generation: a prompt (already tokenized) and how to sample its answer. */
 export type GenerationRequest = {
@@ -77,6 +78,8 @@ export class LockstepDriver {
     public constructor(options: LockstepDriverOptions) {
         this._context = options.context;
         this._model = options.context.model;
+        // one native sampling call per step instead of one per sequence, where the addon has airlabel's patch
+        batchSampling(this._context);
         while (this._context.sequencesLeft > 0) {
             const sequence = this._context.getSequence();
             this._order.set(sequence, this._order.size);
