@@ -12,7 +12,8 @@ type Pending = {batchLogitIndex: number, sampler: object, resolve: (token: numbe
  * After a decode step node-llama-cpp samples each sequence's next token with its own native call, so a step of
  * N sequences makes N trips between the main thread and the sampling thread. With airlabel's decode-thread patch,
  * this routes the plain calls (`sampleToken(batchLogitIndex, sampler)`, which is how sequences sample without
- * probabilities, confidence or logits) made in the same turn of the event loop into one `airlabelSampleTokens` call;
+ * probabilities, confidence or logits) made in the same microtask round (node-llama-cpp issues a step's calls
+ * together, after its decode) into one `airlabelSampleTokens` call;
  * each caller still gets its own token or error. Calls with more arguments go to the original method.
  *
  * Returns false, changing nothing, when the addon lacks the patch or node-llama-cpp's internals differ.
@@ -43,7 +44,7 @@ export function batchSampling(context: LlamaContext): boolean {
         value: (batchLogitIndex: number, sampler: object, ...more: unknown[]): Promise<unknown> => {
             if (more.length > 0) return sampleOne(batchLogitIndex, sampler, ...more);
             return new Promise<number>((resolve, reject) => {
-                if (pending.length === 0) setImmediate(flush);
+                if (pending.length === 0) queueMicrotask(flush);
                 pending.push({batchLogitIndex, sampler, resolve, reject});
             });
         }
