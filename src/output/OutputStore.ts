@@ -38,6 +38,12 @@ export interface OutputStoreStats {
     shards: number;
 }
 
+/** The idx of one shard file checked when the store was opened, with the sha256 they were read under. */
+interface CheckedShardIdx {
+    sha256: string;
+    idx: readonly number[];
+}
+
 type BufferedRow = {kind: "data", idx: number, record: Record<string, unknown>} |
     {kind: "error", idx: number, record: Record<string, unknown>};
 
@@ -91,13 +97,19 @@ export class OutputStore {
     #queue: Promise<void> = Promise.resolve();
     #closed = false;
     readonly #madeDirs = new Set<string>();
+    /**
+     * The idx held by each shard file `open` checked (by file name), read in that same pass, so that the first
+     * `committedIdx` (a resume) does not read and hash them again; released by it.
+     */
+    #checkedIdx: ReadonlyMap<string, CheckedShardIdx>;
 
-    private constructor(dir: string, format: OutputFormat, shardSize: number, manifest: Manifest, lock: OutputLock) {
+    private constructor(dir: string, format: OutputFormat, shardSize: number, manifest: Manifest, lock: OutputLock, checkedIdx: ReadonlyMap<string, CheckedShardIdx>) {
         this.dir = dir;
         this.format = format;
         this.shardSize = shardSize;
         this.#manifest = manifest;
         this.#lock = lock;
+        this.#checkedIdx = checkedIdx;
     }
 
     public static async open(options: OutputStoreOptions): Promise<OutputStore> {
@@ -126,6 +138,7 @@ export class OutputStore {
             await refuseLinkedSubdirs(dir);
             await removeLeftoverTempFiles(dir);
             let manifest: Manifest | undefined;
+            let checkedIdx = new Map<string, CheckedShardIdx>();
             if (options.overwrite === true) {
                 await removeRunFiles(dir);
             } else {
@@ -146,11 +159,11 @@ export class OutputStore {
             } else {
                 checkIdentity(dir, manifest, options.identity, format);
                 if (options.meta !== undefined) manifest.meta = {...options.meta};
-                manifest = await dropDamagedShards(dir, manifest, log);
+                ({manifest, checkedIdx} = await dropDamagedShards(dir, manifest, log));
             }
             await removeUnlistedShards(dir, manifest);
             crashPoint("store-opened");
-            return new OutputStore(dir, format, shardSize, manifest, lock);
+            return new OutputStore(dir, format, shardSize, manifest, lock, checkedIdx);
         } catch (error) {
             await lock.release();
             throw error;
@@ -174,21 +187,22 @@ export class OutputStore {
 
     /**
      * The idx of every committed data row and error row, read back from the shard files listed in the manifest.
-     * Throws `ShardCorruptError` when a listed shard is missing or its sha256 differs.
+     * The first call takes the idx of the shards that were there when the store was opened from `open`, which read
+     * and checked them (size and sha256; damaged ones are moved aside there); every other shard file is read here.
+     * Throws `ShardCorruptError` when one of those is missing or its sha256 differs.
      */
     public async committedIdx(): Promise<Set<number>> {
         const result = new Set<number>();
         for (const shard of this.#manifest.shards) {
-            if (shard.data !== null) {
-                const bytes = await readShardFile(this.dir, shard.data);
-                for (const record of await decodeDataShard(bytes, this.#manifest.outputFormat, true))
-                    result.add(Number(record.idx));
-            }
-            if (shard.errors !== null) {
-                const bytes = await readShardFile(this.dir, shard.errors);
-                for (const record of decodeJsonl(bytes)) result.add(Number(record.idx));
+            for (const file of [shard.data, shard.errors]) {
+                if (file === null) continue;
+                const checked = this.#checkedIdx.get(file.file);
+                const idx = checked !== undefined && checked.sha256 === file.sha256 ? checked.idx
+                    : await shardIdx(await readShardFile(this.dir, file), file === shard.data ? this.#manifest.outputFormat : "jsonl");
+                for (const value of idx) result.add(value);
             }
         }
+        this.#checkedIdx = new Map();
         return result;
     }
 
@@ -404,20 +418,31 @@ async function refuseLinkedSubdirs(dir: string): Promise<void> {
  * is taken out of the manifest (its files moved to damaged/), so that its rows are generated again; one log line
  * names each.
  */
-async function dropDamagedShards(dir: string, manifest: Manifest, log: (line: string) => void): Promise<Manifest> {
+async function dropDamagedShards(dir: string, manifest: Manifest, log: (line: string) => void): Promise<{manifest: Manifest, checkedIdx: Map<string, CheckedShardIdx>}> {
     const kept: ShardEntry[] = [];
     const damaged: {entry: ShardEntry, file: string, problem: string}[] = [];
+    const checkedIdx = new Map<string, CheckedShardIdx>();
     for (const entry of manifest.shards) {
         let problem: {file: string, problem: string} | undefined;
+        const intact: {file: ShardFileEntry, bytes: Uint8Array, format: OutputFormat}[] = [];
         for (const file of [entry.data, entry.errors]) {
             if (file === null || problem !== undefined) continue;
             const checked = await inspectShardFile(dir, file);
             if (checked.problem !== undefined) problem = {file: file.file, problem: checked.problem};
+            else intact.push({file, bytes: checked.bytes, format: file === entry.data ? manifest.outputFormat : "jsonl"});
         }
-        if (problem === undefined) kept.push(entry);
-        else damaged.push({entry, ...problem});
+        if (problem !== undefined) {
+            damaged.push({entry, ...problem});
+            continue;
+        }
+        kept.push(entry);
+        for (const {file, bytes, format} of intact) {
+            // bytes that match the manifest and still do not decode are left to committedIdx, which reports them as before
+            const idx = await shardIdx(bytes, format).catch(() => undefined);
+            if (idx !== undefined) checkedIdx.set(file.file, {sha256: file.sha256, idx});
+        }
     }
-    if (damaged.length === 0) return manifest;
+    if (damaged.length === 0) return {manifest, checkedIdx};
     const stamp = new Date().toISOString().replace(/[:.]/gu, "-");
     for (const {entry, file, problem} of damaged) {
         const moved: string[] = [];
@@ -440,5 +465,11 @@ async function dropDamagedShards(dir: string, manifest: Manifest, log: (line: st
     await saveManifest(dir, repaired);
     // the moves took files out of data/ and errors/ and into damaged/
     for (const sub of [DATA_DIR, ERRORS_DIR, DAMAGED_DIR]) await fsyncDir(path.join(dir, sub)).catch(() => undefined);
-    return repaired;
+    return {manifest: repaired, checkedIdx};
+}
+
+/** The idx of every row of a shard file's bytes (a data shard in `format`, or an error shard: "jsonl"). */
+async function shardIdx(bytes: Uint8Array, format: OutputFormat): Promise<number[]> {
+    const records = format === "jsonl" ? decodeJsonl(bytes) : await decodeDataShard(bytes, format, true);
+    return records.map((record) => Number(record.idx));
 }

@@ -218,6 +218,33 @@ describe("damaged output dirs", () => {
         await expect(store.committedIdx()).rejects.toThrow(/committed shard .*data\/part-00000\.parquet is missing/);
     });
 
+    test("a resume reads each committed shard once: open checks it and keeps its idx for committedIdx, which reads only the shards committed since", async () => {
+        const dir = tempDir();
+        const store = await open({dir, identity: IDENTITY, format: "parquet", shardSize: 100});
+        await store.add(annotated(3));
+        await store.fail(failed(1));
+        await store.commit();
+        await store.close();
+
+        const resumed = await open({dir, identity: IDENTITY, format: "parquet", shardSize: 100});
+        await resumed.add(annotated(4));
+        await resumed.commit();
+        // bytes changed after open checked them: the first committedIdx answers from that check, it does not read them again
+        const shard = path.join(dir, "data", "part-00000.parquet");
+        const bytes = fs.readFileSync(shard);
+        bytes[bytes.length - 9] = bytes[bytes.length - 9]! ^ 0xff;
+        fs.writeFileSync(shard, bytes);
+        expect([...await resumed.committedIdx()].sort((a, b) => a - b)).toEqual([1, 3, 4]);
+        // any later call reads every shard file again
+        await expect(resumed.committedIdx()).rejects.toThrow(`committed shard ${dir}/data/part-00000.parquet was modified (its sha256 differs from manifest.json); re-run the same airlabel run command to generate its rows again`);
+        await resumed.close();
+        // the next open checks them again: the changed shard is moved aside, the one committed since is kept
+        const lines: string[] = [];
+        const again = await open({dir, identity: IDENTITY, format: "parquet", onLog: (line) => lines.push(line)});
+        expect(lines).toEqual([expect.stringMatching(/^committed shard .*data\/part-00000\.parquet was modified .*its 2 rows will be generated again/)]);
+        expect(await again.committedIdx()).toEqual(new Set([4]));
+    });
+
     test("an output dir that cannot be created gives OutputDirError", async () => {
         const parent = tempDir();
         fs.writeFileSync(path.join(parent, "file"), "x");
