@@ -1,19 +1,19 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import {InvalidOptionError} from "../AirlabelError.js";
-import {ExportError, exportOutput} from "../output/exportOutput.js";
+import {ExportError, exportCommitted} from "../output/exportOutput.js";
 import {writeFileDurable} from "../output/durableFs.js";
 import {MANIFEST_FILE, displayDir} from "../output/Manifest.js";
 import {errorSummaryOf} from "../output/outputErrors.js";
 import type {OutputFormat} from "../output/OutputRow.js";
-import {readOutput} from "../output/readOutput.js";
+import type {OutputContents} from "../output/readOutput.js";
 import {encodeDataShard} from "../output/shardCodec.js";
 import type {ColumnKind} from "../output/shardCodec.js";
 import {encodeCsv, flattenColumns} from "./encodeCsv.js";
 import type {AnswerSpec} from "./loadAnswerSpec.js";
 import {specMismatchNote} from "./loadAnswerSpec.js";
 import type {HandoffSource} from "./readHandoffSource.js";
-import {readHandoffSource} from "./readHandoffSource.js";
+import {readHandoffSourceWithOutput} from "./readHandoffSource.js";
 import type {AnswerField} from "./resolveAnswerField.js";
 import {resolveAnswerField} from "./resolveAnswerField.js";
 import {toArgilla} from "./toArgilla.js";
@@ -73,7 +73,8 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
     const out = path.resolve(options.out ?? path.join(options.dir, "export", DEFAULT_FILES[options.to]));
     checkTarget(options.dir, out);
     const allowIncomplete = options.allowIncomplete === true;
-    const source = await readHandoffSource(options.dir, {allowIncomplete});
+    // a single run's rows are read once: the tables below are written from what this read
+    const {source, output} = await readHandoffSourceWithOutput(options.dir, {allowIncomplete});
     const note = options.to === "argilla" || options.to === "prodigy" ? specMismatchNote(options, source.schemaHash) : undefined;
     const notes = note === undefined ? [] : [note];
 
@@ -91,12 +92,12 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
         return {to: options.to, files: [out], records: built.tasks.length, skipped: built.skipped, comparison: source.comparison, complete: source.complete, field, notes};
     }
 
-    if (!source.comparison && options.to !== "csv") {
-        const result = await exportOutput({dir: options.dir, to: out, format: options.to, includeErrors: options.includeErrors === true, allowIncomplete});
+    if (output !== null && options.to !== "csv") {
+        const result = await exportCommitted({dir: options.dir, to: out, format: options.to, includeErrors: options.includeErrors === true, allowIncomplete}, output);
         return {to: options.to, files: [result.file], records: result.rows, skipped: options.includeErrors === true ? 0 : result.errors,
             comparison: false, complete: result.complete, field: null, notes};
     }
-    const {records, skipped, objectColumns} = source.comparison ? wideRecords(source) : await singleRunRecords(options.dir, options.includeErrors === true);
+    const {records, skipped, objectColumns} = output === null ? wideRecords(source) : singleRunRecords(output, options.includeErrors === true);
     if (options.to === "csv") {
         const flat = flattenColumns(records, objectColumns);
         await writeOut(out, encodeCsv(flat.records, flat.columns), options.out);
@@ -137,8 +138,7 @@ function wideRecords(source: HandoffSource): {records: Record<string, unknown>[]
 }
 
 /** A single run's rows (and failed rows when asked) in idx order, as `airlabel export` writes them. */
-async function singleRunRecords(dir: string, includeErrors: boolean): Promise<{records: Record<string, unknown>[], skipped: number, objectColumns: Set<string>}> {
-    const {rows, errors} = await readOutput(dir);
+function singleRunRecords({rows, errors}: OutputContents, includeErrors: boolean): {records: Record<string, unknown>[], skipped: number, objectColumns: Set<string>} {
     const failed = includeErrors ? errors.map((error) => ({
         idx: error.idx, annotation: null, finish_reason: error.finish_reason ?? null, attempts: error.attempts ?? null, model: error.model ?? null,
         error: typeof error.reason === "string" ? error.reason : String(error.reason ?? "unknown error")

@@ -58,6 +58,14 @@ export interface HandoffSource {
  * Throws `IncompleteRunError`, `OutputNotFoundError`, `ComparisonDirError`, `ManifestCorruptError`, `ShardCorruptError`.
  */
 export async function readHandoffSource(dir: string, options: {allowIncomplete?: boolean} = {}): Promise<HandoffSource> {
+    return (await readHandoffSourceWithOutput(dir, options)).source;
+}
+
+/**
+ * `readHandoffSource`, also giving a single run's committed rows as read (`readOutput`; null for a comparison), so
+ * that a caller that writes them as they are does not read every shard again. Throws what `readHandoffSource` throws.
+ */
+export async function readHandoffSourceWithOutput(dir: string, options: {allowIncomplete?: boolean} = {}): Promise<{source: HandoffSource, output: OutputContents | null}> {
     if (await isComparisonDir(dir)) {
         const {models, outputs} = await readComparisonDirs(dir);
         const byIdx = new Map<number, HandoffRow>();
@@ -66,7 +74,7 @@ export async function readHandoffSource(dir: string, options: {allowIncomplete?:
             if (options.allowIncomplete !== true) checkComplete(path.join(dir, "models", model.id), output.manifest);
             addOutput(byIdx, model.id, output);
         });
-        return {
+        const source: HandoffSource = {
             dir, comparison: true,
             // a local model is named by its file name, a remote one by the server's model name
             models: models.map((model) => ({id: model.id, model: model.backend === "openai" ? model.model : model.model.split(/[\\/]/u).pop() ?? model.model,
@@ -76,6 +84,7 @@ export async function readHandoffSource(dir: string, options: {allowIncomplete?:
             meta: outputs[0]?.manifest.meta ?? {},
             ...(typeof outputs[0]?.manifest.identity.schema === "string" ? {schemaHash: outputs[0].manifest.identity.schema} : {})
         };
+        return {source, output: null};
     }
     const output = await readOutput(dir);
     if (options.allowIncomplete !== true) checkComplete(dir, output.manifest);
@@ -83,7 +92,7 @@ export async function readHandoffSource(dir: string, options: {allowIncomplete?:
     const id = modelIdOf(model);
     const byIdx = new Map<number, HandoffRow>();
     addOutput(byIdx, id, output);
-    return {
+    const source: HandoffSource = {
         dir, comparison: false,
         models: [{id, model, ...(typeof output.manifest.meta.backend === "string" ? {backend: output.manifest.meta.backend} : {})}],
         rows: [...byIdx.values()].sort((a, b) => a.idx - b.idx),
@@ -91,6 +100,7 @@ export async function readHandoffSource(dir: string, options: {allowIncomplete?:
         meta: output.manifest.meta,
         ...(typeof output.manifest.identity.schema === "string" ? {schemaHash: output.manifest.identity.schema} : {})
     };
+    return {source, output};
 }
 
 /** A model name as an id usable in column, question and metadata names: the file name without `.gguf`, lower-case, [a-z0-9_-]. */

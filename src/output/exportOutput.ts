@@ -8,6 +8,7 @@ import type {OutputFormat} from "./OutputRow.js";
 import {OUTPUT_FORMATS} from "./OutputRow.js";
 import {OutputNotFoundError, errorSummaryOf} from "./outputErrors.js";
 import {readCommitted} from "./readOutput.js";
+import type {OutputContents} from "./readOutput.js";
 import {encodeDataShard, planColumns} from "./shardCodec.js";
 
 /** An export cannot be made: the target's format cannot be told, the run is incomplete, the target cannot be written. */
@@ -58,6 +59,27 @@ export function exportFormatOf(file: string): OutputFormat | undefined {
  * `ManifestCorruptError` or `ShardCorruptError`.
  */
 export async function exportOutput(options: ExportOutputOptions): Promise<ExportResult> {
+    const format = checkExportOptions(options);
+    // refuse an incomplete run before reading every shard
+    const manifest = await loadManifest(options.dir);
+    if (manifest === undefined)
+        throw new OutputNotFoundError(`${displayDir(options.dir)} holds no airlabel output (no ${MANIFEST_FILE}); pass the --output dir of an airlabel run`);
+    if (options.allowIncomplete !== true) checkComplete(options.dir, manifest);
+    return writeExport(options, format, await readCommitted(options.dir, manifest));
+}
+
+/**
+ * `exportOutput` for the committed rows of `options.dir` already read (`readOutput`), so that a caller that needed
+ * them before does not read every shard again. Throws what `exportOutput` throws, except the read errors.
+ */
+export async function exportCommitted(options: ExportOutputOptions, contents: OutputContents): Promise<ExportResult> {
+    const format = checkExportOptions(options);
+    if (options.allowIncomplete !== true) checkComplete(options.dir, contents.manifest);
+    return writeExport(options, format, contents);
+}
+
+/** The export format of valid options; throws `InvalidOptionError` or `ExportError` (a target inside the run, or no format). */
+function checkExportOptions(options: ExportOutputOptions): OutputFormat {
     const {dir, to} = options;
     if (typeof dir !== "string" || dir === "")
         throw new InvalidOptionError("options.dir must be the output dir of an airlabel run");
@@ -75,16 +97,12 @@ export async function exportOutput(options: ExportOutputOptions): Promise<Export
         );
     }
     checkTarget(dir, to);
+    return format;
+}
+
+async function writeExport(options: ExportOutputOptions, format: OutputFormat, contents: OutputContents): Promise<ExportResult> {
+    const {dir, to} = options;
     const includeErrors = options.includeErrors === true;
-    const allowIncomplete = options.allowIncomplete === true;
-
-    // refuse an incomplete run before reading every shard
-    const manifest = await loadManifest(dir);
-    if (manifest === undefined)
-        throw new OutputNotFoundError(`${displayDir(dir)} holds no airlabel output (no ${MANIFEST_FILE}); pass the --output dir of an airlabel run`);
-    if (!allowIncomplete) checkComplete(dir, manifest);
-
-    const contents = await readCommitted(dir, manifest);
     const records = mergeInIdxOrder(dir, contents.rows, contents.errors, includeErrors);
 
     const known = {...contents.manifest.columns};

@@ -4,11 +4,12 @@ import {describe, expect, test} from "vitest";
 import {parquetReadObjects} from "hyparquet";
 import {tableFromIPC} from "apache-arrow";
 import {InvalidOptionError} from "../../src/AirlabelError.js";
-import {ExportError, exportOutput} from "../../src/output/exportOutput.js";
+import {ExportError, exportCommitted, exportOutput} from "../../src/output/exportOutput.js";
 import type {Manifest} from "../../src/output/Manifest.js";
 import {OutputStore} from "../../src/output/OutputStore.js";
 import type {OutputFormat} from "../../src/output/OutputRow.js";
 import {OutputNotFoundError} from "../../src/output/outputErrors.js";
+import {readOutput} from "../../src/output/readOutput.js";
 import {IDENTITY, annotated, failed, tempDir} from "./helpers.js";
 
 /** Generation order (as a length-sorted run would produce it), not input order. */
@@ -155,6 +156,28 @@ test("an incomplete run is refused (how many rows are missing, how to finish), t
     expect(result).toMatchObject({rows: 6, errors: 1, complete: false});
     expect((await readBack(target, "arrow")).map((record) => record.idx)).toEqual([0, 1, 2, 7, 9, 11]);
     expect(fs.readdirSync(path.dirname(target))).toEqual(["partial.arrow"]);
+});
+
+test("exportCommitted writes rows already read without reading the shards again: the same file as exportOutput, an incomplete run refused the same way", async () => {
+    const dir = await makeRun("parquet");
+    const out = tempDir();
+    const direct = await exportOutput({dir, to: path.join(out, "direct.parquet"), includeErrors: true});
+    const contents = await readOutput(dir);
+    // the shards are gone: what is written comes from the rows given
+    fs.rmSync(path.join(dir, "data"), {recursive: true});
+    fs.rmSync(path.join(dir, "errors"), {recursive: true});
+    const given = await exportCommitted({dir, to: path.join(out, "given.parquet"), includeErrors: true}, contents);
+    expect(given).toEqual({...direct, file: path.join(out, "given.parquet")});
+    expect(fs.readFileSync(given.file)).toEqual(fs.readFileSync(direct.file));
+
+    const partialDir = await makeRun("jsonl", {complete: false, order: GENERATION_ORDER.slice(0, 7)});
+    const partial = await readOutput(partialDir);
+    const target = path.join(out, "partial.jsonl");
+    const refused = await exportOutput({dir: partialDir, to: target}).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ExportError);
+    await expect(exportCommitted({dir: partialDir, to: target}, partial)).rejects.toThrow(new ExportError((refused as Error).message));
+    expect((await exportCommitted({dir: partialDir, to: target, allowIncomplete: true}, partial)).rows).toBe(6);
+    await expect(exportCommitted({dir: partialDir, to: path.join(partialDir, "data", "x.jsonl")}, partial)).rejects.toThrow(/would overwrite part of the run/);
 });
 
 test("a run with only failed rows exports an empty file that its reader accepts", async () => {
