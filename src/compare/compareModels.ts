@@ -9,6 +9,7 @@ import {annotate, type AnnotateResult} from "../pipeline/annotate.js";
 import {assignModelIds} from "./assignModelIds.js";
 import {runKey} from "./runKey.js";
 import {readComparisonFile, writeComparisonFile, type ComparisonFile, type RecordedComparisonModel} from "./comparisonFile.js";
+import {readComparison, type Comparison} from "./readComparison.js";
 import {writeMergedView} from "./writeMergedView.js";
 
 /** Raised when a comparison cannot run: the output dir holds something else, the model list changed, a model failed. */
@@ -47,6 +48,14 @@ const remoteOnly = ["baseUrl", "apiKeyEnv", "apiKeyFile", "endpoint", "stream", 
  * a finished model whose settings did not change is skipped, the others resume (or refuse a change, naming it).
  */
 export async function compareModels(options: CompareOptions): Promise<CompareResult> {
+    return (await compareModelsWithRows(options)).result;
+}
+
+/**
+ * `compareModels`, also giving the comparison's rows as read for the merged view (null until every model is
+ * complete), so that a caller that uses them (a job's compare step) does not read every model's shards again.
+ */
+export async function compareModelsWithRows(options: CompareOptions): Promise<{result: CompareResult, comparison: Comparison | null}> {
     const {models: modelList, ...base} = options;
     const specs = assignModelIds(modelList, "options.models", base.backend);
     const output = base.output;
@@ -119,8 +128,10 @@ export async function compareModels(options: CompareOptions): Promise<CompareRes
     }
     let merged: string | null = null;
     let rows = 0;
+    let comparison: Comparison | null = null;
     if (!halted) {
-        const written = await writeMergedView(output, format);
+        comparison = await readComparison(output);
+        const written = await writeMergedView(output, format, comparison);
         merged = written.file;
         rows = written.rows;
         file.merged = path.basename(written.file);
@@ -128,7 +139,7 @@ export async function compareModels(options: CompareOptions): Promise<CompareRes
         await writeComparisonFile(output, file);
         log(`comparison: ${rows} rows, ${specs.length} models; merged view ${merged}`);
     }
-    return {output, models: results, merged, rows, stopped: halted && base.signal?.aborted === true, complete: !halted};
+    return {result: {output, models: results, merged, rows, stopped: halted && base.signal?.aborted === true, complete: !halted}, comparison};
 }
 
 function checkSameModels(output: string, recorded: ComparisonFile, planned: readonly RecordedComparisonModel[], format: string): void {

@@ -3,15 +3,15 @@ import {writeFileDurable} from "../output/durableFs.js";
 import type {OutputFormat} from "../output/OutputRow.js";
 import {encodeDataShard, planColumns, shardExtension, type ColumnKind} from "../output/shardCodec.js";
 import {CompareViewError} from "./CompareViewError.js";
-import {readComparison} from "./readComparison.js";
+import type {Comparison} from "./readComparison.js";
 
 /**
- * Writes `<dir>/compare.<format>`: one row per idx (ascending), the input columns, then per model
- * `response_<id>` (the answer, null where it failed) and `error_<id>` (the reason, null where it answered).
- * Rows are joined on idx, never on position. Returns the file and its row count.
+ * Writes `<dir>/compare.<format>` from the comparison of `dir` (`readComparison(dir)`): one row per idx (ascending),
+ * the input columns, then per model `response_<id>` (the answer, null where it failed) and `error_<id>` (the reason,
+ * null where it answered). Rows are joined on idx, never on position. Returns the file and its row count.
  */
-export async function writeMergedView(dir: string, format: OutputFormat): Promise<{file: string, rows: number}> {
-    const {models, rows} = await readComparison(dir);
+export async function writeMergedView(dir: string, format: OutputFormat, comparison: Comparison): Promise<{file: string, rows: number}> {
+    const {models, rows} = comparison;
     const inputColumns = new Set<string>();
     for (const row of rows) for (const name of Object.keys(row.columns)) inputColumns.add(name);
     for (const model of models) {

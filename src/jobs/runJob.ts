@@ -2,8 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
 import {readText, resolveJobOptions} from "../cli/jobOptions.js";
-import {compareModels, type CompareResult} from "../compare/compareModels.js";
-import {readComparison} from "../compare/readComparison.js";
+import {compareModelsWithRows, type CompareResult} from "../compare/compareModels.js";
+import type {Comparison} from "../compare/readComparison.js";
 import {runKey} from "../compare/runKey.js";
 import {writeFileDurable} from "../output/durableFs.js";
 import type {CompareModelSpec} from "../options/CompareOptions.js";
@@ -227,8 +227,9 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
         modelSteps.push(plan.name);
         if (models !== undefined) {
             const {model: _model, ...base} = resolved;
-            const comparison = await inStep(() => compareModels({...base, models, ...common}));
-            const passed: JobRows | null = comparison.complete ? await compareAnswers(stepDir, plan.name, rows) : null;
+            // the rows the merged view was written from: every model's shards are read once
+            const {result: comparison, comparison: compared} = await inStep(() => compareModelsWithRows({...base, models, ...common}));
+            const passed: JobRows | null = compared !== null ? compareAnswers(compared, plan.name, rows) : null;
             results.push({
                 name: plan.name, type: "compare", dir: stepDir, inputRows: rows === null ? comparison.rows : handed, passedRows: passed?.size ?? 0, skipped: comparison.models.every((m) => m.skipped),
                 summary: comparison.complete ? `${comparison.models.length} models on ${comparison.rows} rows; ${passed!.size} answered by every model` : "incomplete", comparison
@@ -328,8 +329,7 @@ async function singleAnswers(dir: string, name: string, rows: JobRows | null): P
 }
 
 /** The rows every model of a comparison step answered, with `steps.<name> = {response_<model>: answer, ...}`. */
-async function compareAnswers(dir: string, name: string, rows: JobRows | null): Promise<JobRows> {
-    const comparison = await readComparison(dir);
+function compareAnswers(comparison: Comparison, name: string, rows: JobRows | null): JobRows {
     const next: JobRows = new Map();
     for (const row of comparison.rows) {
         if (!comparison.models.every((model) => row.responses[model.id]?.ok === true)) continue;

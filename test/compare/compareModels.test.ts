@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {beforeAll, describe, expect, it} from "vitest";
-import {compareModels} from "../../src/compare/compareModels.js";
+import {compareModels, compareModelsWithRows} from "../../src/compare/compareModels.js";
 import {readComparison} from "../../src/compare/readComparison.js";
 import {writeLlamaGguf} from "../../src/gguf/writeLlamaGguf.js";
 import {readOutput} from "../../src/output/readOutput.js";
@@ -127,6 +127,20 @@ describe("compareModels (real engine)", () => {
         expect(Object.keys(read[0]!)).toEqual(["idx", "id", "text", "response_first", "error_first", "response_second", "error_second"]);
         const comparison = await readComparison(output);
         expect(comparison.models.map((m) => m.id)).toEqual(["first", "second"]);
+    });
+
+    it("compareModelsWithRows gives the rows the merged view was written from, as readComparison reads them; none before every model is complete", async () => {
+        const input = writeJsonl(path.join(tempDir(), "in.jsonl"), rows.slice(0, 4));
+        const output = path.join(tempDir(), "cmp");
+        const stopped = await compareModelsWithRows({...job(output, input), models: [modelA, modelB], signal: AbortSignal.abort()});
+        expect([stopped.result.complete, stopped.result.merged, stopped.comparison]).toEqual([false, null, null]);
+
+        const {result, comparison} = await compareModelsWithRows({...job(output, input), models: [modelA, modelB]});
+        expect(result.complete).toBe(true);
+        expect(comparison).toEqual(await readComparison(output));
+        const merged = fs.readFileSync(result.merged!, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+        expect(merged.map((row) => [row.idx, row.response_a, row.response_b])).toEqual(comparison!.rows.map((row) =>
+            [row.idx, row.responses.a!.ok ? row.responses.a!.annotation : null, row.responses.b!.ok ? row.responses.b!.annotation : null]));
     });
 
     it("rows every model failed still carry their input columns (from the prepared rows)", async () => {

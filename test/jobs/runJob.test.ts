@@ -122,6 +122,37 @@ describe("runJob (real engine)", () => {
         expect(snapshot(labelDir)).toEqual(before);
     });
 
+    it("a compare step passes on the rows every model answered, each model's answer by idx; run again, both models are skipped and the result is the same", async () => {
+        const dir = tempDir();
+        const job = {
+            input: writeJsonl(path.join(dir, "in.jsonl"), rows), output: path.join(dir, "out"), maxRows: 8, shuffleSeed: 5, parallel: 4, shardSize: 3,
+            steps: [{name: "cmp", models: [modelA, {model: modelB, maxTokens: 27}], prompt: "Sentiment of: {text}", schema: path.join(work, "label.schema.json"), maxTokens: 32}]
+        };
+        const result = await runJob({job});
+        expect(result.complete).toBe(true);
+        const a = await readOutput(path.join(job.output, "steps", "cmp", "models", "a"));
+        const b = await readOutput(path.join(job.output, "steps", "cmp", "models", "b"));
+        expect(idxOf([...a.rows, ...a.errors])).toHaveLength(8);
+        const both = idxOf(a.rows).filter((idx) => b.rows.some((r) => r.idx === idx));
+        // 27 tokens hold only some of model b's answers: the step drops the rows it failed
+        expect(both.length).toBeGreaterThan(0);
+        expect(b.errors.length).toBeGreaterThan(0);
+        const resultRows = fs.readFileSync(result.result!, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(resultRows.map((r) => r.idx)).toEqual(both);
+        for (const row of resultRows) {
+            const idx = row.idx as number;
+            expect(row.text).toBe(texts[idx]);
+            expect(row.cmp).toEqual({response_a: a.rows.find((r) => r.idx === idx)!.annotation, response_b: b.rows.find((r) => r.idx === idx)!.annotation});
+        }
+        expect(result.steps.map((s) => [s.name, s.type, s.inputRows, s.passedRows, s.skipped])).toEqual([["cmp", "compare", 8, both.length, false]]);
+        expect(result.rows).toBe(both.length);
+
+        const firstResult = fs.readFileSync(result.result!);
+        const again = await runJob({job});
+        expect(again.steps.map((s) => [s.type, s.passedRows, s.skipped, s.comparison?.models.map((m) => m.skipped)])).toEqual([["compare", both.length, true, [true, true]]]);
+        expect(fs.readFileSync(again.result!)).toEqual(firstResult);
+    });
+
     it("a filter as the first step picks input rows by their columns; the rows keep their input positions as idx", async () => {
         const dir = tempDir();
         const result = await runJob({job: {
