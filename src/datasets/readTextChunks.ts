@@ -9,23 +9,35 @@ import {DatasetError} from "./DatasetError.js";
  * with replacement characters would change the data without a word.
  */
 export async function* readTextChunks(input: DatasetInput): AsyncGenerator<string> {
-    const stream = openByteStream(input);
     const decoder = new StringDecoder("utf8");
+    for await (const chunk of readUtf8Bytes(input)) {
+        const text = typeof chunk === "string" ? chunk : decoder.write(chunk);
+        if (text.length > 0)
+            yield text;
+    }
+    const rest = decoder.end();
+    if (rest.length > 0)
+        yield rest;
+}
+
+/**
+ * Streams the bytes of a file or stream unchanged, checked to be UTF-8 as they pass: the first invalid byte stops
+ * the read with a `DatasetError` naming the line and byte offset (before the chunk that holds it is passed on).
+ * For parsers that decode the bytes themselves (CSV/TSV).
+ */
+export async function* readUtf8Bytes(input: DatasetInput): AsyncGenerator<Buffer | string> {
+    const stream = openByteStream(input);
     const check = new Utf8Check();
     try {
         for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-            if (typeof chunk !== "string") check.feed(input, chunk);
-            const text = typeof chunk === "string" ? chunk : decoder.write(chunk);
-            if (text.length > 0)
-                yield text;
+            if (typeof chunk !== "string")
+                check.feed(input, chunk);
+            yield chunk;
         }
         check.end(input);
     } catch (err) {
         throw readError(input, err);
     }
-    const rest = decoder.end();
-    if (rest.length > 0)
-        yield rest;
 }
 
 /** Incremental UTF-8 validation that knows the line and byte offset of the first invalid byte. */
