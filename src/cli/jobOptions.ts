@@ -3,6 +3,7 @@ import {Option, type Command} from "commander";
 import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
 import {readJobFile} from "../jobs/readJobFile.js";
 import type {AnnotateOptions} from "../options/AnnotateOptions.js";
+import {oneLine} from "../oneLine.js";
 
 /** Raised when a file named by an option (config, template, schema) cannot be read or parsed. */
 export class OptionFileError extends AirlabelError {}
@@ -186,8 +187,4 @@ function toNumber(value: string): number {
 
 function collect(value: string, previous: string[] | undefined): string[] {
     return [...(previous ?? []), value];
-}
-
-function oneLine(err: unknown): string {
-    return (err instanceof Error ? err.message : String(err)).replace(/\s+/gu, " ").trim();
 }

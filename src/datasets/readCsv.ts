@@ -3,7 +3,8 @@ import {parse} from "csv-parse";
 import type {CsvError, Info} from "csv-parse";
 import type {DatasetInput, RawRecord} from "./DatasetInput.js";
 import {DatasetError} from "./DatasetError.js";
-import {oneLine, readError, readUtf8Bytes} from "./readTextChunks.js";
+import {oneLine} from "../oneLine.js";
+import {readError, readUtf8Bytes} from "./readTextChunks.js";
 
 /**
  * Streams a CSV (RFC 4180: quoted fields may hold delimiters, newlines and `""` escaped quotes) or,

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import {StringDecoder} from "node:string_decoder";
 import type {DatasetInput} from "./DatasetInput.js";
 import {DatasetError} from "./DatasetError.js";
+import {oneLine} from "../oneLine.js";
 
 /**
  * Streams a file or stream as UTF-8 text chunks (multi-byte characters split across chunks are joined).
@@ -105,10 +106,4 @@ export function readError(input: DatasetInput, err: unknown): Error {
     if (code === "ENOENT")
         return new DatasetError(`input file ${input.name} not found; check the path`, {cause: err});
     return new DatasetError(`${input.name}: cannot be read (${oneLine(err)}); check that it exists and is readable`, {cause: err});
-}
-
-/** The message of an error, on one line. */
-export function oneLine(err: unknown): string {
-    const message = err instanceof Error ? err.message : String(err);
-    return message.replace(/\s*\r?\n\s*/g, " ").trim();
 }
