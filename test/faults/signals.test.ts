@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type {ChildProcess} from "node:child_process";
 import {beforeAll, describe, expect, test} from "vitest";
-import {tempDir} from "../support/fixtures.js";
+import {generatedModel, tempDir, writeJsonl} from "../support/fixtures.js";
 import {ENGINE_READY, checkInvariants, faultJob, runAirlabel, stderrLines, type FaultJob, type RunResult, type Snapshot} from "./harness.js";
 
 let job: FaultJob;
@@ -58,5 +58,37 @@ describe("a second process on the same output dir, SIGINT and SIGTERM", () => {
         expect(resumed.code, resumed.stderr).toBe(0);
         expect((JSON.parse(resumed.stdout) as {resumedRows: number}).resumedRows).toBe(before!.idx.length);
         expect((await checkInvariants(output, job.inputIdx, {previous: before!, settled: true})).complete).toBe(true);
+    });
+
+    test("a second SIGINT ends the run at once by the signal itself (status 130, no abort while decodes run); committed shards stay, the same command completes", async () => {
+        // rows long enough (256 forced tokens) that the second signal surely comes while the rows in flight decode
+        const model = await generatedModel(10_000_000);
+        const rows = Array.from({length: 24}, (_, i) => ({text: `story ${i}:`}));
+        const input = writeJsonl(path.join(tempDir(), "long.jsonl"), rows);
+        const output = path.join(tempDir(), "out");
+        const args = ["run", "-i", input, "-m", model, "-o", output, "-p", "{text}", "--max-tokens", "256", "--ignore-eos", "--context-size", "512",
+            "--parallel", "4", "--shard-size", "2", "--gpu", "cpu"];
+        let stderr = "";
+        const interrupted = await runAirlabel(args, {
+            onSpawn: (child) => {
+                child.stderr?.on("data", (chunk: Buffer) => {
+                    const before = stderr;
+                    stderr += chunk.toString();
+                    if (!ENGINE_READY.test(before) && ENGINE_READY.test(stderr)) setTimeout(() => child.kill("SIGINT"), 300);
+                    if (!before.includes("SIGINT: finishing") && stderr.includes("SIGINT: finishing")) child.kill("SIGINT");
+                });
+            }
+        });
+        // the process dies by SIGINT (a shell reports 130); process.exit() used to tear the workers down mid-decode
+        // and abort with "terminate called after throwing an instance of 'Napi::Error'" (SIGABRT)
+        expect(interrupted.signal, interrupted.stderr).toBe("SIGINT");
+        expect(interrupted.stderr).not.toMatch(/terminate called|Aborted|core dumped/u);
+        expect(stderrLines(interrupted).at(-1)).toBe("airlabel: SIGINT again: exiting now; committed shards are kept, re-run the same command to resume");
+        const inputIdx = rows.map((_, i) => i);
+        const before = await checkInvariants(output, inputIdx);
+        expect(before.complete).toBe(false);
+        const resumed = await runAirlabel([...args, "--json"]);
+        expect(resumed.code, resumed.stderr).toBe(0);
+        expect((await checkInvariants(output, inputIdx, {previous: before, settled: true})).complete).toBe(true);
     });
 });

@@ -111,7 +111,12 @@ export async function runWithSignals<T>(options: {output?: string}, run: (signal
     const onSignal = (name: NodeJS.Signals) => {
         if (controller.signal.aborted) {
             process.stderr.write(`\nairlabel: ${name} again: exiting now; committed shards are kept, re-run the same command to resume\n`);
-            process.exit(130);
+            // end by the signal itself (exit status 128 + its number), as without a handler: process.exit() would first
+            // tear down the worker threads while their native decodes run, and node-llama-cpp's addon can abort then
+            process.off("SIGINT", onSignal);
+            process.off("SIGTERM", onSignal);
+            process.kill(process.pid, name);
+            return;
         }
         process.stderr.write(`\nairlabel: ${name}: finishing the rows in flight and committing them; re-run the same command to resume (${name} again to exit now)\n`);
         controller.abort();
