@@ -3,6 +3,7 @@ import {Option, type Command} from "commander";
 import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
 import {readJobFile} from "../jobs/readJobFile.js";
 import type {AnnotateOptions} from "../options/AnnotateOptions.js";
+import {oneLine} from "../oneLine.js";
 
 /** Raised when a file named by an option (config, template, schema) cannot be read or parsed. */
 export class OptionFileError extends AirlabelError {}
@@ -79,7 +80,7 @@ export function addGenerationOptions(command: Command): Command {
         .option("--max-request-attempts <n>", "openai backend: attempts per request on connection errors, timeouts, 408, 429, 5xx (default 6)", toInteger)
         .option("--retry-base-delay-ms <ms>", "openai backend: first retry delay, doubled per retry with jitter, unless Retry-After (default 500)", toInteger)
         .option("--retry-max-delay-ms <ms>", "openai backend: longest wait between attempts (default 60000)", toInteger)
-        .option("-q, --quiet", "no progress on stderr")
+        .option("-q, --quiet", "nothing on stderr but errors (no progress, no summary)")
         .option("--json", "print the run summary as JSON on stdout");
 }
 
@@ -186,8 +187,4 @@ function toNumber(value: string): number {
 
 function collect(value: string, previous: string[] | undefined): string[] {
     return [...(previous ?? []), value];
-}
-
-function oneLine(err: unknown): string {
-    return (err instanceof Error ? err.message : String(err)).replace(/\s+/gu, " ").trim();
 }

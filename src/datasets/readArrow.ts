@@ -5,7 +5,8 @@ import type {ColumnInfo} from "./Dataset.js";
 import type {DatasetInput, RawRecord} from "./DatasetInput.js";
 import {DatasetError} from "./DatasetError.js";
 import {arrowToPlain, arrowTypeName} from "./arrowToPlain.js";
-import {oneLine, openByteStream, readError} from "./readTextChunks.js";
+import {oneLine} from "../oneLine.js";
+import {openByteStream, readError} from "./readTextChunks.js";
 
 type ArrowReader = RecordBatchReader & AsyncIterable<RecordBatch>;
 

@@ -1,14 +1,17 @@
+import {Readable} from "node:stream";
 import {parse} from "csv-parse";
 import type {CsvError, Info} from "csv-parse";
 import type {DatasetInput, RawRecord} from "./DatasetInput.js";
 import {DatasetError} from "./DatasetError.js";
-import {openByteStream, oneLine, readError} from "./readTextChunks.js";
+import {oneLine} from "../oneLine.js";
+import {readError, readUtf8Bytes} from "./readTextChunks.js";
 
 /**
  * Streams a CSV (RFC 4180: quoted fields may hold delimiters, newlines and `""` escaped quotes) or,
  * with `delimiter: "\t"`, a TSV file. The first row is the header; every value is a string.
  * Empty lines are skipped. A row with the wrong number of fields becomes an error record.
  * Locations are `name line N`, N being the 1-based line where the row starts.
+ * Bytes that are not UTF-8 stop the read with a `DatasetError` naming the line and byte offset (as for JSONL).
  */
 export async function* readCsv(input: DatasetInput, delimiter: "," | "\t"): AsyncGenerator<RawRecord> {
     const parser = parse({
@@ -19,7 +22,7 @@ export async function* readCsv(input: DatasetInput, delimiter: "," | "\t"): Asyn
         relax_quotes: true,
         skip_empty_lines: true
     });
-    const source = openByteStream(input);
+    const source = openSource(input);
     source.on("error", (err: unknown) => parser.destroy(readError(input, err)));
     source.pipe(parser);
 
@@ -62,8 +65,7 @@ export async function* readCsv(input: DatasetInput, delimiter: "," | "\t"): Asyn
         throw readError(input, err);
     } finally {
         source.unpipe(parser);
-        if (input.path != null)
-            (source as {destroy?(): void}).destroy?.();
+        source.destroy();
     }
 }
 
@@ -82,7 +84,7 @@ export function columnNames(name: string, header: string[]): string[] {
 /** The column names from the header row of a CSV/TSV input (empty when the input is empty). */
 export async function readCsvHeader(input: DatasetInput, delimiter: "," | "\t"): Promise<string[]> {
     const parser = parse({delimiter, bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true});
-    const source = openByteStream(input);
+    const source = openSource(input);
     source.on("error", (err: unknown) => parser.destroy(readError(input, err)));
     source.pipe(parser);
     try {
@@ -95,7 +97,11 @@ export async function readCsvHeader(input: DatasetInput, delimiter: "," | "\t"):
         throw new DatasetError(`${input.name}: invalid ${delimiter === "\t" ? "TSV" : "CSV"} header (${oneLine(err)}); fix the file`, {cause: err});
     } finally {
         source.unpipe(parser);
-        if (input.path != null)
-            (source as {destroy?(): void}).destroy?.();
+        source.destroy();
     }
+}
+
+/** The input's bytes, checked to be UTF-8 as they pass (the CSV parser decodes them itself). */
+function openSource(input: DatasetInput): Readable {
+    return Readable.from(readUtf8Bytes(input), {objectMode: false});
 }

@@ -1,5 +1,6 @@
 import type {DatasetInput, RawRecord} from "./DatasetInput.js";
-import {oneLine, readTextChunks} from "./readTextChunks.js";
+import {oneLine} from "../oneLine.js";
+import {readTextChunks} from "./readTextChunks.js";
 
 /**
  * Streams a JSONL file line by line. Blank lines are skipped (they are not records);

@@ -4,7 +4,8 @@ import {compressors} from "hyparquet-compressors";
 import type {ColumnInfo} from "./Dataset.js";
 import type {DatasetInput, RawRecord} from "./DatasetInput.js";
 import {DatasetError} from "./DatasetError.js";
-import {oneLine, openByteStream, readError} from "./readTextChunks.js";
+import {oneLine} from "../oneLine.js";
+import {openByteStream, readError} from "./readTextChunks.js";
 import {toPlainValue} from "./toPlainValue.js";
 
 /** An opened Parquet file: its footer metadata and random access to its bytes. */

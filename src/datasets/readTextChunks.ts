@@ -2,6 +2,7 @@ import fs from "node:fs";
 import {StringDecoder} from "node:string_decoder";
 import type {DatasetInput} from "./DatasetInput.js";
 import {DatasetError} from "./DatasetError.js";
+import {oneLine} from "../oneLine.js";
 
 /**
  * Streams a file or stream as UTF-8 text chunks (multi-byte characters split across chunks are joined).
@@ -9,23 +10,35 @@ import {DatasetError} from "./DatasetError.js";
  * with replacement characters would change the data without a word.
  */
 export async function* readTextChunks(input: DatasetInput): AsyncGenerator<string> {
-    const stream = openByteStream(input);
     const decoder = new StringDecoder("utf8");
+    for await (const chunk of readUtf8Bytes(input)) {
+        const text = typeof chunk === "string" ? chunk : decoder.write(chunk);
+        if (text.length > 0)
+            yield text;
+    }
+    const rest = decoder.end();
+    if (rest.length > 0)
+        yield rest;
+}
+
+/**
+ * Streams the bytes of a file or stream unchanged, checked to be UTF-8 as they pass: the first invalid byte stops
+ * the read with a `DatasetError` naming the line and byte offset (before the chunk that holds it is passed on).
+ * For parsers that decode the bytes themselves (CSV/TSV).
+ */
+export async function* readUtf8Bytes(input: DatasetInput): AsyncGenerator<Buffer | string> {
+    const stream = openByteStream(input);
     const check = new Utf8Check();
     try {
         for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-            if (typeof chunk !== "string") check.feed(input, chunk);
-            const text = typeof chunk === "string" ? chunk : decoder.write(chunk);
-            if (text.length > 0)
-                yield text;
+            if (typeof chunk !== "string")
+                check.feed(input, chunk);
+            yield chunk;
         }
         check.end(input);
     } catch (err) {
         throw readError(input, err);
     }
-    const rest = decoder.end();
-    if (rest.length > 0)
-        yield rest;
 }
 
 /** Incremental UTF-8 validation that knows the line and byte offset of the first invalid byte. */
@@ -93,10 +106,4 @@ export function readError(input: DatasetInput, err: unknown): Error {
     if (code === "ENOENT")
         return new DatasetError(`input file ${input.name} not found; check the path`, {cause: err});
     return new DatasetError(`${input.name}: cannot be read (${oneLine(err)}); check that it exists and is readable`, {cause: err});
-}
-
-/** The message of an error, on one line. */
-export function oneLine(err: unknown): string {
-    const message = err instanceof Error ? err.message : String(err);
-    return message.replace(/\s*\r?\n\s*/g, " ").trim();
 }

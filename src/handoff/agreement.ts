@@ -1,4 +1,4 @@
-import {canonicalJson} from "./canonicalJson.js";
+import {canonicalJson} from "../canonicalJson.js";
 
 /** Agreement of two raters on the same items: the share of items they agree on, Cohen's kappa, mean absolute difference. */
 

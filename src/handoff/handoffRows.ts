@@ -1,7 +1,7 @@
 import type {AnswerField} from "./resolveAnswerField.js";
 import {answerValueOf, labelTextOf} from "./resolveAnswerField.js";
 import type {HandoffRow, HandoffSource} from "./readHandoffSource.js";
-import {canonicalJson} from "./canonicalJson.js";
+import {canonicalJson} from "../canonicalJson.js";
 
 /** Shared helpers of the Argilla and Prodigy builders. */
 

@@ -1,7 +1,7 @@
 import {InvalidOptionError} from "../AirlabelError.js";
 import {cohenKappa, meanAbsoluteDifference, percentAgreement} from "./agreement.js";
 import type {RatingPair} from "./agreement.js";
-import {canonicalJson} from "./canonicalJson.js";
+import {canonicalJson} from "../canonicalJson.js";
 import {fieldOf} from "./exportHandoff.js";
 import type {AnswerSpec} from "./loadAnswerSpec.js";
 import {specMismatchNote} from "./loadAnswerSpec.js";

@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
 import {displayDir} from "../output/Manifest.js";
-import {canonicalJson} from "./canonicalJson.js";
+import {canonicalJson} from "../canonicalJson.js";
 import {fieldOf} from "./exportHandoff.js";
 import type {AnswerSpec} from "./loadAnswerSpec.js";
 import {specMismatchNote} from "./loadAnswerSpec.js";

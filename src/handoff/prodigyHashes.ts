@@ -1,4 +1,4 @@
-import {canonicalJson} from "./canonicalJson.js";
+import {canonicalJson} from "../canonicalJson.js";
 import {murmurhash3} from "./murmurhash3.js";
 
 /**

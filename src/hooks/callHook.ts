@@ -1,3 +1,5 @@
+import {oneLine} from "../oneLine.js";
+
 /** What one hook call gave: its (awaited) value, or why it failed, as one line naming the hook. */
 export type HookOutcome = {value: unknown} | {error: string};
 
@@ -17,9 +19,4 @@ export async function callHook(label: string, hook: (...args: never[]) => unknow
     } finally {
         clearTimeout(timer);
     }
-}
-
-function oneLine(err: unknown): string {
-    const text = err instanceof Error ? err.message : String(err);
-    return text.replace(/\s+/gu, " ").trim() || (err instanceof Error ? err.name : "(no message)");
 }

@@ -4,6 +4,7 @@ import {sha256Of} from "../output/Manifest.js";
 import {pathToFileURL} from "node:url";
 import {AirlabelError} from "../AirlabelError.js";
 import {hookNames, type LoadedHooks} from "./Hooks.js";
+import {oneLine} from "../oneLine.js";
 
 /** Raised when the hooks module cannot be read or imported, or exports no hook or something that is not one. */
 export class HooksError extends AirlabelError {}
@@ -27,7 +28,7 @@ export async function loadHooks(file: string): Promise<LoadedHooks> {
     try {
         module = await import(`${pathToFileURL(absolute).href}?sha256=${sha256}`) as Record<string, unknown>;
     } catch (err) {
-        throw new HooksError(`hooks file ${file} cannot be imported (${oneLine(err)}); it must be an ES module (.mjs, or .js in a "type": "module" package)`);
+        throw new HooksError(`hooks file ${file} cannot be imported (${oneLine(err instanceof Error ? `${err.name}: ${err.message}` : err)}); it must be an ES module (.mjs, or .js in a "type": "module" package)`);
     }
     const exports = exportsOf(module);
     const unknown = Object.keys(exports).filter((name) => !(hookNames as readonly string[]).includes(name));
@@ -65,8 +66,4 @@ export function describeValue(value: unknown): string {
     if (Array.isArray(value)) return "an array";
     const type = typeof value;
     return `${/^[aeiou]/u.test(type) ? "an" : "a"} ${type}`;
-}
-
-function oneLine(err: unknown): string {
-    return (err instanceof Error ? `${err.name}: ${err.message}` : String(err)).replace(/\s+/gu, " ").trim();
 }

@@ -3,6 +3,7 @@ import {createRequire} from "node:module";
 import type {ErrorObject, ValidateFunction} from "ajv";
 import YAML from "yaml";
 import {AirlabelError} from "../AirlabelError.js";
+import {oneLine} from "../oneLine.js";
 
 const require = createRequire(import.meta.url);
 
@@ -97,8 +98,4 @@ function describe(error: ErrorObject): string {
         default:
             return `${at}: ${error.message ?? "is invalid"}`;
     }
-}
-
-function oneLine(err: unknown): string {
-    return (err instanceof Error ? err.message : String(err)).replace(/\s+/gu, " ").trim();
 }

@@ -1,5 +1,5 @@
 import {generationDefaults, type AnnotateOptions, type GenerationOptions} from "./AnnotateOptions.js";
-import {checkOption as check, isFiniteNumber, isNonNegativeInteger, isPositiveInteger} from "./checkOption.js";
+import {checkOption as check, isFiniteNumber, isNonNegativeInteger, isPositiveInteger, oneOf, optionalNonNegativeInteger, optionalPositiveInteger} from "./checkOption.js";
 import {validateBackendOptions, type ResolvedBackend} from "./validateBackendOptions.js";
 import type {PlacementRequest} from "../engine/placement/PlacementRequest.js";
 import {validatePlacementOptions} from "../engine/placement/validatePlacementOptions.js";
@@ -8,12 +8,6 @@ export type ResolvedAnnotateOptions = AnnotateOptions & Required<Pick<AnnotateOp
     "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows" | "retriesInvalid" | "format" |
     "shardSize" | "overwrite" | "workers" | "gpu" | "gpuLayers" | "schemaOrigin"
 >> & {generation: Required<GenerationOptions>, resolvedBackend: ResolvedBackend, placement: PlacementRequest};
-
-function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
-    if (value === undefined) return fallback;
-    check(typeof value === "string" && (allowed as readonly string[]).includes(value), `options.${name} must be one of ${allowed.join(", ")}`);
-    return value as T;
-}
 
 /**
  * Validates options at the boundary, with one exact message per rule, and fills in defaults.
@@ -28,12 +22,12 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     check(options.system === undefined || typeof options.system === "string", "options.system must be a string");
     check(options.keepColumns === undefined || (Array.isArray(options.keepColumns) && options.keepColumns.every((c) => typeof c === "string")),
         "options.keepColumns must be an array of strings");
-    check(options.maxRows === undefined || isPositiveInteger(options.maxRows), "options.maxRows must be a positive integer");
-    check(options.shuffleSeed === undefined || isNonNegativeInteger(options.shuffleSeed), "options.shuffleSeed must be a non-negative integer");
+    optionalPositiveInteger("maxRows", options.maxRows);
+    optionalNonNegativeInteger("shuffleSeed", options.shuffleSeed);
     check(options.records === undefined || (Array.isArray(options.records) && options.records.every((r) => typeof r === "object" && r !== null && !Array.isArray(r))),
         "options.records must be an array of objects");
     check(options.hooks === undefined || (typeof options.hooks === "string" && options.hooks.length > 0), "options.hooks must be the path of an ES module");
-    check(options.hookTimeoutMs === undefined || isPositiveInteger(options.hookTimeoutMs), "options.hookTimeoutMs must be a positive integer");
+    optionalPositiveInteger("hookTimeoutMs", options.hookTimeoutMs);
     check(options.seedColumn === undefined || (typeof options.seedColumn === "string" && options.seedColumn.length > 0), "options.seedColumn must be a non-empty string");
     check(options.schema === undefined || typeof options.schema === "boolean" || (typeof options.schema === "object" && options.schema !== null && !Array.isArray(options.schema)),
         "options.schema must be a JSON Schema object");
@@ -41,13 +35,13 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         options.choices.every((c) => typeof c === "string" && c.length > 0) && new Set(options.choices).size === options.choices.length),
     "options.choices must be at least two distinct non-empty strings");
     check(options.schema === undefined || options.choices === undefined, "options.schema and options.choices cannot be used together");
-    check(options.retriesInvalid === undefined || isNonNegativeInteger(options.retriesInvalid), "options.retriesInvalid must be a non-negative integer");
-    check(options.grammarMaxStringLength === undefined || isPositiveInteger(options.grammarMaxStringLength), "options.grammarMaxStringLength must be a positive integer");
-    check(options.grammarMaxItems === undefined || isPositiveInteger(options.grammarMaxItems), "options.grammarMaxItems must be a positive integer");
-    check(options.shardSize === undefined || isPositiveInteger(options.shardSize), "options.shardSize must be a positive integer");
-    check(options.parallel === undefined || isPositiveInteger(options.parallel), "options.parallel must be a positive integer");
-    check(options.workers === undefined || isPositiveInteger(options.workers), "options.workers must be a positive integer");
-    check(options.threads === undefined || isPositiveInteger(options.threads), "options.threads must be a positive integer");
+    optionalNonNegativeInteger("retriesInvalid", options.retriesInvalid);
+    optionalPositiveInteger("grammarMaxStringLength", options.grammarMaxStringLength);
+    optionalPositiveInteger("grammarMaxItems", options.grammarMaxItems);
+    optionalPositiveInteger("shardSize", options.shardSize);
+    optionalPositiveInteger("parallel", options.parallel);
+    optionalPositiveInteger("workers", options.workers);
+    optionalPositiveInteger("threads", options.threads);
     const envThreads = process.env.AIRLABEL_THREADS;
     check(envThreads === undefined || envThreads === "" || isPositiveInteger(Number(envThreads)), `AIRLABEL_THREADS must be a positive integer (got "${envThreads}")`);
     check(options.contextSize === undefined || (isPositiveInteger(options.contextSize) && options.contextSize >= 64),

@@ -1,6 +1,6 @@
 import {InvalidOptionError} from "../AirlabelError.js";
 import type {BackendOptions} from "./BackendOptions.js";
-import {checkOption as check, isNonNegativeInteger, isPositiveInteger} from "./checkOption.js";
+import {checkOption as check, oneOf, optionalNonNegativeInteger, optionalPositiveInteger} from "./checkOption.js";
 
 /** The remote backend's settings with defaults filled in (the API key itself is read later, never stored here). */
 export type ResolvedRemoteOptions = {
@@ -37,8 +37,7 @@ const remoteOnly = ["baseUrl", "apiKeyEnv", "apiKeyFile", "endpoint", "stream", 
 
 /** Validates the backend options (messages tested in test/backends/backendOptions.test.ts). */
 export function validateBackendOptions(options: BackendOptions): ResolvedBackend {
-    const backend = options.backend ?? "local";
-    check(backend === "local" || backend === "openai" || backend === "vllm", "options.backend must be one of local, openai, vllm");
+    const backend = oneOf("backend", options.backend, ["local", "openai", "vllm"], "local");
     if (backend === "local") {
         for (const name of remoteOnly)
             check(options[name] === undefined, `options.${name} needs options.backend "openai" (or "vllm"); remove it or set the backend`);
@@ -58,22 +57,22 @@ export function validateBackendOptions(options: BackendOptions): ResolvedBackend
         "options.apiKeyEnv must be an environment variable name");
     check(options.apiKeyFile === undefined || (typeof options.apiKeyFile === "string" && options.apiKeyFile.length > 0), "options.apiKeyFile must be a non-empty string");
     check(options.apiKeyEnv === undefined || options.apiKeyFile === undefined, "options.apiKeyEnv and options.apiKeyFile cannot be used together");
-    check(options.endpoint === undefined || options.endpoint === "chat" || options.endpoint === "completions", "options.endpoint must be one of chat, completions");
+    const endpoint = oneOf("endpoint", options.endpoint, ["chat", "completions"], remoteDefaults.endpoint);
     check(options.stream === undefined || typeof options.stream === "boolean", "options.stream must be a boolean");
-    check(options.concurrency === undefined || isPositiveInteger(options.concurrency), "options.concurrency must be a positive integer");
-    check(options.maxRequestsPerMinute === undefined || isPositiveInteger(options.maxRequestsPerMinute), "options.maxRequestsPerMinute must be a positive integer");
-    check(options.maxTokensPerMinute === undefined || isPositiveInteger(options.maxTokensPerMinute), "options.maxTokensPerMinute must be a positive integer");
-    check(options.requestTimeoutMs === undefined || isPositiveInteger(options.requestTimeoutMs), "options.requestTimeoutMs must be a positive integer");
-    check(options.maxRequestAttempts === undefined || isPositiveInteger(options.maxRequestAttempts), "options.maxRequestAttempts must be a positive integer");
-    check(options.retryBaseDelayMs === undefined || isNonNegativeInteger(options.retryBaseDelayMs), "options.retryBaseDelayMs must be a non-negative integer");
-    check(options.retryMaxDelayMs === undefined || isNonNegativeInteger(options.retryMaxDelayMs), "options.retryMaxDelayMs must be a non-negative integer");
+    optionalPositiveInteger("concurrency", options.concurrency);
+    optionalPositiveInteger("maxRequestsPerMinute", options.maxRequestsPerMinute);
+    optionalPositiveInteger("maxTokensPerMinute", options.maxTokensPerMinute);
+    optionalPositiveInteger("requestTimeoutMs", options.requestTimeoutMs);
+    optionalPositiveInteger("maxRequestAttempts", options.maxRequestAttempts);
+    optionalNonNegativeInteger("retryBaseDelayMs", options.retryBaseDelayMs);
+    optionalNonNegativeInteger("retryMaxDelayMs", options.retryMaxDelayMs);
     return {
         backend: "openai",
         remote: {
             baseUrl: `${url.origin}${url.pathname.replace(/\/+$/u, "")}`,
             apiKeyEnv: options.apiKeyEnv ?? null,
             apiKeyFile: options.apiKeyFile ?? null,
-            endpoint: options.endpoint ?? remoteDefaults.endpoint,
+            endpoint,
             stream: options.stream ?? false,
             concurrency: options.concurrency ?? remoteDefaults.concurrency,
             maxRequestsPerMinute: options.maxRequestsPerMinute ?? null,

@@ -1,3 +1,5 @@
+import type {ColumnKind} from "./shardCodec.js";
+
 /** One successfully annotated dataset row, as handed to `OutputStore.add()`. */
 export interface AnnotatedRow {
     /** Stable index of the row in the input dataset. */
@@ -33,10 +35,19 @@ export type OutputFormat = "jsonl" | "parquet" | "arrow";
 
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ["jsonl", "parquet", "arrow"];
 
+/** The columns airlabel writes next to the kept input columns of a data row, in order, and how parquet/arrow shards store them. */
+export const RESERVED_COLUMN_KINDS: Readonly<Record<string, ColumnKind>> = {
+    idx: "int",
+    annotation: "json",
+    finish_reason: "string",
+    prompt_tokens: "int",
+    completion_tokens: "int",
+    attempts: "int",
+    model: "string"
+};
+
 /** Column names airlabel writes next to the kept input columns of a data row; input columns must not use them. */
-export const RESERVED_OUTPUT_COLUMNS: readonly string[] = [
-    "idx", "annotation", "finish_reason", "prompt_tokens", "completion_tokens", "attempts", "model"
-];
+export const RESERVED_OUTPUT_COLUMNS: readonly string[] = Object.keys(RESERVED_COLUMN_KINDS);
 
 /** The flat record of a data row: `idx`, the kept input columns, then the reserved columns. */
 export function dataRecordOf(row: AnnotatedRow): Record<string, unknown> {

@@ -6,21 +6,10 @@ import {
     vectorFromArray
 } from "apache-arrow";
 import type {DataType, Vector} from "apache-arrow";
-import type {OutputFormat} from "./OutputRow.js";
+import {RESERVED_COLUMN_KINDS, type OutputFormat} from "./OutputRow.js";
 
 /** How a column is stored in parquet/arrow shards. */
 export type ColumnKind = "string" | "int" | "double" | "bool" | "json";
-
-/** Kinds of the columns airlabel itself writes. */
-const RESERVED_COLUMN_KINDS: Readonly<Record<string, ColumnKind>> = {
-    idx: "int",
-    annotation: "json",
-    finish_reason: "string",
-    prompt_tokens: "int",
-    completion_tokens: "int",
-    attempts: "int",
-    model: "string"
-};
 
 /** Field metadata key marking an arrow Utf8 column whose values are JSON text. */
 const ARROW_JSON_KEY = "airlabel.json";

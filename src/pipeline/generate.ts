@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import {AirlabelError} from "../AirlabelError.js";
-import {checkOption, isFiniteNumber, isPositiveInteger} from "../options/checkOption.js";
+import {checkOption, isFiniteNumber, optionalPositiveInteger} from "../options/checkOption.js";
 import type {GenerateOptions} from "../options/GenerateOptions.js";
 import {annotate, type AnnotateResult} from "./annotate.js";
 
@@ -27,7 +27,7 @@ export async function generate(options: GenerateOptions): Promise<AnnotateResult
     checkOption(promptsFile === undefined || (typeof promptsFile === "string" && promptsFile.length > 0), "options.promptsFile must be a non-empty string");
     checkOption(given === undefined || promptsFile === undefined, "options.prompts and options.promptsFile cannot be used together; give the prompts one way");
     checkOption(given !== undefined || promptsFile !== undefined, "generate needs prompts: options.prompts (--prompt) or options.promptsFile (--prompts)");
-    checkOption(countOption === undefined || isPositiveInteger(countOption), "options.count must be a positive integer");
+    optionalPositiveInteger("count", countOption);
     checkOption(prefix === undefined || typeof prefix === "string", "options.prefix must be a string");
     const count = countOption ?? 1;
     const temperature = rest.temperature ?? defaultTemperature;

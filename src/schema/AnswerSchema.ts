@@ -2,6 +2,7 @@ import {createRequire} from "node:module";
 import type {ValidateFunction, ErrorObject} from "ajv";
 import {AirlabelError} from "../AirlabelError.js";
 import {safeRegExp} from "./safeRegExp.js";
+import {oneLine} from "../oneLine.js";
 
 const require = createRequire(import.meta.url);
 
@@ -37,7 +38,7 @@ export class AnswerSchema {
         try {
             return new AnswerSchema(schema, compileWithAjv(schema));
         } catch (err) {
-            throw new SchemaError(`${origin} is not a valid JSON Schema: ${oneLine(err instanceof Error ? err.message : String(err))}; fix the schema file`, {cause: err});
+            throw new SchemaError(`${origin} is not a valid JSON Schema: ${oneLine(err)}; fix the schema file`, {cause: err});
         }
     }
 
@@ -52,7 +53,7 @@ export class AnswerSchema {
         try {
             value = JSON.parse(text);
         } catch (err) {
-            return {ok: false, reason: `answer is not valid JSON (${oneLine(err instanceof Error ? err.message : String(err))})`};
+            return {ok: false, reason: `answer is not valid JSON (${oneLine(err)})`};
         }
         if (this._validate(value)) return {ok: true, value};
         return {ok: false, reason: `answer does not match the schema: ${formatAjvErrors(this._validate.errors ?? [])}`};
@@ -102,8 +103,4 @@ function createAjv(draft: JsonSchemaDraft): AjvLike {
 
 function formatAjvErrors(errors: ErrorObject[]): string {
     return errors.slice(0, 3).map((e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`).join("; ");
-}
-
-function oneLine(text: string): string {
-    return text.replace(/\s+/gu, " ").trim();
 }

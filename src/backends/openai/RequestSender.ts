@@ -6,6 +6,7 @@ import {RateLimiter} from "./RateLimiter.js";
 import {RemoteServerError} from "./openaiErrors.js";
 import {retryDelayMs, type RetryDelayPolicy} from "./retryDelay.js";
 import {sleep} from "./sleep.js";
+import {oneLine} from "../../oneLine.js";
 
 export type RequestSenderOptions = {
     client: HttpClient,
@@ -153,9 +154,4 @@ function fatalMessage(baseUrl: string, model: string, response: HttpResponse): s
     if (status === 404)
         return `${baseUrl}: not found (${describeStatus(response)}); check --base-url (it usually ends in /v1) and that the server serves model "${model}"`;
     return `${baseUrl}: unexpected answer (${describeStatus(response)}); check --base-url and the server's logs`;
-}
-
-function oneLine(text: string, max: number): string {
-    const line = text.replace(/\s+/gu, " ").trim();
-    return line.length > max ? `${line.slice(0, max - 3)}...` : line;
 }

@@ -15,7 +15,7 @@ export function registerDemoCommand(program: Command): void {
         .option("--model <file.gguf>", "use this GGUF instead of the generated demo model")
         .option("--models-dir <dir>", "where the generated demo model is kept", path.join(packageRoot, "models", "generated"))
         .option("--parallel <n>", "parallel sequences (default 8)", (v) => Number(v))
-        .option("-q, --quiet", "no progress on stderr")
+        .option("-q, --quiet", "nothing on stderr but errors (no progress, no summary)")
         .option("--json", "print the run summary as JSON on stdout")
         .addHelpText("after", `
 The demo model's weights are random: its answers are schema-valid but meaningless.
@@ -44,8 +44,8 @@ Use a real model with:  airlabel demo --model path/to/model.gguf`)
                 overwrite: true
             };
             const result = await runWithSignals(options, (signal) => annotate({...options, signal, ...hooks}));
-            printSummary(result, flags.json === true);
-            if (!flags.json) process.stderr.write(`airlabel: first answers: see ${path.join(flags.output, "data")}/part-00000.jsonl\n`);
+            printSummary(result, flags.json === true, flags.quiet === true);
+            if (flags.json !== true && flags.quiet !== true) process.stderr.write(`airlabel: first answers: see ${path.join(flags.output, "data")}/part-00000.jsonl\n`);
             if (result.stopped) process.exitCode = 130;
         });
 }

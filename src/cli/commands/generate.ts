@@ -37,7 +37,7 @@ Examples:
     command.action(async (flags: Record<string, unknown>) => {
         const options = resolveGenerateOptions(flags);
         const result = await runWithSignals(options, (signal) => generate({...options, signal, ...progressHooks(options.quiet === true)}));
-        printSummary(result, options.json === true);
+        printSummary(result, options.json === true, options.quiet === true);
         if (options.json !== true && options.quiet !== true && result.backend === "local" && result.promptTokens > 0)
             process.stderr.write(`airlabel: prompt reuse: ${result.evaluatedPromptTokens} of ${result.promptTokens} prompt tokens evaluated (each sequence keeps the prefix it shares with its previous row)\n`);
         if (result.stopped) process.exitCode = 130;

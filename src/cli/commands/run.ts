@@ -30,7 +30,7 @@ Examples:
             const json = (given.json ?? job.json) === true;
             if (job.steps !== undefined) {
                 const result = await runWithSignals({}, (signal) => runJob({job, origin: file!, overrides: given, signal, ...progressHooks(quiet)}));
-                printJobSummary(result, json);
+                printJobSummary(result, json, quiet);
                 if (result.stopped) process.exitCode = 130;
                 return;
             }
@@ -41,7 +41,7 @@ Examples:
                 const options = resolveJobOptions({...given, model: undefined}, rest, ["input", "output"]);
                 const {model: _model, ...base} = options;
                 const result = await runWithSignals(options, (signal) => compareModels({...base, models, signal, ...progressHooks(quiet)}));
-                printCompareSummary(result, json);
+                printCompareSummary(result, json, quiet);
                 if (result.stopped) process.exitCode = 130;
                 return;
             }
@@ -49,20 +49,22 @@ Examples:
             if (isComparisonDir(options.output))
                 throw new InvalidOptionError(`${options.output} holds a model comparison (compare.json); give a single-model run its own --output, or pass every --model of the comparison`);
             const result = await runWithSignals(options, (signal) => annotate({...options, signal, ...progressHooks(quiet)}));
-            printSummary(result, json);
+            printSummary(result, json, quiet);
             if (result.stopped) process.exitCode = 130;
         });
 }
 
-function printCompareSummary(result: CompareResult, json: boolean): void {
+function printCompareSummary(result: CompareResult, json: boolean, quiet: boolean): void {
     if (json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;
     }
+    if (quiet)
+        return;
     for (const model of result.models) {
         if (model.result !== null) {
             process.stderr.write(`airlabel: model ${model.id} (${model.model}):\n`);
-            printSummary(model.result, false);
+            printSummary(model.result, false, false);
         } else {
             process.stderr.write(`airlabel: model ${model.id} (${model.model}): ${model.skipped ? "already complete, skipped" : "not run (the run stopped before it)"}\n`);
         }
@@ -72,11 +74,13 @@ function printCompareSummary(result: CompareResult, json: boolean): void {
         : `airlabel: comparison ${result.stopped ? "stopped" : "incomplete"}; re-run the same command to resume (finished models are not redone)\n`);
 }
 
-function printJobSummary(result: RunJobResult, json: boolean): void {
+function printJobSummary(result: RunJobResult, json: boolean, quiet: boolean): void {
     if (json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;
     }
+    if (quiet)
+        return;
     for (const step of result.steps)
         process.stderr.write(`airlabel: step ${step.name} (${step.type}): ${step.summary}\n`);
     process.stderr.write(result.complete
@@ -127,11 +131,14 @@ export async function runWithSignals<T>(options: {output?: string}, run: (signal
     }
 }
 
-export function printSummary(result: AnnotateResult, json: boolean): void {
+/** The run's summary: as JSON on stdout with `json`, else as lines on stderr unless `quiet` (errors are printed by main). */
+export function printSummary(result: AnnotateResult, json: boolean, quiet: boolean): void {
     if (json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;
     }
+    if (quiet)
+        return;
     const lines = [
         `${result.complete ? "done" : result.stopped ? "stopped" : "incomplete"}: ${result.okRows} answered, ${result.failedRows} failed, ${result.resumedRows} already committed, of ${result.totalRows} rows`,
         `speed: ${result.rowsPerSecond.toFixed(2)} rows/s, ${result.generatedTokensPerSecond.toFixed(1)} generated + ${result.promptTokensPerSecond.toFixed(0)} prompt tokens/s (${result.generatedTokens} generated, ${result.promptTokens} prompt tokens in ${(result.generationMs / 1000).toFixed(1)} s; ` +

@@ -1,4 +1,4 @@
-import {checkOption as check, isFiniteNumber, isNonNegativeInteger, isPositiveInteger} from "../../options/checkOption.js";
+import {checkOption as check, isFiniteNumber, isPositiveInteger, oneOf, optionalNonNegativeInteger} from "../../options/checkOption.js";
 import type {PlacementRequest} from "./PlacementRequest.js";
 
 /** The placement fields of the run options (see `AnnotateOptions`). */
@@ -20,13 +20,13 @@ export const maxTensorSplitEntries = 16;
  * the detected GPUs are in {@link resolvePlacement}. Tensor-split ratios come back normalised to sum to 1.
  */
 export function validatePlacementOptions(options: PlacementOptions): PlacementRequest {
-    const {splitMode, tensorSplit, mainGpu, devices, replicas} = options;
-    check(splitMode === undefined || splitMode === "none" || splitMode === "layer" || splitMode === "row", "options.splitMode must be one of none, layer, row");
+    const {tensorSplit, devices, replicas} = options;
+    const splitMode = oneOf("splitMode", options.splitMode, ["none", "layer", "row"]);
     check(tensorSplit === undefined || (Array.isArray(tensorSplit) && tensorSplit.length > 0 && tensorSplit.every((ratio) => isFiniteNumber(ratio) && ratio >= 0)),
         "options.tensorSplit must be a non-empty array of numbers >= 0 (one per GPU, e.g. [3, 1])");
     check(tensorSplit === undefined || tensorSplit.length <= maxTensorSplitEntries, `options.tensorSplit must have at most ${maxTensorSplitEntries} entries (llama.cpp's device limit)`);
     check(tensorSplit === undefined || tensorSplit.some((ratio) => ratio > 0), "options.tensorSplit must have at least one ratio > 0");
-    check(mainGpu === undefined || isNonNegativeInteger(mainGpu), "options.mainGpu must be a non-negative integer");
+    const mainGpu = optionalNonNegativeInteger("mainGpu", options.mainGpu);
     check(devices === undefined || (Array.isArray(devices) && devices.length > 0 && devices.every((name) => typeof name === "string" && name.length > 0) && new Set(devices).size === devices.length),
         "options.devices must be a non-empty array of distinct llama.cpp device names (e.g. [\"CUDA0\", \"CUDA1\"]; see airlabel inspect --gpus)");
     check(replicas === undefined || replicas === "per-gpu" || isPositiveInteger(replicas), "options.replicas must be \"per-gpu\" or a positive integer");

@@ -1,13 +1,3 @@
-/** JSON text with object keys sorted: equal values give equal keys. */
-export function canonicalJson(value: unknown): string {
-    if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-    if (typeof value === "object" && value !== null) {
-        const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-        return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-    }
-    return JSON.stringify(value);
-}
-
 /** The JSON Schema type names a value has ("integer" values are also "number"). */
 export function jsonTypesOf(value: unknown): string[] {
     if (value === null) return ["null"];

@@ -1,5 +1,5 @@
 import {numberFormats} from "./formatGrammar.js";
-import {canonicalJson} from "./jsonValues.js";
+import {canonicalJson} from "../../canonicalJson.js";
 import type {SchemaNode} from "./SchemaNode.js";
 
 export const jsonTypes = ["null", "boolean", "object", "array", "number", "integer", "string"] as const;

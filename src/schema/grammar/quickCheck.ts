@@ -1,4 +1,5 @@
-import {canonicalJson, codePointLength, jsonTypesOf} from "./jsonValues.js";
+import {canonicalJson} from "../../canonicalJson.js";
+import {codePointLength, jsonTypesOf} from "./jsonValues.js";
 import {patternMatches} from "./patternMatches.js";
 import {isSchemaObject} from "./SchemaDocument.js";
 import type {SchemaNode} from "./SchemaNode.js";

@@ -1,4 +1,8 @@
-/** JSON with object keys sorted at every level, so equal values give equal text whatever their key order. */
+/**
+ * JSON with object keys sorted at every level, so equal values give equal text whatever their key order
+ * (enum/const checks of the schema grammar, answer keys and Prodigy hashes of the handoff). Object members
+ * whose value is undefined are left out (as in `JSON.stringify`); undefined anywhere else is null.
+ */
 export function canonicalJson(value: unknown): string {
     if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(",")}]`;
     if (value !== null && typeof value === "object") {
