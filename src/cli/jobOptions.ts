@@ -80,7 +80,7 @@ export function addGenerationOptions(command: Command): Command {
         .option("--max-request-attempts <n>", "openai backend: attempts per request on connection errors, timeouts, 408, 429, 5xx (default 6)", toInteger)
         .option("--retry-base-delay-ms <ms>", "openai backend: first retry delay, doubled per retry with jitter, unless Retry-After (default 500)", toInteger)
         .option("--retry-max-delay-ms <ms>", "openai backend: longest wait between attempts (default 60000)", toInteger)
-        .option("-q, --quiet", "nothing on stderr but errors (no progress, no summary)")
+        .option("-q, --quiet", "nothing on stderr but errors and warnings (no progress, no summary)")
         .option("--json", "print the run summary as JSON on stdout");
 }
 

@@ -109,7 +109,7 @@ export async function compareModelsWithRows(options: CompareOptions): Promise<{r
         log(`model ${id} (${i + 1}/${specs.length}): ${spec.model}`);
         let result: AnnotateResult;
         try {
-            result = await annotate({...modelOptions, onLog: (line) => log(`[${id}] ${line}`)});
+            result = await annotate({...modelOptions, onLog: (line, level) => log(`[${id}] ${line}`, level)});
         } catch (err) {
             if (err instanceof AirlabelError) throw new CompareError(`model ${id}: ${err.message}`, {exitCode: err.exitCode, cause: err});
             throw err;

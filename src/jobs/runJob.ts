@@ -7,6 +7,7 @@ import type {Comparison} from "../compare/readComparison.js";
 import {runKey} from "../compare/runKey.js";
 import {writeFileDurable} from "../output/durableFs.js";
 import type {CompareModelSpec} from "../options/CompareOptions.js";
+import type {LogLevel} from "../options/AnnotateOptions.js";
 import type {RunJobOptions} from "../options/RunJobOptions.js";
 import {loadManifest} from "../output/Manifest.js";
 import type {OutputFormat} from "../output/OutputRow.js";
@@ -136,7 +137,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
         return {run};
     };
     for (const plan of plans) {
-        const stepLog = (line: string) => log(`[${plan.name}] ${line}`);
+        const stepLog = (line: string, level?: LogLevel) => log(`[${plan.name}] ${line}`, level);
         const inStep = async <T>(work: () => Promise<T>): Promise<T> => {
             try {
                 return await work();

@@ -116,9 +116,15 @@ export type AnnotateOptions = PrepareOptions & GenerationOptions & BackendOption
     signal?: AbortSignal,
     /** Called after every finished row and at the end with progress figures (keep it cheap). Defaults to none. */
     onProgress?: (progress: AnnotateProgress) => void,
-    /** Called with log lines (what was loaded, what was reused). Defaults to none. */
-    onLog?: (line: string) => void
+    /**
+     * Called with log lines (what was loaded, what was reused); `level` is "warning" for what a user must see even
+     * when quiet (a damaged shard or manifest repaired on resume, a server error retried). Defaults to none.
+     */
+    onLog?: (line: string, level?: LogLevel) => void
 };
+
+/** "info": progress facts; "warning": a repair or retry the user should see even with --quiet. */
+export type LogLevel = "info" | "warning";
 
 export type AnnotateProgress = {
     /** Rows in the job (after maxRows). */

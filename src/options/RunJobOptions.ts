@@ -1,4 +1,4 @@
-import type {AnnotateProgress} from "./AnnotateOptions.js";
+import type {AnnotateProgress, LogLevel} from "./AnnotateOptions.js";
 
 /** Options of a multi-step job (`airlabel run job.yaml` where the job has `steps:`; `runJob()`). */
 export type RunJobOptions = {
@@ -12,6 +12,6 @@ export type RunJobOptions = {
     signal?: AbortSignal,
     /** Progress of the step in flight. Defaults to none. */
     onProgress?: (progress: AnnotateProgress) => void,
-    /** Log lines, prefixed with the step's name. Defaults to none. */
-    onLog?: (line: string) => void
+    /** Log lines, prefixed with the step's name (`level` as in AnnotateOptions.onLog). Defaults to none. */
+    onLog?: (line: string, level?: LogLevel) => void
 };

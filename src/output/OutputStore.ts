@@ -27,8 +27,8 @@ export interface OutputStoreOptions {
     overwrite?: boolean;
     /** Free-form facts stored in the manifest (airlabel version, options summary; never secrets). Defaults to {}. */
     meta?: Record<string, unknown>;
-    /** Receives one line per repair made when opening (a damaged shard or manifest found and recovered from). Defaults to ignoring them. */
-    onLog?: (line: string) => void;
+    /** Receives one line per repair made when opening (a damaged shard or manifest found and recovered from), as a warning. Defaults to ignoring them. */
+    onLog?: (line: string, level: "warning") => void;
 }
 
 /** Counts of what is committed so far. */
@@ -133,7 +133,7 @@ export class OutputStore {
         }
 
         const lock = await OutputLock.acquire(dir);
-        const log = options.onLog ?? (() => {});
+        const log = (line: string) => options.onLog?.(line, "warning");
         try {
             await refuseLinkedSubdirs(dir);
             await removeLeftoverTempFiles(dir);

@@ -32,6 +32,19 @@ describe("-q/--quiet", () => {
         expect(resumed.stderr).toBe("");
     });
 
+    test("run -q still warns: a damaged shard found on resume is named on stderr, and its rows are generated again", async () => {
+        const output = path.join(dir, "damaged");
+        expect((await runCli(runArgs(output, "-q", "--shard-size", "1"))).code).toBe(0);
+        const shard = fs.readdirSync(path.join(output, "data")).sort()[0]!;
+        fs.writeFileSync(path.join(output, "data", shard), "not the committed bytes\n");
+        const resumed = await runCli(runArgs(output, "-q", "--shard-size", "1"));
+        expect(resumed.code, resumed.stderr).toBe(0);
+        expect(resumed.stderr.trim().split("\n")).toEqual([
+            expect.stringMatching(new RegExp(`^airlabel: committed shard .*data/${shard} .*; its 1 row will be generated again`, "u"))
+        ]);
+        expect(readJsonlDir(path.join(output, "data"))).toHaveLength(3);
+    });
+
     test("run --json -q: the summary on stdout as before, stderr empty", async () => {
         const result = await runCli(runArgs(path.join(dir, "json"), "-q", "--json"));
         expect(result.code, result.stderr).toBe(0);

@@ -4,7 +4,7 @@ import {samplingForAttempt} from "../../engine/samplingForAttempt.js";
 import type {WarmupResult, WorkerResult, WorkerTask} from "../../engine/WorkerProtocol.js";
 import {answerHooksFor} from "../../hooks/answerHooksFor.js";
 import {DEFAULT_HOOK_TIMEOUT_MS, type LoadedHooks} from "../../hooks/Hooks.js";
-import type {GenerationOptions} from "../../options/AnnotateOptions.js";
+import type {GenerationOptions, LogLevel} from "../../options/AnnotateOptions.js";
 import type {ResolvedRemoteOptions} from "../../options/validateBackendOptions.js";
 import {AnswerSchema} from "../../schema/AnswerSchema.js";
 import {approxTokens} from "./approxTokens.js";
@@ -31,7 +31,7 @@ export type OpenAIEngineOptions = ResolvedRemoteOptions & {
     /** Time limit of one hook call. Defaults to 30000 ms. */
     hookTimeoutMs?: number,
     /** Retry warnings and the probe's findings. Defaults to none. */
-    onLog?: (line: string) => void
+    onLog?: (line: string, level?: LogLevel) => void
 };
 
 /**

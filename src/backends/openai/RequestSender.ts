@@ -7,6 +7,7 @@ import {RemoteServerError} from "./openaiErrors.js";
 import {retryDelayMs, type RetryDelayPolicy} from "./retryDelay.js";
 import {sleep} from "./sleep.js";
 import {oneLine} from "../../oneLine.js";
+import type {LogLevel} from "../../options/AnnotateOptions.js";
 
 export type RequestSenderOptions = {
     client: HttpClient,
@@ -17,7 +18,7 @@ export type RequestSenderOptions = {
     maxRequestAttempts: number,
     retry: RetryDelayPolicy,
     /** Warnings (retries), throttled. Defaults to none. */
-    onLog?: (line: string) => void
+    onLog?: (line: string, level?: LogLevel) => void
 };
 
 /** What one generation request ended as: an answer, or the server refusing this request (400: the row fails). */
@@ -126,7 +127,7 @@ export class RequestSender {
         const now = performance.now();
         if (now - this.#lastLogAt < 10_000) return;
         this.#lastLogAt = now;
-        this.#options.onLog?.(`server: ${oneLine(problem, 200)}; retrying with backoff (${this.#retries} retr${this.#retries === 1 ? "y" : "ies"} so far)`);
+        this.#options.onLog?.(`server: ${oneLine(problem, 200)}; retrying with backoff (${this.#retries} retr${this.#retries === 1 ? "y" : "ies"} so far)`, "warning");
     }
 }
 

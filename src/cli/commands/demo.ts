@@ -15,7 +15,7 @@ export function registerDemoCommand(program: Command): void {
         .option("--model <file.gguf>", "use this GGUF instead of the generated demo model")
         .option("--models-dir <dir>", "where the generated demo model is kept", path.join(packageRoot, "models", "generated"))
         .option("--parallel <n>", "parallel sequences (default 8)", (v) => Number(v))
-        .option("-q, --quiet", "nothing on stderr but errors (no progress, no summary)")
+        .option("-q, --quiet", "nothing on stderr but errors and warnings (no progress, no summary)")
         .option("--json", "print the run summary as JSON on stdout")
         .addHelpText("after", `
 The demo model's weights are random: its answers are schema-valid but meaningless.

@@ -4,6 +4,7 @@ import {compareModels, type CompareResult} from "../../compare/compareModels.js"
 import {isComparisonDir} from "../../compare/readComparison.js";
 import {readJobFile} from "../../jobs/readJobFile.js";
 import {runJob, type RunJobResult} from "../../jobs/runJob.js";
+import type {LogLevel} from "../../options/AnnotateOptions.js";
 import type {CompareModelSpec} from "../../options/CompareOptions.js";
 import {annotate, type AnnotateResult} from "../../pipeline/annotate.js";
 import {addRunOptions, resolveJobOptions} from "../jobOptions.js";
@@ -88,14 +89,15 @@ function printJobSummary(result: RunJobResult, json: boolean, quiet: boolean): v
         : `airlabel: job ${result.stopped ? "stopped" : "incomplete"}; re-run the same command to resume (finished steps are not redone)\n`);
 }
 
-type ProgressHooks = {onProgress: (p: Parameters<ProgressPrinter["update"]>[0]) => void, onLog: (line: string) => void};
+type ProgressHooks = {onProgress: (p: Parameters<ProgressPrinter["update"]>[0]) => void, onLog: (line: string, level?: LogLevel) => void};
 
 export function progressHooks(quiet: boolean): ProgressHooks {
     const printer = new ProgressPrinter(!quiet);
     return {
         onProgress: (progress) => printer.update(progress),
-        onLog: (line) => {
-            if (quiet) return;
+        // quiet hides facts, not warnings (a repair on resume, a retried server error)
+        onLog: (line, level) => {
+            if (quiet && level !== "warning") return;
             printer.end();
             process.stderr.write(`airlabel: ${line}\n`);
         }
