@@ -15,7 +15,7 @@ export {generate, PromptsFileError} from "./pipeline/generate.js";
 export type {GenerateOptions} from "./options/GenerateOptions.js";
 export {loadHooks, HooksError} from "./hooks/loadHooks.js";
 export type {AirlabelHooks, PromptHookResult, LoadedHooks} from "./hooks/Hooks.js";
-export type {AnnotateOptions, AnnotateProgress, GenerationOptions, LogLevel, PrepareOptions, OutputFormat, SortOrder, GpuChoice} from "./options/AnnotateOptions.js";
+export type {AnnotateOptions, AnnotateProgress, GenerationOptions, LogLevel, PrepareOptions, OutputFormat, RecordList, SortOrder, GpuChoice} from "./options/AnnotateOptions.js";
 export type {BackendOptions, BackendChoice} from "./options/BackendOptions.js";
 export type {Engine} from "./engine/Engine.js";
 export {OpenAIEngine, type OpenAIEngineOptions} from "./backends/openai/OpenAIEngine.js";

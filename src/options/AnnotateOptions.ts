@@ -58,8 +58,12 @@ export type PrepareOptions = {
     skipInvalidRows?: boolean,
     /** Take each row's idx from this input column (a unique non-negative integer) instead of its position, so a row keeps its idx through the steps of a job. Defaults to none (the position). */
     idxColumn?: string,
-    /** Rows given in memory instead of read from `input` (which then only names them in messages and the manifest); `generate()` uses this. Defaults to reading `input`. */
-    records?: Record<string, unknown>[],
+    /**
+     * Rows given in memory instead of read from `input` (which then only names them in messages and the manifest):
+     * an array, or a {@link RecordList} that makes each row when it is read (`generate()` uses one, so that
+     * prompts x count rows are never all held). Defaults to reading `input`.
+     */
+    records?: RecordList,
     /** Where record `ordinal` of `records` came from, for messages and the errors file. Defaults to `<input> record <ordinal + 1>`. */
     recordLocation?: (ordinal: number) => string,
     /** ES module with optional `prompt(row)`, `validate(row, answer)` and `parse(row, answer)` hooks (see AirlabelHooks); resolved against the current directory; its content is part of the run identity. Defaults to none. */
@@ -122,6 +126,12 @@ export type AnnotateOptions = PrepareOptions & GenerationOptions & BackendOption
      */
     onLog?: (line: string, level?: LogLevel) => void
 };
+
+/**
+ * Rows made on demand: `length` of them, row `ordinal` from `at(ordinal)`, which must give the same row each time
+ * it is asked (rows may be read twice). An array is one.
+ */
+export type RecordList = {readonly length: number, at(ordinal: number): Record<string, unknown> | undefined};
 
 /** "info": progress facts; "warning": a repair or retry the user should see even with --quiet. */
 export type LogLevel = "info" | "warning";

@@ -24,8 +24,9 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         "options.keepColumns must be an array of strings");
     optionalPositiveInteger("maxRows", options.maxRows);
     optionalNonNegativeInteger("shuffleSeed", options.shuffleSeed);
-    check(options.records === undefined || (Array.isArray(options.records) && options.records.every((r) => typeof r === "object" && r !== null && !Array.isArray(r))),
-        "options.records must be an array of objects");
+    check(options.records === undefined || (Array.isArray(options.records) ? options.records.every((r) => typeof r === "object" && r !== null && !Array.isArray(r))
+        : typeof options.records === "object" && options.records !== null && isNonNegativeInteger(options.records.length) && typeof options.records.at === "function"),
+    "options.records must be an array of objects, or a record list ({length, at(ordinal)})");
     check(options.hooks === undefined || (typeof options.hooks === "string" && options.hooks.length > 0), "options.hooks must be the path of an ES module");
     optionalPositiveInteger("hookTimeoutMs", options.hookTimeoutMs);
     check(options.seedColumn === undefined || (typeof options.seedColumn === "string" && options.seedColumn.length > 0), "options.seedColumn must be a non-empty string");

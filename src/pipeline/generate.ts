@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import {AirlabelError} from "../AirlabelError.js";
 import {checkOption, isFiniteNumber, optionalPositiveInteger} from "../options/checkOption.js";
+import type {RecordList} from "../options/AnnotateOptions.js";
 import type {GenerateOptions} from "../options/GenerateOptions.js";
 import {annotate, type AnnotateResult} from "./annotate.js";
 
@@ -37,11 +38,14 @@ export async function generate(options: GenerateOptions): Promise<AnnotateResult
 
     const prompts = given ?? await readPromptsFile(promptsFile!);
     const joinedPrefix = prefix === undefined || prefix.length === 0 ? undefined : /\s$/u.test(prefix) ? prefix : `${prefix}\n`;
-    const records: Record<string, unknown>[] = [];
-    for (let p = 0; p < prompts.length; p++) {
-        for (let sample = 0; sample < count; sample++)
-            records.push({prompt: prompts[p]!, prompt_idx: p, sample, ...(joinedPrefix !== undefined ? {prefix: joinedPrefix} : {})});
-    }
+    // row `prompt_idx * count + sample`, made when prepare reads it: prompts x count rows are never all held
+    const records: RecordList = {
+        length: prompts.length * count,
+        at: (ordinal) => {
+            const p = Math.floor(ordinal / count);
+            return {prompt: prompts[p]!, prompt_idx: p, sample: ordinal % count, ...(joinedPrefix !== undefined ? {prefix: joinedPrefix} : {})};
+        }
+    };
     const source = promptsFile ?? `--prompt (${prompts.length})`;
     return await annotate({
         ...rest,

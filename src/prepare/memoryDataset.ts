@@ -1,6 +1,8 @@
 import type {ColumnInfo, DatasetRecord} from "../datasets/Dataset.js";
 import {inferColumns} from "../datasets/inferColumns.js";
 import type {DatasetRowCount} from "../datasets/StreamingDataset.js";
+import type {RecordList} from "../options/AnnotateOptions.js";
+import {AirlabelError} from "../AirlabelError.js";
 
 /** The part of a dataset the prepare stage reads. */
 export type PrepareSource = {
@@ -8,17 +10,35 @@ export type PrepareSource = {
     files: string[],
     columns(): Promise<ColumnInfo[]>,
     rows(): AsyncIterable<DatasetRecord>,
-    countRows(): Promise<DatasetRowCount>
+    countRows(): Promise<DatasetRowCount>,
+    /** rows() can be read again though no file backs it (records in memory). Defaults to false. */
+    rereadable?: boolean
 };
 
-/** Records given in memory (`records` of the prepare options) as a dataset: every record valid, ordinal = position. */
-export function memoryDataset(name: string, records: Record<string, unknown>[], location?: (ordinal: number) => string): PrepareSource {
+/** A record list given as `records` (annotate's option) returned something that is not a row object. */
+export class RecordListError extends AirlabelError {}
+
+/**
+ * Records given in memory (`records` of the prepare options: an array or a record list that makes each on demand) as
+ * a dataset: every record valid, ordinal = position.
+ */
+export function memoryDataset(name: string, records: RecordList, location?: (ordinal: number) => string): PrepareSource {
+    const locate = (ordinal: number) => location?.(ordinal) ?? `${name} record ${ordinal + 1}`;
+    const values = function* (): Generator<Record<string, unknown>> {
+        for (let ordinal = 0; ordinal < records.length; ordinal++) {
+            const record = records.at(ordinal);
+            if (typeof record !== "object" || record === null || Array.isArray(record))
+                throw new RecordListError(`${locate(ordinal)}: the record list gave ${record === null ? "null" : Array.isArray(record) ? "an array" : typeof record}, not an object; check its at()`);
+            yield record;
+        }
+    };
     return {
         files: [],
-        columns: async () => inferColumns(records),
+        rereadable: true,
+        columns: async () => inferColumns(values()),
         rows: async function* () {
-            for (let ordinal = 0; ordinal < records.length; ordinal++)
-                yield {ordinal, location: location?.(ordinal) ?? `${name} record ${ordinal + 1}`, values: records[ordinal]!};
+            let ordinal = 0;
+            for (const record of values()) yield {ordinal, location: locate(ordinal++), values: record};
         },
         countRows: async () => ({rows: records.length, invalidRows: 0})
     };

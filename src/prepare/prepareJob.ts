@@ -150,7 +150,7 @@ type DatasetRecord = {ordinal: number, location: string, values: Record<string, 
 /**
  * The records the job covers, in input order: all of them, the first `maxRows`, or with `shuffleSeed` a seeded
  * random sample of `maxRows` (chosen by shuffling record positions, counted in a first pass; stdin, which can be
- * read only once, is held in memory for that).
+ * read only once, is held in memory for that; records in memory are read twice).
  */
 async function* selectRecords(dataset: PrepareSource, options: PrepareJobOptions): AsyncGenerator<DatasetRecord> {
     const {maxRows, shuffleSeed} = options;
@@ -163,7 +163,7 @@ async function* selectRecords(dataset: PrepareSource, options: PrepareJobOptions
         }
         return;
     }
-    if (dataset.files.length === 0) {
+    if (dataset.files.length === 0 && dataset.rereadable !== true) {
         const records: DatasetRecord[] = [];
         for await (const record of dataset.rows()) records.push(record);
         const chosen = new Set(sample(records.length, maxRows, shuffleSeed));

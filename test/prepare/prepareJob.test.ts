@@ -100,6 +100,22 @@ describe("prepare keeps rows on disk and reads them back window by window", () =
         expect((await readAll(first)).rows.map((row) => row.idx)).toEqual(Array.from({length: 10}, (_, i) => i));
     });
 
+    test("records made on demand (a record list): the same rows as the array, sampled the same way; a bad record is named", async () => {
+        const files = setup(records);
+        const list = {length: records.length, at: (ordinal: number) => records[ordinal]};
+        const prepared = async (extra: Partial<PrepareJobOptions>) =>
+            (await readAll(await prepareJob(options(files, {input: "rows", sort: "none", useCache: false, ...extra})))).rows.map((row) => [row.idx, row.prompt]);
+        expect(await prepared({records: list})).toEqual(await prepared({records}));
+        expect(await prepared({records: list, shuffleSeed: 3, maxRows: 10})).toEqual(await prepared({records, shuffleSeed: 3, maxRows: 10}));
+        // a million rows: only the 5 sampled are kept, none is held beyond its read
+        const million = {length: 1_000_000, at: (ordinal: number) => ({text: `row ${ordinal}`})};
+        const sampled = await prepared({records: million, shuffleSeed: 3, maxRows: 5});
+        expect(sampled).toHaveLength(5);
+        for (const [idx, prompt] of sampled) expect(prompt).toBe(`row ${idx}`);
+        await expect(prepareJob(options(files, {input: "rows", useCache: false, records: {length: 3, at: (ordinal: number) => (ordinal === 1 ? null : {text: "x"}) as Record<string, unknown>}})))
+            .rejects.toThrow("rows record 2: the record list gave null, not an object; check its at()");
+    });
+
     test("an empty input prepares to nothing", async () => {
         const files = setup([]);
         fs.writeFileSync(files.input, "");
