@@ -87,6 +87,7 @@ export default async function generateRow(task: WorkerTask | WarmupTask): Promis
     const state = await statePromise;
     if ("warmup" in task) return state.engine;
     const prompt = tokenizePrompt(state.model, formatPrompt(state.wrapper, task.system ?? config.system, task.prompt));
+    // task.row arrived by postMessage: it is already this row's own copy
     const hooks = answerHooksFor(state.hooks, task.row ?? {}, config.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS);
     const gen = config.generation;
     return await generateValidated({

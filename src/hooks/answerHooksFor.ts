@@ -6,12 +6,11 @@ import {describeValue} from "./loadHooks.js";
 
 /**
  * The validate/parse hooks of a module bound to one row, in the shape the answer loop takes (see generateValidated);
- * undefined when the module has neither.
+ * undefined when the module has neither. `row` must be the hooks' own copy, so that what they do to it does not reach
+ * the stored columns: a worker thread's task already is one (posted, so cloned); the main thread clones.
  */
-export function answerHooksFor(hooks: LoadedHooks | null, columns: Record<string, unknown>, timeoutMs: number): AnswerHooks | undefined {
+export function answerHooksFor(hooks: LoadedHooks | null, row: Record<string, unknown>, timeoutMs: number): AnswerHooks | undefined {
     if (hooks === null || (hooks.validate === undefined && hooks.parse === undefined)) return undefined;
-    // the hooks' own copy: what they do to it does not reach the stored columns
-    const row = structuredClone(columns);
     const name = path.basename(hooks.file);
     const result: AnswerHooks = {};
     const validate = hooks.validate;

@@ -90,7 +90,8 @@ export class OpenAIEngine implements Engine {
         const system = task.system ?? this.options.system;
         const estimate = approxTokens(`${system ?? ""}${task.prompt}`);
         const spec = task.system !== undefined ? {...this.#spec, system} : this.#spec;
-        const hooks = answerHooksFor(this.options.hooks ?? null, task.row ?? {}, this.options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS);
+        // the hooks' own copy of the row: this thread also writes the row's columns to the shards
+        const hooks = answerHooksFor(this.options.hooks ?? null, structuredClone(task.row ?? {}), this.options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS);
         return await generateValidated({
             idx: task.idx, answerSchema: this.#answerSchema, retriesInvalid: this.options.retriesInvalid, maxTokens: gen.maxTokens,
             promptTokens: estimate, ...(hooks !== undefined ? {hooks} : {}),
