@@ -96,7 +96,7 @@ export function resolveJobOptions(flags: CliValues, defaults: CliValues = {}, re
 
 /** `--config` (JSON or YAML) merged under the flags given (flags win) and over `defaults`; files are not read yet. */
 export function mergeJobConfig(flags: CliValues, defaults: CliValues = {}): CliValues {
-    const fromConfig = typeof flags.config === "string" ? readConfig(flags.config) : {};
+    const fromConfig = typeof flags.config === "string" ? readJobFile(flags.config) : {};
     const merged: CliValues = {...defaults, ...fromConfig, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined))};
     delete merged.config;
     return merged;
@@ -139,11 +139,6 @@ export function resolveMergedOptions(merged: CliValues, required: readonly strin
     if (typeof merged.stop === "string") options.stop = [merged.stop];
     if (typeof merged.gpuLayers === "string") options.gpuLayers = /^\d+$/u.test(merged.gpuLayers) ? Number(merged.gpuLayers) : merged.gpuLayers;
     return options as AnnotateOptions & {quiet?: boolean, json?: boolean};
-}
-
-/** A job file (JSON or YAML), with `${VAR}` replaced and validated against schemas/job.schema.json. */
-function readConfig(file: string): CliValues {
-    return readJobFile(file);
 }
 
 /** `--model a --model b` collects a list; one `--model` stays a string. */

@@ -27,8 +27,8 @@ export function cohenKappa(pairs: readonly RatingPair[]): number | null {
     const second = new Map<string, number>();
     let agree = 0;
     for (const [a, b] of pairs) {
-        const ka = keyOf(a);
-        const kb = keyOf(b);
+        const ka = canonicalJson(a);
+        const kb = canonicalJson(b);
         if (ka === kb) agree++;
         first.set(ka, (first.get(ka) ?? 0) + 1);
         second.set(kb, (second.get(kb) ?? 0) + 1);
@@ -54,9 +54,5 @@ export function meanAbsoluteDifference(pairs: readonly RatingPair[]): number | n
 
 /** Whether two answers are the same value (deep JSON equality, object keys in any order). */
 export function sameValue(a: unknown, b: unknown): boolean {
-    return keyOf(a) === keyOf(b);
-}
-
-function keyOf(value: unknown): string {
-    return canonicalJson(value);
+    return canonicalJson(a) === canonicalJson(b);
 }

@@ -7,7 +7,7 @@ import {MANIFEST_FILE, displayDir} from "../output/Manifest.js";
 import {errorSummaryOf} from "../output/outputErrors.js";
 import type {OutputFormat} from "../output/OutputRow.js";
 import type {OutputContents} from "../output/readOutput.js";
-import {encodeDataShard} from "../output/shardCodec.js";
+import {encodeDataShard, inferColumnKind} from "../output/shardCodec.js";
 import type {ColumnKind} from "../output/shardCodec.js";
 import {encodeCsv, flattenColumns} from "./encodeCsv.js";
 import type {AnswerSpec} from "./loadAnswerSpec.js";
@@ -156,12 +156,7 @@ function planOf(records: readonly Record<string, unknown>[], objectColumns: Read
             plan[name] = "json";
             continue;
         }
-        const values = records.map((record) => record[name]).filter((value) => value !== null && value !== undefined);
-        plan[name] = name === "idx" ? "int"
-            : values.every((value) => typeof value === "string") ? "string"
-                : values.every((value) => typeof value === "boolean") ? "bool"
-                    : values.every((value) => typeof value === "number" && Number.isSafeInteger(value)) ? "int"
-                        : values.every((value) => typeof value === "number") ? "double" : "json";
+        plan[name] = name === "idx" ? "int" : inferColumnKind(records.map((record) => record[name])) ?? "string";
     }
     return plan;
 }

@@ -5,7 +5,6 @@ import {displayDir} from "../output/Manifest.js";
 import {readOutput} from "../output/readOutput.js";
 import type {OutputContents} from "../output/readOutput.js";
 
-export {isComparisonDir} from "../compare/readComparison.js";
 
 /**
  * Each model's committed output of a multi-model comparison, for the hand-off commands: `compare.json` is read with

@@ -5,7 +5,8 @@ import type {Manifest} from "../output/Manifest.js";
 import {RESERVED_OUTPUT_COLUMNS} from "../output/OutputRow.js";
 import {readOutput} from "../output/readOutput.js";
 import type {OutputContents} from "../output/readOutput.js";
-import {isComparisonDir, readComparisonDirs} from "./readComparisonDirs.js";
+import {isComparisonDir} from "../compare/readComparison.js";
+import {readComparisonDirs} from "./readComparisonDirs.js";
 
 /** The run (or one model of a comparison) is not finished and `allowIncomplete` was not given. */
 export class IncompleteRunError extends AirlabelError {}
@@ -66,7 +67,7 @@ export async function readHandoffSource(dir: string, options: {allowIncomplete?:
  * that a caller that writes them as they are does not read every shard again. Throws what `readHandoffSource` throws.
  */
 export async function readHandoffSourceWithOutput(dir: string, options: {allowIncomplete?: boolean} = {}): Promise<{source: HandoffSource, output: OutputContents | null}> {
-    if (await isComparisonDir(dir)) {
+    if (isComparisonDir(dir)) {
         const {models, outputs} = await readComparisonDirs(dir);
         const byIdx = new Map<number, HandoffRow>();
         models.forEach((model, i) => {

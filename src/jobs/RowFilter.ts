@@ -38,18 +38,6 @@ export class RowFilter {
         return new RowFilter(parseCondition(spec, origin), typeof spec === "string" ? spec : JSON.stringify(spec));
     }
 
-    /** The top-level names the filter reads (`steps`, `text`): checked against the columns a step has. */
-    public get fields(): string[] {
-        const out = new Set<string>();
-        const walk = (c: Condition): void => {
-            if (c.kind === "compare") out.add(c.field);
-            else if (c.kind === "not") walk(c.item);
-            else c.items.forEach(walk);
-        };
-        walk(this._condition);
-        return [...out];
-    }
-
     /** Whether `row` passes. */
     public test(row: Record<string, unknown>): boolean {
         return evaluate(this._condition, row);

@@ -20,7 +20,7 @@ export function shardExtension(format: OutputFormat): string {
 }
 
 /** The kind that holds every non-null value of `values`, or `undefined` when all are null. */
-function inferColumnKind(values: readonly unknown[]): ColumnKind | undefined {
+export function inferColumnKind(values: readonly unknown[]): ColumnKind | undefined {
     let kind: ColumnKind | undefined;
     for (const value of values) {
         if (value === null || value === undefined) continue;

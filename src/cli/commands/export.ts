@@ -4,7 +4,7 @@ import type {Command} from "commander";
 import {exportHandoff, HANDOFF_TARGETS} from "../../handoff/exportHandoff.js";
 import type {ExportHandoffResult, HandoffTarget} from "../../handoff/exportHandoff.js";
 import {loadAnswerSpec} from "../../handoff/loadAnswerSpec.js";
-import {isComparisonDir} from "../../handoff/readComparisonDirs.js";
+import {isComparisonDir} from "../../compare/readComparison.js";
 import type {AnswerField} from "../../handoff/resolveAnswerField.js";
 import type {ExportResult} from "../../output/exportOutput.js";
 import {ExportError, exportFormatOf, exportOutput} from "../../output/exportOutput.js";
@@ -44,7 +44,7 @@ Examples:
             if (!(HANDOFF_TARGETS as readonly string[]).includes(flags.to)) {
                 // --to FILE: one table in input order, as before `--to` named targets
                 const format = flags.format ?? (path.extname(flags.to).toLowerCase() === ".csv" ? "csv" : exportFormatOf(flags.to));
-                if (format !== "csv" && format !== undefined && !await isComparisonDir(dir)) {
+                if (format !== "csv" && format !== undefined && !isComparisonDir(dir)) {
                     const result = await exportOutput({dir, to: flags.to, format, includeErrors, allowIncomplete});
                     process.stderr.write(`airlabel: ${formatExportSummary(result, flags.to, includeErrors)}\n`);
                     if (flags.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
