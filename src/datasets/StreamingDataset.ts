@@ -11,7 +11,7 @@ import type {ParquetFile} from "./readParquet.js";
 import {openParquet, parquetColumns, parquetRowCount, readParquet} from "./readParquet.js";
 
 /** How many records JSONL/JSON column types are inferred from. */
-const inferenceSampleSize = 100;
+export const inferenceSampleSize = 100;
 
 /** Row counts of a dataset. */
 export type DatasetRowCount = {

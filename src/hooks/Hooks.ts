@@ -29,5 +29,10 @@ export type LoadedHooks = AirlabelHooks & {
     sha256: string
 };
 
+/** Whether the module has answer hooks (validate or parse), which run where answers are checked. */
+export function hasAnswerHooks(hooks: LoadedHooks | null): hooks is LoadedHooks {
+    return hooks !== null && (hooks.validate !== undefined || hooks.parse !== undefined);
+}
+
 /** Time limit of one hook call when `hookTimeoutMs` is not given. */
 export const DEFAULT_HOOK_TIMEOUT_MS = 30_000;

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type {AnswerHooks} from "../engine/generateValidated.js";
 import {callHook} from "./callHook.js";
-import type {LoadedHooks} from "./Hooks.js";
+import {hasAnswerHooks, type LoadedHooks} from "./Hooks.js";
 import {describeValue} from "./loadHooks.js";
 
 /**
@@ -10,7 +10,7 @@ import {describeValue} from "./loadHooks.js";
  * the stored columns: a worker thread's task already is one (posted, so cloned); the main thread clones.
  */
 export function answerHooksFor(hooks: LoadedHooks | null, row: Record<string, unknown>, timeoutMs: number): AnswerHooks | undefined {
-    if (hooks === null || (hooks.validate === undefined && hooks.parse === undefined)) return undefined;
+    if (!hasAnswerHooks(hooks)) return undefined;
     const name = path.basename(hooks.file);
     const result: AnswerHooks = {};
     const validate = hooks.validate;

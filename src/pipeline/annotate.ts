@@ -8,8 +8,9 @@ import type {Engine} from "../engine/Engine.js";
 import {LocalEngine} from "../engine/LocalEngine.js";
 import {fitLocalRun, placeLocalRun} from "../engine/placement/planLocalRun.js";
 import type {WorkerResult, WorkerTask} from "../engine/WorkerProtocol.js";
-import type {LoadedHooks} from "../hooks/Hooks.js";
+import {hasAnswerHooks, type LoadedHooks} from "../hooks/Hooks.js";
 import {loadHooks} from "../hooks/loadHooks.js";
+import {isNonNegativeInteger} from "../options/checkOption.js";
 import type {PreparedFailure, PreparedJob, PreparedRow} from "../prepare/PreparedJob.js";
 import type {AnnotateOptions, AnnotateProgress} from "../options/AnnotateOptions.js";
 import {validateAnnotateOptions} from "../options/validateAnnotateOptions.js";
@@ -82,6 +83,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         : resolved.schema !== undefined ? AnswerSchema.fromJsonSchema(resolved.schema, resolved.schemaOrigin) : AnswerSchema.freeText();
     // a missing or broken hooks module fails before any model loads
     const hooks = resolved.hooks !== undefined ? await loadHooks(resolved.hooks) : null;
+    const answerHooks = hasAnswerHooks(hooks);
     await ensureWritableDir(resolved.output);
     const remote = resolved.resolvedBackend.remote;
     const grammar = remote === null && answerSchema.jsonSchema !== null ? compileAndReportGrammar(answerSchema.jsonSchema, {
@@ -152,7 +154,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 schema: answerSchema.jsonSchema, schemaOrigin: resolved.schemaOrigin, grammar, generation: resolved.generation,
                 retriesInvalid: resolved.retriesInvalid, workers, placements: plan!.placements,
                 // only validate/parse run in the worker
-                ...(hooks !== null && (hooks.validate !== undefined || hooks.parse !== undefined) ? {hooks: hooks.file} : {}), ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
+                ...(answerHooks ? {hooks: hooks.file} : {}), ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
             });
             const rowsById = new Map<number, PreparedRow>();
             const onResult = async (result: WorkerResult) => {
@@ -193,7 +195,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                     waiting = null;
                     if (row === null) return null;
                     rowsById.set(row.idx, row);
-                    return taskOf(row, resolved.generation.seed, resolved.seedColumn, hooks);
+                    return taskOf(row, resolved.generation.seed, resolved.seedColumn, answerHooks);
                 };
                 stopped = await feed(engine, nextTask, onResult, resolved.signal, () => {
                     progress.elapsedMs = Date.now() - startedAt;
@@ -235,16 +237,16 @@ type Task = WorkerTask;
  * What the engine gets for a row: its prompt, its own system message (prompt hook), its first seed when a seed
  * column replaces idx (generate: `seed + sample`), and its kept columns when validate/parse hooks need them.
  */
-function taskOf(row: PreparedRow, baseSeed: number, seedColumn: string | undefined, hooks: LoadedHooks | null): Task {
+function taskOf(row: PreparedRow, baseSeed: number, seedColumn: string | undefined, answerHooks: boolean): Task {
     const task: Task = {idx: row.idx, prompt: row.prompt};
     if (row.system !== undefined) task.system = row.system;
     if (seedColumn !== undefined) {
         const value = row.columns[seedColumn];
-        if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
+        if (!isNonNegativeInteger(value))
             throw new AirlabelError(`row idx ${row.idx}: seed column "${seedColumn}" holds ${JSON.stringify(value) ?? "nothing"}, not a non-negative integer; keep that column and give it integers`);
         task.seed = baseSeed + value;
     }
-    if (hooks !== null && (hooks.validate !== undefined || hooks.parse !== undefined)) task.row = row.columns;
+    if (answerHooks) task.row = row.columns;
     return task;
 }
 

@@ -1,8 +1,9 @@
 import type {ColumnInfo, DatasetRecord} from "../datasets/Dataset.js";
 import {inferColumns} from "../datasets/inferColumns.js";
-import type {DatasetRowCount} from "../datasets/StreamingDataset.js";
+import {inferenceSampleSize, type DatasetRowCount} from "../datasets/StreamingDataset.js";
 import type {RecordList} from "../options/AnnotateOptions.js";
 import {AirlabelError} from "../AirlabelError.js";
+import {describeValue} from "../hooks/loadHooks.js";
 
 /** The part of a dataset the prepare stage reads. */
 export type PrepareSource = {
@@ -28,18 +29,28 @@ export function memoryDataset(name: string, records: RecordList, location?: (ord
         for (let ordinal = 0; ordinal < records.length; ordinal++) {
             const record = records.at(ordinal);
             if (typeof record !== "object" || record === null || Array.isArray(record))
-                throw new RecordListError(`${locate(ordinal)}: the record list gave ${record === null ? "null" : Array.isArray(record) ? "an array" : typeof record}, not an object; check its at()`);
+                throw new RecordListError(`${locate(ordinal)}: the record list gave ${describeValue(record)}, not an object; check its at()`);
             yield record;
         }
     };
     return {
         files: [],
         rereadable: true,
-        columns: async () => inferColumns(values()),
+        // from the first records, as for files (StreamingDataset): generate's list is not read an extra time
+        columns: async () => inferColumns(take(values(), inferenceSampleSize)),
         rows: async function* () {
             let ordinal = 0;
             for (const record of values()) yield {ordinal, location: locate(ordinal++), values: record};
         },
         countRows: async () => ({rows: records.length, invalidRows: 0})
     };
+}
+
+function* take<T>(items: Iterable<T>, count: number): Generator<T> {
+    if (count <= 0) return;
+    let taken = 0;
+    for (const item of items) {
+        yield item;
+        if (++taken >= count) return;
+    }
 }
