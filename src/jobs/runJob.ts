@@ -119,7 +119,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     let rows: JobRows | null = null;
     let halted = false;
     /** Runs one single-model step unless it finished before with the same key; null when it did not complete (stopped). */
-    const runSingle = async (name: string, dir: string, key: string | null, overwrite: boolean, work: () => Promise<AnnotateResult>): Promise<{run?: AnnotateResult} | null> => {
+    const runSingle = async (name: string, type: "annotate" | "generate", dir: string, key: string | null, overwrite: boolean, work: () => Promise<AnnotateResult>): Promise<{run?: AnnotateResult} | null> => {
         const manifest = await loadManifest(dir);
         if (manifest?.complete === true && key !== null && state.steps[name]?.key === key && !overwrite) {
             log(`[${name}] already complete in ${dir}; skipped`);
@@ -127,7 +127,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
         }
         const run = await work();
         if (!run.complete) {
-            results.push({name, type: "annotate", dir, inputRows: run.totalRows, passedRows: 0, skipped: false, summary: run.stopped ? "stopped" : "incomplete", run});
+            results.push({name, type, dir, inputRows: run.totalRows, passedRows: 0, skipped: false, summary: run.stopped ? "stopped" : "incomplete", run});
             return null;
         }
         if (key !== null) {
@@ -175,7 +175,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
             };
             const what = JSON.stringify({prompt: prompt ?? null, prompts: prompts !== undefined ? await fs.promises.readFile(prompts as string, "utf8").catch(() => null) : null, count: count ?? 1, prefix: generateOptions.prefix ?? null});
             const key = await runKey({...resolved, input: ""}, resolved.backend === "openai" || resolved.backend === "vllm", what);
-            const single = await runSingle(plan.name, stepDir, key, resolved.overwrite === true, () => inStep(() => generate({...generateOptions, ...common})));
+            const single = await runSingle(plan.name, "generate", stepDir, key, resolved.overwrite === true, () => inStep(() => generate({...generateOptions, ...common})));
             modelSteps.push(plan.name);
             if (single === null) {
                 halted = true;
@@ -243,7 +243,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
             continue;
         }
         const key = await runKey(resolved, resolved.backend === "openai" || resolved.backend === "vllm");
-        const single = await runSingle(plan.name, stepDir, key, resolved.overwrite === true, () => inStep(() => annotate({...resolved, ...common})));
+        const single = await runSingle(plan.name, "annotate", stepDir, key, resolved.overwrite === true, () => inStep(() => annotate({...resolved, ...common})));
         if (single === null) {
             halted = true;
             break;

@@ -166,4 +166,17 @@ describe("runJob (real engine)", () => {
         for (const row of label.rows) expect(row.id).toBe(`r${row.idx as number}`);
         expect(result.rows).toBe(label.rows.length);
     });
+
+    it("a stopped generate step is reported as a generate step, stopped, and the job as not complete", async () => {
+        const dir = tempDir();
+        const controller = new AbortController();
+        const result = await runJob({
+            job: {output: path.join(dir, "out"), model: modelA, parallel: 2,
+                steps: [{name: "make", type: "generate", prompt: ["Write a review:"], count: 16, temperature: 0.8, maxTokens: 8}]},
+            // stop once the first row is done: the rows not yet fed are left for a resume
+            origin: "job", signal: controller.signal, onProgress: () => controller.abort()
+        });
+        expect(result.complete).toBe(false);
+        expect(result.steps).toEqual([expect.objectContaining({name: "make", type: "generate", summary: "stopped"})]);
+    });
 });
