@@ -44,10 +44,6 @@ export function textColumnsOf(source: HandoffSource): string[] {
     return names;
 }
 
-/** A value as the text a suggestion or a text box shows (strings as they are, anything else as JSON). */
-export function answerText(value: unknown): string {
-    return labelTextOf(value);
-}
 
 /** Whether `value` is a label of `field` (labels are compared as text; binary answers as `true`/`false`). */
 export function suggestionFor(field: AnswerField, value: unknown): string | number | undefined {
@@ -63,6 +59,6 @@ export function suggestionFor(field: AnswerField, value: unknown): string | numb
         case "number":
             return typeof value === "number" ? String(value) : undefined;
         case "text":
-            return answerText(value);
+            return labelTextOf(value);
     }
 }

@@ -8,7 +8,8 @@ import {specMismatchNote} from "./loadAnswerSpec.js";
 import {readHandoffSource} from "./readHandoffSource.js";
 import type {HandoffSource} from "./readHandoffSource.js";
 import type {AnswerField} from "./resolveAnswerField.js";
-import {answerValueOf, labelTextOf} from "./resolveAnswerField.js";
+import {modelValues} from "./handoffRows.js";
+import {labelTextOf} from "./resolveAnswerField.js";
 import {readReviewSets} from "./reviewStore.js";
 
 /** Options of `handoffStats`. */
@@ -142,16 +143,9 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
 /** Each model's value of the field, by idx (failed rows and answers lacking the field left out). */
 function answersByModel(source: HandoffSource, field: AnswerField): Map<string, Map<number, unknown>> {
     const answers = new Map<string, Map<number, unknown>>();
-    for (const model of source.models) {
-        const own = new Map<number, unknown>();
-        for (const row of source.rows) {
-            const response = row.responses[model.id];
-            if (response?.ok !== true) continue;
-            const value = answerValueOf(response.annotation, field);
-            if (value !== undefined && value !== null) own.set(row.idx, normalize(value, field));
-        }
-        answers.set(model.id, own);
-    }
+    for (const model of source.models) answers.set(model.id, new Map());
+    for (const row of source.rows)
+        for (const [id, value] of modelValues(row, source, field)) answers.get(id)!.set(row.idx, normalize(value, field));
     return answers;
 }
 

@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
 import {displayDir} from "../output/Manifest.js";
-import {canonicalJson} from "../canonicalJson.js";
+import {majorityOf} from "./handoffRows.js";
 import {fieldOf} from "./exportHandoff.js";
 import type {AnswerSpec} from "./loadAnswerSpec.js";
 import {specMismatchNote} from "./loadAnswerSpec.js";
@@ -258,19 +258,9 @@ function typed(value: unknown, field: AnswerField, entry: Entry): unknown {
 function combine(idx: number, verdicts: readonly Verdict[]): ReviewedRow {
     const annotators = [...new Set(verdicts.flatMap((verdict) => verdict.annotator === undefined ? [] : [verdict.annotator]))];
     const withValue = verdicts.filter((verdict) => verdict.value !== null);
-    let chosen: Verdict = verdicts[0]!;
-    if (withValue.length > 0) {
-        const counts = new Map<string, {verdict: Verdict, count: number}>();
-        for (const verdict of withValue) {
-            const key = canonicalJson(verdict.value);
-            const entry = counts.get(key);
-            if (entry === undefined) counts.set(key, {verdict, count: 1});
-            else entry.count++;
-        }
-        let best: {verdict: Verdict, count: number} | undefined;
-        for (const entry of counts.values()) if (best === undefined || entry.count > best.count) best = entry;
-        chosen = best!.verdict;
-    }
+    // the majority rule of the models' suggestions (handoffRows.majorityOf), keyed by each verdict's position
+    const majority = majorityOf(new Map(withValue.map((verdict, i) => [String(i), verdict.value])));
+    const chosen: Verdict = majority === undefined ? verdicts[0]! : withValue[Number(majority.modelIds[0])]!;
     return {idx, value: chosen.value, decision: chosen.decision, reviews: verdicts.length, ...(annotators.length > 0 ? {annotators} : {})};
 }
 

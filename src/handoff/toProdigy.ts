@@ -1,7 +1,7 @@
-import {AnswerFieldError} from "./resolveAnswerField.js";
+import {AnswerFieldError, labelTextOf} from "./resolveAnswerField.js";
 import type {AnswerField} from "./resolveAnswerField.js";
 import type {HandoffSource} from "./readHandoffSource.js";
-import {answerText, majorityOf, modelValues, suggestionFor, textColumnsOf} from "./handoffRows.js";
+import {majorityOf, modelValues, suggestionFor, textColumnsOf} from "./handoffRows.js";
 import {prodigyHashes} from "./prodigyHashes.js";
 
 /*
@@ -87,6 +87,6 @@ function questionOf(field: AnswerField, chosen: unknown): Record<string, unknown
             return {label: field.name};
         case "number":
         case "text":
-            return {[PRODIGY_INPUT_KEY]: chosen === undefined || chosen === null ? "" : answerText(chosen)};
+            return {[PRODIGY_INPUT_KEY]: chosen === undefined || chosen === null ? "" : labelTextOf(chosen)};
     }
 }
