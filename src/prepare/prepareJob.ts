@@ -233,10 +233,7 @@ async function cacheKeyFor(files: string[], options: PrepareJobOptions, promptHo
         stats, template: options.template, system: options.system ?? null, chatTemplate: options.chatTemplate,
         model: options.modelFingerprint, keepColumns: options.keepColumns ?? null, maxRows: options.maxRows ?? null,
         shuffleSeed: options.shuffleSeed ?? null, dedup: options.dedup, skipInvalidRows: options.skipInvalidRows,
-        inputFormat: options.inputFormat ?? null, sort: options.sort,
-        // only with a prompt hook, so caches written before hooks existed stay valid
-        ...(promptHookSha !== undefined ? {promptHook: promptHookSha} : {}),
-        ...(options.idxColumn !== undefined ? {idxColumn: options.idxColumn} : {})
+        inputFormat: options.inputFormat ?? null, sort: options.sort, promptHook: promptHookSha ?? null, idxColumn: options.idxColumn ?? null
     })).digest("hex");
 }
 /**
