@@ -135,9 +135,19 @@ function encodeParquet(records: readonly Record<string, unknown>[], plan: Readon
                 data = values;
                 break;
             case "json":
-                // encoded here, not by the writer: its JSON encoding turns integers beyond 2^53 into floats
-                schema.push({name, type: "BYTE_ARRAY", logical_type: {type: "JSON"}, repetition_type: "OPTIONAL"});
-                data = values.map((value) => value === null ? null : textEncoder.encode(stringifyJson(value)));
+                if (values.some(holdsBigint)) {
+                    // the writer's JSON encoding would turn integers beyond 2^53 into floats: encoded here, and marked
+                    // JSON by the logical type only (the converted type would make the writer encode them again)
+                    schema.push({name, type: "BYTE_ARRAY", logical_type: {type: "JSON"}, repetition_type: "OPTIONAL"});
+                    data = values.map((value) => value === null ? null : textEncoder.encode(stringifyJson(value)));
+                    break;
+                }
+                // the writer JSON-encodes the values itself for JSON columns
+                schema.push({
+                    name, type: "BYTE_ARRAY", converted_type: "JSON", logical_type: {type: "JSON"},
+                    repetition_type: "OPTIONAL"
+                });
+                data = values;
                 break;
         }
         return {name, data};
@@ -193,6 +203,13 @@ function plainValue(value: unknown): unknown {
 }
 
 const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Whether a JSON value holds a bigint anywhere. */
+function holdsBigint(value: unknown): boolean {
+    if (typeof value === "bigint") return true;
+    if (value === null || typeof value !== "object") return false;
+    return (Array.isArray(value) ? value : Object.values(value)).some(holdsBigint);
+}
 
 /**
  * Decode a data shard back to flat records (annotation and other JSON columns parsed back, int64 as numbers).
