@@ -54,7 +54,7 @@ function listValue(node: SchemaTree, value: unknown): unknown {
     if (isOneFieldElement(node, repeated)) {
         // hyparquet unwraps the single field: wrap it again
         const field = repeated.children[0]!;
-        return (value as unknown[]).map((item) => item === null || item === undefined ? null : {[field.element.name]: parquetFieldValue(field, item)});
+        return (value as unknown[]).map((item) => ({[field.element.name]: parquetFieldValue(field, item)}));
     }
     return (value as unknown[]).map((item) => parquetFieldValue(repeated.children[0]!, item));
 }

@@ -54,7 +54,10 @@ export async function* readParquet(input: DatasetInput, opened?: ParquetFile): A
         const groupRows = Number(rowGroup.num_rows);
         if (groupRows === 0)
             continue;
+        const where = `rows ${groupStart}-${groupStart + groupRows - 1}`;
         let rows: Record<string, unknown>[];
+        /** Values decoded per column: hyparquet pads a short column with undefined, and cuts a long one. */
+        const decoded = new Map<string, number>();
         try {
             rows = await parquetReadObjects({
                 file,
@@ -62,13 +65,17 @@ export async function* readParquet(input: DatasetInput, opened?: ParquetFile): A
                 compressors,
                 parsers: exactJsonParsers,
                 rowStart: groupStart,
-                rowEnd: groupStart + groupRows
+                rowEnd: groupStart + groupRows,
+                onChunk: (chunk) => decoded.set(chunk.columnName, (decoded.get(chunk.columnName) ?? 0) + chunk.rowEnd - chunk.rowStart)
             });
         } catch (err) {
-            throw invalidParquet(input, err, `rows ${groupStart}-${groupStart + groupRows - 1}`);
+            throw invalidParquet(input, err, where);
         }
+        for (const [column, count] of decoded)
+            if (count !== groupRows)
+                throw countMismatch(input, `column ${column} of ${where} holds ${count} values, not the ${groupRows} rows its footer declares`);
         if (rows.length !== groupRows)
-            throw countMismatch(input, `rows ${groupStart}-${groupStart + groupRows - 1} gave ${rows.length} rows, not the ${groupRows} its footer declares`);
+            throw countMismatch(input, `${where} gave ${rows.length} rows, not the ${groupRows} its footer declares`);
         for (let i = 0; i < rows.length; i++) {
             const row = rows[i]!;
             const values: Record<string, unknown> = {};
