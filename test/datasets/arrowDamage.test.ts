@@ -1,0 +1,83 @@
+import fs from "node:fs";
+import path from "node:path";
+import {Float64, Int32, Table, Utf8, tableToIPC, vectorFromArray} from "apache-arrow";
+import {describe, expect, test} from "vitest";
+import {DatasetError} from "../../src/datasets/DatasetError.js";
+import {inspectDataset} from "../../src/datasets/inspectDataset.js";
+import {openDataset} from "../../src/datasets/openDataset.js";
+import {collectValues, errorMessage, tempDir} from "./collect.js";
+
+const rowCount = 300;
+
+/** A 300-row table like a small real dataset: an id, a text (with or without nulls) and a score. */
+function tableBytes(format: "file" | "stream", withNulls: boolean): Uint8Array {
+    const texts = Array.from({length: rowCount}, (_, i) => withNulls && i % 7 === 3 ? null : `row number ${i} text`);
+    return tableToIPC(new Table({
+        id: vectorFromArray(Array.from({length: rowCount}, (_, i) => i), new Int32()),
+        text: vectorFromArray(texts, new Utf8()),
+        score: vectorFromArray(Array.from({length: rowCount}, (_, i) => i / 4), new Float64())
+    }), format);
+}
+
+function damaged(bytes: Uint8Array, start: number, end: number): Buffer {
+    const copy = Buffer.from(bytes);
+    copy.fill(0xff, start, end);
+    return copy;
+}
+
+const dir = tempDir();
+
+describe("a damaged Arrow file is refused, not read as nulls (items 4, 5)", () => {
+    for (const format of ["file", "stream"] as const) {
+        test(`IPC ${format}: bytes 200-400 set to 0xff: refused with one line naming the file`, async () => {
+            for (const withNulls of [false, true]) {
+                const file = path.join(dir, `damaged-${format}-${withNulls}.arrow`);
+                fs.writeFileSync(file, damaged(tableBytes(format, withNulls), 200, 400));
+                const message = await errorMessage(openDataset(file).then(collectValues));
+                expect(message).toMatch(new RegExp(`^damaged-${format}-${withNulls}\\.arrow: .*(corrupt|Arrow IPC)`, "u"));
+                expect(message).not.toContain("\n");
+                expect(await errorMessage(inspectDataset(file))).toBe(message);
+            }
+        });
+    }
+
+    test("a null count that the validity bitmap does not hold (every text would read as null) is refused, naming the column", async () => {
+        const bytes = Buffer.from(tableBytes("file", false));
+        // the text column's field node in the batch header: length 300, null count 0 (after the id column's node)
+        const node = Buffer.alloc(32);
+        node.writeBigInt64LE(300n, 0);
+        node.writeBigInt64LE(300n, 16);
+        const at = bytes.indexOf(node);
+        expect(at).toBeGreaterThan(0);
+        bytes.writeBigInt64LE(300n, at + 24);
+        const file = path.join(dir, "null-count.arrow");
+        fs.writeFileSync(file, bytes);
+        expect(await errorMessage(openDataset(file).then(collectValues))).toBe(
+            "null-count.arrow: record batch 0 (rows 0-299) is damaged, column \"text\": validity bitmap of 0 bytes for 300 values; " +
+            "the Arrow file is corrupt or truncated, write it again");
+    });
+
+    test("any 200 bytes set to 0xff: a one-line DatasetError, or the 300 rows with no text turned null", async () => {
+        for (const format of ["file", "stream"] as const) {
+            const good = tableBytes(format, true);
+            const file = path.join(dir, `sweep-${format}.arrow`);
+            fs.writeFileSync(file, good);
+            const original = await collectValues(await openDataset(file));
+            for (let start = 0; start + 200 <= good.length; start += 40) {
+                fs.writeFileSync(file, damaged(good, start, start + 200));
+                let rows: Record<string, unknown>[];
+                try {
+                    rows = await collectValues(await openDataset(file));
+                } catch (err) {
+                    expect(err, `bytes ${start}-${start + 200}`).toBeInstanceOf(DatasetError);
+                    continue;
+                }
+                expect(rows, `bytes ${start}-${start + 200}`).toHaveLength(rowCount);
+                for (let i = 0; i < rowCount; i++) {
+                    expect(Object.keys(rows[i]!), `bytes ${start}-${start + 200} row ${i}`).toEqual(["id", "text", "score"]);
+                    if (original[i]!.text !== null) expect(rows[i]!.text, `bytes ${start}-${start + 200} row ${i}`).not.toBeNull();
+                }
+            }
+        }
+    }, 120_000);
+});
