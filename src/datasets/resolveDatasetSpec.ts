@@ -19,6 +19,9 @@ export const formatByExtension: Readonly<Record<string, DatasetFormat>> = {
 };
 
 const supportedList = Object.keys(formatByExtension).join(", ");
+const compressedExtensions: Readonly<Record<string, string>> = {
+    ".gz": "gunzip -k", ".gzip": "gunzip -k", ".zst": "zstd -d", ".bz2": "bunzip2 -k", ".xz": "xz -dk", ".zip": "unzip"
+};
 
 /** Where a dataset spec points: its format and files (with the names used in locations). */
 export type ResolvedDatasetSpec = {
@@ -61,6 +64,8 @@ export function formatOf(file: string): DatasetFormat {
     const format = formatByExtension[extension];
     if (format == null) {
         const what = extension === "" ? "has no file extension" : `has an unsupported extension "${extension}"`;
+        if (compressedExtensions[extension] !== undefined)
+            throw new DatasetError(`${file} ${what}: it is compressed, and airlabel reads uncompressed files; decompress it first (${compressedExtensions[extension]} ${file}) and pass the result`);
         throw new DatasetError(`${file} ${what}; supported: ${supportedList} (or pass --format)`);
     }
     return format;

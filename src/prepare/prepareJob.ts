@@ -128,6 +128,9 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             firstPrompt ??= prompt;
             await writer.addRow({idx, prompt, promptTokens, inputHash, columns: kept, ...(rowSystem !== undefined ? {system: rowSystem} : {})});
         }
+        // one rule for every format: an input with no rows is refused (a header-only CSV as an empty JSONL)
+        if (totalRows === 0 && options.records === undefined && options.maxRows !== 0)
+            throw new PrepareError(`input ${options.input} has no rows (${columns.length > 0 ? "only a header" : "it is empty"}); check the --input path`);
         const meta = await writer.finish({totalRows, inputHash: allHashes.digest("hex"), columns, sort: options.sort, firstPrompt});
         return jobOf(cache, meta, false, options);
     } catch (err) {

@@ -126,3 +126,14 @@ describe("nesting and line size (items 11, 12)", () => {
         }
     });
 });
+
+describe("one rule for inputs with no rows", () => {
+    test("a header-only CSV is refused like an empty JSONL", async () => {
+        const csv = path.join(dir, "header-only.csv");
+        fs.writeFileSync(csv, "text,label\n");
+        expectOneLine(await run(csv, path.join(dir, "header-only-out")), new RegExp(`input ${csv} has no rows \\(only a header\\); check the --input path`, "u"));
+        const jsonl = path.join(dir, "empty.jsonl");
+        fs.writeFileSync(jsonl, "");
+        expectOneLine(await run(jsonl, path.join(dir, "empty-out")), new RegExp(`input ${jsonl} has no rows \\(it is empty\\); check the --input path`, "u"));
+    });
+});
