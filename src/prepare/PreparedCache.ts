@@ -7,7 +7,8 @@ import {RowIndex, type RowSort} from "./RowIndex.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 import {parseJsonText} from "../json/parseJsonText.js";
 
-const cacheVersion = 3;
+/** 4: columns keep integers past 2^53 exactly (a cache of version 3 holds them rounded to a float). */
+const cacheVersion = 4;
 
 /** What the cache knows about a prepared job besides its rows (`prepared-<key>.json`, written last). */
 export type PreparedCacheMeta = {
