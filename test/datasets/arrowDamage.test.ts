@@ -6,6 +6,7 @@ import {DatasetError} from "../../src/datasets/DatasetError.js";
 import {inspectDataset} from "../../src/datasets/inspectDataset.js";
 import {openDataset} from "../../src/datasets/openDataset.js";
 import {collectValues, errorMessage, tempDir} from "./collect.js";
+import {runCli} from "../support/fixtures.js";
 
 const rowCount = 300;
 
@@ -40,6 +41,15 @@ describe("a damaged Arrow file is refused, not read as nulls (items 4, 5)", () =
             }
         });
     }
+
+    test("airlabel inspect on the damaged file: one line, exit 1, no rows reported", async () => {
+        const file = path.join(dir, "damaged-cli.arrow");
+        fs.writeFileSync(file, damaged(tableBytes("stream", false), 200, 400));
+        const result = await runCli(["inspect", file]);
+        expect(result.code).toBe(1);
+        expect(result.stdout).toBe("");
+        expect(result.stderr).toMatch(/^airlabel: damaged-cli\.arrow: [^\n]*\n$/u);
+    });
 
     test("a null count that the validity bitmap does not hold (every text would read as null) is refused, naming the column", async () => {
         const bytes = Buffer.from(tableBytes("file", false));
