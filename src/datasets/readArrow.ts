@@ -6,6 +6,7 @@ import type {DatasetInput, RawRecord} from "./DatasetInput.js";
 import {DatasetError} from "./DatasetError.js";
 import {arrowToPlain, arrowTypeName} from "./arrowToPlain.js";
 import {checkArrowData} from "./checkArrowData.js";
+import {checkArrowMessages} from "./checkArrowMessages.js";
 import {oneLine} from "../oneLine.js";
 import {openByteStream, readError} from "./readTextChunks.js";
 
@@ -116,6 +117,7 @@ async function openArrowReader(input: DatasetInput): Promise<{reader: ArrowReade
     try {
         const source = handle == null ? openByteStream(input) : boundedHandle(handle);
         const reader = await RecordBatchReader.from(source as fs.promises.FileHandle);
+        checkArrowMessages(reader);
         await reader.open({autoDestroy: false});
         if (reader.schema == null)
             throw new Error("no schema message (the input is empty)");
@@ -172,7 +174,7 @@ function invalidArrow(input: DatasetInput, err: unknown): DatasetError {
     if (err instanceof DatasetError)
         return err;
     return new DatasetError(
-        `${input.name}: cannot read Arrow IPC (${oneLine(err)}); check that it is an Arrow IPC file or stream (Feather v2)`,
+        `${input.name}: cannot read Arrow IPC (${oneLine(err)}); check that it is a whole Arrow IPC file or stream (Feather v2), and write it again if it is damaged`,
         {cause: err}
     );
 }

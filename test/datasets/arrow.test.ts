@@ -78,7 +78,7 @@ describe("Arrow IPC", () => {
         const file = path.join(tempDir(), "junk.arrow");
         fs.writeFileSync(file, "definitely not arrow");
         expect(await errorMessage(collect(await openDataset(file)))).toMatch(
-            /^junk\.arrow: cannot read Arrow IPC \(.*\); check that it is an Arrow IPC file or stream \(Feather v2\)$/
+            /^junk\.arrow: cannot read Arrow IPC \(.*\); check that it is a whole Arrow IPC file or stream \(Feather v2\), and write it again if it is damaged$/
         );
     });
 });

@@ -20,6 +20,14 @@ function tableBytes(format: "file" | "stream", withNulls: boolean): Uint8Array {
     }), format);
 }
 
+/** The issue's layout: an int32 id and a text without nulls; bytes 200-400 land in the batch header. */
+function idTextBytes(format: "file" | "stream"): Uint8Array {
+    return tableToIPC(new Table({
+        id: vectorFromArray(Array.from({length: rowCount}, (_, i) => i), new Int32()),
+        text: vectorFromArray(Array.from({length: rowCount}, (_, i) => `row ${i}`), new Utf8())
+    }), format);
+}
+
 function damaged(bytes: Uint8Array, start: number, end: number): Buffer {
     const copy = Buffer.from(bytes);
     copy.fill(0xff, start, end);
@@ -41,6 +49,14 @@ describe("a damaged Arrow file is refused, not read as nulls (items 4, 5)", () =
             }
         });
     }
+
+    test("the issue's layout (id, text): bytes 200-400 damage the batch header, refused instead of 300 null texts", async () => {
+        const file = path.join(dir, "issue.arrow");
+        fs.writeFileSync(file, damaged(idTextBytes("file"), 200, 400));
+        const message = await errorMessage(openDataset(file).then(collectValues));
+        expect(message).toMatch(/^issue\.arrow: cannot read Arrow IPC \(a record batch header declares a column of -1 values with -1 nulls\); .*write it again if it is damaged$/u);
+        expect(await errorMessage(inspectDataset(file))).toBe(message);
+    });
 
     test("airlabel inspect on the damaged file: one line, exit 1, no rows reported", async () => {
         const file = path.join(dir, "damaged-cli.arrow");
@@ -68,8 +84,7 @@ describe("a damaged Arrow file is refused, not read as nulls (items 4, 5)", () =
     });
 
     test("any 200 bytes set to 0xff: a one-line DatasetError, or the 300 rows with no text turned null", async () => {
-        for (const format of ["file", "stream"] as const) {
-            const good = tableBytes(format, true);
+        for (const [format, good] of [["file", tableBytes("file", true)], ["stream", tableBytes("stream", true)], ["file", idTextBytes("file")]] as const) {
             const file = path.join(dir, `sweep-${format}.arrow`);
             fs.writeFileSync(file, good);
             const original = await collectValues(await openDataset(file));
@@ -84,7 +99,7 @@ describe("a damaged Arrow file is refused, not read as nulls (items 4, 5)", () =
                 }
                 expect(rows, `bytes ${start}-${start + 200}`).toHaveLength(rowCount);
                 for (let i = 0; i < rowCount; i++) {
-                    expect(Object.keys(rows[i]!), `bytes ${start}-${start + 200} row ${i}`).toEqual(["id", "text", "score"]);
+                    expect(Object.keys(rows[i]!), `bytes ${start}-${start + 200} row ${i}`).toEqual(Object.keys(original[i]!));
                     if (original[i]!.text !== null) expect(rows[i]!.text, `bytes ${start}-${start + 200} row ${i}`).not.toBeNull();
                 }
             }
