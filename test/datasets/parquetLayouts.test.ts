@@ -43,6 +43,23 @@ describe("Parquet legacy nested layouts are read in full, empty lists apart from
         expect(columns).toEqual([{name: "id", type: "int32"}, {name: "items", type: "struct<item: list<struct<number: int64, kind: string>>>"}]);
     });
 
+    test("the same file with a footer that says 0 rows (hyparquet reads its 6) is refused, not read as 0 rows", async () => {
+        const file = path.join(dir, "legacy-group-0.parquet");
+        writeLegacyParquet(file, {
+            schema: [root(2), id, {name: "items", repetition_type: O, num_children: 1, converted_type: "LIST"},
+                {name: "list", repetition_type: P, num_children: 1}, {name: "element", repetition_type: R, num_children: 2},
+                {name: "number", type: "INT64", repetition_type: R}, utf8("kind", O)],
+            columnData: [ids(6), {name: "items", data: [[{number: 1n, kind: "a"}], null, [], [{number: 2n, kind: "b"}], [], null]}],
+            legacySchema: [root(2), id, {name: "items", repetition_type: O, num_children: 1}, {name: "item", repetition_type: P, num_children: 2},
+                {name: "number", type: "INT64", repetition_type: R}, utf8("kind", O)],
+            path: (p) => p[0] === "items" ? ["items", "item", p[3]!] : p,
+            numRows: 0n
+        });
+        const expected = "legacy-group-0.parquet: its row groups hold 6 rows, not the 0 its footer declares; the Parquet file is corrupt or was written incompletely, write it again";
+        expect(await errorMessage(inspectDataset(file))).toBe(expected);
+        expect(await errorMessage(openDataset(file).then(collectValues))).toBe(expected);
+    });
+
     test("an unannotated repeated leaf is a list, never null", async () => {
         const file = path.join(dir, "repeated-leaf.parquet");
         writeLegacyParquet(file, {
