@@ -31,7 +31,7 @@ type JsonScan = {
     depth: number,
     /** Colons outside strings: the number of object members, duplicates included. */
     colons: number,
-    /** Whether a number has 16 or more digits in a row or an exponent (it may not fit a float exactly). */
+    /** Whether a number has 16 or more integer digits or an exponent of 3 or more digits (a float may not hold it exactly). */
     longNumbers: boolean
 };
 
@@ -39,16 +39,31 @@ function scanJson(text: string): JsonScan {
     let depth = 0;
     let maxDepth = 0;
     let colons = 0;
+    /** Digits in a row in the current part of a number: its integer part (0), fraction (1) or exponent (2). */
     let digits = 0;
+    let part = 0;
     let longNumbers = false;
     for (let i = 0; i < text.length; i++) {
         const code = text.charCodeAt(i);
         if (code >= 48 && code <= 57) {
-            if (++digits >= 16) longNumbers = true;
+            digits++;
+            // 16 integer digits may pass 2^53; a 3-digit exponent may pass the float range (a long fraction cannot)
+            if ((part === 0 && digits >= 16) || (part === 2 && digits >= 3)) longNumbers = true;
             continue;
         }
-        if ((code === 101 || code === 69) && digits > 0) longNumbers = true; // an exponent: 1e400
+        if (code === 46 && digits > 0 && part === 0) { // .
+            part = 1;
+            digits = 0;
+            continue;
+        }
+        if ((code === 101 || code === 69) && digits > 0 && part !== 2) { // e E after a digit: an exponent
+            part = 2;
+            digits = 0;
+            continue;
+        }
+        if ((code === 43 || code === 45) && part === 2 && digits === 0) continue; // the exponent's sign
         digits = 0;
+        part = 0;
         if (code === 34) i = stringEnd(text, i);
         else if (code === 123 || code === 91) {
             if (++depth > maxDepth) maxDepth = depth;
