@@ -106,3 +106,20 @@ describe("a damaged Arrow file is refused, not read as nulls (items 4, 5)", () =
         }
     }, 120_000);
 });
+
+describe("a Hugging Face save_to_disk folder of a selection is refused (its table holds other rows)", () => {
+    test("an indices file, named in state.json or on its own", async () => {
+        for (const inState of [true, false]) {
+            const folder = fs.mkdtempSync(path.join(dir, "selection-"));
+            fs.writeFileSync(path.join(folder, "data-00000-of-00001.arrow"), idTextBytes("stream"));
+            fs.writeFileSync(path.join(folder, "indices.arrow"), tableToIPC(new Table({indices: vectorFromArray([5, 9], new Int32())}), "stream"));
+            fs.writeFileSync(path.join(folder, "state.json"), JSON.stringify({
+                _data_files: [{filename: "data-00000-of-00001.arrow"}],
+                ...(inState ? {_indices_data_files: [{filename: "indices.arrow"}]} : {}), _split: "train"
+            }));
+            expect(await errorMessage(openDataset(folder))).toBe(
+                `${folder} is a Hugging Face save_to_disk folder of a selection (it has an indices file): its .arrow files hold other rows than ` +
+                "the dataset's; save it again with ds.flatten_indices().save_to_disk(...)");
+        }
+    });
+});
