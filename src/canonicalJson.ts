@@ -11,5 +11,5 @@ export function canonicalJson(value: unknown): string {
             .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
         return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(",")}}`;
     }
-    return JSON.stringify(value ?? null);
+    return typeof value === "bigint" ? value.toString() : JSON.stringify(value ?? null);
 }

@@ -30,6 +30,8 @@ export {PrepareError} from "./prepare/prepareJob.js";
 export type {PreparedJob, PreparedRow, PreparedFailure} from "./prepare/PreparedJob.js";
 export {openDataset} from "./datasets/openDataset.js";
 export {inspectDataset} from "./datasets/inspectDataset.js";
+export {parseJsonText, maxJsonDepth, JsonValueError} from "./json/parseJsonText.js";
+export {stringifyJson} from "./json/stringifyJson.js";
 export {OutputStore} from "./output/OutputStore.js";
 export {readOutput} from "./output/readOutput.js";
 export {exportOutput, exportFormatOf, ExportError, type ExportOutputOptions, type ExportResult} from "./output/exportOutput.js";

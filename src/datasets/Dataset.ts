@@ -15,7 +15,7 @@ export type ColumnInfo = {
     type: string
 };
 
-/** A record read successfully: `values` holds plain JSON-serializable values (see `toPlainValue`). */
+/** A record read successfully: `values` holds plain JSON values (see `toPlainValue`); an integer beyond 2^53 is a bigint (write it with `stringifyJson`). */
 export type DatasetValuesRecord = {
     /** 0-based position of the record across all files of the dataset; stable for the same input. */
     ordinal: number,

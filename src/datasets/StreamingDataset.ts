@@ -97,7 +97,7 @@ export class StreamingDataset implements Dataset {
         if (this.format === "parquet") {
             let rows = 0;
             for (const input of this.inputs(false))
-                rows += parquetRowCount(await this.openParquet(input));
+                rows += parquetRowCount(input, await this.openParquet(input));
             return {rows, invalidRows: 0};
         }
         if (this.format === "arrow") {

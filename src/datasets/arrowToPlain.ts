@@ -1,10 +1,11 @@
 import {Type} from "apache-arrow";
 import type {DataType, Decimal, Dictionary, Field, Float, Int} from "apache-arrow";
 import {toPlainValue} from "./toPlainValue.js";
+import {stringifyJson} from "../json/stringifyJson.js";
 
 /**
  * Converts one Arrow value, as `Vector.get` returns it, to plain JSON-serializable JS:
- * Int64 → number (decimal string past 2^53), Timestamp/Date → ISO 8601 string, Binary → base64,
+ * Int64 → number (bigint past 2^53), Timestamp/Date → ISO 8601 string, Binary → base64,
  * Decimal → decimal string ("123.45"), List → array, Struct → object, Map → object with string keys,
  * Dictionary → its decoded value, NaN → null.
  */
@@ -49,7 +50,7 @@ export function arrowToPlain(value: unknown, type: DataType): unknown {
             const out: Record<string, unknown> = {};
             for (const [key, item] of value as Iterable<[unknown, unknown]>) {
                 const plainKey = keyType == null ? toPlainValue(key) : arrowToPlain(key, keyType);
-                out[typeof plainKey === "string" ? plainKey : JSON.stringify(plainKey)] =
+                out[typeof plainKey === "string" ? plainKey : stringifyJson(plainKey)] =
                     valueType == null ? toPlainValue(item) : arrowToPlain(item, valueType);
             }
             return out;

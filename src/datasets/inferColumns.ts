@@ -35,6 +35,7 @@ function typeOf(value: unknown): TypeNode {
         case "string": return {kind: "scalar", name: "string"};
         case "boolean": return {kind: "scalar", name: "bool"};
         case "number": return {kind: "scalar", name: Number.isInteger(value) ? "int64" : "float64"};
+        case "bigint": return {kind: "scalar", name: "int64"};
         case "object": {
             const fields = new Map<string, TypeNode>();
             for (const [key, item] of Object.entries(value as Record<string, unknown>))

@@ -5,6 +5,7 @@ import type {DatasetInput, RawRecord} from "./DatasetInput.js";
 import {DatasetError} from "./DatasetError.js";
 import {oneLine} from "../oneLine.js";
 import {readError, readUtf8Bytes} from "./readTextChunks.js";
+import {maxRecordBytes, recordTooLong} from "./maxRecordBytes.js";
 
 /**
  * Streams a CSV (RFC 4180: quoted fields may hold delimiters, newlines and `""` escaped quotes) or,
@@ -12,15 +13,27 @@ import {readError, readUtf8Bytes} from "./readTextChunks.js";
  * Empty lines are skipped. A row with the wrong number of fields becomes an error record.
  * Locations are `name line N`, N being the 1-based line where the row starts.
  * Bytes that are not UTF-8 stop the read with a `DatasetError` naming the line and byte offset (as for JSONL).
+ * A quote never closed stops it naming the line of the row where the quote opened; a row longer than
+ * `maxRecordBytes()` (counted in characters) stops it too (the parser cannot go on past it).
  */
 export async function* readCsv(input: DatasetInput, delimiter: "," | "\t"): AsyncGenerator<RawRecord> {
+    const maxBytes = maxRecordBytes();
+    /** Where the parser is (it runs ahead of this loop): the last line of the last row it parsed, and the empty lines so far. */
+    let parsedEndLine = 0;
+    let parsedEmptyLines = 0;
     const parser = parse({
         delimiter,
         bom: true,
         info: true,
         relax_column_count: true,
         relax_quotes: true,
-        skip_empty_lines: true
+        skip_empty_lines: true,
+        max_record_size: maxBytes,
+        on_record: (record: string[], context: Info) => {
+            parsedEndLine = context.lines;
+            parsedEmptyLines = context.empty_lines;
+            return record;
+        }
     });
     const source = openSource(input);
     source.on("error", (err: unknown) => parser.destroy(readError(input, err)));
@@ -60,8 +73,18 @@ export async function* readCsv(input: DatasetInput, delimiter: "," | "\t"): Asyn
     } catch (err) {
         if (err instanceof DatasetError)
             throw err;
-        if ((err as Partial<CsvError>)?.code?.startsWith("CSV_") === true)
-            throw new DatasetError(`${input.name}: invalid ${delimiter === "\t" ? "TSV" : "CSV"} (${oneLine(err)}); fix the file`, {cause: err});
+        const csvError = err as Partial<CsvError> & {empty_lines?: number, column?: number};
+        // the row that fails starts after the last one parsed (and the empty lines skipped since)
+        const rowLine = parsedEndLine + 1 + ((csvError.empty_lines ?? parsedEmptyLines) - parsedEmptyLines);
+        const kind = delimiter === "\t" ? "TSV" : "CSV";
+        if (csvError.code === "CSV_QUOTE_NOT_CLOSED")
+            throw new DatasetError(
+                `${input.name} line ${rowLine}: a quote opened in field ${(csvError.column ?? 0) + 1} of the row starting here is never closed ` +
+                "(the file ends inside it); close it, or double a quote inside a quoted field (\"\")", {cause: err});
+        if (csvError.code === "CSV_MAX_RECORD_SIZE")
+            throw new DatasetError(`${input.name} line ${rowLine}: the row is ${recordTooLong(maxBytes)}`, {cause: err});
+        if (csvError.code?.startsWith("CSV_") === true)
+            throw new DatasetError(`${input.name}: invalid ${kind} (${oneLine(err)}); fix the file`, {cause: err});
         throw readError(input, err);
     } finally {
         source.unpipe(parser);

@@ -1,6 +1,7 @@
 import type {DatasetInput, RawRecord} from "./DatasetInput.js";
 import {DatasetError} from "./DatasetError.js";
 import {parseJsonRecord} from "./readJsonLines.js";
+import {maxRecordBytes, recordTooLong} from "./maxRecordBytes.js";
 import {readTextChunks} from "./readTextChunks.js";
 
 const enum State {
@@ -14,9 +15,9 @@ const enum State {
  * Streams a JSON file holding a top-level array of objects, one element at a time, without parsing
  * the whole file. Locations are `name element N (line L)`, N being the 0-based index in the array.
  * An element that is not valid JSON or not an object becomes an error record; a file that is not
- * an array, or is truncated, throws `DatasetError`.
+ * an array, or is truncated, throws `DatasetError`. An element longer than `maxBytes` is an error record (its text is not kept).
  */
-export async function* readJsonArray(input: DatasetInput): AsyncGenerator<RawRecord> {
+export async function* readJsonArray(input: DatasetInput, maxBytes = maxRecordBytes()): AsyncGenerator<RawRecord> {
     const name = input.name;
     let state = State.Start as State;
     let line = 1;
@@ -26,11 +27,25 @@ export async function* readJsonArray(input: DatasetInput): AsyncGenerator<RawRec
     let parts: string[] = [];
     let elementIndex = 0;
     let elementLine = 1;
+    /** Bytes of the current element held in `parts`; -1 once it is longer than `maxBytes` (and no longer kept). */
+    let elementBytes = 0;
 
-    const finishElement = (text: string): RawRecord => {
+    const keep = (text: string): void => {
+        if (elementBytes < 0) return;
+        elementBytes += Buffer.byteLength(text);
+        if (elementBytes > maxBytes) {
+            elementBytes = -1;
+            parts = [];
+        } else
+            parts.push(text);
+    };
+    const finishElement = (last: string): RawRecord => {
+        keep(last);
         const location = `${name} element ${elementIndex} (line ${elementLine})`;
         elementIndex++;
-        return parseJsonRecord(text, location, "element");
+        if (elementBytes < 0)
+            return {location, error: `the element is ${recordTooLong(maxBytes)}`, unit: "element"};
+        return parseJsonRecord(parts.join(""), location, "element");
     };
 
     for await (const chunk of readTextChunks(input)) {
@@ -62,6 +77,7 @@ export async function* readJsonArray(input: DatasetInput): AsyncGenerator<RawRec
                     inString = false;
                     escaped = false;
                     parts = [];
+                    elementBytes = 0;
                     segmentStart = i;
                     elementLine = line;
                     i--; // look at this (non-whitespace) character again as part of the element
@@ -85,13 +101,11 @@ export async function* readJsonArray(input: DatasetInput): AsyncGenerator<RawRec
                         if (depth > 0)
                             depth--;
                         else if (code === 93) {
-                            parts.push(chunk.slice(segmentStart, i));
-                            yield finishElement(parts.join(""));
+                            yield finishElement(chunk.slice(segmentStart, i));
                             state = State.AfterArray;
                         }
                     } else if (code === 44 /* , */ && depth === 0) {
-                        parts.push(chunk.slice(segmentStart, i));
-                        yield finishElement(parts.join(""));
+                        yield finishElement(chunk.slice(segmentStart, i));
                         state = State.BeforeElement;
                     }
                     break;
@@ -106,7 +120,7 @@ export async function* readJsonArray(input: DatasetInput): AsyncGenerator<RawRec
         }
 
         if (state === State.InElement)
-            parts.push(chunk.slice(Math.max(segmentStart, 0)));
+            keep(chunk.slice(Math.max(segmentStart, 0)));
     }
 
     if (state === State.Start)

@@ -6,7 +6,8 @@ import type {DatasetInput, RawRecord} from "./DatasetInput.js";
 import {DatasetError} from "./DatasetError.js";
 import {oneLine} from "../oneLine.js";
 import {openByteStream, readError} from "./readTextChunks.js";
-import {toPlainValue} from "./toPlainValue.js";
+import {parseJsonText} from "../json/parseJsonText.js";
+import {isList, listElement, parquetFieldValue} from "./parquetValue.js";
 
 /** An opened Parquet file: its footer metadata and random access to its bytes. */
 export type ParquetFile = {
@@ -35,39 +36,73 @@ export async function openParquet(input: DatasetInput): Promise<ParquetFile> {
     }
 }
 
-/** Streams the rows of a Parquet file one row group at a time. Locations are `name row N` (0-based). */
+/** JSON columns parsed exactly (integers beyond 2^53 as bigint, as for JSONL input). */
+const exactJsonParsers = {jsonFromBytes: (bytes: Uint8Array) => parseJsonText(textDecoder.decode(bytes))};
+const textDecoder = new TextDecoder();
+
+/**
+ * Streams the rows of a Parquet file one row group at a time. Locations are `name row N` (0-based).
+ * Each row group must give the rows its footer entry declares, and the groups the file's `num_rows`:
+ * otherwise a `DatasetError` names the file (a row is never dropped or made up without a word).
+ */
 export async function* readParquet(input: DatasetInput, opened?: ParquetFile): AsyncGenerator<RawRecord> {
     const {file, metadata} = opened ?? await openParquet(input);
+    const total = parquetRowCount(input, {file, metadata});
+    const fields = parquetSchema(metadata).children;
     let groupStart = 0;
     for (const rowGroup of metadata.row_groups) {
         const groupRows = Number(rowGroup.num_rows);
         if (groupRows === 0)
             continue;
+        const where = `rows ${groupStart}-${groupStart + groupRows - 1}`;
         let rows: Record<string, unknown>[];
+        /** Values decoded per column: hyparquet pads a short column with undefined, and cuts a long one. */
+        const decoded = new Map<string, number>();
         try {
             rows = await parquetReadObjects({
                 file,
                 metadata,
                 compressors,
+                parsers: exactJsonParsers,
                 rowStart: groupStart,
-                rowEnd: groupStart + groupRows
+                rowEnd: groupStart + groupRows,
+                onChunk: (chunk) => decoded.set(chunk.columnName, (decoded.get(chunk.columnName) ?? 0) + chunk.rowEnd - chunk.rowStart)
             });
         } catch (err) {
-            throw invalidParquet(input, err, `rows ${groupStart}-${groupStart + groupRows - 1}`);
+            throw invalidParquet(input, err, where);
         }
+        for (const [column, count] of decoded)
+            if (count !== groupRows)
+                throw countMismatch(input, `column ${column} of ${where} holds ${count} values, not the ${groupRows} rows its footer declares`);
+        if (rows.length !== groupRows)
+            throw countMismatch(input, `${where} gave ${rows.length} rows, not the ${groupRows} its footer declares`);
         for (let i = 0; i < rows.length; i++) {
+            const row = rows[i]!;
             const values: Record<string, unknown> = {};
-            for (const [key, value] of Object.entries(rows[i]!))
-                values[key] = toPlainValue(value);
+            for (const field of fields)
+                values[field.element.name] = parquetFieldValue(field, row[field.element.name]);
             yield {location: `${input.name} row ${groupStart + i}`, values};
         }
         groupStart += groupRows;
     }
+    if (groupStart !== total)
+        throw countMismatch(input, `its row groups hold ${groupStart} rows, not the ${total} its footer declares`);
 }
 
-/** The number of rows of a Parquet file, from its footer. */
-export function parquetRowCount(opened: ParquetFile): number {
-    return Number(opened.metadata.num_rows);
+/**
+ * The number of rows of a Parquet file, from its footer: `num_rows`, which must equal the sum of its row groups'
+ * (a file where they differ is refused, naming it, rather than read as fewer rows).
+ */
+export function parquetRowCount(input: DatasetInput, opened: ParquetFile): number {
+    const total = Number(opened.metadata.num_rows);
+    const groups = opened.metadata.row_groups.reduce((sum, group) => sum + Number(group.num_rows), 0);
+    if (groups !== total || !Number.isSafeInteger(total) || total < 0)
+        throw countMismatch(input, `its row groups hold ${groups} rows, not the ${opened.metadata.num_rows} its footer declares`);
+    return total;
+}
+
+function countMismatch(input: DatasetInput, what: string): DatasetError {
+    return new DatasetError(`${input.name}: ${what}; the Parquet file is corrupt or was written incompletely, write it again`);
 }
 
 /** The top-level columns of a Parquet file with readable type names. */
@@ -78,19 +113,17 @@ export function parquetColumns(opened: ParquetFile): ColumnInfo[] {
     }));
 }
 
-function parquetTypeName(node: SchemaTree): string {
+/** The type of `node`; a repeated one is a list of it, unless `asElement` (it is a list's element). */
+function parquetTypeName(node: SchemaTree, asElement = false): string {
     const {element, children} = node;
     const converted = element.converted_type;
     const logical = element.logical_type?.type;
+    if (element.repetition_type === "REPEATED" && !asElement)
+        return `list<${parquetTypeName(node, true)}>`;
 
     if (children.length > 0) {
-        if (converted === "LIST" || logical === "LIST") {
-            const repeated = children[0];
-            if (repeated == null)
-                return "list<null>";
-            const item = repeated.children.length === 1 ? repeated.children[0]! : repeated;
-            return `list<${parquetTypeName(item)}>`;
-        }
+        if (isList(node))
+            return `list<${parquetTypeName(listElement(node), true)}>`;
         if (converted === "MAP" || converted === "MAP_KEY_VALUE" || logical === "MAP") {
             const entries = children[0];
             const key = entries?.children[0];
@@ -99,12 +132,9 @@ function parquetTypeName(node: SchemaTree): string {
         }
         if (logical === "VARIANT")
             return "json";
-        const type = `struct<${children.map((child) => `${child.element.name}: ${parquetTypeName(child)}`).join(", ")}>`;
-        return element.repetition_type === "REPEATED" ? `list<${type}>` : type;
+        return `struct<${children.map((child) => `${child.element.name}: ${parquetTypeName(child)}`).join(", ")}>`;
     }
-
-    const leaf = parquetLeafTypeName(node);
-    return element.repetition_type === "REPEATED" ? `list<${leaf}>` : leaf;
+    return parquetLeafTypeName(node);
 }
 
 function parquetLeafTypeName({element}: SchemaTree): string {

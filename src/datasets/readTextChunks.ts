@@ -29,8 +29,15 @@ export async function* readTextChunks(input: DatasetInput): AsyncGenerator<strin
 export async function* readUtf8Bytes(input: DatasetInput): AsyncGenerator<Buffer | string> {
     const stream = openByteStream(input);
     const check = new Utf8Check();
+    let first = true;
     try {
         for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+            if (first && typeof chunk !== "string" && chunk.length > 0) {
+                first = false;
+                const kind = notText(chunk, input.name);
+                if (kind !== undefined)
+                    throw new DatasetError(`${input.name}: ${kind}`);
+            }
             if (typeof chunk !== "string")
                 check.feed(input, chunk);
             yield chunk;
@@ -39,6 +46,31 @@ export async function* readUtf8Bytes(input: DatasetInput): AsyncGenerator<Buffer
     } catch (err) {
         throw readError(input, err);
     }
+}
+
+/**
+ * What a file that is not UTF-8 text is, from its first bytes (compressed, or UTF-16), with what to do;
+ * undefined for anything else (invalid bytes later are named by `Utf8Check`).
+ */
+export function notText(bytes: Uint8Array, name: string): string | undefined {
+    const [b0, b1, b2, b3] = bytes;
+    const out = `decompressed-${name.split("/").pop()}`;
+    if (b0 === 0x1f && b1 === 0x8b)
+        return `the file is gzip-compressed, not text; decompress it first (gzip -dc ${name} > ${out}) and read the result`;
+    if (b0 === 0x28 && b1 === 0xb5 && b2 === 0x2f && b3 === 0xfd)
+        return `the file is zstd-compressed, not text; decompress it first (zstd -dc ${name} > ${out}) and read the result`;
+    if (b0 === 0x42 && b1 === 0x5a && b2 === 0x68)
+        return `the file is bzip2-compressed, not text; decompress it first (bzip2 -dc ${name} > ${out}) and read the result`;
+    if (b0 === 0xfd && b1 === 0x37 && b2 === 0x7a && b3 === 0x58)
+        return `the file is xz-compressed, not text; decompress it first (xz -dc ${name} > ${out}) and read the result`;
+    if (b0 === 0x50 && b1 === 0x4b && b2 === 0x03 && b3 === 0x04)
+        return `the file is a zip archive, not text; extract it first (unzip ${name}) and read the file inside`;
+    const utf16 = "convert it to UTF-8 first (for example iconv -f UTF-16 -t UTF-8)";
+    if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff))
+        return `the file is UTF-16 text (it starts with a UTF-16 ${b0 === 0xff ? "little" : "big"}-endian byte order mark), not UTF-8; ${utf16}`;
+    if (bytes.length >= 4 && ((b0 !== 0 && b1 === 0 && b2 !== 0 && b3 === 0) || (b0 === 0 && b1 !== 0 && b2 === 0 && b3 !== 0)))
+        return `the file looks like UTF-16 text (every other byte is 0), not UTF-8; ${utf16}`;
+    return undefined;
 }
 
 /** Incremental UTF-8 validation that knows the line and byte offset of the first invalid byte. */

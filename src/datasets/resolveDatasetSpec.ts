@@ -19,6 +19,9 @@ export const formatByExtension: Readonly<Record<string, DatasetFormat>> = {
 };
 
 const supportedList = Object.keys(formatByExtension).join(", ");
+const compressedExtensions: Readonly<Record<string, string>> = {
+    ".gz": "gunzip -k", ".gzip": "gunzip -k", ".zst": "zstd -d", ".bz2": "bunzip2 -k", ".xz": "xz -dk", ".zip": "unzip"
+};
 
 /** Where a dataset spec points: its format and files (with the names used in locations). */
 export type ResolvedDatasetSpec = {
@@ -61,6 +64,8 @@ export function formatOf(file: string): DatasetFormat {
     const format = formatByExtension[extension];
     if (format == null) {
         const what = extension === "" ? "has no file extension" : `has an unsupported extension "${extension}"`;
+        if (compressedExtensions[extension] !== undefined)
+            throw new DatasetError(`${file} ${what}: it is compressed, and airlabel reads uncompressed files; decompress it first (${compressedExtensions[extension]} ${file}) and pass the result`);
         throw new DatasetError(`${file} ${what}; supported: ${supportedList} (or pass --format)`);
     }
     return format;
@@ -110,7 +115,12 @@ async function resolveSaveToDisk(spec: string, folder: string, fileNames: string
         const dataFiles = (state as {_data_files?: unknown})?._data_files;
         if (Array.isArray(dataFiles))
             names = dataFiles.map((entry: unknown) => String((entry as {filename?: unknown})?.filename));
+        const indices = (state as {_indices_data_files?: unknown})?._indices_data_files;
+        if (Array.isArray(indices) && indices.length > 0)
+            throw selectionFolder(spec);
     }
+    if (fileNames.includes("indices.arrow") && names?.includes("indices.arrow") !== true)
+        throw selectionFolder(spec);
     names ??= fileNames.filter((name) => name.endsWith(".arrow"));
 
     if (names.length === 0)
@@ -120,6 +130,17 @@ async function resolveSaveToDisk(spec: string, folder: string, fileNames: string
             throw new DatasetError(`${path.join(spec, name)}, listed in state.json, not found; the save_to_disk folder is incomplete`);
     }
     return {format: "arrow", files: names.map((name) => path.join(folder, name)), names, stdin: false};
+}
+
+/**
+ * A save_to_disk folder of a selection (`select`, `filter`, `shuffle` by older `datasets`) holds the whole table and an
+ * index of the rows chosen: reading the table would give other rows than the dataset's, without a word.
+ */
+function selectionFolder(spec: string): DatasetError {
+    return new DatasetError(
+        `${spec} is a Hugging Face save_to_disk folder of a selection (it has an indices file): its .arrow files hold other rows than ` +
+        "the dataset's; save it again with ds.flatten_indices().save_to_disk(...)"
+    );
 }
 
 function fromFiles(

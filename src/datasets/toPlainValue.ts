@@ -1,7 +1,7 @@
 /**
  * Turns a decoded value into plain JSON-serializable JS:
  * - `undefined` → null; NaN/±Infinity → null (JSON has no such numbers)
- * - bigint → number when it is a safe integer, else its decimal string
+ * - bigint → number when it is a safe integer, else the bigint itself (written back digit for digit by `stringifyJson`)
  * - Date → ISO 8601 string (an invalid Date → null)
  * - Uint8Array / Buffer / ArrayBuffer → base64 string
  * - other typed arrays → arrays of numbers
@@ -56,9 +56,9 @@ export function toPlainValue(value: unknown): unknown {
     return out;
 }
 
-/** A bigint as a number when it is a safe integer, else as its decimal string. */
-function bigintToPlain(value: bigint): number | string {
+/** A bigint as a number when it is a safe integer, else kept as a bigint (a number would lose digits). */
+function bigintToPlain(value: bigint): number | bigint {
     if (value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER))
         return Number(value);
-    return value.toString();
+    return value;
 }

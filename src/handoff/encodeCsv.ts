@@ -1,3 +1,5 @@
+import {stringifyJson} from "../json/stringifyJson.js";
+
 /**
  * RFC 4180 CSV: a header line, CRLF line ends, fields holding a comma, a quote, CR or LF (or leading/trailing
  * spaces) quoted with `"` and inner quotes doubled. null/undefined is an empty field; objects and arrays are written
@@ -12,8 +14,8 @@ export function encodeCsv(records: readonly Record<string, unknown>[], columns: 
 function cellText(value: unknown): string {
     if (value === null || value === undefined) return "";
     if (typeof value === "string") return value;
-    if (typeof value === "number" || typeof value === "boolean") return String(value);
-    return JSON.stringify(value);
+    if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
+    return stringifyJson(value);
 }
 
 function csvField(text: string): string {

@@ -18,6 +18,7 @@ import type {AnswerField} from "./resolveAnswerField.js";
 import {resolveAnswerField} from "./resolveAnswerField.js";
 import {toArgilla} from "./toArgilla.js";
 import {toProdigy} from "./toProdigy.js";
+import {stringifyJson} from "../json/stringifyJson.js";
 
 /** What `airlabel export --to` writes. */
 export type HandoffTarget = "argilla" | "prodigy" | "jsonl" | "parquet" | "arrow" | "csv";
@@ -83,12 +84,12 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
         if (options.to === "argilla") {
             const built = toArgilla(source, field);
             const settingsFile = out.replace(/(\.json)?$/iu, ".settings.json");
-            await writeOut(out, JSON.stringify(built.records, null, 1) + "\n", options.out);
+            await writeOut(out, stringifyJson(built.records, 1) + "\n", options.out);
             await writeOut(settingsFile, JSON.stringify(built.settings, null, 2) + "\n", options.out);
             return {to: options.to, files: [out, settingsFile], records: built.records.length, skipped: built.skipped, comparison: source.comparison, complete: source.complete, field, notes};
         }
         const built = toProdigy(source, field, options.text);
-        await writeOut(out, built.tasks.map((task) => JSON.stringify(task) + "\n").join(""), options.out);
+        await writeOut(out, built.tasks.map((task) => stringifyJson(task) + "\n").join(""), options.out);
         return {to: options.to, files: [out], records: built.tasks.length, skipped: built.skipped, comparison: source.comparison, complete: source.complete, field, notes};
     }
 

@@ -1,6 +1,7 @@
 import type {AnswerField} from "./resolveAnswerField.js";
 import type {HandoffRow, HandoffSource} from "./readHandoffSource.js";
 import {majorityOf, modelValues, suggestionFor, textColumnsOf} from "./handoffRows.js";
+import {stringifyJson} from "../json/stringifyJson.js";
 
 /*
  * The shapes written here follow Argilla 2.x's own code (argilla-io/argilla, argilla/src/argilla/):
@@ -87,10 +88,10 @@ function recordOf(
     question: string, modelQuestions: readonly string[], reserved: ReadonlySet<string>
 ): ArgillaRecord {
     const fields: Record<string, string> = {};
-    if (textColumns.length === 0) fields[fieldNames.get("input")!] = JSON.stringify(row.columns);
+    if (textColumns.length === 0) fields[fieldNames.get("input")!] = stringifyJson(row.columns);
     for (const column of textColumns) {
         const value = row.columns[column];
-        fields[fieldNames.get(column)!] = typeof value === "string" ? value : value === undefined || value === null ? "" : JSON.stringify(value);
+        fields[fieldNames.get(column)!] = typeof value === "string" ? value : value === undefined || value === null ? "" : stringifyJson(value);
     }
     const metadata: Record<string, string | number> = {idx: row.idx};
     for (const [name, value] of Object.entries(row.columns)) {

@@ -3,6 +3,7 @@ import type {AnswerField} from "./resolveAnswerField.js";
 import type {HandoffSource} from "./readHandoffSource.js";
 import {majorityOf, modelValues, suggestionFor, textColumnsOf} from "./handoffRows.js";
 import {prodigyHashes} from "./prodigyHashes.js";
+import {stringifyJson} from "../json/stringifyJson.js";
 
 /*
  * Prodigy task shapes (prodi.gy docs, "Annotation interfaces" and "Loaders and Input Data"):
@@ -46,7 +47,7 @@ export function toProdigy(source: HandoffSource, field: AnswerField, textColumn?
             skipped++;
             continue;
         }
-        const text = shown === null ? JSON.stringify(row.columns) : String(row.columns[shown] ?? "");
+        const text = shown === null ? stringifyJson(row.columns) : String(row.columns[shown] ?? "");
         const meta: Record<string, unknown> = {idx: row.idx};
         for (const [name, value] of Object.entries(row.columns)) if (name !== shown && !(name in meta)) meta[name] = value;
         const values = modelValues(row, source, field);

@@ -1,4 +1,5 @@
 import {AirlabelError} from "../AirlabelError.js";
+import {parseJsonText} from "../json/parseJsonText.js";
 
 /** Raised when a `where:` filter is malformed. */
 export class RowFilterError extends AirlabelError {
@@ -79,7 +80,7 @@ function parseExpression(text: string, origin: string): Condition {
         throw new RowFilterError(`${origin}: "${text}" is not "<field> <op> <value>" (op: == != < <= > >=; value: JSON such as 5, "yes", true, null)`);
     let value: unknown;
     try {
-        value = JSON.parse(match[3]!);
+        value = parseJsonText(match[3]!); // exact: an id past 2^53 compares equal to the same id in a row
     } catch {
         throw new RowFilterError(`${origin}: the value ${match[3]!} in "${text}" is not JSON; quote strings ("yes")`);
     }
@@ -115,9 +116,10 @@ function evaluate(condition: Condition, row: Record<string, unknown>): boolean {
                 case "!=": return actual === undefined || !deepEqual(actual, expected);
                 case "in": return actual !== undefined && (expected as unknown[]).some((item) => deepEqual(actual, item));
                 default: {
-                    const comparable = (typeof actual === "number" && typeof expected === "number") || (typeof actual === "string" && typeof expected === "string");
+                    const numeric = (value: unknown) => typeof value === "number" || typeof value === "bigint";
+                    const comparable = (numeric(actual) && numeric(expected)) || (typeof actual === "string" && typeof expected === "string");
                     if (!comparable) return false;
-                    const a = actual as number | string, b = expected as number | string;
+                    const a = actual as number | bigint | string, b = expected as number | bigint | string;
                     return condition.op === "<" ? a < b : condition.op === "<=" ? a <= b : condition.op === ">" ? a > b : a >= b;
                 }
             }

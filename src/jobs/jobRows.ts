@@ -5,6 +5,7 @@ import type {OutputFormat} from "../output/OutputRow.js";
 import {RESERVED_OUTPUT_COLUMNS} from "../output/OutputRow.js";
 import {writeFileDurable} from "../output/durableFs.js";
 import {encodeDataShard, planColumns, shardExtension, type ColumnKind} from "../output/shardCodec.js";
+import {stringifyJson} from "../json/stringifyJson.js";
 
 /** One row moving through a job: its input columns and the answers of the steps it passed, keyed by the original idx. */
 export type JobRow = {columns: Record<string, unknown>, steps: Record<string, unknown>};
@@ -42,7 +43,7 @@ export function viewOf(idx: number, row: JobRow): Record<string, unknown> {
  * holds exactly these bytes, so an unchanged step keeps its input file (and its prepared-rows cache).
  */
 export async function writeStepInput(file: string, rows: JobRows): Promise<void> {
-    const text = [...rows.entries()].sort(([a], [b]) => a - b).map(([idx, row]) => JSON.stringify(viewOf(idx, row)) + "\n").join("");
+    const text = [...rows.entries()].sort(([a], [b]) => a - b).map(([idx, row]) => stringifyJson(viewOf(idx, row)) + "\n").join("");
     const old = await fs.readFile(file, "utf8").catch(() => null);
     if (old === text) return;
     await fs.mkdir(path.dirname(file), {recursive: true});

@@ -13,6 +13,7 @@ import type {AnnotatedRow, FailedRow, OutputFormat} from "./OutputRow.js";
 import {OUTPUT_FORMATS, dataRecordOf, errorRecordOf} from "./OutputRow.js";
 import {OutputDirError, OutputWriteError, RunIdentityMismatchError, errorCodeOf, errorSummaryOf} from "./outputErrors.js";
 import {decodeDataShard, decodeJsonl, encodeDataShard, planColumns, shardExtension} from "./shardCodec.js";
+import {stringifyJson} from "../json/stringifyJson.js";
 
 export interface OutputStoreOptions {
     /** Output directory; created when missing. Required (no default). */
@@ -275,7 +276,7 @@ export class OutputStore {
         }
         let errorsEntry: ShardFileEntry | null = null;
         if (errors.length > 0) {
-            const bytes = Buffer.from(errors.map((record) => JSON.stringify(record) + "\n").join(""), "utf8");
+            const bytes = Buffer.from(errors.map((record) => stringifyJson(record) + "\n").join(""), "utf8");
             errorsEntry = await this.#writeShard(`${ERRORS_DIR}/${base}.jsonl`, bytes, errors.length, written);
         }
         const entry: ShardEntry = {

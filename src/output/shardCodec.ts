@@ -1,5 +1,5 @@
 import {parquetWriteBuffer} from "hyparquet-writer";
-import {parquetReadObjects} from "hyparquet";
+import {parquetMetadata, parquetReadObjects} from "hyparquet";
 import type {SchemaElement} from "hyparquet";
 import {
     Bool, Field, Float64, Int64, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Utf8,
@@ -7,6 +7,8 @@ import {
 } from "apache-arrow";
 import type {DataType, Vector} from "apache-arrow";
 import {RESERVED_COLUMN_KINDS, type OutputFormat} from "./OutputRow.js";
+import {parseJsonText} from "../json/parseJsonText.js";
+import {stringifyJson} from "../json/stringifyJson.js";
 
 /** How a column is stored in parquet/arrow shards. */
 export type ColumnKind = "string" | "int" | "double" | "bool" | "json";
@@ -28,12 +30,16 @@ export function inferColumnKind(values: readonly unknown[]): ColumnKind | undefi
         if (typeof value === "string") own = "string";
         else if (typeof value === "boolean") own = "bool";
         else if (typeof value === "number") own = Number.isSafeInteger(value) ? "int" : "double";
+        else if (typeof value === "bigint") own = value >= minInt64 && value <= maxInt64 ? "int" : "json";
         else own = "json";
         kind = kind === undefined ? own : mergeColumnKinds(kind, own);
         if (kind === "json") return kind;
     }
     return kind;
 }
+
+const minInt64 = -(2n ** 63n);
+const maxInt64 = 2n ** 63n - 1n;
 
 /** The narrowest kind holding values of both kinds (numbers widen to double, anything else mixed to json). */
 function mergeColumnKinds(a: ColumnKind, b: ColumnKind): ColumnKind {
@@ -93,7 +99,7 @@ export function encodeDataShard(
         const lines = records.map((record) => {
             const ordered: Record<string, unknown> = {};
             for (const name of Object.keys(plan)) ordered[name] = record[name] === undefined ? null : record[name];
-            return JSON.stringify(ordered) + "\n";
+            return stringifyJson(ordered) + "\n";
         });
         return Buffer.from(lines.join(""), "utf8");
     }
@@ -129,6 +135,13 @@ function encodeParquet(records: readonly Record<string, unknown>[], plan: Readon
                 data = values;
                 break;
             case "json":
+                if (values.some(holdsBigint)) {
+                    // the writer's JSON encoding would turn integers beyond 2^53 into floats: encoded here, and marked
+                    // JSON by the logical type only (the converted type would make the writer encode them again)
+                    schema.push({name, type: "BYTE_ARRAY", logical_type: {type: "JSON"}, repetition_type: "OPTIONAL"});
+                    data = values.map((value) => value === null ? null : textEncoder.encode(stringifyJson(value)));
+                    break;
+                }
                 // the writer JSON-encodes the values itself for JSON columns
                 schema.push({
                     name, type: "BYTE_ARRAY", converted_type: "JSON", logical_type: {type: "JSON"},
@@ -161,7 +174,7 @@ function encodeArrow(records: readonly Record<string, unknown>[], plan: Readonly
             case "bool": type = new Bool(); break;
             case "json":
                 type = new Utf8();
-                data = values.map((value) => value === null ? null : JSON.stringify(value));
+                data = values.map((value) => value === null ? null : stringifyJson(value));
                 metadata = new Map([[ARROW_JSON_KEY, "true"]]);
                 break;
         }
@@ -178,9 +191,24 @@ function encodeArrow(records: readonly Record<string, unknown>[], plan: Readonly
     return tableToIPC(table, "file");
 }
 
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
+
+/** JSON columns decoded exactly (integers beyond 2^53 as bigint), whether marked by converted or logical type. */
+const exactJsonParsers = {jsonFromBytes: (bytes: Uint8Array) => parseJsonText(textDecoder.decode(bytes))};
+
 function plainValue(value: unknown): unknown {
-    if (typeof value === "bigint") return Number(value);
+    if (typeof value === "bigint") return value <= maxSafe && value >= -maxSafe ? Number(value) : value;
     return value === undefined ? null : value;
+}
+
+const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Whether a JSON value holds a bigint anywhere. */
+function holdsBigint(value: unknown): boolean {
+    if (typeof value === "bigint") return true;
+    if (value === null || typeof value !== "object") return false;
+    return (Array.isArray(value) ? value : Object.values(value)).some(holdsBigint);
 }
 
 /**
@@ -193,10 +221,14 @@ export async function decodeDataShard(
     if (format === "jsonl") return decodeJsonl(bytes);
     if (format === "parquet") {
         const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-        const rows = await parquetReadObjects(idxOnly ? {file, columns: ["idx"]} : {file});
+        const metadata = parquetMetadata(file);
+        const jsonColumns = new Set(metadata.schema.filter((element) => element.logical_type?.type === "JSON" && element.converted_type !== "JSON")
+            .map((element) => element.name));
+        const rows = await parquetReadObjects(idxOnly ? {file, metadata, columns: ["idx"]} : {file, metadata, parsers: exactJsonParsers});
         return rows.map((row) => {
             const record: Record<string, unknown> = {};
-            for (const [name, value] of Object.entries(row)) record[name] = plainValue(value);
+            for (const [name, value] of Object.entries(row))
+                record[name] = jsonColumns.has(name) && typeof value === "string" ? parseJsonText(value) : plainValue(value);
             return record;
         });
     }
@@ -209,7 +241,7 @@ export async function decodeDataShard(
         const isJson = field.metadata.get(ARROW_JSON_KEY) === "true";
         for (let i = 0; i < table.numRows; i++) {
             const value: unknown = vector.get(i);
-            records[i]![field.name] = isJson && typeof value === "string" ? JSON.parse(value) : plainValue(value);
+            records[i]![field.name] = isJson && typeof value === "string" ? parseJsonText(value) : plainValue(value);
         }
     }
     return records;
@@ -221,7 +253,7 @@ export function decodeJsonl(bytes: Uint8Array): Record<string, unknown>[] {
     const records: Record<string, unknown>[] = [];
     for (const line of text.split("\n")) {
         if (line.trim() === "") continue;
-        records.push(JSON.parse(line) as Record<string, unknown>);
+        records.push(parseJsonText(line) as Record<string, unknown>);
     }
     return records;
 }

@@ -20,6 +20,7 @@ import {prepare} from "./prepare.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {compileSchemaGrammar, type CompileSchemaGrammarOptions} from "../schema/grammar/compileSchemaGrammar.js";
 import {version} from "../version.js";
+import {stringifyJson} from "../json/stringifyJson.js";
 
 /** Raised when the engine fails as a whole (a worker could not load the model, a native error). */
 export class EngineError extends AirlabelError {}
@@ -247,7 +248,7 @@ function taskOf(row: PreparedRow, baseSeed: number, seedColumn: string | undefin
     if (seedColumn !== undefined) {
         const value = row.columns[seedColumn];
         if (!isNonNegativeInteger(value))
-            throw new AirlabelError(`row idx ${row.idx}: seed column "${seedColumn}" holds ${JSON.stringify(value) ?? "nothing"}, not a non-negative integer; keep that column and give it integers`);
+            throw new AirlabelError(`row idx ${row.idx}: seed column "${seedColumn}" holds ${value === undefined ? "nothing" : stringifyJson(value)}, not a non-negative integer; keep that column and give it integers`);
         task.seed = baseSeed + value;
     }
     if (answerHooks) task.row = row.columns;

@@ -4,8 +4,11 @@ import {Field, Float64, Int32, makeData, RecordBatch, Schema, Struct, Table, tab
 import {LineSpill} from "./LineSpill.js";
 import type {PreparedFailure, PreparedRow, PreparedWindow} from "./PreparedJob.js";
 import {RowIndex, type RowSort} from "./RowIndex.js";
+import {stringifyJson} from "../json/stringifyJson.js";
+import {parseJsonText} from "../json/parseJsonText.js";
 
-const cacheVersion = 3;
+/** 4: columns keep integers past 2^53 exactly (a cache of version 3 holds them rounded to a float). */
+const cacheVersion = 4;
 
 /** What the cache knows about a prepared job besides its rows (`prepared-<key>.json`, written last). */
 export type PreparedCacheMeta = {
@@ -79,7 +82,7 @@ export class PreparedCache {
                     const rowSystem = system.get(i) as string | null;
                     window.rows.push({
                         idx: idx.get(i) as number, prompt: prompt.get(i) as string, promptTokens: tokens.get(i) as number,
-                        inputHash: hash.get(i) as string, columns: JSON.parse(columns.get(i) as string) as Record<string, unknown>,
+                        inputHash: hash.get(i) as string, columns: parseJsonText(columns.get(i) as string) as Record<string, unknown>,
                         ...(rowSystem !== null ? {system: rowSystem} : {})
                     });
                 }
@@ -129,7 +132,7 @@ export class PreparedCacheWriter {
 
     public async addRow(row: PreparedRow): Promise<void> {
         this.#index.push(row.idx, row.promptTokens);
-        await this.#rows.write(JSON.stringify([row.idx, row.promptTokens, row.inputHash, row.prompt, row.columns, ...(row.system !== undefined ? [row.system] : [])]));
+        await this.#rows.write(stringifyJson([row.idx, row.promptTokens, row.inputHash, row.prompt, row.columns, ...(row.system !== undefined ? [row.system] : [])]));
     }
 
     public async addFailure(failure: PreparedFailure): Promise<void> {
@@ -211,7 +214,7 @@ export class PreparedCacheWriter {
         for await (const line of lines) {
             const tab = ranked ? line.indexOf("\t") : -1;
             const at = ranked ? Number(line.slice(0, tab)) : rank[position++]!;
-            const [idx, promptTokens, inputHash, prompt, columns, system] = JSON.parse(line.slice(tab + 1)) as [number, number, string, string, Record<string, unknown>, string?];
+            const [idx, promptTokens, inputHash, prompt, columns, system] = parseJsonText(line.slice(tab + 1)) as [number, number, string, string, Record<string, unknown>, string?];
             entries.push({at, row: {idx, promptTokens, inputHash, prompt, columns, ...(system !== undefined ? {system} : {})}});
         }
         return entries.sort((a, b) => a.at - b.at).map((entry) => entry.row);
@@ -243,7 +246,7 @@ function rowBatch(rows: PreparedRow[]): RecordBatch {
     const nulls = rows.map(() => null);
     return batchOf(rows.length, [
         rows.map((row) => row.idx), rows.map((row) => row.prompt), rows.map((row) => row.promptTokens),
-        rows.map((row) => row.inputHash), rows.map((row) => JSON.stringify(row.columns)), nulls, nulls, nulls, rows.map((row) => row.system ?? null)
+        rows.map((row) => row.inputHash), rows.map((row) => stringifyJson(row.columns)), nulls, nulls, nulls, rows.map((row) => row.system ?? null)
     ]);
 }
 

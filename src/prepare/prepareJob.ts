@@ -17,6 +17,7 @@ import {PreparedCache, type PreparedCacheMeta} from "./PreparedCache.js";
 import type {PreparedJob, PreparedRow, PreparedWindow} from "./PreparedJob.js";
 import {histogramStats} from "./RowIndex.js";
 import {DEFAULT_HOOK_TIMEOUT_MS} from "../hooks/Hooks.js";
+import {stringifyJson} from "../json/stringifyJson.js";
 
 /** Raised when the input's columns clash with airlabel's output columns or a kept column does not exist. */
 export class PrepareError extends AirlabelError {}
@@ -87,7 +88,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
                 continue;
             }
             const idx = options.idxColumn === undefined ? record.ordinal : idxOf(record.values, options.idxColumn, record.location, seenIdx);
-            const canonical = JSON.stringify(record.values);
+            const canonical = stringifyJson(record.values);
             const inputHash = crypto.createHash("sha256").update(canonical).digest("hex");
             allHashes.update(`${inputHash}\n`);
             let prompt: string;
@@ -127,6 +128,9 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             firstPrompt ??= prompt;
             await writer.addRow({idx, prompt, promptTokens, inputHash, columns: kept, ...(rowSystem !== undefined ? {system: rowSystem} : {})});
         }
+        // one rule for every format: an input with no rows is refused (a header-only CSV as an empty JSONL)
+        if (totalRows === 0 && options.records === undefined && options.maxRows !== 0)
+            throw new PrepareError(`input ${options.input} has no rows (${columns.length > 0 ? "only a header" : "it is empty"}); check the --input path`);
         const meta = await writer.finish({totalRows, inputHash: allHashes.digest("hex"), columns, sort: options.sort, firstPrompt});
         return jobOf(cache, meta, false, options);
     } catch (err) {
@@ -139,7 +143,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
 function idxOf(values: Record<string, unknown>, column: string, location: string, seen: Set<number>): number {
     const value = values[column];
     if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
-        throw new PrepareError(`${location}: column "${column}" must hold the row's idx (a non-negative integer), found ${JSON.stringify(value) ?? "nothing"}`);
+        throw new PrepareError(`${location}: column "${column}" must hold the row's idx (a non-negative integer), found ${value === undefined ? "nothing" : stringifyJson(value)}`);
     if (seen.has(value)) throw new PrepareError(`${location}: idx ${value} (column "${column}") appears twice; each row needs its own idx`);
     seen.add(value);
     return value;

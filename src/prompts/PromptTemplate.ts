@@ -1,4 +1,5 @@
 import {AirlabelError} from "../AirlabelError.js";
+import {stringifyJson} from "../json/stringifyJson.js";
 
 /** Raised when a template is malformed or names a field the data does not have. */
 export class TemplateError extends AirlabelError {}
@@ -68,8 +69,8 @@ export class PromptTemplate {
 function stringifyValue(value: unknown): string {
     if (value == null) return "";
     if (typeof value === "string") return value;
-    if (typeof value === "number" || typeof value === "boolean") return String(value);
-    return JSON.stringify(value);
+    if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
+    return stringifyJson(value);
 }
 
 function parseTemplate(source: string, origin: string): TemplatePart[] {

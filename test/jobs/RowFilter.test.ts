@@ -22,6 +22,15 @@ describe("RowFilter", () => {
         expect(pass("steps.other.annotation.score != 0")).toBe(true);
     });
 
+    it("compares ids past 2^53 exactly (rows hold them as bigint)", () => {
+        const big = {id: 1234567890123456789n, n: 9007199254740993n};
+        const pass = (spec: string) => RowFilter.parse(spec, "where").test(big);
+        expect(pass("id == 1234567890123456789")).toBe(true);
+        expect(pass("id == 1234567890123456768")).toBe(false); // the nearest float, which JSON.parse would give
+        expect(pass("n > 9007199254740992")).toBe(true);
+        expect(pass("n < 9007199254740994")).toBe(true);
+    });
+
     it("refuses malformed filters with the path of the bad part", () => {
         const parse = (spec: unknown) => () => RowFilter.parse(spec, "job.yaml: steps[1].where");
         expect(parse("score ~ 5")).toThrow("job.yaml: steps[1].where: \"score ~ 5\" is not \"<field> <op> <value>\"");

@@ -69,10 +69,11 @@ describe("what a killed run leaves behind", () => {
     });
 });
 
-/** Transpile src/output (and its imports) to plain ESM in `target`, so a child node process can run it. */
+/** Transpile src/output and src/json (and their imports) to plain ESM in `target`, so a child node process can run it. */
 function transpileOutputModule(target: string): void {
     const files = [path.join("src", "AirlabelError.ts"),
-        ...fs.readdirSync(path.join(repoRoot, "src", "output")).filter((name) => name.endsWith(".ts")).map((name) => path.join("src", "output", name))];
+        ...["output", "json"].flatMap((folder) => fs.readdirSync(path.join(repoRoot, "src", folder))
+            .filter((name) => name.endsWith(".ts")).map((name) => path.join("src", folder, name)))];
     for (const file of files) {
         const source = fs.readFileSync(path.join(repoRoot, file), "utf8");
         const {outputText} = ts.transpileModule(source, {compilerOptions: {module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022}});

@@ -116,12 +116,14 @@ describe("prepare keeps rows on disk and reads them back window by window", () =
             .rejects.toThrow("rows record 2: the record list gave null, not an object; check its at()");
     });
 
-    test("an empty input prepares to nothing", async () => {
+    test("an input with no rows is refused, whatever the template and format (one rule: empty JSONL, header-only CSV)", async () => {
         const files = setup([]);
         fs.writeFileSync(files.input, "");
-        const job = await prepareJob(options(files, {template: "a prompt without fields"}));
-        expect(job).toMatchObject({totalRows: 0, rowCount: 0, failureCount: 0, firstPrompt: null});
-        expect(await readAll(job)).toMatchObject({rows: [], failures: []});
+        await expect(prepareJob(options(files, {template: "a prompt without fields"}))).rejects.toThrow(`input ${files.input} has no rows (it is empty); check the --input path`);
+        const csv = path.join(path.dirname(files.input), "header.csv");
+        fs.writeFileSync(csv, "text\n");
+        await expect(prepareJob(options(files, {input: csv}))).rejects.toThrow(`input ${csv} has no rows (only a header); check the --input path`);
+        expect((await prepareJob(options(files, {input: csv, maxRows: 0}))).totalRows).toBe(0); // --max-rows 0 asks for none
     });
 });
 
