@@ -87,15 +87,16 @@ export class RequestSender {
                 if (status >= 200 && status < 300) {
                     const streamed = String(response.headers["content-type"] ?? "").startsWith("text/event-stream");
                     const parsed = streamed ? parseCompletionStream(response.body) : parseCompletion(response.body);
-                    if (!("malformed" in parsed)) return {ok: true, completion: parsed, httpAttempts: attempt, firstByteMs: response.firstByteMs};
-                    lastProblem = `HTTP ${status} but ${parsed.malformed}`;
+                    // the body was redacted raw; what JSON decoding made of it (`\/`, `\u00..`) is redacted again
+                    if (!("malformed" in parsed)) return {ok: true, completion: {...parsed, text: client.redact(parsed.text)}, httpAttempts: attempt, firstByteMs: response.firstByteMs};
+                    lastProblem = client.redact(`HTTP ${status} but ${parsed.malformed}`);
                 } else if (rowStatuses.has(status)) {
-                    return {ok: false, reason: `server refused the request: ${describeStatus(response)}`, httpAttempts: attempt};
+                    return {ok: false, reason: client.redact(`server refused the request: ${describeStatus(response)}`), httpAttempts: attempt};
                 } else if (retryableStatuses.has(status)) {
-                    lastProblem = describeStatus(response);
+                    lastProblem = client.redact(describeStatus(response));
                     retryAfter = response.headers["retry-after"];
                 } else {
-                    throw this.#setFatal(new RemoteServerError(fatalMessage(client.baseUrl, this.#options.model, response)));
+                    throw this.#setFatal(new RemoteServerError(client.redact(fatalMessage(client.baseUrl, this.#options.model, response))));
                 }
             }
             if (attempt === maxRequestAttempts) break;
