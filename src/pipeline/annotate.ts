@@ -1,5 +1,4 @@
 import crypto from "node:crypto";
-import fs from "node:fs/promises";
 import path from "node:path";
 import {AirlabelError} from "../AirlabelError.js";
 import {OpenAIEngine} from "../backends/openai/OpenAIEngine.js";
@@ -15,7 +14,8 @@ import type {PreparedFailure, PreparedJob, PreparedRow} from "../prepare/Prepare
 import type {AnnotateOptions, AnnotateProgress} from "../options/AnnotateOptions.js";
 import {validateAnnotateOptions} from "../options/validateAnnotateOptions.js";
 import {OutputStore} from "../output/OutputStore.js";
-import {prepare} from "./prepare.js";
+import {lockOutputDir} from "../output/openOutputDir.js";
+import {prepare, type PrepareResult} from "./prepare.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {compileSchemaGrammar, type CompileSchemaGrammarOptions} from "../schema/grammar/compileSchemaGrammar.js";
 import {version} from "../version.js";
@@ -84,7 +84,6 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     // a missing or broken hooks module fails before any model loads
     const hooks = resolved.hooks !== undefined ? await loadHooks(resolved.hooks) : null;
     const answerHooks = hasAnswerHooks(hooks);
-    await ensureWritableDir(resolved.output);
     const remote = resolved.resolvedBackend.remote;
     const grammar = remote === null && answerSchema.jsonSchema !== null ? compileAndReportGrammar(answerSchema.jsonSchema, {
         origin: resolved.schemaOrigin,
@@ -94,14 +93,24 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     const apiKey = remote === null ? null : readApiKey(remote);
     // local: the GPUs found and one placement per replica, before the prepare stage (a bad placement option fails first)
     const placed = remote === null ? await placeLocalRun({gpu: resolved.gpu, workers: resolved.workers, placement: resolved.placement}) : null;
-    const {job: prepared, model: modelFile, contextSize} = await prepare({
-        ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {}),
-        ...(hooks !== null ? {hooks: hooks.file, loadedHooks: hooks} : {})
-    });
+    // the dir is ours before the prepare stage writes its cache/ there (a run the lock refuses writes nothing)
+    const lock = await lockOutputDir(resolved.output);
+    let prepareResult: PrepareResult;
+    try {
+        prepareResult = await prepare({
+            ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {}),
+            ...(hooks !== null ? {hooks: hooks.file, loadedHooks: hooks} : {})
+        });
+    } catch (err) {
+        await lock.release();
+        throw err;
+    }
+    const {job: prepared, model: modelFile, contextSize} = prepareResult;
     log(`prepared ${prepared.totalRows} rows${prepared.fromCache ? " (from cache)" : ""}: ${prepared.rowCount} to generate, ${prepared.failureCount} failed in prepare`);
 
     const store = await OutputStore.open({
         dir: resolved.output,
+        lock,
         format: resolved.format,
         shardSize: resolved.shardSize,
         overwrite: resolved.overwrite,
@@ -358,16 +367,6 @@ function runIdentity(options: ReturnType<typeof validateAnnotateOptions>, modelF
             dedup: options.dedup, skipInvalidRows: options.skipInvalidRows, chatTemplate: options.chatTemplate}),
         format: options.format
     };
-}
-
-async function ensureWritableDir(dir: string): Promise<void> {
-    try {
-        await fs.mkdir(dir, {recursive: true});
-        await fs.access(dir, fs.constants.W_OK);
-    } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? String(err);
-        throw new AirlabelError(`output dir ${dir} is not writable (${code}); choose another --output`);
-    }
 }
 
 function roundUp(value: number, multiple: number): number {
