@@ -1,4 +1,6 @@
+import path from "node:path";
 import type {LlamaModel} from "node-llama-cpp";
+import {InvalidOptionError} from "../AirlabelError.js";
 import {loadLlama} from "../engine/loadLlama.js";
 import {checkModelFile, ModelFileError, type ModelFileInfo} from "../model/checkModelFile.js";
 import type {PrepareOptions} from "../options/AnnotateOptions.js";
@@ -55,6 +57,11 @@ export async function prepare(options: PrepareStageOptions): Promise<PrepareResu
     try {
         const trainContext = trainContextSizeOf(vocabModel);
         const contextLimit = options.contextSize ?? trainContext;
+        if (maxTokens >= contextLimit) {
+            const context = options.contextSize !== undefined ? `--context-size ${contextLimit}` : `the model's context of ${contextLimit} tokens (${path.basename(options.model)})`;
+            throw new InvalidOptionError(`--max-tokens ${maxTokens} leaves no room for a prompt in ${context}; lower --max-tokens below ${contextLimit}` +
+                (options.contextSize !== undefined && options.contextSize < trainContext ? `, or raise --context-size (up to ${trainContext})` : ""));
+        }
         const job = await prepareJob({...options, vocabModel, modelFingerprint: model.fingerprint, maxPromptTokens: contextLimit - maxTokens});
         const longest = job.maxPromptTokens;
         const contextSize = options.contextSize ?? Math.min(trainContext, Math.ceil((longest + maxTokens + 8) / 256) * 256);
