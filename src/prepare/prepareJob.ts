@@ -1,9 +1,9 @@
 import crypto from "node:crypto";
-import fs from "node:fs/promises";
 import type {LlamaModel} from "node-llama-cpp";
 import {AirlabelError} from "../AirlabelError.js";
 import {approxTokens} from "../backends/openai/approxTokens.js";
 import {openDataset} from "../datasets/openDataset.js";
+import {sha256OfFiles} from "../files/sha256OfFiles.js";
 import {chatWrapperFor, formatPrompt} from "../engine/formatPrompt.js";
 import {tokenizePrompt} from "../engine/tokenizePrompt.js";
 import type {PrepareOptions} from "../options/AnnotateOptions.js";
@@ -224,13 +224,15 @@ async function* limitedWindows(cache: PreparedCache, meta: PreparedCacheMeta, li
     }
 }
 
+/**
+ * The prepared cache's key: the input files by content (an input edited in place with its size and mtime put back
+ * must not reuse stale prompts), the template, the model and every prepare option.
+ */
 async function cacheKeyFor(files: string[], options: PrepareJobOptions, promptHookSha: string | undefined): Promise<string> {
-    const stats = await Promise.all(files.map(async (file) => {
-        const stat = await fs.stat(file);
-        return [file, stat.size, stat.mtimeMs];
-    }));
+    const content: string[][] = [];
+    for (const file of files) content.push([file, await sha256OfFiles([file])]);
     return crypto.createHash("sha256").update(JSON.stringify({
-        stats, template: options.template, system: options.system ?? null, chatTemplate: options.chatTemplate,
+        content, template: options.template, system: options.system ?? null, chatTemplate: options.chatTemplate,
         model: options.modelFingerprint, keepColumns: options.keepColumns ?? null, maxRows: options.maxRows ?? null,
         shuffleSeed: options.shuffleSeed ?? null, dedup: options.dedup, skipInvalidRows: options.skipInvalidRows,
         inputFormat: options.inputFormat ?? null, sort: options.sort, promptHook: promptHookSha ?? null, idxColumn: options.idxColumn ?? null
