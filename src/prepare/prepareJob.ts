@@ -13,6 +13,7 @@ import {promptFromHook} from "../hooks/promptFromHook.js";
 import {RESERVED_OUTPUT_COLUMNS} from "../output/OutputRow.js";
 import {PromptTemplate} from "../prompts/PromptTemplate.js";
 import {memoryDataset, type PrepareSource} from "./memoryDataset.js";
+import {cacheWriteError} from "./cacheWriteError.js";
 import {PreparedCache, type PreparedCacheMeta} from "./PreparedCache.js";
 import type {PreparedJob, PreparedRow, PreparedWindow} from "./PreparedJob.js";
 import {histogramStats} from "./RowIndex.js";
@@ -72,7 +73,9 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
 
     const vocabModel = options.vocabModel;
     const wrapper = vocabModel === null ? null : chatWrapperFor(vocabModel, options.chatTemplate);
-    const writer = await cache.writer(options.windowRows ?? 4096);
+    const writer = await cache.writer(options.windowRows ?? 4096).catch((err: unknown) => {
+        throw cacheWriteError(err, cache.dir);
+    });
     try {
         const allHashes = crypto.createHash("sha256");
         const seenPrompts = new Map<string, number>();
@@ -131,7 +134,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
         return jobOf(cache, meta, false, options);
     } catch (err) {
         await writer.abort();
-        throw err;
+        throw cacheWriteError(err, cache.dir);
     }
 }
 
