@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import path from "node:path";
 import {AirlabelError} from "../AirlabelError.js";
 import {OpenAIEngine} from "../backends/openai/OpenAIEngine.js";
+import {RequestStoppedError} from "../backends/openai/openaiErrors.js";
 import {readApiKey} from "../backends/openai/readApiKey.js";
 import type {Engine} from "../engine/Engine.js";
 import {LocalEngine} from "../engine/LocalEngine.js";
@@ -155,6 +156,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
             }
             engine = remote !== null ? openai = new OpenAIEngine({
                 ...remote, model: resolved.model, apiKey, system: resolved.system, schema: answerSchema.jsonSchema,
+                ...(resolved.signal !== undefined ? {signal: resolved.signal} : {}),
                 schemaOrigin: resolved.schemaOrigin, generation: resolved.generation, retriesInvalid: resolved.retriesInvalid, onLog: log,
                 hooks, ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
             }) : new LocalEngine({
@@ -191,13 +193,18 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 }
             };
             const loadStart = performance.now();
-            const loaded = await engine.ready();
+            const loaded = await engine.ready().catch((err: unknown) => {
+                // stopped while the openai backend probed the server
+                if (err instanceof RequestStoppedError) return null;
+                throw err;
+            });
+            stopped = loaded === null;
             loadMs = performance.now() - loadStart;
-            if (remote !== null) log(`engine: ${loaded.engine}`);
-            else log(`engine: ${loaded.engine}; parallel ${parallel}${workers > 1 ? ` x ${workers} workers` : ""}, context ${contextSize} per sequence`);
-            if (loaded.hint !== null) log(`hint: ${loaded.hint}`);
+            if (loaded !== null && remote !== null) log(`engine: ${loaded.engine}`);
+            else if (loaded !== null) log(`engine: ${loaded.engine}; parallel ${parallel}${workers > 1 ? ` x ${workers} workers` : ""}, context ${contextSize} per sequence`);
+            if (loaded?.hint != null) log(`hint: ${loaded.hint}`);
             generationStart = performance.now();
-            try {
+            if (loaded !== null) try {
                 let waiting: PreparedRow | null = first.value;
                 const nextTask = async (): Promise<Task | null> => {
                     const row = waiting ?? (await pending.next()).value ?? null;
@@ -219,7 +226,10 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         await store.commit();
         if (generationStart > 0) generationMs = performance.now() - generationStart;
         const stats = store.stats;
-        const complete = !stopped && stats.committedRows + stats.committedErrors >= prepared.totalRows;
+        const allCommitted = stats.committedRows + stats.committedErrors >= prepared.totalRows;
+        // a stop after the last row was handed out can still leave rows cut off (openai backend): stopped, not done
+        if (!allCommitted && resolved.signal?.aborted === true) stopped = true;
+        const complete = !stopped && allCommitted;
         progress.elapsedMs = Date.now() - startedAt;
         resolved.onProgress?.({...progress});
         const seconds = Math.max(generationMs > 0 ? generationMs : progress.elapsedMs, 1) / 1000;
@@ -308,7 +318,8 @@ async function feed(engine: Engine, nextTask: () => Promise<Task | null>, onResu
                 return writes;
             },
             (err: unknown) => {
-                failure ??= err;
+                // a row the stop cut off (openai backend) is not committed: the resume generates it
+                if (!(err instanceof RequestStoppedError)) failure ??= err;
             }
         ).catch((err: unknown) => {
             failure ??= err;

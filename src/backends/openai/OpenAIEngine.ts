@@ -31,8 +31,13 @@ export type OpenAIEngineOptions = ResolvedRemoteOptions & {
     /** Time limit of one hook call. Defaults to 30000 ms. */
     hookTimeoutMs?: number,
     /** Retry warnings and the probe's findings. Defaults to none. */
-    onLog?: (line: string, level?: LogLevel) => void
+    onLog?: (line: string, level?: LogLevel) => void,
+    /** The run's stop (SIGINT/SIGTERM): from then on no request or retry starts, and requests in flight get {@link STOP_GRACE_MS} (or the request timeout, if shorter) to finish. Defaults to none. */
+    signal?: AbortSignal
 };
+
+/** How long requests in flight at a stop may still take to answer before they are cancelled (their rows are redone on resume). */
+export const STOP_GRACE_MS = 30_000;
 
 /**
  * The remote backend: each row is one request to an OpenAI-compatible server (vLLM, llama-server, SGLang, TGI),
@@ -61,6 +66,12 @@ export class OpenAIEngine implements Engine {
             retry: {baseDelayMs: options.retryBaseDelayMs, maxDelayMs: options.retryMaxDelayMs},
             ...(options.onLog !== undefined ? {onLog: options.onLog} : {})
         });
+        const signal = options.signal;
+        if (signal !== undefined) {
+            const stop = () => this.#sender.stop(Math.min(STOP_GRACE_MS, options.requestTimeoutMs));
+            if (signal.aborted) stop();
+            else signal.addEventListener("abort", stop, {once: true});
+        }
         this.#answerSchema = options.schema === null ? AnswerSchema.freeText() : AnswerSchema.fromJsonSchema(options.schema, options.schemaOrigin);
         this.#spec = {endpoint: options.endpoint, model: options.model, system: options.system, schema: options.schema, generation: options.generation, stream: options.stream};
     }
