@@ -140,7 +140,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         progress.resumedRows = committed.size;
         if (committed.size > 0) log(`resuming: ${committed.size} rows already committed in ${resolved.output}`);
         const recordFailure = async (failure: PreparedFailure) => {
-            await store.fail({idx: failure.idx, stage: failure.stage, reason: failure.reason, response: null, finishReason: null, attempts: 0, model: null, location: failure.location});
+            await store.fail({idx: failure.idx, stage: failure.stage, reason: failure.reason, response: null, finishReason: null, attempts: 0, model: null, location: failure.location,
+                ...(failure.columns !== undefined ? {columns: failure.columns} : {})});
             progress.failedRows++;
             progress.doneRows++;
         };
@@ -188,7 +189,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                         idx: result.idx, stage: result.stage ?? "validate", reason: result.reason ?? "invalid answer",
                         // a request the backend refused has no answer of its own
                         response: result.stage === "generate" && result.response === "" ? null : result.response,
-                        finishReason: result.stage === "generate" ? null : result.finishReason, attempts: result.attempts, model: modelName
+                        finishReason: result.stage === "generate" ? null : result.finishReason, attempts: result.attempts, model: modelName, columns: row.columns
                     });
                 }
             };

@@ -5,7 +5,8 @@ import {LineSpill} from "./LineSpill.js";
 import type {PreparedFailure, PreparedRow, PreparedWindow} from "./PreparedJob.js";
 import {RowIndex, type RowSort} from "./RowIndex.js";
 
-const cacheVersion = 3;
+// 4: failures keep the row's columns
+const cacheVersion = 4;
 
 /** What the cache knows about a prepared job besides its rows (`prepared-<key>.json`, written last). */
 export type PreparedCacheMeta = {
@@ -73,9 +74,11 @@ export class PreparedCache {
             const window: PreparedWindow = {rows: [], failures: []};
             for (let i = 0; i < batch.numRows; i++) {
                 const failStage = stage.get(i) as string | null;
-                if (failStage !== null)
-                    window.failures.push({idx: idx.get(i) as number, stage: failStage as PreparedFailure["stage"], reason: reason.get(i) as string, location: location.get(i) as string});
-                else {
+                if (failStage !== null) {
+                    const failedColumns = columns.get(i) as string | null;
+                    window.failures.push({idx: idx.get(i) as number, stage: failStage as PreparedFailure["stage"], reason: reason.get(i) as string, location: location.get(i) as string,
+                        ...(failedColumns !== null ? {columns: JSON.parse(failedColumns) as Record<string, unknown>} : {})});
+                } else {
                     const rowSystem = system.get(i) as string | null;
                     window.rows.push({
                         idx: idx.get(i) as number, prompt: prompt.get(i) as string, promptTokens: tokens.get(i) as number,
@@ -133,7 +136,7 @@ export class PreparedCacheWriter {
     }
 
     public async addFailure(failure: PreparedFailure): Promise<void> {
-        await this.#failures.write(JSON.stringify([failure.idx, failure.stage, failure.reason, failure.location]));
+        await this.#failures.write(JSON.stringify([failure.idx, failure.stage, failure.reason, failure.location, ...(failure.columns !== undefined ? [failure.columns] : [])]));
     }
 
     /** Writes the window files (rows in generation order, then failures by idx), then the meta; removes the spill files. */
@@ -154,8 +157,8 @@ export class PreparedCacheWriter {
             for await (const rows of this.#rowWindows(options.sort)) await write(rowBatch(rows));
             let failures: PreparedFailure[] = [];
             for await (const line of this.#failures.read()) {
-                const [idx, stage, reason, location] = JSON.parse(line) as [number, PreparedFailure["stage"], string, string];
-                failures.push({idx, stage, reason, location});
+                const [idx, stage, reason, location, columns] = JSON.parse(line) as [number, PreparedFailure["stage"], string, string, Record<string, unknown>?];
+                failures.push({idx, stage, reason, location, ...(columns !== undefined ? {columns} : {})});
                 if (failures.length >= this.#windowRows) {
                     await write(failureBatch(failures));
                     failures = [];
@@ -250,7 +253,7 @@ function rowBatch(rows: PreparedRow[]): RecordBatch {
 function failureBatch(failures: PreparedFailure[]): RecordBatch {
     const nulls = failures.map(() => null);
     return batchOf(failures.length, [
-        failures.map((failure) => failure.idx), nulls, failures.map(() => 0), nulls, nulls,
+        failures.map((failure) => failure.idx), nulls, failures.map(() => 0), nulls, failures.map((failure) => failure.columns !== undefined ? JSON.stringify(failure.columns) : null),
         failures.map((failure) => failure.stage), failures.map((failure) => failure.reason), failures.map((failure) => failure.location), nulls
     ]);
 }
