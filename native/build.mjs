@@ -15,11 +15,15 @@
 // - native/patches/airlabel-decode-thread.patch: each context runs its decodes on one thread of its own instead of
 //   any thread of libuv's pool (with OpenMP, each pool thread became the master of a team of its own, and spinning
 //   teams oversubscribed the cores); exports getAirlabelDecodeThread().
-// After building, it loads the new addon and checks both exports.
+// - native/patches/airlabel-sampling.patch (on top of the decode-thread patch): airlabelSampleTokens samples every
+//   sequence of a step in parallel, greedy and top-k without a vocabulary-sized candidate array, grammar masks cached
+//   per grammar state (addon/AirlabelSampling.cpp); adds airlabelSamplingStats() (decode and sampling counters).
+// After building, it loads the new addon and checks the exports.
 //
 // On 2 cores a CPU build takes about 6 minutes. Needs cmake, git, patch and a C++ compiler (and the CUDA toolkit for cuda).
 import {spawnSync} from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import {parseArgs} from "node:util";
 import {fileURLToPath} from "node:url";
@@ -54,20 +58,35 @@ const packageDir = path.join(root, "node_modules", "node-llama-cpp");
 /** Applied in this order; `marker` is the export each adds, named in the binary and called by the check below. */
 const patches = [
     {name: "placement", file: path.join(root, "native", "patches", "airlabel-placement.patch"), marker: "getAirlabelPlacement"},
-    {name: "decode-thread", file: path.join(root, "native", "patches", "airlabel-decode-thread.patch"), marker: "getAirlabelDecodeThread"}
+    {name: "decode-thread", file: path.join(root, "native", "patches", "airlabel-decode-thread.patch"), marker: "getAirlabelDecodeThread"},
+    {name: "sampling", file: path.join(root, "native", "patches", "airlabel-sampling.patch"), marker: "airlabelSamplingStats"}
 ];
 
-/** "applied", "unapplied", or "conflict" (the addon source matches neither side of the patch). */
-function patchState(patchFile) {
-    const dryRun = (...flags) => spawnSync("patch", ["-p1", "--dry-run", "--force", "--silent", ...flags, "-i", patchFile], {cwd: packageDir, stdio: "ignore"}).status === 0;
-    if (dryRun("--reverse")) return "applied";
-    if (dryRun("--forward")) return "unapplied";
-    return "conflict";
+/**
+ * How many of the patches, in order, the addon source already has (each later patch changes lines of the ones
+ * before it, so they are undone together): the largest n for which undoing patches n-1..0 in turn succeeds on a
+ * scratch copy. -1 when none is applied and the first does not apply either (another node-llama-cpp version).
+ */
+function appliedPatchCount() {
+    const scratchRoot = fs.mkdtempSync(path.join(os.tmpdir(), "airlabel-patches-"));
+    try {
+        for (let n = patches.length; n > 0; n--) {
+            const scratch = path.join(scratchRoot, String(n));
+            fs.cpSync(path.join(packageDir, "llama", "addon"), path.join(scratch, "llama", "addon"), {recursive: true});
+            const undone = patches.slice(0, n).reverse().every((patch) =>
+                spawnSync("patch", ["-p1", "--reverse", "--force", "--silent", "-i", patch.file], {cwd: scratch, stdio: "ignore"}).status === 0);
+            if (undone) return n;
+        }
+        const forward = spawnSync("patch", ["-p1", "--dry-run", "--forward", "--force", "--silent", "-i", patches[0].file], {cwd: packageDir, stdio: "ignore"}).status === 0;
+        return forward ? 0 : -1;
+    } finally {
+        fs.rmSync(scratchRoot, {recursive: true, force: true});
+    }
 }
 
-const states = patches.map((patch) => patchState(patch.file));
-for (const [i, patch] of patches.entries())
-    if (states[i] === "conflict") fail(`${path.relative(root, patch.file)} does not apply to node_modules/node-llama-cpp/llama/addon (another node-llama-cpp version?); update the patch for this version`);
+const appliedCount = appliedPatchCount();
+if (appliedCount < 0) fail(`${path.relative(root, patches[0].file)} does not apply to node_modules/node-llama-cpp/llama/addon (another node-llama-cpp version?); update the patches for this version`);
+const states = patches.map((_, i) => i < appliedCount ? "applied" : "unapplied");
 
 const infoFile = path.join(root, "node_modules", "node-llama-cpp", "llama", "llama.cpp.info.json");
 // (a build in progress re-clones the source and rewrites this file)
@@ -85,7 +104,7 @@ if (!values.check) {
     for (const [i, patch] of patches.entries()) {
         if (states[i] !== "unapplied") continue;
         const applied = spawnSync("patch", ["-p1", "--forward", "--force", "-i", patch.file], {cwd: packageDir, encoding: "utf8"});
-        if (applied.status !== 0) fail(`applying ${path.relative(root, patch.file)} failed: ${(applied.stdout + applied.stderr).trim().replace(/\s+/gu, " ")}`);
+        if (applied.status !== 0) fail(`applying ${path.relative(root, patch.file)} failed (another node-llama-cpp version? update the patch): ${(applied.stdout + applied.stderr).trim().replace(/\s+/gu, " ")}`);
         process.stderr.write(`build:native: ${patch.name} patch applied\n`);
     }
     const result = spawnSync(command[0], command.slice(1), {cwd: root, stdio: "inherit", env: {...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "false"}});
@@ -121,7 +140,7 @@ try {
     loaded = JSON.parse(check.stdout);
 } catch {
     if (values.gpu === "cpu") fail(`the new build does not load: ${(check.stderr || check.stdout).trim().split("\n").at(-1)}`);
-    process.stderr.write(`build:native: ${values.check ? "checked" : "done"}; ${path.relative(root, addon)} has the placement and decode-thread patches (not loaded here: no ${values.gpu} device or driver on this machine)\n`);
+    process.stderr.write(`build:native: ${values.check ? "checked" : "done"}; ${path.relative(root, addon)} has the placement, decode-thread and sampling patches (not loaded here: no ${values.gpu} device or driver on this machine)\n`);
     process.exit(0);
 }
 if (loaded.buildType !== "localBuild" || loaded.placement === null || !loaded.decodeThread) fail(`the new build loads as ${loaded.buildType} without the ${loaded.placement === null ? "placement" : "decode-thread"} patch; run the build again`);

@@ -6,6 +6,7 @@ import {InvalidOptionError} from "../AirlabelError.js";
 import {checkModelFile} from "../model/checkModelFile.js";
 import type {GpuChoice} from "../options/AnnotateOptions.js";
 import {annotate} from "../pipeline/annotate.js";
+import {stepBreakdown, type StepBreakdown} from "./stepBreakdown.js";
 import {syntheticPrompts} from "./syntheticPrompts.js";
 
 export type BenchOptions = {
@@ -45,7 +46,9 @@ export type BenchResult = {
     peakRssMiB: number,
     schema: boolean,
     /** airlabel's startup line for this setting: which llama.cpp binary, backend and threads ran it. */
-    engine: string
+    engine: string,
+    /** Where an average decode step's time went: the decode, sampling, grammar, JavaScript; host time per sequence. */
+    steps: StepBreakdown | null
 };
 
 /**
@@ -99,7 +102,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult[]> {
                 promptTokens: run.promptTokens, generatedTokens: run.generatedTokens, seconds,
                 promptTokensPerSecond: run.promptTokens / seconds, generatedTokensPerSecond: run.generatedTokens / seconds,
                 totalTokensPerSecond: (run.promptTokens + run.generatedTokens) / seconds, rowsPerSecond: run.doneRows / seconds,
-                timeToFirstTokenMs: run.timeToFirstTokenMs, peakRssMiB: run.peakRssBytes / 2 ** 20, schema: options.schema !== undefined, engine
+                timeToFirstTokenMs: run.timeToFirstTokenMs, peakRssMiB: run.peakRssBytes / 2 ** 20, schema: options.schema !== undefined, engine,
+                steps: run.stepProfile !== null ? stepBreakdown(run.stepProfile) : null
             };
             results.push(result);
             options.onResult?.(result);

@@ -1,3 +1,4 @@
+import type {StepProfile} from "./StepProfile.js";
 import type {WarmupResult, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
 
 /**
@@ -14,6 +15,8 @@ export interface Engine {
      * only when the engine as a whole cannot go on (the run stops and the rows not committed stay resumable).
      */
     generate(task: WorkerTask, signal?: AbortSignal): Promise<WorkerResult>;
+    /** Where decode steps spent their time so far (engines that decode locally). */
+    stepProfile?(): StepProfile;
     /** Releases workers, models and connections. Safe to call twice. */
     dispose(): Promise<void>;
 }

@@ -2,6 +2,9 @@ import fs from "node:fs";
 import {fileURLToPath} from "node:url";
 import {Piscina} from "piscina";
 import type {Engine} from "./Engine.js";
+import {EngineLoadError} from "./EngineLoadError.js";
+import {preferPassiveOpenMp} from "./preferPassiveOpenMp.js";
+import {createStepProfileBuffer, readStepProfile, type StepProfile} from "./StepProfile.js";
 import type {WarmupResult, WarmupTask, WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
 
 export type LocalEngineOptions = WorkerConfig;
@@ -14,14 +17,22 @@ export type LocalEngineOptions = WorkerConfig;
 export class LocalEngine implements Engine {
     public readonly options: LocalEngineOptions;
     private readonly _pool: Piscina;
+    private readonly _stepProfile: SharedArrayBuffer;
     private _disposed = false;
 
     public constructor(options: LocalEngineOptions) {
         this.options = options;
+        // before any worker loads llama.cpp (the workers' environment is a copy)
+        preferPassiveOpenMp();
+        this._stepProfile = createStepProfileBuffer(options.workers);
         this._pool = new Piscina({
             filename: workerFileUrl(),
-            // the counter by which each worker takes its own placement (replica i -> placement i)
-            workerData: options.placements !== undefined ? {...options, placementClaims: new SharedArrayBuffer(4)} : options,
+            workerData: {
+                ...options,
+                // the counter by which each worker takes its own placement (replica i -> placement i)
+                ...(options.placements !== undefined ? {placementClaims: new SharedArrayBuffer(4)} : {}),
+                stepProfile: this._stepProfile
+            },
             minThreads: options.workers,
             maxThreads: options.workers,
             // twice the sequences: a finished sequence finds its next row already waiting in the worker
@@ -39,8 +50,18 @@ export class LocalEngine implements Engine {
     /** Loads the model and context in every worker (so that timing the rows leaves loading out). */
     public async ready(): Promise<WarmupResult> {
         const warmup: WarmupTask = {warmup: true};
-        const results = await Promise.all(Array.from({length: this.options.workers}, () => this._pool.run(warmup) as Promise<WarmupResult>));
-        return results[0]!;
+        try {
+            const results = await Promise.all(Array.from({length: this.options.workers}, () => this._pool.run(warmup) as Promise<WarmupResult>));
+            return results[0]!;
+        } catch (err) {
+            // an error thrown in a worker arrives as a plain Error: its class (and exit code) stays behind
+            throw new EngineLoadError(err);
+        }
+    }
+
+    /** Where the workers' decode steps spent their time so far, summed over workers. */
+    public stepProfile(): StepProfile {
+        return readStepProfile(this._stepProfile);
     }
 
     public generate(task: WorkerTask, signal?: AbortSignal): Promise<WorkerResult> {

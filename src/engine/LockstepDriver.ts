@@ -1,6 +1,8 @@
 import {setImmediate as nextMacrotask} from "node:timers/promises";
 import {LlamaGrammarEvaluationState, type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token} from "node-llama-cpp";
 import {batchSampling} from "./batchSampling.js";
+import {nativeSamplingStats} from "./nativeSamplingStats.js";
+import type {StepProfile, StepProfileSlot} from "./StepProfile.js";
 
 /** One generation: a prompt (already tokenized) and how to sample its answer. */
 export type GenerationRequest = {
@@ -36,7 +38,9 @@ export type GenerationOutput = {
 
 export type LockstepDriverOptions = {
     /** Context whose sequences the driver owns (all of them). */
-    context: LlamaContext
+    context: LlamaContext,
+    /** Where to write the cumulative step profile after each step. Defaults to none (no profile is kept). */
+    profile?: StepProfileSlot
 };
 
 type Active = {
@@ -74,10 +78,13 @@ export class LockstepDriver {
     private readonly _waiting: Waiting[] = [];
     private _running = false;
     private _disposed = false;
+    private readonly _profileSlot: StepProfileSlot | undefined;
+    private readonly _profile = {steps: 0, sequenceSteps: 0, stepMs: 0};
 
     public constructor(options: LockstepDriverOptions) {
         this._context = options.context;
         this._model = options.context.model;
+        this._profileSlot = options.profile;
         // one native sampling call per step instead of one per sequence, where the addon has airlabel's patch
         batchSampling(this._context);
         while (this._context.sequencesLeft > 0) {
@@ -104,9 +111,12 @@ export class LockstepDriver {
         this._running = true;
         try {
             while (!this._disposed && (this._active.length > 0 || this._waiting.length > 0)) {
+                const stepStart = performance.now();
                 await this._admitWaiting();
                 if (this._active.length === 0) continue;
-                await this._step();
+                const sequences = this._active.length;
+                // recorded before any finished row resolves, so the profile a caller reads after its last row is whole
+                await this._step(() => this._recordStep(performance.now() - stepStart, sequences));
                 // a sequence came free: let finished rows' callers queue their next attempt, and the worker receive
                 // new tasks, before the next step
                 if (this._free.length > 0) await nextMacrotask();
@@ -114,6 +124,21 @@ export class LockstepDriver {
         } finally {
             this._running = false;
         }
+    }
+
+    private _recordStep(ms: number, sequences: number): void {
+        if (this._profileSlot === undefined) return;
+        this._profile.steps++;
+        this._profile.sequenceSteps += sequences;
+        this._profile.stepMs += ms;
+        const stats = nativeSamplingStats(this._context);
+        const profile: StepProfile = {
+            ...this._profile,
+            decodeMs: (stats?.decodeNs ?? 0) / 1e6, samplingMs: (stats?.sampleCallNs ?? 0) / 1e6, grammarCpuMs: (stats?.grammarNs ?? 0) / 1e6,
+            grammarChecks: stats?.grammarChecks ?? 0, grammarRejections: stats?.grammarRejections ?? 0,
+            maskHits: stats?.maskHits ?? 0, maskMisses: stats?.maskMisses ?? 0, stockSamples: stats?.fallbacks ?? 0, native: stats !== null
+        };
+        this._profileSlot.write(profile);
     }
 
     private async _admitWaiting(): Promise<void> {
@@ -157,30 +182,30 @@ export class LockstepDriver {
         }
     }
 
-    /** One decode step for every active sequence. */
-    private async _step(): Promise<void> {
+    /** One decode step for every active sequence; `onStepDone` runs once the tokens are handled, before any row finishes. */
+    private async _step(onStepDone: () => void): Promise<void> {
         // Batch items in ascending sequence id order: llama.cpp (one KV stream per sequence) then splits the step into
         // one ubatch; in another order it splits it into several and a step costs over 3x more (measured: 95 ms vs
         // 320 ms per step, 32 sequences, 85M F16 model, 1 thread).
         const active = this._active.splice(0).sort((a, b) => this._order.get(a.sequence)! - this._order.get(b.sequence)!);
         // all next() calls in one synchronous loop: their decodes land in the same batch
         const results = await Promise.allSettled(active.map((a) => a.iterator.next()));
-        const finished: Promise<void>[] = [];
+        const finished: (() => Promise<void>)[] = [];
         for (let i = 0; i < active.length; i++) {
             const a = active[i]!;
             const result = results[i]!;
             if (result.status === "rejected") {
-                finished.push(this._finish(a, null, result.reason));
+                finished.push(() => this._finish(a, null, result.reason));
                 continue;
             }
             if (result.value.done === true) {
-                finished.push(this._finish(a, "stop"));
+                finished.push(() => this._finish(a, "stop"));
                 continue;
             }
             const token = result.value.value;
             if (a.firstTokenMs < 0) a.firstTokenMs = performance.now() - a.startedAt;
             if (this._model.isEogToken(token) && !a.request.ignoreEos) {
-                finished.push(this._finish(a, "stop"));
+                finished.push(() => this._finish(a, "stop"));
                 continue;
             }
             a.tokens.push(token);
@@ -189,17 +214,18 @@ export class LockstepDriver {
                 // detokenized together, so the spaces between them come out as in the answer
                 const tail = this._model.detokenize(a.tokens.slice(-(a.longestStop + 1)), false);
                 if (a.request.stopStrings.some((stop) => tail.includes(stop))) {
-                    finished.push(this._finish(a, "stop"));
+                    finished.push(() => this._finish(a, "stop"));
                     continue;
                 }
             }
             if (a.tokens.length >= a.request.maxTokens) {
-                finished.push(this._finish(a, "length"));
+                finished.push(() => this._finish(a, "length"));
                 continue;
             }
             this._active.push(a);
         }
-        await Promise.all(finished);
+        onStepDone();
+        await Promise.all(finished.map((finish) => finish()));
     }
 
     private async _finish(a: Active, finishReason: "stop" | "length" | null, error?: unknown): Promise<void> {

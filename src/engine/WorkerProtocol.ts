@@ -27,6 +27,8 @@ export type WorkerConfig = {
     placements?: WorkerPlacement[],
     /** A 4-byte counter shared by the pool: each worker takes the next placement (see `claimPlacement`). */
     placementClaims?: SharedArrayBuffer,
+    /** Where each worker writes its step profile (see StepProfile); absent: none is kept. */
+    stepProfile?: SharedArrayBuffer,
     /** Absolute path of the user's hooks module (validate/parse run in the worker); absent: none. */
     hooks?: string,
     /** Time limit of one hook call. Absent: 30000 ms. */

@@ -1,6 +1,8 @@
 import {getLlama, LlamaLogLevel, type Llama} from "node-llama-cpp";
 import type {GpuChoice} from "../options/AnnotateOptions.js";
 import {hasDecodeThread} from "./decodeThreadSupport.js";
+import {LlamaBinaryError} from "./LlamaBinaryError.js";
+import {preferPassiveOpenMp} from "./preferPassiveOpenMp.js";
 
 /** One instance per backend choice in this thread: each `getLlama` call makes a new one (and a process listener). */
 const loaded = new Map<GpuChoice, Promise<Llama>>();
@@ -8,18 +10,21 @@ const loaded = new Map<GpuChoice, Promise<Llama>>();
 /**
  * Loads llama.cpp's bindings without ever building or downloading at run time. node-llama-cpp prefers a build
  * made on this machine (`npm run build:native`, from the llama.cpp source it ships) over its prebuilt binaries
- * when one exists for the same backend. Every call in a thread with the same `gpu` shares one instance (a job of
+ * when one exists for the same backend; when none loads, it throws a LlamaBinaryError. Every call in a thread with the same `gpu` shares one instance (a job of
  * many steps used to load one per step and per prepare, each never disposed).
  */
 export function loadLlama(gpu: GpuChoice): Promise<Llama> {
     let llama = loaded.get(gpu);
     if (llama === undefined) {
+        preferPassiveOpenMp();
         llama = getLlama({
             gpu: gpu === "auto" ? "auto" : gpu === "cpu" ? false : gpu,
             logLevel: LlamaLogLevel.error,
             build: "never",
             skipDownload: true,
             progressLogs: false
+        }).catch((err: unknown) => {
+            throw new LlamaBinaryError(gpu, err);
         });
         loaded.set(gpu, llama);
         // a failed load is not kept: the next call tries again

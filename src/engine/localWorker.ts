@@ -18,6 +18,7 @@ import {LockstepDriver} from "./LockstepDriver.js";
 import {workerBatchSize} from "./placement/fitMemory.js";
 import {claimPlacement, loadPlacedModel} from "./placement/loadPlacedModel.js";
 import {samplingForAttempt} from "./samplingForAttempt.js";
+import {StepProfileSlot} from "./StepProfile.js";
 import {tokenizePrompt} from "./tokenizePrompt.js";
 import type {WarmupResult, WarmupTask, WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
 
@@ -79,7 +80,7 @@ async function loadState(): Promise<WorkerState> {
             .filter((text) => text.length > 0)
     ];
     const hooks = config.hooks !== undefined ? await loadHooks(config.hooks) : null;
-    return {llama, engine: describeLlama(llama, threads), model, driver: new LockstepDriver({context}), grammar, answerSchema, wrapper, stopStrings, hooks};
+    return {llama, engine: describeLlama(llama, threads), model, driver: new LockstepDriver({context, ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {})}), grammar, answerSchema, wrapper, stopStrings, hooks};
 }
 
 export default async function generateRow(task: WorkerTask | WarmupTask): Promise<WorkerResult | WarmupResult> {

@@ -4,7 +4,10 @@ import crypto from "node:crypto";
 import {InvalidOptionError} from "../AirlabelError.js";
 import {writeLlamaGguf, type LlamaGgufType, type WriteLlamaGgufOptions} from "./writeLlamaGguf.js";
 
-export type EnsureGeneratedModelOptions = Omit<WriteLlamaGgufOptions, "path"> & {
+/** The options of a generated model named by its parameter count (an explicit shape or a copied tokenizer is written with `writeLlamaGguf`). */
+type NamedModelOptions = Omit<WriteLlamaGgufOptions, "path" | "parameters" | "shape" | "tokenizerFrom" | "tiedEmbeddings"> & {parameters: number};
+
+export type EnsureGeneratedModelOptions = NamedModelOptions & {
     /** Folder the generated models are kept in (created if missing). */
     dir: string
 };
@@ -49,7 +52,7 @@ export async function ensureGeneratedModel(options: EnsureGeneratedModelOptions)
 }
 
 /** The file name {@link ensureGeneratedModel} uses for these options. */
-export function generatedModelFileName(options: Omit<WriteLlamaGgufOptions, "path">): string {
+export function generatedModelFileName(options: NamedModelOptions): string {
     const type: LlamaGgufType = options.type ?? "f16";
     const seed = options.seed ?? 42;
     let name = `airlabel-${formatParameterCount(options.parameters)}-${type}-s${seed}`;

@@ -6,8 +6,9 @@ import {fsyncDir} from "../output/durableFs.js";
 import {GgufWriter, type GgufTensorType} from "./GgufWriter.js";
 import {GgufWriteError} from "./GgufWriteError.js";
 import {SeededRandom} from "./SeededRandom.js";
-import {buildLlamaVocabulary, llamaTokenType, type LlamaVocabulary} from "./buildLlamaVocabulary.js";
 import {chooseLlamaShape, countLlamaParameters, type LlamaShape} from "./chooseLlamaShape.js";
+import {checkExplicitShape, type ExplicitLlamaShape} from "./checkExplicitShape.js";
+import {airlabelTokenizer, copiedTokenizer} from "./tokenizerSource.js";
 
 /** Storage type of a generated model's weight matrices (norms are always F32). */
 export type LlamaGgufType = "f32" | "f16" | "q8_0";
@@ -15,8 +16,11 @@ export type LlamaGgufType = "f32" | "f16" | "q8_0";
 export type WriteLlamaGgufOptions = {
     /** Where to write the `.gguf` file; its folder is created if missing, an existing file is replaced atomically. */
     path: string,
-    /** Target total parameter count, 150K to 20B; the real count lands within a few percent (see `chooseLlamaShape`). */
-    parameters: number,
+    /**
+     * Target total parameter count, 150K to 20B; the real count lands within a few percent (see `chooseLlamaShape`).
+     * Required unless `shape` is given.
+     */
+    parameters?: number,
     /** Storage type of the weight matrices. Defaults to "f16". */
     type?: LlamaGgufType,
     /** Seed of the weights; the same seed and options give a byte-identical file. Defaults to 42. */
@@ -26,7 +30,20 @@ export type WriteLlamaGgufOptions = {
     /** Whether to embed a ChatML Jinja template in `tokenizer.chat_template` (and make `<|im_end|>` the EOS). Defaults to true. */
     chatTemplate?: boolean,
     /** `general.name` of the model. Defaults to `airlabel-random-<parameters>-<type>-s<seed>`. */
-    name?: string
+    name?: string,
+    /**
+     * A GGUF file (model or llama.cpp vocabulary file, such as `ggml-vocab-llama-bpe.gguf`) whose tokenizer the model
+     * gets: every `tokenizer.*` key, copied exactly (its chat template too, unless `chatTemplate` is false). Defaults
+     * to airlabel's own 906-token byte-fallback vocabulary with ChatML.
+     */
+    tokenizerFrom?: string,
+    /**
+     * An exact shape instead of one derived from `parameters` (which is then ignored): width, layers, heads, key/value
+     * heads (fewer than heads: grouped-query attention) and FFN length. Defaults to the shape `chooseLlamaShape` picks.
+     */
+    shape?: ExplicitLlamaShape,
+    /** Leave out `output.weight`, so the output projection is the token embedding (tied embeddings). Defaults to false. */
+    tiedEmbeddings?: boolean
 };
 
 export type WriteLlamaGgufResult = {
@@ -37,20 +54,16 @@ export type WriteLlamaGgufResult = {
     /** File size in bytes. */
     bytes: number,
     shape: LlamaShape,
-    type: LlamaGgufType
+    type: LlamaGgufType,
+    /** Where the tokenizer came from: "airlabel" or the `tokenizerFrom` file. */
+    tokenizer: string,
+    tiedEmbeddings: boolean
 };
 
 /** Smallest accepted target parameter count (a 64-wide, 1-layer model). */
 export const minGeneratedParameters = 150_000;
 /** Largest accepted target parameter count. */
 export const maxGeneratedParameters = 20_000_000_000;
-
-/** ChatML, written so node-llama-cpp recognizes it as its ChatML chat wrapper. */
-export const chatMlTemplate =
-    "{% for message in messages %}" +
-    "{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}" +
-    "{% endfor %}" +
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
 const weightStandardDeviation = 0.02;
 const chunkValues = 1 << 20;
@@ -60,7 +73,7 @@ const llamaFileTypes: Record<LlamaGgufType, number> = {f32: 0, f16: 1, q8_0: 7};
 
 /**
  * Writes a llama-architecture GGUF model with deterministic random weights (normal, std 0.02; norms 1.0)
- * and airlabel's byte-fallback SentencePiece vocabulary, for tests, demos and benchmarks where no real
+ * and airlabel's byte-fallback SentencePiece vocabulary or a real one copied from another GGUF, for tests, demos and benchmarks where no real
  * model can be downloaded. Its outputs are meaningless, but it loads, tokenizes any UTF-8 text, follows
  * grammars and chat templates like a real model of the same size.
  *
@@ -69,12 +82,12 @@ const llamaFileTypes: Record<LlamaGgufType, number> = {f32: 0, f16: 1, q8_0: 7};
  */
 export async function writeLlamaGguf(options: WriteLlamaGgufOptions): Promise<WriteLlamaGgufResult> {
     const {
-        parameters: targetParameters, type = "f16", seed = 42, contextLength = 4096, chatTemplate = true
+        parameters: targetParameters = 0, type = "f16", seed = 42, contextLength = 4096, chatTemplate = true
     } = options;
 
     if (typeof options.path !== "string" || options.path.length === 0)
         throw new InvalidOptionError("options.path must be a non-empty file path such as models/test.gguf");
-    if (!Number.isSafeInteger(targetParameters) || targetParameters < minGeneratedParameters || targetParameters > maxGeneratedParameters)
+    if (options.shape === undefined && (!Number.isSafeInteger(targetParameters) || targetParameters < minGeneratedParameters || targetParameters > maxGeneratedParameters))
         throw new InvalidOptionError(
             `options.parameters must be an integer from ${minGeneratedParameters} to ${maxGeneratedParameters}, got ${targetParameters}`
         );
@@ -85,10 +98,13 @@ export async function writeLlamaGguf(options: WriteLlamaGgufOptions): Promise<Wr
     if (!Number.isSafeInteger(contextLength) || contextLength <= 0 || contextLength > 0xffffffff)
         throw new InvalidOptionError(`options.contextLength must be a positive integer, got ${contextLength}`);
 
-    const vocabulary = buildLlamaVocabulary();
-    const shape = chooseLlamaShape(targetParameters, vocabulary.tokens.length, contextLength);
-    const parameters = countLlamaParameters(shape);
-    const name = options.name ?? `airlabel-random-${targetParameters}-${type}-s${seed}`;
+    const tokenizer = options.tokenizerFrom !== undefined ? await copiedTokenizer(options.tokenizerFrom, chatTemplate) : airlabelTokenizer(chatTemplate);
+    const tiedEmbeddings = options.tiedEmbeddings ?? false;
+    const shape = options.shape !== undefined
+        ? {...checkExplicitShape(options.shape), vocabulary: tokenizer.size, contextLength}
+        : chooseLlamaShape(targetParameters, tokenizer.size, contextLength);
+    const parameters = countLlamaParameters(shape) - (tiedEmbeddings ? shape.vocabulary * shape.embedding : 0);
+    const name = options.name ?? `airlabel-random-${options.shape !== undefined ? parameters : targetParameters}-${type}-s${seed}`;
     const targetPath = path.resolve(options.path);
     const tempPath = path.join(
         path.dirname(targetPath),
@@ -102,7 +118,6 @@ export async function writeLlamaGguf(options: WriteLlamaGgufOptions): Promise<Wr
         const writer = new GgufWriter({handle, path: targetPath});
         const weightType = ggufTensorTypes[type];
         const headSize = shape.embedding / shape.heads;
-        const eosTokenId = chatTemplate ? vocabulary.imEndTokenId : vocabulary.endOfTextTokenId;
 
         writer
             .setMetadata("general.architecture", {type: "string", value: "llama"})
@@ -124,23 +139,11 @@ export async function writeLlamaGguf(options: WriteLlamaGgufOptions): Promise<Wr
             .setMetadata("llama.rope.freq_base", {type: "float32", value: 10_000})
             .setMetadata("llama.attention.head_count", {type: "uint32", value: shape.heads})
             .setMetadata("llama.attention.head_count_kv", {type: "uint32", value: shape.headsKv})
-            .setMetadata("llama.attention.layer_norm_rms_epsilon", {type: "float32", value: 1e-5})
-            .setMetadata("tokenizer.ggml.model", {type: "string", value: "llama"})
-            .setMetadata("tokenizer.ggml.tokens", {type: "array", itemType: "string", values: vocabulary.tokens})
-            .setMetadata("tokenizer.ggml.scores", {type: "array", itemType: "float32", values: vocabulary.scores})
-            .setMetadata("tokenizer.ggml.token_type", {type: "array", itemType: "int32", values: vocabulary.tokenTypes})
-            .setMetadata("tokenizer.ggml.bos_token_id", {type: "uint32", value: vocabulary.bosTokenId})
-            .setMetadata("tokenizer.ggml.eos_token_id", {type: "uint32", value: eosTokenId})
-            .setMetadata("tokenizer.ggml.eot_token_id", {type: "uint32", value: vocabulary.imEndTokenId})
-            .setMetadata("tokenizer.ggml.unknown_token_id", {type: "uint32", value: vocabulary.unknownTokenId})
-            .setMetadata("tokenizer.ggml.add_bos_token", {type: "bool", value: true})
-            .setMetadata("tokenizer.ggml.add_eos_token", {type: "bool", value: false})
-            .setMetadata("tokenizer.ggml.add_space_prefix", {type: "bool", value: false});
+            .setMetadata("llama.attention.layer_norm_rms_epsilon", {type: "float32", value: 1e-5});
+        for (const [key, value] of tokenizer.entries)
+            writer.setMetadata(key, value);
 
-        if (chatTemplate)
-            writer.setMetadata("tokenizer.chat_template", {type: "string", value: chatMlTemplate});
-
-        const tensors = llamaTensors(shape, weightType, unwantedTokenIds(vocabulary));
+        const tensors = llamaTensors(shape, weightType, tokenizer.unwantedTokenIds, tiedEmbeddings);
         for (const tensor of tensors)
             writer.addTensor(tensor);
 
@@ -166,7 +169,7 @@ export async function writeLlamaGguf(options: WriteLlamaGgufOptions): Promise<Wr
     // best effort: the rename itself already happened
     await fsyncDir(path.dirname(targetPath)).catch(() => undefined);
 
-    return {path: targetPath, parameters, bytes, shape, type};
+    return {path: targetPath, parameters, bytes, shape, type, tokenizer: tokenizer.origin, tiedEmbeddings};
 }
 
 type LlamaTensor = {
@@ -190,7 +193,7 @@ type LlamaTensor = {
 const biasChannelValue = 1;
 const unwantedTokenPenalty = 2;
 
-function llamaTensors(shape: LlamaShape, weightType: GgufTensorType, unwantedTokenIds: ReadonlySet<number>): LlamaTensor[] {
+function llamaTensors(shape: LlamaShape, weightType: GgufTensorType, unwantedTokenIds: ReadonlySet<number>, tiedEmbeddings: boolean): LlamaTensor[] {
     const {embedding: e, feedForward: f, vocabulary: v} = shape;
     const kvDim = e / shape.heads * shape.headsKv;
     const matrix = (name: string, columns: number, rows: number, adjust?: LlamaTensor["adjust"]): LlamaTensor => (
@@ -226,10 +229,11 @@ function llamaTensors(shape: LlamaShape, weightType: GgufTensorType, unwantedTok
             matrix(prefix + "ffn_down.weight", f, e, zeroFirstRow(f))
         );
     }
-    tensors.push(
-        norm("output_norm.weight"),
-        matrix("output.weight", e, v, setFirstColumn(e, (token) => unwantedTokenIds.has(token) ? -unwantedTokenPenalty : undefined))
-    );
+    const lowerUnwanted = setFirstColumn(e, (token) => unwantedTokenIds.has(token) ? -unwantedTokenPenalty : undefined);
+    tensors.push(norm("output_norm.weight"));
+    // tied: the embedding is the output projection too, so its bias channel carries the penalty instead of +1
+    if (tiedEmbeddings) tensors[0]!.adjust = setFirstColumn(e, (token) => unwantedTokenIds.has(token) ? -unwantedTokenPenalty : biasChannelValue);
+    else tensors.push(matrix("output.weight", e, v, lowerUnwanted));
 
     return tensors;
 }
@@ -254,23 +258,6 @@ function* tensorValues(tensor: LlamaTensor, seed: number): Generator<Float32Arra
         tensor.adjust?.(chunk, done);
         yield chunk;
     }
-}
-
-/** Tokens a random model should rarely generate: see {@link biasChannelValue}. */
-function unwantedTokenIds(vocabulary: LlamaVocabulary): Set<number> {
-    const unwanted = new Set([vocabulary.unknownTokenId, vocabulary.bosTokenId, vocabulary.imStartTokenId]);
-    const byteToken = /^<0x([0-9A-F]{2})>$/;
-    vocabulary.tokens.forEach((token, id) => {
-        const match = byteToken.exec(token);
-        if (match == null || vocabulary.tokenTypes[id] !== llamaTokenType.byte)
-            return;
-
-        const byte = parseInt(match[1]!, 16);
-        if (byte >= 0x80 || byte === 0x7f || (byte < 0x20 && byte !== 0x09 && byte !== 0x0a))
-            unwanted.add(id);
-    });
-
-    return unwanted;
 }
 
 async function openForWriting(filePath: string) {

@@ -1,3 +1,4 @@
+import type {StepProfile} from "../engine/StepProfile.js";
 import crypto from "node:crypto";
 import path from "node:path";
 import {AirlabelError} from "../AirlabelError.js";
@@ -65,7 +66,9 @@ export type AnnotateResult = {
     /** HTTP requests sent to the server, retries included (openai backend; 0 locally). */
     requests: number,
     /** HTTP requests that were retries after a connection error, timeout, 408, 429 or 5xx (openai backend; 0 locally). */
-    requestRetries: number
+    requestRetries: number,
+    /** Where the local engine's decode steps spent their time (null with the openai backend). */
+    stepProfile: StepProfile | null
 };
 
 /**
@@ -241,7 +244,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
             promptTokensPerSecond: progress.promptTokens / seconds, generatedTokensPerSecond: progress.generatedTokens / seconds,
             timeToFirstTokenMs: median(firstTokenMs), peakRssBytes: process.resourceUsage().maxRSS * 1024,
             stopped, complete, preparedFromCache: prepared.fromCache, contextSize, parallel, backend: remote !== null ? "openai" : "local",
-            requests: openai?.requestStats.requests ?? 0, requestRetries: openai?.requestStats.retries ?? 0
+            requests: openai?.requestStats.requests ?? 0, requestRetries: openai?.requestStats.retries ?? 0,
+            stepProfile: engine?.stepProfile?.() ?? null
         };
         if (complete) await store.markComplete({...result});
         return result;

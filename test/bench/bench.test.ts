@@ -8,7 +8,8 @@ import {generatedModel, runCli, storiesModel} from "../support/fixtures.js";
 
 type BenchRow = {parallel: number, rows: number, promptTokens: number, generatedTokens: number, seconds: number,
     promptTokensPerSecond: number, generatedTokensPerSecond: number, totalTokensPerSecond: number, rowsPerSecond: number,
-    timeToFirstTokenMs: number, peakRssMiB: number, schema: boolean, engine: string};
+    timeToFirstTokenMs: number, peakRssMiB: number, schema: boolean, engine: string,
+    steps: {steps: number, sequencesPerStep: number, stepMs: number, decodeMs: number, samplingMs: number, jsMs: number, hostMs: number, hostUsPerSequence: number, native: boolean}};
 
 describe("airlabel bench", () => {
     test("runs the real path and reports exact token counts and consistent rates per setting", async () => {
@@ -29,6 +30,18 @@ describe("airlabel bench", () => {
             expect(r.peakRssMiB).toBeGreaterThan(10);
             expect(r.schema).toBe(false);
             expect(r.engine).toMatch(/^llama\.cpp (host build|prebuilt binary) \(CPU, 1 thread\); parallel \d+, context \d+ per sequence$/u);
+            // the step profile: every generated token is one sequence in one step (prompts are evaluated in steps too)
+            expect(r.steps.steps).toBeGreaterThanOrEqual(r.generatedTokens / r.parallel);
+            expect(r.steps.sequencesPerStep * r.steps.steps).toBeGreaterThanOrEqual(r.generatedTokens);
+            expect(r.steps.stepMs * r.steps.steps).toBeLessThanOrEqual(r.seconds * 1000);
+            if (process.env.AIRLABEL_REQUIRE_NATIVE === "1") expect(r.steps.native).toBe(true);
+            if (r.steps.native) {
+                expect(r.steps.decodeMs).toBeGreaterThan(0);
+                expect(r.steps.samplingMs).toBeGreaterThan(0);
+                expect(r.steps.decodeMs + r.steps.samplingMs).toBeLessThan(r.steps.stepMs);
+                expect(r.steps.hostMs).toBeCloseTo(r.steps.stepMs - r.steps.decodeMs, 6);
+                expect(r.steps.hostUsPerSequence).toBeCloseTo(r.steps.hostMs * 1000 / r.steps.sequencesPerStep, 6);
+            }
         }
         expect(run.stderr).toContain("airlabel: engine: llama.cpp");
     });
@@ -43,6 +56,7 @@ describe("airlabel bench", () => {
         expect(lines[0]).toMatch(/^\| parallel \| rows/u);
         expect(lines).toHaveLength(3);
         expect(lines[2]).toMatch(/^\| 2 \| 2 \| default \|/u);
+        expect(lines[0]).toContain("| step ms | decode ms | sampling ms | JS ms | host µs/seq |");
     });
 
     test("bad settings are named", async () => {

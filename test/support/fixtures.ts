@@ -33,6 +33,27 @@ export function generatedModel(parameters = 1_000_000, type: "f16" | "q8_0" = "q
     return model;
 }
 
+/** llama.cpp's copy of Llama 3's tokenizer (128,256 tokens), shipped in node-llama-cpp's llama.cpp source (after `npm run build:native`). */
+export const llama3VocabFile = path.join(repoRoot, "node_modules", "node-llama-cpp", "llama", "llama.cpp", "models", "ggml-vocab-llama-bpe.gguf");
+
+let llama3: Promise<string> | undefined;
+
+/**
+ * A narrow random-weight llama with Llama 3's real 128,256-token vocabulary (128 wide, 2 layers, 4 heads, FFN 256:
+ * 33M parameters, almost all of them the embedding and output matrices), made once per test file: the model for
+ * tests about speed paths and tokenization, where a real vocabulary's size is what matters.
+ */
+export function llama3VocabModel(): Promise<string> {
+    llama3 ??= (async () => {
+        if (!fs.existsSync(llama3VocabFile))
+            throw new Error(`${llama3VocabFile} is missing: run npm run build:native -- --gpu cpu (it unpacks llama.cpp's source with its vocabulary files)`);
+        const file = path.join(tempDir(), "llama3-vocab-narrow.gguf");
+        await writeLlamaGguf({path: file, shape: {embedding: 128, layers: 2, heads: 4, headsKv: 4, feedForward: 256}, type: "f16", seed: 7, tokenizerFrom: llama3VocabFile});
+        return file;
+    })();
+    return llama3;
+}
+
 /** The usual setup of a test file: the generated model and a fresh temp dir holding `rows` as a JSONL input file. */
 export async function jobFixture(rows: unknown[], inputName = "in.jsonl"): Promise<{model: string, dir: string, input: string}> {
     const model = await generatedModel();
@@ -48,9 +69,10 @@ export function writeJsonl(file: string, rows: unknown[]): string {
 export type CliResult = {code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string};
 
 /** Runs the built CLI in a child process. */
-export function runCli(args: string[], options: {input?: string, onSpawn?: (child: ReturnType<typeof spawn>) => void} = {}): Promise<CliResult> {
+export function runCli(args: string[], options: {input?: string, env?: Record<string, string>, onSpawn?: (child: ReturnType<typeof spawn>) => void} = {}): Promise<CliResult> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [cliPath, ...args], {cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"]});
+        const env = options.env !== undefined ? {...process.env, ...options.env} : process.env;
+        const child = spawn(process.execPath, [cliPath, ...args], {cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"], env});
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => { stdout += chunk.toString(); });

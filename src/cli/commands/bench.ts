@@ -27,7 +27,9 @@ Examples:
   $ airlabel bench -m models/bench/airlabel-85M-f16.gguf --parallel 1,8,32 --prompt-tokens 41 --gen-tokens 64 --threads 1
   $ airlabel bench -m model.gguf --parallel 8 --schema examples/demo/schema.json --json
 
-Prints per setting: prompt, generated and total tokens/s, rows/s, median time to first token, peak RSS.
+Prints per setting: prompt, generated and total tokens/s, rows/s, median time to first token, peak RSS, and an
+average decode step split into the decode (inside llama_decode), sampling (grammar included) and JavaScript, with
+the host time per sequence (step less decode: what a GPU would wait for). --json adds grammar and mask counts.
 Model loading is not timed. Compare with llama.cpp's own ceiling: bench/ceiling.sh.`)
         .action(async (flags: BenchFlags) => {
             const parallel = flags.parallel.split(",").map((v) => Number(v.trim()));
@@ -48,10 +50,12 @@ Model loading is not timed. Compare with llama.cpp's own ceiling: bench/ceiling.
         });
 }
 
-const header = "| parallel | rows | threads | prompt tok/s | generated tok/s | total tok/s | rows/s | TTFT ms | peak RSS MiB |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |";
+const header = "| parallel | rows | threads | prompt tok/s | generated tok/s | total tok/s | rows/s | TTFT ms | peak RSS MiB | step ms | decode ms | sampling ms | JS ms | host µs/seq |\n" +
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
 
 function formatRow(r: BenchResult): string {
-    return `| ${r.parallel} | ${r.rows} | ${r.threads} | ${r.promptTokensPerSecond.toFixed(1)} | ${r.generatedTokensPerSecond.toFixed(1)} | ${r.totalTokensPerSecond.toFixed(1)} | ${r.rowsPerSecond.toFixed(2)} | ${r.timeToFirstTokenMs.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} |`;
+    return `| ${r.parallel} | ${r.rows} | ${r.threads} | ${r.promptTokensPerSecond.toFixed(1)} | ${r.generatedTokensPerSecond.toFixed(1)} | ${r.totalTokensPerSecond.toFixed(1)} | ${r.rowsPerSecond.toFixed(2)} | ${r.timeToFirstTokenMs.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} | ` +
+        (r.steps === null ? "- | - | - | - | - |" : `${r.steps.stepMs.toFixed(2)} | ${r.steps.native ? r.steps.decodeMs.toFixed(2) : "?"} | ${r.steps.native ? r.steps.samplingMs.toFixed(2) : "?"} | ${r.steps.native ? r.steps.jsMs.toFixed(2) : "?"} | ${r.steps.native ? r.steps.hostUsPerSequence.toFixed(1) : "?"} |`);
 }
 
 function integer(value: string, flag: string): number {

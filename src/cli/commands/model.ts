@@ -6,6 +6,8 @@ import {
     maxGeneratedParameters, minGeneratedParameters, writeLlamaGguf, type LlamaGgufType, type WriteLlamaGgufResult
 } from "../../gguf/writeLlamaGguf.js";
 import {formatParameterCount} from "../../gguf/ensureGeneratedModel.js";
+import type {ExplicitLlamaShape} from "../../gguf/checkExplicitShape.js";
+import {modelFamilies} from "../../gguf/modelFamilies.js";
 
 type ModelCreateCliOptions = {
     output?: string,
@@ -15,6 +17,9 @@ type ModelCreateCliOptions = {
     contextLength: string,
     chatTemplate: boolean,
     name?: string,
+    tokenizerFrom?: string,
+    shape?: string,
+    tiedEmbeddings?: boolean,
     json?: boolean
 };
 
@@ -39,14 +44,20 @@ export function registerModelCommand(program: Command): void {
         .option("--context-length <n>", "training context length written to the model", "4096")
         .option("--no-chat-template", "leave out the ChatML chat template")
         .option("--name <name>", "general.name of the model (default: airlabel-random-<parameters>-<type>-s<seed>)")
+        .option("--tokenizer-from <gguf>", "copy the tokenizer (and its chat template) from this GGUF: a model, or a vocabulary file such as llama.cpp's models/ggml-vocab-llama-bpe.gguf")
+        .option("--shape <shape>", `an exact shape instead of --parameters: a family (${Object.keys(modelFamilies).join(", ")}) or width,layers,heads,kv-heads,ffn`)
+        .option("--tied-embeddings", "no separate output matrix: the output projection is the token embedding (families set their own)")
         .option("--json", "print the result as JSON to stdout")
         .addHelpText("after", [
             "",
             "Examples:",
             "  $ airlabel model create --output models/test.gguf",
             "  $ airlabel model create --output bench-100m.gguf --parameters 100M --type q8_0 --json",
+            "  $ airlabel model create --output llama3-narrow.gguf --shape 128,2,4,4,256 \\",
+            "      --tokenizer-from node_modules/node-llama-cpp/llama/llama.cpp/models/ggml-vocab-llama-bpe.gguf",
+            "  $ airlabel model create --output llama3-1b.gguf --shape llama-3.2-1b --tokenizer-from <llama 3 vocabulary gguf>",
             "",
-            "The shape (width, layers, heads, FFN) is derived from --parameters; the exact count is printed."
+            "The shape (width, layers, heads, FFN) is derived from --parameters unless --shape gives it; the exact count is printed."
         ].join("\n"))
         .action(async (options: ModelCreateCliOptions) => {
             const startTime = performance.now();
@@ -63,13 +74,14 @@ function resolveCreateOptions(options: ModelCreateCliOptions) {
     if (options.output == null || options.output.trim() === "")
         throw new InvalidOptionError("--output is required: pass the .gguf file to write, e.g. --output models/test.gguf");
 
+    const shape = options.shape !== undefined ? parseShape(options.shape) : undefined;
     let parameters: number;
     try {
         parameters = parseParameterCount(options.parameters);
     } catch {
         throw new InvalidOptionError("--parameters must be a positive count such as 1M or 250000");
     }
-    if (parameters < minGeneratedParameters || parameters > maxGeneratedParameters)
+    if (shape === undefined && (parameters < minGeneratedParameters || parameters > maxGeneratedParameters))
         throw new InvalidOptionError(
             `--parameters must be from ${formatParameterCount(minGeneratedParameters)} to ${formatParameterCount(maxGeneratedParameters)}, ` +
             `got ${options.parameters}`
@@ -93,8 +105,20 @@ function resolveCreateOptions(options: ModelCreateCliOptions) {
         seed: Number(options.seed),
         contextLength,
         chatTemplate: options.chatTemplate,
-        name: options.name
+        name: options.name,
+        ...(options.tokenizerFrom !== undefined ? {tokenizerFrom: options.tokenizerFrom} : {}),
+        ...(shape !== undefined ? {shape: shape.shape, tiedEmbeddings: options.tiedEmbeddings ?? shape.tiedEmbeddings} : {tiedEmbeddings: options.tiedEmbeddings ?? false})
     };
+}
+
+function parseShape(text: string): {shape: ExplicitLlamaShape, tiedEmbeddings: boolean} {
+    const family = modelFamilies[text.trim().toLowerCase()];
+    if (family !== undefined) return {shape: family.shape, tiedEmbeddings: family.tiedEmbeddings};
+    const parts = text.split(",").map((part) => part.trim());
+    if (parts.length !== 5 || !parts.every((part) => /^\d+$/.test(part)))
+        throw new InvalidOptionError(`--shape must be a family (${Object.keys(modelFamilies).join(", ")}) or width,layers,heads,kv-heads,ffn such as 128,2,4,4,256, got ${JSON.stringify(text)}`);
+    const [embedding, layers, heads, headsKv, feedForward] = parts.map(Number) as [number, number, number, number, number];
+    return {shape: {embedding, layers, heads, headsKv, feedForward}, tiedEmbeddings: false};
 }
 
 function formatSummary(result: WriteLlamaGgufResult, seconds: number): string {
@@ -104,5 +128,6 @@ function formatSummary(result: WriteLlamaGgufResult, seconds: number): string {
     return `Created ${path.relative(process.cwd(), result.path) || result.path}: ` +
         `${result.parameters.toLocaleString("en-US")} parameters, ${result.type}, ${megabytes} MiB ` +
         `(embedding ${shape.embedding}, ${shape.layers} layers, ${shape.heads} heads / ${shape.headsKv} kv, ` +
-        `ffn ${shape.feedForward}, vocabulary ${shape.vocabulary}, context ${shape.contextLength}) in ${seconds.toFixed(1)}s`;
+        `ffn ${shape.feedForward}, vocabulary ${shape.vocabulary}${result.tokenizer !== "airlabel" ? ` from ${result.tokenizer}` : ""}` +
+        `${result.tiedEmbeddings ? ", tied embeddings" : ""}, context ${shape.contextLength}) in ${seconds.toFixed(1)}s`;
 }

@@ -1,0 +1,25 @@
+import type {LlamaContext} from "node-llama-cpp";
+
+/** A context's cumulative counters from airlabel's sampling patch (`airlabelSamplingStats()` on the addon context). */
+export type NativeSamplingStats = {
+    decodeNs: number,
+    decodes: number,
+    sampleCallNs: number,
+    sampleCalls: number,
+    samples: number,
+    grammarNs: number,
+    grammarChecks: number,
+    grammarRejections: number,
+    maskHits: number,
+    maskMisses: number,
+    fallbacks: number
+};
+
+type AddonContextStats = {airlabelSamplingStats?(): NativeSamplingStats};
+
+/** The counters, or null when the addon lacks airlabel's sampling patch (a stock or older build). */
+export function nativeSamplingStats(context: LlamaContext): NativeSamplingStats | null {
+    const addonContext = (context as unknown as {_ctx?: AddonContextStats})._ctx;
+    if (addonContext === undefined || typeof addonContext.airlabelSamplingStats !== "function") return null;
+    return addonContext.airlabelSamplingStats();
+}
