@@ -334,7 +334,11 @@ function checkIdentity(dir: string, manifest: Manifest, identity: Record<string,
     for (const name of names) {
         const was = manifest.identity[name];
         const now = identity[name];
-        if (was !== now) differences.push(`${name} (was ${shortValue(was, now)}, now ${shortValue(now, was)})`);
+        if (was === now) continue;
+        // `name:size:<16 hex>` is the fingerprint of an older airlabel (the first and last MiB only), now `name:size:sha256:<16 hex>`
+        const older = name === "model" && was !== undefined && now !== undefined && /^(.+:\d+):[0-9a-f]{16}$/u.exec(was)?.[1] === /^(.+:\d+):sha256:[0-9a-f]{16}$/u.exec(now)?.[1];
+        differences.push(older ? "model fingerprint (written by an older airlabel from the model's first and last MiB; now the sha256 of all of it, which cannot be checked against that)"
+            : `${name} (was ${shortValue(was, now)}, now ${shortValue(now, was)})`);
     }
     if (manifest.outputFormat !== format && manifest.identity.format === identity.format)
         differences.push(`format (was ${manifest.outputFormat}, now ${format})`);

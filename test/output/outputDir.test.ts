@@ -109,3 +109,13 @@ describe("a full disk", () => {
         expect(unwritableDirMessage("out/", denied)).toBe("output dir out/ is not writable (EACCES); choose another --output");
     });
 });
+
+describe("an output written by an older airlabel", () => {
+    test("its model fingerprint (first and last MiB) cannot be checked against the full sha256: the refusal says so rather than 'a different model'", async () => {
+        const dir = tempDir();
+        await (await OutputStore.open({dir, identity: {...IDENTITY, model: "m.gguf:1234:0123456789abcdef"}})).close();
+        await expect(OutputStore.open({dir, identity: {...IDENTITY, model: "m.gguf:1234:sha256:fedcba9876543210"}})).rejects.toThrow(
+            `output dir ${dir}/ holds a run with a different model fingerprint (written by an older airlabel from the model's first and last MiB; now the sha256 of all of it, which cannot be checked against that); re-run with --overwrite to start over, or use another --output`
+        );
+    });
+});
