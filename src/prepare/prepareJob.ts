@@ -85,7 +85,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             }
             const idx = options.idxColumn === undefined ? record.ordinal : idxOf(record.values, options.idxColumn, record.location, seenIdx);
             // failed rows keep them too (errors/ files)
-            const kept = keep.of(record.values, record.location);
+            const kept = keep.of(record.values, record.location, idx);
             const canonical = JSON.stringify(record.values);
             const inputHash = crypto.createHash("sha256").update(canonical).digest("hex");
             allHashes.update(`${inputHash}\n`);

@@ -27,7 +27,7 @@ describe("input columns are never overwritten by airlabel's own", () => {
         const result = await run(input, output);
         expect(result.code, result.stderr).toBe(1);
         expect(result.stderr.split("\n").filter((l) => l !== "")).toEqual([
-            `airlabel: ${input}: input column "idx" has the name of a column airlabel writes itself (${reserved}), which would replace its values; ` +
+            `airlabel: ${input}: input column "annotation" has the name of a column airlabel writes itself (${reserved}), which would replace its values; ` +
             `rename the column in ${input}, or leave it out with --keep-columns (e.g. --keep-columns text)`
         ]);
         expect(fs.existsSync(path.join(output, "data"))).toBe(false);
@@ -41,6 +41,21 @@ describe("input columns are never overwritten by airlabel's own", () => {
         expect(kept.code, kept.stderr).toBe(0);
         const rows = readJsonlDir(path.join(output, "data"));
         expect(rows.map((row) => [row.idx, row.text, row.model])).toEqual([[0, "a", "model-1000000-q8_0.gguf"], [1, "b", "model-1000000-q8_0.gguf"]]);
+    });
+
+    test("an idx column holding each row's own position (a dataset's row numbers) is kept; one holding other values is refused at the first row that differs", async () => {
+        const dir = tempDir();
+        const numbered = writeJsonl(path.join(dir, "numbered.jsonl"), [{idx: 0, text: "a"}, {idx: 1, text: "b"}, {idx: 2, text: "c"}]);
+        const kept = await run(numbered, path.join(dir, "out"));
+        expect(kept.code, kept.stderr).toBe(0);
+        expect(readJsonlDir(path.join(dir, "out", "data")).map((row) => [row.idx, row.text])).toEqual([[0, "a"], [1, "b"], [2, "c"]]);
+        const ids = writeJsonl(path.join(dir, "ids.jsonl"), [{idx: 0, text: "a"}, {idx: "ID-77", text: "b"}]);
+        const refused = await run(ids, path.join(dir, "out-ids"));
+        expect(refused.code, refused.stderr).toBe(1);
+        expect(refused.stderr.split("\n").filter((l) => l !== "")).toEqual([
+            `airlabel: ids.jsonl line 2: input column "idx" holds "ID-77", not the row's idx that airlabel writes in that column; rename the column in ${ids}, or leave it out with --keep-columns (e.g. --keep-columns text)`
+        ]);
+        expect(fs.existsSync(path.join(dir, "out-ids", "data"))).toBe(false);
     });
 
     test("a column first seen past the rows the reader inferred columns from is kept, not dropped; a reserved one there is refused naming the line", async () => {
