@@ -53,6 +53,7 @@ export class OpenAIEngine implements Engine {
     readonly #waiting: (() => void)[] = [];
     #active = 0;
     #disposed = false;
+    readonly #stop = () => this.#sender.stop(Math.min(STOP_GRACE_MS, this.options.requestTimeoutMs));
 
     public constructor(options: OpenAIEngineOptions) {
         this.options = options;
@@ -68,9 +69,9 @@ export class OpenAIEngine implements Engine {
         });
         const signal = options.signal;
         if (signal !== undefined) {
-            const stop = () => this.#sender.stop(Math.min(STOP_GRACE_MS, options.requestTimeoutMs));
-            if (signal.aborted) stop();
-            else signal.addEventListener("abort", stop, {once: true});
+            if (signal.aborted) this.#stop();
+            // removed on dispose: a job's steps share one signal
+            else signal.addEventListener("abort", this.#stop, {once: true});
         }
         this.#answerSchema = options.schema === null ? AnswerSchema.freeText() : AnswerSchema.fromJsonSchema(options.schema, options.schemaOrigin);
         this.#spec = {endpoint: options.endpoint, model: options.model, system: options.system, schema: options.schema, generation: options.generation, stream: options.stream};
@@ -137,6 +138,7 @@ export class OpenAIEngine implements Engine {
     public async dispose(): Promise<void> {
         if (this.#disposed) return;
         this.#disposed = true;
+        this.options.signal?.removeEventListener("abort", this.#stop);
         this.#sender.cancel(new RemoteServerError(`${this.options.baseUrl}: the engine was disposed`));
         this.#client.close();
     }
