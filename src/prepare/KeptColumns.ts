@@ -51,7 +51,7 @@ export class KeptColumns {
     #refuseReserved(name: string, location: string | undefined, value?: unknown): void {
         if (!RESERVED_OUTPUT_COLUMNS.includes(name) || (name === "idx" && (this.#idxColumn === "idx" || value === undefined))) return;
         const where = location ?? this.#input;
-        const what = value !== undefined ? `holds ${JSON.stringify(value) ?? "nothing"}, not the row's idx that airlabel writes in that column` : "";
+        const what = value !== undefined ? `holds ${describe(value)}, not the row's idx that airlabel writes in that column` : "";
         if (this.#explicit)
             throw new PrepareError(`${value !== undefined ? `${where}: ` : ""}--keep-columns names "${name}", a column airlabel writes itself (${reservedList}), which would replace its values${what !== "" ? ` (it ${what})` : ""}; ` +
                 `leave it out of --keep-columns, or rename the column in ${this.#input}`);
@@ -59,4 +59,9 @@ export class KeptColumns {
         throw new PrepareError(`${where}: input column "${name}" ${what !== "" ? what : `has the name of a column airlabel writes itself (${reservedList}), which would replace its values`}; ` +
             `rename the column in ${this.#input}, or leave it out with --keep-columns${others.length > 0 ? ` (e.g. --keep-columns ${others.join(",")})` : " \"\""}`);
     }
+}
+
+/** A value for a message (a bigint, which JSON.stringify refuses, as its digits). */
+function describe(value: unknown): string {
+    return typeof value === "bigint" ? String(value) : JSON.stringify(value) ?? "nothing";
 }
