@@ -20,14 +20,15 @@ type FileKey = {path: string, dev: number, ino: number, size: number, mtimeMs: n
  * The sha256 of a whole model file, computed once (the full read costs about a second per GB here, see the README)
  * and cached by path, device, inode, size, mtime and ctime, so that later runs pay a stat. Every write to the file
  * changes its ctime, which no `touch -r` can set back, so an edit in place is hashed again. A cache that cannot be
- * written only costs the hash on the next run.
+ * written only costs the hash on the next run. `onHashing` hears of a hash about to be computed (not of a cached one).
  */
-export async function modelSha256(file: string): Promise<string> {
+export async function modelSha256(file: string, onHashing?: (bytes: number) => void): Promise<string> {
     const stat = await fs.stat(file);
     const key: FileKey = {path: path.resolve(file), dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs};
     const entry = path.join(hashCacheDir(), `${crypto.createHash("sha256").update(key.path).digest("hex").slice(0, 32)}.json`);
     const cached = await fs.readFile(entry, "utf8").then((text) => JSON.parse(text) as FileKey & {sha256: string}).catch(() => null);
     if (cached !== null && typeof cached.sha256 === "string" && sameKey(cached, key)) return cached.sha256;
+    onHashing?.(stat.size);
     const sha256 = await sha256OfFiles([file]);
     // the file changed while it was read: do not remember a hash of a mix
     const after = await fs.stat(file);

@@ -20,6 +20,8 @@ export type PrepareStageOptions = PrepareOptions & Required<Pick<PrepareOptions,
     maxTokens?: number,
     /** Context size per sequence; rows that do not fit fail. Defaults to the longest prompt plus `maxTokens`, within the model's training context. */
     contextSize?: number,
+    /** Facts worth a line (a large model hashed for the first time). Defaults to none. */
+    onLog?: (line: string) => void,
     /** A remote backend's API root: `model` is then the server's model name, not a file; nothing is loaded, prompt tokens are estimated and the server checks the context. Defaults to none (local GGUF). */
     remoteBaseUrl?: string
 };
@@ -47,7 +49,7 @@ export async function prepare(options: PrepareStageOptions): Promise<PrepareResu
         const job = await prepareJob({...options, vocabModel: null, modelFingerprint: model.fingerprint});
         return {job, model, contextSize: 0};
     }
-    const model = await checkModelFile(options.model);
+    const model = await checkModelFile(options.model, options.onLog !== undefined ? {onLog: options.onLog} : {});
     const maxTokens = options.maxTokens ?? 256;
     const llama = await loadLlama("cpu");
     const vocabModel = await llama.loadModel({modelPath: options.model, vocabOnly: true}).catch((err: unknown) => {

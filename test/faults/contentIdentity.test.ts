@@ -87,8 +87,12 @@ describe("modelSha256", () => {
         process.env.AIRLABEL_CACHE_DIR = own;
         const file = path.join(tempDir(), "weights.bin");
         fs.writeFileSync(file, Buffer.alloc(3 * 1024 * 1024, 7));
-        const first = await modelSha256(file);
+        const hashed: number[] = [];
+        const first = await modelSha256(file, (bytes) => hashed.push(bytes));
         expect(first).toMatch(/^[0-9a-f]{64}$/u);
+        expect(await modelSha256(file, (bytes) => hashed.push(bytes))).toBe(first);
+        // told once, of the one hash computed; the second call read the cache
+        expect(hashed).toEqual([3 * 1024 * 1024]);
         const entries = fs.readdirSync(path.join(own, "model-sha256"));
         expect(entries).toHaveLength(1);
         // proof that the second call does not read the file: it returns what the cache holds
