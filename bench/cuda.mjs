@@ -8,11 +8,15 @@
 //       [--parallel 8,32,128,256] [--prompt-tokens 128] [--gen-tokens 128] [--waves 2] [--repeats 1]
 //       [--shape 2048,16,32,32,8192] [--threads N] [--schema examples/demo/schema.json] [--out bench/cuda-report.md]
 //
+// The ceiling runs with OpenMP's default wait policy and with PASSIVE (airlabel's default); the better one counts.
 // --measure-only skips both builds (a machine where `npm run build:native -- --gpu …` already ran).
+// On a bare CUDA machine (../shared/tools/bare-cuda): `source .cuda-carry/unpack; node bench/cuda.mjs --cuda-arch 90
+// --vocabulary "$OLDPWD/.cuda-carry/ggml-vocab-llama-bpe.gguf" --out "$OUT/report.md"` (the copy has no source bundle:
+// the packed, patched source is built with node-llama-cpp's own `source build`).
 // On CPU (--gpu cpu) the defaults are the narrow model of bench/RESULTS.md: --shape 128,2,4,4,256, prompt 32,
 // generated 64, 1 wave, every core. --repeats N runs each measurement N times, interleaved, and keeps the best.
 // The model is written once to models/bench/ (its name says its shape and vocabulary).
-import {spawnSync} from "node:child_process";
+import {spawn, spawnSync} from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -32,6 +36,7 @@ const {values} = parseArgs({options: {
     shape: {type: "string"},
     threads: {type: "string"},
     schema: {type: "string", default: path.join(root, "examples", "demo", "schema.json")},
+    vocabulary: {type: "string"},
     out: {type: "string", default: path.join(root, "bench", "cuda-report.md")}
 }});
 const cpu = values.gpu === "cpu";
@@ -46,7 +51,7 @@ const settings = {
 };
 const cli = path.join(root, "dist", "cli", "main.js");
 const llamaDir = path.join(root, "node_modules", "node-llama-cpp", "llama");
-const vocabulary = path.join(llamaDir, "llama.cpp", "models", "ggml-vocab-llama-bpe.gguf");
+const vocabulary = values.vocabulary ?? path.join(llamaDir, "llama.cpp", "models", "ggml-vocab-llama-bpe.gguf");
 const report = fs.openSync(values.out, "w");
 const write = (line) => {
     fs.writeSync(report, line + "\n");
@@ -61,12 +66,25 @@ const run = (command, args, options = {}) => {
 write(`# airlabel vs llama.cpp's ceiling, ${values.gpu}, ${new Date().toISOString()}`);
 write(`machine: ${os.cpus()[0]?.model ?? "?"} x ${os.availableParallelism()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; command: node bench/cuda.mjs ${process.argv.slice(2).join(" ")}`);
 
+// the model is written while the addon builds (a 1.6B F16 model takes about a minute)
+const model = path.join(root, "models", "bench", `llama3-vocab-${settings.shape.replaceAll(",", "x")}-f16.gguf`);
+const modelReady = fs.existsSync(model) ? Promise.resolve() : new Promise((resolve, reject) => {
+    fs.mkdirSync(path.dirname(model), {recursive: true});
+    const child = spawn(process.execPath, [cli, "model", "create", "-o", model, "--shape", settings.shape, "--tokenizer-from", vocabulary, "--type", "f16"], {cwd: root, stdio: ["ignore", "ignore", "inherit"]});
+    child.on("error", reject);
+    child.on("close", (code) => code === 0 ? resolve() : reject(new Error(`model create failed (${code})`)));
+});
+
 // 1. the addon, 2. llama-batched-bench in the same CMake tree
 if (!values["measure-only"]) {
     const started = performance.now();
     const env = {...process.env, ...(values["cuda-arch"] !== undefined ? {NODE_LLAMA_CPP_CMAKE_OPTION_CMAKE_CUDA_ARCHITECTURES: values["cuda-arch"]} : {})};
-    run("npm", ["run", "build:native", "--", "--gpu", values.gpu], {env, stdio: ["ignore", "inherit", "inherit"]});
-    write(`build: addon in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    // with the source bundle: airlabel's build script (patches, build, check); a copy packed without it (bare-cuda's
+    // pack: the source already unpacked and patched) is built by node-llama-cpp's own source build
+    const bundled = fs.existsSync(path.join(llamaDir, "gitRelease.bundle"));
+    if (bundled) run("npm", ["run", "build:native", "--", "--gpu", values.gpu], {env, stdio: ["ignore", "inherit", "inherit"]});
+    else run(process.execPath, [path.join(root, "node_modules", "node-llama-cpp", "dist", "cli", "cli.js"), "source", "build", "--gpu", values.gpu === "cpu" ? "false" : values.gpu, "--noUsageExample"], {env, stdio: ["ignore", "inherit", "inherit"]});
+    write(`build: addon in ${((performance.now() - started) / 1000).toFixed(0)} s (${bundled ? "npm run build:native" : "node-llama-cpp source build"})`);
 }
 const buildDir = findBuildDir(values.gpu);
 const ceilingBin = path.join(buildDir, "bin", "llama-batched-bench");
@@ -78,11 +96,7 @@ if (!values["measure-only"] || !fs.existsSync(ceilingBin)) {
 }
 
 // 3. the model
-const model = path.join(root, "models", "bench", `llama3-vocab-${settings.shape.replaceAll(",", "x")}-f16.gguf`);
-if (!fs.existsSync(model)) {
-    fs.mkdirSync(path.dirname(model), {recursive: true});
-    run(process.execPath, [cli, "model", "create", "-o", model, "--shape", settings.shape, "--tokenizer-from", vocabulary, "--type", "f16"]);
-}
+await modelReady;
 write(`model: ${path.relative(root, model)} (shape ${settings.shape}, Llama 3's 128,256-token vocabulary, random F16 weights)`);
 write(`settings: prompt ${settings.promptTokens}, generated ${settings.genTokens}, ${settings.waves} wave(s), ${settings.threads} threads, best of ${settings.repeats}`);
 write("");
@@ -123,14 +137,21 @@ function findBuildDir(gpu) {
     throw new Error(`no ${gpu} build under ${path.relative(root, builds)}: run without --measure-only, or npm run build:native -- --gpu ${gpu}`);
 }
 
+// llama-batched-bench with OpenMP's default wait policy and with airlabel's (PASSIVE): the better is the ceiling
 function ceilingRun(parallel) {
+    const runs = ["", "PASSIVE"].map((policy) => ceilingRunWith(parallel, policy));
+    return runs[0].total >= runs[1].total ? runs[0] : runs[1];
+}
+
+function ceilingRunWith(parallel, policy) {
     const context = (settings.promptTokens + settings.genTokens) * parallel + 256;
     const args = ["-m", model, "-c", String(context), "-b", "2048", "-ub", cpu ? "2048" : "512", "-npp", String(settings.promptTokens),
         "-ntg", String(settings.genTokens), "-npl", String(parallel), "-t", String(settings.threads), "-tb", String(settings.threads), ...(cpu ? [] : ["-ngl", "99"])];
-    const result = run(ceilingBin, args, {env: {...process.env, LD_LIBRARY_PATH: [path.dirname(ceilingBin), process.env.LD_LIBRARY_PATH].filter(Boolean).join(":")}});
+    const env = {...process.env, OMP_WAIT_POLICY: policy, LD_LIBRARY_PATH: [path.dirname(ceilingBin), process.env.LD_LIBRARY_PATH].filter(Boolean).join(":")};
+    const result = run(ceilingBin, args, {env});
     for (const line of result.stdout.split("\n")) {
         const cells = line.split("|").map((cell) => cell.trim()).filter((cell) => cell.length > 0);
-        if (cells.length >= 10 && cells[2] === String(parallel)) return {generated: Number(cells[7]), total: Number(cells[9]), stepMs: Number(cells[6]) * 1000 / settings.genTokens};
+        if (cells.length >= 10 && cells[2] === String(parallel)) return {generated: Number(cells[7]), total: Number(cells[9]), stepMs: Number(cells[6]) * 1000 / settings.genTokens, ompWaitPolicy: policy || "default"};
     }
     throw new Error(`llama-batched-bench printed no row for ${parallel} sequences:\n${result.stdout}`);
 }

@@ -1,7 +1,7 @@
 import type {StepProfile} from "../engine/StepProfile.js";
 
-/** One decode step's time, on average, split by where it goes (milliseconds unless named otherwise). */
-export type StepBreakdown = {
+/** One decode step's time, on average, split by where it goes (milliseconds unless named otherwise), and the run's grammar counts. */
+export type StepBreakdown = Pick<StepProfile, "samplingCalls" | "grammarChecks" | "grammarRejections" | "maskHits" | "maskMisses" | "stockSamples"> & {
     steps: number,
     /** Average sequences per step. */
     sequencesPerStep: number,
@@ -19,11 +19,6 @@ export type StepBreakdown = {
     hostMs: number,
     /** hostMs per sequence, microseconds. */
     hostUsPerSequence: number,
-    grammarChecks: number,
-    grammarRejections: number,
-    maskHits: number,
-    maskMisses: number,
-    stockSamples: number,
     /** False when the binary lacks airlabel's sampling patch: then decode and sampling are unknown (0) and jsMs is the whole step. */
     native: boolean
 };
@@ -39,7 +34,7 @@ export function stepBreakdown(profile: StepProfile): StepBreakdown {
         stepMs: perStep(profile.stepMs), decodeMs: perStep(profile.decodeMs), samplingMs: perStep(profile.samplingMs), grammarCpuMs: perStep(profile.grammarCpuMs),
         jsMs: perStep(profile.stepMs - profile.decodeMs - profile.samplingMs), hostMs,
         hostUsPerSequence: sequencesPerStep > 0 ? hostMs * 1000 / sequencesPerStep : 0,
-        grammarChecks: profile.grammarChecks, grammarRejections: profile.grammarRejections, maskHits: profile.maskHits, maskMisses: profile.maskMisses,
+        samplingCalls: profile.samplingCalls, grammarChecks: profile.grammarChecks, grammarRejections: profile.grammarRejections, maskHits: profile.maskHits, maskMisses: profile.maskMisses,
         stockSamples: profile.stockSamples, native: profile.native
     };
 }

@@ -134,7 +134,7 @@ export class LockstepDriver {
         const stats = nativeSamplingStats(this._context);
         const profile: StepProfile = {
             ...this._profile,
-            decodeMs: (stats?.decodeNs ?? 0) / 1e6, samplingMs: (stats?.sampleCallNs ?? 0) / 1e6, grammarCpuMs: (stats?.grammarNs ?? 0) / 1e6,
+            decodeMs: (stats?.decodeNs ?? 0) / 1e6, samplingMs: (stats?.sampleCallNs ?? 0) / 1e6, samplingCalls: stats?.sampleCalls ?? 0, grammarCpuMs: (stats?.grammarNs ?? 0) / 1e6,
             grammarChecks: stats?.grammarChecks ?? 0, grammarRejections: stats?.grammarRejections ?? 0,
             maskHits: stats?.maskHits ?? 0, maskMisses: stats?.maskMisses ?? 0, stockSamples: stats?.fallbacks ?? 0, native: stats !== null
         };

@@ -17,6 +17,8 @@ export type StepProfile = {
     decodeMs: number,
     /** Wall time of the native sampling calls, grammar included, milliseconds. */
     samplingMs: number,
+    /** Native sampling calls (one per step when every sequence's call of the step arrives together). */
+    samplingCalls: number,
     /** Time checking tokens against the grammar and computing masks, summed over sampling threads, milliseconds. */
     grammarCpuMs: number,
     /** Sampled tokens the grammar was asked about, and of those the ones it rejected (then sampled from its mask). */
@@ -32,7 +34,7 @@ export type StepProfile = {
 };
 
 const fields = [
-    "steps", "sequenceSteps", "stepMs", "decodeMs", "samplingMs", "grammarCpuMs", "grammarChecks", "grammarRejections",
+    "steps", "sequenceSteps", "stepMs", "decodeMs", "samplingMs", "samplingCalls", "grammarCpuMs", "grammarChecks", "grammarRejections",
     "maskHits", "maskMisses", "stockSamples", "native"
 ] as const;
 

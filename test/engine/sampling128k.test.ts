@@ -24,7 +24,8 @@ beforeAll(async () => {
 async function annotate(mode: "stock" | "fast", args: string[]): Promise<{summary: RunSummary, rows: Record<string, unknown>[]}> {
     const output = path.join(tempDir(), mode);
     const run = await runCli(["run", "-i", input, "-m", model, "-o", output, "-p", "Classify: {text}", "--parallel", "8", "--threads", "1", "--json", ...args],
-        {env: {AIRLABEL_SAMPLING: mode}});
+        // the fast run samples its 8 sequences on 3 threads (chunks of 3, 3 and 2), as many cores would
+        {env: {AIRLABEL_SAMPLING: mode, AIRLABEL_SAMPLING_THREADS: mode === "fast" ? "3" : "1"}});
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout) as RunSummary;
     const rows = readJsonlDir(path.join(output, "data")).map(({idx, annotation, completion_tokens: tokens, attempts}) => ({idx, annotation, tokens, attempts}));
