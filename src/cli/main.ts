@@ -53,7 +53,9 @@ try {
     await program.parseAsync(process.argv);
 } catch (err) {
     if (err instanceof CommanderError) {
-        process.exitCode = err.exitCode;
+        // commander has printed its one line (or the help / version); every usage error it raises (unknown option or
+        // command, missing option value or argument, a value outside the choices) is an invalid option: exit 2
+        process.exitCode = err.exitCode === 0 ? 0 : 2;
     } else if (err instanceof AirlabelError) {
         process.stderr.write(`airlabel: ${err.message}\n`);
         process.exitCode = err.exitCode;

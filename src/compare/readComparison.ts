@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {loadManifest} from "../output/Manifest.js";
+import {inputColumnsOf} from "../output/inputColumnsOf.js";
 import {PreparedCache} from "../prepare/PreparedCache.js";
 import {RESERVED_OUTPUT_COLUMNS} from "../output/OutputRow.js";
 import {readCommitted} from "../output/readOutput.js";
@@ -75,6 +76,11 @@ export async function readComparison(dir: string): Promise<Comparison> {
         for (const record of contents.errors) {
             const row = rowOf(Number(record.idx));
             row.responses[model.id] = {annotation: null, ok: false, reason: typeof record.reason === "string" ? record.reason : String(record.reason ?? "failed")};
+            // an errors record keeps the row's input columns (records written before that have none)
+            if (!withColumns.has(row.idx) && "columns" in record) {
+                withColumns.add(row.idx);
+                row.columns = inputColumnsOf(record);
+            }
         }
     }
     const missing = [...rows.keys()].filter((idx) => !withColumns.has(idx));

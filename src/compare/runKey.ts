@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
-import {createReadStream} from "node:fs";
 import {resolveDatasetSpec} from "../datasets/resolveDatasetSpec.js";
 import {checkModelFile} from "../model/checkModelFile.js";
+import {sha256OfFiles} from "../files/sha256OfFiles.js";
 import type {AnnotateOptions} from "../options/AnnotateOptions.js";
 
 /** Options that change how fast a model runs, not what it answers: a finished model is still skipped when only they change. */
@@ -17,12 +17,7 @@ export async function runKey(options: AnnotateOptions, remote: boolean, inputCon
         const spec = await resolveDatasetSpec(options.input, options.inputFormat);
         if (spec.stdin) return null;
         // the content, not the mtime: a file written again with the same rows leaves finished work alone
-        const hash = crypto.createHash("sha256");
-        for (const [i, file] of spec.files.entries()) {
-            hash.update(`${spec.names[i]}\n`);
-            for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-        }
-        inputHash = hash.digest("hex");
+        inputHash = await sha256OfFiles(spec.files, spec.names);
     } catch {
         return null; // the run itself reports an unreadable input
     }

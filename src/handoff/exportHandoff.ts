@@ -5,6 +5,7 @@ import {ExportError, exportCommitted} from "../output/exportOutput.js";
 import {writeFileDurable} from "../output/durableFs.js";
 import {MANIFEST_FILE, displayDir} from "../output/Manifest.js";
 import {errorSummaryOf} from "../output/outputErrors.js";
+import {inputColumnsOf} from "../output/inputColumnsOf.js";
 import type {OutputFormat} from "../output/OutputRow.js";
 import type {OutputContents} from "../output/readOutput.js";
 import {encodeDataShard, inferColumnKind} from "../output/shardCodec.js";
@@ -141,7 +142,7 @@ function wideRecords(source: HandoffSource): {records: Record<string, unknown>[]
 /** A single run's rows (and failed rows when asked) in idx order, as `airlabel export` writes them. */
 function singleRunRecords({rows, errors}: OutputContents, includeErrors: boolean): {records: Record<string, unknown>[], skipped: number, objectColumns: Set<string>} {
     const failed = includeErrors ? errors.map((error) => ({
-        idx: error.idx, annotation: null, finish_reason: error.finish_reason ?? null, attempts: error.attempts ?? null, model: error.model ?? null,
+        idx: error.idx, ...inputColumnsOf(error), annotation: null, finish_reason: error.finish_reason ?? null, attempts: error.attempts ?? null, model: error.model ?? null,
         error: typeof error.reason === "string" ? error.reason : String(error.reason ?? "unknown error")
     })) : [];
     const records = [...rows, ...failed].sort((a, b) => Number(a.idx) - Number(b.idx));

@@ -1,7 +1,7 @@
-import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import {AirlabelError} from "../AirlabelError.js";
+import {hashCacheDir, modelSha256} from "./modelSha256.js";
 
 /** Raised when the model path is missing, unreadable or not a GGUF file. */
 export class ModelFileError extends AirlabelError {}
@@ -9,14 +9,20 @@ export class ModelFileError extends AirlabelError {}
 export type ModelFileInfo = {
     path: string,
     bytes: number,
-    /** `name:size:sha256(first and last MiB)`: changes when the model file changes, without hashing gigabytes. */
+    /** `name:size:sha256:<first 16 hex of the whole file's sha256>`: covers every weight (hashed once, then cached; see modelSha256). */
     fingerprint: string
 };
 
 const sampleBytes = 1024 * 1024;
 
-/** Checks that `modelPath` is a readable GGUF file and fingerprints it. */
-export async function checkModelFile(modelPath: string): Promise<ModelFileInfo> {
+/** Models from this size on get a line saying why the first start takes a while (hashing them). */
+const announcedBytes = 1024 ** 3;
+
+/**
+ * Checks that `modelPath` is a readable GGUF file and fingerprints it by the sha256 of all of its bytes (a line to
+ * `onLog` when a large model is hashed for the first time).
+ */
+export async function checkModelFile(modelPath: string, options: {onLog?: (line: string) => void} = {}): Promise<ModelFileInfo> {
     let handle: fs.FileHandle;
     try {
         handle = await fs.open(modelPath, "r");
@@ -35,10 +41,11 @@ export async function checkModelFile(modelPath: string): Promise<ModelFileInfo> 
         const corrupt = describeHeaderProblem(head, stat.size);
         if (corrupt !== undefined)
             throw new ModelFileError(`model file ${modelPath} has a corrupt GGUF header (${corrupt}); the file is damaged or truncated: copy or convert it again`);
-        const tail = Buffer.alloc(Math.min(sampleBytes, stat.size));
-        await handle.read(tail, 0, tail.length, Math.max(0, stat.size - tail.length));
-        const hash = crypto.createHash("sha256").update(head).update(tail).digest("hex").slice(0, 16);
-        return {path: modelPath, bytes: stat.size, fingerprint: `${path.basename(modelPath)}:${stat.size}:${hash}`};
+        const hash = (await modelSha256(modelPath, (bytes) => {
+            if (bytes >= announcedBytes)
+                options.onLog?.(`hashing ${modelPath} (${(bytes / 1024 ** 3).toFixed(1)} GiB) once, to fingerprint all of its weights (about 1 s per GB); later runs read the hash from ${hashCacheDir()}`);
+        })).slice(0, 16);
+        return {path: modelPath, bytes: stat.size, fingerprint: `${path.basename(modelPath)}:${stat.size}:sha256:${hash}`};
     } finally {
         await handle.close();
     }

@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import crypto from "node:crypto";
-import {OutputDirError, OutputLockedError, errorCodeOf} from "./outputErrors.js";
+import {OutputDirError, OutputLockedError, unwritableDirMessage} from "./outputErrors.js";
 import {displayDir} from "./Manifest.js";
 
 export const LOCK_FILE = ".airlabel.lock";
@@ -11,6 +11,37 @@ interface LockContent {
     pid: number;
     hostname: string;
     startedAt: string;
+    /** The kernel's boot id (Linux): a lock from before a reboot is stale whatever its pid. Absent where unknown. */
+    bootId?: string;
+    /** When the owner started, in clock ticks since boot (field 22 of /proc/<pid>/stat): a pid now held by another process starts at another time. Absent where unknown. */
+    pidStart?: string;
+}
+
+/** The kernel's boot id, or undefined off Linux. */
+async function bootId(): Promise<string | undefined> {
+    const text = await fs.readFile("/proc/sys/kernel/random/boot_id", "utf8").catch(() => undefined);
+    return text?.trim() || undefined;
+}
+
+/** When process `pid` started (clock ticks since boot), or undefined when it is gone or off Linux. */
+export async function processStartTime(pid: number): Promise<string | undefined> {
+    const text = await fs.readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+    if (text === undefined) return undefined;
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses; starttime is the 20th field after it
+    return text.slice(text.lastIndexOf(")") + 2).split(" ")[19];
+}
+
+/**
+ * Whether the lock's owner is surely gone: the machine was rebooted since, its pid is free, or the pid now belongs
+ * to a process that started at another time (a reused pid; airlabel restarted as PID 1 of a container).
+ */
+async function ownerIsGone(holder: LockContent): Promise<boolean> {
+    const boot = await bootId();
+    if (holder.bootId !== undefined && boot !== undefined && holder.bootId !== boot) return true;
+    if (!isAlive(holder.pid)) return true;
+    if (holder.pidStart === undefined) return false;
+    const started = await processStartTime(holder.pid);
+    return started !== undefined && started !== holder.pidStart;
 }
 
 /** Whether a process with this pid runs on this host. */
@@ -27,7 +58,8 @@ export function isAlive(pid: number): boolean {
 function parseLock(text: string): LockContent | undefined {
     try {
         const value = JSON.parse(text) as Partial<LockContent>;
-        if (typeof value.pid === "number" && typeof value.hostname === "string" && typeof value.startedAt === "string")
+        if (typeof value.pid === "number" && typeof value.hostname === "string" && typeof value.startedAt === "string" &&
+            (value.bootId === undefined || typeof value.bootId === "string") && (value.pidStart === undefined || typeof value.pidStart === "string"))
             return value as LockContent;
     } catch {
         // torn or foreign content
@@ -36,9 +68,10 @@ function parseLock(text: string): LockContent | undefined {
 }
 
 /**
- * Exclusive lock on an output dir: `dir/.airlabel.lock` holding `{pid, hostname, startedAt}`.
+ * Exclusive lock on an output dir: `dir/.airlabel.lock` holding `{pid, hostname, startedAt, bootId, pidStart}`.
  * The lock file appears with its full content at once (written aside, then hard-linked into place, which fails
- * when a lock exists). A lock left by a dead process on this host is taken over.
+ * when a lock exists). A lock whose owner on this host is gone is taken over: its pid is free, the machine was
+ * rebooted since (boot id), or the pid now belongs to a process started at another time (pid reuse).
  */
 export class OutputLock {
     readonly #file: string;
@@ -52,7 +85,9 @@ export class OutputLock {
 
     public static async acquire(dir: string): Promise<OutputLock> {
         const file = path.join(dir, LOCK_FILE);
-        const content = JSON.stringify({pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString()});
+        const [boot, pidStart] = await Promise.all([bootId(), processStartTime(process.pid)]);
+        const content = JSON.stringify({pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString(),
+            ...(boot !== undefined ? {bootId: boot} : {}), ...(pidStart !== undefined ? {pidStart} : {})});
         const lock = new OutputLock(file, content);
         for (let attempt = 0; attempt < 5; attempt++) {
             if (await lock.#tryCreate(dir)) return lock;
@@ -66,9 +101,10 @@ export class OutputLock {
                 throw new OutputLockedError(
                     `output dir ${displayDir(dir)} is in use by process ${holder.pid} on host ${holder.hostname} (started ${holder.startedAt}); wait for it to finish, or delete ${displayDir(dir)}${LOCK_FILE} if no airlabel run uses it`
                 );
-            if (holder !== undefined && isAlive(holder.pid))
+            if (holder !== undefined && !await ownerIsGone(holder))
                 throw new OutputLockedError(
-                    `output dir ${displayDir(dir)} is in use by process ${holder.pid} (started ${holder.startedAt}); wait for it to finish or use another --output`
+                    `output dir ${displayDir(dir)} is in use by process ${holder.pid} (started ${holder.startedAt}); wait for it to finish or use another --output; ` +
+                    `if no airlabel run uses it (that process ended and its pid was reused), delete ${displayDir(dir)}${LOCK_FILE} and re-run`
                 );
             await OutputLock.#removeStale(dir, file, text);
         }
@@ -119,10 +155,7 @@ export class OutputLock {
             this.#held = true;
             return true;
         } catch (error) {
-            throw new OutputDirError(
-                `output dir ${displayDir(dir)} is not writable (${errorCodeOf(error)}); choose another --output`,
-                {cause: error}
-            );
+            throw new OutputDirError(unwritableDirMessage(displayDir(dir), error), {cause: error});
         } finally {
             await fs.rm(aside, {force: true}).catch(() => undefined);
         }

@@ -28,6 +28,8 @@ export interface FailedRow {
     model: string | null;
     /** Where the row came from, e.g. "data.jsonl line 12". */
     location?: string;
+    /** The row's kept input columns, as a data row would have them; absent for a row that could not be read. */
+    columns?: Record<string, unknown>;
 }
 
 /** Output shard formats for data rows (error rows are always JSONL). */
@@ -63,7 +65,10 @@ export function dataRecordOf(row: AnnotatedRow): Record<string, unknown> {
     return record;
 }
 
-/** The flat record of an error row, as written to the JSONL error shards. */
+/**
+ * The record of an error row, as written to the JSONL error shards: airlabel's fields, then the row's input columns
+ * under `columns` (nested, so that none can collide with `reason`, `response` and the rest).
+ */
 export function errorRecordOf(row: FailedRow): Record<string, unknown> {
     return {
         idx: row.idx,
@@ -73,6 +78,7 @@ export function errorRecordOf(row: FailedRow): Record<string, unknown> {
         finish_reason: row.finishReason,
         attempts: row.attempts,
         model: row.model,
-        location: row.location ?? null
+        location: row.location ?? null,
+        ...(row.columns !== undefined ? {columns: row.columns} : {})
     };
 }

@@ -11,7 +11,8 @@ import {
 import {LOCK_FILE, OutputLock, isAlive} from "./OutputLock.js";
 import type {AnnotatedRow, FailedRow, OutputFormat} from "./OutputRow.js";
 import {OUTPUT_FORMATS, dataRecordOf, errorRecordOf} from "./OutputRow.js";
-import {OutputDirError, OutputWriteError, RunIdentityMismatchError, errorCodeOf, errorSummaryOf} from "./outputErrors.js";
+import {lockOutputDir} from "./openOutputDir.js";
+import {ManifestCorruptError, OutputWriteError, RunIdentityMismatchError, errorSummaryOf} from "./outputErrors.js";
 import {decodeDataShard, decodeJsonl, encodeDataShard, planColumns, shardExtension} from "./shardCodec.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 
@@ -30,6 +31,8 @@ export interface OutputStoreOptions {
     meta?: Record<string, unknown>;
     /** Receives one line per repair made when opening (a damaged shard or manifest found and recovered from), as a warning. Defaults to ignoring them. */
     onLog?: (line: string, level: "warning") => void;
+    /** The dir's lock, already taken with `lockOutputDir` (before the prepared cache was written); the store releases it on close. Defaults to taking it here. */
+    lock?: OutputLock;
 }
 
 /** Counts of what is committed so far. */
@@ -116,27 +119,15 @@ export class OutputStore {
     public static async open(options: OutputStoreOptions): Promise<OutputStore> {
         const format = options.format ?? "jsonl";
         const shardSize = options.shardSize ?? 1000;
+        if (!OUTPUT_FORMATS.includes(format) || !Number.isSafeInteger(shardSize) || shardSize < 1) await options.lock?.release();
         if (!OUTPUT_FORMATS.includes(format))
             throw new InvalidOptionError(`options.format must be one of ${OUTPUT_FORMATS.join(", ")}, got ${JSON.stringify(format)}`);
         if (!Number.isSafeInteger(shardSize) || shardSize < 1)
             throw new InvalidOptionError(`options.shardSize must be a positive integer, got ${String(shardSize)}`);
         const dir = options.dir;
-        const shown = displayDir(dir);
-        try {
-            await fs.mkdir(dir, {recursive: true});
-            const stat = await fs.stat(dir);
-            if (!stat.isDirectory())
-                throw new OutputDirError(`output dir ${shown} is a file, not a directory; choose another --output`);
-            await fs.access(dir, fs.constants.W_OK);
-        } catch (error) {
-            if (error instanceof OutputDirError) throw error;
-            throw new OutputDirError(`output dir ${shown} is not writable (${errorCodeOf(error)}); choose another --output`, {cause: error});
-        }
-
-        const lock = await OutputLock.acquire(dir);
+        const lock = options.lock ?? await lockOutputDir(dir);
         const log = (line: string) => options.onLog?.(line, "warning");
         try {
-            await refuseLinkedSubdirs(dir);
             await removeLeftoverTempFiles(dir);
             let manifest: Manifest | undefined;
             let checkedIdx = new Map<string, CheckedShardIdx>();
@@ -145,6 +136,7 @@ export class OutputStore {
             } else {
                 const loaded = await loadManifestRecovering(dir);
                 manifest = loaded.manifest;
+                if (manifest === undefined) await refuseShardsWithoutManifest(dir);
                 if (loaded.recovered !== undefined && manifest !== undefined) {
                     log(`${loaded.recovered}; recovered the commit before it from ${PREVIOUS_MANIFEST_FILE} (rows committed after it are generated again)`);
                     await saveManifest(dir, manifest, false);
@@ -343,7 +335,11 @@ function checkIdentity(dir: string, manifest: Manifest, identity: Record<string,
     for (const name of names) {
         const was = manifest.identity[name];
         const now = identity[name];
-        if (was !== now) differences.push(`${name} (was ${shortValue(was, now)}, now ${shortValue(now, was)})`);
+        if (was === now) continue;
+        // `name:size:<16 hex>` is the fingerprint of an older airlabel (the first and last MiB only), now `name:size:sha256:<16 hex>`
+        const older = name === "model" && was !== undefined && now !== undefined && /^(.+:\d+):[0-9a-f]{16}$/u.exec(was)?.[1] === /^(.+:\d+):sha256:[0-9a-f]{16}$/u.exec(now)?.[1];
+        differences.push(older ? "model fingerprint (written by an older airlabel from the model's first and last MiB; now the sha256 of all of it, which cannot be checked against that)"
+            : `${name} (was ${shortValue(was, now)}, now ${shortValue(now, was)})`);
     }
     if (manifest.outputFormat !== format && manifest.identity.format === identity.format)
         differences.push(`format (was ${manifest.outputFormat}, now ${format})`);
@@ -400,16 +396,16 @@ async function removeRunFiles(dir: string): Promise<void> {
 }
 
 /**
- * data/ and errors/ must be real directories inside the output dir: a symbolic link there would make airlabel
- * write (and delete) files somewhere else.
+ * Shard files in data/ or errors/ with neither manifest.json nor manifest.prev.json: the manifests were deleted, and
+ * what is committed is unknown. Refused like a corrupt manifest rather than written over.
  */
-async function refuseLinkedSubdirs(dir: string): Promise<void> {
-    for (const sub of [DATA_DIR, ERRORS_DIR, DAMAGED_DIR]) {
-        const stat = await fs.lstat(path.join(dir, sub)).catch(() => undefined);
-        if (stat === undefined || stat.isDirectory()) continue;
-        const what = stat.isSymbolicLink() ? "a symbolic link" : "not a directory";
-        throw new OutputDirError(
-            `${displayDir(dir)}${sub} is ${what}; airlabel writes only real directories inside the output dir: remove ${displayDir(dir)}${sub}, or use another --output`
+async function refuseShardsWithoutManifest(dir: string): Promise<void> {
+    for (const sub of [DATA_DIR, ERRORS_DIR]) {
+        const shards = (await listDir(path.join(dir, sub))).filter((name) => SHARD_NAME.test(name));
+        if (shards.length === 0) continue;
+        throw new ManifestCorruptError(
+            `${displayDir(dir)}${sub}/ holds ${shards.length} shard file${shards.length === 1 ? "" : "s"} (${sub}/${shards.sort()[0]}${shards.length > 1 ? ", ..." : ""}) but there is no ${MANIFEST_FILE} or ${PREVIOUS_MANIFEST_FILE} saying what they hold; ` +
+            "restore the manifest, or re-run with --overwrite to start over, or use another --output"
         );
     }
 }

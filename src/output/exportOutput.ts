@@ -9,6 +9,7 @@ import {OUTPUT_FORMATS} from "./OutputRow.js";
 import {OutputNotFoundError, errorSummaryOf} from "./outputErrors.js";
 import {readCommitted} from "./readOutput.js";
 import type {OutputContents} from "./readOutput.js";
+import {inputColumnsOf} from "./inputColumnsOf.js";
 import {encodeDataShard, planColumns} from "./shardCodec.js";
 
 /** An export cannot be made: the target's format cannot be told, the run is incomplete, the target cannot be written. */
@@ -173,6 +174,8 @@ function mergeInIdxOrder(
 ): Record<string, unknown>[] {
     const failedRecords = errors.map((error) => ({
         idx: error.idx,
+        // the row's input columns, as its errors record keeps them
+        ...inputColumnsOf(error),
         annotation: null,
         finish_reason: error.finish_reason ?? null,
         attempts: error.attempts ?? null,

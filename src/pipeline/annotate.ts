@@ -1,9 +1,9 @@
 import type {StepProfile} from "../engine/StepProfile.js";
 import crypto from "node:crypto";
-import fs from "node:fs/promises";
 import path from "node:path";
 import {AirlabelError} from "../AirlabelError.js";
 import {OpenAIEngine} from "../backends/openai/OpenAIEngine.js";
+import {RequestStoppedError} from "../backends/openai/openaiErrors.js";
 import {readApiKey} from "../backends/openai/readApiKey.js";
 import type {Engine} from "../engine/Engine.js";
 import {LocalEngine} from "../engine/LocalEngine.js";
@@ -16,7 +16,8 @@ import type {PreparedFailure, PreparedJob, PreparedRow} from "../prepare/Prepare
 import type {AnnotateOptions, AnnotateProgress} from "../options/AnnotateOptions.js";
 import {validateAnnotateOptions} from "../options/validateAnnotateOptions.js";
 import {OutputStore} from "../output/OutputStore.js";
-import {prepare} from "./prepare.js";
+import {lockOutputDir} from "../output/openOutputDir.js";
+import {prepare, type PrepareResult} from "./prepare.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {compileSchemaGrammar, type CompileSchemaGrammarOptions} from "../schema/grammar/compileSchemaGrammar.js";
 import {version} from "../version.js";
@@ -88,7 +89,6 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     // a missing or broken hooks module fails before any model loads
     const hooks = resolved.hooks !== undefined ? await loadHooks(resolved.hooks) : null;
     const answerHooks = hasAnswerHooks(hooks);
-    await ensureWritableDir(resolved.output);
     const remote = resolved.resolvedBackend.remote;
     const grammar = remote === null && answerSchema.jsonSchema !== null ? compileAndReportGrammar(answerSchema.jsonSchema, {
         origin: resolved.schemaOrigin,
@@ -98,14 +98,24 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     const apiKey = remote === null ? null : readApiKey(remote);
     // local: the GPUs found and one placement per replica, before the prepare stage (a bad placement option fails first)
     const placed = remote === null ? await placeLocalRun({gpu: resolved.gpu, workers: resolved.workers, placement: resolved.placement}) : null;
-    const {job: prepared, model: modelFile, contextSize} = await prepare({
-        ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {}),
-        ...(hooks !== null ? {hooks: hooks.file, loadedHooks: hooks} : {})
-    });
+    // the dir is ours before the prepare stage writes its cache/ there (a run the lock refuses writes nothing)
+    const lock = await lockOutputDir(resolved.output);
+    let prepareResult: PrepareResult;
+    try {
+        prepareResult = await prepare({
+            ...resolved, maxTokens: resolved.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {}),
+            ...(hooks !== null ? {hooks: hooks.file, loadedHooks: hooks} : {})
+        });
+    } catch (err) {
+        await lock.release();
+        throw err;
+    }
+    const {job: prepared, model: modelFile, contextSize} = prepareResult;
     log(`prepared ${prepared.totalRows} rows${prepared.fromCache ? " (from cache)" : ""}: ${prepared.rowCount} to generate, ${prepared.failureCount} failed in prepare`);
 
     const store = await OutputStore.open({
         dir: resolved.output,
+        lock,
         format: resolved.format,
         shardSize: resolved.shardSize,
         overwrite: resolved.overwrite,
@@ -134,7 +144,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         progress.resumedRows = committed.size;
         if (committed.size > 0) log(`resuming: ${committed.size} rows already committed in ${resolved.output}`);
         const recordFailure = async (failure: PreparedFailure) => {
-            await store.fail({idx: failure.idx, stage: failure.stage, reason: failure.reason, response: null, finishReason: null, attempts: 0, model: null, location: failure.location});
+            await store.fail({idx: failure.idx, stage: failure.stage, reason: failure.reason, response: null, finishReason: null, attempts: 0, model: null, location: failure.location,
+                ...(failure.columns !== undefined ? {columns: failure.columns} : {})});
             progress.failedRows++;
             progress.doneRows++;
         };
@@ -150,6 +161,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
             }
             engine = remote !== null ? openai = new OpenAIEngine({
                 ...remote, model: resolved.model, apiKey, system: resolved.system, schema: answerSchema.jsonSchema,
+                ...(resolved.signal !== undefined ? {signal: resolved.signal} : {}),
                 schemaOrigin: resolved.schemaOrigin, generation: resolved.generation, retriesInvalid: resolved.retriesInvalid, onLog: log,
                 hooks, ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
             }) : new LocalEngine({
@@ -181,18 +193,23 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                         idx: result.idx, stage: result.stage ?? "validate", reason: result.reason ?? "invalid answer",
                         // a request the backend refused has no answer of its own
                         response: result.stage === "generate" && result.response === "" ? null : result.response,
-                        finishReason: result.stage === "generate" ? null : result.finishReason, attempts: result.attempts, model: modelName
+                        finishReason: result.stage === "generate" ? null : result.finishReason, attempts: result.attempts, model: modelName, columns: row.columns
                     });
                 }
             };
             const loadStart = performance.now();
-            const loaded = await engine.ready();
+            const loaded = await engine.ready().catch((err: unknown) => {
+                // stopped while the openai backend probed the server
+                if (err instanceof RequestStoppedError) return null;
+                throw err;
+            });
+            stopped = loaded === null;
             loadMs = performance.now() - loadStart;
-            if (remote !== null) log(`engine: ${loaded.engine}`);
-            else log(`engine: ${loaded.engine}; parallel ${parallel}${workers > 1 ? ` x ${workers} workers` : ""}, context ${contextSize} per sequence`);
-            if (loaded.hint !== null) log(`hint: ${loaded.hint}`);
+            if (loaded !== null && remote !== null) log(`engine: ${loaded.engine}`);
+            else if (loaded !== null) log(`engine: ${loaded.engine}; parallel ${parallel}${workers > 1 ? ` x ${workers} workers` : ""}, context ${contextSize} per sequence`);
+            if (loaded?.hint != null) log(`hint: ${loaded.hint}`);
             generationStart = performance.now();
-            try {
+            if (loaded !== null) try {
                 let waiting: PreparedRow | null = first.value;
                 const nextTask = async (): Promise<Task | null> => {
                     const row = waiting ?? (await pending.next()).value ?? null;
@@ -214,7 +231,10 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         await store.commit();
         if (generationStart > 0) generationMs = performance.now() - generationStart;
         const stats = store.stats;
-        const complete = !stopped && stats.committedRows + stats.committedErrors >= prepared.totalRows;
+        const allCommitted = stats.committedRows + stats.committedErrors >= prepared.totalRows;
+        // a stop after the last row was handed out can still leave rows cut off (openai backend): stopped, not done
+        if (!allCommitted && resolved.signal?.aborted === true) stopped = true;
+        const complete = !stopped && allCommitted;
         progress.elapsedMs = Date.now() - startedAt;
         resolved.onProgress?.({...progress});
         const seconds = Math.max(generationMs > 0 ? generationMs : progress.elapsedMs, 1) / 1000;
@@ -304,7 +324,8 @@ async function feed(engine: Engine, nextTask: () => Promise<Task | null>, onResu
                 return writes;
             },
             (err: unknown) => {
-                failure ??= err;
+                // a row the stop cut off (openai backend) is not committed: the resume generates it
+                if (!(err instanceof RequestStoppedError)) failure ??= err;
             }
         ).catch((err: unknown) => {
             failure ??= err;
@@ -363,16 +384,6 @@ function runIdentity(options: ReturnType<typeof validateAnnotateOptions>, modelF
             dedup: options.dedup, skipInvalidRows: options.skipInvalidRows, chatTemplate: options.chatTemplate}),
         format: options.format
     };
-}
-
-async function ensureWritableDir(dir: string): Promise<void> {
-    try {
-        await fs.mkdir(dir, {recursive: true});
-        await fs.access(dir, fs.constants.W_OK);
-    } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? String(err);
-        throw new AirlabelError(`output dir ${dir} is not writable (${code}); choose another --output`);
-    }
 }
 
 function roundUp(value: number, multiple: number): number {

@@ -1,4 +1,6 @@
+import path from "node:path";
 import type {LlamaModel} from "node-llama-cpp";
+import {InvalidOptionError} from "../AirlabelError.js";
 import {loadLlama} from "../engine/loadLlama.js";
 import {checkModelFile, ModelFileError, type ModelFileInfo} from "../model/checkModelFile.js";
 import type {PrepareOptions} from "../options/AnnotateOptions.js";
@@ -18,6 +20,8 @@ export type PrepareStageOptions = PrepareOptions & Required<Pick<PrepareOptions,
     maxTokens?: number,
     /** Context size per sequence; rows that do not fit fail. Defaults to the longest prompt plus `maxTokens`, within the model's training context. */
     contextSize?: number,
+    /** Facts worth a line (a large model hashed for the first time). Defaults to none. */
+    onLog?: (line: string) => void,
     /** A remote backend's API root: `model` is then the server's model name, not a file; nothing is loaded, prompt tokens are estimated and the server checks the context. Defaults to none (local GGUF). */
     remoteBaseUrl?: string
 };
@@ -45,7 +49,7 @@ export async function prepare(options: PrepareStageOptions): Promise<PrepareResu
         const job = await prepareJob({...options, vocabModel: null, modelFingerprint: model.fingerprint});
         return {job, model, contextSize: 0};
     }
-    const model = await checkModelFile(options.model);
+    const model = await checkModelFile(options.model, options.onLog !== undefined ? {onLog: options.onLog} : {});
     const maxTokens = options.maxTokens ?? 256;
     const llama = await loadLlama("cpu");
     const vocabModel = await llama.loadModel({modelPath: options.model, vocabOnly: true}).catch((err: unknown) => {
@@ -55,6 +59,11 @@ export async function prepare(options: PrepareStageOptions): Promise<PrepareResu
     try {
         const trainContext = trainContextSizeOf(vocabModel);
         const contextLimit = options.contextSize ?? trainContext;
+        if (maxTokens >= contextLimit) {
+            const context = options.contextSize !== undefined ? `--context-size ${contextLimit}` : `the model's context of ${contextLimit} tokens (${path.basename(options.model)})`;
+            throw new InvalidOptionError(`--max-tokens ${maxTokens} leaves no room for a prompt in ${context}; lower --max-tokens below ${contextLimit}` +
+                (options.contextSize !== undefined && options.contextSize < trainContext ? `, or raise --context-size (up to ${trainContext})` : ""));
+        }
         const job = await prepareJob({...options, vocabModel, modelFingerprint: model.fingerprint, maxPromptTokens: contextLimit - maxTokens});
         const longest = job.maxPromptTokens;
         const contextSize = options.contextSize ?? Math.min(trainContext, Math.ceil((longest + maxTokens + 8) / 256) * 256);

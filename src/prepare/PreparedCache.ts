@@ -7,8 +7,8 @@ import {RowIndex, type RowSort} from "./RowIndex.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 import {parseJsonText} from "../json/parseJsonText.js";
 
-/** 4: columns keep integers past 2^53 exactly (a cache of version 3 holds them rounded to a float). */
-const cacheVersion = 4;
+/** 5: columns keep integers past 2^53 exactly (4 held them rounded to a float); failures keep the row's columns. */
+const cacheVersion = 5;
 
 /** What the cache knows about a prepared job besides its rows (`prepared-<key>.json`, written last). */
 export type PreparedCacheMeta = {
@@ -76,13 +76,15 @@ export class PreparedCache {
             const window: PreparedWindow = {rows: [], failures: []};
             for (let i = 0; i < batch.numRows; i++) {
                 const failStage = stage.get(i) as string | null;
-                if (failStage !== null)
-                    window.failures.push({idx: idx.get(i) as number, stage: failStage as PreparedFailure["stage"], reason: reason.get(i) as string, location: location.get(i) as string});
-                else {
+                if (failStage !== null) {
+                    const failedColumns = columns.get(i) as string | null;
+                    window.failures.push({idx: idx.get(i) as number, stage: failStage as PreparedFailure["stage"], reason: reason.get(i) as string, location: location.get(i) as string,
+                        ...(failedColumns !== null ? {columns: decodeJson(failedColumns) as Record<string, unknown>} : {})});
+                } else {
                     const rowSystem = system.get(i) as string | null;
                     window.rows.push({
                         idx: idx.get(i) as number, prompt: prompt.get(i) as string, promptTokens: tokens.get(i) as number,
-                        inputHash: hash.get(i) as string, columns: parseJsonText(columns.get(i) as string) as Record<string, unknown>,
+                        inputHash: hash.get(i) as string, columns: decodeJson(columns.get(i) as string) as Record<string, unknown>,
                         ...(rowSystem !== null ? {system: rowSystem} : {})
                     });
                 }
@@ -132,11 +134,11 @@ export class PreparedCacheWriter {
 
     public async addRow(row: PreparedRow): Promise<void> {
         this.#index.push(row.idx, row.promptTokens);
-        await this.#rows.write(stringifyJson([row.idx, row.promptTokens, row.inputHash, row.prompt, row.columns, ...(row.system !== undefined ? [row.system] : [])]));
+        await this.#rows.write(encodeJson([row.idx, row.promptTokens, row.inputHash, row.prompt, row.columns, ...(row.system !== undefined ? [row.system] : [])]));
     }
 
     public async addFailure(failure: PreparedFailure): Promise<void> {
-        await this.#failures.write(JSON.stringify([failure.idx, failure.stage, failure.reason, failure.location]));
+        await this.#failures.write(encodeJson([failure.idx, failure.stage, failure.reason, failure.location, ...(failure.columns !== undefined ? [failure.columns] : [])]));
     }
 
     /** Writes the window files (rows in generation order, then failures by idx), then the meta; removes the spill files. */
@@ -157,8 +159,8 @@ export class PreparedCacheWriter {
             for await (const rows of this.#rowWindows(options.sort)) await write(rowBatch(rows));
             let failures: PreparedFailure[] = [];
             for await (const line of this.#failures.read()) {
-                const [idx, stage, reason, location] = JSON.parse(line) as [number, PreparedFailure["stage"], string, string];
-                failures.push({idx, stage, reason, location});
+                const [idx, stage, reason, location, columns] = decodeJson(line) as [number, PreparedFailure["stage"], string, string, Record<string, unknown>?];
+                failures.push({idx, stage, reason, location, ...(columns !== undefined ? {columns} : {})});
                 if (failures.length >= this.#windowRows) {
                     await write(failureBatch(failures));
                     failures = [];
@@ -214,7 +216,7 @@ export class PreparedCacheWriter {
         for await (const line of lines) {
             const tab = ranked ? line.indexOf("\t") : -1;
             const at = ranked ? Number(line.slice(0, tab)) : rank[position++]!;
-            const [idx, promptTokens, inputHash, prompt, columns, system] = parseJsonText(line.slice(tab + 1)) as [number, number, string, string, Record<string, unknown>, string?];
+            const [idx, promptTokens, inputHash, prompt, columns, system] = decodeJson(line.slice(tab + 1)) as [number, number, string, string, Record<string, unknown>, string?];
             entries.push({at, row: {idx, promptTokens, inputHash, prompt, columns, ...(system !== undefined ? {system} : {})}});
         }
         return entries.sort((a, b) => a.at - b.at).map((entry) => entry.row);
@@ -225,6 +227,18 @@ export class PreparedCacheWriter {
         this.#temps.push(spill);
         return spill;
     }
+}
+
+/**
+ * The one encoding of what the cache holds of the input (rows' and failures' columns, spill lines): whatever JSON
+ * text the input's values need, read back by `decodeJson`.
+ */
+function encodeJson(value: unknown): string {
+    return stringifyJson(value);
+}
+
+function decodeJson(text: string): unknown {
+    return parseJsonText(text);
 }
 
 const fields = [
@@ -246,14 +260,14 @@ function rowBatch(rows: PreparedRow[]): RecordBatch {
     const nulls = rows.map(() => null);
     return batchOf(rows.length, [
         rows.map((row) => row.idx), rows.map((row) => row.prompt), rows.map((row) => row.promptTokens),
-        rows.map((row) => row.inputHash), rows.map((row) => stringifyJson(row.columns)), nulls, nulls, nulls, rows.map((row) => row.system ?? null)
+        rows.map((row) => row.inputHash), rows.map((row) => encodeJson(row.columns)), nulls, nulls, nulls, rows.map((row) => row.system ?? null)
     ]);
 }
 
 function failureBatch(failures: PreparedFailure[]): RecordBatch {
     const nulls = failures.map(() => null);
     return batchOf(failures.length, [
-        failures.map((failure) => failure.idx), nulls, failures.map(() => 0), nulls, nulls,
+        failures.map((failure) => failure.idx), nulls, failures.map(() => 0), nulls, failures.map((failure) => failure.columns !== undefined ? encodeJson(failure.columns) : null),
         failures.map((failure) => failure.stage), failures.map((failure) => failure.reason), failures.map((failure) => failure.location), nulls
     ]);
 }

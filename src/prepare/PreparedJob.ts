@@ -19,7 +19,9 @@ export type PreparedFailure = {
     idx: number,
     stage: "input" | "prepare" | "hook",
     reason: string,
-    location: string
+    location: string,
+    /** The row's kept input columns (none for a row that could not be read). */
+    columns?: Record<string, unknown>
 };
 
 /** A slice of the job in generation order: a few thousand rows, so memory does not grow with the input. */

@@ -1,26 +1,27 @@
 import crypto from "node:crypto";
-import fs from "node:fs/promises";
 import type {LlamaModel} from "node-llama-cpp";
 import {AirlabelError} from "../AirlabelError.js";
 import {approxTokens} from "../backends/openai/approxTokens.js";
 import {openDataset} from "../datasets/openDataset.js";
+import {sha256OfFiles} from "../files/sha256OfFiles.js";
 import {chatWrapperFor, formatPrompt} from "../engine/formatPrompt.js";
 import {tokenizePrompt} from "../engine/tokenizePrompt.js";
 import type {PrepareOptions} from "../options/AnnotateOptions.js";
 import {loadHooks} from "../hooks/loadHooks.js";
 import type {LoadedHooks} from "../hooks/Hooks.js";
 import {promptFromHook} from "../hooks/promptFromHook.js";
-import {RESERVED_OUTPUT_COLUMNS} from "../output/OutputRow.js";
 import {PromptTemplate} from "../prompts/PromptTemplate.js";
 import {memoryDataset, type PrepareSource} from "./memoryDataset.js";
+import {cacheWriteError} from "./cacheWriteError.js";
+import {KeptColumns} from "./KeptColumns.js";
+import {PrepareError} from "./PrepareError.js";
 import {PreparedCache, type PreparedCacheMeta} from "./PreparedCache.js";
 import type {PreparedJob, PreparedRow, PreparedWindow} from "./PreparedJob.js";
 import {histogramStats} from "./RowIndex.js";
 import {DEFAULT_HOOK_TIMEOUT_MS} from "../hooks/Hooks.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 
-/** Raised when the input's columns clash with airlabel's output columns or a kept column does not exist. */
-export class PrepareError extends AirlabelError {}
+export {PrepareError};
 
 export type PrepareJobOptions = Required<Pick<PrepareOptions, "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows">> & PrepareOptions & {
     /** The model, loaded at least with its vocabulary (tokenizer and chat template); null for a remote model, whose prompt tokens are estimated (see approxTokens). */
@@ -63,17 +64,13 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     // a prompt hook replaces the template (whose fields need not exist); an empty input is still refused with one
     const checkEmpty = columns.length === 0 && (promptHook !== null || template.fields.length > 0);
     if ((!checkEmpty || !await firstRowIsInvalid(dataset.rows(), options)) && promptHook === null) template.checkColumns(columns);
-    const keep = options.keepColumns ?? columns.filter((c) => !RESERVED_OUTPUT_COLUMNS.includes(c));
-    for (const name of keep) {
-        if (!columns.includes(name))
-            throw new PrepareError(`--keep-columns names "${name}", which ${options.input} does not have; columns available: ${columns.join(", ")}`);
-        if (RESERVED_OUTPUT_COLUMNS.includes(name))
-            throw new PrepareError(`input column "${name}" clashes with airlabel's output column of that name; leave it out of --keep-columns`);
-    }
+    const keep = new KeptColumns(columns, {keepColumns: options.keepColumns, idxColumn: options.idxColumn, input: options.input});
 
     const vocabModel = options.vocabModel;
     const wrapper = vocabModel === null ? null : chatWrapperFor(vocabModel, options.chatTemplate);
-    const writer = await cache.writer(options.windowRows ?? 4096);
+    const writer = await cache.writer(options.windowRows ?? 4096).catch((err: unknown) => {
+        throw cacheWriteError(err, cache.dir);
+    });
     try {
         const allHashes = crypto.createHash("sha256");
         const seenPrompts = new Map<string, number>();
@@ -88,6 +85,8 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
                 continue;
             }
             const idx = options.idxColumn === undefined ? record.ordinal : idxOf(record.values, options.idxColumn, record.location, seenIdx);
+            // failed rows keep them too (errors/ files)
+            const kept = keep.of(record.values, record.location, idx);
             const canonical = stringifyJson(record.values);
             const inputHash = crypto.createHash("sha256").update(canonical).digest("hex");
             allHashes.update(`${inputHash}\n`);
@@ -96,7 +95,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             if (promptHook !== null) {
                 const fromHook = await promptFromHook(promptHook, record.values, hookTimeoutMs);
                 if ("error" in fromHook) {
-                    await writer.addFailure({idx, stage: "hook", reason: fromHook.error, location: record.location});
+                    await writer.addFailure({idx, stage: "hook", reason: fromHook.error, location: record.location, columns: kept});
                     continue;
                 }
                 ({prompt, system: rowSystem} = fromHook);
@@ -105,7 +104,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
                     prompt = template.render(record.values, record.location);
                 } catch (err) {
                     if (!options.skipInvalidRows) throw err;
-                    await writer.addFailure({idx, stage: "prepare", reason: (err as Error).message, location: record.location});
+                    await writer.addFailure({idx, stage: "prepare", reason: (err as Error).message, location: record.location, columns: kept});
                     continue;
                 }
             }
@@ -115,7 +114,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
                 const key = crypto.createHash("sha256").update(rowSystem === undefined ? prompt : `${rowSystem}\u0000${prompt}`).digest("base64").slice(0, 22);
                 const first = seenPrompts.get(key);
                 if (first !== undefined) {
-                    await writer.addFailure({idx, stage: "prepare", reason: `duplicate of row idx ${first} (--dedup)`, location: record.location});
+                    await writer.addFailure({idx, stage: "prepare", reason: `duplicate of row idx ${first} (--dedup)`, location: record.location, columns: kept});
                     continue;
                 }
                 seenPrompts.set(key, idx);
@@ -123,8 +122,6 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             const promptTokens = vocabModel === null
                 ? approxTokens(`${system ?? ""}${prompt}`)
                 : tokenizePrompt(vocabModel, formatPrompt(wrapper, system, prompt)).length;
-            const kept: Record<string, unknown> = {};
-            for (const name of keep) kept[name] = record.values[name] ?? null;
             firstPrompt ??= prompt;
             await writer.addRow({idx, prompt, promptTokens, inputHash, columns: kept, ...(rowSystem !== undefined ? {system: rowSystem} : {})});
         }
@@ -135,7 +132,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
         return jobOf(cache, meta, false, options);
     } catch (err) {
         await writer.abort();
-        throw err;
+        throw cacheWriteError(err, cache.dir);
     }
 }
 
@@ -222,19 +219,21 @@ async function* limitedWindows(cache: PreparedCache, meta: PreparedCacheMeta, li
         const failures = [...window.failures];
         for (const row of window.rows) {
             if (row.promptTokens <= limit) rows.push(row);
-            else failures.push({idx: row.idx, stage: "prepare", reason: `prompt has ${row.promptTokens} tokens, more than the ${limit} the context leaves for it; raise --context-size or shorten the prompt`, location: `row idx ${row.idx}`});
+            else failures.push({idx: row.idx, stage: "prepare", reason: `prompt has ${row.promptTokens} tokens, more than the ${limit} the context leaves for it; raise --context-size or shorten the prompt`, location: `row idx ${row.idx}`, columns: row.columns});
         }
         yield {rows, failures};
     }
 }
 
+/**
+ * The prepared cache's key: the input files by content (an input edited in place with its size and mtime put back
+ * must not reuse stale prompts), the template, the model and every prepare option.
+ */
 async function cacheKeyFor(files: string[], options: PrepareJobOptions, promptHookSha: string | undefined): Promise<string> {
-    const stats = await Promise.all(files.map(async (file) => {
-        const stat = await fs.stat(file);
-        return [file, stat.size, stat.mtimeMs];
-    }));
+    const content: string[][] = [];
+    for (const file of files) content.push([file, await sha256OfFiles([file])]);
     return crypto.createHash("sha256").update(JSON.stringify({
-        stats, template: options.template, system: options.system ?? null, chatTemplate: options.chatTemplate,
+        content, template: options.template, system: options.system ?? null, chatTemplate: options.chatTemplate,
         model: options.modelFingerprint, keepColumns: options.keepColumns ?? null, maxRows: options.maxRows ?? null,
         shuffleSeed: options.shuffleSeed ?? null, dedup: options.dedup, skipInvalidRows: options.skipInvalidRows,
         inputFormat: options.inputFormat ?? null, sort: options.sort, promptHook: promptHookSha ?? null, idxColumn: options.idxColumn ?? null

@@ -65,7 +65,7 @@ describe("bad input gets a one-line error naming the file, a non-zero exit, and 
     test("output dir not writable", async () => {
         const file = path.join(dir, "a-file");
         fs.writeFileSync(file, "");
-        await expectCleanFailure(["run", "-i", input, "-m", model, "-o", path.join(file, "out")], /output dir .*a-file\/out is not writable/u);
+        await expectCleanFailure(["run", "-i", input, "-m", model, "-o", path.join(file, "out")], /output dir .*a-file\/out\/ is not writable \(ENOTDIR\); choose another --output/u);
     });
 
     test("invalid option values are named", async () => {

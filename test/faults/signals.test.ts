@@ -41,7 +41,7 @@ describe("a second process on the same output dir, SIGINT and SIGTERM", () => {
         });
         expect(second!.code).toBe(1);
         expect(stderrLines(second!)).toEqual([
-            expect.stringMatching(new RegExp(`^airlabel: output dir ${output}/ is in use by process ${interrupted.pid} \\(started [0-9T:.Z-]+\\); wait for it to finish or use another --output$`, "u"))
+            expect.stringMatching(new RegExp(`^airlabel: output dir ${output}/ is in use by process ${interrupted.pid} \\(started [0-9T:.Z-]+\\); wait for it to finish or use another --output; if no airlabel run uses it \\(that process ended and its pid was reused\\), delete ${output}/\\.airlabel\\.lock and re-run$`, "u"))
         ]);
         let before: Snapshot | undefined;
         for (const [signal, result] of [["SIGINT", interrupted], ["SIGTERM", undefined]] as const) {

@@ -131,9 +131,9 @@ describe("lock", () => {
         const store = await open({dir, identity: IDENTITY});
         const error = await OutputStore.open({dir, identity: IDENTITY}).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(OutputLockedError);
-        expect((error as Error).message).toMatch(new RegExp(`^output dir ${dir}/ is in use by process ${process.pid} \\(started \\d{4}-.*\\); wait for it to finish or use another --output$`));
+        expect((error as Error).message).toMatch(new RegExp(`^output dir ${dir}/ is in use by process ${process.pid} \\(started \\d{4}-.*\\); wait for it to finish or use another --output; if no airlabel run uses it \\(that process ended and its pid was reused\\), delete ${dir}/\\.airlabel\\.lock and re-run$`));
         const lock = JSON.parse(fs.readFileSync(path.join(dir, ".airlabel.lock"), "utf8"));
-        expect(lock).toEqual({pid: process.pid, hostname: os.hostname(), startedAt: expect.any(String)});
+        expect(lock).toEqual({pid: process.pid, hostname: os.hostname(), startedAt: expect.any(String), bootId: expect.stringMatching(/^[0-9a-f-]{36}$/), pidStart: expect.stringMatching(/^\d+$/)});
         await store.close();
         await store.close();
         expect(fs.existsSync(path.join(dir, ".airlabel.lock"))).toBe(false);
@@ -146,7 +146,8 @@ describe("lock", () => {
         try {
             fs.writeFileSync(path.join(dir, ".airlabel.lock"), JSON.stringify({pid: child.pid, hostname: os.hostname(), startedAt: "2025-01-01T00:00:00.000Z"}));
             await expect(OutputStore.open({dir, identity: IDENTITY})).rejects.toThrow(
-                `output dir ${dir}/ is in use by process ${child.pid} (started 2025-01-01T00:00:00.000Z); wait for it to finish or use another --output`
+                `output dir ${dir}/ is in use by process ${child.pid} (started 2025-01-01T00:00:00.000Z); wait for it to finish or use another --output; ` +
+                `if no airlabel run uses it (that process ended and its pid was reused), delete ${dir}/.airlabel.lock and re-run`
             );
         } finally {
             child.kill("SIGKILL");

@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import {AirlabelError} from "../../AirlabelError.js";
+import {redactKey} from "./redactKey.js";
 
 /** A request that got no HTTP answer: connection refused or reset, DNS failure, timeout. Retryable. */
 export class TransportError extends AirlabelError {}
@@ -27,7 +28,7 @@ const maxBodyBytes = 64 * 1024 * 1024;
 /**
  * POSTs JSON to the configured server only. Redirects are never followed (a 3xx comes back as a response, so the
  * caller can refuse it): the API key is sent to the base URL's origin and nowhere else. Every text that leaves this
- * class (bodies, error messages) has the key replaced by `[redacted]`.
+ * class (bodies, error messages) has the key replaced by `[redacted]` (see redactKey).
  */
 export class HttpClient {
     public readonly baseUrl: string;
@@ -47,9 +48,12 @@ export class HttpClient {
         this.#agent = this.#https ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     }
 
-    /** Removes the API key from a text (a server may echo request headers in an error). */
+    /**
+     * Removes the API key from a text, in every form a server may echo it (request headers in an error: escaped,
+     * URL-encoded, base64 of `user:key`); applied to raw bodies here and by the caller to what it decodes from them.
+     */
     public redact(text: string): string {
-        return this.#apiKey === null || this.#apiKey.length === 0 ? text : text.split(this.#apiKey).join("[redacted]");
+        return redactKey(text, this.#apiKey);
     }
 
     public postJson(path: string, payload: unknown, timeoutMs: number, signal?: AbortSignal): Promise<HttpResponse> {

@@ -31,8 +31,13 @@ export type OpenAIEngineOptions = ResolvedRemoteOptions & {
     /** Time limit of one hook call. Defaults to 30000 ms. */
     hookTimeoutMs?: number,
     /** Retry warnings and the probe's findings. Defaults to none. */
-    onLog?: (line: string, level?: LogLevel) => void
+    onLog?: (line: string, level?: LogLevel) => void,
+    /** The run's stop (SIGINT/SIGTERM): from then on no request or retry starts, and requests in flight get {@link STOP_GRACE_MS} (or the request timeout, if shorter) to finish. Defaults to none. */
+    signal?: AbortSignal
 };
+
+/** How long requests in flight at a stop may still take to answer before they are cancelled (their rows are redone on resume). */
+export const STOP_GRACE_MS = 30_000;
 
 /**
  * The remote backend: each row is one request to an OpenAI-compatible server (vLLM, llama-server, SGLang, TGI),
@@ -48,6 +53,7 @@ export class OpenAIEngine implements Engine {
     readonly #waiting: (() => void)[] = [];
     #active = 0;
     #disposed = false;
+    readonly #stop = () => this.#sender.stop(Math.min(STOP_GRACE_MS, this.options.requestTimeoutMs));
 
     public constructor(options: OpenAIEngineOptions) {
         this.options = options;
@@ -61,6 +67,12 @@ export class OpenAIEngine implements Engine {
             retry: {baseDelayMs: options.retryBaseDelayMs, maxDelayMs: options.retryMaxDelayMs},
             ...(options.onLog !== undefined ? {onLog: options.onLog} : {})
         });
+        const signal = options.signal;
+        if (signal !== undefined) {
+            if (signal.aborted) this.#stop();
+            // removed on dispose: a job's steps share one signal
+            else signal.addEventListener("abort", this.#stop, {once: true});
+        }
         this.#answerSchema = options.schema === null ? AnswerSchema.freeText() : AnswerSchema.fromJsonSchema(options.schema, options.schemaOrigin);
         this.#spec = {endpoint: options.endpoint, model: options.model, system: options.system, schema: options.schema, generation: options.generation, stream: options.stream};
     }
@@ -126,6 +138,7 @@ export class OpenAIEngine implements Engine {
     public async dispose(): Promise<void> {
         if (this.#disposed) return;
         this.#disposed = true;
+        this.options.signal?.removeEventListener("abort", this.#stop);
         this.#sender.cancel(new RemoteServerError(`${this.options.baseUrl}: the engine was disposed`));
         this.#client.close();
     }

@@ -3,7 +3,7 @@ import {HttpClient, TransportError, type HttpResponse} from "./HttpClient.js";
 import {parseCompletion, parseServerError, type ParsedCompletion} from "./parseCompletion.js";
 import {parseCompletionStream} from "./parseCompletionStream.js";
 import {RateLimiter} from "./RateLimiter.js";
-import {RemoteServerError} from "./openaiErrors.js";
+import {RemoteServerError, RequestStoppedError} from "./openaiErrors.js";
 import {retryDelayMs, type RetryDelayPolicy} from "./retryDelay.js";
 import {sleep} from "./sleep.js";
 import {oneLine} from "../../oneLine.js";
@@ -38,6 +38,12 @@ const rowStatuses = new Set([400, 413, 422]);
 export class RequestSender {
     readonly #options: RequestSenderOptions;
     readonly #abort = new AbortController();
+    /** Aborted at the stop: waits (rate limit, retry backoff) end at once. */
+    readonly #stopWaits = new AbortController();
+    /** Aborted when the stop's grace period ends: requests still in flight are cancelled. */
+    readonly #stopRequests = new AbortController();
+    #stopped: RequestStoppedError | null = null;
+    #graceTimer: NodeJS.Timeout | undefined;
     #fatal: RemoteServerError | null = null;
     #retries = 0;
     #lastLogAt = -Infinity;
@@ -48,6 +54,8 @@ export class RequestSender {
         this.#options = options;
         // every request in flight, backoff sleep and rate-limit wait listens to it: no leak warning at high concurrency
         setMaxListeners(0, this.#abort.signal);
+        setMaxListeners(0, this.#stopWaits.signal);
+        setMaxListeners(0, this.#stopRequests.signal);
     }
 
     public get baseUrl(): string {
@@ -59,25 +67,44 @@ export class RequestSender {
         return this.#retries;
     }
 
-    /** Rejects every pending and later request (dispose, stop). */
+    /** Rejects every pending and later request (dispose). */
     public cancel(reason: RemoteServerError): void {
+        clearTimeout(this.#graceTimer);
         this.#setFatal(reason);
+    }
+
+    /**
+     * The run is stopping (SIGINT/SIGTERM): no request or retry starts from now on (each such call rejects with
+     * {@link RequestStoppedError}); requests in flight may finish within `graceMs`, then they are cancelled too.
+     */
+    public stop(graceMs: number): void {
+        if (this.#stopped !== null) return;
+        this.#stopped = new RequestStoppedError(`${this.#options.client.baseUrl}: the run was stopped before this row's request finished; a resume generates it`);
+        this.#stopWaits.abort(this.#stopped);
+        this.#graceTimer = setTimeout(() => this.#stopRequests.abort(this.#stopped), graceMs);
+        this.#graceTimer.unref();
     }
 
     public async send(path: string, body: unknown, estimatedTokens: number, what: string): Promise<SendOutcome> {
         const {client, limiter, maxRequestAttempts, requestTimeoutMs} = this.#options;
-        const signal = this.#abort.signal;
+        const waits = AbortSignal.any([this.#abort.signal, this.#stopWaits.signal]);
+        const requests = AbortSignal.any([this.#abort.signal, this.#stopRequests.signal]);
         let lastProblem = "";
         for (let attempt = 1; attempt <= maxRequestAttempts; attempt++) {
             this.#throwIfFatal();
-            await limiter.acquire(estimatedTokens, signal);
+            await limiter.acquire(estimatedTokens, waits).catch((err: unknown) => {
+                this.#throwIfFatal();
+                throw err;
+            });
             this.#throwIfFatal();
             let response: HttpResponse | null = null;
             try {
                 this.requests++;
-                response = await client.postJson(path, body, requestTimeoutMs, signal);
+                response = await client.postJson(path, body, requestTimeoutMs, requests);
             } catch (err) {
                 this.#throwIfFatal();
+                // stopping: a request that failed (or was cancelled after the grace period) is not retried
+                if (this.#stopped !== null) throw this.#stopped;
                 if (!(err instanceof TransportError)) throw err;
                 lastProblem = err.message;
             }
@@ -87,21 +114,23 @@ export class RequestSender {
                 if (status >= 200 && status < 300) {
                     const streamed = String(response.headers["content-type"] ?? "").startsWith("text/event-stream");
                     const parsed = streamed ? parseCompletionStream(response.body) : parseCompletion(response.body);
-                    if (!("malformed" in parsed)) return {ok: true, completion: parsed, httpAttempts: attempt, firstByteMs: response.firstByteMs};
-                    lastProblem = `HTTP ${status} but ${parsed.malformed}`;
+                    // the body was redacted raw; what JSON decoding made of it (`\/`, `\u00..`) is redacted again
+                    if (!("malformed" in parsed)) return {ok: true, completion: {...parsed, text: client.redact(parsed.text)}, httpAttempts: attempt, firstByteMs: response.firstByteMs};
+                    lastProblem = client.redact(`HTTP ${status} but ${parsed.malformed}`);
                 } else if (rowStatuses.has(status)) {
-                    return {ok: false, reason: `server refused the request: ${describeStatus(response)}`, httpAttempts: attempt};
+                    return {ok: false, reason: client.redact(`server refused the request: ${describeStatus(response)}`), httpAttempts: attempt};
                 } else if (retryableStatuses.has(status)) {
-                    lastProblem = describeStatus(response);
+                    lastProblem = client.redact(describeStatus(response));
                     retryAfter = response.headers["retry-after"];
                 } else {
-                    throw this.#setFatal(new RemoteServerError(fatalMessage(client.baseUrl, this.#options.model, response)));
+                    throw this.#setFatal(new RemoteServerError(client.redact(fatalMessage(client.baseUrl, this.#options.model, response))));
                 }
             }
             if (attempt === maxRequestAttempts) break;
+            if (this.#stopped !== null) throw this.#stopped;
             this.#retries++;
             this.#logRetry(lastProblem);
-            await sleep(retryDelayMs(attempt, retryAfter, this.#options.retry), signal).catch((err: unknown) => {
+            await sleep(retryDelayMs(attempt, retryAfter, this.#options.retry), waits).catch((err: unknown) => {
                 this.#throwIfFatal();
                 throw err;
             });
@@ -111,8 +140,10 @@ export class RequestSender {
             "rows committed so far are kept: check the server (or raise --max-request-attempts) and re-run the same command to resume"));
     }
 
+    /** Throws the fatal error, or the stop (no request or retry starts after it). */
     #throwIfFatal(): void {
         if (this.#fatal !== null) throw this.#fatal;
+        if (this.#stopped !== null) throw this.#stopped;
     }
 
     #setFatal(error: RemoteServerError): RemoteServerError {

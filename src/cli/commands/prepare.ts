@@ -1,4 +1,5 @@
 import type {Command} from "commander";
+import {lockOutputDir} from "../../output/openOutputDir.js";
 import {validateAnnotateOptions} from "../../options/validateAnnotateOptions.js";
 import {prepare} from "../../pipeline/prepare.js";
 import {addJobOptions, resolveJobOptions, toInteger} from "../jobOptions.js";
@@ -14,7 +15,10 @@ Example:
         .action(async (flags: Record<string, unknown>) => {
             const options = validateAnnotateOptions(resolveJobOptions(flags));
             const remote = options.resolvedBackend.remote;
-            const {job, contextSize} = await prepare({...options, maxTokens: options.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {})});
+            // the cache goes into the output dir: not while a run holds it, never through a linked cache/
+            const lock = await lockOutputDir(options.output);
+            const {job, contextSize} = await prepare({...options, maxTokens: options.generation.maxTokens, ...(remote !== null ? {remoteBaseUrl: remote.baseUrl} : {})})
+                .finally(() => lock.release());
             const summary = {
                 rows: job.totalRows, toGenerate: job.rowCount, failed: job.failureCount, columns: job.columns,
                 promptTokens: {total: job.totalPromptTokens, min: job.minPromptTokens, max: job.maxPromptTokens},

@@ -22,6 +22,8 @@ export type FakeAction =
     | {status: number, error?: {message: string, type: string, param?: string | null, code?: number | string | null}, headers?: Record<string, string>, rawBody?: string}
     | {reset: true}
     | {hang: true}
+    /** `then`, after `delayMs`. */
+    | {delayMs: number, then: FakeAction}
     | {redirect: string}
     /** Streamed requests only: a 200 stream that sends part of the answer, then vLLM's error chunk and [DONE]. */
     | {streamError: string};
@@ -129,7 +131,9 @@ export class FakeOpenAIServer {
     }
 
     #act(action: FakeAction, request: FakeRequest, res: http.ServerResponse): void {
-        if ("reset" in action) {
+        if ("delayMs" in action) {
+            setTimeout(() => this.#act(action.then, request, res), action.delayMs);
+        } else if ("reset" in action) {
             res.socket?.destroy();
         } else if ("hang" in action) {
             // never answers; close() drops the connection
