@@ -29,5 +29,6 @@ describe("a llama.cpp binary that is missing or does not load", () => {
         const bench = await runCli(["bench", "-m", model, "--parallel", "1", "--gpu", "vulkan"]);
         expect(bench.code).toBe(1);
         expect(bench.stderr).toMatch(expected);
+        expect(bench.stdout).toBe("");
     });
 });

@@ -34,7 +34,8 @@ Model loading is not timed. Compare with llama.cpp's own ceiling: bench/ceiling.
         .action(async (flags: BenchFlags) => {
             const parallel = flags.parallel.split(",").map((v) => Number(v.trim()));
             const schema = flags.schema === undefined ? undefined : readSchema(flags.schema);
-            if (!flags.json) process.stdout.write(`${header}\n`);
+            // the header with the first row: a setting that fails to load prints no empty table
+            let printedHeader = false;
             const results = await runBench({
                 model: flags.model, parallel, promptTokens: integer(flags.promptTokens, "--prompt-tokens"),
                 genTokens: integer(flags.genTokens, "--gen-tokens"), waves: integer(flags.waves, "--waves"),
@@ -43,7 +44,11 @@ Model loading is not timed. Compare with llama.cpp's own ceiling: bench/ceiling.
                 ...(flags.gpu !== undefined ? {gpu: flags.gpu} : {}),
                 onResult: (result) => {
                     if (result.parallel === parallel[0]) process.stderr.write(`airlabel: engine: ${result.engine}\n`);
-                    if (!flags.json) process.stdout.write(`${formatRow(result)}\n`);
+                    if (!flags.json) {
+                        if (!printedHeader) process.stdout.write(`${header}\n`);
+                        printedHeader = true;
+                        process.stdout.write(`${formatRow(result)}\n`);
+                    }
                 }
             });
             if (flags.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
