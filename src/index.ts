@@ -44,7 +44,6 @@ export {runBench, type BenchOptions, type BenchResult} from "./bench/runBench.js
 export type {StepBreakdown} from "./bench/stepBreakdown.js";
 export type {StepProfile} from "./engine/StepProfile.js";
 export {LlamaBinaryError} from "./engine/LlamaBinaryError.js";
-export {EngineLoadError} from "./engine/EngineLoadError.js";
 export {ensureGeneratedModel} from "./gguf/ensureGeneratedModel.js";
 export {compareModels, CompareError, type CompareResult, type CompareModelResult} from "./compare/compareModels.js";
 export {readComparison, isComparisonDir, type Comparison, type ComparisonModel, type ComparisonRow, type ComparisonResponse} from "./compare/readComparison.js";

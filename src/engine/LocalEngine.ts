@@ -2,7 +2,7 @@ import fs from "node:fs";
 import {fileURLToPath} from "node:url";
 import {Piscina} from "piscina";
 import type {Engine} from "./Engine.js";
-import {EngineLoadError} from "./EngineLoadError.js";
+import {EngineError} from "./EngineError.js";
 import {preferPassiveOpenMp} from "./preferPassiveOpenMp.js";
 import {createStepProfileBuffer, readStepProfile, type StepProfile} from "./StepProfile.js";
 import type {WarmupResult, WarmupTask, WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
@@ -55,7 +55,7 @@ export class LocalEngine implements Engine {
             return results[0]!;
         } catch (err) {
             // an error thrown in a worker arrives as a plain Error: its class (and exit code) stays behind
-            throw new EngineLoadError(err);
+            throw EngineError.fromWorker(err);
         }
     }
 

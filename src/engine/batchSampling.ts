@@ -1,10 +1,5 @@
 import type {LlamaContext} from "node-llama-cpp";
-
-/** The addon context's sampling methods (node-llama-cpp's `LlamaContext._ctx`; `airlabelSampleTokens` is from the decode-thread patch). */
-type AddonContextSampling = {
-    sampleToken(batchLogitIndex: number, sampler: object, ...more: unknown[]): Promise<unknown>,
-    airlabelSampleTokens?(batchLogitIndexes: number[], samplers: object[]): Promise<[number[], (string | undefined)[]]>
-};
+import {addonContextOf} from "./addonContextOf.js";
 
 type Pending = {batchLogitIndex: number, sampler: object, resolve: (token: number) => void, reject: (err: Error) => void};
 
@@ -19,7 +14,7 @@ type Pending = {batchLogitIndex: number, sampler: object, resolve: (token: numbe
  * Returns false, changing nothing, when the addon lacks the patch or node-llama-cpp's internals differ.
  */
 export function batchSampling(context: LlamaContext): boolean {
-    const addonContext = (context as unknown as {_ctx?: AddonContextSampling})._ctx;
+    const addonContext = addonContextOf(context);
     if (addonContext === undefined || typeof addonContext.sampleToken !== "function" || typeof addonContext.airlabelSampleTokens !== "function")
         return false;
     const sampleOne = addonContext.sampleToken.bind(addonContext);

@@ -1,4 +1,5 @@
 import type {LlamaContext} from "node-llama-cpp";
+import {addonContextOf} from "./addonContextOf.js";
 
 /** A context's cumulative counters from airlabel's sampling patch (`airlabelSamplingStats()` on the addon context). */
 export type NativeSamplingStats = {
@@ -15,11 +16,9 @@ export type NativeSamplingStats = {
     fallbacks: number
 };
 
-type AddonContextStats = {airlabelSamplingStats?(): NativeSamplingStats};
-
 /** The counters, or null when the addon lacks airlabel's sampling patch (a stock or older build). */
 export function nativeSamplingStats(context: LlamaContext): NativeSamplingStats | null {
-    const addonContext = (context as unknown as {_ctx?: AddonContextStats})._ctx;
+    const addonContext = addonContextOf(context);
     if (addonContext === undefined || typeof addonContext.airlabelSamplingStats !== "function") return null;
     return addonContext.airlabelSamplingStats();
 }

@@ -214,7 +214,10 @@ function llamaTensors(shape: LlamaShape, weightType: GgufTensorType, unwantedTok
             chunk.fill(0, 0, Math.min(chunk.length, columns - offset));
     };
 
-    const tensors: LlamaTensor[] = [matrix("token_embd.weight", e, v, setFirstColumn(e, () => biasChannelValue))];
+    // the output rows of unwanted tokens get -unwantedTokenPenalty in the bias channel; tied, the embedding is those rows
+    const outputBias = (token: number): number | undefined => unwantedTokenIds.has(token) ? -unwantedTokenPenalty : undefined;
+    const embeddingBias = tiedEmbeddings ? (token: number) => outputBias(token) ?? biasChannelValue : () => biasChannelValue;
+    const tensors: LlamaTensor[] = [matrix("token_embd.weight", e, v, setFirstColumn(e, embeddingBias))];
     for (let layer = 0; layer < shape.layers; layer++) {
         const prefix = `blk.${layer}.`;
         tensors.push(
@@ -229,11 +232,8 @@ function llamaTensors(shape: LlamaShape, weightType: GgufTensorType, unwantedTok
             matrix(prefix + "ffn_down.weight", f, e, zeroFirstRow(f))
         );
     }
-    const lowerUnwanted = setFirstColumn(e, (token) => unwantedTokenIds.has(token) ? -unwantedTokenPenalty : undefined);
     tensors.push(norm("output_norm.weight"));
-    // tied: the embedding is the output projection too, so its bias channel carries the penalty instead of +1
-    if (tiedEmbeddings) tensors[0]!.adjust = setFirstColumn(e, (token) => unwantedTokenIds.has(token) ? -unwantedTokenPenalty : biasChannelValue);
-    else tensors.push(matrix("output.weight", e, v, lowerUnwanted));
+    if (!tiedEmbeddings) tensors.push(matrix("output.weight", e, v, setFirstColumn(e, outputBias)));
 
     return tensors;
 }

@@ -1,4 +1,3 @@
-import type {StepProfile} from "../engine/StepProfile.js";
 import crypto from "node:crypto";
 import path from "node:path";
 import {AirlabelError} from "../AirlabelError.js";
@@ -6,6 +5,8 @@ import {OpenAIEngine} from "../backends/openai/OpenAIEngine.js";
 import {RequestStoppedError} from "../backends/openai/openaiErrors.js";
 import {readApiKey} from "../backends/openai/readApiKey.js";
 import type {Engine} from "../engine/Engine.js";
+import {EngineError} from "../engine/EngineError.js";
+import type {StepProfile} from "../engine/StepProfile.js";
 import {LocalEngine} from "../engine/LocalEngine.js";
 import {fitLocalRun, placeLocalRun} from "../engine/placement/planLocalRun.js";
 import type {WorkerResult, WorkerTask} from "../engine/WorkerProtocol.js";
@@ -23,8 +24,7 @@ import {compileSchemaGrammar, type CompileSchemaGrammarOptions} from "../schema/
 import {version} from "../version.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 
-/** Raised when the engine fails as a whole (a worker could not load the model, a native error). */
-export class EngineError extends AirlabelError {}
+export {EngineError};
 
 export type AnnotateResult = {
     output: string,
