@@ -18,6 +18,9 @@
 // - native/patches/airlabel-sampling.patch (on top of the decode-thread patch): airlabelSampleTokens samples every
 //   sequence of a step in parallel, greedy and top-k without a vocabulary-sized candidate array, grammar masks cached
 //   per grammar state (addon/AirlabelSampling.cpp); adds airlabelSamplingStats() (decode and sampling counters).
+// - native/patches/airlabel-steps.patch (on top of the sampling patch; also edits llama/CMakeLists.txt): the decode
+//   loop in native code (addon/AirlabelSteps.cpp: airlabelStepsAdd/Run/Interrupt/Cancel), and sampling threads from
+//   the OpenMP team ggml decodes with where the build uses OpenMP.
 // After building, it loads the new addon and checks the exports.
 //
 // On 2 cores a CPU build takes about 6 minutes. Needs cmake, git, patch and a C++ compiler (and the CUDA toolkit for cuda).
@@ -59,7 +62,8 @@ const packageDir = path.join(root, "node_modules", "node-llama-cpp");
 const patches = [
     {name: "placement", file: path.join(root, "native", "patches", "airlabel-placement.patch"), marker: "getAirlabelPlacement"},
     {name: "decode-thread", file: path.join(root, "native", "patches", "airlabel-decode-thread.patch"), marker: "getAirlabelDecodeThread"},
-    {name: "sampling", file: path.join(root, "native", "patches", "airlabel-sampling.patch"), marker: "airlabelSamplingStats"}
+    {name: "sampling", file: path.join(root, "native", "patches", "airlabel-sampling.patch"), marker: "airlabelSamplingStats"},
+    {name: "steps", file: path.join(root, "native", "patches", "airlabel-steps.patch"), marker: "airlabelStepsRun"}
 ];
 
 /**
@@ -73,6 +77,7 @@ function appliedPatchCount() {
         for (let n = patches.length; n > 0; n--) {
             const scratch = path.join(scratchRoot, String(n));
             fs.cpSync(path.join(packageDir, "llama", "addon"), path.join(scratch, "llama", "addon"), {recursive: true});
+            fs.cpSync(path.join(packageDir, "llama", "CMakeLists.txt"), path.join(scratch, "llama", "CMakeLists.txt"));
             const undone = patches.slice(0, n).reverse().every((patch) =>
                 spawnSync("patch", ["-p1", "--reverse", "--force", "--silent", "-i", patch.file], {cwd: scratch, stdio: "ignore"}).status === 0);
             if (undone) return n;
@@ -140,7 +145,7 @@ try {
     loaded = JSON.parse(check.stdout);
 } catch {
     if (values.gpu === "cpu") fail(`the new build does not load: ${(check.stderr || check.stdout).trim().split("\n").at(-1)}`);
-    process.stderr.write(`build:native: ${values.check ? "checked" : "done"}; ${path.relative(root, addon)} has the placement, decode-thread and sampling patches (not loaded here: no ${values.gpu} device or driver on this machine)\n`);
+    process.stderr.write(`build:native: ${values.check ? "checked" : "done"}; ${path.relative(root, addon)} has the placement, decode-thread, sampling and steps patches (not loaded here: no ${values.gpu} device or driver on this machine)\n`);
     process.exit(0);
 }
 if (loaded.buildType !== "localBuild" || loaded.placement === null || !loaded.decodeThread) fail(`the new build loads as ${loaded.buildType} without the ${loaded.placement === null ? "placement" : "decode-thread"} patch; run the build again`);

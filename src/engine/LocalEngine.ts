@@ -3,7 +3,7 @@ import {fileURLToPath} from "node:url";
 import {Piscina} from "piscina";
 import type {Engine} from "./Engine.js";
 import {EngineError} from "./EngineError.js";
-import {preferPassiveOpenMp} from "./preferPassiveOpenMp.js";
+import {setOpenMpWaitPolicy} from "./setOpenMpWaitPolicy.js";
 import {createStepProfileBuffer, readStepProfile, type StepProfile} from "./StepProfile.js";
 import type {WarmupResult, WarmupTask, WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
 
@@ -23,7 +23,7 @@ export class LocalEngine implements Engine {
     public constructor(options: LocalEngineOptions) {
         this.options = options;
         // before any worker loads llama.cpp (the workers' environment is a copy)
-        preferPassiveOpenMp();
+        setOpenMpWaitPolicy();
         this._stepProfile = createStepProfileBuffer(options.workers);
         this._pool = new Piscina({
             filename: workerFileUrl(),

@@ -1,40 +1,9 @@
 import {setImmediate as nextMacrotask} from "node:timers/promises";
-import {LlamaGrammarEvaluationState, type LlamaContext, type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token} from "node-llama-cpp";
+import {LlamaGrammarEvaluationState, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token} from "node-llama-cpp";
 import {batchSampling} from "./batchSampling.js";
-import {nativeSamplingStats} from "./nativeSamplingStats.js";
-import type {StepProfile, StepProfileSlot} from "./StepProfile.js";
-
-/** One generation: a prompt (already tokenized) and how to sample its answer. */
-export type GenerationRequest = {
-    /** The prompt tokens, BOS included where the model wants one. */
-    tokens: Token[],
-    /** Generated tokens at most. */
-    maxTokens: number,
-    temperature: number,
-    topP: number,
-    topK: number,
-    minP: number,
-    seed: number,
-    /** 1 = off. */
-    repeatPenalty: number,
-    /** Decoding is constrained by this grammar. */
-    grammar?: LlamaGrammar,
-    /** Texts that end the answer (not included in it). */
-    stopStrings: string[],
-    /** Keep generating through end-of-generation tokens (benchmarks: exactly `maxTokens` tokens). */
-    ignoreEos: boolean
-};
-
-export type GenerationOutput = {
-    text: string,
-    /** Tokens generated (stop strings included, trailing end-of-generation token excluded). */
-    generatedTokens: number,
-    finishReason: "stop" | "length",
-    /** Milliseconds from the request starting on a sequence to its first generated token. */
-    firstTokenMs: number,
-    /** Prompt tokens this request evaluated: those after the prefix its sequence already held. */
-    evaluatedPromptTokens: number
-};
+import type {GenerationDriver, GenerationOutput, GenerationRequest} from "./GenerationRequest.js";
+import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
+import type {StepProfileSlot} from "./StepProfile.js";
 
 export type LockstepDriverOptions = {
     /** Context whose sequences the driver owns (all of them). */
@@ -68,7 +37,7 @@ type Waiting = Pick<Active, "request" | "resolve" | "reject">;
  * One `LlamaCompletion` per sequence instead lets each sequence queue its next token whenever its own sampling
  * returns, which splits the work into many small batches (about half of llama.cpp's throughput at 32 sequences).
  */
-export class LockstepDriver {
+export class LockstepDriver implements GenerationDriver {
     private readonly _context: LlamaContext;
     private readonly _model: LlamaModel;
     private readonly _free: LlamaContextSequence[] = [];
@@ -131,14 +100,7 @@ export class LockstepDriver {
         this._profile.steps++;
         this._profile.sequenceSteps += sequences;
         this._profile.stepMs += ms;
-        const stats = nativeSamplingStats(this._context);
-        const profile: StepProfile = {
-            ...this._profile,
-            decodeMs: (stats?.decodeNs ?? 0) / 1e6, samplingMs: (stats?.sampleCallNs ?? 0) / 1e6, samplingCalls: stats?.sampleCalls ?? 0, grammarCpuMs: (stats?.grammarNs ?? 0) / 1e6,
-            grammarChecks: stats?.grammarChecks ?? 0, grammarRejections: stats?.grammarRejections ?? 0,
-            maskHits: stats?.maskHits ?? 0, maskMisses: stats?.maskMisses ?? 0, stockSamples: stats?.fallbacks ?? 0, native: stats !== null
-        };
-        this._profileSlot.write(profile);
+        this._profileSlot.write(stepProfileWithNativeStats(this._profile, this._context));
     }
 
     private async _admitWaiting(): Promise<void> {

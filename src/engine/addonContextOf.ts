@@ -10,7 +10,34 @@ export type AddonContext = {
     /** Decode-thread patch: several sequences' plain sampling in one call. */
     airlabelSampleTokens?(batchLogitIndexes: number[], samplers: object[]): Promise<[number[], (string | undefined)[]]>,
     /** Sampling patch: the context's cumulative decode and sampling counters. */
-    airlabelSamplingStats?(): NativeSamplingStats
+    airlabelSamplingStats?(): NativeSamplingStats,
+    /** Steps patch: registers a generation with the native decode loop (not while a run is in flight). */
+    airlabelStepsAdd?(sequenceId: number, tokens: Uint32Array, firstPosition: number, sampler: object, maxTokens: number, ignoreEos: boolean, stopStrings: string[]): void,
+    /** Steps patch: runs the native decode loop until a generation finishes or it is interrupted. */
+    airlabelStepsRun?(): Promise<NativeStepsResult>,
+    /** Steps patch: the run in flight returns after its current step. */
+    airlabelStepsInterrupt?(): void,
+    /** Steps patch: drops every registered generation (not while a run is in flight); how many there were. */
+    airlabelStepsCancel?(): number,
+    /** node-llama-cpp's own: removes a sequence's cells from `start` to `end` (-1: to its end). */
+    removeTokenCellsFromSequence(sequenceId: number, start: number, end: number): boolean
+};
+
+/** What one `airlabelStepsRun()` did: the generations that finished, and its steps. */
+export type NativeStepsResult = {
+    finished: {
+        sequenceId: number,
+        tokens: Uint32Array,
+        finish: "stop" | "length" | "error",
+        error?: string,
+        /** Milliseconds from `airlabelStepsAdd` to the first sampled token; -1: none. */
+        firstTokenMs: number,
+        /** Positions of the sequence that now hold tokens (the prompt and the generated tokens decoded). */
+        position: number
+    }[],
+    steps: number,
+    sequenceSteps: number,
+    stepMs: number
 };
 
 /** The context's addon object, or undefined where node-llama-cpp's internals differ. */

@@ -1,7 +1,8 @@
 /**
  * Worker-thread entry (piscina). Each worker owns one model instance and one context with `parallel`
- * sequences, driven in lockstep by a {@link LockstepDriver}: every decode step carries every active sequence,
- * and a finished sequence takes the next waiting row at the following step (continuous batching).
+ * sequences, driven in lockstep by the driver `createDriver` picks (the native decode loop where the binary has
+ * airlabel's steps patch): every decode step carries every active sequence, and a finished sequence takes the next
+ * waiting row at the following step (continuous batching).
  */
 import os from "node:os";
 import {workerData} from "node:worker_threads";
@@ -11,10 +12,11 @@ import {DEFAULT_HOOK_TIMEOUT_MS, type LoadedHooks} from "../hooks/Hooks.js";
 import {loadHooks} from "../hooks/loadHooks.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {hasDecodeThread} from "./decodeThreadSupport.js";
+import {createDriver} from "./createDriver.js";
 import {chatWrapperFor, formatPrompt} from "./formatPrompt.js";
 import {describeLlama, loadLlama} from "./loadLlama.js";
 import {generateValidated} from "./generateValidated.js";
-import {LockstepDriver} from "./LockstepDriver.js";
+import type {GenerationDriver} from "./GenerationRequest.js";
 import {workerBatchSize} from "./placement/fitMemory.js";
 import {claimPlacement, loadPlacedModel} from "./placement/loadPlacedModel.js";
 import {samplingForAttempt} from "./samplingForAttempt.js";
@@ -27,7 +29,7 @@ type WorkerState = {
     /** For the startup line: binary, backend, threads. */
     engine: WarmupResult,
     model: LlamaModel,
-    driver: LockstepDriver,
+    driver: GenerationDriver,
     grammar: LlamaGrammar | undefined,
     answerSchema: AnswerSchema,
     wrapper: ChatWrapper | null,
@@ -80,7 +82,7 @@ async function loadState(): Promise<WorkerState> {
             .filter((text) => text.length > 0)
     ];
     const hooks = config.hooks !== undefined ? await loadHooks(config.hooks) : null;
-    return {llama, engine: describeLlama(llama, threads), model, driver: new LockstepDriver({context, ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {})}), grammar, answerSchema, wrapper, stopStrings, hooks};
+    return {llama, engine: describeLlama(llama, threads), model, driver: createDriver({context, ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {})}), grammar, answerSchema, wrapper, stopStrings, hooks};
 }
 
 export default async function generateRow(task: WorkerTask | WarmupTask): Promise<WorkerResult | WarmupResult> {

@@ -1,5 +1,6 @@
 import type {LlamaContext} from "node-llama-cpp";
 import {addonContextOf} from "./addonContextOf.js";
+import type {StepProfile} from "./StepProfile.js";
 
 /** A context's cumulative counters from airlabel's sampling patch (`airlabelSamplingStats()` on the addon context). */
 export type NativeSamplingStats = {
@@ -21,4 +22,15 @@ export function nativeSamplingStats(context: LlamaContext): NativeSamplingStats 
     const addonContext = addonContextOf(context);
     if (addonContext === undefined || typeof addonContext.airlabelSamplingStats !== "function") return null;
     return addonContext.airlabelSamplingStats();
+}
+
+/** A driver's step profile: its own step counts and wall time, with the context's native counters. */
+export function stepProfileWithNativeStats(counts: Pick<StepProfile, "steps" | "sequenceSteps" | "stepMs">, context: LlamaContext): StepProfile {
+    const stats = nativeSamplingStats(context);
+    return {
+        ...counts,
+        decodeMs: (stats?.decodeNs ?? 0) / 1e6, samplingMs: (stats?.sampleCallNs ?? 0) / 1e6, samplingCalls: stats?.sampleCalls ?? 0, grammarCpuMs: (stats?.grammarNs ?? 0) / 1e6,
+        grammarChecks: stats?.grammarChecks ?? 0, grammarRejections: stats?.grammarRejections ?? 0,
+        maskHits: stats?.maskHits ?? 0, maskMisses: stats?.maskMisses ?? 0, stockSamples: stats?.fallbacks ?? 0, native: stats !== null
+    };
 }

@@ -1,6 +1,8 @@
 import {type LlamaContext, type LlamaContextSequence, type LlamaModel} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
-import {LockstepDriver, type GenerationRequest} from "../../src/engine/LockstepDriver.js";
+import type {GenerationRequest} from "../../src/engine/GenerationRequest.js";
+import {LockstepDriver} from "../../src/engine/LockstepDriver.js";
+import {NativeStepDriver} from "../../src/engine/NativeStepDriver.js";
 import {loadLlama} from "../../src/engine/loadLlama.js";
 import {generatedModel} from "../support/fixtures.js";
 
@@ -37,5 +39,29 @@ describe("LockstepDriver prompt-prefix reuse, counted by node-llama-cpp's own to
         expect(evaluated).toBeGreaterThanOrEqual(2 * prefix.length);
         expect(evaluated).toBeLessThan(3 * prefix.length);
         driver.dispose();
+    });
+
+    test("the native decode loop keeps the same prefixes (the same count) and gives the same texts", async () => {
+        const prefix = model.tokenize("Follow these rules when you write: be brief, be kind. ".repeat(3));
+        const words = ["cat", "dog", "sea", "sun", "tree", "rain", "hill", "road"];
+        const generateAll = async (driver: LockstepDriver | NativeStepDriver) => {
+            const outputs = await Promise.all(words.map((word, i) => driver.generate(request([...prefix, ...model.tokenize(` about the ${word}`)], i))));
+            driver.dispose();
+            return outputs;
+        };
+        // each driver owns every sequence of a context of its own
+        const withContext = async <T>(use: (context: LlamaContext) => Promise<T>): Promise<T> => {
+            const fresh = await model.createContext({contextSize: 512, sequences: 2, threads: 1});
+            try {
+                return await use(fresh);
+            } finally {
+                await fresh.dispose();
+            }
+        };
+        const lockstep = await withContext((fresh) => generateAll(new LockstepDriver({context: fresh})));
+        const native = await withContext((fresh) => generateAll(new NativeStepDriver({context: fresh})));
+        expect(native.map((o) => o.text)).toEqual(lockstep.map((o) => o.text));
+        expect(native.map((o) => o.evaluatedPromptTokens)).toEqual(lockstep.map((o) => o.evaluatedPromptTokens));
+        expect(native.reduce((sum, o) => sum + o.evaluatedPromptTokens, 0)).toBeLessThan(3 * prefix.length);
     });
 });

@@ -1,0 +1,230 @@
+import {setImmediate as nextMacrotask} from "node:timers/promises";
+import type {LlamaContext, LlamaContextSequence, LlamaGrammarEvaluationState, LlamaModel, Token} from "node-llama-cpp";
+import {type AddonContext, addonContextOf, type NativeStepsResult} from "./addonContextOf.js";
+import {type AddonSampler, createAddonSampler} from "./createAddonSampler.js";
+import type {GenerationDriver, GenerationOutput, GenerationRequest} from "./GenerationRequest.js";
+import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
+import type {StepProfileSlot} from "./StepProfile.js";
+
+export type NativeStepDriverOptions = {
+    /** Context whose sequences the driver owns (all of them); its addon must have airlabel's steps patch. */
+    context: LlamaContext,
+    /** Where to write the cumulative step profile after each run of the loop. Defaults to none (no profile is kept). */
+    profile?: StepProfileSlot
+};
+
+type Slot = {
+    sequence: LlamaContextSequence,
+    id: number,
+    /** The tokens the sequence's cells hold, from position 0. */
+    held: Token[]
+};
+
+type Active = {
+    request: GenerationRequest,
+    slot: Slot,
+    sampler: AddonSampler,
+    /** Kept while the native sampler uses its native state. */
+    grammarState: LlamaGrammarEvaluationState | undefined,
+    evaluatedPromptTokens: number,
+    resolve: (output: GenerationOutput) => void,
+    reject: (err: unknown) => void
+};
+
+type Waiting = Pick<Active, "request" | "resolve" | "reject">;
+
+type Steps = Required<Pick<AddonContext, "airlabelStepsAdd" | "airlabelStepsRun" | "airlabelStepsInterrupt" | "airlabelStepsCancel" | "removeTokenCellsFromSequence">>;
+
+/** The addon's native decode loop, or undefined when the binary lacks airlabel's steps patch. */
+export function nativeStepsOf(context: LlamaContext): Steps | undefined {
+    const addon = addonContextOf(context);
+    if (addon?.airlabelStepsAdd === undefined || addon.airlabelStepsRun === undefined || addon.airlabelStepsInterrupt === undefined || addon.airlabelStepsCancel === undefined)
+        return undefined;
+    return addon as Steps;
+}
+
+/**
+ * Runs every sequence of one context through the native decode loop of airlabel's steps patch: one call decodes,
+ * samples and checks every active sequence step after step, and comes back to JavaScript only when a generation
+ * finishes (or a new row waits for a free sequence). The batches and the tokens are those of {@link LockstepDriver},
+ * which does the same loop in JavaScript through node-llama-cpp's `evaluate()` at tens of microseconds a sequence a
+ * step: on a GPU, where a step of 128 sequences takes a few milliseconds, that host time decided the throughput.
+ *
+ * A sequence keeps the tokens its cells hold, so a row that shares a prompt prefix with the sequence's previous
+ * one evaluates only the rest.
+ */
+export class NativeStepDriver implements GenerationDriver {
+    private readonly _model: LlamaModel;
+    private readonly _steps: Steps;
+    private readonly _context: LlamaContext;
+    private readonly _free: Slot[] = [];
+    private readonly _active = new Map<number, Active>();
+    private readonly _waiting: Waiting[] = [];
+    private _running = false;
+    private _inFlight = false;
+    private _disposed = false;
+    private readonly _profileSlot: StepProfileSlot | undefined;
+    private readonly _profile = {steps: 0, sequenceSteps: 0, stepMs: 0};
+
+    public constructor(options: NativeStepDriverOptions) {
+        const steps = nativeStepsOf(options.context);
+        if (steps === undefined) throw new Error("NativeStepDriver needs a llama.cpp binary with airlabel's steps patch (npm run build:native)");
+        this._steps = steps;
+        this._context = options.context;
+        this._model = options.context.model;
+        this._profileSlot = options.profile;
+        while (this._context.sequencesLeft > 0) {
+            const sequence = this._context.getSequence();
+            // node-llama-cpp's llama.cpp sequence id (internal; sequences are numbered from 0 in creation order)
+            const id = (sequence as unknown as {_sequenceId?: number})._sequenceId ?? this._free.length;
+            this._free.push({sequence, id, held: []});
+        }
+        // lowest sequence ids first (pop takes from the end)
+        this._free.reverse();
+    }
+
+    public generate(request: GenerationRequest): Promise<GenerationOutput> {
+        if (this._disposed) return Promise.reject(new Error("the generation driver is disposed"));
+        return new Promise((resolve, reject) => {
+            this._waiting.push({request, resolve, reject});
+            if (!this._running) {
+                this._running = true;
+                // after the calls made in the same tick, so that rows queued together start in the same step
+                queueMicrotask(() => void this._run());
+            }
+            // a free sequence can take it at the next step instead of when a row finishes
+            else if (this._inFlight && this._free.length > 0) this._steps.airlabelStepsInterrupt();
+        });
+    }
+
+    /** Stops taking requests; generations in progress are rejected when the loop returns. Safe to call twice. */
+    public dispose(): void {
+        this._disposed = true;
+        if (this._running) this._steps.airlabelStepsInterrupt();
+    }
+
+    private async _run(): Promise<void> {
+        try {
+            while (!this._disposed && (this._active.size > 0 || this._waiting.length > 0)) {
+                const started = performance.now();
+                this._admitWaiting();
+                if (this._active.size === 0) continue;
+                this._inFlight = true;
+                let result: NativeStepsResult;
+                try {
+                    result = await this._steps.airlabelStepsRun();
+                } finally {
+                    this._inFlight = false;
+                }
+                for (const finished of result.finished) this._finish(finished);
+                // recorded before any finished row's caller runs, so the profile a caller reads after its last row is whole
+                this._recordRun(result, performance.now() - started);
+                // a sequence came free: let finished rows' callers queue their next attempt, and the worker receive
+                // new tasks, before the next run
+                if (this._free.length > 0) await nextMacrotask();
+            }
+        } catch (err) {
+            this._rejectAll(err);
+        } finally {
+            this._running = false;
+            if (this._disposed) this._rejectAll(new Error("the generation driver is disposed"));
+        }
+    }
+
+    private _rejectAll(err: unknown): void {
+        if (!this._inFlight) this._steps.airlabelStepsCancel();
+        for (const active of this._active.values()) {
+            active.sampler.dispose();
+            this._forget(active.slot);
+            this._free.push(active.slot);
+            active.reject(err);
+        }
+        this._active.clear();
+        for (const waiting of this._waiting.splice(0)) waiting.reject(err);
+    }
+
+    private _admitWaiting(): void {
+        this._free.sort((a, b) => b.id - a.id);
+        while (this._free.length > 0 && this._waiting.length > 0) {
+            const waiting = this._waiting.shift()!;
+            const slot = this._free.pop()!;
+            try {
+                this._start(waiting, slot);
+            } catch (err) {
+                this._forget(slot);
+                this._free.push(slot);
+                waiting.reject(err);
+            }
+        }
+    }
+
+    private _start(waiting: Waiting, slot: Slot): void {
+        const {request} = waiting;
+        const prompt = request.tokens;
+        if (prompt.length === 0) throw new Error("a prompt needs at least one token");
+        // keep the prefix this sequence already holds (shared system message and template), evaluate the rest; the
+        // last prompt token is always evaluated, for its logits
+        let keep = 0;
+        const limit = Math.min(slot.held.length, prompt.length - 1);
+        while (keep < limit && slot.held[keep] === prompt[keep]) keep++;
+        if (keep < slot.held.length) {
+            this._steps.removeTokenCellsFromSequence(slot.id, keep, -1);
+            slot.held.length = keep;
+        }
+        const made = createAddonSampler(this._model, slot.sequence, request);
+        if (made === undefined) throw new Error("node-llama-cpp's sampler internals differ from what airlabel's native decode loop expects");
+        const toEvaluate = prompt.slice(keep);
+        try {
+            this._steps.airlabelStepsAdd(slot.id, Uint32Array.from(toEvaluate), keep, made.sampler, request.maxTokens, request.ignoreEos, request.stopStrings);
+        } catch (err) {
+            made.sampler.dispose();
+            throw err;
+        }
+        this._active.set(slot.id, {
+            request, slot, sampler: made.sampler, grammarState: made.grammarState, evaluatedPromptTokens: toEvaluate.length,
+            resolve: waiting.resolve, reject: waiting.reject
+        });
+    }
+
+    /** A generation the native loop finished: the sequence holds its prompt and decoded tokens, the row resolves. */
+    private _finish(finished: NativeStepsResult["finished"][number]): void {
+        const active = this._active.get(finished.sequenceId);
+        if (active === undefined) return;
+        this._active.delete(finished.sequenceId);
+        active.sampler.dispose();
+        const {slot, request} = active;
+        this._free.push(slot);
+        if (finished.finish === "error") {
+            this._forget(slot);
+            active.reject(new Error(finished.error ?? "the generation failed"));
+            return;
+        }
+        const tokens = Array.from(finished.tokens) as Token[];
+        slot.held = [...request.tokens, ...tokens].slice(0, finished.position);
+        let text = this._model.detokenize(tokens, false);
+        let cut = -1;
+        for (const stop of request.stopStrings) {
+            const at = text.indexOf(stop);
+            if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+        }
+        if (cut >= 0) text = text.slice(0, cut);
+        active.resolve({
+            text, generatedTokens: tokens.length, finishReason: finished.finish, firstTokenMs: Math.max(0, finished.firstTokenMs),
+            evaluatedPromptTokens: active.evaluatedPromptTokens
+        });
+    }
+
+    /** The sequence's cells are in an unknown state (a failed decode): empty them. */
+    private _forget(slot: Slot): void {
+        this._steps.removeTokenCellsFromSequence(slot.id, 0, -1);
+        slot.held = [];
+    }
+
+    private _recordRun(result: NativeStepsResult, ms: number): void {
+        if (this._profileSlot === undefined) return;
+        this._profile.steps += result.steps;
+        this._profile.sequenceSteps += result.sequenceSteps;
+        this._profile.stepMs += ms;
+        this._profileSlot.write(stepProfileWithNativeStats(this._profile, this._context));
+    }
+}

@@ -1,0 +1,41 @@
+import {LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaModel} from "node-llama-cpp";
+import type {GenerationRequest} from "./GenerationRequest.js";
+
+/** node-llama-cpp's native sampler (`AddonSampler`), configured once for a whole generation. */
+export type AddonSampler = {
+    applyConfig(config: object): void,
+    dispose(): void
+};
+
+type Internals = {
+    model: {_llama?: {_bindings?: {AddonSampler?: new (model: unknown) => AddonSampler}}, _model?: unknown},
+    sequence: {_resolveSamplerConfig?(options: object): object}
+};
+
+/**
+ * A native sampler for `request`, configured as node-llama-cpp's `sequence.evaluate()` configures its own (its
+ * `_resolveSamplerConfig`, so the defaults are node-llama-cpp's), with the grammar's evaluation state: the native decode
+ * loop then samples and accepts every token with it. The repetition penalty starts from no tokens and the sampler
+ * accepts each generated one, which is what the JavaScript loop's `punishTokens` (the last 64 generated) amounts to.
+ *
+ * Returns undefined where node-llama-cpp's internals differ.
+ */
+export function createAddonSampler(model: LlamaModel, sequence: LlamaContextSequence, request: GenerationRequest): {sampler: AddonSampler, grammarState?: LlamaGrammarEvaluationState} | undefined {
+    const internals = {model, sequence} as unknown as Internals;
+    const AddonSamplerClass = internals.model._llama?._bindings?.AddonSampler;
+    const resolve = internals.sequence._resolveSamplerConfig;
+    if (AddonSamplerClass === undefined || resolve === undefined || internals.model._model === undefined) return undefined;
+    const grammarState = request.grammar !== undefined ? new LlamaGrammarEvaluationState({model, grammar: request.grammar}) : undefined;
+    const config = resolve.call(sequence, {
+        temperature: request.temperature,
+        topP: request.topP,
+        topK: request.topK,
+        minP: request.minP,
+        seed: request.seed,
+        ...(grammarState !== undefined ? {grammarEvaluationState: grammarState} : {}),
+        ...(request.repeatPenalty !== 1 ? {repeatPenalty: {punishTokens: [], penalty: request.repeatPenalty}} : {})
+    });
+    const sampler = new AddonSamplerClass(internals.model._model);
+    sampler.applyConfig(config);
+    return grammarState !== undefined ? {sampler, grammarState} : {sampler};
+}
