@@ -67,7 +67,12 @@ export class LockstepDriver implements GenerationDriver {
         if (this._disposed) return Promise.reject(new Error("LockstepDriver is disposed"));
         return new Promise((resolve, reject) => {
             this._waiting.push({request, resolve, reject});
-            if (!this._running) void this._run();
+            if (!this._running) {
+                this._running = true;
+                // after the rows that have already arrived, so that rows queued together start in the same step (the
+                // same input gives the same batches, and so the same rows; see NativeStepDriver)
+                setImmediate(() => void this._run());
+            }
         });
     }
 
@@ -77,7 +82,6 @@ export class LockstepDriver implements GenerationDriver {
     }
 
     private async _run(): Promise<void> {
-        this._running = true;
         try {
             while (!this._disposed && (this._active.length > 0 || this._waiting.length > 0)) {
                 const stepStart = performance.now();

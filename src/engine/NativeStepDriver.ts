@@ -89,8 +89,10 @@ export class NativeStepDriver implements GenerationDriver {
             this._waiting.push({request, resolve, reject});
             if (!this._running) {
                 this._running = true;
-                // after the calls made in the same tick, so that rows queued together start in the same step
-                queueMicrotask(() => void this._run());
+                // after the rows that have already arrived (a worker's queued task messages are delivered together),
+                // so that rows queued together start in the same step: a step's batch changes a sequence's logits in
+                // the last bits, enough to change a sampled token, so the same input gives the same batches and rows
+                setImmediate(() => void this._run());
             }
             // a free sequence can take it at the next step instead of when a row finishes
             else if (this._inFlight && this._free.length > 0) this._steps.airlabelStepsInterrupt();

@@ -36,6 +36,9 @@ describe("the native decode loop gives the JavaScript loop's rows", () => {
         ["greedy", ["--max-tokens", "20"]],
         ["greedy, exactly --max-tokens through end-of-generation", ["--max-tokens", "12", "--ignore-eos"]],
         ["seeded top-k with a stop string", ["--temperature", "0.9", "--top-k", "40", "--seed", "3", "--stop", "e", "--max-tokens", "24"]],
+        // no top-k: the whole vocabulary's distribution, where a change in a logit's last bit changes the token, so
+        // this also checks that both loops give every step the same batch
+        ["seeded, whole vocabulary", ["--temperature", "0.8", "--seed", "5", "--max-tokens", "24"]],
         ["seeded, repetition penalty", ["--temperature", "0.7", "--seed", "9", "--repeat-penalty", "1.5", "--max-tokens", "16"]],
         ["greedy, schema", ["-s", demoSchema, "--max-tokens", "48"]],
         ["seeded, schema", ["-s", demoSchema, "--temperature", "0.9", "--top-k", "40", "--seed", "7", "--max-tokens", "48"]]
