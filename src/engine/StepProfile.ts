@@ -27,6 +27,9 @@ export type StepProfile = {
     /** Grammar masks found in the per-state cache, and computed over the whole vocabulary. */
     maskHits: number,
     maskMisses: number,
+    /** With `AIRLABEL_SAMPLING_CHECK_MASKS=1`: new masks compared with llama.cpp's own computation, and those that differed (a bug). */
+    maskChecks: number,
+    maskMismatches: number,
     /** Sequences sampled by node-llama-cpp's own path (a sampler the fast path does not handle). */
     stockSamples: number,
     /** Whether the native counters were there (airlabel's sampling patch); without them only steps and wall time are. */
@@ -35,7 +38,7 @@ export type StepProfile = {
 
 const fields = [
     "steps", "sequenceSteps", "stepMs", "decodeMs", "samplingMs", "samplingCalls", "grammarCpuMs", "grammarChecks", "grammarRejections",
-    "maskHits", "maskMisses", "stockSamples", "native"
+    "maskHits", "maskMisses", "maskChecks", "maskMismatches", "stockSamples", "native"
 ] as const;
 
 /** A shared buffer with room for `workers` profiles and a slot counter. */

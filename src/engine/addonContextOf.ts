@@ -19,6 +19,8 @@ export type AddonContext = {
     airlabelStepsInterrupt?(): void,
     /** Steps patch: drops every registered generation (not while a run is in flight); how many there were. */
     airlabelStepsCancel?(): number,
+    /** Steps patch: builds the vocabulary trie grammar masks walk now, not at a run's first mask; false where masks are not computed that way. */
+    airlabelPrepareGrammarMasks?(): boolean,
     /** node-llama-cpp's own: removes a sequence's cells from `start` to `end` (-1: to its end). */
     removeTokenCellsFromSequence(sequenceId: number, start: number, end: number): boolean
 };

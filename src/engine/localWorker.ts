@@ -16,6 +16,7 @@ import {createDriver} from "./createDriver.js";
 import {chatWrapperFor, formatPrompt} from "./formatPrompt.js";
 import {describeLlama, loadLlama} from "./loadLlama.js";
 import {generateValidated} from "./generateValidated.js";
+import {prepareGrammarMasks} from "./prepareGrammarMasks.js";
 import type {GenerationDriver} from "./GenerationRequest.js";
 import {workerBatchSize} from "./placement/fitMemory.js";
 import {claimPlacement, loadPlacedModel} from "./placement/loadPlacedModel.js";
@@ -71,6 +72,7 @@ async function loadState(): Promise<WorkerState> {
     // airlabel's own JSON Schema -> GBNF compiler: the grammar ends with the JSON value, so a finished answer can
     // only be followed by end-of-generation
     const grammar = config.grammar === null ? undefined : await llama.createGrammar({grammar: config.grammar});
+    if (grammar !== undefined) prepareGrammarMasks(context);
     const wrapper = chatWrapperFor(model, config.chatTemplate);
     const stopStrings = [
         ...config.generation.stop,

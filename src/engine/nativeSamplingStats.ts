@@ -14,7 +14,10 @@ export type NativeSamplingStats = {
     grammarRejections: number,
     maskHits: number,
     maskMisses: number,
-    fallbacks: number
+    fallbacks: number,
+    /** Steps patch (absent before it). */
+    maskChecks?: number,
+    maskMismatches?: number
 };
 
 /** The counters, or null when the addon lacks airlabel's sampling patch (a stock or older build). */
@@ -31,6 +34,6 @@ export function stepProfileWithNativeStats(counts: Pick<StepProfile, "steps" | "
         ...counts,
         decodeMs: (stats?.decodeNs ?? 0) / 1e6, samplingMs: (stats?.sampleCallNs ?? 0) / 1e6, samplingCalls: stats?.sampleCalls ?? 0, grammarCpuMs: (stats?.grammarNs ?? 0) / 1e6,
         grammarChecks: stats?.grammarChecks ?? 0, grammarRejections: stats?.grammarRejections ?? 0,
-        maskHits: stats?.maskHits ?? 0, maskMisses: stats?.maskMisses ?? 0, stockSamples: stats?.fallbacks ?? 0, native: stats !== null
+        maskHits: stats?.maskHits ?? 0, maskMisses: stats?.maskMisses ?? 0, maskChecks: stats?.maskChecks ?? 0, maskMismatches: stats?.maskMismatches ?? 0, stockSamples: stats?.fallbacks ?? 0, native: stats !== null
     };
 }

@@ -38,7 +38,7 @@ test("the patches are unified diffs of node-llama-cpp's addon source that apply 
     expect(changedFiles(placementPatch)).toEqual(["+++ b/llama/addon/AddonModel.cpp", "+++ b/llama/addon/AddonModel.h", "+++ b/llama/addon/addon.cpp"]);
     expect(changedFiles(decodeThreadPatch)).toEqual(["+++ b/llama/addon/AddonContext.cpp", "+++ b/llama/addon/AddonContext.h", "+++ b/llama/addon/addon.cpp"]);
     expect(changedFiles(samplingPatch)).toEqual(["+++ b/llama/addon/AddonContext.cpp", "+++ b/llama/addon/AddonContext.h", "+++ b/llama/addon/AddonSampler.cpp", "+++ b/llama/addon/AirlabelSampling.cpp", "+++ b/llama/addon/AirlabelSampling.h"]);
-    expect(changedFiles(stepsPatch)).toEqual(["+++ b/llama/CMakeLists.txt", "+++ b/llama/addon/AddonContext.cpp", "+++ b/llama/addon/AddonContext.h", "+++ b/llama/addon/AirlabelSampling.cpp", "+++ b/llama/addon/AirlabelSteps.cpp", "+++ b/llama/addon/AirlabelSteps.h"]);
+    expect(changedFiles(stepsPatch)).toEqual(["+++ b/llama/CMakeLists.txt", "+++ b/llama/addon/AddonContext.cpp", "+++ b/llama/addon/AddonContext.h", "+++ b/llama/addon/AirlabelGrammarMask.cpp", "+++ b/llama/addon/AirlabelGrammarMask.h", "+++ b/llama/addon/AirlabelSampling.cpp", "+++ b/llama/addon/AirlabelSampling.h", "+++ b/llama/addon/AirlabelSteps.cpp", "+++ b/llama/addon/AirlabelSteps.h"]);
     // on a copy of the addon source: bring it to the unpatched state, apply in order, and check that applying again is refused
     const copy = tempDir();
     fs.cpSync(addonDir, path.join(copy, "llama", "addon"), {recursive: true});
