@@ -8,7 +8,8 @@
 //       [--parallel 8,32,128,256] [--prompt-tokens 128] [--gen-tokens 128] [--waves 2] [--repeats 1]
 //       [--shape 2048,16,32,32,8192] [--threads N] [--schema examples/demo/schema.json] [--out bench/cuda-report.md]
 //
-// The ceiling runs with OpenMP's default wait policy and with PASSIVE (airlabel's default); the better one counts.
+// The ceiling runs with OpenMP's default wait policy and with PASSIVE (airlabel's default for a build without the
+// steps patch); the better one counts.
 // --measure-only skips both builds (a machine where `npm run build:native -- --gpu …` already ran).
 // On a bare CUDA machine (../shared/tools/bare-cuda): `source .cuda-carry/unpack; node bench/cuda.mjs --cuda-arch 90
 // --vocabulary "$OLDPWD/.cuda-carry/ggml-vocab-llama-bpe.gguf" --out "$OUT/report.md"` (the copy has no source bundle:
@@ -137,7 +138,7 @@ function findBuildDir(gpu) {
     throw new Error(`no ${gpu} build under ${path.relative(root, builds)}: run without --measure-only, or npm run build:native -- --gpu ${gpu}`);
 }
 
-// llama-batched-bench with OpenMP's default wait policy and with airlabel's (PASSIVE): the better is the ceiling
+// llama-batched-bench with OpenMP's default wait policy and with PASSIVE: the better is the ceiling
 function ceilingRun(parallel) {
     const runs = ["", "PASSIVE"].map((policy) => ceilingRunWith(parallel, policy));
     return runs[0].total >= runs[1].total ? runs[0] : runs[1];

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// The host's work per decode step, before and after airlabel's sampling patch, on a model with Llama 3's real
-// 128,256-token vocabulary: `airlabel bench` per setting, free text and with examples/demo/schema.json, each run
-// `--repeats` times interleaved (the best host time kept), in two configurations:
-//   before: node-llama-cpp's own sampling (AIRLABEL_SAMPLING=stock), one sampling thread, OpenMP's default wait policy
-//   after:  airlabel's defaults
+// The host's work per decode step, before and after airlabel's sampling and steps patches, on a model with Llama 3's
+// real 128,256-token vocabulary: `airlabel bench` per setting, free text and with examples/demo/schema.json, each run
+// `--repeats` times interleaved (the best host time kept), in three configurations:
+//   before:   node-llama-cpp's evaluate() loop and sampling (AIRLABEL_DRIVER=lockstep, AIRLABEL_SAMPLING=stock), one
+//             sampling thread, OpenMP's default wait policy
+//   sampling: the JavaScript loop with airlabel's sampling (the sampling patch alone: AIRLABEL_DRIVER=lockstep, sampling
+//             threads of its own, OMP_WAIT_POLICY=PASSIVE)
+//   after:    airlabel's defaults (the native decode loop)
 // and the host time per sequence against the H200's budget: 10% of llama.cpp's own decode step there (2.28 / 3.55 /
 // 7.26 / 12.75 ms at 8 / 32 / 128 / 256 sequences, ../shared/tools/bare-cuda/README.md) per sequence.
 //
@@ -35,7 +38,8 @@ if (!fs.existsSync(values.model)) {
     spawnSync(process.execPath, [cli, "model", "create", "-o", values.model, "--shape", "128,2,4,4,256", "--tokenizer-from", vocabulary], {stdio: "inherit"});
 }
 const configurations = {
-    before: {AIRLABEL_SAMPLING: "stock", AIRLABEL_SAMPLING_THREADS: "1", OMP_WAIT_POLICY: ""},
+    before: {AIRLABEL_DRIVER: "lockstep", AIRLABEL_SAMPLING: "stock", AIRLABEL_SAMPLING_THREADS: "1", OMP_WAIT_POLICY: ""},
+    sampling: {AIRLABEL_DRIVER: "lockstep", AIRLABEL_SAMPLING_OPENMP: "0", OMP_WAIT_POLICY: "PASSIVE"},
     after: {}
 };
 
