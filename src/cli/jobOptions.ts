@@ -1,12 +1,5 @@
-import fs from "node:fs";
 import {Option, type Command} from "commander";
-import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
-import {readJobFile} from "../jobs/readJobFile.js";
-import type {AnnotateOptions} from "../options/AnnotateOptions.js";
-import {oneLine} from "../oneLine.js";
-
-/** Raised when a file named by an option (config, template, schema) cannot be read or parsed. */
-export class OptionFileError extends AirlabelError {}
+import {InvalidOptionError} from "../AirlabelError.js";
 
 /** Adds the options shared by `run` and `prepare` (and read from `--config`). */
 export function addJobOptions(command: Command): Command {
@@ -84,89 +77,9 @@ export function addGenerationOptions(command: Command): Command {
         .option("--json", "print the run summary as JSON on stdout");
 }
 
-type CliValues = Record<string, unknown>;
-
-/**
- * Merges `--config` (JSON or YAML) with the flags given (flags win) and reads the files options name.
- * Relative paths in a config file are taken from the current directory, like flags.
- */
-export function resolveJobOptions(flags: CliValues, defaults: CliValues = {}, required: readonly string[] = ["input", "model", "output"]): AnnotateOptions & {quiet?: boolean, json?: boolean} {
-    return resolveMergedOptions(mergeJobConfig(flags, defaults), required);
-}
-
-/** `--config` (JSON or YAML) merged under the flags given (flags win) and over `defaults`; files are not read yet. */
-export function mergeJobConfig(flags: CliValues, defaults: CliValues = {}): CliValues {
-    const fromConfig = typeof flags.config === "string" ? readJobFile(flags.config) : {};
-    const merged: CliValues = {...defaults, ...fromConfig, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined))};
-    delete merged.config;
-    return merged;
-}
-
-/** Merged options (see mergeJobConfig) checked for the required ones, with the files they name read. */
-export function resolveMergedOptions(merged: CliValues, required: readonly string[] = ["input", "model", "output"]): AnnotateOptions & {quiet?: boolean, json?: boolean} {
-    for (const key of ["steps", "models"]) {
-        if (merged[key] !== undefined && required.includes("model"))
-            throw new InvalidOptionError(`the job file has "${key}", which only \`airlabel run JOB\` runs; give it to airlabel run`);
-    }
-    if (Array.isArray(merged.model))
-        throw new InvalidOptionError(`--model is given ${merged.model.length} times; only \`airlabel run\` compares models, give one --model here`);
-    for (const name of required) {
-        if (merged[name] === undefined)
-            throw new InvalidOptionError(`--${name} is required (or set "${name}" in the --config file)`);
-    }
-    const options: CliValues = {...merged};
-    if (merged.template !== undefined && merged.prompt !== undefined)
-        throw new InvalidOptionError("--template and --prompt cannot be used together; give one template");
-    if (typeof merged.template === "string") {
-        options.template = readText(merged.template, "--template");
-        options.templateOrigin = `template ${merged.template}`;
-    } else if (typeof merged.prompt === "string") {
-        options.template = merged.prompt;
-        options.templateOrigin = "--prompt template";
-    }
-    delete options.prompt;
-    if (typeof merged.systemFile === "string") options.system = readText(merged.systemFile, "--system-file");
-    delete options.systemFile;
-    if (typeof merged.schema === "string") {
-        options.schema = readJson(merged.schema, "--schema");
-        options.schemaOrigin = `schema ${merged.schema}`;
-    }
-    if (typeof merged.choices === "string") options.choices = splitList(merged.choices);
-    if (typeof merged.keepColumns === "string") options.keepColumns = merged.keepColumns === "" ? [] : splitList(merged.keepColumns);
-    if (typeof merged.devices === "string") options.devices = splitList(merged.devices);
-    if (typeof merged.tensorSplit === "string") options.tensorSplit = splitList(merged.tensorSplit).map(Number);
-    if (typeof merged.replicas === "string" && /^\d+$/u.test(merged.replicas)) options.replicas = Number(merged.replicas);
-    if (typeof merged.stop === "string") options.stop = [merged.stop];
-    if (typeof merged.gpuLayers === "string") options.gpuLayers = /^\d+$/u.test(merged.gpuLayers) ? Number(merged.gpuLayers) : merged.gpuLayers;
-    return options as AnnotateOptions & {quiet?: boolean, json?: boolean};
-}
-
 /** `--model a --model b` collects a list; one `--model` stays a string. */
 function collectModel(value: string, previous: string | string[] | undefined): string | string[] {
     return previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
-}
-
-export function readText(file: string, option: string): string {
-    try {
-        return fs.readFileSync(file, "utf8");
-    } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        throw new OptionFileError(`${option} file ${file} ${code === "ENOENT" ? "not found" : `cannot be read (${code})`}; check the path`);
-    }
-}
-
-/** Reads and parses a JSON file an option names; one-line errors naming the option and the file. */
-export function readJson(file: string, option: string): unknown {
-    const text = readText(file, option);
-    try {
-        return JSON.parse(text);
-    } catch (err) {
-        throw new OptionFileError(`${option} file ${file} is not valid JSON (${oneLine(err)}); fix the file`);
-    }
-}
-
-function splitList(value: string): string[] {
-    return value.split(",").map((part) => part.trim()).filter((part) => part.length > 0);
 }
 
 export function toInteger(value: string): number {

@@ -3,6 +3,7 @@ import {LlamaGrammarEvaluationState, type LlamaContext, type LlamaContextSequenc
 import {batchSampling} from "./batchSampling.js";
 import type {GenerationDriver, GenerationOutput, GenerationRequest} from "./GenerationRequest.js";
 import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
+import {textBeforeStop} from "./textBeforeStop.js";
 import type {StepProfileSlot} from "./StepProfile.js";
 
 export type LockstepDriverOptions = {
@@ -205,13 +206,7 @@ export class LockstepDriver implements GenerationDriver {
             a.reject(error);
             return;
         }
-        let text = this._model.detokenize(a.tokens, false);
-        let cut = -1;
-        for (const stop of a.request.stopStrings) {
-            const at = text.indexOf(stop);
-            if (at >= 0 && (cut < 0 || at < cut)) cut = at;
-        }
-        if (cut >= 0) text = text.slice(0, cut);
+        const text = textBeforeStop(this._model.detokenize(a.tokens, false), a.request.stopStrings);
         a.resolve({text, generatedTokens: a.tokens.length, finishReason, firstTokenMs: Math.max(0, a.firstTokenMs), evaluatedPromptTokens: a.evaluatedPromptTokens});
     }
 }

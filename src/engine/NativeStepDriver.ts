@@ -5,6 +5,7 @@ import {type AddonSampler, createAddonSampler} from "./createAddonSampler.js";
 import type {GenerationDriver, GenerationOutput, GenerationRequest} from "./GenerationRequest.js";
 import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
 import type {StepProfileSlot} from "./StepProfile.js";
+import {textBeforeStop} from "./textBeforeStop.js";
 
 export type NativeStepDriverOptions = {
     /** Context whose sequences the driver owns (all of them); its addon must have airlabel's steps patch. */
@@ -203,13 +204,7 @@ export class NativeStepDriver implements GenerationDriver {
         }
         const tokens = Array.from(finished.tokens) as Token[];
         slot.held = [...request.tokens, ...tokens].slice(0, finished.position);
-        let text = this._model.detokenize(tokens, false);
-        let cut = -1;
-        for (const stop of request.stopStrings) {
-            const at = text.indexOf(stop);
-            if (at >= 0 && (cut < 0 || at < cut)) cut = at;
-        }
-        if (cut >= 0) text = text.slice(0, cut);
+        const text = textBeforeStop(this._model.detokenize(tokens, false), request.stopStrings);
         active.resolve({
             text, generatedTokens: tokens.length, finishReason: finished.finish, firstTokenMs: Math.max(0, finished.firstTokenMs),
             evaluatedPromptTokens: active.evaluatedPromptTokens

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
-import {readText, resolveJobOptions} from "../cli/jobOptions.js";
+import {readText, resolveJobOptions} from "./jobOptions.js";
 import {compareModelsWithRows, type CompareResult} from "../compare/compareModels.js";
 import type {Comparison} from "../compare/readComparison.js";
 import {runKey} from "../compare/runKey.js";

@@ -1,5 +1,5 @@
 import {describe, expect, test} from "vitest";
-import {resolveJobOptions} from "../../src/cli/jobOptions.js";
+import {resolveJobOptions} from "../../src/jobs/jobOptions.js";
 import {validateAnnotateOptions} from "../../src/options/validateAnnotateOptions.js";
 import {normaliseRatios} from "../../src/engine/placement/validatePlacementOptions.js";
 import {validationMessage} from "../support/validationMessage.js";

@@ -1,7 +1,7 @@
 import {Option, type Command} from "commander";
 import {InvalidOptionError} from "../../AirlabelError.js";
 import {runBench, type BenchResult} from "../../bench/runBench.js";
-import {readJson} from "../jobOptions.js";
+import {readJson} from "../../jobs/jobOptions.js";
 import type {GpuChoice} from "../../options/AnnotateOptions.js";
 
 type BenchFlags = {

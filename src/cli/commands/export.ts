@@ -5,6 +5,7 @@ import {exportHandoff, HANDOFF_TARGETS} from "../../handoff/exportHandoff.js";
 import type {ExportHandoffResult, HandoffTarget} from "../../handoff/exportHandoff.js";
 import {loadAnswerSpec} from "../../handoff/loadAnswerSpec.js";
 import {isComparisonDir} from "../../compare/readComparison.js";
+import {splitList} from "../../jobs/jobOptions.js";
 import type {AnswerField} from "../../handoff/resolveAnswerField.js";
 import type {ExportResult} from "../../output/exportOutput.js";
 import {ExportError, exportFormatOf, exportOutput} from "../../output/exportOutput.js";
@@ -112,8 +113,4 @@ function fieldText(field: AnswerField): string {
 function displayPath(file: string): string {
     const relative = path.relative(process.cwd(), file);
     return relative === "" || relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
-}
-
-function splitList(value: string): string[] {
-    return value.split(",").map((part) => part.trim()).filter((part) => part.length > 0);
 }

@@ -2,7 +2,8 @@ import {Option, type Command} from "commander";
 import {InvalidOptionError} from "../../AirlabelError.js";
 import type {GenerateOptions} from "../../options/GenerateOptions.js";
 import {generate} from "../../pipeline/generate.js";
-import {addGenerationOptions, mergeJobConfig, readText, resolveMergedOptions, toInteger} from "../jobOptions.js";
+import {mergeJobConfig, readText, resolveMergedOptions} from "../../jobs/jobOptions.js";
+import {addGenerationOptions, toInteger} from "../jobOptions.js";
 import {printSummary, progressHooks, runWithSignals} from "./run.js";
 
 export function registerGenerateCommand(program: Command): void {

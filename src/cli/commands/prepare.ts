@@ -2,7 +2,8 @@ import type {Command} from "commander";
 import {lockOutputDir} from "../../output/openOutputDir.js";
 import {validateAnnotateOptions} from "../../options/validateAnnotateOptions.js";
 import {prepare} from "../../pipeline/prepare.js";
-import {addJobOptions, resolveJobOptions, toInteger} from "../jobOptions.js";
+import {resolveJobOptions} from "../../jobs/jobOptions.js";
+import {addJobOptions, toInteger} from "../jobOptions.js";
 
 export function registerPrepareCommand(program: Command): void {
     addJobOptions(program.command("prepare").description("render prompts, count tokens and cache the prepared rows (run does this implicitly)"))

@@ -7,7 +7,8 @@ import {runJob, type RunJobResult} from "../../jobs/runJob.js";
 import type {LogLevel} from "../../options/AnnotateOptions.js";
 import type {CompareModelSpec} from "../../options/CompareOptions.js";
 import {annotate, type AnnotateResult} from "../../pipeline/annotate.js";
-import {addRunOptions, resolveJobOptions} from "../jobOptions.js";
+import {resolveJobOptions} from "../../jobs/jobOptions.js";
+import {addRunOptions} from "../jobOptions.js";
 import {ProgressPrinter} from "../ProgressPrinter.js";
 
 export function registerRunCommand(program: Command): void {

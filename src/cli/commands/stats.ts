@@ -1,6 +1,7 @@
 import type {Command} from "commander";
 import {formatHandoffStats, handoffStats} from "../../handoff/handoffStats.js";
 import {loadAnswerSpec} from "../../handoff/loadAnswerSpec.js";
+import {splitList} from "../../jobs/jobOptions.js";
 
 type StatsFlags = {field?: string, schema?: string, choices?: string, config?: string, json?: boolean};
 
@@ -22,7 +23,7 @@ Examples:
             const spec = await loadAnswerSpec({
                 ...(flags.schema !== undefined ? {schema: flags.schema} : {}),
                 ...(flags.config !== undefined ? {config: flags.config} : {}),
-                ...(flags.choices !== undefined ? {choices: flags.choices.split(",").map((part) => part.trim()).filter((part) => part !== "")} : {})
+                ...(flags.choices !== undefined ? {choices: splitList(flags.choices)} : {})
             });
             const stats = await handoffStats({dir, ...spec, ...(flags.field !== undefined ? {field: flags.field} : {})});
             for (const note of stats.notes) process.stderr.write(`airlabel: note: ${note}\n`);
