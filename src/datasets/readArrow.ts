@@ -47,7 +47,7 @@ export async function* readArrow(input: DatasetInput): AsyncGenerator<RawRecord>
     let rowIndex = 0;
     for await (const batch of readArrowBatches(input)) {
         const fields = batch.schema.fields;
-        const columns = fields.map((field, index) => batch.getChildAt(index));
+        const columns = fields.map((_field, index) => batch.getChildAt(index));
         for (let i = 0; i < batch.numRows; i++) {
             const values: Record<string, unknown> = {};
             for (let c = 0; c < fields.length; c++) {

@@ -58,8 +58,6 @@ export type RunJobResult = {
 
 type JobStateFile = {format: "airlabel-job", version: 1, steps: Record<string, {key: string}>};
 
-/** Keys of a step that are not options of its run. */
-const stepOnly = ["name", "type", "where", "models", "steps", "input", "output", "quiet", "json", "$schema"];
 /** Row selection options that apply to the job's input (the first step), not to the rows a later step is handed. */
 const inputOnly = ["maxRows", "shuffleSeed", "skipInvalidRows", "inputFormat", "dedup"];
 

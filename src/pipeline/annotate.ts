@@ -385,7 +385,3 @@ function runIdentity(options: ReturnType<typeof validateAnnotateOptions>, modelF
         format: options.format
     };
 }
-
-function roundUp(value: number, multiple: number): number {
-    return Math.ceil(value / multiple) * multiple;
-}

@@ -1,6 +1,5 @@
 import crypto from "node:crypto";
 import type {LlamaModel} from "node-llama-cpp";
-import {AirlabelError} from "../AirlabelError.js";
 import {approxTokens} from "../backends/openai/approxTokens.js";
 import {openDataset} from "../datasets/openDataset.js";
 import {sha256OfFiles} from "../files/sha256OfFiles.js";

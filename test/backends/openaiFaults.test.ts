@@ -176,7 +176,7 @@ describe("openai backend against a fake vLLM server", () => {
         const server = await startServer({maxModelLen: 50});
         const options = optionsFor(server);
         const result = await annotate(options);
-        const tooLong = rows.map((r, i) => ({i, tokens: Math.ceil(Buffer.byteLength(promptOf(i)) / 4) + 8})).filter((r) => r.tokens + 32 > 50).map((r) => r.i);
+        const tooLong = rows.map((_row, i) => ({i, tokens: Math.ceil(Buffer.byteLength(promptOf(i)) / 4) + 8})).filter((r) => r.tokens + 32 > 50).map((r) => r.i);
         expect(tooLong.length).toBeGreaterThan(0);
         expect(result).toMatchObject({failedRows: tooLong.length, okRows: rowCount - tooLong.length, complete: true, requestRetries: 0});
         const out = await expectEveryRowOnce(options.output, server);

@@ -43,7 +43,7 @@ Use a real model with:  airlabel demo --model path/to/model.gguf`)
                 shardSize: 50,
                 overwrite: true
             };
-            const result = await runWithSignals(options, (signal) => annotate({...options, signal, ...hooks}));
+            const result = await runWithSignals((signal) => annotate({...options, signal, ...hooks}));
             printSummary(result, flags.json === true, flags.quiet === true);
             if (flags.json !== true && flags.quiet !== true) process.stderr.write(`airlabel: first answers: see ${path.join(flags.output, "data")}/part-00000.jsonl\n`);
             if (result.stopped) process.exitCode = 130;

@@ -37,7 +37,7 @@ Examples:
   $ airlabel generate --prompts prompts.jsonl --count 2 -m model.gguf -o out/checked --hooks hooks.mjs --seed 100`);
     command.action(async (flags: Record<string, unknown>) => {
         const options = resolveGenerateOptions(flags);
-        const result = await runWithSignals(options, (signal) => generate({...options, signal, ...progressHooks(options.quiet === true)}));
+        const result = await runWithSignals((signal) => generate({...options, signal, ...progressHooks(options.quiet === true)}));
         printSummary(result, options.json === true, options.quiet === true);
         if (options.json !== true && options.quiet !== true && result.backend === "local" && result.promptTokens > 0)
             process.stderr.write(`airlabel: prompt reuse: ${result.evaluatedPromptTokens} of ${result.promptTokens} prompt tokens evaluated (each sequence keeps the prefix it shares with its previous row)\n`);

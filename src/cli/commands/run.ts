@@ -31,7 +31,7 @@ Examples:
             const quiet = (given.quiet ?? job.quiet) === true;
             const json = (given.json ?? job.json) === true;
             if (job.steps !== undefined) {
-                const result = await runWithSignals({}, (signal) => runJob({job, origin: file!, overrides: given, signal, ...progressHooks(quiet)}));
+                const result = await runWithSignals((signal) => runJob({job, origin: file!, overrides: given, signal, ...progressHooks(quiet)}));
                 printJobSummary(result, json, quiet);
                 if (result.stopped) process.exitCode = 130;
                 return;
@@ -42,7 +42,7 @@ Examples:
                 const {models: _models, ...rest} = job;
                 const options = resolveJobOptions({...given, model: undefined}, rest, ["input", "output"]);
                 const {model: _model, ...base} = options;
-                const result = await runWithSignals(options, (signal) => compareModels({...base, models, signal, ...progressHooks(quiet)}));
+                const result = await runWithSignals((signal) => compareModels({...base, models, signal, ...progressHooks(quiet)}));
                 printCompareSummary(result, json, quiet);
                 if (result.stopped) process.exitCode = 130;
                 return;
@@ -50,7 +50,7 @@ Examples:
             const options = resolveJobOptions(given, job);
             if (isComparisonDir(options.output))
                 throw new InvalidOptionError(`${options.output} holds a model comparison (compare.json); give a single-model run its own --output, or pass every --model of the comparison`);
-            const result = await runWithSignals(options, (signal) => annotate({...options, signal, ...progressHooks(quiet)}));
+            const result = await runWithSignals((signal) => annotate({...options, signal, ...progressHooks(quiet)}));
             printSummary(result, json, quiet);
             if (result.stopped) process.exitCode = 130;
         });
@@ -109,7 +109,7 @@ export function progressHooks(quiet: boolean): ProgressHooks {
  * SIGINT/SIGTERM stop feeding new rows; rows in flight finish and are committed. A second signal exits at once
  * (committed shards stay committed; the rows in flight are redone on resume).
  */
-export async function runWithSignals<T>(options: {output?: string}, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function runWithSignals<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const controller = new AbortController();
     const onSignal = (name: NodeJS.Signals) => {
         if (controller.signal.aborted) {
