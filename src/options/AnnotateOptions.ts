@@ -1,3 +1,4 @@
+import type {OutputFormat} from "../output/OutputRow.js";
 import type {BackendOptions} from "./BackendOptions.js";
 
 /** Sampling settings for one generation. */
@@ -23,7 +24,6 @@ export type GenerationOptions = {
 };
 
 export type SortOrder = "shortest" | "longest" | "none";
-export type OutputFormat = "jsonl" | "parquet" | "arrow";
 export type GpuChoice = "auto" | "cuda" | "metal" | "vulkan" | "cpu";
 
 /** Options of the prepare stage: everything that turns input rows into prompts. */
