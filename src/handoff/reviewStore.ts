@@ -1,10 +1,10 @@
-import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import {AirlabelError} from "../AirlabelError.js";
 import {writeFileDurable} from "../output/durableFs.js";
 import {displayDir} from "../output/Manifest.js";
 import type {AnswerKind} from "./resolveAnswerField.js";
+import {sha256Of} from "../files/sha256Of.js";
 
 /** A stored review set is unreadable, or its data file does not match its manifest. */
 export class ReviewStoreError extends AirlabelError {}
@@ -56,7 +56,7 @@ export async function writeReviewSet(dir: string, manifest: Omit<ReviewManifest,
     const reviewsDir = path.join(dir, REVIEWS_DIR);
     await fs.mkdir(reviewsDir, {recursive: true});
     const data = Buffer.from(rows.map((row) => JSON.stringify(row) + "\n").join(""), "utf8");
-    const full: ReviewManifest = {format: "airlabel-reviews", version: 1, ...manifest, sha256: crypto.createHash("sha256").update(data).digest("hex")};
+    const full: ReviewManifest = {format: "airlabel-reviews", version: 1, ...manifest, sha256: sha256Of(data)};
     await writeFileDurable(path.join(reviewsDir, `${manifest.name}.jsonl`), data);
     await writeFileDurable(path.join(reviewsDir, `${manifest.name}.json`), JSON.stringify(full, null, 2) + "\n");
     return full;
@@ -89,7 +89,7 @@ export async function readReviewSets(dir: string): Promise<ReviewSet[]> {
         } catch (error) {
             throw new ReviewStoreError(`${displayDir(dir)}${REVIEWS_DIR}/${manifest.name}.jsonl is missing (${(error as NodeJS.ErrnoException).code ?? String(error)}); run \`airlabel import\` again`, {cause: error});
         }
-        if (crypto.createHash("sha256").update(data).digest("hex") !== manifest.sha256)
+        if (sha256Of(data) !== manifest.sha256)
             throw new ReviewStoreError(`${displayDir(dir)}${REVIEWS_DIR}/${manifest.name}.jsonl does not match its manifest (an import was interrupted); run \`airlabel import\` again`);
         const rows = data.toString("utf8").split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as ReviewedRow);
         sets.push({manifest, rows});

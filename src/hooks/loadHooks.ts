@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import {sha256Of} from "../output/Manifest.js";
+import {sha256Of} from "../files/sha256Of.js";
 import {pathToFileURL} from "node:url";
 import {AirlabelError} from "../AirlabelError.js";
 import {hookNames, type LoadedHooks} from "./Hooks.js";

@@ -1,4 +1,3 @@
-import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import {crashPoint} from "./crashPoint.js";
@@ -7,6 +6,7 @@ import {ManifestCorruptError, ShardCorruptError, errorCodeOf} from "./outputErro
 import type {OutputFormat} from "./OutputRow.js";
 import {OUTPUT_FORMATS} from "./OutputRow.js";
 import type {ColumnKind} from "./shardCodec.js";
+import {sha256Of} from "../files/sha256Of.js";
 
 export const MANIFEST_FILE = "manifest.json";
 /** The manifest of the commit before the current one, kept to recover from a damaged `manifest.json`. */
@@ -182,10 +182,6 @@ export function committedCounts(manifest: Manifest): {rows: number, errors: numb
         errors += shard.errors?.rows ?? 0;
     }
     return {rows, errors};
-}
-
-export function sha256Of(bytes: Uint8Array): string {
-    return crypto.createHash("sha256").update(bytes).digest("hex");
 }
 
 /** What is wrong with a committed shard file on disk ("is missing", "has 90 of its 120 bytes"), or undefined with its bytes. */

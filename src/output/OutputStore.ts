@@ -1,12 +1,13 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import {InvalidOptionError} from "../AirlabelError.js";
+import {sha256Of} from "../files/sha256Of.js";
 import {fsyncDir, writeFileDurable} from "./durableFs.js";
 import type {Manifest, ShardEntry, ShardFileEntry} from "./Manifest.js";
 import {crashPoint} from "./crashPoint.js";
 import {
     MANIFEST_FILE, PREVIOUS_MANIFEST_FILE, committedCounts, displayDir, inspectShardFile, loadManifestRecovering, readShardFile,
-    saveManifest, sha256Of
+    saveManifest
 } from "./Manifest.js";
 import {LOCK_FILE, OutputLock, isAlive} from "./OutputLock.js";
 import type {AnnotatedRow, FailedRow, OutputFormat} from "./OutputRow.js";

@@ -69,10 +69,10 @@ describe("what a killed run leaves behind", () => {
     });
 });
 
-/** Transpile src/output and src/json (and their imports) to plain ESM in `target`, so a child node process can run it. */
+/** Transpile src/output, src/json and src/files (and their imports) to plain ESM in `target`, so a child node process can run it. */
 function transpileOutputModule(target: string): void {
     const files = [path.join("src", "AirlabelError.ts"),
-        ...["output", "json"].flatMap((folder) => fs.readdirSync(path.join(repoRoot, "src", folder))
+        ...["output", "json", "files"].flatMap((folder) => fs.readdirSync(path.join(repoRoot, "src", folder))
             .filter((name) => name.endsWith(".ts")).map((name) => path.join("src", folder, name)))];
     for (const file of files) {
         const source = fs.readFileSync(path.join(repoRoot, file), "utf8");
