@@ -1,4 +1,5 @@
-import type {LlamaGrammar, Token} from "node-llama-cpp";
+import type {LlamaContext, LlamaGrammar, Token} from "node-llama-cpp";
+import type {StepProfileSlot} from "./StepProfile.js";
 
 /** One generation: a prompt (already tokenized) and how to sample its answer. */
 export type GenerationRequest = {
@@ -37,4 +38,12 @@ export type GenerationDriver = {
     generate(request: GenerationRequest): Promise<GenerationOutput>,
     /** Stops taking requests. Safe to call twice. */
     dispose(): void
+};
+
+/** What a generation driver runs on. */
+export type GenerationDriverOptions = {
+    /** Context whose sequences the driver owns (all of them). */
+    context: LlamaContext,
+    /** Where to write the cumulative step profile as the driver goes. Defaults to none (no profile is kept). */
+    profile?: StepProfileSlot
 };

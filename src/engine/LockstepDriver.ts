@@ -1,17 +1,10 @@
 import {setImmediate as nextMacrotask} from "node:timers/promises";
 import {LlamaGrammarEvaluationState, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token} from "node-llama-cpp";
 import {batchSampling} from "./batchSampling.js";
-import type {GenerationDriver, GenerationOutput, GenerationRequest} from "./GenerationRequest.js";
+import type {GenerationDriver, GenerationDriverOptions, GenerationOutput, GenerationRequest} from "./GenerationRequest.js";
 import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
 import {textBeforeStop} from "./textBeforeStop.js";
 import type {StepProfileSlot} from "./StepProfile.js";
-
-export type LockstepDriverOptions = {
-    /** Context whose sequences the driver owns (all of them). */
-    context: LlamaContext,
-    /** Where to write the cumulative step profile after each step. Defaults to none (no profile is kept). */
-    profile?: StepProfileSlot
-};
 
 type Active = {
     request: GenerationRequest,
@@ -51,7 +44,7 @@ export class LockstepDriver implements GenerationDriver {
     private readonly _profileSlot: StepProfileSlot | undefined;
     private readonly _profile = {steps: 0, sequenceSteps: 0, stepMs: 0};
 
-    public constructor(options: LockstepDriverOptions) {
+    public constructor(options: GenerationDriverOptions) {
         this._context = options.context;
         this._model = options.context.model;
         this._profileSlot = options.profile;

@@ -2,17 +2,10 @@ import {setImmediate as nextMacrotask} from "node:timers/promises";
 import type {LlamaContext, LlamaContextSequence, LlamaGrammarEvaluationState, LlamaModel, Token} from "node-llama-cpp";
 import {type AddonContext, addonContextOf, type NativeStepsResult} from "./addonContextOf.js";
 import {type AddonSampler, createAddonSampler} from "./createAddonSampler.js";
-import type {GenerationDriver, GenerationOutput, GenerationRequest} from "./GenerationRequest.js";
+import type {GenerationDriver, GenerationDriverOptions, GenerationOutput, GenerationRequest} from "./GenerationRequest.js";
 import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
 import type {StepProfileSlot} from "./StepProfile.js";
 import {textBeforeStop} from "./textBeforeStop.js";
-
-export type NativeStepDriverOptions = {
-    /** Context whose sequences the driver owns (all of them); its addon must have airlabel's steps patch. */
-    context: LlamaContext,
-    /** Where to write the cumulative step profile after each run of the loop. Defaults to none (no profile is kept). */
-    profile?: StepProfileSlot
-};
 
 type Slot = {
     sequence: LlamaContextSequence,
@@ -67,7 +60,7 @@ export class NativeStepDriver implements GenerationDriver {
     private readonly _profileSlot: StepProfileSlot | undefined;
     private readonly _profile = {steps: 0, sequenceSteps: 0, stepMs: 0};
 
-    public constructor(options: NativeStepDriverOptions) {
+    public constructor(options: GenerationDriverOptions) {
         const steps = nativeStepsOf(options.context);
         if (steps === undefined) throw new Error("NativeStepDriver needs a llama.cpp binary with airlabel's steps patch (npm run build:native)");
         this._steps = steps;
@@ -80,8 +73,6 @@ export class NativeStepDriver implements GenerationDriver {
             const id = (sequence as unknown as {_sequenceId?: number})._sequenceId ?? this._free.length;
             this._free.push({sequence, id, held: []});
         }
-        // lowest sequence ids first (pop takes from the end)
-        this._free.reverse();
     }
 
     public generate(request: GenerationRequest): Promise<GenerationOutput> {
@@ -147,6 +138,7 @@ export class NativeStepDriver implements GenerationDriver {
     }
 
     private _admitWaiting(): void {
+        // lowest sequence ids first (pop takes from the end)
         this._free.sort((a, b) => b.id - a.id);
         while (this._free.length > 0 && this._waiting.length > 0) {
             const waiting = this._waiting.shift()!;
