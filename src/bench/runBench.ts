@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {loadLlama} from "../engine/loadLlama.js";
+import {loadLlama} from "../llama/loadLlama.js";
 import {InvalidOptionError} from "../AirlabelError.js";
 import {checkModelFile} from "../model/checkModelFile.js";
 import type {GpuChoice} from "../options/AnnotateOptions.js";

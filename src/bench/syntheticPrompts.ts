@@ -1,7 +1,7 @@
 import type {LlamaModel} from "node-llama-cpp";
 import {AirlabelError} from "../AirlabelError.js";
-import {formatPrompt} from "../engine/formatPrompt.js";
-import {tokenizePrompt} from "../engine/tokenizePrompt.js";
+import {formatPrompt} from "../llama/formatPrompt.js";
+import {tokenizePrompt} from "../llama/tokenizePrompt.js";
 import {SeededRandom} from "../gguf/SeededRandom.js";
 
 /** Raised when no prompt of exactly the asked token count can be built with this model's tokenizer. */

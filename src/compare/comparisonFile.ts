@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {AirlabelError} from "../AirlabelError.js";
-import {writeFileDurable} from "../output/durableFs.js";
+import {writeFileDurable} from "../files/durableFs.js";
 import type {OutputFormat} from "../output/OutputRow.js";
 
 /** Name of the file that marks (and describes) a comparison output dir. */

@@ -1,7 +1,8 @@
 import path from "node:path";
-import {writeFileDurable} from "../output/durableFs.js";
+import {writeFileDurable} from "../files/durableFs.js";
 import type {OutputFormat} from "../output/OutputRow.js";
-import {encodeDataShard, planColumns, shardExtension, type ColumnKind} from "../output/shardCodec.js";
+import type {ColumnKind} from "../output/ColumnKind.js";
+import {encodeDataShard, planColumns, shardExtension} from "../output/shardCodec.js";
 import {CompareViewError} from "./CompareViewError.js";
 import type {Comparison} from "./readComparison.js";
 

@@ -1,5 +1,5 @@
 import type {StepProfile} from "./StepProfile.js";
-import type {WarmupResult, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
+import type {EngineResult, EngineTask, WarmupResult} from "./EngineTask.js";
 
 /**
  * What the pipeline needs from a backend (the local llama.cpp worker pool, a remote OpenAI-compatible server):
@@ -14,7 +14,7 @@ export interface Engine {
      * Generates (with validation and retries) one row. Resolves with the row's result, ok or failed; rejects
      * only when the engine as a whole cannot go on (the run stops and the rows not committed stay resumable).
      */
-    generate(task: WorkerTask, signal?: AbortSignal): Promise<WorkerResult>;
+    generate(task: EngineTask, signal?: AbortSignal): Promise<EngineResult>;
     /** Where decode steps spent their time so far (engines that decode locally). */
     stepProfile?(): StepProfile;
     /** Releases workers, models and connections. Safe to call twice. */

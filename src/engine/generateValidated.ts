@@ -1,5 +1,5 @@
 import type {AnswerSchema} from "../schema/AnswerSchema.js";
-import type {WorkerResult} from "./WorkerProtocol.js";
+import type {EngineResult} from "./EngineTask.js";
 
 /** One generation attempt, as a backend reports it. */
 export type AttemptOutput = {
@@ -46,7 +46,7 @@ export type GenerateValidatedOptions = {
  * reason. With hooks, `validate` is one more check (free text included, which is then retried too) and `parse`
  * shapes the stored annotation.
  */
-export async function generateValidated(options: GenerateValidatedOptions): Promise<WorkerResult> {
+export async function generateValidated(options: GenerateValidatedOptions): Promise<EngineResult> {
     const {idx, answerSchema} = options;
     let promptTokens = options.promptTokens;
     let completionTokens = 0;

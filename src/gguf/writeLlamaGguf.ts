@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import crypto from "node:crypto";
 import {InvalidOptionError} from "../AirlabelError.js";
-import {fsyncDir} from "../output/durableFs.js";
+import {fsyncDir} from "../files/durableFs.js";
 import {GgufWriter, type GgufTensorType} from "./GgufWriter.js";
 import {GgufWriteError} from "./GgufWriteError.js";
 import {SeededRandom} from "./SeededRandom.js";

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import {AirlabelError} from "../AirlabelError.js";
-import {writeFileDurable} from "../output/durableFs.js";
+import {writeFileDurable} from "../files/durableFs.js";
 import {displayDir} from "../output/Manifest.js";
 import type {AnswerKind} from "./resolveAnswerField.js";
 import {sha256Of} from "../files/sha256Of.js";

@@ -3,8 +3,9 @@ import path from "node:path";
 import {openDataset} from "../datasets/openDataset.js";
 import type {OutputFormat} from "../output/OutputRow.js";
 import {RESERVED_OUTPUT_COLUMNS} from "../output/OutputRow.js";
-import {writeFileDurable} from "../output/durableFs.js";
-import {encodeDataShard, planColumns, shardExtension, type ColumnKind} from "../output/shardCodec.js";
+import {writeFileDurable} from "../files/durableFs.js";
+import type {ColumnKind} from "../output/ColumnKind.js";
+import {encodeDataShard, planColumns, shardExtension} from "../output/shardCodec.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 
 /** One row moving through a job: its input columns and the answers of the steps it passed, keyed by the original idx. */

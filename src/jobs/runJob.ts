@@ -5,7 +5,7 @@ import {readText, resolveJobOptions} from "./jobOptions.js";
 import {compareModelsWithRows, type CompareResult} from "../compare/compareModels.js";
 import type {Comparison} from "../compare/readComparison.js";
 import {runKey} from "../compare/runKey.js";
-import {writeFileDurable} from "../output/durableFs.js";
+import {writeFileDurable} from "../files/durableFs.js";
 import type {CompareModelSpec} from "../options/CompareOptions.js";
 import type {LogLevel} from "../options/AnnotateOptions.js";
 import type {RunJobOptions} from "../options/RunJobOptions.js";

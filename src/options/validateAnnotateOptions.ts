@@ -1,8 +1,8 @@
 import {generationDefaults, type AnnotateOptions, type GenerationOptions} from "./AnnotateOptions.js";
 import {checkOption as check, isFiniteNumber, isNonNegativeInteger, isPositiveInteger, oneOf, optionalNonNegativeInteger, optionalPositiveInteger} from "./checkOption.js";
 import {validateBackendOptions, type ResolvedBackend} from "./validateBackendOptions.js";
-import type {PlacementRequest} from "../engine/placement/PlacementRequest.js";
-import {validatePlacementOptions} from "../engine/placement/validatePlacementOptions.js";
+import type {PlacementRequest} from "./PlacementRequest.js";
+import {validatePlacementOptions} from "./validatePlacementOptions.js";
 
 export type ResolvedAnnotateOptions = AnnotateOptions & Required<Pick<AnnotateOptions,
     "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows" | "retriesInvalid" | "format" |

@@ -1,11 +1,11 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import {crashPoint} from "./crashPoint.js";
-import {writeFileDurable} from "./durableFs.js";
+import {crashPoint} from "../files/crashPoint.js";
+import {writeFileDurable} from "../files/durableFs.js";
 import {ManifestCorruptError, ShardCorruptError, errorCodeOf} from "./outputErrors.js";
 import type {OutputFormat} from "./OutputRow.js";
 import {OUTPUT_FORMATS} from "./OutputRow.js";
-import type {ColumnKind} from "./shardCodec.js";
+import type {ColumnKind} from "./ColumnKind.js";
 import {sha256Of} from "../files/sha256Of.js";
 
 export const MANIFEST_FILE = "manifest.json";

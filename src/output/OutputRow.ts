@@ -1,4 +1,4 @@
-import type {ColumnKind} from "./shardCodec.js";
+import type {ColumnKind} from "./ColumnKind.js";
 
 /** One successfully annotated dataset row, as handed to `OutputStore.add()`. */
 export interface AnnotatedRow {

@@ -2,9 +2,9 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import {InvalidOptionError} from "../AirlabelError.js";
 import {sha256Of} from "../files/sha256Of.js";
-import {fsyncDir, writeFileDurable} from "./durableFs.js";
+import {fsyncDir, writeFileDurable} from "../files/durableFs.js";
 import type {Manifest, ShardEntry, ShardFileEntry} from "./Manifest.js";
-import {crashPoint} from "./crashPoint.js";
+import {crashPoint} from "../files/crashPoint.js";
 import {
     MANIFEST_FILE, PREVIOUS_MANIFEST_FILE, committedCounts, displayDir, inspectShardFile, loadManifestRecovering, readShardFile,
     saveManifest

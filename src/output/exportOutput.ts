@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
-import {writeFileDurable} from "./durableFs.js";
+import {writeFileDurable} from "../files/durableFs.js";
 import type {Manifest} from "./Manifest.js";
 import {MANIFEST_FILE, committedCounts, displayDir, loadManifest} from "./Manifest.js";
 import type {OutputFormat} from "./OutputRow.js";

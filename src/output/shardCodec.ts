@@ -6,12 +6,11 @@ import {
     vectorFromArray
 } from "apache-arrow";
 import type {DataType, Vector} from "apache-arrow";
+import type {ColumnKind} from "./ColumnKind.js";
 import {RESERVED_COLUMN_KINDS, type OutputFormat} from "./OutputRow.js";
 import {parseJsonText} from "../json/parseJsonText.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 
-/** How a column is stored in parquet/arrow shards. */
-export type ColumnKind = "string" | "int" | "double" | "bool" | "json";
 
 /** Field metadata key marking an arrow Utf8 column whose values are JSON text. */
 const ARROW_JSON_KEY = "airlabel.json";

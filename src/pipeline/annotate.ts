@@ -1,15 +1,15 @@
 import crypto from "node:crypto";
 import path from "node:path";
 import {AirlabelError} from "../AirlabelError.js";
-import {OpenAIEngine} from "../backends/openai/OpenAIEngine.js";
-import {RequestStoppedError} from "../backends/openai/openaiErrors.js";
-import {readApiKey} from "../backends/openai/readApiKey.js";
+import {OpenAIEngine} from "../engine/openai/OpenAIEngine.js";
+import {RequestStoppedError} from "../engine/openai/openaiErrors.js";
+import {readApiKey} from "../engine/openai/readApiKey.js";
 import type {Engine} from "../engine/Engine.js";
 import {EngineError} from "../engine/EngineError.js";
 import type {StepProfile} from "../engine/StepProfile.js";
-import {LocalEngine} from "../engine/LocalEngine.js";
-import {fitLocalRun, placeLocalRun} from "../engine/placement/planLocalRun.js";
-import type {WorkerResult, WorkerTask} from "../engine/WorkerProtocol.js";
+import {LocalEngine} from "../engine/local/LocalEngine.js";
+import {fitLocalRun, placeLocalRun} from "../engine/local/placement/planLocalRun.js";
+import type {EngineResult, EngineTask} from "../engine/EngineTask.js";
 import {hasAnswerHooks, type LoadedHooks} from "../hooks/Hooks.js";
 import {loadHooks} from "../hooks/loadHooks.js";
 import {isNonNegativeInteger} from "../options/checkOption.js";
@@ -18,7 +18,7 @@ import type {AnnotateOptions, AnnotateProgress} from "../options/AnnotateOptions
 import {validateAnnotateOptions} from "../options/validateAnnotateOptions.js";
 import {OutputStore} from "../output/OutputStore.js";
 import {lockOutputDir} from "../output/openOutputDir.js";
-import {prepare, type PrepareResult} from "./prepare.js";
+import {prepare, type PrepareResult} from "../prepare/prepare.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {compileSchemaGrammar, type CompileSchemaGrammarOptions} from "../schema/grammar/compileSchemaGrammar.js";
 import {version} from "../version.js";
@@ -173,7 +173,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
                 ...(answerHooks ? {hooks: hooks.file} : {}), ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
             });
             const rowsById = new Map<number, PreparedRow>();
-            const onResult = async (result: WorkerResult) => {
+            const onResult = async (result: EngineResult) => {
                 const row = rowsById.get(result.idx)!;
                 rowsById.delete(result.idx);
                 progress.doneRows++;
@@ -256,7 +256,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     }
 }
 
-type Task = WorkerTask;
+type Task = EngineTask;
 
 /**
  * What the engine gets for a row: its prompt, its own system message (prompt hook), its first seed when a seed
@@ -311,7 +311,7 @@ async function* pendingRows(job: PreparedJob, committed: Set<number>, recordFail
  * Keeps the engine full: up to twice its capacity in flight, a new row pulled and submitted as each finishes.
  * Resolves true when stopped by the signal (in-flight rows are finished and kept, nothing new is started).
  */
-async function feed(engine: Engine, nextTask: () => Promise<Task | null>, onResult: (result: WorkerResult) => Promise<void>, signal: AbortSignal | undefined, tick: () => void): Promise<boolean> {
+async function feed(engine: Engine, nextTask: () => Promise<Task | null>, onResult: (result: EngineResult) => Promise<void>, signal: AbortSignal | undefined, tick: () => void): Promise<boolean> {
     const limit = engine.capacity * 2;
     let exhausted = false;
     let failure: unknown = null;

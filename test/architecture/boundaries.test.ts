@@ -58,3 +58,70 @@ test("the library's entry point pulls in neither CLI modules nor commander", () 
     expect([...seen].filter((file) => file.startsWith(cliDir)).map((file) => path.relative(repoRoot, file))).toEqual([]);
     expect(packages.has("commander")).toBe(false);
 });
+
+/** Each file's local imports (resolved), the whole of src/. */
+const imports = new Map(files.map((file) => [file, specifiers(file).map((specifier) => resolveLocal(file, specifier)).filter((target): target is string => target !== null)]));
+
+/** The strongly connected groups of more than one node (Tarjan): each is an import cycle. */
+function cycles(graph: Map<string, Set<string>>): string[][] {
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const onStack = new Set<string>();
+    const found: string[][] = [];
+    const visit = (node: string): void => {
+        index.set(node, index.size);
+        low.set(node, index.get(node)!);
+        stack.push(node);
+        onStack.add(node);
+        for (const next of graph.get(node) ?? []) {
+            if (!index.has(next)) {
+                visit(next);
+                low.set(node, Math.min(low.get(node)!, low.get(next)!));
+            } else if (onStack.has(next)) low.set(node, Math.min(low.get(node)!, index.get(next)!));
+        }
+        if (low.get(node) !== index.get(node)) return;
+        const group: string[] = [];
+        let member: string;
+        do {
+            member = stack.pop()!;
+            onStack.delete(member);
+            group.push(path.relative(repoRoot, member));
+        } while (member !== node);
+        if (group.length > 1) found.push(group.sort());
+    };
+    for (const node of graph.keys()) if (!index.has(node)) visit(node);
+    return found;
+}
+
+test("no import cycle between files", () => {
+    expect(cycles(new Map([...imports].map(([file, targets]) => [file, new Set(targets)])))).toEqual([]);
+});
+
+// The entry points import every room; they stand apart from the folder they sit in (nothing imports them).
+const entryPoints = new Set([path.join(srcDir, "index.ts"), path.join(srcDir, "cli", "main.ts")]);
+
+test("no import cycle between folders (the entry points src/index.ts and src/cli/main.ts apart)", () => {
+    const folders = new Map<string, Set<string>>();
+    for (const [file, targets] of imports) {
+        const from = entryPoints.has(file) ? file : path.dirname(file);
+        for (const target of targets) {
+            const to = path.dirname(target);
+            if (to === from) continue;
+            if (!folders.has(from)) folders.set(from, new Set());
+            folders.get(from)!.add(to);
+        }
+    }
+    expect(folders.size).toBeGreaterThan(15);
+    expect(cycles(folders)).toEqual([]);
+});
+
+test("the local and the openai engines do not import each other", () => {
+    const local = path.join(srcDir, "engine", "local") + path.sep;
+    const openai = path.join(srcDir, "engine", "openai") + path.sep;
+    const crossing = [...imports].flatMap(([file, targets]) => targets
+        .filter((target) => (file.startsWith(local) && target.startsWith(openai)) || (file.startsWith(openai) && target.startsWith(local)))
+        .map((target) => `${path.relative(repoRoot, file)} -> ${path.relative(repoRoot, target)}`));
+    expect([...imports.keys()].some((file) => file.startsWith(local)) && [...imports.keys()].some((file) => file.startsWith(openai))).toBe(true);
+    expect(crossing).toEqual([]);
+});

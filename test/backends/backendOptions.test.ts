@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {describe, expect, test} from "vitest";
-import {readApiKey} from "../../src/backends/openai/readApiKey.js";
+import {readApiKey} from "../../src/engine/openai/readApiKey.js";
 import type {AnnotateOptions} from "../../src/options/AnnotateOptions.js";
 import {validateAnnotateOptions} from "../../src/options/validateAnnotateOptions.js";
 import {tempDir} from "../support/fixtures.js";

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {afterEach, describe, expect, test} from "vitest";
-import {redactKey} from "../../src/backends/openai/redactKey.js";
+import {redactKey} from "../../src/engine/openai/redactKey.js";
 import {runCli, tempDir, writeJsonl} from "../support/fixtures.js";
 import {FakeOpenAIServer} from "./support/FakeOpenAIServer.js";
 

@@ -1,6 +1,6 @@
 import path from "node:path";
 import {afterEach, beforeAll, describe, expect, test} from "vitest";
-import {RemoteServerError} from "../../src/backends/openai/openaiErrors.js";
+import {RemoteServerError} from "../../src/engine/openai/openaiErrors.js";
 import type {AnnotateOptions} from "../../src/options/AnnotateOptions.js";
 import {readOutput} from "../../src/output/readOutput.js";
 import {annotate} from "../../src/pipeline/annotate.js";

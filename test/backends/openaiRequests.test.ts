@@ -1,9 +1,9 @@
 import {describe, expect, test} from "vitest";
-import {buildRequest} from "../../src/backends/openai/buildRequest.js";
-import {parseCompletion, parseServerError} from "../../src/backends/openai/parseCompletion.js";
-import {parseCompletionStream} from "../../src/backends/openai/parseCompletionStream.js";
-import {RateLimiter} from "../../src/backends/openai/RateLimiter.js";
-import {parseRetryAfterMs, retryDelayMs} from "../../src/backends/openai/retryDelay.js";
+import {buildRequest} from "../../src/engine/openai/buildRequest.js";
+import {parseCompletion, parseServerError} from "../../src/engine/openai/parseCompletion.js";
+import {parseCompletionStream} from "../../src/engine/openai/parseCompletionStream.js";
+import {RateLimiter} from "../../src/engine/openai/RateLimiter.js";
+import {parseRetryAfterMs, retryDelayMs} from "../../src/engine/openai/retryDelay.js";
 import {generationDefaults} from "../../src/options/AnnotateOptions.js";
 
 const sampling = {temperature: 0.7, topP: 0.9, topK: 0, minP: 0, seed: 5};

@@ -2,8 +2,8 @@ import fs from "node:fs";
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
 import {describe, expect, test} from "vitest";
 import {syntheticPrompts} from "../../src/bench/syntheticPrompts.js";
-import {formatPrompt} from "../../src/engine/formatPrompt.js";
-import {tokenizePrompt} from "../../src/engine/tokenizePrompt.js";
+import {formatPrompt} from "../../src/llama/formatPrompt.js";
+import {tokenizePrompt} from "../../src/llama/tokenizePrompt.js";
 import {generatedModel, runCli, storiesModel} from "../support/fixtures.js";
 
 type BenchRow = {parallel: number, rows: number, promptTokens: number, generatedTokens: number, seconds: number,

@@ -1,5 +1,5 @@
 import {expect, test} from "vitest";
-import {loadLlama} from "../../src/engine/loadLlama.js";
+import {loadLlama} from "../../src/llama/loadLlama.js";
 
 test("one llama.cpp instance per backend choice in a thread, however many steps and prepares ask for it", async () => {
     const first = await loadLlama("cpu");

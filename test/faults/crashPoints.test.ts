@@ -4,7 +4,7 @@ import {beforeAll, describe, expect, test} from "vitest";
 import {tempDir} from "../support/fixtures.js";
 import {checkInvariants, faultJob, runAirlabel, type FaultJob, type Snapshot} from "./harness.js";
 
-// The crash points of the commit protocol (src/output/crashPoint.ts; the test preload kills the process there),
+// The crash points of the commit protocol (src/files/crashPoint.ts; the test preload kills the process there),
 // taken in turn on one run: each kill is followed by a resume that is itself killed at the next point. `:2` is the
 // second time the point is reached in that process (for the manifest points of the first process, the first is the
 // run's empty manifest).

@@ -1,6 +1,6 @@
 // Test-only preload: `node --import ./test/faults/crashPreload.mjs dist/cli/main.js ...`.
 // With AIRLABEL_CRASH_AT=name[:n] it SIGKILLs its own process at the n-th time (default 1st) airlabel reaches the
-// crash point `name` (src/output/crashPoint.ts). With AIRLABEL_CRASH_LOG=file it appends every point reached to file.
+// crash point `name` (src/files/crashPoint.ts). With AIRLABEL_CRASH_LOG=file it appends every point reached to file.
 // Production airlabel never loads this file; without it, crashPoint() does nothing.
 import fs from "node:fs";
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import {beforeAll, describe, expect, test} from "vitest";
 import {OutputStore} from "../../src/output/OutputStore.js";
 import {ManifestCorruptError, OutputDirError} from "../../src/output/outputErrors.js";
-import {PromptTemplate, TemplateError} from "../../src/prompts/PromptTemplate.js";
+import {PromptTemplate, TemplateError} from "../../src/prepare/PromptTemplate.js";
 import {tempDir} from "../support/fixtures.js";
 import {faultJob, runAirlabel, stderrLines, type FaultJob} from "./harness.js";
 

@@ -1,9 +1,9 @@
 import {type LlamaContext, type LlamaContextSequence, type LlamaModel} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
-import type {GenerationRequest} from "../../src/engine/GenerationRequest.js";
-import {LockstepDriver} from "../../src/engine/LockstepDriver.js";
-import {NativeStepDriver} from "../../src/engine/NativeStepDriver.js";
-import {loadLlama} from "../../src/engine/loadLlama.js";
+import type {GenerationRequest} from "../../src/engine/local/GenerationRequest.js";
+import {LockstepDriver} from "../../src/engine/local/LockstepDriver.js";
+import {NativeStepDriver} from "../../src/engine/local/NativeStepDriver.js";
+import {loadLlama} from "../../src/llama/loadLlama.js";
 import {generatedModel} from "../support/fixtures.js";
 
 let model: LlamaModel;

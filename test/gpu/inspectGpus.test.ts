@@ -1,5 +1,5 @@
 import {describe, expect, test} from "vitest";
-import type {GpuInspection} from "../../src/engine/placement/inspectGpus.js";
+import type {GpuInspection} from "../../src/engine/local/placement/inspectGpus.js";
 import {runCli} from "../support/fixtures.js";
 import {patchedCpuBuild} from "./support.js";
 

@@ -1,8 +1,8 @@
 import path from "node:path";
 import {beforeAll, describe, expect, test} from "vitest";
-import {loadLlama} from "../../src/engine/loadLlama.js";
-import {detectGpus} from "../../src/engine/placement/detectGpus.js";
-import {fitMemory, memoryLimitFromEnv, MemoryFitError, type MemoryFitOptions} from "../../src/engine/placement/fitMemory.js";
+import {loadLlama} from "../../src/llama/loadLlama.js";
+import {detectGpus} from "../../src/engine/local/placement/detectGpus.js";
+import {fitMemory, memoryLimitFromEnv, MemoryFitError, type MemoryFitOptions} from "../../src/engine/local/placement/fitMemory.js";
 import {jobFixture, runCli} from "../support/fixtures.js";
 
 let model: string;

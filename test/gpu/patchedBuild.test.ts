@@ -1,10 +1,10 @@
 import path from "node:path";
 import {LlamaCompletion} from "node-llama-cpp";
 import {beforeAll, describe, expect, test} from "vitest";
-import {loadLlama} from "../../src/engine/loadLlama.js";
-import {loadPlacedModel} from "../../src/engine/placement/loadPlacedModel.js";
-import {placementSupport} from "../../src/engine/placement/placementSupport.js";
-import type {WorkerPlacement} from "../../src/engine/placement/PlacementRequest.js";
+import {loadLlama} from "../../src/llama/loadLlama.js";
+import {loadPlacedModel} from "../../src/engine/local/placement/loadPlacedModel.js";
+import {placementSupport} from "../../src/engine/local/placement/placementSupport.js";
+import type {WorkerPlacement} from "../../src/options/PlacementRequest.js";
 import {annotate} from "../../src/pipeline/annotate.js";
 import {readOutput} from "../../src/output/readOutput.js";
 import {jobFixture} from "../support/fixtures.js";

@@ -1,9 +1,9 @@
 import {describe, expect, test} from "vitest";
 import {InvalidOptionError} from "../../src/AirlabelError.js";
-import type {GpuDetection} from "../../src/engine/placement/detectGpus.js";
-import type {PlacementRequest} from "../../src/engine/placement/PlacementRequest.js";
-import {PlacementError} from "../../src/engine/placement/PlacementError.js";
-import {describePlacement, resolvePlacement} from "../../src/engine/placement/resolvePlacement.js";
+import type {GpuDetection} from "../../src/engine/local/placement/detectGpus.js";
+import type {PlacementRequest} from "../../src/options/PlacementRequest.js";
+import {PlacementError} from "../../src/engine/local/placement/PlacementError.js";
+import {describePlacement, resolvePlacement} from "../../src/engine/local/placement/resolvePlacement.js";
 
 // What detectGpus reports on the machines these rules are for (plain data: resolvePlacement only reads it).
 const cpu: GpuDetection = {backend: "cpu", devices: [], deviceNames: [], vram: null, buildType: "localBuild", patched: true};

@@ -1,5 +1,5 @@
-import {loadLlama} from "../../src/engine/loadLlama.js";
-import {placementSupport} from "../../src/engine/placement/placementSupport.js";
+import {loadLlama} from "../../src/llama/loadLlama.js";
+import {placementSupport} from "../../src/engine/local/placement/placementSupport.js";
 
 /**
  * Whether this install has airlabel's patched CPU build (`npm run build:native -- --gpu cpu`). It is a build

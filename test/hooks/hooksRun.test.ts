@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import {annotate} from "../../src/pipeline/annotate.js";
-import {prepare} from "../../src/pipeline/prepare.js";
+import {prepare} from "../../src/prepare/prepare.js";
 import type {PreparedFailure, PreparedJob, PreparedRow} from "../../src/prepare/PreparedJob.js";
 import {readOutput} from "../../src/output/readOutput.js";
 import {FakeOpenAIServer} from "../backends/support/FakeOpenAIServer.js";

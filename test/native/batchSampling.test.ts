@@ -1,11 +1,11 @@
 import {type LlamaContext, type LlamaModel} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
-import {batchSampling} from "../../src/engine/batchSampling.js";
-import {loadLlama} from "../../src/engine/loadLlama.js";
-import type {GenerationRequest} from "../../src/engine/GenerationRequest.js";
-import {LockstepDriver} from "../../src/engine/LockstepDriver.js";
-import {formatPrompt} from "../../src/engine/formatPrompt.js";
-import {tokenizePrompt} from "../../src/engine/tokenizePrompt.js";
+import {batchSampling} from "../../src/engine/local/batchSampling.js";
+import {loadLlama} from "../../src/llama/loadLlama.js";
+import type {GenerationRequest} from "../../src/engine/local/GenerationRequest.js";
+import {LockstepDriver} from "../../src/engine/local/LockstepDriver.js";
+import {formatPrompt} from "../../src/llama/formatPrompt.js";
+import {tokenizePrompt} from "../../src/llama/tokenizePrompt.js";
 import {generatedModel} from "../support/fixtures.js";
 import {patchedCpuBuild} from "../gpu/support.js";
 

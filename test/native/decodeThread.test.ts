@@ -1,9 +1,9 @@
 import os from "node:os";
 import {LlamaCompletion, type LlamaModel} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
-import {hasDecodeThread} from "../../src/engine/decodeThreadSupport.js";
-import {loadLlama} from "../../src/engine/loadLlama.js";
-import {defaultThreads} from "../../src/engine/localWorker.js";
+import {hasDecodeThread} from "../../src/llama/decodeThreadSupport.js";
+import {loadLlama} from "../../src/llama/loadLlama.js";
+import {defaultThreads} from "../../src/engine/local/localWorker.js";
 import {generatedModel} from "../support/fixtures.js";
 import {patchedCpuBuild} from "../gpu/support.js";
 

@@ -1,7 +1,7 @@
 import {describe, expect, test} from "vitest";
 import {resolveJobOptions} from "../../src/jobs/jobOptions.js";
 import {validateAnnotateOptions} from "../../src/options/validateAnnotateOptions.js";
-import {normaliseRatios} from "../../src/engine/placement/validatePlacementOptions.js";
+import {normaliseRatios} from "../../src/options/validatePlacementOptions.js";
 import {validationMessage} from "../support/validationMessage.js";
 
 const base = {input: "in.jsonl", model: "m.gguf", output: "out"};

@@ -1,5 +1,5 @@
 import {describe, expect, test} from "vitest";
-import {PromptTemplate, TemplateError} from "../../src/prompts/PromptTemplate.js";
+import {PromptTemplate, TemplateError} from "../../src/prepare/PromptTemplate.js";
 
 describe("PromptTemplate", () => {
     test("renders fields, nested fields, literal braces and non-string values", () => {

@@ -6,8 +6,8 @@ import {datasetFormats} from "../../datasets/Dataset.js";
 import type {DatasetInspection} from "../../datasets/inspectDataset.js";
 import {inspectDataset} from "../../datasets/inspectDataset.js";
 import {InvalidOptionError} from "../../AirlabelError.js";
-import {formatBytes} from "../../engine/placement/fitMemory.js";
-import {inspectGpus, type GpuInspection} from "../../engine/placement/inspectGpus.js";
+import {formatBytes} from "../../engine/local/placement/fitMemory.js";
+import {inspectGpus, type GpuInspection} from "../../engine/local/placement/inspectGpus.js";
 import type {GpuChoice} from "../../options/AnnotateOptions.js";
 
 type InspectFlags = {json?: boolean, format?: DatasetFormat, skipInvalidRows?: boolean, gpus?: boolean, gpu?: GpuChoice};

@@ -1,7 +1,7 @@
 import type {Command} from "commander";
 import {lockOutputDir} from "../../output/openOutputDir.js";
 import {validateAnnotateOptions} from "../../options/validateAnnotateOptions.js";
-import {prepare} from "../../pipeline/prepare.js";
+import {prepare} from "../../prepare/prepare.js";
 import {resolveJobOptions} from "../../jobs/jobOptions.js";
 import {addJobOptions, toInteger} from "../jobOptions.js";
 

@@ -1,5 +1,5 @@
 import type {LlamaContext, LlamaGrammar, Token} from "node-llama-cpp";
-import type {StepProfileSlot} from "./StepProfile.js";
+import type {StepProfileSlot} from "../StepProfile.js";
 
 /** One generation: a prompt (already tokenized) and how to sample its answer. */
 export type GenerationRequest = {

@@ -1,9 +1,9 @@
 import type {Llama} from "node-llama-cpp";
-import type {GpuChoice} from "../../options/AnnotateOptions.js";
-import {loadLlama} from "../loadLlama.js";
+import type {GpuChoice} from "../../../options/AnnotateOptions.js";
+import {loadLlama} from "../../../llama/loadLlama.js";
 import {detectGpus, type GpuDetection} from "./detectGpus.js";
 import {fitMemory, formatBytes, memoryLimitFromEnv} from "./fitMemory.js";
-import type {PlacementRequest, WorkerPlacement} from "./PlacementRequest.js";
+import type {PlacementRequest, WorkerPlacement} from "../../../options/PlacementRequest.js";
 import {describePlacement, resolvePlacement} from "./resolvePlacement.js";
 
 /** The replicas of a local run, placed on the GPUs found (before the prepare stage, so a bad option fails first). */

@@ -4,7 +4,7 @@ import {type AddonContext, addonContextOf, type NativeStepsResult} from "./addon
 import {type AddonSampler, createAddonSampler} from "./createAddonSampler.js";
 import type {GenerationDriver, GenerationDriverOptions, GenerationOutput, GenerationRequest} from "./GenerationRequest.js";
 import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
-import type {StepProfileSlot} from "./StepProfile.js";
+import type {StepProfileSlot} from "../StepProfile.js";
 import {textBeforeStop} from "./textBeforeStop.js";
 
 type Slot = {

@@ -1,6 +1,6 @@
 import type {Llama, LlamaModel} from "node-llama-cpp";
 import {PlacementError} from "./PlacementError.js";
-import type {WorkerPlacement} from "./PlacementRequest.js";
+import type {WorkerPlacement} from "../../../options/PlacementRequest.js";
 import {buildCommandFor, placementSupport} from "./placementSupport.js";
 
 type AddonModelClass = new (modelPath: string, options: Record<string, unknown>) => object;

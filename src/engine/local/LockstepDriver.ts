@@ -4,7 +4,7 @@ import {batchSampling} from "./batchSampling.js";
 import type {GenerationDriver, GenerationDriverOptions, GenerationOutput, GenerationRequest} from "./GenerationRequest.js";
 import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
 import {textBeforeStop} from "./textBeforeStop.js";
-import type {StepProfileSlot} from "./StepProfile.js";
+import type {StepProfileSlot} from "../StepProfile.js";
 
 type Active = {
     request: GenerationRequest,

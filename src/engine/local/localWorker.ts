@@ -7,23 +7,24 @@
 import os from "node:os";
 import {workerData} from "node:worker_threads";
 import {type ChatWrapper, type Llama, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
-import {answerHooksFor} from "../hooks/answerHooksFor.js";
-import {DEFAULT_HOOK_TIMEOUT_MS, type LoadedHooks} from "../hooks/Hooks.js";
-import {loadHooks} from "../hooks/loadHooks.js";
-import {AnswerSchema} from "../schema/AnswerSchema.js";
-import {hasDecodeThread} from "./decodeThreadSupport.js";
+import {answerHooksFor} from "../../hooks/answerHooksFor.js";
+import {DEFAULT_HOOK_TIMEOUT_MS, type LoadedHooks} from "../../hooks/Hooks.js";
+import {loadHooks} from "../../hooks/loadHooks.js";
+import {AnswerSchema} from "../../schema/AnswerSchema.js";
+import {hasDecodeThread} from "../../llama/decodeThreadSupport.js";
 import {createDriver} from "./createDriver.js";
-import {chatWrapperFor, formatPrompt} from "./formatPrompt.js";
-import {describeLlama, loadLlama} from "./loadLlama.js";
-import {generateValidated} from "./generateValidated.js";
+import {chatWrapperFor, formatPrompt} from "../../llama/formatPrompt.js";
+import {describeLlama, loadLlama} from "../../llama/loadLlama.js";
+import {generateValidated} from "../generateValidated.js";
 import {prepareGrammarMasks} from "./prepareGrammarMasks.js";
 import type {GenerationDriver} from "./GenerationRequest.js";
 import {workerBatchSize} from "./placement/fitMemory.js";
 import {claimPlacement, loadPlacedModel} from "./placement/loadPlacedModel.js";
-import {samplingForAttempt} from "./samplingForAttempt.js";
-import {StepProfileSlot} from "./StepProfile.js";
-import {tokenizePrompt} from "./tokenizePrompt.js";
-import type {WarmupResult, WarmupTask, WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
+import {samplingForAttempt} from "../samplingForAttempt.js";
+import {StepProfileSlot} from "../StepProfile.js";
+import {tokenizePrompt} from "../../llama/tokenizePrompt.js";
+import type {EngineResult, EngineTask, WarmupResult} from "../EngineTask.js";
+import type {WarmupTask, WorkerConfig} from "./WorkerProtocol.js";
 
 type WorkerState = {
     llama: Llama,
@@ -87,7 +88,7 @@ async function loadState(): Promise<WorkerState> {
     return {llama, engine: describeLlama(llama, threads), model, driver: createDriver({context, ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {})}), grammar, answerSchema, wrapper, stopStrings, hooks};
 }
 
-export default async function generateRow(task: WorkerTask | WarmupTask): Promise<WorkerResult | WarmupResult> {
+export default async function generateRow(task: EngineTask | WarmupTask): Promise<EngineResult | WarmupResult> {
     statePromise ??= loadState();
     const state = await statePromise;
     if ("warmup" in task) return state.engine;

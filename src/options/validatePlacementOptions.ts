@@ -1,4 +1,4 @@
-import {checkOption as check, isFiniteNumber, isPositiveInteger, oneOf, optionalNonNegativeInteger} from "../../options/checkOption.js";
+import {checkOption as check, isFiniteNumber, isPositiveInteger, oneOf, optionalNonNegativeInteger} from "./checkOption.js";
 import type {PlacementRequest} from "./PlacementRequest.js";
 
 /** The placement fields of the run options (see `AnnotateOptions`). */

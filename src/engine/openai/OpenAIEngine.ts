@@ -1,13 +1,13 @@
-import {generateValidated} from "../../engine/generateValidated.js";
-import type {Engine} from "../../engine/Engine.js";
-import {samplingForAttempt} from "../../engine/samplingForAttempt.js";
-import type {WarmupResult, WorkerResult, WorkerTask} from "../../engine/WorkerProtocol.js";
+import {generateValidated} from "../generateValidated.js";
+import type {Engine} from "../Engine.js";
+import {samplingForAttempt} from "../samplingForAttempt.js";
+import type {EngineResult, EngineTask, WarmupResult} from "../EngineTask.js";
 import {answerHooksFor} from "../../hooks/answerHooksFor.js";
 import {DEFAULT_HOOK_TIMEOUT_MS, type LoadedHooks} from "../../hooks/Hooks.js";
 import type {GenerationOptions, LogLevel} from "../../options/AnnotateOptions.js";
 import type {ResolvedRemoteOptions} from "../../options/validateBackendOptions.js";
 import {AnswerSchema} from "../../schema/AnswerSchema.js";
-import {approxTokens} from "./approxTokens.js";
+import {approxTokens} from "../approxTokens.js";
 import {buildRequest, type RequestSpec} from "./buildRequest.js";
 import {HttpClient} from "./HttpClient.js";
 import {RemoteServerError} from "./openaiErrors.js";
@@ -93,11 +93,11 @@ export class OpenAIEngine implements Engine {
         return {engine: `OpenAI-compatible server ${baseUrl}, model "${model}", ${endpoint} endpoint${stream ? " (streamed)" : ""}, concurrency ${concurrency}`, hint: probe.warning};
     }
 
-    public generate(task: WorkerTask): Promise<WorkerResult> {
+    public generate(task: EngineTask): Promise<EngineResult> {
         return this.#withSlot(() => this.#generateRow(task));
     }
 
-    async #generateRow(task: WorkerTask): Promise<WorkerResult> {
+    async #generateRow(task: EngineTask): Promise<EngineResult> {
         const gen = this.options.generation;
         const system = task.system ?? this.options.system;
         const estimate = approxTokens(`${system ?? ""}${task.prompt}`);

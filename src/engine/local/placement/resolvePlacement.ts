@@ -1,6 +1,6 @@
 import type {GpuDetection} from "./detectGpus.js";
 import {PlacementError} from "./PlacementError.js";
-import type {PlacementRequest, WorkerPlacement} from "./PlacementRequest.js";
+import type {PlacementRequest, WorkerPlacement} from "../../../options/PlacementRequest.js";
 import {buildCommandFor} from "./placementSupport.js";
 
 /**

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import {createRequire} from "node:module";
 import path from "node:path";
-import type {GpuChoice} from "../../options/AnnotateOptions.js";
-import {loadLlama} from "../loadLlama.js";
+import type {GpuChoice} from "../../../options/AnnotateOptions.js";
+import {loadLlama} from "../../../llama/loadLlama.js";
 import {detectGpus, type GpuDetection} from "./detectGpus.js";
 import {buildCommandFor} from "./placementSupport.js";
 

@@ -1,24 +1,6 @@
 import type {LlamaContext} from "node-llama-cpp";
-import {addonContextOf} from "./addonContextOf.js";
-import type {StepProfile} from "./StepProfile.js";
-
-/** A context's cumulative counters from airlabel's sampling patch (`airlabelSamplingStats()` on the addon context). */
-export type NativeSamplingStats = {
-    decodeNs: number,
-    decodes: number,
-    sampleCallNs: number,
-    sampleCalls: number,
-    samples: number,
-    grammarNs: number,
-    grammarChecks: number,
-    grammarRejections: number,
-    maskHits: number,
-    maskMisses: number,
-    fallbacks: number,
-    /** Steps patch (absent before it). */
-    maskChecks?: number,
-    maskMismatches?: number
-};
+import {addonContextOf, type NativeSamplingStats} from "./addonContextOf.js";
+import type {StepProfile} from "../StepProfile.js";
 
 /** The counters, or null when the addon lacks airlabel's sampling patch (a stock or older build). */
 export function nativeSamplingStats(context: LlamaContext): NativeSamplingStats | null {

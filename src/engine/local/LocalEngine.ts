@@ -1,11 +1,12 @@
 import fs from "node:fs";
 import {fileURLToPath} from "node:url";
 import {Piscina} from "piscina";
-import type {Engine} from "./Engine.js";
-import {EngineError} from "./EngineError.js";
-import {setOpenMpWaitPolicy} from "./setOpenMpWaitPolicy.js";
-import {createStepProfileBuffer, readStepProfile, type StepProfile} from "./StepProfile.js";
-import type {WarmupResult, WarmupTask, WorkerConfig, WorkerResult, WorkerTask} from "./WorkerProtocol.js";
+import type {Engine} from "../Engine.js";
+import {EngineError} from "../EngineError.js";
+import {setOpenMpWaitPolicy} from "../../llama/setOpenMpWaitPolicy.js";
+import {createStepProfileBuffer, readStepProfile, type StepProfile} from "../StepProfile.js";
+import type {EngineResult, EngineTask, WarmupResult} from "../EngineTask.js";
+import type {WarmupTask, WorkerConfig} from "./WorkerProtocol.js";
 
 export type LocalEngineOptions = WorkerConfig;
 
@@ -64,8 +65,8 @@ export class LocalEngine implements Engine {
         return readStepProfile(this._stepProfile);
     }
 
-    public generate(task: WorkerTask, signal?: AbortSignal): Promise<WorkerResult> {
-        return this._pool.run(task, signal === undefined ? {} : {signal}) as Promise<WorkerResult>;
+    public generate(task: EngineTask, signal?: AbortSignal): Promise<EngineResult> {
+        return this._pool.run(task, signal === undefined ? {} : {signal}) as Promise<EngineResult>;
     }
 
     /** Terminates the workers (and their models). Safe to call twice. */
@@ -83,7 +84,7 @@ export class LocalEngine implements Engine {
 function workerFileUrl(): string {
     const here = new URL("./localWorker.js", import.meta.url);
     if (fs.existsSync(fileURLToPath(here))) return here.href;
-    const fromDist = new URL("../../dist/engine/localWorker.js", import.meta.url);
+    const fromDist = new URL("../../../dist/engine/local/localWorker.js", import.meta.url);
     if (fs.existsSync(fileURLToPath(fromDist))) return fromDist.href;
     throw new Error("airlabel's worker script is not built; run `npm run build` first");
 }

@@ -1,7 +1,7 @@
 import {GgufInsights, readGgufFileInfo, type Llama} from "node-llama-cpp";
-import {AirlabelError} from "../../AirlabelError.js";
+import {AirlabelError} from "../../../AirlabelError.js";
 import type {GpuDetection} from "./detectGpus.js";
-import type {WorkerPlacement} from "./PlacementRequest.js";
+import type {WorkerPlacement} from "../../../options/PlacementRequest.js";
 
 /** Raised before loading when the model and context cannot fit the memory available; the message has the numbers. */
 export class MemoryFitError extends AirlabelError {}

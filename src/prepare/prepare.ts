@@ -1,11 +1,11 @@
 import path from "node:path";
 import type {LlamaModel} from "node-llama-cpp";
 import {InvalidOptionError} from "../AirlabelError.js";
-import {loadLlama} from "../engine/loadLlama.js";
+import {loadLlama} from "../llama/loadLlama.js";
 import {checkModelFile, ModelFileError, type ModelFileInfo} from "../model/checkModelFile.js";
 import type {PrepareOptions} from "../options/AnnotateOptions.js";
-import {prepareJob, type PrepareJobOptions} from "../prepare/prepareJob.js";
-import type {PreparedJob} from "../prepare/PreparedJob.js";
+import {prepareJob, type PrepareJobOptions} from "./prepareJob.js";
+import type {PreparedJob} from "./PreparedJob.js";
 
 export type PrepareResult = {
     job: PreparedJob,

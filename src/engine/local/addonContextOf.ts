@@ -1,5 +1,22 @@
 import type {LlamaContext} from "node-llama-cpp";
-import type {NativeSamplingStats} from "./nativeSamplingStats.js";
+
+/** A context's cumulative counters from airlabel's sampling patch (`airlabelSamplingStats()` on the addon context). */
+export type NativeSamplingStats = {
+    decodeNs: number,
+    decodes: number,
+    sampleCallNs: number,
+    sampleCalls: number,
+    samples: number,
+    grammarNs: number,
+    grammarChecks: number,
+    grammarRejections: number,
+    maskHits: number,
+    maskMisses: number,
+    fallbacks: number,
+    /** Steps patch (absent before it). */
+    maskChecks?: number,
+    maskMismatches?: number
+};
 
 /**
  * The native methods airlabel uses on node-llama-cpp's addon context (`LlamaContext._ctx`): node-llama-cpp's own

@@ -1,4 +1,4 @@
-import type {AttemptSampling} from "../../engine/samplingForAttempt.js";
+import type {AttemptSampling} from "../samplingForAttempt.js";
 import type {GenerationOptions} from "../../options/AnnotateOptions.js";
 
 export type RequestSpec = {
