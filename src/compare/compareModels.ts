@@ -7,7 +7,7 @@ import type {CompareOptions} from "../options/CompareOptions.js";
 import {loadManifest, MANIFEST_FILE} from "../output/Manifest.js";
 import {annotate, type AnnotateResult} from "../pipeline/annotate.js";
 import {assignModelIds} from "./assignModelIds.js";
-import {runKey} from "./runKey.js";
+import {skipKeyOf} from "../pipeline/skipKeyOf.js";
 import {readComparisonFile, writeComparisonFile, type ComparisonFile, type RecordedComparisonModel} from "./comparisonFile.js";
 import {readComparison, type Comparison} from "./readComparison.js";
 import {writeMergedView} from "./writeMergedView.js";
@@ -99,7 +99,7 @@ export async function compareModelsWithRows(options: CompareOptions): Promise<{r
             results.push({id, model: spec.model, skipped: false, result: null});
             continue;
         }
-        const key = await runKey(modelOptions, entry.backend === "openai");
+        const key = await skipKeyOf(modelOptions);
         const manifest = await loadManifest(modelOptions.output);
         if (manifest?.complete === true && key !== null && entry.key === key) {
             log(`model ${id} (${i + 1}/${specs.length}): ${spec.model} already complete in ${modelOptions.output}; skipped`);

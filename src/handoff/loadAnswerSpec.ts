@@ -1,9 +1,9 @@
-import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import YAML from "yaml";
 import {AirlabelError} from "../AirlabelError.js";
 import {splitList} from "../jobs/jobOptions.js";
+import {runIdentity} from "../options/runIdentity.js";
 
 /** A `--schema` or `--config` file named for the hand-off commands cannot be read or parsed. */
 export class AnswerSpecError extends AirlabelError {}
@@ -66,14 +66,13 @@ async function readStructured(file: string, option: string): Promise<unknown> {
 }
 
 /**
- * A note when the spec given is not the one the run recorded: `airlabel run` keeps the sha256 of its answer schema
- * (`--choices a,b` is the schema `{"type": "string", "enum": ["a", "b"]}`) in the manifest's identity. Undefined when
+ * A note when the spec given is not the one the run recorded: `airlabel run` keeps the hash of its answer schema
+ * (RunIdentity.answerSchemaHash: `--choices a,b` is the schema `{"type": "string", "enum": ["a", "b"]}`) in the manifest's identity. Undefined when
  * they match, when no spec was given, or when the run recorded no hash.
  */
 export function specMismatchNote(spec: AnswerSpec, recorded: string | undefined): string | undefined {
     if (recorded === undefined || (spec.schema === undefined && spec.choices === undefined)) return undefined;
-    const schema = spec.choices !== undefined ? {type: "string", enum: [...spec.choices]} : spec.schema;
-    const given = crypto.createHash("sha256").update(JSON.stringify(schema ?? null)).digest("hex").slice(0, 16);
+    const given = runIdentity.answerSchemaHash(spec);
     if (given === recorded) return undefined;
     return `the ${spec.choices !== undefined ? "--choices" : "schema"} given is not the answer schema the run recorded (sha256 ${given} vs the run's ${recorded.slice(0, 16)}); ` +
         "the labels shown may not be the run's: pass the run's own --schema, --choices or --config";

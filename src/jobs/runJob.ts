@@ -4,7 +4,6 @@ import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
 import {readText, resolveJobOptions} from "./jobOptions.js";
 import {compareModelsWithRows, type CompareResult} from "../compare/compareModels.js";
 import type {Comparison} from "../compare/readComparison.js";
-import {runKey} from "../compare/runKey.js";
 import {writeFileDurable} from "../files/durableFs.js";
 import type {CompareModelSpec} from "../options/CompareOptions.js";
 import type {LogLevel} from "../options/AnnotateOptions.js";
@@ -14,6 +13,7 @@ import type {OutputFormat} from "../output/OutputRow.js";
 import {readOutput} from "../output/readOutput.js";
 import {annotate, type AnnotateResult} from "../pipeline/annotate.js";
 import {generate} from "../pipeline/generate.js";
+import {skipKeyOf} from "../pipeline/skipKeyOf.js";
 import type {GenerateOptions} from "../options/GenerateOptions.js";
 import {inputColumnsOf, readJobInput, viewOf, writeJobResult, writeStepInput, type JobRows} from "./jobRows.js";
 import {checkJob, readJobFile} from "./readJobFile.js";
@@ -172,7 +172,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
                 ...(prefix !== undefined ? {prefix: prefix as string} : prefixFile !== undefined ? {prefix: await inStep(async () => readText(prefixFile as string, "prefixFile"))} : {})
             };
             const what = JSON.stringify({prompt: prompt ?? null, prompts: prompts !== undefined ? await fs.promises.readFile(prompts as string, "utf8").catch(() => null) : null, count: count ?? 1, prefix: generateOptions.prefix ?? null});
-            const key = await runKey({...resolved, input: ""}, resolved.backend === "openai" || resolved.backend === "vllm", what);
+            const key = await skipKeyOf({...resolved, input: "(generated)"}, what);
             const single = await runSingle(plan.name, "generate", stepDir, key, resolved.overwrite === true, () => inStep(() => generate({...generateOptions, ...common})));
             modelSteps.push(plan.name);
             if (single === null) {
@@ -240,7 +240,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
             rows = passed!;
             continue;
         }
-        const key = await runKey(resolved, resolved.backend === "openai" || resolved.backend === "vllm");
+        const key = await skipKeyOf(resolved);
         const single = await runSingle(plan.name, "annotate", stepDir, key, resolved.overwrite === true, () => inStep(() => annotate({...resolved, ...common})));
         if (single === null) {
             halted = true;

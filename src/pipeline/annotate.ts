@@ -1,5 +1,3 @@
-import crypto from "node:crypto";
-import path from "node:path";
 import {AirlabelError} from "../AirlabelError.js";
 import {OpenAIEngine} from "../engine/openai/OpenAIEngine.js";
 import {RequestStoppedError} from "../engine/openai/openaiErrors.js";
@@ -10,7 +8,7 @@ import type {StepProfile} from "../engine/StepProfile.js";
 import {LocalEngine} from "../engine/local/LocalEngine.js";
 import {fitLocalRun, placeLocalRun} from "../engine/local/placement/planLocalRun.js";
 import type {EngineResult, EngineTask} from "../engine/EngineTask.js";
-import {hasAnswerHooks, type LoadedHooks} from "../hooks/Hooks.js";
+import {hasAnswerHooks} from "../hooks/Hooks.js";
 import {loadHooks} from "../hooks/loadHooks.js";
 import {isNonNegativeInteger} from "../options/checkOption.js";
 import type {PreparedFailure, PreparedJob, PreparedRow} from "../prepare/PreparedJob.js";
@@ -22,6 +20,7 @@ import {prepare, type PrepareResult} from "../prepare/prepare.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {compileSchemaGrammar, type CompileSchemaGrammarOptions} from "../schema/grammar/compileSchemaGrammar.js";
 import {version} from "../version.js";
+import {runIdentity} from "../options/runIdentity.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 
 export {EngineError};
@@ -120,7 +119,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         shardSize: resolved.shardSize,
         overwrite: resolved.overwrite,
         onLog: log,
-        identity: runIdentity(resolved, modelFile.fingerprint, prepared.inputHash, answerSchema, hooks),
+        identity: runIdentity.manifestIdentity(resolved, {inputHash: prepared.inputHash, model: modelFile.fingerprint, hooks: hooks !== null ? {file: hooks.file, sha256: hooks.sha256} : null}),
         meta: {airlabel: version, model: modelFile.path, input: resolved.input, totalRows: prepared.totalRows,
             // the answer schema itself (the identity holds only its hash): export/import/stats read the labels from it
             ...(answerSchema.jsonSchema !== null ? {schema: answerSchema.jsonSchema} : {}),
@@ -361,27 +360,4 @@ function abortPromise(signal: AbortSignal): Promise<void> {
         if (signal.aborted) resolve();
         else signal.addEventListener("abort", () => resolve(), {once: true});
     });
-}
-
-function runIdentity(options: ReturnType<typeof validateAnnotateOptions>, modelFingerprint: string, inputHash: string, answerSchema: AnswerSchema, hooks: LoadedHooks | null): Record<string, string> {
-    const sha = (value: unknown) => crypto.createHash("sha256").update(JSON.stringify(value ?? null)).digest("hex").slice(0, 16);
-    const remote = options.resolvedBackend.remote;
-    return {
-        // only remote runs carry a backend entry, so runs written before it existed still resume
-        ...(remote !== null ? {backend: JSON.stringify({backend: "openai", baseUrl: remote.baseUrl, model: options.model, endpoint: remote.endpoint})} : {}),
-        input: inputHash.slice(0, 16),
-        template: sha(options.template),
-        system: sha(options.system),
-        schema: sha(answerSchema.jsonSchema),
-        // only runs with grammar caps carry this entry, so runs written before it existed still resume
-        ...(options.grammarMaxStringLength !== undefined || options.grammarMaxItems !== undefined
-            ? {grammarCaps: JSON.stringify({maxStringLength: options.grammarMaxStringLength ?? null, maxItems: options.grammarMaxItems ?? null})} : {}),
-        model: modelFingerprint,
-        sampling: JSON.stringify({...options.generation, retriesInvalid: options.retriesInvalid, ...(options.seedColumn !== undefined ? {seedColumn: options.seedColumn} : {})}),
-        // only with hooks, so runs written before hooks existed still resume; the file's name and content hash
-        ...(hooks !== null ? {"hooks file": `${path.basename(hooks.file)} sha256 ${hooks.sha256.slice(0, 12)}`} : {}),
-        rows: JSON.stringify({keepColumns: options.keepColumns ?? null, maxRows: options.maxRows ?? null, shuffleSeed: options.shuffleSeed ?? null,
-            dedup: options.dedup, skipInvalidRows: options.skipInvalidRows, chatTemplate: options.chatTemplate}),
-        format: options.format
-    };
 }

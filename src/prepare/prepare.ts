@@ -3,6 +3,7 @@ import type {LlamaModel} from "node-llama-cpp";
 import {InvalidOptionError} from "../AirlabelError.js";
 import {loadLlama} from "../llama/loadLlama.js";
 import {checkModelFile, ModelFileError, type ModelFileInfo} from "../model/checkModelFile.js";
+import {remoteModelFingerprint} from "../model/remoteModelFingerprint.js";
 import type {PrepareOptions} from "../options/AnnotateOptions.js";
 import {prepareJob, type PrepareJobOptions} from "./prepareJob.js";
 import type {PreparedJob} from "./PreparedJob.js";
@@ -45,7 +46,7 @@ function trainContextSizeOf(model: LlamaModel): number {
  */
 export async function prepare(options: PrepareStageOptions): Promise<PrepareResult> {
     if (options.remoteBaseUrl !== undefined) {
-        const model: ModelFileInfo = {path: options.model, bytes: 0, fingerprint: `remote:${options.remoteBaseUrl}:${options.model}`};
+        const model: ModelFileInfo = {path: options.model, bytes: 0, fingerprint: remoteModelFingerprint(options.remoteBaseUrl, options.model)};
         const job = await prepareJob({...options, vocabModel: null, modelFingerprint: model.fingerprint});
         return {job, model, contextSize: 0};
     }

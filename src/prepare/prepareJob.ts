@@ -19,6 +19,7 @@ import type {PreparedJob, PreparedRow, PreparedWindow} from "./PreparedJob.js";
 import {histogramStats} from "./RowIndex.js";
 import {DEFAULT_HOOK_TIMEOUT_MS} from "../hooks/Hooks.js";
 import {stringifyJson} from "../json/stringifyJson.js";
+import {runIdentity} from "../options/runIdentity.js";
 
 export {PrepareError};
 
@@ -226,17 +227,13 @@ async function* limitedWindows(cache: PreparedCache, meta: PreparedCacheMeta, li
 
 /**
  * The prepared cache's key: the input files by content (an input edited in place with its size and mtime put back
- * must not reuse stale prompts), the template, the model and every prepare option.
+ * must not reuse stale prompts), the model, the prompt hook and every option that changes the rows or their order
+ * (see runIdentity).
  */
 async function cacheKeyFor(files: string[], options: PrepareJobOptions, promptHookSha: string | undefined): Promise<string> {
-    const content: string[][] = [];
+    const content: [string, string][] = [];
     for (const file of files) content.push([file, await sha256OfFiles([file])]);
-    return crypto.createHash("sha256").update(JSON.stringify({
-        content, template: options.template, system: options.system ?? null, chatTemplate: options.chatTemplate,
-        model: options.modelFingerprint, keepColumns: options.keepColumns ?? null, maxRows: options.maxRows ?? null,
-        shuffleSeed: options.shuffleSeed ?? null, dedup: options.dedup, skipInvalidRows: options.skipInvalidRows,
-        inputFormat: options.inputFormat ?? null, sort: options.sort, promptHook: promptHookSha ?? null, idxColumn: options.idxColumn ?? null
-    })).digest("hex");
+    return runIdentity.prepareCacheKey(options, {files: content, model: options.modelFingerprint, promptHook: promptHookSha});
 }
 /**
  * No column was found and the template uses one: say why, rather than that the field is missing. An empty input is refused; an

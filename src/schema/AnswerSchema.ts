@@ -31,7 +31,13 @@ export class AnswerSchema {
 
     /** `choices` becomes `{"enum": [...]}`: the answer is a JSON string such as `"positive"`. */
     public static fromChoices(choices: readonly string[]): AnswerSchema {
-        return AnswerSchema.fromJsonSchema({type: "string", enum: [...choices]}, "--choices");
+        return AnswerSchema.fromJsonSchema(AnswerSchema.jsonSchemaOf({choices}) as Record<string, unknown>, "--choices");
+    }
+
+    /** The JSON Schema that `choices` (`{"type": "string", "enum": [...]}`) or else `schema` make; null for free text. */
+    public static jsonSchemaOf(options: {schema?: Record<string, unknown> | boolean, choices?: readonly string[]}): Record<string, unknown> | boolean | null {
+        if (options.choices !== undefined) return {type: "string", enum: [...options.choices]};
+        return options.schema ?? null;
     }
 
     public static fromJsonSchema(schema: Record<string, unknown> | boolean, origin: string): AnswerSchema {

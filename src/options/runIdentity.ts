@@ -1,0 +1,145 @@
+import crypto from "node:crypto";
+import path from "node:path";
+import type {AnnotateOptions} from "./AnnotateOptions.js";
+import type {ResolvedAnnotateOptions} from "./validateAnnotateOptions.js";
+import {AnswerSchema} from "../schema/AnswerSchema.js";
+
+/**
+ * What changing an option changes. Every key derived here follows from it:
+ * - `"rows"`: the rows and prompts the prepare stage makes: the prepared cache key, the manifest identity and the skip key;
+ * - `"order"`: only the order the rows are prepared in: the prepared cache key;
+ * - `"schema"`: the answer schema: its hash (which the manifest identity, the skip key and the hand-off commands use);
+ * - `"answers"`: what is written for the same prompts (sampling, grammar caps, backend, output format): the manifest identity and the skip key;
+ * - `"content"`: enters by what it names, not by its value: the input's rows, the model file's fingerprint, the hooks module's bytes;
+ * - `"none"`: only how fast or where the run goes, or what its messages say.
+ */
+export type OptionEffect = "rows" | "order" | "schema" | "answers" | "content" | "none";
+
+/** The one list: every option of a run, with what changing it changes (a new option must be added here to compile). */
+export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>> = {
+    input: "content", records: "content", model: "content", hooks: "content",
+    inputFormat: "rows", template: "rows", system: "rows", chatTemplate: "rows", keepColumns: "rows", maxRows: "rows", shuffleSeed: "rows",
+    dedup: "rows", skipInvalidRows: "rows", idxColumn: "rows",
+    sort: "order",
+    schema: "schema", choices: "schema",
+    maxTokens: "answers", temperature: "answers", topP: "answers", topK: "answers", minP: "answers", seed: "answers", stop: "answers",
+    repeatPenalty: "answers", ignoreEos: "answers", seedColumn: "answers", retriesInvalid: "answers",
+    grammarMaxStringLength: "answers", grammarMaxItems: "answers", format: "answers", backend: "answers", baseUrl: "answers", endpoint: "answers",
+    output: "none", templateOrigin: "none", schemaOrigin: "none", recordLocation: "none", hookTimeoutMs: "none", shardSize: "none", overwrite: "none",
+    parallel: "none", workers: "none", threads: "none", gpu: "none", gpuLayers: "none", contextSize: "none", splitMode: "none", tensorSplit: "none",
+    mainGpu: "none", devices: "none", replicas: "none", signal: "none", onProgress: "none", onLog: "none",
+    apiKeyEnv: "none", apiKeyFile: "none", stream: "none", concurrency: "none", maxRequestsPerMinute: "none", maxTokensPerMinute: "none",
+    requestTimeoutMs: "none", maxRequestAttempts: "none", retryBaseDelayMs: "none", retryMaxDelayMs: "none"
+};
+
+/** What a run's identity holds beyond its options: the facts the `"content"` options name. */
+export type RunFacts = {
+    /** sha256 (hex) of the input's rows. */
+    inputHash: string,
+    /** The model file's fingerprint (see checkModelFile); `remote:<base URL>:<name>` for a server's model. */
+    model: string,
+    /** The hooks module: its path and the sha256 of its bytes; null without hooks. */
+    hooks: {file: string, sha256: string} | null
+};
+
+/** What the prepared-rows cache is keyed on beyond the options: the input files by content, the model, the prompt hook. */
+export type PrepareFacts = {
+    /** Each input file with the sha256 of its bytes. */
+    files: [file: string, sha256: string][],
+    /** The model file's fingerprint. */
+    model: string,
+    /** sha256 of the hooks module when it has a prompt hook; else undefined. */
+    promptHook: string | undefined
+};
+
+type ResolvedOptions = Pick<ResolvedAnnotateOptions, "resolvedBackend" | "generation"> & Record<string, unknown>;
+
+/**
+ * The manifest identity's entries as runs have written them since before this list existed (so those runs still
+ * resume): the options each entry holds. The `"rows"`, `"schema"` and `"answers"` options no entry holds go into
+ * the `options` entry, present only when one of them is set.
+ */
+const historicalEntries: Readonly<Record<string, readonly string[]>> = {
+    backend: ["backend", "baseUrl", "endpoint"],
+    template: ["template"],
+    system: ["system"],
+    schema: ["schema", "choices"],
+    grammarCaps: ["grammarMaxStringLength", "grammarMaxItems"],
+    sampling: ["maxTokens", "temperature", "topP", "topK", "minP", "seed", "stop", "repeatPenalty", "ignoreEos", "retriesInvalid", "seedColumn"],
+    rows: ["keepColumns", "maxRows", "shuffleSeed", "dedup", "skipInvalidRows", "chatTemplate"],
+    format: ["format"]
+};
+
+const sha16 = (value: unknown): string => crypto.createHash("sha256").update(JSON.stringify(value ?? null)).digest("hex").slice(0, 16);
+
+/**
+ * "What a run is", defined once from an option-effect list: the manifest identity (a resume must match it), the skip
+ * key (compare and jobs skip a finished model or step whose key is unchanged), the prepared-rows cache key and the
+ * answer schema's hash (the hand-off commands compare the schema they are given with it).
+ */
+export class RunIdentity {
+    readonly #effects: Readonly<Record<string, OptionEffect>>;
+
+    public constructor(effects: Readonly<Record<string, OptionEffect>> = optionEffects) {
+        this.#effects = effects;
+    }
+
+    /** The options with one of these effects. */
+    public optionsWith(...effects: OptionEffect[]): string[] {
+        return Object.keys(this.#effects).filter((name) => effects.includes(this.#effects[name]!)).sort();
+    }
+
+    /**
+     * sha256 (16 hex digits) of the answer schema the `"schema"` options make: `choices` become
+     * `{"type": "string", "enum": [...]}` (see AnswerSchema.jsonSchemaOf); null for free text.
+     */
+    public answerSchemaHash(options: Pick<AnnotateOptions, "schema" | "choices">): string {
+        const values = options as Record<string, unknown>;
+        const others = this.optionsWith("schema").filter((name) => name !== "schema" && name !== "choices" && values[name] !== undefined);
+        const jsonSchema = AnswerSchema.jsonSchemaOf(options);
+        return sha16(others.length === 0 ? jsonSchema : {schema: jsonSchema, ...Object.fromEntries(others.map((name) => [name, values[name]]))});
+    }
+
+    /** The manifest identity of a run with these (validated) options. */
+    public manifestIdentity(options: ResolvedOptions, facts: RunFacts): Record<string, string> {
+        const remote = options.resolvedBackend.remote;
+        const held = new Set(Object.values(historicalEntries).flat());
+        const others = this.optionsWith("rows", "schema", "answers").filter((name) => !held.has(name) && options[name] !== undefined);
+        return {
+            // only remote runs carry a backend entry, so runs written before it existed still resume
+            ...(remote !== null ? {backend: JSON.stringify({backend: "openai", baseUrl: remote.baseUrl, model: options.model, endpoint: remote.endpoint})} : {}),
+            input: facts.inputHash.slice(0, 16),
+            template: sha16(options.template),
+            system: sha16(options.system),
+            schema: this.answerSchemaHash(options as Pick<AnnotateOptions, "schema" | "choices">),
+            // only runs with grammar caps carry this entry, so runs written before it existed still resume
+            ...(options.grammarMaxStringLength !== undefined || options.grammarMaxItems !== undefined
+                ? {grammarCaps: JSON.stringify({maxStringLength: options.grammarMaxStringLength ?? null, maxItems: options.grammarMaxItems ?? null})} : {}),
+            model: facts.model,
+            sampling: JSON.stringify({...options.generation, retriesInvalid: options.retriesInvalid, ...(options.seedColumn !== undefined ? {seedColumn: options.seedColumn} : {})}),
+            // only with hooks, so runs written before hooks existed still resume; the file's name and content hash
+            ...(facts.hooks !== null ? {"hooks file": `${path.basename(facts.hooks.file)} sha256 ${facts.hooks.sha256.slice(0, 12)}`} : {}),
+            rows: JSON.stringify({keepColumns: options.keepColumns ?? null, maxRows: options.maxRows ?? null, shuffleSeed: options.shuffleSeed ?? null,
+                dedup: options.dedup, skipInvalidRows: options.skipInvalidRows, chatTemplate: options.chatTemplate}),
+            format: String(options.format),
+            // options no historical entry holds, only when set (so runs written before them still resume)
+            ...(others.length > 0 ? {options: JSON.stringify(Object.fromEntries(others.map((name) => [name, options[name]])))} : {})
+        };
+    }
+
+    /** The skip key: a fingerprint of the manifest identity (compare and jobs store it beside a finished model or step). */
+    public skipKey(identity: Record<string, string>): string {
+        const sorted = Object.fromEntries(Object.entries(identity).sort(([a], [b]) => a.localeCompare(b)));
+        return crypto.createHash("sha256").update(JSON.stringify(sorted)).digest("hex").slice(0, 32);
+    }
+
+    /** The prepared-rows cache key: the `"rows"` and `"order"` options, the input files by content, the model and the prompt hook. */
+    public prepareCacheKey(options: Record<string, unknown>, facts: PrepareFacts): string {
+        // an unset option is left out (JSON drops undefined), so adding an option leaves the caches of runs without it valid
+        const chosen = Object.fromEntries(this.optionsWith("rows", "order").map((name) => [name, options[name]]));
+        return crypto.createHash("sha256").update(JSON.stringify({...chosen, content: facts.files, model: facts.model, promptHook: facts.promptHook ?? null})).digest("hex");
+    }
+}
+
+/** airlabel's run identity, from `optionEffects`. */
+export const runIdentity = new RunIdentity();

@@ -1,0 +1,85 @@
+import path from "node:path";
+import {describe, expect, test} from "vitest";
+import {optionEffects, RunIdentity, runIdentity, type OptionEffect} from "../../src/options/runIdentity.js";
+import {validateAnnotateOptions} from "../../src/options/validateAnnotateOptions.js";
+import {specMismatchNote} from "../../src/handoff/loadAnswerSpec.js";
+import {skipKeyOf} from "../../src/pipeline/skipKeyOf.js";
+import {storiesModel, tempDir, writeJsonl} from "../support/fixtures.js";
+
+// One list says what each option changes; the manifest identity (resume), the skip key (compare and jobs), the
+// prepared cache key and the answer schema's hash (hand-off) all follow from it. A new option is added to the list
+// once, and every key it must reach changes with it.
+
+const facts = {inputHash: "ab".repeat(32), model: "model.gguf 1234 sha256 cd", hooks: null};
+const prepareFacts = {files: [["in.jsonl", "ef".repeat(32)]] as [string, string][], model: facts.model, promptHook: undefined};
+
+/** The four keys of a run with these options under this list. */
+function keys(policy: RunIdentity, options: Record<string, unknown>) {
+    const resolved = {...validateAnnotateOptions({input: "in.jsonl", model: "model.gguf", output: "out", choices: ["yes", "no"]}), ...options};
+    const identity = policy.manifestIdentity(resolved, facts);
+    return {identity: JSON.stringify(identity), skipKey: policy.skipKey(identity), cacheKey: policy.prepareCacheKey(resolved, prepareFacts),
+        schemaHash: policy.answerSchemaHash(resolved)};
+}
+
+describe("a fake option added to the list", () => {
+    // ("content" options enter through the facts they name: the real-file skip key test below)
+    const reaches: Record<Exclude<OptionEffect, "content">, string[]> = {
+        rows: ["identity", "skipKey", "cacheKey"],
+        order: ["cacheKey"],
+        schema: ["identity", "skipKey", "schemaHash"],
+        answers: ["identity", "skipKey"],
+        none: []
+    };
+    for (const [effect, expected] of Object.entries(reaches) as [OptionEffect, string[]][]) {
+        test(`with effect "${effect}" changes ${expected.length > 0 ? expected.join(", ") : "no key"} when set`, () => {
+            const policy = new RunIdentity({...optionEffects, fakeOption: effect});
+            const without = keys(policy, {});
+            const withIt = keys(policy, {fakeOption: 7});
+            const changed = (Object.keys(without) as (keyof typeof without)[]).filter((name) => without[name] !== withIt[name]);
+            expect(changed).toEqual(expected);
+            // its value counts, not only its presence
+            if (expected.length > 0) expect(keys(policy, {fakeOption: 8})[expected[0] as keyof typeof without]).not.toBe(withIt[expected[0] as keyof typeof without]);
+        });
+    }
+
+    test("that is unset leaves every key as runs wrote it before the option existed", () => {
+        expect(keys(new RunIdentity({...optionEffects, fakeOption: "rows"}), {})).toEqual(keys(runIdentity, {}));
+    });
+});
+
+test("every real option reaches the keys its effect says", () => {
+    const changedBy = (name: string, a: unknown, b: unknown) => {
+        const first = keys(runIdentity, {[name]: a});
+        const second = keys(runIdentity, {[name]: b});
+        return (Object.keys(first) as (keyof typeof first)[]).filter((key) => first[key] !== second[key]);
+    };
+    expect(changedBy("template", "{text}", "Label: {text}")).toEqual(["identity", "skipKey", "cacheKey"]);
+    expect(changedBy("idxColumn", undefined, "id")).toEqual(["identity", "skipKey", "cacheKey"]);
+    expect(changedBy("sort", "longest", "shortest")).toEqual(["cacheKey"]);
+    expect(changedBy("choices", ["yes", "no"], ["no", "yes"])).toEqual(["identity", "skipKey", "schemaHash"]);
+    expect(changedBy("format", "jsonl", "parquet")).toEqual(["identity", "skipKey"]);
+    expect(changedBy("parallel", 8, 64)).toEqual([]);
+    expect(changedBy("concurrency", 8, 64)).toEqual([]);
+});
+
+test("the hand-off commands hash --choices and --schema as the run's identity did", () => {
+    const identity = keys(runIdentity, {});
+    const recorded = (JSON.parse(identity.identity) as {schema: string}).schema;
+    expect(specMismatchNote({choices: ["yes", "no"]}, recorded)).toBeUndefined();
+    expect(specMismatchNote({schema: {type: "string", enum: ["yes", "no"]}}, recorded)).toBeUndefined();
+    expect(specMismatchNote({choices: ["no", "yes"]}, recorded)).toMatch(/not the answer schema the run recorded/);
+});
+
+test("the skip key of real files: unchanged by speed options, changed by the input's content, none for stdin", async () => {
+    const dir = tempDir();
+    const input = writeJsonl(path.join(dir, "in.jsonl"), [{text: "a"}, {text: "b"}]);
+    const base = {input, model: storiesModel, output: path.join(dir, "out"), choices: ["yes", "no"]};
+    const key = await skipKeyOf(base);
+    expect(key).toMatch(/^[0-9a-f]{32}$/u);
+    expect(await skipKeyOf({...base, parallel: 3, workers: 2, output: path.join(dir, "elsewhere")})).toBe(key);
+    expect(await skipKeyOf({...base, temperature: 0.5})).not.toBe(key);
+    writeJsonl(input, [{text: "a"}, {text: "c"}]);
+    expect(await skipKeyOf(base)).not.toBe(key);
+    expect(await skipKeyOf({...base, input: "-", inputFormat: "jsonl"})).toBeNull();
+    expect(await skipKeyOf({...base, model: path.join(dir, "missing.gguf")})).toBeNull();
+});
