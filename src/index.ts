@@ -50,7 +50,9 @@ export {compareModels, CompareError, type CompareResult, type CompareModelResult
 export {readComparison, isComparisonDir, type Comparison, type ComparisonModel, type ComparisonRow, type ComparisonResponse} from "./compare/readComparison.js";
 export {ComparisonFileError} from "./compare/comparisonFile.js";
 export type {CompareOptions, CompareModelSpec} from "./options/CompareOptions.js";
-export {runJob, JobError, type RunJobResult, type JobStepResult} from "./jobs/runJob.js";
+export {runJob} from "./jobs/runJob.js";
+export {JobError} from "./jobs/JobError.js";
+export type {RunJobResult, JobStepResult} from "./jobs/JobResult.js";
 export {readJobFile, checkJob, JobFileError} from "./jobs/readJobFile.js";
 export {RowFilter, RowFilterError} from "./jobs/RowFilter.js";
 export type {RunJobOptions} from "./options/RunJobOptions.js";
