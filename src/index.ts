@@ -35,7 +35,8 @@ export {parseJsonText, maxJsonDepth, JsonValueError} from "./json/parseJsonText.
 export {stringifyJson} from "./json/stringifyJson.js";
 export {OutputStore} from "./output/OutputStore.js";
 export {readOutput} from "./output/readOutput.js";
-export {exportOutput, exportFormatOf, ExportError, type ExportOutputOptions, type ExportResult} from "./output/exportOutput.js";
+export {exportOutput, exportFormatOf, ExportError, type ExportOutputOptions, type ExportResult} from "./handoff/exportOutput.js";
+export {exportRun, type ExportRunOptions, type ExportRunResult} from "./handoff/exportRun.js";
 export {writeLlamaGguf, type WriteLlamaGgufOptions, type WriteLlamaGgufResult} from "./gguf/writeLlamaGguf.js";
 export {readGgufMetadata, type GgufMetadata} from "./gguf/readGgufMetadata.js";
 export {GgufReadError} from "./gguf/GgufReadError.js";

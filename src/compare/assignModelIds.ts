@@ -1,6 +1,7 @@
 import path from "node:path";
 import {InvalidOptionError} from "../AirlabelError.js";
 import type {CompareModelSpec} from "../options/CompareOptions.js";
+import {isRemoteBackend} from "../options/isRemoteBackend.js";
 
 const safeId = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/u;
 
@@ -38,7 +39,7 @@ export function assignModelIds(models: readonly (string | CompareModelSpec)[], o
 
 function defaultIdOf(spec: CompareModelSpec, baseBackend: string | undefined): string {
     const backend = spec.backend ?? baseBackend;
-    const remote = backend === "openai" || backend === "vllm";
+    const remote = isRemoteBackend(backend);
     const last = remote ? spec.model.split("/").filter((part) => part.length > 0).pop() ?? spec.model : path.basename(spec.model).replace(/\.gguf$/iu, "");
     const cleaned = last.replace(/[^A-Za-z0-9._-]+/gu, "-").replace(/^[^A-Za-z0-9]+/u, "").slice(0, 64);
     return cleaned.length > 0 ? cleaned : "model";

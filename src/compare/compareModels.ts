@@ -11,6 +11,7 @@ import {skipKeyOf} from "../pipeline/skipKeyOf.js";
 import {readComparisonFile, writeComparisonFile, type ComparisonFile, type RecordedComparisonModel} from "./comparisonFile.js";
 import {readComparison, type Comparison} from "./readComparison.js";
 import {writeMergedView} from "./writeMergedView.js";
+import {isRemoteBackend} from "../options/isRemoteBackend.js";
 
 /** Raised when a comparison cannot run: the output dir holds something else, the model list changed, a model failed. */
 export class CompareError extends AirlabelError {}
@@ -70,7 +71,7 @@ export async function compareModelsWithRows(options: CompareOptions): Promise<{r
     const recorded = readComparisonFile(output);
     const planned: RecordedComparisonModel[] = specs.map((spec) => {
         const backend = spec.backend ?? base.backend ?? "local";
-        const remote = backend === "openai" || backend === "vllm";
+        const remote = isRemoteBackend(backend);
         const baseUrl = spec.baseUrl ?? (remote ? base.baseUrl : undefined);
         return {id: spec.id, model: spec.model, backend: remote ? "openai" : "local", ...(baseUrl !== undefined ? {baseUrl} : {}), dir: `models/${spec.id}`};
     });

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import {InvalidOptionError} from "../AirlabelError.js";
-import {ExportError, exportCommitted} from "../output/exportOutput.js";
+import {ExportError, exportCommitted} from "./exportOutput.js";
 import {writeFileDurable} from "../files/durableFs.js";
 import {MANIFEST_FILE, displayDir} from "../output/Manifest.js";
 import {errorSummaryOf} from "../output/outputErrors.js";

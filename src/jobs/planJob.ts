@@ -6,6 +6,7 @@ import type {OutputFormat} from "../output/OutputRow.js";
 import {JobError} from "./JobError.js";
 import {checkJob, readJobFile} from "./readJobFile.js";
 import {RowFilter} from "./RowFilter.js";
+import {isRemoteBackend} from "../options/isRemoteBackend.js";
 
 /** One step of a job, checked: its kind, filter and model(s). */
 export type StepPlan = {
@@ -95,7 +96,7 @@ function checkModelsExist(origin: string, plans: readonly StepPlan[], topBackend
         const entries = plan.models?.map((entry) => typeof entry === "string" ? {model: entry, backend: stepBackend} : {model: entry.model, backend: entry.backend ?? stepBackend})
             ?? (plan.model !== undefined ? [{model: plan.model, backend: stepBackend}] : []);
         for (const entry of entries) {
-            if (entry.backend === "openai" || entry.backend === "vllm" || typeof entry.model !== "string") continue;
+            if (isRemoteBackend(entry.backend) || typeof entry.model !== "string") continue;
             if (!fs.existsSync(entry.model))
                 throw new JobError(`${origin}: steps[${plan.index}]: model file ${entry.model} not found; check the path (no step has run)`);
         }

@@ -1,6 +1,7 @@
 import {InvalidOptionError} from "../AirlabelError.js";
 import type {BackendOptions} from "./BackendOptions.js";
 import {checkOption as check, oneOf, optionalNonNegativeInteger, optionalPositiveInteger} from "./checkOption.js";
+import {isRemoteBackend} from "./isRemoteBackend.js";
 
 /** The remote backend's settings with defaults filled in (the API key itself is read later, never stored here). */
 export type ResolvedRemoteOptions = {
@@ -38,7 +39,7 @@ const remoteOnly = ["baseUrl", "apiKeyEnv", "apiKeyFile", "endpoint", "stream", 
 /** Validates the backend options (messages tested in test/backends/backendOptions.test.ts). */
 export function validateBackendOptions(options: BackendOptions): ResolvedBackend {
     const backend = oneOf("backend", options.backend, ["local", "openai", "vllm"], "local");
-    if (backend === "local") {
+    if (!isRemoteBackend(backend)) {
         for (const name of remoteOnly)
             check(options[name] === undefined, `options.${name} needs options.backend "openai" (or "vllm"); remove it or set the backend`);
         return {backend: "local", remote: null};

@@ -4,7 +4,7 @@ import {describe, expect, test} from "vitest";
 import {parquetReadObjects} from "hyparquet";
 import {tableFromIPC} from "apache-arrow";
 import {InvalidOptionError} from "../../src/AirlabelError.js";
-import {ExportError, exportCommitted, exportOutput} from "../../src/output/exportOutput.js";
+import {ExportError, exportCommitted, exportOutput} from "../../src/handoff/exportOutput.js";
 import type {Manifest} from "../../src/output/Manifest.js";
 import {OutputStore} from "../../src/output/OutputStore.js";
 import type {OutputFormat} from "../../src/output/OutputRow.js";

@@ -1,14 +1,11 @@
 import path from "node:path";
 import {Option} from "commander";
 import type {Command} from "commander";
-import {exportHandoff, HANDOFF_TARGETS} from "../../handoff/exportHandoff.js";
-import type {ExportHandoffResult, HandoffTarget} from "../../handoff/exportHandoff.js";
-import {loadAnswerSpec} from "../../handoff/loadAnswerSpec.js";
-import {isComparisonDir} from "../../compare/readComparison.js";
+import {HANDOFF_TARGETS, type ExportHandoffResult} from "../../handoff/exportHandoff.js";
+import {exportRun} from "../../handoff/exportRun.js";
 import {splitList} from "../../jobs/jobOptions.js";
 import type {AnswerField} from "../../handoff/resolveAnswerField.js";
-import type {ExportResult} from "../../output/exportOutput.js";
-import {ExportError, exportFormatOf, exportOutput} from "../../output/exportOutput.js";
+import type {ExportResult} from "../../handoff/exportOutput.js";
 import type {OutputFormat} from "../../output/OutputRow.js";
 
 type ExportFlags = {
@@ -41,41 +38,22 @@ Examples:
   $ airlabel export out/reviews --to all.jsonl --include-errors --json`)
         .action(async (dir: string, flags: ExportFlags) => {
             const includeErrors = flags.includeErrors === true;
-            const allowIncomplete = flags.allowIncomplete === true;
-            if (!(HANDOFF_TARGETS as readonly string[]).includes(flags.to)) {
-                // --to FILE: one table in input order, as before `--to` named targets
-                const format = flags.format ?? (path.extname(flags.to).toLowerCase() === ".csv" ? "csv" : exportFormatOf(flags.to));
-                if (format !== "csv" && format !== undefined && !isComparisonDir(dir)) {
-                    const result = await exportOutput({dir, to: flags.to, format, includeErrors, allowIncomplete});
-                    process.stderr.write(`airlabel: ${formatExportSummary(result, flags.to, includeErrors)}\n`);
-                    if (flags.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
-                    return;
-                }
-                if (format === undefined) {
-                    const ext = path.extname(flags.to);
-                    throw new ExportError(
-                        `cannot tell the export format of ${flags.to} from its extension (${ext === "" ? "none" : ext}); ` +
-                        `name it .jsonl, .parquet, .arrow or .csv, pass --format, or pass --to ${HANDOFF_TARGETS.join("|")} with --out`,
-                        {exitCode: 2}
-                    );
-                }
-                flags.out = flags.to;
-                flags.to = format;
-            }
-            const spec = await loadAnswerSpec({
+            const exported = await exportRun({
+                dir, to: flags.to, includeErrors, allowIncomplete: flags.allowIncomplete === true,
+                ...(flags.format !== undefined ? {format: flags.format} : {}),
+                ...(flags.out !== undefined ? {out: flags.out} : {}),
                 ...(flags.schema !== undefined ? {schema: flags.schema} : {}),
                 ...(flags.config !== undefined ? {config: flags.config} : {}),
-                ...(flags.choices !== undefined ? {choices: splitList(flags.choices)} : {})
-            });
-            const result = await exportHandoff({
-                dir, to: flags.to as HandoffTarget, ...spec, includeErrors, allowIncomplete,
-                ...(flags.out !== undefined ? {out: flags.out} : {}),
+                ...(flags.choices !== undefined ? {choices: splitList(flags.choices)} : {}),
                 ...(flags.field !== undefined ? {field: flags.field} : {}),
                 ...(flags.text !== undefined ? {text: flags.text} : {})
             });
-            for (const note of result.notes) process.stderr.write(`airlabel: note: ${note}\n`);
-            process.stderr.write(`airlabel: ${formatHandoffSummary(result, includeErrors)}\n`);
-            if (flags.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
+            if (exported.kind === "table") process.stderr.write(`airlabel: ${formatExportSummary(exported.result, exported.file, includeErrors)}\n`);
+            else {
+                for (const note of exported.result.notes) process.stderr.write(`airlabel: note: ${note}\n`);
+                process.stderr.write(`airlabel: ${formatHandoffSummary(exported.result, includeErrors)}\n`);
+            }
+            if (flags.json === true) process.stdout.write(`${JSON.stringify(exported.result)}\n`);
         });
 }
 

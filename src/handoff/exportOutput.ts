@@ -2,15 +2,15 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
 import {writeFileDurable} from "../files/durableFs.js";
-import type {Manifest} from "./Manifest.js";
-import {MANIFEST_FILE, committedCounts, displayDir, loadManifest} from "./Manifest.js";
-import type {OutputFormat} from "./OutputRow.js";
-import {OUTPUT_FORMATS} from "./OutputRow.js";
-import {OutputNotFoundError, errorSummaryOf} from "./outputErrors.js";
-import {readCommitted} from "./readOutput.js";
-import type {OutputContents} from "./readOutput.js";
-import {inputColumnsOf} from "./inputColumnsOf.js";
-import {encodeDataShard, planColumns} from "./shardCodec.js";
+import type {Manifest} from "../output/Manifest.js";
+import {MANIFEST_FILE, committedCounts, displayDir, loadManifest} from "../output/Manifest.js";
+import type {OutputFormat} from "../output/OutputRow.js";
+import {OUTPUT_FORMATS} from "../output/OutputRow.js";
+import {OutputNotFoundError, errorSummaryOf} from "../output/outputErrors.js";
+import {readCommitted} from "../output/readOutput.js";
+import type {OutputContents} from "../output/readOutput.js";
+import {inputColumnsOf} from "../output/inputColumnsOf.js";
+import {encodeDataShard, planColumns} from "../output/shardCodec.js";
 
 /** An export cannot be made: the target's format cannot be told, the run is incomplete, the target cannot be written. */
 export class ExportError extends AirlabelError {}

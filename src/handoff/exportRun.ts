@@ -1,0 +1,67 @@
+import path from "node:path";
+import {isComparisonDir} from "../compare/readComparison.js";
+import {exportHandoff, HANDOFF_TARGETS, type ExportHandoffResult, type HandoffTarget} from "./exportHandoff.js";
+import {ExportError, exportFormatOf, exportOutput, type ExportResult} from "./exportOutput.js";
+import {loadAnswerSpec, type LoadAnswerSpecOptions} from "./loadAnswerSpec.js";
+
+/** Options of `exportRun` (`airlabel export`). */
+export interface ExportRunOptions extends LoadAnswerSpecOptions {
+    /** Output dir of an `airlabel run`, or a comparison dir. Required. */
+    dir: string;
+    /** A hand-off target (argilla, prodigy, jsonl, parquet, arrow, csv), or a file name (.jsonl .parquet .arrow .csv) to write one table there. Required. */
+    to: string;
+    /** File to write with a hand-off target. Defaults to `<dir>/export/argilla.json`, `prodigy.jsonl` or `data.<ext>`. */
+    out?: string;
+    /** With `to` a file name: its format. Defaults to the one its extension names. */
+    format?: "jsonl" | "parquet" | "arrow" | "csv";
+    /** Argilla/Prodigy: the answer key to review. Defaults as in ExportHandoffOptions. */
+    field?: string;
+    /** Prodigy: the input column shown as text. Defaults as in ExportHandoffOptions. */
+    text?: string;
+    /** Tables: also write the failed rows, with an error column. Defaults to false. */
+    includeErrors?: boolean;
+    /** Export a run that has not finished. Defaults to false. */
+    allowIncomplete?: boolean;
+}
+
+/** What `exportRun` wrote: one table of a run in input order (`to` a .jsonl/.parquet/.arrow file), or a hand-off. */
+export type ExportRunResult = {kind: "table", file: string, result: ExportResult} | {kind: "handoff", result: ExportHandoffResult};
+
+/**
+ * `airlabel export` as one call: `to` a jsonl/parquet/arrow file name writes a single run's table there
+ * (exportOutput); a hand-off target, a .csv file or a comparison dir go through exportHandoff, with the answer spec
+ * read from `schema`, `choices` and `config`.
+ */
+export async function exportRun(options: ExportRunOptions): Promise<ExportRunResult> {
+    const includeErrors = options.includeErrors === true;
+    const allowIncomplete = options.allowIncomplete === true;
+    let to = options.to;
+    let out = options.out;
+    if (!(HANDOFF_TARGETS as readonly string[]).includes(to)) {
+        // to FILE: one table in input order, as before `to` named targets
+        const format = options.format ?? (path.extname(to).toLowerCase() === ".csv" ? "csv" : exportFormatOf(to));
+        if (format !== "csv" && format !== undefined && !isComparisonDir(options.dir))
+            return {kind: "table", file: to, result: await exportOutput({dir: options.dir, to, format, includeErrors, allowIncomplete})};
+        if (format === undefined) {
+            const ext = path.extname(to);
+            throw new ExportError(
+                `cannot tell the export format of ${to} from its extension (${ext === "" ? "none" : ext}); ` +
+                `name it .jsonl, .parquet, .arrow or .csv, pass --format, or pass --to ${HANDOFF_TARGETS.join("|")} with --out`,
+                {exitCode: 2}
+            );
+        }
+        out = to;
+        to = format;
+    }
+    const spec = await loadAnswerSpec({
+        ...(options.schema !== undefined ? {schema: options.schema} : {}),
+        ...(options.config !== undefined ? {config: options.config} : {}),
+        ...(options.choices !== undefined ? {choices: options.choices} : {})
+    });
+    return {kind: "handoff", result: await exportHandoff({
+        dir: options.dir, to: to as HandoffTarget, ...spec, includeErrors, allowIncomplete,
+        ...(out !== undefined ? {out} : {}),
+        ...(options.field !== undefined ? {field: options.field} : {}),
+        ...(options.text !== undefined ? {text: options.text} : {})
+    })};
+}
