@@ -1,0 +1,210 @@
+import {AirlabelError} from "../AirlabelError.js";
+import type {Engine} from "../engine/Engine.js";
+import type {EngineResult, EngineTask} from "../engine/EngineTask.js";
+import {RequestStoppedError} from "../engine/openai/openaiErrors.js";
+import type {StepProfile} from "../engine/StepProfile.js";
+import {stringifyJson} from "../json/stringifyJson.js";
+import type {AnnotateProgress} from "../options/AnnotateOptions.js";
+import {isNonNegativeInteger} from "../options/checkOption.js";
+import type {ResolvedAnnotateOptions} from "../options/validateAnnotateOptions.js";
+import type {OutputStore} from "../output/OutputStore.js";
+import type {PreparedFailure, PreparedJob, PreparedRow} from "../prepare/PreparedJob.js";
+import type {EnginePlan, EngineSetup} from "./EngineSetup.js";
+import {feedEngine} from "./feedEngine.js";
+
+export type RowGenerationOptions = {
+    resolved: Pick<ResolvedAnnotateOptions, "output" | "generation" | "seedColumn" | "signal" | "onProgress">,
+    job: PreparedJob,
+    /** Where rows are written, opened on the run's output dir. */
+    store: OutputStore,
+    setup: EngineSetup,
+    /** Context size per sequence (the prepare stage's). */
+    contextSize: number,
+    /** The model name recorded with each row. */
+    modelName: string,
+    /** Whether validate/parse hooks run, which get each row's kept columns. */
+    answerHooks: boolean,
+    /** When the run started (`Date.now()`): progress reports the time since. */
+    startedAt: number,
+    log: (line: string) => void
+};
+
+/** What one run generated, for its result. */
+export type GeneratedRows = {
+    progress: AnnotateProgress,
+    okRows: number,
+    evaluatedPromptTokens: number,
+    stopped: boolean,
+    complete: boolean,
+    loadMs: number,
+    generationMs: number,
+    /** Each row's time to its first token, in the order the rows finished. */
+    firstTokenMs: number[],
+    parallel: number,
+    requests: number,
+    requestRetries: number,
+    stepProfile: StepProfile | null
+};
+
+/**
+ * The generation stage of one run: records prepare's failures, then (when rows are left) plans and starts the
+ * engine, feeds it the rows not committed yet and writes each result to the store as it comes, until every row is
+ * done or the signal stops the run. {@link dispose} releases the engine, also after a failure.
+ */
+export class RowGeneration {
+    readonly #options: RowGenerationOptions;
+    readonly #progress: AnnotateProgress;
+    readonly #rowsById = new Map<number, PreparedRow>();
+    readonly #firstTokenMs: number[] = [];
+    #okRows = 0;
+    #evaluatedPromptTokens = 0;
+    #stopped = false;
+    #loadMs = 0;
+    #generationStart = 0;
+    #parallel: number;
+    #plan: EnginePlan | null = null;
+    #engine: Engine | undefined;
+
+    public constructor(options: RowGenerationOptions) {
+        this.#options = options;
+        this.#progress = {totalRows: options.job.totalRows, resumedRows: 0, doneRows: 0, failedRows: 0, generatedTokens: 0, promptTokens: 0, elapsedMs: 0};
+        this.#parallel = options.setup.parallel;
+    }
+
+    /** Generates every row not committed yet (or until stopped), commits what was written and reports the final progress. */
+    public async run(): Promise<GeneratedRows> {
+        const {resolved, job, store, log} = this.#options;
+        const committed = await store.committedIdx();
+        this.#progress.resumedRows = committed.size;
+        if (committed.size > 0) log(`resuming: ${committed.size} rows already committed in ${resolved.output}`);
+        const pending = pendingRows(job, committed, (failure) => this.#recordFailure(failure));
+        const first = await pending.next();
+        if (first.done !== true) await this.#generate(first.value, pending);
+        await store.commit();
+        const generationMs = this.#generationStart > 0 ? performance.now() - this.#generationStart : 0;
+        const stats = store.stats;
+        const allCommitted = stats.committedRows + stats.committedErrors >= job.totalRows;
+        // a stop after the last row was handed out can still leave rows cut off (openai backend): stopped, not done
+        if (!allCommitted && resolved.signal?.aborted === true) this.#stopped = true;
+        this.#report();
+        const requestStats = this.#plan?.requestStats() ?? {requests: 0, retries: 0};
+        return {
+            progress: this.#progress, okRows: this.#okRows, evaluatedPromptTokens: this.#evaluatedPromptTokens, stopped: this.#stopped,
+            complete: !this.#stopped && allCommitted, loadMs: this.#loadMs, generationMs, firstTokenMs: this.#firstTokenMs, parallel: this.#parallel,
+            requests: requestStats.requests, requestRetries: requestStats.retries, stepProfile: this.#engine?.stepProfile?.() ?? null
+        };
+    }
+
+    /** Releases the engine, if one started. */
+    public async dispose(): Promise<void> {
+        await this.#engine?.dispose();
+    }
+
+    async #generate(first: PreparedRow, pending: AsyncGenerator<PreparedRow, null>): Promise<void> {
+        const {resolved, setup, contextSize, store, log} = this.#options;
+        const plan = this.#plan = await setup.plan(contextSize);
+        this.#parallel = plan.parallel;
+        for (const note of plan.notes) log(note);
+        const engine = this.#engine = plan.createEngine();
+        const loadStart = performance.now();
+        const loaded = await engine.ready().catch((err: unknown) => {
+            // stopped while the openai backend probed the server
+            if (err instanceof RequestStoppedError) return null;
+            throw err;
+        });
+        this.#stopped = loaded === null;
+        this.#loadMs = performance.now() - loadStart;
+        if (loaded !== null) log(plan.readyLine(loaded));
+        if (loaded?.hint != null) log(`hint: ${loaded.hint}`);
+        this.#generationStart = performance.now();
+        if (loaded === null) return;
+        let waiting: PreparedRow | null = first;
+        const nextTask = async (): Promise<EngineTask | null> => {
+            const row = waiting ?? (await pending.next()).value ?? null;
+            waiting = null;
+            if (row === null) return null;
+            this.#rowsById.set(row.idx, row);
+            return taskOf(row, resolved.generation.seed, resolved.seedColumn, this.#options.answerHooks);
+        };
+        try {
+            this.#stopped = await feedEngine(engine, nextTask, (result) => this.#record(result), resolved.signal, () => this.#report());
+        } catch (err) {
+            // the engine failed as a whole (a server gone): keep every finished row, the rest stays resumable
+            await store.commit();
+            throw err;
+        }
+    }
+
+    async #record(result: EngineResult): Promise<void> {
+        const {store, modelName} = this.#options;
+        const progress = this.#progress;
+        const row = this.#rowsById.get(result.idx)!;
+        this.#rowsById.delete(result.idx);
+        progress.doneRows++;
+        progress.promptTokens += result.promptTokens;
+        this.#evaluatedPromptTokens += result.evaluatedPromptTokens ?? 0;
+        progress.generatedTokens += result.completionTokens;
+        if (result.firstTokenMs >= 0) this.#firstTokenMs.push(result.firstTokenMs);
+        if (result.ok) {
+            this.#okRows++;
+            await store.add({
+                idx: result.idx, columns: row.columns, annotation: result.annotation, finishReason: result.finishReason,
+                promptTokens: result.promptTokens, completionTokens: result.completionTokens, attempts: result.attempts, model: modelName
+            });
+        } else {
+            progress.failedRows++;
+            await store.fail({
+                idx: result.idx, stage: result.stage ?? "validate", reason: result.reason ?? "invalid answer",
+                // a request the backend refused has no answer of its own
+                response: result.stage === "generate" && result.response === "" ? null : result.response,
+                finishReason: result.stage === "generate" ? null : result.finishReason, attempts: result.attempts, model: modelName,
+                columns: row.columns
+            });
+        }
+    }
+
+    async #recordFailure(failure: PreparedFailure): Promise<void> {
+        await this.#options.store.fail({
+            idx: failure.idx, stage: failure.stage, reason: failure.reason, response: null, finishReason: null, attempts: 0, model: null,
+            location: failure.location,
+            ...(failure.columns !== undefined ? {columns: failure.columns} : {})
+        });
+        this.#progress.failedRows++;
+        this.#progress.doneRows++;
+    }
+
+    #report(): void {
+        this.#progress.elapsedMs = Date.now() - this.#options.startedAt;
+        this.#options.resolved.onProgress?.({...this.#progress});
+    }
+}
+
+/**
+ * The job's rows not committed yet, in generation order, read window by window; prepare's failures not committed
+ * yet are recorded as they come.
+ */
+async function* pendingRows(job: PreparedJob, committed: Set<number>,
+    recordFailure: (failure: PreparedFailure) => Promise<void>): AsyncGenerator<PreparedRow, null> {
+    for await (const window of job.windows()) {
+        for (const failure of window.failures) if (!committed.has(failure.idx)) await recordFailure(failure);
+        for (const row of window.rows) if (!committed.has(row.idx)) yield row;
+    }
+    return null;
+}
+
+/**
+ * What the engine gets for a row: its prompt, its own system message (prompt hook), its first seed when a seed
+ * column replaces idx (generate: `seed + sample`), and its kept columns when validate/parse hooks need them.
+ */
+function taskOf(row: PreparedRow, baseSeed: number, seedColumn: string | undefined, answerHooks: boolean): EngineTask {
+    const task: EngineTask = {idx: row.idx, prompt: row.prompt};
+    if (row.system !== undefined) task.system = row.system;
+    if (seedColumn !== undefined) {
+        const value = row.columns[seedColumn];
+        if (!isNonNegativeInteger(value))
+            throw new AirlabelError(`row idx ${row.idx}: seed column "${seedColumn}" holds ${value === undefined ? "nothing" : stringifyJson(value)}, not a non-negative integer; keep that column and give it integers`);
+        task.seed = baseSeed + value;
+    }
+    if (answerHooks) task.row = row.columns;
+    return task;
+}
