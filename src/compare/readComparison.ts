@@ -55,7 +55,10 @@ export async function readComparison(dir: string): Promise<Comparison> {
     const rows = new Map<number, ComparisonRow>();
     const rowOf = (idx: number) => {
         let row = rows.get(idx);
-        if (row === undefined) rows.set(idx, row = {idx, columns: {}, responses: {}});
+        if (row === undefined) {
+            row = {idx, columns: {}, responses: {}};
+            rows.set(idx, row);
+        }
         return row;
     };
     const withColumns = new Set<number>();

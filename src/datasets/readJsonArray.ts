@@ -4,7 +4,7 @@ import {parseJsonRecord} from "./readJsonLines.js";
 import {maxRecordBytes, recordTooLong} from "./maxRecordBytes.js";
 import {readTextChunks} from "./readTextChunks.js";
 
-const enum State {
+enum State {
     Start,
     BeforeElement,
     InElement,

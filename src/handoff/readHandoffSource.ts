@@ -122,7 +122,10 @@ function addOutput(byIdx: Map<number, HandoffRow>, modelId: string, output: Outp
     const reserved = new Set(RESERVED_OUTPUT_COLUMNS);
     const rowOf = (idx: number): HandoffRow => {
         let row = byIdx.get(idx);
-        if (row === undefined) byIdx.set(idx, row = {idx, columns: {}, responses: {}});
+        if (row === undefined) {
+            row = {idx, columns: {}, responses: {}};
+            byIdx.set(idx, row);
+        }
         return row;
     };
     for (const record of output.rows) {

@@ -149,7 +149,7 @@ function settingsOf(
     question: string, modelQuestions: readonly string[]
 ): ArgillaSettings {
     const fields = (textColumns.length > 0 ? textColumns : ["input"]).map((column) => ({
-        name: fieldNames.get(column)!, title: column, required: textColumns.length > 0 ? false : true, description: null,
+        name: fieldNames.get(column)!, title: column, required: textColumns.length === 0, description: null,
         settings: {type: "text", use_markdown: false}, type: "text"
     }));
     if (fields[0] !== undefined) fields[0].required = true;

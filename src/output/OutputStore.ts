@@ -9,7 +9,7 @@ import {
     MANIFEST_FILE, PREVIOUS_MANIFEST_FILE, committedCounts, displayDir, inspectShardFile, loadManifestRecovering, readShardFile,
     saveManifest
 } from "./Manifest.js";
-import {LOCK_FILE, OutputLock, isAlive} from "./OutputLock.js";
+import {LOCK_FILE, type OutputLock, isAlive} from "./OutputLock.js";
 import type {AnnotatedRow, FailedRow, OutputFormat} from "./OutputRow.js";
 import {OUTPUT_FORMATS, dataRecordOf, errorRecordOf} from "./OutputRow.js";
 import {lockOutputDir} from "./openOutputDir.js";

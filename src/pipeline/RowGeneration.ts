@@ -102,10 +102,12 @@ export class RowGeneration {
 
     async #generate(first: PreparedRow, pending: AsyncGenerator<PreparedRow, null>): Promise<void> {
         const {resolved, setup, contextSize, store, log} = this.#options;
-        const plan = this.#plan = await setup.plan(contextSize);
+        const plan = await setup.plan(contextSize);
+        this.#plan = plan;
         this.#parallel = plan.parallel;
         for (const note of plan.notes) log(note);
-        const engine = this.#engine = plan.createEngine();
+        const engine = plan.createEngine();
+        this.#engine = engine;
         const loadStart = performance.now();
         const loaded = await engine.ready().catch((err: unknown) => {
             // stopped while the openai backend probed the server

@@ -35,7 +35,7 @@ const files = sourceFiles(srcDir);
 
 test("no module outside src/cli imports from src/cli", () => {
     const offenders = files.filter((file) => !file.startsWith(cliDir)).flatMap((file) =>
-        specifiers(file).map((specifier) => resolveLocal(file, specifier)).filter((target): target is string => target !== null && target.startsWith(cliDir))
+        specifiers(file).map((specifier) => resolveLocal(file, specifier)).filter((target): target is string => target?.startsWith(cliDir) === true)
             .map((target) => `${path.relative(repoRoot, file)} -> ${path.relative(repoRoot, target)}`));
     expect(offenders).toEqual([]);
 });

@@ -89,8 +89,7 @@ describe("Hugging Face save_to_disk folder", () => {
             tableFromArrays({text: ["a0", "a1", "a2"], label: Int32Array.from([0, 1, 0])}),
             tableFromArrays({text: ["b0", "b1"], label: Int32Array.from([1, 1])})
         ];
-        shards.forEach((table, index) =>
-            fs.writeFileSync(path.join(dir, `data-0000${index}-of-00002.arrow`), tableToIPC(table, "stream")));
+        for (const [index, table] of shards.entries()) fs.writeFileSync(path.join(dir, `data-0000${index}-of-00002.arrow`), tableToIPC(table, "stream"));
         fs.writeFileSync(path.join(dir, "dataset_info.json"), JSON.stringify({
             citation: "", description: "",
             features: {text: {dtype: "string", _type: "Value"}, label: {dtype: "int32", _type: "Value"}},

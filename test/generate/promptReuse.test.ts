@@ -1,4 +1,4 @@
-import {type LlamaContext, type LlamaContextSequence, type LlamaModel} from "node-llama-cpp";
+import type {LlamaContext, LlamaContextSequence, LlamaModel} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import type {GenerationRequest} from "../../src/engine/local/GenerationRequest.js";
 import {LockstepDriver} from "../../src/engine/local/LockstepDriver.js";

@@ -7,9 +7,11 @@ import {prodigyHashes} from "../../src/handoff/prodigyHashes.js";
 /** Pairs from a confusion table: table[i][j] items rated labels[i] by the first rater and labels[j] by the second. */
 function fromTable(labels: readonly string[], table: readonly (readonly number[])[]): RatingPair[] {
     const pairs: RatingPair[] = [];
-    table.forEach((row, i) => row.forEach((count, j) => {
-        for (let k = 0; k < count; k++) pairs.push([labels[i], labels[j]]);
-    }));
+    for (const [i, row] of table.entries()) {
+        for (const [j, count] of row.entries()) {
+            for (let k = 0; k < count; k++) pairs.push([labels[i], labels[j]]);
+        }
+    }
     return pairs;
 }
 

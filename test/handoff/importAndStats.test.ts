@@ -17,12 +17,14 @@ function tableRows(): {a: TestRow[], b: TestRow[]} {
     const a: TestRow[] = [];
     const b: TestRow[] = [];
     let idx = 0;
-    table.forEach((row, i) => row.forEach((count, j) => {
-        for (let k = 0; k < count; k++, idx++) {
-            a.push({idx, columns: {text: `row ${idx}`}, answer: {label: LABELS[i]}});
-            b.push({idx, columns: {text: `row ${idx}`}, answer: {label: LABELS[j]}});
+    for (const [i, row] of table.entries()) {
+        for (const [j, count] of row.entries()) {
+            for (let k = 0; k < count; k++, idx++) {
+                a.push({idx, columns: {text: `row ${idx}`}, answer: {label: LABELS[i]}});
+                b.push({idx, columns: {text: `row ${idx}`}, answer: {label: LABELS[j]}});
+            }
         }
-    }));
+    }
     return {a, b};
 }
 

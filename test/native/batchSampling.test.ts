@@ -1,4 +1,4 @@
-import {type LlamaContext, type LlamaModel} from "node-llama-cpp";
+import type {LlamaContext, LlamaModel} from "node-llama-cpp";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import {batchSampling} from "../../src/engine/local/batchSampling.js";
 import {loadLlama} from "../../src/llama/loadLlama.js";

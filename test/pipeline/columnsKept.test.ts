@@ -72,7 +72,7 @@ describe("input columns are never overwritten by airlabel's own", () => {
         const clash = writeJsonl(path.join(dir, "clash.jsonl"), rows.map((row, i) => i === 125 ? {...row, annotation: "gold"} : row));
         const refused = await run(clash, path.join(dir, "out-clash"));
         expect(refused.code, refused.stderr).toBe(1);
-        expect(refused.stderr).toMatch(new RegExp(`^airlabel: clash\\.jsonl line 126: input column "annotation" has the name of a column airlabel writes itself`, "u"));
+        expect(refused.stderr).toMatch(/^airlabel: clash\.jsonl line 126: input column "annotation" has the name of a column airlabel writes itself/u);
     });
 });
 

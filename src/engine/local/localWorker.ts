@@ -6,7 +6,7 @@
  */
 import os from "node:os";
 import {workerData} from "node:worker_threads";
-import {type ChatWrapper, type Llama, type LlamaGrammar, type LlamaModel} from "node-llama-cpp";
+import type {ChatWrapper, Llama, LlamaGrammar, LlamaModel} from "node-llama-cpp";
 import {answerHooksFor} from "../../hooks/answerHooksFor.js";
 import {DEFAULT_HOOK_TIMEOUT_MS, type LoadedHooks} from "../../hooks/Hooks.js";
 import {loadHooks} from "../../hooks/loadHooks.js";

@@ -1,8 +1,8 @@
 import {setMaxListeners} from "node:events";
-import {HttpClient, TransportError, type HttpResponse} from "./HttpClient.js";
+import {type HttpClient, TransportError, type HttpResponse} from "./HttpClient.js";
 import {parseCompletion, parseServerError, type ParsedCompletion} from "./parseCompletion.js";
 import {parseCompletionStream} from "./parseCompletionStream.js";
-import {RateLimiter} from "./RateLimiter.js";
+import type {RateLimiter} from "./RateLimiter.js";
 import {RemoteServerError, RequestStoppedError} from "./openaiErrors.js";
 import {retryDelayMs, type RetryDelayPolicy} from "./retryDelay.js";
 import {sleep} from "./sleep.js";

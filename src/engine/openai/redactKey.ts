@@ -28,7 +28,7 @@ function formsOf(key: string): string[] {
 }
 
 function lowerHex(text: string): string {
-    return text.replace(/%[0-9A-F]{2}/gu, (escape) => escape.toLowerCase());
+    return text.replace(/%[0-9A-F]{2}/gu, (hex) => hex.toLowerCase());
 }
 
 /** Whether a run of base64 decodes (at any of the four alignments a prefix can give it) to bytes holding the key. */

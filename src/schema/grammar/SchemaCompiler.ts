@@ -160,7 +160,7 @@ export class SchemaCompiler implements CompilerContext {
         }
         if (keys.length === 1 && keys[0] === "required" && Array.isArray(value.required)) {
             const required = new Set<string>();
-            for (const {value: r} of node.all("required")) if (Array.isArray(r)) r.forEach((k) => typeof k === "string" && required.add(k));
+            for (const {value: r} of node.all("required")) if (Array.isArray(r)) for (const k of r) if (typeof k === "string") required.add(k);
             const candidates = value.required.filter((k): k is string => typeof k === "string");
             const choice = [...candidates].reverse().find((k) => !required.has(k));
             if (choice === undefined) return candidates.length === 0 ? "never" : allowedTypes(node).has("object") && allowedTypes(node).size === 1 ? "never" : "ok";

@@ -105,7 +105,7 @@ export class SchemaDocument {
 
     private index(value: unknown, path: string, base: string): void {
         if (Array.isArray(value)) {
-            value.forEach((item, i) => this.index(item, pointerAppend(path, i), base));
+            for (const [i, item] of value.entries()) this.index(item, pointerAppend(path, i), base);
             return;
         }
         if (!isSchemaObject(value)) return;

@@ -155,7 +155,7 @@ export class SchemaNode {
                 queue.push(target);
             }
             const allOf = schema.allOf;
-            if (Array.isArray(allOf)) allOf.forEach((branch, i) => queue.push({schema: branch as SchemaSource["schema"], path: pointerAppend(path, "allOf", i)}));
+            if (Array.isArray(allOf)) for (const [i, branch] of allOf.entries()) queue.push({schema: branch as SchemaSource["schema"], path: pointerAppend(path, "allOf", i)});
         }
         return new SchemaNode(context, {sources, never, level: init.level + (recursive ? 1 : 0), ancestors: init.ancestors, forbiddenKeys: init.forbiddenKeys, requiredKeys: init.requiredKeys, excludedTypes: init.excludedTypes, consumed: init.consumed});
     }

@@ -179,7 +179,7 @@ function separateObjects(ctx: CompilerContext, producer: SchemaNode, validator: 
     const freeKeys = plan.extras !== null || plan.patterns.length > 0;
     const planned = new Map(plan.properties.map((p) => [p.key, p]));
     const required = new Set<string>();
-    for (const {value} of validator.all("required")) if (Array.isArray(value)) value.forEach((k) => typeof k === "string" && required.add(k));
+    for (const {value} of validator.all("required")) if (Array.isArray(value)) for (const k of value) if (typeof k === "string") required.add(k);
     if (settled && !freeKeys && [...required].some((k) => !planned.has(k))) return {forbid: [], require: []};
     for (const key of required) {
         const property = planned.get(key);

@@ -22,7 +22,7 @@ export function allowedTypes(node: SchemaNode): Set<JsonType> {
         if (listed.has("number")) listed.add("integer");
         listedSets.push(listed);
     }
-    const allowed = listedSets.length === 0 ? null : listedSets.reduce((a, b) => new Set([...a].filter((t) => b.has(t))));
+    const allowed = listedSets.length === 0 ? null : listedSets.reduce((a, b) => new Set(Array.from(a).filter((t) => b.has(t))));
     if (allowed !== null) return allowed;
     const inferred = new Set<JsonType>();
     const any = (keywords: string[]) => keywords.some((k) => node.has(k));

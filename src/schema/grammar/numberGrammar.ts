@@ -58,7 +58,7 @@ export function numberGrammar(builder: GrammarBuilder, options: NumberGrammarOpt
     const parts: Gbnf[] = [];
     // negative numbers: magnitudes in (0 or -upper, -lower]
     if (lower === undefined || lower.d.negative) {
-        const magLo = upper !== undefined && upper.d.negative ? {d: negate(upper.d), exclusive: upper.exclusive} : {d: zero, exclusive: true};
+        const magLo = upper?.d.negative === true ? {d: negate(upper.d), exclusive: upper.exclusive} : {d: zero, exclusive: true};
         parts.push(seq(literal("-"), nonNegativeDecimal(builder, limits, magLo, lower === undefined ? null : {d: negate(lower.d), exclusive: lower.exclusive})));
     }
     if (upper === undefined || (!upper.d.negative && !(isZero(upper.d) && upper.exclusive))) {

@@ -71,7 +71,7 @@ export function planObject(ctx: CompilerContext, node: SchemaNode): ObjectPlan {
     };
     for (const {value} of objectsOf(node, "properties")) Object.keys(value).forEach(add);
     const required = new Set<string>();
-    for (const {value} of node.all("required")) if (Array.isArray(value)) value.filter((k): k is string => typeof k === "string").forEach((k) => required.add(k));
+    for (const {value} of node.all("required")) if (Array.isArray(value)) for (const k of value) if (typeof k === "string") required.add(k);
     for (const key of node.requiredKeys) required.add(key);
     required.forEach(add);
 

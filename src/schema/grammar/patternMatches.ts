@@ -18,5 +18,5 @@ export function patternMatches(pattern: string, text: string): boolean {
         }
         compiled.set(pattern, re);
     }
-    return re !== null && re.test(text);
+    return re?.test(text) === true;
 }

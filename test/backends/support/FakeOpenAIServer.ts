@@ -219,7 +219,7 @@ function sendCompletion(res: http.ServerResponse, request: FakeRequest, text: st
     if (request.body.stream === true) {
         // vLLM's chunks: the text in pieces, the finish reason on the last one, then (include_usage) a usage chunk and [DONE]
         res.writeHead(200, {"content-type": "text/event-stream"});
-        const pieces = text.match(/[^]{1,8}/gu) ?? [""];
+        const pieces = text.match(/[\s\S]{1,8}/gu) ?? [""];
         pieces.forEach((piece, i) => {
             const last = i === pieces.length - 1 ? finishReason : null;
             res.write(sse({id: `cmpl-${request.n}`, choices: [chat ? {index: 0, delta: i === 0 ? {role: "assistant", content: piece} : {content: piece}, finish_reason: last} : {index: 0, text: piece, finish_reason: last}]}));
