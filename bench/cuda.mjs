@@ -25,21 +25,23 @@ import {parseArgs} from "node:util";
 import {fileURLToPath} from "node:url";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const {values} = parseArgs({options: {
-    gpu: {type: "string", default: "cuda"},
-    "cuda-arch": {type: "string"},
-    "measure-only": {type: "boolean", default: false},
-    parallel: {type: "string"},
-    "prompt-tokens": {type: "string"},
-    "gen-tokens": {type: "string"},
-    waves: {type: "string"},
-    repeats: {type: "string", default: "1"},
-    shape: {type: "string"},
-    threads: {type: "string"},
-    schema: {type: "string", default: path.join(root, "examples", "demo", "schema.json")},
-    vocabulary: {type: "string"},
-    out: {type: "string", default: path.join(root, "bench", "cuda-report.md")}
-}});
+const {values} = parseArgs({
+    options: {
+        gpu: {type: "string", default: "cuda"},
+        "cuda-arch": {type: "string"},
+        "measure-only": {type: "boolean", default: false},
+        parallel: {type: "string"},
+        "prompt-tokens": {type: "string"},
+        "gen-tokens": {type: "string"},
+        waves: {type: "string"},
+        repeats: {type: "string", default: "1"},
+        shape: {type: "string"},
+        threads: {type: "string"},
+        schema: {type: "string", default: path.join(root, "examples", "demo", "schema.json")},
+        vocabulary: {type: "string"},
+        out: {type: "string", default: path.join(root, "bench", "cuda-report.md")}
+    }
+});
 const cpu = values.gpu === "cpu";
 const settings = {
     parallel: (values.parallel ?? (cpu ? "8,32,128,256" : "1,8,32,128,256")).split(",").map(Number),
@@ -65,16 +67,24 @@ const run = (command, args, options = {}) => {
 };
 
 write(`# airlabel vs llama.cpp's ceiling, ${values.gpu}, ${new Date().toISOString()}`);
-write(`machine: ${os.cpus()[0]?.model ?? "?"} x ${os.availableParallelism()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; command: node bench/cuda.mjs ${process.argv.slice(2).join(" ")}`);
+write(
+    `machine: ${os.cpus()[0]?.model ?? "?"} x ${os.availableParallelism()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; command: node bench/cuda.mjs ${process.argv.slice(2).join(" ")}`
+);
 
 // the model is written while the addon builds (a 1.6B F16 model takes about a minute)
 const model = path.join(root, "models", "bench", `llama3-vocab-${settings.shape.replaceAll(",", "x")}-f16.gguf`);
-const modelReady = fs.existsSync(model) ? Promise.resolve() : new Promise((resolve, reject) => {
-    fs.mkdirSync(path.dirname(model), {recursive: true});
-    const child = spawn(process.execPath, [cli, "model", "create", "-o", model, "--shape", settings.shape, "--tokenizer-from", vocabulary, "--type", "f16"], {cwd: root, stdio: ["ignore", "ignore", "inherit"]});
-    child.on("error", reject);
-    child.on("close", (code) => code === 0 ? resolve() : reject(new Error(`model create failed (${code})`)));
-});
+const modelReady = fs.existsSync(model)
+    ? Promise.resolve()
+    : new Promise((resolve, reject) => {
+          fs.mkdirSync(path.dirname(model), {recursive: true});
+          const child = spawn(
+              process.execPath,
+              [cli, "model", "create", "-o", model, "--shape", settings.shape, "--tokenizer-from", vocabulary, "--type", "f16"],
+              {cwd: root, stdio: ["ignore", "ignore", "inherit"]}
+          );
+          child.on("error", reject);
+          child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`model create failed (${code})`))));
+      });
 
 // 1. the addon, 2. llama-batched-bench in the same CMake tree
 if (!values["measure-only"]) {
@@ -84,7 +94,19 @@ if (!values["measure-only"]) {
     // pack: the source already unpacked and patched) is built by node-llama-cpp's own source build
     const bundled = fs.existsSync(path.join(llamaDir, "gitRelease.bundle"));
     if (bundled) run("npm", ["run", "build:native", "--", "--gpu", values.gpu], {env, stdio: ["ignore", "inherit", "inherit"]});
-    else run(process.execPath, [path.join(root, "node_modules", "node-llama-cpp", "dist", "cli", "cli.js"), "source", "build", "--gpu", values.gpu === "cpu" ? "false" : values.gpu, "--noUsageExample"], {env, stdio: ["ignore", "inherit", "inherit"]});
+    else
+        run(
+            process.execPath,
+            [
+                path.join(root, "node_modules", "node-llama-cpp", "dist", "cli", "cli.js"),
+                "source",
+                "build",
+                "--gpu",
+                values.gpu === "cpu" ? "false" : values.gpu,
+                "--noUsageExample"
+            ],
+            {env, stdio: ["ignore", "inherit", "inherit"]}
+        );
     write(`build: addon in ${((performance.now() - started) / 1000).toFixed(0)} s (${bundled ? "npm run build:native" : "node-llama-cpp source build"})`);
 }
 const buildDir = findBuildDir(values.gpu);
@@ -99,14 +121,20 @@ if (!values["measure-only"] || !fs.existsSync(ceilingBin)) {
 // 3. the model
 await modelReady;
 write(`model: ${path.relative(root, model)} (shape ${settings.shape}, Llama 3's 128,256-token vocabulary, random F16 weights)`);
-write(`settings: prompt ${settings.promptTokens}, generated ${settings.genTokens}, ${settings.waves} wave(s), ${settings.threads} threads, best of ${settings.repeats}`);
+write(
+    `settings: prompt ${settings.promptTokens}, generated ${settings.genTokens}, ${settings.waves} wave(s), ${settings.threads} threads, best of ${settings.repeats}`
+);
 write("");
-write("| sequences | ceiling total tok/s | airlabel total tok/s | ratio | step ms (decode) | host µs/seq | schema: generated tok/s | free: generated tok/s | schema/free | schema host µs/seq |");
+write(
+    "| sequences | ceiling total tok/s | airlabel total tok/s | ratio | step ms (decode) | host µs/seq | schema: generated tok/s | free: generated tok/s | schema/free | schema host µs/seq |"
+);
 write("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 
 // 4. side by side, per setting; 5. each row written as it appears
 for (const parallel of settings.parallel) {
-    let ceiling = null, free = null, schema = null;
+    let ceiling = null,
+        free = null,
+        schema = null;
     for (let repeat = 0; repeat < settings.repeats; repeat++) {
         const c = ceilingRun(parallel);
         if (ceiling === null || c.total > ceiling.total) ceiling = c;
@@ -116,10 +144,12 @@ for (const parallel of settings.parallel) {
         if (schema === null || s.generatedTokensPerSecond > schema.generatedTokensPerSecond) schema = s;
     }
     const fixed = (n, digits = 0) => n.toLocaleString("en-US", {maximumFractionDigits: digits, minimumFractionDigits: digits});
-    write(`| ${parallel} | ${fixed(ceiling.total)} | ${fixed(free.totalTokensPerSecond)} | ${(free.totalTokensPerSecond / ceiling.total).toFixed(2)} | ` +
-        `${fixed(free.steps.stepMs, 2)} (${fixed(free.steps.decodeMs, 2)}) | ${fixed(free.steps.hostUsPerSequence, 1)} | ` +
-        `${fixed(schema.generatedTokensPerSecond)} | ${fixed(free.generatedTokensPerSecond)} | ${(schema.generatedTokensPerSecond / free.generatedTokensPerSecond).toFixed(2)} | ` +
-        `${fixed(schema.steps.hostUsPerSequence, 1)} |`);
+    write(
+        `| ${parallel} | ${fixed(ceiling.total)} | ${fixed(free.totalTokensPerSecond)} | ${(free.totalTokensPerSecond / ceiling.total).toFixed(2)} | ` +
+            `${fixed(free.steps.stepMs, 2)} (${fixed(free.steps.decodeMs, 2)}) | ${fixed(free.steps.hostUsPerSequence, 1)} | ` +
+            `${fixed(schema.generatedTokensPerSecond)} | ${fixed(free.generatedTokensPerSecond)} | ${(schema.generatedTokensPerSecond / free.generatedTokensPerSecond).toFixed(2)} | ` +
+            `${fixed(schema.steps.hostUsPerSequence, 1)} |`
+    );
     fs.writeSync(report, `<!-- ${JSON.stringify({parallel, ceiling, free, schema})} -->\n`);
 }
 fs.closeSync(report);
@@ -146,20 +176,65 @@ function ceilingRun(parallel) {
 
 function ceilingRunWith(parallel, policy) {
     const context = (settings.promptTokens + settings.genTokens) * parallel + 256;
-    const args = ["-m", model, "-c", String(context), "-b", "2048", "-ub", cpu ? "2048" : "512", "-npp", String(settings.promptTokens),
-        "-ntg", String(settings.genTokens), "-npl", String(parallel), "-t", String(settings.threads), "-tb", String(settings.threads), ...(cpu ? [] : ["-ngl", "99"])];
+    const args = [
+        "-m",
+        model,
+        "-c",
+        String(context),
+        "-b",
+        "2048",
+        "-ub",
+        cpu ? "2048" : "512",
+        "-npp",
+        String(settings.promptTokens),
+        "-ntg",
+        String(settings.genTokens),
+        "-npl",
+        String(parallel),
+        "-t",
+        String(settings.threads),
+        "-tb",
+        String(settings.threads),
+        ...(cpu ? [] : ["-ngl", "99"])
+    ];
     const env = {...process.env, OMP_WAIT_POLICY: policy, LD_LIBRARY_PATH: [path.dirname(ceilingBin), process.env.LD_LIBRARY_PATH].filter(Boolean).join(":")};
     const result = run(ceilingBin, args, {env});
     for (const line of result.stdout.split("\n")) {
-        const cells = line.split("|").map((cell) => cell.trim()).filter((cell) => cell.length > 0);
-        if (cells.length >= 10 && cells[2] === String(parallel)) return {generated: Number(cells[7]), total: Number(cells[9]), stepMs: Number(cells[6]) * 1000 / settings.genTokens, ompWaitPolicy: policy || "default"};
+        const cells = line
+            .split("|")
+            .map((cell) => cell.trim())
+            .filter((cell) => cell.length > 0);
+        if (cells.length >= 10 && cells[2] === String(parallel))
+            return {
+                generated: Number(cells[7]),
+                total: Number(cells[9]),
+                stepMs: (Number(cells[6]) * 1000) / settings.genTokens,
+                ompWaitPolicy: policy || "default"
+            };
     }
     throw new Error(`llama-batched-bench printed no row for ${parallel} sequences:\n${result.stdout}`);
 }
 
 function benchRun(parallel, withSchema) {
-    const args = [cli, "bench", "-m", model, "--parallel", String(parallel), "--prompt-tokens", String(settings.promptTokens),
-        "--gen-tokens", String(settings.genTokens), "--waves", String(settings.waves), "--threads", String(settings.threads), "--gpu", values.gpu, "--json",
-        ...(withSchema ? ["--schema", values.schema] : [])];
+    const args = [
+        cli,
+        "bench",
+        "-m",
+        model,
+        "--parallel",
+        String(parallel),
+        "--prompt-tokens",
+        String(settings.promptTokens),
+        "--gen-tokens",
+        String(settings.genTokens),
+        "--waves",
+        String(settings.waves),
+        "--threads",
+        String(settings.threads),
+        "--gpu",
+        values.gpu,
+        "--json",
+        ...(withSchema ? ["--schema", values.schema] : [])
+    ];
     return JSON.parse(run(process.execPath, args).stdout)[0];
 }

@@ -17,13 +17,15 @@ import {fileURLToPath} from "node:url";
 import {ensureGeneratedModel} from "../dist/index.js";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const {values} = parseArgs({options: {
-    rows: {type: "string", default: "10000,100000,1000000"},
-    "run-rows": {type: "string", default: "10000,100000"},
-    model: {type: "string"}
-}});
-const list = (text) => text === "" ? [] : text.split(",").map(Number);
-const model = values.model ?? await ensureGeneratedModel({dir: path.join(root, "models", "generated"), parameters: 1_000_000, type: "q8_0", seed: 42});
+const {values} = parseArgs({
+    options: {
+        rows: {type: "string", default: "10000,100000,1000000"},
+        "run-rows": {type: "string", default: "10000,100000"},
+        model: {type: "string"}
+    }
+});
+const list = (text) => (text === "" ? [] : text.split(",").map(Number));
+const model = values.model ?? (await ensureGeneratedModel({dir: path.join(root, "models", "generated"), parameters: 1_000_000, type: "q8_0", seed: 42}));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "airlabel-memory-"));
 const words = ["good", "bad", "fast", "slow", "battery", "screen", "price", "would", "buy", "again", "never", "broke", "after", "days", "love", "it"];
 
@@ -33,9 +35,9 @@ function dataset(rows) {
     const out = fs.openSync(file, "w");
     let chunk = "";
     for (let i = 0; i < rows; i++) {
-        const length = 8 + (i * 7919) % 24;
+        const length = 8 + ((i * 7919) % 24);
         const text = Array.from({length}, (_, w) => words[(i * 31 + w * 17) % words.length]).join(" ");
-        chunk += `${JSON.stringify({id: `r${i}`, text, stars: i % 5 + 1})}\n`;
+        chunk += `${JSON.stringify({id: `r${i}`, text, stars: (i % 5) + 1})}\n`;
         if (chunk.length > 1 << 20) {
             fs.writeSync(out, chunk);
             chunk = "";
@@ -48,7 +50,10 @@ function dataset(rows) {
 
 function measure(args) {
     const started = Date.now();
-    const result = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, path.join(root, "dist", "cli", "main.js"), ...args], {encoding: "utf8", maxBuffer: 1 << 26});
+    const result = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, path.join(root, "dist", "cli", "main.js"), ...args], {
+        encoding: "utf8",
+        maxBuffer: 1 << 26
+    });
     const seconds = (Date.now() - started) / 1000;
     const lines = result.stderr.trim().split("\n");
     const kb = Number(lines.at(-1));
@@ -68,8 +73,25 @@ for (const rows of list(values.rows)) {
 for (const rows of list(values["run-rows"])) {
     const input = dataset(rows);
     const out = path.join(work, `run-${rows}`);
-    const {rssMiB, seconds, stdout} = measure(["run", "-i", input, "-m", model, "-o", out, "-p", "Review: {text}\nStars: {stars}",
-        "--max-tokens", "1", "--parallel", "32", "--shard-size", "5000", "--quiet", "--json"]);
+    const {rssMiB, seconds, stdout} = measure([
+        "run",
+        "-i",
+        input,
+        "-m",
+        model,
+        "-o",
+        out,
+        "-p",
+        "Review: {text}\nStars: {stars}",
+        "--max-tokens",
+        "1",
+        "--parallel",
+        "32",
+        "--shard-size",
+        "5000",
+        "--quiet",
+        "--json"
+    ]);
     const summary = JSON.parse(stdout);
     if (summary.okRows !== rows) throw new Error(`run over ${rows} rows answered ${summary.okRows}`);
     table.push(`| run (--max-tokens 1) | ${rows} | ${rssMiB.toFixed(0)} | ${seconds.toFixed(1)} |`);

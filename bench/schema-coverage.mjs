@@ -19,15 +19,17 @@ import {getLlama, LlamaCompletion, LlamaLogLevel} from "node-llama-cpp";
 import {AnswerSchema, compileSchemaGrammar, writeLlamaGguf} from "../dist/index.js";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const {values} = parseArgs({options: {
-    model: {type: "string", multiple: true},
-    sets: {type: "string", default: "Glaiveai2K,Github_easy,Github_medium"},
-    "max-tokens": {type: "string", default: "2048"},
-    "max-string-length": {type: "string", default: "16"},
-    "max-items": {type: "string", default: "2"},
-    limit: {type: "string"},
-    json: {type: "boolean", default: false}
-}});
+const {values} = parseArgs({
+    options: {
+        model: {type: "string", multiple: true},
+        sets: {type: "string", default: "Glaiveai2K,Github_easy,Github_medium"},
+        "max-tokens": {type: "string", default: "2048"},
+        "max-string-length": {type: "string", default: "16"},
+        "max-items": {type: "string", default: "2"},
+        limit: {type: "string"},
+        json: {type: "boolean", default: false}
+    }
+});
 const fixtures = path.join(root, "..", "shared", "fixtures", "jsonschemabench");
 const explained = JSON.parse(fs.readFileSync(path.join(root, "test", "schema", "jsonschemabench-explained.json"), "utf8")).schemas;
 const maxTokens = Number(values["max-tokens"]);
@@ -45,12 +47,15 @@ async function modelFile(name) {
     return file;
 }
 
-const quantile = (sorted, q) => sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const quantile = (sorted, q) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
 
 // every schema of the chosen sets, compiled once (compile time measured here)
 const schemas = [];
 for (const set of values.sets.split(",")) {
-    const files = fs.readdirSync(path.join(fixtures, set)).filter((f) => f.endsWith(".json")).sort();
+    const files = fs
+        .readdirSync(path.join(fixtures, set))
+        .filter((f) => f.endsWith(".json"))
+        .sort();
     for (const file of values.limit === undefined ? files : files.slice(0, Number(values.limit))) {
         const id = `${set}/${file}`;
         const schema = JSON.parse(fs.readFileSync(path.join(fixtures, set, file), "utf8"));
@@ -84,7 +89,13 @@ for (const name of values.model ?? ["generated", "stories"]) {
         await sequence.clearHistory();
         let tokens = 0;
         const started = performance.now();
-        const result = await completion.generateCompletionWithMeta("JSON:", {...options, temperature: 0, onToken: (t) => { tokens += t.length; }});
+        const result = await completion.generateCompletionWithMeta("JSON:", {
+            ...options,
+            temperature: 0,
+            onToken: (t) => {
+                tokens += t.length;
+            }
+        });
         return {result, tokens, ms: performance.now() - started};
     };
     const perSet = Object.fromEntries(sets.map((set) => [set, {schemas: 0, valid: 0, failures: []}]));
@@ -117,37 +128,66 @@ for (const name of values.model ?? ["generated", "stories"]) {
     await model.dispose();
 }
 
-const compileTimes = schemas.filter((s) => s.compileMs !== null).map((s) => s.compileMs).sort((a, b) => a - b);
-const compileBySet = Object.fromEntries(sets.map((set) => {
-    const times = schemas.filter((s) => s.set === set && s.compileMs !== null).map((s) => s.compileMs).sort((a, b) => a - b);
-    return [set, {median: quantile(times, 0.5), p99: quantile(times, 0.99), max: times[times.length - 1]}];
-}));
-const grammarSizes = schemas.filter((s) => s.grammar !== null).map((s) => s.grammar.bytes).sort((a, b) => a - b);
+const compileTimes = schemas
+    .filter((s) => s.compileMs !== null)
+    .map((s) => s.compileMs)
+    .sort((a, b) => a - b);
+const compileBySet = Object.fromEntries(
+    sets.map((set) => {
+        const times = schemas
+            .filter((s) => s.set === set && s.compileMs !== null)
+            .map((s) => s.compileMs)
+            .sort((a, b) => a - b);
+        return [set, {median: quantile(times, 0.5), p99: quantile(times, 0.99), max: times[times.length - 1]}];
+    })
+);
+const grammarSizes = schemas
+    .filter((s) => s.grammar !== null)
+    .map((s) => s.grammar.bytes)
+    .sort((a, b) => a - b);
 const report = {
     command: `node bench/schema-coverage.mjs ${process.argv.slice(2).join(" ")}`.trim(),
-    maxTokens, bounds: {maxStringLength: String(bounds.maxStringLength), maxItems: String(bounds.maxItems)},
-    compile: {schemas: compileTimes.length, medianMs: quantile(compileTimes, 0.5), p99Ms: quantile(compileTimes, 0.99), maxMs: compileTimes[compileTimes.length - 1], bySet: compileBySet,
-        grammarBytes: {median: quantile(grammarSizes, 0.5), p99: quantile(grammarSizes, 0.99), max: grammarSizes[grammarSizes.length - 1]}},
+    maxTokens,
+    bounds: {maxStringLength: String(bounds.maxStringLength), maxItems: String(bounds.maxItems)},
+    compile: {
+        schemas: compileTimes.length,
+        medianMs: quantile(compileTimes, 0.5),
+        p99Ms: quantile(compileTimes, 0.99),
+        maxMs: compileTimes[compileTimes.length - 1],
+        bySet: compileBySet,
+        grammarBytes: {median: quantile(grammarSizes, 0.5), p99: quantile(grammarSizes, 0.99), max: grammarSizes[grammarSizes.length - 1]}
+    },
     models: results
 };
 if (values.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
 } else {
-    const pct = (v, n) => `${(100 * v / n).toFixed(1)}% (${v}/${n})`;
-    const lines = [`Command: \`${report.command}\` (grammar caps: maxStringLength ${bounds.maxStringLength}, maxItems ${bounds.maxItems}; greedy; maxTokens ${maxTokens})`, "",
-        `| model | ${sets.join(" | ")} |`, `| --- | ${sets.map(() => "---").join(" | ")} |`];
+    const pct = (v, n) => `${((100 * v) / n).toFixed(1)}% (${v}/${n})`;
+    const lines = [
+        `Command: \`${report.command}\` (grammar caps: maxStringLength ${bounds.maxStringLength}, maxItems ${bounds.maxItems}; greedy; maxTokens ${maxTokens})`,
+        "",
+        `| model | ${sets.join(" | ")} |`,
+        `| --- | ${sets.map(() => "---").join(" | ")} |`
+    ];
     for (const r of results) lines.push(`| ${r.model} | ${sets.map((set) => pct(r.perSet[set].valid, r.perSet[set].schemas)).join(" | ")} |`);
-    lines.push("", `Compile time per schema (${compileTimes.length} schemas): median ${report.compile.medianMs.toFixed(2)} ms, p99 ${report.compile.p99Ms.toFixed(1)} ms, max ${report.compile.maxMs.toFixed(0)} ms; grammar size median ${report.compile.grammarBytes.median} B, p99 ${report.compile.grammarBytes.p99} B, max ${report.compile.grammarBytes.max} B.`);
+    lines.push(
+        "",
+        `Compile time per schema (${compileTimes.length} schemas): median ${report.compile.medianMs.toFixed(2)} ms, p99 ${report.compile.p99Ms.toFixed(1)} ms, max ${report.compile.maxMs.toFixed(0)} ms; grammar size median ${report.compile.grammarBytes.median} B, p99 ${report.compile.grammarBytes.p99} B, max ${report.compile.grammarBytes.max} B.`
+    );
     for (const set of sets) lines.push(`- ${set}: median ${compileBySet[set].median.toFixed(2)} ms, p99 ${compileBySet[set].p99.toFixed(1)} ms`);
     lines.push("", "| model | with grammar | without | slowdown |", "| --- | --- | --- | --- |");
     for (const r of results) {
         const g = r.timing.grammarMs / r.timing.grammarTokens;
         const f = r.timing.freeMs / r.timing.freeTokens;
-        lines.push(`| ${r.model} | ${g.toFixed(3)} ms/token (${r.timing.grammarTokens} tokens) | ${f.toFixed(3)} ms/token (${r.timing.freeTokens} tokens) | ${(g / f).toFixed(2)}x |`);
+        lines.push(
+            `| ${r.model} | ${g.toFixed(3)} ms/token (${r.timing.grammarTokens} tokens) | ${f.toFixed(3)} ms/token (${r.timing.freeTokens} tokens) | ${(g / f).toFixed(2)}x |`
+        );
     }
     lines.push("", "Failures:");
-    for (const r of results) for (const set of sets) for (const f of r.perSet[set].failures) {
-        lines.push(`- ${r.model} ${f.id}: ${f.explanation ?? `UNEXPLAINED: ${f.outcome}`}`);
-    }
+    for (const r of results)
+        for (const set of sets)
+            for (const f of r.perSet[set].failures) {
+                lines.push(`- ${r.model} ${f.id}: ${f.explanation ?? `UNEXPLAINED: ${f.outcome}`}`);
+            }
     process.stdout.write(`${lines.join("\n")}\n`);
 }

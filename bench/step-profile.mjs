@@ -21,14 +21,16 @@ import {parseArgs} from "node:util";
 import {fileURLToPath} from "node:url";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const {values} = parseArgs({options: {
-    model: {type: "string", default: path.join(root, "models", "bench", "llama3-vocab-128x2x4x4x256-f16.gguf")},
-    parallel: {type: "string", default: "8,32,128,256"},
-    "prompt-tokens": {type: "string", default: "32"},
-    "gen-tokens": {type: "string", default: "64"},
-    threads: {type: "string", default: String(os.availableParallelism())},
-    repeats: {type: "string", default: "2"}
-}});
+const {values} = parseArgs({
+    options: {
+        model: {type: "string", default: path.join(root, "models", "bench", "llama3-vocab-128x2x4x4x256-f16.gguf")},
+        parallel: {type: "string", default: "8,32,128,256"},
+        "prompt-tokens": {type: "string", default: "32"},
+        "gen-tokens": {type: "string", default: "64"},
+        threads: {type: "string", default: String(os.availableParallelism())},
+        repeats: {type: "string", default: "2"}
+    }
+});
 const cli = path.join(root, "dist", "cli", "main.js");
 const schema = path.join(root, "examples", "demo", "schema.json");
 const h200StepMs = {1: 1.51, 8: 2.28, 32: 3.55, 128: 7.26, 256: 12.75};
@@ -44,17 +46,37 @@ const configurations = {
 };
 
 function bench(parallel, withSchema, env) {
-    const args = [cli, "bench", "-m", values.model, "--parallel", String(parallel), "--prompt-tokens", values["prompt-tokens"],
-        "--gen-tokens", values["gen-tokens"], "--waves", "1", "--threads", values.threads, "--json", ...(withSchema ? ["--schema", schema] : [])];
+    const args = [
+        cli,
+        "bench",
+        "-m",
+        values.model,
+        "--parallel",
+        String(parallel),
+        "--prompt-tokens",
+        values["prompt-tokens"],
+        "--gen-tokens",
+        values["gen-tokens"],
+        "--waves",
+        "1",
+        "--threads",
+        values.threads,
+        "--json",
+        ...(withSchema ? ["--schema", schema] : [])
+    ];
     const result = spawnSync(process.execPath, args, {cwd: root, encoding: "utf8", env: {...process.env, ...env}, maxBuffer: 1 << 26});
     if (result.status !== 0) throw new Error(`bench failed: ${result.stderr}`);
     return JSON.parse(result.stdout)[0];
 }
 
 console.log(`# step profile, ${new Date().toISOString()}, ${os.cpus()[0]?.model ?? "?"} x ${os.availableParallelism()}`);
-console.log(`command: node bench/step-profile.mjs ${process.argv.slice(2).join(" ")}; model ${path.relative(root, values.model)}; best of ${values.repeats} by host time`);
+console.log(
+    `command: node bench/step-profile.mjs ${process.argv.slice(2).join(" ")}; model ${path.relative(root, values.model)}; best of ${values.repeats} by host time`
+);
 console.log("");
-console.log("| sequences | answer | config | total tok/s | generated tok/s | step ms | decode ms | sampling ms | grammar CPU ms | JS ms | host µs/seq | H200 budget µs/seq |");
+console.log(
+    "| sequences | answer | config | total tok/s | generated tok/s | step ms | decode ms | sampling ms | grammar CPU ms | JS ms | host µs/seq | H200 budget µs/seq |"
+);
 console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const parallel of values.parallel.split(",").map(Number)) {
     for (const withSchema of [false, true]) {
@@ -65,11 +87,13 @@ for (const parallel of values.parallel.split(",").map(Number)) {
                 if (best[name] === undefined || result.steps.hostUsPerSequence < best[name].steps.hostUsPerSequence) best[name] = result;
             }
         }
-        const budget = h200StepMs[parallel] !== undefined ? (h200StepMs[parallel] * 0.1 * 1000 / parallel).toFixed(1) : "-";
+        const budget = h200StepMs[parallel] !== undefined ? ((h200StepMs[parallel] * 0.1 * 1000) / parallel).toFixed(1) : "-";
         for (const [name, r] of Object.entries(best)) {
             const s = r.steps;
-            console.log(`| ${parallel} | ${withSchema ? "schema" : "free"} | ${name} | ${r.totalTokensPerSecond.toFixed(0)} | ${r.generatedTokensPerSecond.toFixed(0)} | ` +
-                `${s.stepMs.toFixed(2)} | ${s.decodeMs.toFixed(2)} | ${s.samplingMs.toFixed(2)} | ${s.grammarCpuMs.toFixed(2)} | ${s.jsMs.toFixed(2)} | ${s.hostUsPerSequence.toFixed(1)} | ${budget} |`);
+            console.log(
+                `| ${parallel} | ${withSchema ? "schema" : "free"} | ${name} | ${r.totalTokensPerSecond.toFixed(0)} | ${r.generatedTokensPerSecond.toFixed(0)} | ` +
+                    `${s.stepMs.toFixed(2)} | ${s.decodeMs.toFixed(2)} | ${s.samplingMs.toFixed(2)} | ${s.grammarCpuMs.toFixed(2)} | ${s.jsMs.toFixed(2)} | ${s.hostUsPerSequence.toFixed(1)} | ${budget} |`
+            );
         }
     }
 }

@@ -41,7 +41,9 @@ function fail(message) {
 
 let values;
 try {
-    ({values} = parseArgs({options: {gpu: {type: "string", default: "cpu"}, "dry-run": {type: "boolean", default: false}, check: {type: "boolean", default: false}}}));
+    ({values} = parseArgs({
+        options: {gpu: {type: "string", default: "cpu"}, "dry-run": {type: "boolean", default: false}, check: {type: "boolean", default: false}}
+    }));
 } catch (err) {
     fail(`${err.message}; usage: npm run build:native -- --gpu cpu|cuda|metal|vulkan [--dry-run | --check]`);
 }
@@ -53,8 +55,9 @@ const bundle = path.join(root, "node_modules", "node-llama-cpp", "llama", "gitRe
 if (!fs.existsSync(cli)) fail(`${cli} not found; run npm ci first`);
 if (!fs.existsSync(bundle)) fail(`${bundle} not found: this node-llama-cpp does not ship llama.cpp's source, so it cannot be built offline`);
 
-const missing = ["cmake", "patch", "git", values.gpu === "cuda" ? "nvcc" : null, process.platform === "win32" ? null : "c++"]
-    .filter((tool) => tool !== null && spawnSync(tool, ["--version"], {stdio: "ignore"}).status !== 0);
+const missing = ["cmake", "patch", "git", values.gpu === "cuda" ? "nvcc" : null, process.platform === "win32" ? null : "c++"].filter(
+    (tool) => tool !== null && spawnSync(tool, ["--version"], {stdio: "ignore"}).status !== 0
+);
 if (missing.length > 0) fail(`missing build tools: ${missing.join(", ")}; install them (e.g. apt-get install cmake g++) and retry`);
 
 const packageDir = path.join(root, "node_modules", "node-llama-cpp");
@@ -78,11 +81,17 @@ function appliedPatchCount() {
             const scratch = path.join(scratchRoot, String(n));
             fs.cpSync(path.join(packageDir, "llama", "addon"), path.join(scratch, "llama", "addon"), {recursive: true});
             fs.cpSync(path.join(packageDir, "llama", "CMakeLists.txt"), path.join(scratch, "llama", "CMakeLists.txt"));
-            const undone = patches.slice(0, n).reverse().every((patch) =>
-                spawnSync("patch", ["-p1", "--reverse", "--force", "--silent", "-i", patch.file], {cwd: scratch, stdio: "ignore"}).status === 0);
+            const undone = patches
+                .slice(0, n)
+                .reverse()
+                .every(
+                    (patch) => spawnSync("patch", ["-p1", "--reverse", "--force", "--silent", "-i", patch.file], {cwd: scratch, stdio: "ignore"}).status === 0
+                );
             if (undone) return n;
         }
-        const forward = spawnSync("patch", ["-p1", "--dry-run", "--forward", "--force", "--silent", "-i", patches[0].file], {cwd: packageDir, stdio: "ignore"}).status === 0;
+        const forward =
+            spawnSync("patch", ["-p1", "--dry-run", "--forward", "--force", "--silent", "-i", patches[0].file], {cwd: packageDir, stdio: "ignore"}).status ===
+            0;
         return forward ? 0 : -1;
     } finally {
         fs.rmSync(scratchRoot, {recursive: true, force: true});
@@ -90,15 +99,20 @@ function appliedPatchCount() {
 }
 
 const appliedCount = appliedPatchCount();
-if (appliedCount < 0) fail(`${path.relative(root, patches[0].file)} does not apply to node_modules/node-llama-cpp/llama/addon (another node-llama-cpp version?); update the patches for this version`);
-const states = patches.map((_, i) => i < appliedCount ? "applied" : "unapplied");
+if (appliedCount < 0)
+    fail(
+        `${path.relative(root, patches[0].file)} does not apply to node_modules/node-llama-cpp/llama/addon (another node-llama-cpp version?); update the patches for this version`
+    );
+const states = patches.map((_, i) => (i < appliedCount ? "applied" : "unapplied"));
 
 const infoFile = path.join(root, "node_modules", "node-llama-cpp", "llama", "llama.cpp.info.json");
 // (a build in progress re-clones the source and rewrites this file)
 const info = fs.existsSync(infoFile) ? JSON.parse(fs.readFileSync(infoFile, "utf8")) : {tag: "(shipped release)"};
 const command = [process.execPath, cli, "source", "download", "--gpu", gpu, "--noUsageExample"];
 process.stderr.write(`build:native: llama.cpp ${info.tag} for ${values.gpu}, from ${path.relative(root, bundle)}\n`);
-process.stderr.write(`build:native: ${command.map((part) => path.relative(root, part).startsWith("..") ? part : path.relative(root, part) || part).join(" ")}\n`);
+process.stderr.write(
+    `build:native: ${command.map((part) => (path.relative(root, part).startsWith("..") ? part : path.relative(root, part) || part)).join(" ")}\n`
+);
 for (const [i, patch] of patches.entries())
     process.stderr.write(`build:native: ${patch.name} patch ${path.relative(root, patch.file)}: ${states[i] === "applied" ? "already applied" : "to apply"}\n`);
 if (values["dry-run"]) {
@@ -109,7 +123,10 @@ if (!values.check) {
     for (const [i, patch] of patches.entries()) {
         if (states[i] !== "unapplied") continue;
         const applied = spawnSync("patch", ["-p1", "--forward", "--force", "-i", patch.file], {cwd: packageDir, encoding: "utf8"});
-        if (applied.status !== 0) fail(`applying ${path.relative(root, patch.file)} failed (another node-llama-cpp version? update the patch): ${(applied.stdout + applied.stderr).trim().replace(/\s+/gu, " ")}`);
+        if (applied.status !== 0)
+            fail(
+                `applying ${path.relative(root, patch.file)} failed (another node-llama-cpp version? update the patch): ${(applied.stdout + applied.stderr).trim().replace(/\s+/gu, " ")}`
+            );
         process.stderr.write(`build:native: ${patch.name} patch applied\n`);
     }
     const result = spawnSync(command[0], command.slice(1), {cwd: root, stdio: "inherit", env: {...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "false"}});
@@ -128,25 +145,39 @@ const folder = (fs.existsSync(buildsDir) ? fs.readdirSync(buildsDir) : []).find(
     }
 });
 const addon = folder === undefined ? null : path.join(buildsDir, folder, "Release", "llama-addon.node");
-if (addon === null || !fs.existsSync(addon)) fail(`no ${values.gpu} build under node_modules/node-llama-cpp/llama/localBuilds; build it with: npm run build:native -- --gpu ${values.gpu}`);
+if (addon === null || !fs.existsSync(addon))
+    fail(`no ${values.gpu} build under node_modules/node-llama-cpp/llama/localBuilds; build it with: npm run build:native -- --gpu ${values.gpu}`);
 const binary = fs.readFileSync(addon);
 for (const patch of patches)
     if (!binary.includes(Buffer.from(patch.marker))) fail(`${path.relative(root, addon)} was built without the ${patch.name} patch; run the build again`);
-const check = spawnSync(process.execPath, ["--input-type=module", "-e", `
+const check = spawnSync(
+    process.execPath,
+    [
+        "--input-type=module",
+        "-e",
+        `
     import {getLlama, LlamaLogLevel} from "node-llama-cpp";
     const llama = await getLlama({gpu: ${JSON.stringify(gpu === "false" ? false : gpu)}, build: "never", skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error});
     const placement = llama._bindings.getAirlabelPlacement?.();
     const decodeThread = llama._bindings.getAirlabelDecodeThread?.() === true;
     process.stdout.write(JSON.stringify({buildType: llama.buildType, placement: placement ?? null, decodeThread}));
     await llama.dispose();
-`], {cwd: root, encoding: "utf8"});
+`
+    ],
+    {cwd: root, encoding: "utf8"}
+);
 let loaded = null;
 try {
     loaded = JSON.parse(check.stdout);
 } catch {
     if (values.gpu === "cpu") fail(`the new build does not load: ${(check.stderr || check.stdout).trim().split("\n").at(-1)}`);
-    process.stderr.write(`build:native: ${values.check ? "checked" : "done"}; ${path.relative(root, addon)} has the placement, decode-thread, sampling and steps patches (not loaded here: no ${values.gpu} device or driver on this machine)\n`);
+    process.stderr.write(
+        `build:native: ${values.check ? "checked" : "done"}; ${path.relative(root, addon)} has the placement, decode-thread, sampling and steps patches (not loaded here: no ${values.gpu} device or driver on this machine)\n`
+    );
     process.exit(0);
 }
-if (loaded.buildType !== "localBuild" || loaded.placement === null || !loaded.decodeThread) fail(`the new build loads as ${loaded.buildType} without the ${loaded.placement === null ? "placement" : "decode-thread"} patch; run the build again`);
-process.stderr.write(`build:native: ${values.check ? "checked" : "done"}; the patched build loads (placement options: ${loaded.placement.options.join(", ")}; decodes on a thread per context); airlabel's startup line now says "llama.cpp host build"\n`);
+if (loaded.buildType !== "localBuild" || loaded.placement === null || !loaded.decodeThread)
+    fail(`the new build loads as ${loaded.buildType} without the ${loaded.placement === null ? "placement" : "decode-thread"} patch; run the build again`);
+process.stderr.write(
+    `build:native: ${values.check ? "checked" : "done"}; the patched build loads (placement options: ${loaded.placement.options.join(", ")}; decodes on a thread per context); airlabel's startup line now says "llama.cpp host build"\n`
+);

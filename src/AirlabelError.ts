@@ -9,7 +9,7 @@ export class AirlabelError extends Error {
     /** Process exit code the CLI uses for this error. */
     public readonly exitCode: number;
 
-    public constructor(message: string, options: {exitCode?: number, cause?: unknown} = {}) {
+    public constructor(message: string, options: {exitCode?: number; cause?: unknown} = {}) {
         super(message, options.cause === undefined ? undefined : {cause: options.cause});
         this.name = new.target.name;
         this.exitCode = options.exitCode ?? 1;

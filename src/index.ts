@@ -15,7 +15,16 @@ export {generate, PromptsFileError} from "./pipeline/generate.js";
 export type {GenerateOptions} from "./options/GenerateOptions.js";
 export {loadHooks, HooksError} from "./hooks/loadHooks.js";
 export type {AirlabelHooks, PromptHookResult, LoadedHooks} from "./hooks/Hooks.js";
-export type {AnnotateOptions, AnnotateProgress, GenerationOptions, LogLevel, PrepareOptions, RecordList, SortOrder, GpuChoice} from "./options/AnnotateOptions.js";
+export type {
+    AnnotateOptions,
+    AnnotateProgress,
+    GenerationOptions,
+    LogLevel,
+    PrepareOptions,
+    RecordList,
+    SortOrder,
+    GpuChoice
+} from "./options/AnnotateOptions.js";
 export type {OutputFormat} from "./output/OutputRow.js";
 export type {BackendOptions, BackendChoice} from "./options/BackendOptions.js";
 export type {Engine} from "./engine/Engine.js";
@@ -58,8 +67,23 @@ export {readJobFile, checkJob, JobFileError} from "./jobs/readJobFile.js";
 export {RowFilter, RowFilterError} from "./jobs/RowFilter.js";
 export type {RunJobOptions} from "./options/RunJobOptions.js";
 export {exportHandoff, HANDOFF_TARGETS, type ExportHandoffOptions, type ExportHandoffResult, type HandoffTarget} from "./handoff/exportHandoff.js";
-export {importReviews, ReviewImportError, REVIEW_SOURCES, type ImportReviewsOptions, type ImportReviewsResult, type ReviewSource} from "./handoff/importReviews.js";
-export {handoffStats, formatHandoffStats, type HandoffStats, type HandoffStatsOptions, type ModelStats, type PairStats, type ReviewStats} from "./handoff/handoffStats.js";
+export {
+    importReviews,
+    ReviewImportError,
+    REVIEW_SOURCES,
+    type ImportReviewsOptions,
+    type ImportReviewsResult,
+    type ReviewSource
+} from "./handoff/importReviews.js";
+export {
+    handoffStats,
+    formatHandoffStats,
+    type HandoffStats,
+    type HandoffStatsOptions,
+    type ModelStats,
+    type PairStats,
+    type ReviewStats
+} from "./handoff/handoffStats.js";
 export {cohenKappa, percentAgreement, meanAbsoluteDifference} from "./handoff/agreement.js";
 export {readReviewSets, ReviewStoreError, type ReviewSet, type ReviewedRow, type ReviewManifest} from "./handoff/reviewStore.js";
 export {readHandoffSource, IncompleteRunError, type HandoffSource, type HandoffRow, type HandoffModel} from "./handoff/readHandoffSource.js";

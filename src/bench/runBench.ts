@@ -11,44 +11,44 @@ import {syntheticPrompts} from "./syntheticPrompts.js";
 
 export type BenchOptions = {
     /** GGUF model to measure. Required. */
-    model: string,
+    model: string;
     /** Parallel sequence counts to measure, one setting each. Defaults to [1, 8, 32]. */
-    parallel?: number[],
+    parallel?: number[];
     /** Tokens per prompt, exactly (beginning-of-sequence token included). Defaults to 41. */
-    promptTokens?: number,
+    promptTokens?: number;
     /** Tokens generated per row, exactly (end-of-generation is ignored). Defaults to 64. */
-    genTokens?: number,
+    genTokens?: number;
     /** Rows per setting, as a multiple of the parallel count. Defaults to 4. */
-    waves?: number,
+    waves?: number;
     /** llama.cpp threads. Defaults to airlabel's own default for the machine. */
-    threads?: number,
+    threads?: number;
     /** Constrain answers to this JSON Schema (measures grammar cost; generated counts then follow the grammar). Defaults to none. */
-    schema?: Record<string, unknown>,
+    schema?: Record<string, unknown>;
     /** Compute backend. Defaults to "auto". */
-    gpu?: GpuChoice,
+    gpu?: GpuChoice;
     /** Called with each setting's result as it finishes. Defaults to nothing. */
-    onResult?: (result: BenchResult) => void
+    onResult?: (result: BenchResult) => void;
 };
 
 export type BenchResult = {
-    parallel: number,
-    rows: number,
-    threads: number | "default",
-    promptTokens: number,
-    generatedTokens: number,
-    seconds: number,
-    promptTokensPerSecond: number,
-    generatedTokensPerSecond: number,
-    totalTokensPerSecond: number,
-    rowsPerSecond: number,
+    parallel: number;
+    rows: number;
+    threads: number | "default";
+    promptTokens: number;
+    generatedTokens: number;
+    seconds: number;
+    promptTokensPerSecond: number;
+    generatedTokensPerSecond: number;
+    totalTokensPerSecond: number;
+    rowsPerSecond: number;
     /** Median time from a row starting on a sequence to its first token. */
-    timeToFirstTokenMs: number,
-    peakRssMiB: number,
-    schema: boolean,
+    timeToFirstTokenMs: number;
+    peakRssMiB: number;
+    schema: boolean;
     /** airlabel's startup line for this setting: which llama.cpp binary, backend and threads ran it. */
-    engine: string,
+    engine: string;
     /** Where an average decode step's time went: the decode, sampling, grammar, JavaScript; host time per sequence. */
-    steps: StepBreakdown | null
+    steps: StepBreakdown | null;
 };
 
 /**
@@ -89,20 +89,38 @@ export async function runBench(options: BenchOptions): Promise<BenchResult[]> {
                 onLog: (line) => {
                     if (line.startsWith("engine: ")) engine = line.slice("engine: ".length);
                 },
-                input, model: options.model, output: path.join(dir, `p${parallel}`), template: "{text}", chatTemplate: "none",
-                maxRows: rows, sort: "none", parallel, maxTokens: genTokens, ignoreEos: options.schema === undefined,
+                input,
+                model: options.model,
+                output: path.join(dir, `p${parallel}`),
+                template: "{text}",
+                chatTemplate: "none",
+                maxRows: rows,
+                sort: "none",
+                parallel,
+                maxTokens: genTokens,
+                ignoreEos: options.schema === undefined,
                 ...(options.schema !== undefined ? {schema: options.schema, schemaOrigin: "--schema", retriesInvalid: 0} : {}),
                 ...(options.threads !== undefined ? {threads: options.threads} : {}),
                 ...(options.gpu !== undefined ? {gpu: options.gpu} : {}),
-                shardSize: rows, overwrite: true
+                shardSize: rows,
+                overwrite: true
             });
             const seconds = run.generationMs / 1000;
             const result: BenchResult = {
-                parallel, rows: run.doneRows, threads: options.threads ?? "default",
-                promptTokens: run.promptTokens, generatedTokens: run.generatedTokens, seconds,
-                promptTokensPerSecond: run.promptTokens / seconds, generatedTokensPerSecond: run.generatedTokens / seconds,
-                totalTokensPerSecond: (run.promptTokens + run.generatedTokens) / seconds, rowsPerSecond: run.doneRows / seconds,
-                timeToFirstTokenMs: run.timeToFirstTokenMs, peakRssMiB: run.peakRssBytes / 2 ** 20, schema: options.schema !== undefined, engine,
+                parallel,
+                rows: run.doneRows,
+                threads: options.threads ?? "default",
+                promptTokens: run.promptTokens,
+                generatedTokens: run.generatedTokens,
+                seconds,
+                promptTokensPerSecond: run.promptTokens / seconds,
+                generatedTokensPerSecond: run.generatedTokens / seconds,
+                totalTokensPerSecond: (run.promptTokens + run.generatedTokens) / seconds,
+                rowsPerSecond: run.doneRows / seconds,
+                timeToFirstTokenMs: run.timeToFirstTokenMs,
+                peakRssMiB: run.peakRssBytes / 2 ** 20,
+                schema: options.schema !== undefined,
+                engine,
                 steps: run.stepProfile !== null ? stepBreakdown(run.stepProfile) : null
             };
             results.push(result);

@@ -7,9 +7,11 @@ import {SeededRandom} from "../gguf/SeededRandom.js";
 /** Raised when no prompt of exactly the asked token count can be built with this model's tokenizer. */
 export class SyntheticPromptError extends AirlabelError {}
 
-const words = ("the a of and to in is was for on with as at by from that this it be are or an not but all can had her his one " +
+const words = (
+    "the a of and to in is was for on with as at by from that this it be are or an not but all can had her his one " +
     "our out day get has him how man new now old see two way who boy did its let put say she too use river stone light table " +
-    "window garden letter number market simple yellow thunder silver morning").split(" ");
+    "window garden letter number market simple yellow thunder silver morning"
+).split(" ");
 
 /**
  * `count` distinct raw-completion prompts of exactly `tokens` tokens each (beginning-of-sequence token included,
@@ -31,7 +33,9 @@ export function syntheticPrompts(model: LlamaModel, count: number, tokens: numbe
             text += single ?? " a";
         }
         if (lengthOf(text) !== tokens)
-            throw new SyntheticPromptError(`cannot build a prompt of exactly ${tokens} tokens with ${model.filename ?? "this model"}'s tokenizer (got ${lengthOf(text)}); try another --prompt-tokens`);
+            throw new SyntheticPromptError(
+                `cannot build a prompt of exactly ${tokens} tokens with ${model.filename ?? "this model"}'s tokenizer (got ${lengthOf(text)}); try another --prompt-tokens`
+            );
         prompts.push(text);
     }
     return prompts;

@@ -20,7 +20,8 @@ export class ProgressPrinter {
         const todo = progress.totalRows - progress.resumedRows;
         const rate = progress.doneRows / seconds;
         const eta = rate > 0 ? (todo - progress.doneRows) / rate : Number.NaN;
-        const line = `rows ${progress.resumedRows + progress.doneRows}/${progress.totalRows}` +
+        const line =
+            `rows ${progress.resumedRows + progress.doneRows}/${progress.totalRows}` +
             ` | ${rate.toFixed(1)} rows/s | ${(progress.generatedTokens / seconds).toFixed(0)} gen tok/s` +
             ` | failed ${progress.failedRows} | ETA ${Number.isFinite(eta) ? formatDuration(eta) : "?"}`;
         process.stderr.write(`\r\x1b[2K${line}`);

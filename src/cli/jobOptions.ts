@@ -5,18 +5,27 @@ import {InvalidOptionError} from "../AirlabelError.js";
 export function addJobOptions(command: Command): Command {
     return command
         .option("-i, --input <dataset>", "dataset: .jsonl .json .csv .tsv .parquet .arrow file, folder, glob, HF save_to_disk folder, or - for stdin")
-        .option("-m, --model <file.gguf|name>", "GGUF model file (with --backend openai: the server's model name); run: repeat it to compare models on the same rows", collectModel)
-        .addOption(new Option("--backend <backend>", "local: run the GGUF in-process (default); openai (alias vllm): an OpenAI-compatible server at --base-url").choices(["local", "openai", "vllm"]))
+        .option(
+            "-m, --model <file.gguf|name>",
+            "GGUF model file (with --backend openai: the server's model name); run: repeat it to compare models on the same rows",
+            collectModel
+        )
+        .addOption(
+            new Option(
+                "--backend <backend>",
+                "local: run the GGUF in-process (default); openai (alias vllm): an OpenAI-compatible server at --base-url"
+            ).choices(["local", "openai", "vllm"])
+        )
         .option("--base-url <url>", "openai backend: the server's API root, e.g. http://host:8000/v1")
         .option("-o, --output <dir>", "output directory (shards, manifest, cache)")
         .option("-c, --config <job.json|job.yaml>", "job file holding these options (camelCase keys); flags override it")
-        .option("-t, --template <file>", "prompt template file with {field} / {field.sub} placeholders (default: \"{text}\")")
+        .option("-t, --template <file>", 'prompt template file with {field} / {field.sub} placeholders (default: "{text}")')
         .option("-p, --prompt <template>", "prompt template given inline instead of --template")
         .option("--system <text>", "system message (used with the model's chat template)")
         .option("--system-file <file>", "system message read from a file")
         .option("--chat-template <mode>", "auto: use the GGUF's chat template if it has one; none: raw completion")
         .option("--input-format <format>", "input format when it cannot be told from the name: jsonl|json|csv|tsv|parquet|arrow")
-        .option("--keep-columns <names>", "comma-separated input columns to copy to the output (default: all; \"\" for none)")
+        .option("--keep-columns <names>", 'comma-separated input columns to copy to the output (default: all; "" for none)')
         .option("--max-rows <n>", "only the first N rows (after --shuffle-seed)", toInteger)
         .option("--shuffle-seed <n>", "shuffle rows with this seed before --max-rows", toInteger)
         .addOption(new Option("--sort <order>", "generation order by prompt token count").choices(["shortest", "longest", "none"]))
@@ -46,25 +55,50 @@ export function addGenerationOptions(command: Command): Command {
         .option("--repeat-penalty <x>", "repeat penalty (default 1 = off)", toNumber)
         .option("--ignore-eos", "free text only: keep generating to --max-tokens through end-of-generation tokens (benchmarks)")
         .option("--retries-invalid <n>", "retries of an invalid or truncated answer, with changed sampling (default 2)", toInteger)
-        .option("--grammar-max-string-length <n>", "grammar-only cap on strings the schema leaves unbounded, for models that never end a string (default none)", toInteger)
+        .option(
+            "--grammar-max-string-length <n>",
+            "grammar-only cap on strings the schema leaves unbounded, for models that never end a string (default none)",
+            toInteger
+        )
         .option("--grammar-max-items <n>", "grammar-only cap on arrays the schema leaves unbounded (default none)", toInteger)
         .addOption(new Option("--format <format>", "output shard format (default jsonl)").choices(["jsonl", "parquet", "arrow"]))
         .option("--shard-size <n>", "rows per committed shard (default 1000)", toInteger)
         .option("--overwrite", "delete an existing run in the output dir and start over")
         .option("--parallel <n>", "parallel sequences per worker (default 8)", toInteger)
         .option("--workers <n>", "worker threads, each with its own model instance (default 1)", toInteger)
-        .option("--threads <n>", "llama.cpp threads per worker (default on CPU: all cores with several sequences, cores-1 with one; or $AIRLABEL_THREADS)", toInteger)
+        .option(
+            "--threads <n>",
+            "llama.cpp threads per worker (default on CPU: all cores with several sequences, cores-1 with one; or $AIRLABEL_THREADS)",
+            toInteger
+        )
         .addOption(new Option("--gpu <backend>", "compute backend (default auto)").choices(["auto", "cuda", "metal", "vulkan", "cpu"]))
         .option("--gpu-layers <n|max|auto>", "layers to offload to the GPU (default auto)")
         .option("--context-size <n>", "context size per sequence (default: longest prompt + max tokens)", toInteger)
-        .addOption(new Option("--split-mode <mode>", "how one model spreads over several GPUs: none (all on --main-gpu), layer, row (needs the patched native build: npm run build:native)").choices(["none", "layer", "row"]))
+        .addOption(
+            new Option(
+                "--split-mode <mode>",
+                "how one model spreads over several GPUs: none (all on --main-gpu), layer, row (needs the patched native build: npm run build:native)"
+            ).choices(["none", "layer", "row"])
+        )
         .option("--tensor-split <ratios>", "model proportions per GPU, one per detected GPU, e.g. 3,1 (normalised; needs the patched native build)")
-        .option("--main-gpu <n>", "GPU index (see airlabel inspect --gpus) holding the model with --split-mode none (needs the patched native build)", toInteger)
+        .option(
+            "--main-gpu <n>",
+            "GPU index (see airlabel inspect --gpus) holding the model with --split-mode none (needs the patched native build)",
+            toInteger
+        )
         .option("--devices <names>", "llama.cpp devices the model may use, e.g. CUDA0,CUDA2 (see airlabel inspect --gpus; needs the patched native build)")
-        .option("--replicas <per-gpu|n>", "data parallelism: one worker (model + context) per GPU, or n workers; rows are spread over them (replaces --workers)")
+        .option(
+            "--replicas <per-gpu|n>",
+            "data parallelism: one worker (model + context) per GPU, or n workers; rows are spread over them (replaces --workers)"
+        )
         .option("--api-key-env <VAR>", "openai backend: environment variable holding the API key (sent only to --base-url)")
         .option("--api-key-file <file>", "openai backend: file holding the API key on its first line")
-        .addOption(new Option("--endpoint <endpoint>", "openai backend: chat (server's chat template, default) or completions (raw prompt)").choices(["chat", "completions"]))
+        .addOption(
+            new Option("--endpoint <endpoint>", "openai backend: chat (server's chat template, default) or completions (raw prompt)").choices([
+                "chat",
+                "completions"
+            ])
+        )
         .option("--stream", "openai backend: streamed answers (measures time to first token)")
         .option("--concurrency <n>", "openai backend: requests in flight (default 64)", toInteger)
         .option("--max-requests-per-minute <n>", "openai backend: rate limit on requests (default none)", toInteger)

@@ -29,13 +29,16 @@ const program = new Command("airlabel")
     .version(version)
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
-    .addHelpText("after", `
+    .addHelpText(
+        "after",
+        `
 Examples:
   $ airlabel demo
   $ airlabel inspect data.parquet --json
   $ airlabel run -i reviews.jsonl -m model.gguf -o out/reviews -t template.txt -s schema.json
   $ airlabel generate --prompts prompts.txt --count 4 -m model.gguf -o out/gen
-  $ airlabel model create --parameters 1M --output tiny.gguf`);
+  $ airlabel model create --parameters 1M --output tiny.gguf`
+    );
 
 registerRunCommand(program);
 registerGenerateCommand(program);

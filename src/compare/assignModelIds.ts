@@ -10,7 +10,11 @@ const safeId = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/u;
  * model's name after its last `/`) with unsafe characters replaced by `-`; a repeated id gets `-2`, `-3`, ...
  * Throws InvalidOptionError for an unsafe or repeated name.
  */
-export function assignModelIds(models: readonly (string | CompareModelSpec)[], origin = "options.models", baseBackend?: string): (CompareModelSpec & {id: string})[] {
+export function assignModelIds(
+    models: readonly (string | CompareModelSpec)[],
+    origin = "options.models",
+    baseBackend?: string
+): (CompareModelSpec & {id: string})[] {
     if (!Array.isArray(models) || models.length === 0)
         throw new InvalidOptionError(`${origin} must list at least one model (a GGUF path or {name, model, ...})`);
     const specs = models.map((entry, i): CompareModelSpec => {
@@ -22,7 +26,9 @@ export function assignModelIds(models: readonly (string | CompareModelSpec)[], o
     specs.forEach((spec, i) => {
         if (spec.name === undefined) return;
         if (typeof spec.name !== "string" || !safeId.test(spec.name))
-            throw new InvalidOptionError(`${origin}[${i}].name ${JSON.stringify(spec.name)} must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`);
+            throw new InvalidOptionError(
+                `${origin}[${i}].name ${JSON.stringify(spec.name)} must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit`
+            );
         if (named.has(spec.name)) throw new InvalidOptionError(`${origin}[${i}].name "${spec.name}" is given twice; give each model its own name`);
         named.add(spec.name);
     });
@@ -40,7 +46,15 @@ export function assignModelIds(models: readonly (string | CompareModelSpec)[], o
 function defaultIdOf(spec: CompareModelSpec, baseBackend: string | undefined): string {
     const backend = spec.backend ?? baseBackend;
     const remote = isRemoteBackend(backend);
-    const last = remote ? spec.model.split("/").filter((part) => part.length > 0).pop() ?? spec.model : path.basename(spec.model).replace(/\.gguf$/iu, "");
-    const cleaned = last.replace(/[^A-Za-z0-9._-]+/gu, "-").replace(/^[^A-Za-z0-9]+/u, "").slice(0, 64);
+    const last = remote
+        ? (spec.model
+              .split("/")
+              .filter((part) => part.length > 0)
+              .pop() ?? spec.model)
+        : path.basename(spec.model).replace(/\.gguf$/iu, "");
+    const cleaned = last
+        .replace(/[^A-Za-z0-9._-]+/gu, "-")
+        .replace(/^[^A-Za-z0-9]+/u, "")
+        .slice(0, 64);
     return cleaned.length > 0 ? cleaned : "model";
 }

@@ -17,29 +17,41 @@ import {isRemoteBackend} from "../options/isRemoteBackend.js";
 export class CompareError extends AirlabelError {}
 
 export type CompareModelResult = {
-    id: string,
-    model: string,
+    id: string;
+    model: string;
     /** True when the model had finished in an earlier run with the same settings and was not run again. */
-    skipped: boolean,
+    skipped: boolean;
     /** This run's result for the model; null when skipped or not reached (stopped before it). */
-    result: AnnotateResult | null
+    result: AnnotateResult | null;
 };
 
 export type CompareResult = {
-    output: string,
-    models: CompareModelResult[],
+    output: string;
+    models: CompareModelResult[];
     /** The merged view (one row per idx, `response_<id>` per model), written once every model is complete; null before. */
-    merged: string | null,
+    merged: string | null;
     /** Rows in the merged view. */
-    rows: number,
+    rows: number;
     /** True when the run was stopped by the signal; re-run to resume (finished models are not redone). */
-    stopped: boolean,
+    stopped: boolean;
     /** True when every model's run is complete. */
-    complete: boolean
+    complete: boolean;
 };
 
-const remoteOnly = ["baseUrl", "apiKeyEnv", "apiKeyFile", "endpoint", "stream", "concurrency", "maxRequestsPerMinute", "maxTokensPerMinute",
-    "requestTimeoutMs", "maxRequestAttempts", "retryBaseDelayMs", "retryMaxDelayMs"] as const;
+const remoteOnly = [
+    "baseUrl",
+    "apiKeyEnv",
+    "apiKeyFile",
+    "endpoint",
+    "stream",
+    "concurrency",
+    "maxRequestsPerMinute",
+    "maxTokensPerMinute",
+    "requestTimeoutMs",
+    "maxRequestAttempts",
+    "retryBaseDelayMs",
+    "retryMaxDelayMs"
+] as const;
 
 /**
  * Runs every model on the same input rows, one model after the other (each model's engine is disposed before the
@@ -56,15 +68,18 @@ export async function compareModels(options: CompareOptions): Promise<CompareRes
  * `compareModels`, also giving the comparison's rows as read for the merged view (null until every model is
  * complete), so that a caller that uses them (a job's compare step) does not read every model's shards again.
  */
-export async function compareModelsWithRows(options: CompareOptions): Promise<{result: CompareResult, comparison: Comparison | null}> {
+export async function compareModelsWithRows(options: CompareOptions): Promise<{result: CompareResult; comparison: Comparison | null}> {
     const {models: modelList, ...base} = options;
     const specs = assignModelIds(modelList, "options.models", base.backend);
     const output = base.output;
     if (typeof output !== "string" || output.length === 0) throw new AirlabelError("options.output must be a non-empty string", {exitCode: 2});
-    if (base.input === "-") throw new CompareError("a comparison reads its input once per model, which stdin cannot do; save the rows to a file and pass it with --input", {exitCode: 2});
+    if (base.input === "-")
+        throw new CompareError("a comparison reads its input once per model, which stdin cannot do; save the rows to a file and pass it with --input", {
+            exitCode: 2
+        });
     const log = base.onLog ?? (() => {});
     await fs.mkdir(output, {recursive: true});
-    if (await loadManifest(output) !== undefined)
+    if ((await loadManifest(output)) !== undefined)
         throw new CompareError(`${output} holds a single-model run (${MANIFEST_FILE}); give the comparison its own --output`);
     if (base.overwrite === true) await removeComparison(output);
     const format = base.format ?? "jsonl";
@@ -83,8 +98,13 @@ export async function compareModelsWithRows(options: CompareOptions): Promise<{r
     }
     const now = new Date().toISOString();
     const file: ComparisonFile = {
-        format: "airlabel-comparison", version: 1, models: planned.map((model, i) => ({...model, ...(recorded?.models[i]?.key !== undefined ? {key: recorded.models[i]!.key} : {})})),
-        outputFormat: format, merged: null, createdAt: recorded?.createdAt ?? now, updatedAt: now
+        format: "airlabel-comparison",
+        version: 1,
+        models: planned.map((model, i) => ({...model, ...(recorded?.models[i]?.key !== undefined ? {key: recorded.models[i]!.key} : {})})),
+        outputFormat: format,
+        merged: null,
+        createdAt: recorded?.createdAt ?? now,
+        updatedAt: now
     };
     await writeComparisonFile(output, file);
 
@@ -144,18 +164,22 @@ export async function compareModelsWithRows(options: CompareOptions): Promise<{r
 }
 
 function checkSameModels(output: string, recorded: ComparisonFile, planned: readonly RecordedComparisonModel[], format: string): void {
-    const describe = (models: readonly RecordedComparisonModel[]) => models.map((m) => `${m.id}=${m.model}${m.backend === "openai" ? ` (${m.baseUrl ?? "openai"})` : ""}`).join(", ");
+    const describe = (models: readonly RecordedComparisonModel[]) =>
+        models.map((m) => `${m.id}=${m.model}${m.backend === "openai" ? ` (${m.baseUrl ?? "openai"})` : ""}`).join(", ");
     const was = describe(recorded.models);
     const now = describe(planned);
     if (was !== now)
-        throw new CompareError(`${path.join(output, "compare.json")}: the models differ from the comparison in this dir (was ${was}; now ${now}); pass the same models to resume, or --overwrite to start over`);
+        throw new CompareError(
+            `${path.join(output, "compare.json")}: the models differ from the comparison in this dir (was ${was}; now ${now}); pass the same models to resume, or --overwrite to start over`
+        );
     if (recorded.outputFormat !== format)
-        throw new CompareError(`${path.join(output, "compare.json")}: the format differs from the comparison in this dir (was ${recorded.outputFormat}; now ${format}); pass --format ${recorded.outputFormat} to resume, or --overwrite to start over`);
+        throw new CompareError(
+            `${path.join(output, "compare.json")}: the format differs from the comparison in this dir (was ${recorded.outputFormat}; now ${format}); pass --format ${recorded.outputFormat} to resume, or --overwrite to start over`
+        );
 }
 
 /** `--overwrite`: remove what a comparison wrote (its model dirs, compare.json, the merged view), nothing else. */
 async function removeComparison(output: string): Promise<void> {
     await fs.rm(path.join(output, "models"), {recursive: true, force: true});
-    for (const name of ["compare.json", "compare.jsonl", "compare.parquet", "compare.arrow"])
-        await fs.rm(path.join(output, name), {force: true});
+    for (const name of ["compare.json", "compare.jsonl", "compare.parquet", "compare.arrow"]) await fs.rm(path.join(output, name), {force: true});
 }

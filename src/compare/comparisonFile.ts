@@ -13,30 +13,30 @@ export class ComparisonFileError extends AirlabelError {}
 /** One model of a comparison, as recorded in `compare.json`. */
 export type RecordedComparisonModel = {
     /** Filesystem-safe short name: the model's output is `models/<id>/`, its answer column `response_<id>`. */
-    id: string,
+    id: string;
     /** The GGUF path (local) or the server's model name (openai). */
-    model: string,
+    model: string;
     /** Which engine ran it. */
-    backend: "local" | "openai",
+    backend: "local" | "openai";
     /** The server's API root (openai backend only). */
-    baseUrl?: string,
+    baseUrl?: string;
     /** Its output dir relative to the comparison dir (`models/<id>`). */
-    dir: string,
+    dir: string;
     /** Fingerprint of what this model's run was asked to do, so a finished model is skipped on resume only when nothing changed. */
-    key?: string
+    key?: string;
 };
 
 /** Content of `compare.json`. */
 export type ComparisonFile = {
-    format: "airlabel-comparison",
-    version: 1,
-    models: RecordedComparisonModel[],
+    format: "airlabel-comparison";
+    version: 1;
+    models: RecordedComparisonModel[];
     /** Shard format of every model's output and of the merged view. */
-    outputFormat: OutputFormat,
+    outputFormat: OutputFormat;
     /** File name of the merged view (one row per idx, `response_<id>` per model), written when every model finished; null before. */
-    merged: string | null,
-    createdAt: string,
-    updatedAt: string
+    merged: string | null;
+    createdAt: string;
+    updatedAt: string;
 };
 
 /** The path of `compare.json` in `dir`. */
@@ -58,10 +58,13 @@ export function readComparisonFile(dir: string): ComparisonFile | undefined {
     try {
         parsed = JSON.parse(text);
     } catch (err) {
-        throw new ComparisonFileError(`${file} is corrupt (${err instanceof Error ? err.message.split("\n")[0] : String(err)}); re-run with --overwrite to start over`);
+        throw new ComparisonFileError(
+            `${file} is corrupt (${err instanceof Error ? err.message.split("\n")[0] : String(err)}); re-run with --overwrite to start over`
+        );
     }
     const problem = shapeProblem(parsed);
-    if (problem !== null) throw new ComparisonFileError(`${file} is not an airlabel comparison (${problem}); re-run with --overwrite to start over, or use another --output`);
+    if (problem !== null)
+        throw new ComparisonFileError(`${file} is not an airlabel comparison (${problem}); re-run with --overwrite to start over, or use another --output`);
     return parsed as ComparisonFile;
 }
 
@@ -73,7 +76,7 @@ export async function writeComparisonFile(dir: string, content: ComparisonFile):
 function shapeProblem(value: unknown): string | null {
     if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON object";
     const record = value as Record<string, unknown>;
-    if (record.format !== "airlabel-comparison") return "format is not \"airlabel-comparison\"";
+    if (record.format !== "airlabel-comparison") return 'format is not "airlabel-comparison"';
     if (record.version !== 1) return `version ${JSON.stringify(record.version)} is not 1`;
     if (!Array.isArray(record.models) || record.models.length === 0) return "no models list";
     for (const [i, model] of record.models.entries()) {

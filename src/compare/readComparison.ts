@@ -10,29 +10,29 @@ import {COMPARISON_FILE, ComparisonFileError, readComparisonFile, type RecordedC
 /** One model of a comparison, as `readComparison` reports it. */
 export type ComparisonModel = RecordedModel & {
     /** Whether this model's run is complete (every row answered or failed). */
-    complete: boolean
+    complete: boolean;
 };
 
 /** One model's answer to one row. */
 export type ComparisonResponse = {
     /** The parsed answer (or the text of a free-text run); null where the model failed the row or has not reached it. */
-    annotation: unknown,
-    ok: boolean,
+    annotation: unknown;
+    ok: boolean;
     /** Why the row failed (the errors file's reason), or why there is no answer yet; null when ok. */
-    reason: string | null
+    reason: string | null;
 };
 
 /** One input row with every model's answer, aligned by idx. */
 export type ComparisonRow = {
     /** The row's 0-based position in the input. */
-    idx: number,
+    idx: number;
     /** The kept input columns. */
-    columns: Record<string, unknown>,
+    columns: Record<string, unknown>;
     /** By model id, for every model of the comparison. */
-    responses: Record<string, ComparisonResponse>
+    responses: Record<string, ComparisonResponse>;
 };
 
-export type Comparison = {models: ComparisonModel[], rows: ComparisonRow[]};
+export type Comparison = {models: ComparisonModel[]; rows: ComparisonRow[]};
 
 /** Whether `dir` is the output dir of a multi-model run (it holds `compare.json`). */
 export function isComparisonDir(dir: string): boolean {
@@ -78,7 +78,11 @@ export async function readComparison(dir: string): Promise<Comparison> {
         }
         for (const record of contents.errors) {
             const row = rowOf(Number(record.idx));
-            row.responses[model.id] = {annotation: null, ok: false, reason: typeof record.reason === "string" ? record.reason : String(record.reason ?? "failed")};
+            row.responses[model.id] = {
+                annotation: null,
+                ok: false,
+                reason: typeof record.reason === "string" ? record.reason : String(record.reason ?? "failed")
+            };
             // an errors record keeps the row's input columns (records written before that have none)
             if (!withColumns.has(row.idx) && "columns" in record) {
                 withColumns.add(row.idx);
@@ -90,7 +94,11 @@ export async function readComparison(dir: string): Promise<Comparison> {
     if (missing.length > 0) await fillColumnsFromCaches(dir, file.models, missing, rows);
     for (const row of rows.values()) {
         for (const model of models) {
-            row.responses[model.id] ??= {annotation: null, ok: false, reason: `not answered yet: model ${model.id} has not reached this row; re-run the same command to resume`};
+            row.responses[model.id] ??= {
+                annotation: null,
+                ok: false,
+                reason: `not answered yet: model ${model.id} has not reached this row; re-run the same command to resume`
+            };
         }
     }
     return {models, rows: [...rows.values()].sort((a, b) => a.idx - b.idx)};

@@ -11,25 +11,30 @@ import type {Comparison} from "./readComparison.js";
  * the input columns, then per model `response_<id>` (the answer, null where it failed) and `error_<id>` (the reason,
  * null where it answered). Rows are joined on idx, never on position. Returns the file and its row count.
  */
-export async function writeMergedView(dir: string, format: OutputFormat, comparison: Comparison): Promise<{file: string, rows: number}> {
+export async function writeMergedView(dir: string, format: OutputFormat, comparison: Comparison): Promise<{file: string; rows: number}> {
     const {models, rows} = comparison;
     const inputColumns = new Set<string>();
     for (const row of rows) for (const name of Object.keys(row.columns)) inputColumns.add(name);
     for (const model of models) {
         for (const name of [`response_${model.id}`, `error_${model.id}`])
             if (inputColumns.has(name))
-                throw new CompareViewError(`input column "${name}" clashes with the merged view's column for model ${model.id}; name the model differently (models: [{name: ..., model: ...}])`);
+                throw new CompareViewError(
+                    `input column "${name}" clashes with the merged view's column for model ${model.id}; name the model differently (models: [{name: ..., model: ...}])`
+                );
     }
     const records = rows.map((row) => {
         const record: Record<string, unknown> = {idx: row.idx, ...row.columns};
         for (const model of models) {
             const response = row.responses[model.id];
             record[`response_${model.id}`] = response?.ok === true ? response.annotation : null;
-            record[`error_${model.id}`] = response?.ok === true ? null : response?.reason ?? null;
+            record[`error_${model.id}`] = response?.ok === true ? null : (response?.reason ?? null);
         }
         return record;
     });
-    const inputPlan = planColumns(rows.map((row) => row.columns), {});
+    const inputPlan = planColumns(
+        rows.map((row) => row.columns),
+        {}
+    );
     const plan: Record<string, ColumnKind> = {idx: "int"};
     for (const name of inputColumns) plan[name] = inputPlan[name] ?? "json";
     for (const model of models) {

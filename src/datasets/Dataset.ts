@@ -11,27 +11,27 @@ export const datasetFormats: readonly DatasetFormat[] = ["jsonl", "json", "csv",
  * (mixed JSON values). JSONL/JSON types are inferred from the first 100 records; CSV/TSV columns are "string".
  */
 export type ColumnInfo = {
-    name: string,
-    type: string
+    name: string;
+    type: string;
 };
 
 /** A record read successfully: `values` holds plain JSON values (see `toPlainValue`); an integer beyond 2^53 is a bigint (write it with `stringifyJson`). */
 export type DatasetValuesRecord = {
     /** 0-based position of the record across all files of the dataset; stable for the same input. */
-    ordinal: number,
+    ordinal: number;
     /** Human-readable position, e.g. `data.jsonl line 12` or `train-00001.parquet row 40`. */
-    location: string,
-    values: Record<string, unknown>
+    location: string;
+    values: Record<string, unknown>;
 };
 
 /** A malformed record, yielded only when `skipInvalidRows` is on. */
 export type DatasetErrorRecord = {
     /** 0-based position of the record across all files of the dataset; stable for the same input. */
-    ordinal: number,
+    ordinal: number;
     /** Human-readable position, e.g. `data.jsonl line 12`. */
-    location: string,
+    location: string;
     /** What is wrong with the record, e.g. `invalid JSON (Unexpected token } in JSON at position 8)`. */
-    error: string
+    error: string;
 };
 
 export type DatasetRecord = DatasetValuesRecord | DatasetErrorRecord;

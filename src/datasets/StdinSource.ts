@@ -21,38 +21,36 @@ export class StdinSource {
 
     /** A stream over the input from its start that keeps what it reads for the full read. Only before `stream()`. */
     public peekStream(): Readable {
-        if (this.fullReadStarted)
-            throw new DatasetError("stdin was already read; read its columns before its rows");
+        if (this.fullReadStarted) throw new DatasetError("stdin was already read; read its columns before its rows");
         const source = this;
-        return Readable.from((async function* () {
-            for (let index = 0; ; ) {
-                if (index < source.chunks.length)
-                    yield source.chunks[index++]!;
-                else if (source.ended)
-                    return;
-                else
-                    await source.pull();
-            }
-        })(), {objectMode: false});
+        return Readable.from(
+            (async function* () {
+                for (let index = 0; ; ) {
+                    if (index < source.chunks.length) yield source.chunks[index++]!;
+                    else if (source.ended) return;
+                    else await source.pull();
+                }
+            })(),
+            {objectMode: false}
+        );
     }
 
     /** The whole input from its start (the peeked prefix, then the rest). Can be called once. */
     public stream(): Readable {
-        if (this.fullReadStarted)
-            throw new DatasetError("stdin can be read only once; save it to a file to read it again");
+        if (this.fullReadStarted) throw new DatasetError("stdin can be read only once; save it to a file to read it again");
         this.fullReadStarted = true;
         const source = this;
-        return Readable.from((async function* () {
-            while (true) {
-                const chunk = source.chunks.shift();
-                if (chunk !== undefined)
-                    yield chunk;
-                else if (source.ended)
-                    return;
-                else
-                    await source.pull();
-            }
-        })(), {objectMode: false});
+        return Readable.from(
+            (async function* () {
+                while (true) {
+                    const chunk = source.chunks.shift();
+                    if (chunk !== undefined) yield chunk;
+                    else if (source.ended) return;
+                    else await source.pull();
+                }
+            })(),
+            {objectMode: false}
+        );
     }
 
     /** Reads one more chunk from the stream into `chunks` (one read at a time). */
@@ -60,10 +58,8 @@ export class StdinSource {
         this.pending ??= (async () => {
             try {
                 const next = await this.iterator.next();
-                if (next.done === true)
-                    this.ended = true;
-                else
-                    this.chunks.push(next.value);
+                if (next.done === true) this.ended = true;
+                else this.chunks.push(next.value);
             } finally {
                 this.pending = undefined;
             }

@@ -10,8 +10,7 @@ import {stringifyJson} from "../json/stringifyJson.js";
  * Dictionary → its decoded value, NaN → null.
  */
 export function arrowToPlain(value: unknown, type: DataType): unknown {
-    if (value === null || value === undefined)
-        return null;
+    if (value === null || value === undefined) return null;
 
     switch (type.typeId) {
         case Type.Dictionary:
@@ -28,18 +27,16 @@ export function arrowToPlain(value: unknown, type: DataType): unknown {
         case Type.LargeList:
         case Type.FixedSizeList: {
             const itemType = type.children[0]?.type;
-            const list = value as {length: number, get(index: number): unknown};
+            const list = value as {length: number; get(index: number): unknown};
             const items: unknown[] = [];
-            for (let i = 0; i < list.length; i++)
-                items.push(itemType == null ? toPlainValue(list.get(i)) : arrowToPlain(list.get(i), itemType));
+            for (let i = 0; i < list.length; i++) items.push(itemType == null ? toPlainValue(list.get(i)) : arrowToPlain(list.get(i), itemType));
             return items;
         }
 
         case Type.Struct: {
             const row = value as Record<string, unknown>;
             const out: Record<string, unknown> = {};
-            for (const field of type.children as Field[])
-                out[field.name] = arrowToPlain(row[field.name], field.type);
+            for (const field of type.children as Field[]) out[field.name] = arrowToPlain(row[field.name], field.type);
             return out;
         }
 
@@ -50,8 +47,7 @@ export function arrowToPlain(value: unknown, type: DataType): unknown {
             const out: Record<string, unknown> = {};
             for (const [key, item] of value as Iterable<[unknown, unknown]>) {
                 const plainKey = keyType == null ? toPlainValue(key) : arrowToPlain(key, keyType);
-                out[typeof plainKey === "string" ? plainKey : stringifyJson(plainKey)] =
-                    valueType == null ? toPlainValue(item) : arrowToPlain(item, valueType);
+                out[typeof plainKey === "string" ? plainKey : stringifyJson(plainKey)] = valueType == null ? toPlainValue(item) : arrowToPlain(item, valueType);
             }
             return out;
         }
@@ -64,8 +60,10 @@ export function arrowToPlain(value: unknown, type: DataType): unknown {
 /** A readable type name for an Arrow type: "int64", "string", "list<string>", "struct<a: int32>", ... */
 export function arrowTypeName(type: DataType): string {
     switch (type.typeId) {
-        case Type.Null: return "null";
-        case Type.Bool: return "bool";
+        case Type.Null:
+            return "null";
+        case Type.Bool:
+            return "bool";
         case Type.Int: {
             const int = type as Int;
             return `${int.isSigned ? "int" : "uint"}${int.bitWidth}`;
@@ -87,11 +85,16 @@ export function arrowTypeName(type: DataType): string {
             const decimal = type as Decimal;
             return `decimal(${decimal.precision},${decimal.scale})`;
         }
-        case Type.Date: return "date";
-        case Type.Timestamp: return "timestamp";
-        case Type.Time: return "time";
-        case Type.Duration: return "duration";
-        case Type.Interval: return "interval";
+        case Type.Date:
+            return "date";
+        case Type.Timestamp:
+            return "timestamp";
+        case Type.Time:
+            return "time";
+        case Type.Duration:
+            return "duration";
+        case Type.Interval:
+            return "interval";
         case Type.List:
         case Type.LargeList:
         case Type.FixedSizeList: {
@@ -124,8 +127,7 @@ function temporalToIso(value: unknown): unknown {
 
 function decimalToString(value: unknown, scale: number): string {
     const digits = String(value);
-    if (!/^-?\d+$/.test(digits) || scale <= 0)
-        return digits;
+    if (!/^-?\d+$/.test(digits) || scale <= 0) return digits;
     const negative = digits.startsWith("-");
     const abs = (negative ? digits.slice(1) : digits).padStart(scale + 1, "0");
     const text = `${abs.slice(0, abs.length - scale)}.${abs.slice(abs.length - scale)}`;

@@ -1,9 +1,9 @@
 import type {Data, RecordBatchReader} from "apache-arrow";
 
 type BatchHeader = {
-    length: number,
-    nodes: ReadonlyArray<{length: number, nullCount: number}>,
-    buffers: ReadonlyArray<{offset: number, length: number}>
+    length: number;
+    nodes: ReadonlyArray<{length: number; nullCount: number}>;
+    buffers: ReadonlyArray<{offset: number; length: number}>;
 };
 type LoadVectors = (header: BatchHeader, body: Uint8Array, types: unknown[]) => Data[];
 
@@ -31,12 +31,23 @@ export function checkArrowMessages(reader: RecordBatchReader): void {
 function headerProblem(header: BatchHeader, body: Uint8Array): string | undefined {
     if (!Number.isSafeInteger(header.length) || header.length < 0) return `declares ${header.length} rows`;
     for (const node of header.nodes) {
-        if (!Number.isSafeInteger(node.length) || node.length < 0 || !Number.isSafeInteger(node.nullCount) || node.nullCount < 0 || node.nullCount > node.length)
+        if (
+            !Number.isSafeInteger(node.length) ||
+            node.length < 0 ||
+            !Number.isSafeInteger(node.nullCount) ||
+            node.nullCount < 0 ||
+            node.nullCount > node.length
+        )
             return `declares a column of ${node.length} values with ${node.nullCount} nulls`;
     }
     for (const buffer of header.buffers) {
-        if (!Number.isSafeInteger(buffer.offset) || !Number.isSafeInteger(buffer.length) || buffer.offset < 0 || buffer.length < 0 ||
-            buffer.offset + buffer.length > body.byteLength)
+        if (
+            !Number.isSafeInteger(buffer.offset) ||
+            !Number.isSafeInteger(buffer.length) ||
+            buffer.offset < 0 ||
+            buffer.length < 0 ||
+            buffer.offset + buffer.length > body.byteLength
+        )
             return `points a buffer at bytes ${buffer.offset}-${buffer.offset + buffer.length} of a ${body.byteLength}-byte body`;
     }
     return undefined;

@@ -12,7 +12,7 @@ export function isGlob(spec: string): boolean {
  * match only when the pattern segment starts with `.`. Returns the matching files, sorted by path,
  * and the directory before the first wildcard (`base`).
  */
-export async function expandGlob(pattern: string): Promise<{base: string, files: string[]}> {
+export async function expandGlob(pattern: string): Promise<{base: string; files: string[]}> {
     const absolute = path.resolve(pattern);
     const segments = absolute.split(path.sep);
     const firstWild = segments.findIndex((segment) => isGlob(segment));
@@ -36,10 +36,8 @@ export async function expandGlob(pattern: string): Promise<{base: string, files:
                 continue;
             }
             for (const entry of entries) {
-                if (entry.name.startsWith(".") && !segment.startsWith("."))
-                    continue;
-                if (regex.test(entry.name))
-                    next.push(path.join(dir, entry.name));
+                if (entry.name.startsWith(".") && !segment.startsWith(".")) continue;
+                if (regex.test(entry.name)) next.push(path.join(dir, entry.name));
             }
         }
         candidates = last ? next : next.filter((candidate) => isDirectory(candidate));
@@ -58,12 +56,9 @@ export function compareNames(a: string, b: string): number {
 function segmentRegex(segment: string): RegExp {
     let source = "";
     for (const char of segment) {
-        if (char === "*")
-            source += "[^/]*";
-        else if (char === "?")
-            source += "[^/]";
-        else
-            source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+        if (char === "*") source += "[^/]*";
+        else if (char === "?") source += "[^/]";
+        else source += char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
     }
     return new RegExp(`^${source}$`);
 }

@@ -4,15 +4,15 @@ import {openDataset} from "./openDataset.js";
 
 /** What `inspectDataset` reports. */
 export type DatasetInspection = {
-    source: string,
-    format: DatasetFormat,
+    source: string;
+    format: DatasetFormat;
     /** Absolute paths of the files read; empty for stdin. */
-    files: string[],
+    files: string[];
     /** Number of records (malformed ones included when invalid rows are skipped). */
-    rows: number,
+    rows: number;
     /** Number of malformed records (always 0 unless `skipInvalidRows`). */
-    invalidRows: number,
-    columns: ColumnInfo[]
+    invalidRows: number;
+    columns: ColumnInfo[];
 };
 
 /**

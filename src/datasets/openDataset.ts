@@ -7,11 +7,11 @@ import {resolveDatasetSpec} from "./resolveDatasetSpec.js";
 /** Options of `openDataset`. */
 export type OpenDatasetOptions = {
     /** Input format, overriding detection by file extension (needed to read stdin as anything but JSONL). Defaults to detection by extension, and "jsonl" for stdin. */
-    format?: DatasetFormat,
+    format?: DatasetFormat;
     /** Yield malformed records (bad JSON line, CSV row with the wrong field count) as error records instead of throwing. Defaults to false. */
-    skipInvalidRows?: boolean,
+    skipInvalidRows?: boolean;
     /** Stream read when the spec is "-". Defaults to process.stdin. */
-    stdin?: NodeJS.ReadableStream
+    stdin?: NodeJS.ReadableStream;
 };
 
 /**
@@ -31,6 +31,6 @@ export async function openDataset(spec: string, options: OpenDatasetOptions = {}
         files: resolved.files,
         names: resolved.names,
         skipInvalidRows: options.skipInvalidRows ?? false,
-        stdin: resolved.stdin ? options.stdin ?? process.stdin : undefined
+        stdin: resolved.stdin ? (options.stdin ?? process.stdin) : undefined
     });
 }

@@ -25,15 +25,14 @@ export function parquetFieldValue(node: SchemaTree, value: unknown): unknown {
 function elementValue(node: SchemaTree, value: unknown): unknown {
     const {element, children} = node;
     if (children.length === 0) {
-        if ((element.logical_type?.type === "JSON") && typeof value === "string") return parseJsonText(value);
+        if (element.logical_type?.type === "JSON" && typeof value === "string") return parseJsonText(value);
         return toPlainValue(value);
     }
     if (isList(node)) return listValue(node, value);
     if (value === null || value === undefined) return null;
     if (isMap(node) || element.logical_type?.type === "VARIANT") return toPlainValue(value);
     const out: Record<string, unknown> = {};
-    for (const child of children)
-        out[child.element.name] = parquetFieldValue(child, (value as Record<string, unknown>)[child.element.name]);
+    for (const child of children) out[child.element.name] = parquetFieldValue(child, (value as Record<string, unknown>)[child.element.name]);
     return out;
 }
 
@@ -73,8 +72,7 @@ function isMap(node: SchemaTree): boolean {
 
 /** A repeated group of one field that is the list's element itself (the spec's `array` and `_tuple` rules). */
 export function isOneFieldElement(list: SchemaTree, repeated: SchemaTree): boolean {
-    return repeated.children.length === 1 &&
-        (repeated.element.name === "array" || repeated.element.name === `${list.element.name}_tuple`);
+    return repeated.children.length === 1 && (repeated.element.name === "array" || repeated.element.name === `${list.element.name}_tuple`);
 }
 
 /** The schema node of a LIST group's element, by the spec's backward-compatibility rules. */

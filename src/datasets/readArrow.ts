@@ -31,8 +31,7 @@ async function* readArrowBatches(input: DatasetInput): AsyncGenerator<RecordBatc
             } catch (err) {
                 throw invalidArrow(input, err);
             }
-            if (next.done === true)
-                break;
+            if (next.done === true) break;
             checkBatch(input, next.value, index, rowStart);
             rowStart += next.value.numRows;
             yield next.value;
@@ -73,8 +72,7 @@ export async function readArrowColumns(input: DatasetInput): Promise<ColumnInfo[
 /** The number of rows of an Arrow IPC input, summed over its record batches (each batch is read). */
 export async function countArrowRows(input: DatasetInput): Promise<number> {
     let rows = 0;
-    for await (const batch of readArrowBatches(input))
-        rows += batch.numRows;
+    for await (const batch of readArrowBatches(input)) rows += batch.numRows;
     return rows;
 }
 
@@ -89,7 +87,7 @@ function checkBatch(input: DatasetInput, batch: RecordBatch, index: number, rowS
     if (problem !== undefined)
         throw new DatasetError(
             `${input.name}: record batch ${index} (rows ${rowStart}-${rowStart + batch.numRows - 1}) is damaged, ${problem}; ` +
-            "the Arrow file is corrupt or truncated, write it again"
+                "the Arrow file is corrupt or truncated, write it again"
         );
 }
 
@@ -97,19 +95,17 @@ function arrowSchemaColumns(schema: Schema | null | undefined): ColumnInfo[] {
     return (schema?.fields ?? []).map((field) => ({name: field.name, type: arrowTypeName(field.type)}));
 }
 
-async function openArrowReader(input: DatasetInput): Promise<{reader: ArrowReader, close(): Promise<void>}> {
+async function openArrowReader(input: DatasetInput): Promise<{reader: ArrowReader; close(): Promise<void>}> {
     let handle: fs.promises.FileHandle | undefined;
     let closed = false;
     const close = async () => {
-        if (closed)
-            return;
+        if (closed) return;
         closed = true;
         await handle?.close().catch(() => undefined);
     };
 
     try {
-        if (input.path != null)
-            handle = await fs.promises.open(input.path, "r");
+        if (input.path != null) handle = await fs.promises.open(input.path, "r");
     } catch (err) {
         throw readError(input, err);
     }
@@ -119,12 +115,9 @@ async function openArrowReader(input: DatasetInput): Promise<{reader: ArrowReade
         const reader = await RecordBatchReader.from(source as fs.promises.FileHandle);
         checkArrowMessages(reader);
         await reader.open({autoDestroy: false});
-        if (reader.schema == null)
-            throw new Error("no schema message (the input is empty)");
-        if (reader.schema.fields.length === 0)
-            throw new Error("its schema has no columns (a damaged schema or an empty table)");
-        if (handle != null)
-            await checkEmptyFooter(handle, reader);
+        if (reader.schema == null) throw new Error("no schema message (the input is empty)");
+        if (reader.schema.fields.length === 0) throw new Error("its schema has no columns (a damaged schema or an empty table)");
+        if (handle != null) await checkEmptyFooter(handle, reader);
         return {reader: reader as ArrowReader, close};
     } catch (err) {
         await close();
@@ -146,8 +139,7 @@ async function checkEmptyFooter(handle: fs.promises.FileHandle, reader: RecordBa
     await handle.read(head, 0, 8, 8);
     const schemaLength = head.readInt32LE(0) === -1 ? 8 + head.readInt32LE(4) : 4 + head.readInt32LE(0);
     const data = size - 8 - 10 - tail.readInt32LE(0);
-    if (data > schemaLength + 16)
-        throw new Error(`its footer lists no record batches, yet it holds ${data - schemaLength} bytes after its schema`);
+    if (data > schemaLength + 16) throw new Error(`its footer lists no record batches, yet it holds ${data - schemaLength} bytes after its schema`);
 }
 
 /**
@@ -161,18 +153,15 @@ function boundedHandle(handle: fs.promises.FileHandle): fs.promises.FileHandle {
         budget ??= 3 * (await handle.stat()).size + (1 << 16);
         const result = await handle.read(buffer, offset, length, position);
         budget -= result.bytesRead;
-        if (result.bytesRead === 0 && length > 0)
-            throw new Error(`a header points past the end of the file (a read of ${length} bytes at byte ${position})`);
-        if (budget < 0)
-            throw new Error("its headers send the reader round in a loop (it read the file three times over)");
+        if (result.bytesRead === 0 && length > 0) throw new Error(`a header points past the end of the file (a read of ${length} bytes at byte ${position})`);
+        if (budget < 0) throw new Error("its headers send the reader round in a loop (it read the file three times over)");
         return result;
     };
     return {fd: handle.fd, read, stat: () => handle.stat(), close: () => handle.close()} as unknown as fs.promises.FileHandle;
 }
 
 function invalidArrow(input: DatasetInput, err: unknown): DatasetError {
-    if (err instanceof DatasetError)
-        return err;
+    if (err instanceof DatasetError) return err;
     return new DatasetError(
         `${input.name}: cannot read Arrow IPC (${oneLine(err)}); check that it is a whole Arrow IPC file or stream (Feather v2), and write it again if it is damaged`,
         {cause: err}

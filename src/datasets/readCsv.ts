@@ -44,7 +44,7 @@ export async function* readCsv(input: DatasetInput, delimiter: "," | "\t"): Asyn
     let previousEmptyLines = 0;
 
     try {
-        for await (const item of parser as AsyncIterable<{record: string[], info: Info}>) {
+        for await (const item of parser as AsyncIterable<{record: string[]; info: Info}>) {
             const {record, info} = item;
             const startLine = previousEndLine + 1 + (info.empty_lines - previousEmptyLines);
             previousEndLine = info.lines;
@@ -66,25 +66,24 @@ export async function* readCsv(input: DatasetInput, delimiter: "," | "\t"): Asyn
             }
 
             const values: Record<string, unknown> = {};
-            for (let i = 0; i < header.length; i++)
-                values[header[i]!] = record[i];
+            for (let i = 0; i < header.length; i++) values[header[i]!] = record[i];
             yield {location, values};
         }
     } catch (err) {
-        if (err instanceof DatasetError)
-            throw err;
-        const csvError = err as Partial<CsvError> & {empty_lines?: number, column?: number};
+        if (err instanceof DatasetError) throw err;
+        const csvError = err as Partial<CsvError> & {empty_lines?: number; column?: number};
         // the row that fails starts after the last one parsed (and the empty lines skipped since)
         const rowLine = parsedEndLine + 1 + ((csvError.empty_lines ?? parsedEmptyLines) - parsedEmptyLines);
         const kind = delimiter === "\t" ? "TSV" : "CSV";
         if (csvError.code === "CSV_QUOTE_NOT_CLOSED")
             throw new DatasetError(
                 `${input.name} line ${rowLine}: a quote opened in field ${(csvError.column ?? 0) + 1} of the row starting here is never closed ` +
-                "(the file ends inside it); close it, or double a quote inside a quoted field (\"\")", {cause: err});
+                    '(the file ends inside it); close it, or double a quote inside a quoted field ("")',
+                {cause: err}
+            );
         if (csvError.code === "CSV_MAX_RECORD_SIZE")
             throw new DatasetError(`${input.name} line ${rowLine}: the row is ${recordTooLong(maxBytes)}`, {cause: err});
-        if (csvError.code?.startsWith("CSV_") === true)
-            throw new DatasetError(`${input.name}: invalid ${kind} (${oneLine(err)}); fix the file`, {cause: err});
+        if (csvError.code?.startsWith("CSV_") === true) throw new DatasetError(`${input.name}: invalid ${kind} (${oneLine(err)}); fix the file`, {cause: err});
         throw readError(input, err);
     } finally {
         source.unpipe(parser);
@@ -97,8 +96,7 @@ export function columnNames(name: string, header: string[]): string[] {
     const seen = new Set<string>();
     return header.map((raw, index) => {
         const column = raw.trim().length === 0 ? `column_${index + 1}` : raw;
-        if (seen.has(column))
-            throw new DatasetError(`${name} line 1: duplicate column name ${JSON.stringify(column)} in the header; rename one of them`);
+        if (seen.has(column)) throw new DatasetError(`${name} line 1: duplicate column name ${JSON.stringify(column)} in the header; rename one of them`);
         seen.add(column);
         return column;
     });
@@ -111,12 +109,10 @@ export async function readCsvHeader(input: DatasetInput, delimiter: "," | "\t"):
     source.on("error", (err: unknown) => parser.destroy(readError(input, err)));
     source.pipe(parser);
     try {
-        for await (const record of parser as AsyncIterable<string[]>)
-            return columnNames(input.name, record);
+        for await (const record of parser as AsyncIterable<string[]>) return columnNames(input.name, record);
         return [];
     } catch (err) {
-        if (err instanceof DatasetError)
-            throw err;
+        if (err instanceof DatasetError) throw err;
         throw new DatasetError(`${input.name}: invalid ${delimiter === "\t" ? "TSV" : "CSV"} header (${oneLine(err)}); fix the file`, {cause: err});
     } finally {
         source.unpipe(parser);

@@ -36,15 +36,13 @@ export async function* readJsonArray(input: DatasetInput, maxBytes = maxRecordBy
         if (elementBytes > maxBytes) {
             elementBytes = -1;
             parts = [];
-        } else
-            parts.push(text);
+        } else parts.push(text);
     };
     const finishElement = (last: string): RawRecord => {
         keep(last);
         const location = `${name} element ${elementIndex} (line ${elementLine})`;
         elementIndex++;
-        if (elementBytes < 0)
-            return {location, error: `the element is ${recordTooLong(maxBytes)}`, unit: "element"};
+        if (elementBytes < 0) return {location, error: `the element is ${recordTooLong(maxBytes)}`, unit: "element"};
         return parseJsonRecord(parts.join(""), location, "element");
     };
 
@@ -53,21 +51,17 @@ export async function* readJsonArray(input: DatasetInput, maxBytes = maxRecordBy
 
         for (let i = 0; i < chunk.length; i++) {
             const code = chunk.charCodeAt(i);
-            if (code === 10)
-                line++;
+            if (code === 10) line++;
 
             switch (state) {
                 case State.Start:
-                    if (isWhitespace(code) || code === 0xfeff)
-                        break;
-                    if (code !== 91 /* [ */)
-                        throw notAnArray(name, chunk.charAt(i), line);
+                    if (isWhitespace(code) || code === 0xfeff) break;
+                    if (code !== 91 /* [ */) throw notAnArray(name, chunk.charAt(i), line);
                     state = State.BeforeElement;
                     break;
 
                 case State.BeforeElement:
-                    if (isWhitespace(code))
-                        break;
+                    if (isWhitespace(code)) break;
                     if (code === 93 /* ] */) {
                         state = State.AfterArray;
                         break;
@@ -85,21 +79,15 @@ export async function* readJsonArray(input: DatasetInput, maxBytes = maxRecordBy
 
                 case State.InElement:
                     if (inString) {
-                        if (escaped)
-                            escaped = false;
-                        else if (code === 92 /* \ */)
-                            escaped = true;
-                        else if (code === 34 /* " */)
-                            inString = false;
+                        if (escaped) escaped = false;
+                        else if (code === 92 /* \ */) escaped = true;
+                        else if (code === 34 /* " */) inString = false;
                         break;
                     }
-                    if (code === 34)
-                        inString = true;
-                    else if (code === 123 /* { */ || code === 91 /* [ */)
-                        depth++;
+                    if (code === 34) inString = true;
+                    else if (code === 123 /* { */ || code === 91 /* [ */) depth++;
                     else if (code === 125 /* } */ || code === 93 /* ] */) {
-                        if (depth > 0)
-                            depth--;
+                        if (depth > 0) depth--;
                         else if (code === 93) {
                             yield finishElement(chunk.slice(segmentStart, i));
                             state = State.AfterArray;
@@ -119,12 +107,10 @@ export async function* readJsonArray(input: DatasetInput, maxBytes = maxRecordBy
             }
         }
 
-        if (state === State.InElement)
-            keep(chunk.slice(Math.max(segmentStart, 0)));
+        if (state === State.InElement) keep(chunk.slice(Math.max(segmentStart, 0)));
     }
 
-    if (state === State.Start)
-        throw new DatasetError(`${name}: the file is empty; expected a JSON array of objects`);
+    if (state === State.Start) throw new DatasetError(`${name}: the file is empty; expected a JSON array of objects`);
     if (state !== State.AfterArray)
         throw new DatasetError(`${name}: unexpected end of file inside the top-level JSON array; the file is truncated or malformed`);
 }
@@ -136,6 +122,6 @@ function isWhitespace(code: number): boolean {
 function notAnArray(name: string, found: string, line: number): DatasetError {
     return new DatasetError(
         `${name} line ${line}: expected a JSON array of objects at the top level, found ${JSON.stringify(found)}; ` +
-        "for one JSON object per line use a .jsonl file"
+            "for one JSON object per line use a .jsonl file"
     );
 }

@@ -20,8 +20,7 @@ export async function* readJsonLines(input: DatasetInput, maxBytes = maxRecordBy
     for await (let chunk of readTextChunks(input)) {
         if (first) {
             first = false;
-            if (chunk.charCodeAt(0) === 0xfeff)
-                chunk = chunk.slice(1);
+            if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
         }
         let start = 0;
         let newline = chunk.indexOf("\n", start);
@@ -29,11 +28,11 @@ export async function* readJsonLines(input: DatasetInput, maxBytes = maxRecordBy
             lineNumber++;
             if (!skipping) {
                 const piece = chunk.slice(start, newline);
-                const record = pendingBytes + piece.length * 3 > maxBytes && pendingBytes + Buffer.byteLength(piece) > maxBytes
-                    ? tooLong(input.name, lineNumber, maxBytes)
-                    : parseLine(input.name, pending.length === 0 ? piece : pending.join("") + piece, lineNumber);
-                if (record != null)
-                    yield record;
+                const record =
+                    pendingBytes + piece.length * 3 > maxBytes && pendingBytes + Buffer.byteLength(piece) > maxBytes
+                        ? tooLong(input.name, lineNumber, maxBytes)
+                        : parseLine(input.name, pending.length === 0 ? piece : pending.join("") + piece, lineNumber);
+                if (record != null) yield record;
             }
             pending = [];
             pendingBytes = 0;
@@ -41,23 +40,20 @@ export async function* readJsonLines(input: DatasetInput, maxBytes = maxRecordBy
             start = newline + 1;
             newline = chunk.indexOf("\n", start);
         }
-        if (skipping || start === chunk.length)
-            continue;
+        if (skipping || start === chunk.length) continue;
         const rest = chunk.slice(start);
         pendingBytes += Buffer.byteLength(rest);
         if (pendingBytes > maxBytes) {
             skipping = true;
             pending = [];
             yield tooLong(input.name, lineNumber + 1, maxBytes);
-        } else
-            pending.push(rest);
+        } else pending.push(rest);
     }
 
     if (pending.length > 0) {
         lineNumber++;
         const record = parseLine(input.name, pending.join(""), lineNumber);
-        if (record != null)
-            yield record;
+        if (record != null) yield record;
     }
 }
 
@@ -66,8 +62,7 @@ function tooLong(name: string, lineNumber: number, maxBytes: number): RawRecord 
 }
 
 function parseLine(name: string, line: string, lineNumber: number): RawRecord | undefined {
-    if (line.trim().length === 0)
-        return undefined;
+    if (line.trim().length === 0) return undefined;
 
     return parseJsonRecord(line, `${name} line ${lineNumber}`, "line");
 }
@@ -85,16 +80,13 @@ export function parseJsonRecord(text: string, location: string, unit: string): R
         return {location, error: `invalid JSON (${oneLine(err)})`, unit};
     }
     const kind = jsonKind(value);
-    if (kind !== "object")
-        return {location, error: `expected a JSON object, found ${kind}`, unit};
+    if (kind !== "object") return {location, error: `expected a JSON object, found ${kind}`, unit};
     return {location, values: value as Record<string, unknown>};
 }
 
 /** "object", "array", "string", "number", "boolean" or "null". */
 function jsonKind(value: unknown): string {
-    if (value === null)
-        return "null";
-    if (Array.isArray(value))
-        return "array";
+    if (value === null) return "null";
+    if (Array.isArray(value)) return "array";
     return typeof value;
 }

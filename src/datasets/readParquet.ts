@@ -11,8 +11,8 @@ import {isList, listElement, parquetFieldValue} from "./parquetValue.js";
 
 /** An opened Parquet file: its footer metadata and random access to its bytes. */
 export type ParquetFile = {
-    file: AsyncBuffer,
-    metadata: FileMetaData
+    file: AsyncBuffer;
+    metadata: FileMetaData;
 };
 
 /**
@@ -22,9 +22,7 @@ export type ParquetFile = {
 export async function openParquet(input: DatasetInput): Promise<ParquetFile> {
     let file: AsyncBuffer;
     try {
-        file = input.path != null
-            ? await asyncBufferFromFile(input.path)
-            : await bufferStream(openByteStream(input));
+        file = input.path != null ? await asyncBufferFromFile(input.path) : await bufferStream(openByteStream(input));
     } catch (err) {
         throw readError(input, err);
     }
@@ -46,14 +44,13 @@ const textDecoder = new TextDecoder();
  * otherwise a `DatasetError` names the file (a row is never dropped or made up without a word).
  */
 export async function* readParquet(input: DatasetInput, opened?: ParquetFile): AsyncGenerator<RawRecord> {
-    const {file, metadata} = opened ?? await openParquet(input);
+    const {file, metadata} = opened ?? (await openParquet(input));
     const total = parquetRowCount(input, {file, metadata});
     const fields = parquetSchema(metadata).children;
     let groupStart = 0;
     for (const rowGroup of metadata.row_groups) {
         const groupRows = Number(rowGroup.num_rows);
-        if (groupRows === 0)
-            continue;
+        if (groupRows === 0) continue;
         const where = `rows ${groupStart}-${groupStart + groupRows - 1}`;
         let rows: Record<string, unknown>[];
         /** Values decoded per column: hyparquet pads a short column with undefined, and cuts a long one. */
@@ -74,19 +71,16 @@ export async function* readParquet(input: DatasetInput, opened?: ParquetFile): A
         for (const [column, count] of decoded)
             if (count !== groupRows)
                 throw countMismatch(input, `column ${column} of ${where} holds ${count} values, not the ${groupRows} rows its footer declares`);
-        if (rows.length !== groupRows)
-            throw countMismatch(input, `${where} gave ${rows.length} rows, not the ${groupRows} its footer declares`);
+        if (rows.length !== groupRows) throw countMismatch(input, `${where} gave ${rows.length} rows, not the ${groupRows} its footer declares`);
         for (let i = 0; i < rows.length; i++) {
             const row = rows[i]!;
             const values: Record<string, unknown> = {};
-            for (const field of fields)
-                values[field.element.name] = parquetFieldValue(field, row[field.element.name]);
+            for (const field of fields) values[field.element.name] = parquetFieldValue(field, row[field.element.name]);
             yield {location: `${input.name} row ${groupStart + i}`, values};
         }
         groupStart += groupRows;
     }
-    if (groupStart !== total)
-        throw countMismatch(input, `its row groups hold ${groupStart} rows, not the ${total} its footer declares`);
+    if (groupStart !== total) throw countMismatch(input, `its row groups hold ${groupStart} rows, not the ${total} its footer declares`);
 }
 
 /**
@@ -118,20 +112,17 @@ function parquetTypeName(node: SchemaTree, asElement = false): string {
     const {element, children} = node;
     const converted = element.converted_type;
     const logical = element.logical_type?.type;
-    if (element.repetition_type === "REPEATED" && !asElement)
-        return `list<${parquetTypeName(node, true)}>`;
+    if (element.repetition_type === "REPEATED" && !asElement) return `list<${parquetTypeName(node, true)}>`;
 
     if (children.length > 0) {
-        if (isList(node))
-            return `list<${parquetTypeName(listElement(node), true)}>`;
+        if (isList(node)) return `list<${parquetTypeName(listElement(node), true)}>`;
         if (converted === "MAP" || converted === "MAP_KEY_VALUE" || logical === "MAP") {
             const entries = children[0];
             const key = entries?.children[0];
             const value = entries?.children[1];
             return `map<${key == null ? "null" : parquetTypeName(key)}, ${value == null ? "null" : parquetTypeName(value)}>`;
         }
-        if (logical === "VARIANT")
-            return "json";
+        if (logical === "VARIANT") return "json";
         return `struct<${children.map((child) => `${child.element.name}: ${parquetTypeName(child)}`).join(", ")}>`;
     }
     return parquetLeafTypeName(node);
@@ -141,57 +132,62 @@ function parquetLeafTypeName({element}: SchemaTree): string {
     const converted = element.converted_type;
     const logical = element.logical_type;
 
-    if (converted === "DECIMAL" || logical?.type === "DECIMAL")
-        return `decimal(${element.precision ?? "?"},${element.scale ?? 0})`;
-    if (converted === "DATE" || logical?.type === "DATE")
-        return "date";
-    if (converted === "TIMESTAMP_MILLIS" || converted === "TIMESTAMP_MICROS" || logical?.type === "TIMESTAMP" || element.type === "INT96")
-        return "timestamp";
-    if (converted === "TIME_MILLIS" || converted === "TIME_MICROS" || logical?.type === "TIME")
-        return "time";
-    if (converted === "JSON" || logical?.type === "JSON")
-        return "json";
-    if (converted === "UTF8" || converted === "ENUM" || logical?.type === "STRING" || logical?.type === "ENUM" || logical?.type === "UUID")
-        return "string";
-    if (logical?.type === "FLOAT16")
-        return "float16";
-    if (logical?.type === "INTEGER")
-        return `${logical.isSigned ? "int" : "uint"}${logical.bitWidth}`;
+    if (converted === "DECIMAL" || logical?.type === "DECIMAL") return `decimal(${element.precision ?? "?"},${element.scale ?? 0})`;
+    if (converted === "DATE" || logical?.type === "DATE") return "date";
+    if (converted === "TIMESTAMP_MILLIS" || converted === "TIMESTAMP_MICROS" || logical?.type === "TIMESTAMP" || element.type === "INT96") return "timestamp";
+    if (converted === "TIME_MILLIS" || converted === "TIME_MICROS" || logical?.type === "TIME") return "time";
+    if (converted === "JSON" || logical?.type === "JSON") return "json";
+    if (converted === "UTF8" || converted === "ENUM" || logical?.type === "STRING" || logical?.type === "ENUM" || logical?.type === "UUID") return "string";
+    if (logical?.type === "FLOAT16") return "float16";
+    if (logical?.type === "INTEGER") return `${logical.isSigned ? "int" : "uint"}${logical.bitWidth}`;
     switch (converted) {
-        case "INT_8": return "int8";
-        case "INT_16": return "int16";
-        case "INT_32": return "int32";
-        case "INT_64": return "int64";
-        case "UINT_8": return "uint8";
-        case "UINT_16": return "uint16";
-        case "UINT_32": return "uint32";
-        case "UINT_64": return "uint64";
+        case "INT_8":
+            return "int8";
+        case "INT_16":
+            return "int16";
+        case "INT_32":
+            return "int32";
+        case "INT_64":
+            return "int64";
+        case "UINT_8":
+            return "uint8";
+        case "UINT_16":
+            return "uint16";
+        case "UINT_32":
+            return "uint32";
+        case "UINT_64":
+            return "uint64";
     }
     switch (element.type) {
-        case "BOOLEAN": return "bool";
-        case "INT32": return "int32";
-        case "INT64": return "int64";
-        case "FLOAT": return "float32";
-        case "DOUBLE": return "float64";
-        case "BYTE_ARRAY": return "string"; // hyparquet decodes unannotated byte arrays as UTF-8 text
-        case "FIXED_LEN_BYTE_ARRAY": return "binary";
-        default: return "binary";
+        case "BOOLEAN":
+            return "bool";
+        case "INT32":
+            return "int32";
+        case "INT64":
+            return "int64";
+        case "FLOAT":
+            return "float32";
+        case "DOUBLE":
+            return "float64";
+        case "BYTE_ARRAY":
+            return "string"; // hyparquet decodes unannotated byte arrays as UTF-8 text
+        case "FIXED_LEN_BYTE_ARRAY":
+            return "binary";
+        default:
+            return "binary";
     }
 }
 
 function invalidParquet(input: DatasetInput, err: unknown, where?: string): DatasetError {
-    if (err instanceof DatasetError)
-        return err;
-    return new DatasetError(
-        `${input.name}${where == null ? "" : ` ${where}`}: cannot read Parquet (${oneLine(err)}); check that it is a valid Parquet file`,
-        {cause: err}
-    );
+    if (err instanceof DatasetError) return err;
+    return new DatasetError(`${input.name}${where == null ? "" : ` ${where}`}: cannot read Parquet (${oneLine(err)}); check that it is a valid Parquet file`, {
+        cause: err
+    });
 }
 
 async function bufferStream(stream: NodeJS.ReadableStream): Promise<AsyncBuffer> {
     const chunks: Buffer[] = [];
-    for await (const chunk of stream as AsyncIterable<Buffer | string>)
-        chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+    for await (const chunk of stream as AsyncIterable<Buffer | string>) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
     const all = Buffer.concat(chunks);
     const bytes = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
     return {

@@ -13,12 +13,10 @@ export async function* readTextChunks(input: DatasetInput): AsyncGenerator<strin
     const decoder = new StringDecoder("utf8");
     for await (const chunk of readUtf8Bytes(input)) {
         const text = typeof chunk === "string" ? chunk : decoder.write(chunk);
-        if (text.length > 0)
-            yield text;
+        if (text.length > 0) yield text;
     }
     const rest = decoder.end();
-    if (rest.length > 0)
-        yield rest;
+    if (rest.length > 0) yield rest;
 }
 
 /**
@@ -35,11 +33,9 @@ export async function* readUtf8Bytes(input: DatasetInput): AsyncGenerator<Buffer
             if (first && typeof chunk !== "string" && chunk.length > 0) {
                 first = false;
                 const kind = notText(chunk, input.name);
-                if (kind !== undefined)
-                    throw new DatasetError(`${input.name}: ${kind}`);
+                if (kind !== undefined) throw new DatasetError(`${input.name}: ${kind}`);
             }
-            if (typeof chunk !== "string")
-                check.feed(input, chunk);
+            if (typeof chunk !== "string") check.feed(input, chunk);
             yield chunk;
         }
         check.end(input);
@@ -55,8 +51,7 @@ export async function* readUtf8Bytes(input: DatasetInput): AsyncGenerator<Buffer
 export function notText(bytes: Uint8Array, name: string): string | undefined {
     const [b0, b1, b2, b3] = bytes;
     const out = `decompressed-${name.split("/").pop()}`;
-    if (b0 === 0x1f && b1 === 0x8b)
-        return `the file is gzip-compressed, not text; decompress it first (gzip -dc ${name} > ${out}) and read the result`;
+    if (b0 === 0x1f && b1 === 0x8b) return `the file is gzip-compressed, not text; decompress it first (gzip -dc ${name} > ${out}) and read the result`;
     if (b0 === 0x28 && b1 === 0xb5 && b2 === 0x2f && b3 === 0xfd)
         return `the file is zstd-compressed, not text; decompress it first (zstd -dc ${name} > ${out}) and read the result`;
     if (b0 === 0x42 && b1 === 0x5a && b2 === 0x68)
@@ -123,19 +118,15 @@ class Utf8Check {
 
 /** The byte stream of an input: a file read stream, or the given stream. */
 export function openByteStream(input: DatasetInput): NodeJS.ReadableStream {
-    if (input.path != null)
-        return fs.createReadStream(input.path, {highWaterMark: 1 << 16});
-    if (input.stream == null)
-        throw new DatasetError(`${input.name}: nothing to read`);
+    if (input.path != null) return fs.createReadStream(input.path, {highWaterMark: 1 << 16});
+    if (input.stream == null) throw new DatasetError(`${input.name}: nothing to read`);
     return input.stream;
 }
 
 /** Wraps an I/O error while reading an input into a one-line `DatasetError`. */
 export function readError(input: DatasetInput, err: unknown): Error {
-    if (err instanceof DatasetError)
-        return err;
+    if (err instanceof DatasetError) return err;
     const code = (err as {code?: unknown})?.code;
-    if (code === "ENOENT")
-        return new DatasetError(`input file ${input.name} not found; check the path`, {cause: err});
+    if (code === "ENOENT") return new DatasetError(`input file ${input.name} not found; check the path`, {cause: err});
     return new DatasetError(`${input.name}: cannot be read (${oneLine(err)}); check that it exists and is readable`, {cause: err});
 }

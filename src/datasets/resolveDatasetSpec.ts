@@ -20,17 +20,22 @@ export const formatByExtension: Readonly<Record<string, DatasetFormat>> = {
 
 const supportedList = Object.keys(formatByExtension).join(", ");
 const compressedExtensions: Readonly<Record<string, string>> = {
-    ".gz": "gunzip -k", ".gzip": "gunzip -k", ".zst": "zstd -d", ".bz2": "bunzip2 -k", ".xz": "xz -dk", ".zip": "unzip"
+    ".gz": "gunzip -k",
+    ".gzip": "gunzip -k",
+    ".zst": "zstd -d",
+    ".bz2": "bunzip2 -k",
+    ".xz": "xz -dk",
+    ".zip": "unzip"
 };
 
 /** Where a dataset spec points: its format and files (with the names used in locations). */
 export type ResolvedDatasetSpec = {
-    format: DatasetFormat,
+    format: DatasetFormat;
     /** Absolute paths, in reading order; empty for stdin. */
-    files: string[],
+    files: string[];
     /** Display name of each file, e.g. `data.jsonl` or `part-1/train.csv`. */
-    names: string[],
-    stdin: boolean
+    names: string[];
+    stdin: boolean;
 };
 
 /**
@@ -38,21 +43,17 @@ export type ResolvedDatasetSpec = {
  * of shards, or a glob. `format` overrides detection by extension.
  */
 export async function resolveDatasetSpec(spec: string, format?: DatasetFormat): Promise<ResolvedDatasetSpec> {
-    if (spec === "-")
-        return {format: format ?? "jsonl", files: [], names: [], stdin: true};
+    if (spec === "-") return {format: format ?? "jsonl", files: [], names: [], stdin: true};
 
     const stat = await statOrUndefined(spec);
     if (stat == null && isGlob(spec)) {
         const {base, files} = await expandGlob(spec);
-        if (files.length === 0)
-            throw new DatasetError(`no files match ${spec}; check the pattern`);
+        if (files.length === 0) throw new DatasetError(`no files match ${spec}; check the pattern`);
         return fromFiles(spec, files, base, format, "pattern");
     }
-    if (stat == null)
-        throw new DatasetError(`input file ${spec} not found; check the path`);
+    if (stat == null) throw new DatasetError(`input file ${spec} not found; check the path`);
 
-    if (stat.isDirectory())
-        return resolveFolder(spec, format);
+    if (stat.isDirectory()) return resolveFolder(spec, format);
 
     const file = path.resolve(spec);
     return {format: format ?? formatOf(spec), files: [file], names: [path.basename(file)], stdin: false};
@@ -65,7 +66,9 @@ export function formatOf(file: string): DatasetFormat {
     if (format == null) {
         const what = extension === "" ? "has no file extension" : `has an unsupported extension "${extension}"`;
         if (compressedExtensions[extension] !== undefined)
-            throw new DatasetError(`${file} ${what}: it is compressed, and airlabel reads uncompressed files; decompress it first (${compressedExtensions[extension]} ${file}) and pass the result`);
+            throw new DatasetError(
+                `${file} ${what}: it is compressed, and airlabel reads uncompressed files; decompress it first (${compressedExtensions[extension]} ${file}) and pass the result`
+            );
         throw new DatasetError(`${file} ${what}; supported: ${supportedList} (or pass --format)`);
     }
     return format;
@@ -85,20 +88,21 @@ async function resolveFolder(spec: string, format: DatasetFormat | undefined): P
         .sort(compareNames);
 
     if (fileNames.includes("dataset_dict.json")) {
-        const splits = entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith(".")).map((entry) => entry.name).sort(compareNames);
+        const splits = entries
+            .filter((entry) => entry.isDirectory() && !entry.name.startsWith("."))
+            .map((entry) => entry.name)
+            .sort(compareNames);
         throw new DatasetError(
             `${spec} is a Hugging Face DatasetDict with splits ${splits.join(", ") || "(none)"}; pass one split folder, e.g. ${path.join(spec, splits[0] ?? "train")}`
         );
     }
 
-    if (fileNames.includes("state.json") || fileNames.includes("dataset_info.json"))
-        return resolveSaveToDisk(spec, folder, fileNames);
+    if (fileNames.includes("state.json") || fileNames.includes("dataset_info.json")) return resolveSaveToDisk(spec, folder, fileNames);
 
     const files = fileNames
         .filter((name) => format != null || formatByExtension[path.extname(name).toLowerCase()] != null)
         .map((name) => path.join(folder, name));
-    if (files.length === 0)
-        throw new DatasetError(`folder ${spec} has no data files; supported: ${supportedList}`);
+    if (files.length === 0) throw new DatasetError(`folder ${spec} has no data files; supported: ${supportedList}`);
     return fromFiles(spec, files, folder, format, "folder");
 }
 
@@ -113,18 +117,14 @@ async function resolveSaveToDisk(spec: string, folder: string, fileNames: string
             throw new DatasetError(`${path.join(spec, "state.json")}: cannot be read as JSON (${(err as Error).message}); fix or remove it`, {cause: err});
         }
         const dataFiles = (state as {_data_files?: unknown})?._data_files;
-        if (Array.isArray(dataFiles))
-            names = dataFiles.map((entry: unknown) => String((entry as {filename?: unknown})?.filename));
+        if (Array.isArray(dataFiles)) names = dataFiles.map((entry: unknown) => String((entry as {filename?: unknown})?.filename));
         const indices = (state as {_indices_data_files?: unknown})?._indices_data_files;
-        if (Array.isArray(indices) && indices.length > 0)
-            throw selectionFolder(spec);
+        if (Array.isArray(indices) && indices.length > 0) throw selectionFolder(spec);
     }
-    if (fileNames.includes("indices.arrow") && names?.includes("indices.arrow") !== true)
-        throw selectionFolder(spec);
+    if (fileNames.includes("indices.arrow") && names?.includes("indices.arrow") !== true) throw selectionFolder(spec);
     names ??= fileNames.filter((name) => name.endsWith(".arrow"));
 
-    if (names.length === 0)
-        throw new DatasetError(`${spec} looks like a Hugging Face save_to_disk folder but has no .arrow data files`);
+    if (names.length === 0) throw new DatasetError(`${spec} looks like a Hugging Face save_to_disk folder but has no .arrow data files`);
     for (const name of names) {
         if (!fileNames.includes(name))
             throw new DatasetError(`${path.join(spec, name)}, listed in state.json, not found; the save_to_disk folder is incomplete`);
@@ -139,21 +139,18 @@ async function resolveSaveToDisk(spec: string, folder: string, fileNames: string
 function selectionFolder(spec: string): DatasetError {
     return new DatasetError(
         `${spec} is a Hugging Face save_to_disk folder of a selection (it has an indices file): its .arrow files hold other rows than ` +
-        "the dataset's; save it again with ds.flatten_indices().save_to_disk(...)"
+            "the dataset's; save it again with ds.flatten_indices().save_to_disk(...)"
     );
 }
 
-function fromFiles(
-    spec: string, files: string[], base: string, format: DatasetFormat | undefined, kind: "folder" | "pattern"
-): ResolvedDatasetSpec {
+function fromFiles(spec: string, files: string[], base: string, format: DatasetFormat | undefined, kind: "folder" | "pattern"): ResolvedDatasetSpec {
     const names = files.map((file) => path.relative(base, file));
-    if (format != null)
-        return {format, files, names, stdin: false};
+    if (format != null) return {format, files, names, stdin: false};
 
     const byFormat = new Map<DatasetFormat, string[]>();
     for (const [index, file] of files.entries()) {
         const fileFormat = formatOf(names[index] ?? file);
-        byFormat.set(fileFormat, [...byFormat.get(fileFormat) ?? [], names[index] ?? file]);
+        byFormat.set(fileFormat, [...(byFormat.get(fileFormat) ?? []), names[index] ?? file]);
     }
     if (byFormat.size > 1) {
         const mix = [...byFormat].map(([fileFormat, list]) => `${fileFormat}: ${list[0]}${list.length > 1 ? ", ..." : ""}`).join("; ");
@@ -169,8 +166,7 @@ async function statOrUndefined(spec: string): Promise<fs.Stats | undefined> {
         return await fs.promises.stat(spec);
     } catch (err) {
         const code = (err as {code?: string}).code;
-        if (code === "ENOENT" || code === "ENOTDIR")
-            return undefined;
+        if (code === "ENOENT" || code === "ENOTDIR") return undefined;
         throw new DatasetError(`input file ${spec} cannot be read (${code ?? String(err)}); check its permissions`, {cause: err});
     }
 }

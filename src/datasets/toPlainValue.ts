@@ -8,8 +8,7 @@
  * - Map → object with string keys; arrays and plain objects are converted recursively
  */
 export function toPlainValue(value: unknown): unknown {
-    if (value === null || value === undefined)
-        return null;
+    if (value === null || value === undefined) return null;
 
     switch (typeof value) {
         case "string":
@@ -24,41 +23,33 @@ export function toPlainValue(value: unknown): unknown {
             return null;
     }
 
-    if (Array.isArray(value))
-        return value.map(toPlainValue);
+    if (Array.isArray(value)) return value.map(toPlainValue);
 
-    if (value instanceof Date)
-        return Number.isNaN(value.getTime()) ? null : value.toISOString();
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
 
-    if (value instanceof Uint8Array)
-        return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
+    if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
 
-    if (value instanceof ArrayBuffer)
-        return Buffer.from(value).toString("base64");
+    if (value instanceof ArrayBuffer) return Buffer.from(value).toString("base64");
 
     if (ArrayBuffer.isView(value)) {
         const items: unknown[] = [];
-        for (const item of value as unknown as Iterable<unknown>)
-            items.push(toPlainValue(item));
+        for (const item of value as unknown as Iterable<unknown>) items.push(toPlainValue(item));
         return items;
     }
 
     if (value instanceof Map) {
         const out: Record<string, unknown> = {};
-        for (const [key, item] of value)
-            out[String(toPlainValue(key))] = toPlainValue(item);
+        for (const [key, item] of value) out[String(toPlainValue(key))] = toPlainValue(item);
         return out;
     }
 
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value as Record<string, unknown>))
-        out[key] = toPlainValue(item);
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) out[key] = toPlainValue(item);
     return out;
 }
 
 /** A bigint as a number when it is a safe integer, else kept as a bigint (a number would lose digits). */
 function bigintToPlain(value: bigint): number | bigint {
-    if (value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER))
-        return Number(value);
+    if (value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)) return Number(value);
     return value;
 }

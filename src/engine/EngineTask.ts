@@ -1,38 +1,38 @@
 /** What an engine loaded, for the run's startup line. */
-export type WarmupResult = {engine: string, hint: string | null};
+export type WarmupResult = {engine: string; hint: string | null};
 
 /** One row to generate, the same for every engine (local or remote). */
 export type EngineTask = {
-    idx: number,
+    idx: number;
     /** The rendered user prompt (chat formatting happens in the engine). */
-    prompt: string,
+    prompt: string;
     /** This row's system message (a prompt hook's); absent: the run's. */
-    system?: string,
+    system?: string;
     /** The first attempt's seed; absent: `generation.seed + idx` (see samplingForAttempt). */
-    seed?: number,
+    seed?: number;
     /** The row's kept columns, for the validate/parse hooks; sent only when there are such hooks. */
-    row?: Record<string, unknown>
+    row?: Record<string, unknown>;
 };
 
 /** One row's answer (or failure), as every engine returns it. */
 export type EngineResult = {
-    idx: number,
-    ok: boolean,
+    idx: number;
+    ok: boolean;
     /** Parsed JSON (schema/choices) or the text (free text); null when not ok. */
-    annotation: unknown,
+    annotation: unknown;
     /** The last raw answer text. */
-    response: string,
-    finishReason: "stop" | "length",
-    promptTokens: number,
+    response: string;
+    finishReason: "stop" | "length";
+    promptTokens: number;
     /** Generated tokens over all attempts. */
-    completionTokens: number,
-    attempts: number,
+    completionTokens: number;
+    attempts: number;
     /** Milliseconds from the row reaching its worker's queue to its first generated token. */
-    firstTokenMs: number,
+    firstTokenMs: number;
     /** Prompt tokens evaluated over all attempts, after reusing the prefix a sequence held (local engine only). */
-    evaluatedPromptTokens?: number,
+    evaluatedPromptTokens?: number;
     /** Why the row failed, when not ok. */
-    reason: string | null,
+    reason: string | null;
     /** Where a failed row failed: "validate" (the answers; the default), "generate" (the backend refused the request) or "hook" (a validate/parse hook threw, timed out or returned the wrong type). */
-    stage?: "generate" | "validate" | "hook"
+    stage?: "generate" | "validate" | "hook";
 };

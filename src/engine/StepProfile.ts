@@ -8,37 +8,50 @@
  */
 export type StepProfile = {
     /** Decode steps taken. */
-    steps: number,
+    steps: number;
     /** Sequences summed over steps (one sequence's token in one step counts 1). */
-    sequenceSteps: number,
+    sequenceSteps: number;
     /** Wall time of all steps, milliseconds. */
-    stepMs: number,
+    stepMs: number;
     /** Time inside llama_decode, milliseconds (0 without airlabel's sampling patch). */
-    decodeMs: number,
+    decodeMs: number;
     /** Wall time of the native sampling calls, grammar included, milliseconds. */
-    samplingMs: number,
+    samplingMs: number;
     /** Native sampling calls (one per step when every sequence's call of the step arrives together). */
-    samplingCalls: number,
+    samplingCalls: number;
     /** Time checking tokens against the grammar and computing masks, summed over sampling threads, milliseconds. */
-    grammarCpuMs: number,
+    grammarCpuMs: number;
     /** Sampled tokens the grammar was asked about, and of those the ones it rejected (then sampled from its mask). */
-    grammarChecks: number,
-    grammarRejections: number,
+    grammarChecks: number;
+    grammarRejections: number;
     /** Grammar masks found in the per-state cache, and computed over the whole vocabulary. */
-    maskHits: number,
-    maskMisses: number,
+    maskHits: number;
+    maskMisses: number;
     /** With `AIRLABEL_SAMPLING_CHECK_MASKS=1`: new masks compared with llama.cpp's own computation, and those that differed (a bug). */
-    maskChecks: number,
-    maskMismatches: number,
+    maskChecks: number;
+    maskMismatches: number;
     /** Sequences sampled by node-llama-cpp's own path (a sampler the fast path does not handle). */
-    stockSamples: number,
+    stockSamples: number;
     /** Whether the native counters were there (airlabel's sampling patch); without them only steps and wall time are. */
-    native: boolean
+    native: boolean;
 };
 
 const fields = [
-    "steps", "sequenceSteps", "stepMs", "decodeMs", "samplingMs", "samplingCalls", "grammarCpuMs", "grammarChecks", "grammarRejections",
-    "maskHits", "maskMisses", "maskChecks", "maskMismatches", "stockSamples", "native"
+    "steps",
+    "sequenceSteps",
+    "stepMs",
+    "decodeMs",
+    "samplingMs",
+    "samplingCalls",
+    "grammarCpuMs",
+    "grammarChecks",
+    "grammarRejections",
+    "maskHits",
+    "maskMisses",
+    "maskChecks",
+    "maskMismatches",
+    "stockSamples",
+    "native"
 ] as const;
 
 /** A shared buffer with room for `workers` profiles and a slot counter. */

@@ -3,15 +3,15 @@ import type {EngineResult} from "./EngineTask.js";
 
 /** One generation attempt, as a backend reports it. */
 export type AttemptOutput = {
-    text: string,
-    finishReason: "stop" | "length",
+    text: string;
+    finishReason: "stop" | "length";
     /** Prompt tokens of this attempt; null keeps the count known so far. */
-    promptTokens: number | null,
-    generatedTokens: number,
+    promptTokens: number | null;
+    generatedTokens: number;
     /** Milliseconds to the first token, or -1 when the backend cannot tell. */
-    firstTokenMs: number,
+    firstTokenMs: number;
     /** Prompt tokens actually evaluated (after reusing the prefix a sequence held); absent when the backend cannot tell. */
-    evaluatedPromptTokens?: number
+    evaluatedPromptTokens?: number;
 };
 
 /** The backend refused the request for good (the row fails at the generate stage with this reason). */
@@ -23,21 +23,21 @@ export type AttemptRefused = {refused: string};
  * schema failure.
  */
 export type AnswerHooks = {
-    validate?: (answer: unknown) => Promise<{ok: true} | {invalid: string} | {error: string}>,
-    parse?: (answer: unknown) => Promise<{value: unknown} | {error: string}>
+    validate?: (answer: unknown) => Promise<{ok: true} | {invalid: string} | {error: string}>;
+    parse?: (answer: unknown) => Promise<{value: unknown} | {error: string}>;
 };
 
 export type GenerateValidatedOptions = {
-    idx: number,
-    answerSchema: AnswerSchema,
-    retriesInvalid: number,
-    maxTokens: number,
+    idx: number;
+    answerSchema: AnswerSchema;
+    retriesInvalid: number;
+    maxTokens: number;
     /** Prompt tokens before any attempt reports its own count. */
-    promptTokens: number,
+    promptTokens: number;
     /** Runs attempt number `attempt` (0-based); each attempt must sample differently (see samplingForAttempt). */
-    attempt: (attempt: number) => Promise<AttemptOutput | AttemptRefused>,
+    attempt: (attempt: number) => Promise<AttemptOutput | AttemptRefused>;
     /** The user's validate/parse hooks for this row. Defaults to none. */
-    hooks?: AnswerHooks
+    hooks?: AnswerHooks;
 };
 
 /**
@@ -61,8 +61,17 @@ export async function generateValidated(options: GenerateValidatedOptions): Prom
         const output = await options.attempt(attempt);
         if ("refused" in output) {
             return {
-                idx, ok: false, annotation: null, response, finishReason, promptTokens, completionTokens, attempts: attempt + 1,
-                firstTokenMs: -1, reason: output.refused, stage: "generate"
+                idx,
+                ok: false,
+                annotation: null,
+                response,
+                finishReason,
+                promptTokens,
+                completionTokens,
+                attempts: attempt + 1,
+                firstTokenMs: -1,
+                reason: output.refused,
+                stage: "generate"
             };
         }
         if (firstTokenMs < 0) firstTokenMs = output.firstTokenMs;
@@ -71,7 +80,16 @@ export async function generateValidated(options: GenerateValidatedOptions): Prom
         if (output.evaluatedPromptTokens !== undefined) evaluatedPromptTokens = (evaluatedPromptTokens ?? 0) + output.evaluatedPromptTokens;
         response = output.text;
         finishReason = output.finishReason;
-        const result = {idx, response, finishReason, promptTokens, completionTokens, attempts: attempt + 1, firstTokenMs, ...(evaluatedPromptTokens !== undefined ? {evaluatedPromptTokens} : {})};
+        const result = {
+            idx,
+            response,
+            finishReason,
+            promptTokens,
+            completionTokens,
+            attempts: attempt + 1,
+            firstTokenMs,
+            ...(evaluatedPromptTokens !== undefined ? {evaluatedPromptTokens} : {})
+        };
         let value: unknown = response;
         if (!answerSchema.isFreeText) {
             if (finishReason === "length") {
@@ -101,7 +119,17 @@ export async function generateValidated(options: GenerateValidatedOptions): Prom
         return {...result, ok: true, annotation: value, reason: null};
     }
     return {
-        idx, ok: false, annotation: null, response, finishReason, promptTokens, completionTokens, attempts: maxAttempts, firstTokenMs,
-        ...(evaluatedPromptTokens !== undefined ? {evaluatedPromptTokens} : {}), reason: `${reason} (after ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"})`, stage: "validate"
+        idx,
+        ok: false,
+        annotation: null,
+        response,
+        finishReason,
+        promptTokens,
+        completionTokens,
+        attempts: maxAttempts,
+        firstTokenMs,
+        ...(evaluatedPromptTokens !== undefined ? {evaluatedPromptTokens} : {}),
+        reason: `${reason} (after ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"})`,
+        stage: "validate"
     };
 }

@@ -1,11 +1,11 @@
 import type {GenerationOptions} from "../options/AnnotateOptions.js";
 
 export type AttemptSampling = {
-    temperature: number,
-    topP: number,
-    topK: number,
-    minP: number,
-    seed: number
+    temperature: number;
+    topP: number;
+    topK: number;
+    minP: number;
+    seed: number;
 };
 
 /**
@@ -17,8 +17,7 @@ export type AttemptSampling = {
  */
 export function samplingForAttempt(generation: Required<GenerationOptions>, idx: number, attempt: number, firstSeed?: number): AttemptSampling {
     const seed = attempt === 0 && firstSeed !== undefined ? firstSeed >>> 0 : mixSeed(generation.seed, idx, attempt);
-    if (attempt === 0)
-        return {temperature: generation.temperature, topP: generation.topP, topK: generation.topK, minP: generation.minP, seed};
+    if (attempt === 0) return {temperature: generation.temperature, topP: generation.topP, topK: generation.topK, minP: generation.minP, seed};
     return {
         temperature: Math.max(generation.temperature, Math.min(1.5, 0.6 + 0.2 * attempt)),
         topP: generation.topP,

@@ -17,8 +17,7 @@ export class SeededRandom {
      * streams gives unrelated sequences, so tensors can be generated in any order
      */
     public constructor(seed: number, stream: string = "") {
-        if (!Number.isSafeInteger(seed) || seed < 0)
-            throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
+        if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`seed must be a non-negative safe integer, got ${seed}`);
 
         let state = hashString(stream) ^ 0x9e3779b9;
         const next = () => {
@@ -37,13 +36,15 @@ export class SeededRandom {
         this._s1 = next();
         this._s2 = next();
         this._s3 = next();
-        if ((this._s0 | this._s1 | this._s2 | this._s3) === 0)
-            this._s0 = 1;
+        if ((this._s0 | this._s1 | this._s2 | this._s3) === 0) this._s0 = 1;
     }
 
     /** Next uniform 32-bit unsigned integer. */
     public nextUint32(): number {
-        const s0 = this._s0, s1 = this._s1, s2 = this._s2, s3 = this._s3;
+        const s0 = this._s0,
+            s1 = this._s1,
+            s2 = this._s2,
+            s3 = this._s3;
         const product = Math.imul(s1, 5);
         const result = Math.imul((product << 7) | (product >>> 25), 9) >>> 0;
         const t = s1 << 9;
@@ -81,8 +82,7 @@ export class SeededRandom {
 
     /** Fills `target` with normal samples (mean 0) and returns it. */
     public fillNormal(target: Float32Array, standardDeviation: number): Float32Array {
-        for (let i = 0; i < target.length; i++)
-            target[i] = this.nextNormal(0, standardDeviation);
+        for (let i = 0; i < target.length; i++) target[i] = this.nextNormal(0, standardDeviation);
 
         return target;
     }
@@ -91,8 +91,7 @@ export class SeededRandom {
 /** FNV-1a over the UTF-16 code units of `text`. */
 function hashString(text: string): number {
     let hash = 0x811c9dc5;
-    for (let i = 0; i < text.length; i++)
-        hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
 
     return hash >>> 0;
 }

@@ -10,16 +10,16 @@ export const llamaTokenType = {
 
 /** A byte-fallback SentencePiece ("llama") vocabulary ready for the `tokenizer.ggml.*` metadata. */
 export type LlamaVocabulary = {
-    tokens: string[],
-    scores: number[],
-    tokenTypes: number[],
-    unknownTokenId: number,
-    bosTokenId: number,
+    tokens: string[];
+    scores: number[];
+    tokenTypes: number[];
+    unknownTokenId: number;
+    bosTokenId: number;
     /** `</s>`: the end of a plain text; also an end-of-generation token. */
-    endOfTextTokenId: number,
-    imStartTokenId: number,
+    endOfTextTokenId: number;
+    imStartTokenId: number;
     /** `<|im_end|>`: the end of a ChatML turn; the model's EOS and EOT token. */
-    imEndTokenId: number
+    imEndTokenId: number;
 };
 
 /** SentencePiece's visible space, U+2581. */
@@ -49,7 +49,7 @@ const commonPieces = (
 ).split(" ");
 
 /** JSON fragments frequent in constrained answers. */
-const jsonPieces = ["{\"", "\":", "\":\"", "\",", "\"}", "\",\"", "\"]", "[\"", "{}", "[]", "\n\n", "\u2581\u2581"];
+const jsonPieces = ['{"', '":', '":"', '",', '"}', '","', '"]', '["', "{}", "[]", "\n\n", "\u2581\u2581"];
 
 /**
  * Builds airlabel's byte-level SentencePiece vocabulary (`tokenizer.ggml.model = "llama"`):
@@ -71,8 +71,7 @@ export function buildLlamaVocabulary(): LlamaVocabulary {
     const seen = new Set<string>();
 
     const add = (token: string, score: number, type: number) => {
-        if (seen.has(token))
-            return;
+        if (seen.has(token)) return;
 
         seen.add(token);
         tokens.push(token);
@@ -84,35 +83,29 @@ export function buildLlamaVocabulary(): LlamaVocabulary {
     add("<s>", 0, llamaTokenType.control);
     add("</s>", 0, llamaTokenType.control);
 
-    for (let byte = 0; byte < 256; byte++)
-        add(`<0x${byte.toString(16).toUpperCase().padStart(2, "0")}>`, 0, llamaTokenType.byte);
+    for (let byte = 0; byte < 256; byte++) add(`<0x${byte.toString(16).toUpperCase().padStart(2, "0")}>`, 0, llamaTokenType.byte);
 
     add("<|im_start|>", 0, llamaTokenType.control);
     add("<|im_end|>", 0, llamaTokenType.control);
 
     // single characters: never merged into, so their score only orders them after the merges
     add(spaceMarker, -10_000, llamaTokenType.normal);
-    for (let code = 0x21; code <= 0x7e; code++)
-        add(String.fromCharCode(code), -10_000 - (code - 0x20), llamaTokenType.normal);
+    for (let code = 0x21; code <= 0x7e; code++) add(String.fromCharCode(code), -10_000 - (code - 0x20), llamaTokenType.normal);
 
     let mergeRank = 0;
     const addWithPrefixes = (piece: string) => {
         // every prefix of at least 2 characters, shortest first, so each can be reached by one pairwise merge
         for (let length = 2; length <= piece.length; length++) {
             const prefix = piece.slice(0, length);
-            if (!seen.has(prefix))
-                add(prefix, -(++mergeRank), llamaTokenType.normal);
+            if (!seen.has(prefix)) add(prefix, -++mergeRank, llamaTokenType.normal);
         }
     };
 
-    for (const word of commonWords)
-        addWithPrefixes(spaceMarker + word);
+    for (const word of commonWords) addWithPrefixes(spaceMarker + word);
 
-    for (const piece of commonPieces)
-        addWithPrefixes(piece);
+    for (const piece of commonPieces) addWithPrefixes(piece);
 
-    for (const piece of jsonPieces)
-        addWithPrefixes(piece);
+    for (const piece of jsonPieces) addWithPrefixes(piece);
 
     const idOf = (token: string) => tokens.indexOf(token);
     return {

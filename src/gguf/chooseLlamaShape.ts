@@ -1,19 +1,19 @@
 /** Hyperparameters of a generated llama-architecture model. */
 export type LlamaShape = {
     /** Embedding length (n_embd). */
-    embedding: number,
+    embedding: number;
     /** Transformer blocks (n_layer). */
-    layers: number,
+    layers: number;
     /** Attention heads (n_head). */
-    heads: number,
+    heads: number;
     /** Key/value heads (n_head_kv); fewer than `heads` means grouped-query attention. */
-    headsKv: number,
+    headsKv: number;
     /** Feed-forward length (n_ff). */
-    feedForward: number,
+    feedForward: number;
     /** Vocabulary size. */
-    vocabulary: number,
+    vocabulary: number;
     /** Training context length (n_ctx_train). */
-    contextLength: number
+    contextLength: number;
 };
 
 /**
@@ -23,7 +23,7 @@ export type LlamaShape = {
  */
 export function countLlamaParameters(shape: Omit<LlamaShape, "contextLength">): number {
     const {embedding: e, layers, heads, headsKv, feedForward: f, vocabulary: v} = shape;
-    const kvDim = e / heads * headsKv;
+    const kvDim = (e / heads) * headsKv;
 
     return 2 * v * e + e + layers * (2 * e + 2 * e * e + 2 * e * kvDim + 3 * e * f);
 }
@@ -46,13 +46,12 @@ export function countLlamaParameters(shape: Omit<LlamaShape, "contextLength">): 
  */
 export function chooseLlamaShape(parameters: number, vocabulary: number, contextLength: number): LlamaShape {
     const idealWidth = solveIdealWidth(parameters, vocabulary);
-    const minWidth = Math.max(64, Math.floor(0.7 * idealWidth / 64) * 64);
-    const maxWidth = Math.max(64, Math.ceil(1.4 * idealWidth / 64) * 64);
+    const minWidth = Math.max(64, Math.floor((0.7 * idealWidth) / 64) * 64);
+    const maxWidth = Math.max(64, Math.ceil((1.4 * idealWidth) / 64) * 64);
 
-    let best: {shape: LlamaShape, score: number} | undefined;
+    let best: {shape: LlamaShape; score: number} | undefined;
     for (let embedding = minWidth; embedding <= maxWidth; embedding += 64) {
-        if ((embedding >= 512 && embedding % 128 !== 0) || (embedding >= 2048 && embedding % 256 !== 0))
-            continue;
+        if ((embedding >= 512 && embedding % 128 !== 0) || (embedding >= 2048 && embedding % 256 !== 0)) continue;
 
         const headSize = embedding >= 256 ? 64 : 32;
         const heads = embedding / headSize;
@@ -61,7 +60,7 @@ export function chooseLlamaShape(parameters: number, vocabulary: number, context
 
         const embeddings = 2 * vocabulary * embedding + embedding;
         const attention = 2 * embedding + 2 * embedding * embedding + 2 * embedding * kvDim;
-        const defaultFeedForward = roundTo(8 * embedding / 3, 64);
+        const defaultFeedForward = roundTo((8 * embedding) / 3, 64);
         const layers = Math.max(1, Math.round((parameters - embeddings) / (attention + 3 * embedding * defaultFeedForward)));
 
         const fittedFeedForward = roundTo((parameters - embeddings - layers * attention) / (3 * embedding * layers), 64);
@@ -70,8 +69,7 @@ export function chooseLlamaShape(parameters: number, vocabulary: number, context
         const shape: LlamaShape = {embedding, layers, heads, headsKv, feedForward, vocabulary, contextLength};
         const error = Math.abs(countLlamaParameters(shape) - parameters) / parameters;
         const score = error + 0.02 * Math.abs(Math.log2(embedding / idealWidth));
-        if (best == null || score < best.score)
-            best = {shape, score};
+        if (best == null || score < best.score) best = {shape, score};
     }
 
     return best!.shape;
@@ -79,25 +77,20 @@ export function chooseLlamaShape(parameters: number, vocabulary: number, context
 
 function solveIdealWidth(parameters: number, vocabulary: number): number {
     let low = 1;
-    let high = Math.max(64, Math.cbrt(64 * parameters / 12));
+    let high = Math.max(64, Math.cbrt((64 * parameters) / 12));
     for (let i = 0; i < 60; i++) {
         const middle = (low + high) / 2;
-        if (12 * middle * middle * (middle / 64) + 2 * vocabulary * middle < parameters)
-            low = middle;
-        else
-            high = middle;
+        if (12 * middle * middle * (middle / 64) + 2 * vocabulary * middle < parameters) low = middle;
+        else high = middle;
     }
 
     return low;
 }
 
 function chooseKvHeads(heads: number): number {
-    if (heads < 8)
-        return heads;
-    else if (heads % 4 === 0)
-        return heads / 4;
-    else if (heads % 2 === 0)
-        return heads / 2;
+    if (heads < 8) return heads;
+    else if (heads % 4 === 0) return heads / 4;
+    else if (heads % 2 === 0) return heads / 2;
 
     return heads;
 }

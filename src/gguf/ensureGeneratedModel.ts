@@ -9,7 +9,7 @@ type NamedModelOptions = Omit<WriteLlamaGgufOptions, "path" | "parameters" | "sh
 
 export type EnsureGeneratedModelOptions = NamedModelOptions & {
     /** Folder the generated models are kept in (created if missing). */
-    dir: string
+    dir: string;
 };
 
 const inFlight = new Map<string, Promise<string>>();
@@ -25,19 +25,16 @@ const inFlight = new Map<string, Promise<string>>();
  * atomic rename of `writeLlamaGguf` means the last identical file wins.
  */
 export async function ensureGeneratedModel(options: EnsureGeneratedModelOptions): Promise<string> {
-    if (typeof options.dir !== "string" || options.dir.length === 0)
-        throw new InvalidOptionError("options.dir must be a non-empty folder path such as models");
+    if (typeof options.dir !== "string" || options.dir.length === 0) throw new InvalidOptionError("options.dir must be a non-empty folder path such as models");
 
     const {dir, ...modelOptions} = options;
     const modelPath = path.resolve(dir, generatedModelFileName(modelOptions));
 
     const existing = inFlight.get(modelPath);
-    if (existing != null)
-        return await existing;
+    if (existing != null) return await existing;
 
     const promise = (async () => {
-        if (await isFile(modelPath))
-            return modelPath;
+        if (await isFile(modelPath)) return modelPath;
 
         await writeLlamaGguf({...modelOptions, path: modelPath});
         return modelPath;
@@ -57,21 +54,22 @@ export function generatedModelFileName(options: NamedModelOptions): string {
     const seed = options.seed ?? 42;
     let name = `airlabel-${formatParameterCount(options.parameters)}-${type}-s${seed}`;
 
-    if (options.contextLength != null && options.contextLength !== 4096)
-        name += `-c${options.contextLength}`;
-    if (options.chatTemplate === false)
-        name += "-nochat";
-    if (options.name != null)
-        name += `-n${crypto.createHash("sha256").update(options.name).digest("hex").slice(0, 8)}`;
+    if (options.contextLength != null && options.contextLength !== 4096) name += `-c${options.contextLength}`;
+    if (options.chatTemplate === false) name += "-nochat";
+    if (options.name != null) name += `-n${crypto.createHash("sha256").update(options.name).digest("hex").slice(0, 8)}`;
 
     return name + ".gguf";
 }
 
 /** `85000000` → `85M`, `1500000000` → `1.5B`, `250000` → `250K` (at most one decimal); other numbers stay as they are. */
 export function formatParameterCount(parameters: number): string {
-    for (const [suffix, size] of [["T", 1e12], ["B", 1e9], ["M", 1e6], ["K", 1e3]] as const) {
-        if (parameters >= size && parameters % (size / 10) === 0)
-            return `${parameters / size}${suffix}`;
+    for (const [suffix, size] of [
+        ["T", 1e12],
+        ["B", 1e9],
+        ["M", 1e6],
+        ["K", 1e3]
+    ] as const) {
+        if (parameters >= size && parameters % (size / 10) === 0) return `${parameters / size}${suffix}`;
     }
 
     return String(parameters);
@@ -81,8 +79,7 @@ async function isFile(filePath: string): Promise<boolean> {
     try {
         return (await fs.stat(filePath)).isFile();
     } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "ENOENT")
-            return false;
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
 
         throw err;
     }

@@ -15,9 +15,7 @@ export function parseParameterCount(text: string): number {
     const value = digits == null || multiplier == null ? NaN : Math.round(Number(digits) * multiplier);
 
     if (!Number.isSafeInteger(value) || value <= 0 || (multiplier === 1 && digits?.includes(".")))
-        throw new InvalidOptionError(
-            `invalid parameter count ${JSON.stringify(String(text))}; use a positive count such as 1M, 85M, 1.5B or 250000`
-        );
+        throw new InvalidOptionError(`invalid parameter count ${JSON.stringify(String(text))}; use a positive count such as 1M, 85M, 1.5B or 250000`);
 
     return value;
 }

@@ -14,13 +14,11 @@ export const q8_0BlockBytes = 2 + q8_0BlockSize;
  * Returns the number of bytes written (`values.length / 32 * 34`).
  */
 export function quantizeQ8_0(values: Float32Array, target: Uint8Array, targetOffset: number = 0): number {
-    if (values.length % q8_0BlockSize !== 0)
-        throw new RangeError(`Q8_0 input length ${values.length} is not a multiple of ${q8_0BlockSize}`);
+    if (values.length % q8_0BlockSize !== 0) throw new RangeError(`Q8_0 input length ${values.length} is not a multiple of ${q8_0BlockSize}`);
 
     const blocks = values.length / q8_0BlockSize;
     const bytes = blocks * q8_0BlockBytes;
-    if (targetOffset + bytes > target.length)
-        throw new RangeError(`Q8_0 target has ${target.length - targetOffset} bytes left, ${bytes} needed`);
+    if (targetOffset + bytes > target.length) throw new RangeError(`Q8_0 target has ${target.length - targetOffset} bytes left, ${bytes} needed`);
 
     let out = targetOffset;
     for (let block = 0; block < blocks; block++) {
@@ -30,8 +28,7 @@ export function quantizeQ8_0(values: Float32Array, target: Uint8Array, targetOff
         let maxAbs = 0;
         for (let i = start; i < end; i++) {
             const abs = Math.abs(values[i]!);
-            if (abs > maxAbs)
-                maxAbs = abs;
+            if (abs > maxAbs) maxAbs = abs;
         }
 
         const scale = Math.fround(maxAbs / 127);

@@ -7,13 +7,13 @@ import {readGgufMetadata} from "./readGgufMetadata.js";
 /** The tokenizer a generated model is written with: its `tokenizer.*` metadata and what the weights need to know of it. */
 export type TokenizerSource = {
     /** `tokenizer.*` metadata entries, written as they are. */
-    entries: [string, GgufMetadataValue][],
+    entries: [string, GgufMetadataValue][];
     /** Number of tokens (`llama.vocab_size`, the rows of the embedding and output matrices). */
-    size: number,
+    size: number;
     /** Tokens a random model should rarely generate (their output rows are lowered). */
-    unwantedTokenIds: ReadonlySet<number>,
+    unwantedTokenIds: ReadonlySet<number>;
     /** Where the tokenizer came from: "airlabel" or the GGUF file's path. */
-    origin: string
+    origin: string;
 };
 
 /**
@@ -55,8 +55,7 @@ export async function copiedTokenizer(filePath: string, chatTemplate: boolean): 
     const unwanted = new Set<number>();
     if (types?.type === "array") {
         types.values.forEach((type, id) => {
-            if ((type === llamaTokenType.control || type === llamaTokenType.unknown || type === llamaTokenType.unused) && !kept.has(id))
-                unwanted.add(id);
+            if ((type === llamaTokenType.control || type === llamaTokenType.unknown || type === llamaTokenType.unused) && !kept.has(id)) unwanted.add(id);
         });
     }
     return {entries, size: tokens.values.length, unwantedTokenIds: unwanted, origin: filePath};
@@ -72,12 +71,10 @@ function airlabelUnwantedTokenIds(vocabulary: LlamaVocabulary): Set<number> {
     const byteToken = /^<0x([0-9A-F]{2})>$/;
     vocabulary.tokens.forEach((token, id) => {
         const match = byteToken.exec(token);
-        if (match == null || vocabulary.tokenTypes[id] !== llamaTokenType.byte)
-            return;
+        if (match == null || vocabulary.tokenTypes[id] !== llamaTokenType.byte) return;
 
         const byte = parseInt(match[1]!, 16);
-        if (byte >= 0x80 || byte === 0x7f || (byte < 0x20 && byte !== 0x09 && byte !== 0x0a))
-            unwanted.add(id);
+        if (byte >= 0x80 || byte === 0x7f || (byte < 0x20 && byte !== 0x09 && byte !== 0x0a)) unwanted.add(id);
     });
 
     return unwanted;

@@ -15,49 +15,49 @@ export type LlamaGgufType = "f32" | "f16" | "q8_0";
 
 export type WriteLlamaGgufOptions = {
     /** Where to write the `.gguf` file; its folder is created if missing, an existing file is replaced atomically. */
-    path: string,
+    path: string;
     /**
      * Target total parameter count, 150K to 20B; the real count lands within a few percent (see `chooseLlamaShape`).
      * Required unless `shape` is given.
      */
-    parameters?: number,
+    parameters?: number;
     /** Storage type of the weight matrices. Defaults to "f16". */
-    type?: LlamaGgufType,
+    type?: LlamaGgufType;
     /** Seed of the weights; the same seed and options give a byte-identical file. Defaults to 42. */
-    seed?: number,
+    seed?: number;
     /** Training context length written to `llama.context_length`. Defaults to 4096. */
-    contextLength?: number,
+    contextLength?: number;
     /** Whether to embed a ChatML Jinja template in `tokenizer.chat_template` (and make `<|im_end|>` the EOS). Defaults to true. */
-    chatTemplate?: boolean,
+    chatTemplate?: boolean;
     /** `general.name` of the model. Defaults to `airlabel-random-<parameters>-<type>-s<seed>`. */
-    name?: string,
+    name?: string;
     /**
      * A GGUF file (model or llama.cpp vocabulary file, such as `ggml-vocab-llama-bpe.gguf`) whose tokenizer the model
      * gets: every `tokenizer.*` key, copied exactly (its chat template too, unless `chatTemplate` is false). Defaults
      * to airlabel's own 906-token byte-fallback vocabulary with ChatML.
      */
-    tokenizerFrom?: string,
+    tokenizerFrom?: string;
     /**
      * An exact shape instead of one derived from `parameters` (which is then ignored): width, layers, heads, key/value
      * heads (fewer than heads: grouped-query attention) and FFN length. Defaults to the shape `chooseLlamaShape` picks.
      */
-    shape?: ExplicitLlamaShape,
+    shape?: ExplicitLlamaShape;
     /** Leave out `output.weight`, so the output projection is the token embedding (tied embeddings). Defaults to false. */
-    tiedEmbeddings?: boolean
+    tiedEmbeddings?: boolean;
 };
 
 export type WriteLlamaGgufResult = {
     /** The written file. */
-    path: string,
+    path: string;
     /** Exact parameter count of the written model. */
-    parameters: number,
+    parameters: number;
     /** File size in bytes. */
-    bytes: number,
-    shape: LlamaShape,
-    type: LlamaGgufType,
+    bytes: number;
+    shape: LlamaShape;
+    type: LlamaGgufType;
     /** Where the tokenizer came from: "airlabel" or the `tokenizerFrom` file. */
-    tokenizer: string,
-    tiedEmbeddings: boolean
+    tokenizer: string;
+    tiedEmbeddings: boolean;
 };
 
 /** Smallest accepted target parameter count (a 64-wide, 1-layer model). */
@@ -81,35 +81,32 @@ const llamaFileTypes: Record<LlamaGgufType, number> = {f32: 0, f16: 1, q8_0: 7};
  * fsyncs it and renames it into place.
  */
 export async function writeLlamaGguf(options: WriteLlamaGgufOptions): Promise<WriteLlamaGgufResult> {
-    const {
-        parameters: targetParameters = 0, type = "f16", seed = 42, contextLength = 4096, chatTemplate = true
-    } = options;
+    const {parameters: targetParameters = 0, type = "f16", seed = 42, contextLength = 4096, chatTemplate = true} = options;
 
     if (typeof options.path !== "string" || options.path.length === 0)
         throw new InvalidOptionError("options.path must be a non-empty file path such as models/test.gguf");
-    if (options.shape === undefined && (!Number.isSafeInteger(targetParameters) || targetParameters < minGeneratedParameters || targetParameters > maxGeneratedParameters))
+    if (
+        options.shape === undefined &&
+        (!Number.isSafeInteger(targetParameters) || targetParameters < minGeneratedParameters || targetParameters > maxGeneratedParameters)
+    )
         throw new InvalidOptionError(
             `options.parameters must be an integer from ${minGeneratedParameters} to ${maxGeneratedParameters}, got ${targetParameters}`
         );
-    if (!Object.hasOwn(ggufTensorTypes, type))
-        throw new InvalidOptionError(`options.type must be one of f16, q8_0, f32, got ${JSON.stringify(type)}`);
-    if (!Number.isSafeInteger(seed) || seed < 0)
-        throw new InvalidOptionError(`options.seed must be a non-negative integer, got ${seed}`);
+    if (!Object.hasOwn(ggufTensorTypes, type)) throw new InvalidOptionError(`options.type must be one of f16, q8_0, f32, got ${JSON.stringify(type)}`);
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new InvalidOptionError(`options.seed must be a non-negative integer, got ${seed}`);
     if (!Number.isSafeInteger(contextLength) || contextLength <= 0 || contextLength > 0xffffffff)
         throw new InvalidOptionError(`options.contextLength must be a positive integer, got ${contextLength}`);
 
     const tokenizer = options.tokenizerFrom !== undefined ? await copiedTokenizer(options.tokenizerFrom, chatTemplate) : airlabelTokenizer(chatTemplate);
     const tiedEmbeddings = options.tiedEmbeddings ?? false;
-    const shape = options.shape !== undefined
-        ? {...checkExplicitShape(options.shape), vocabulary: tokenizer.size, contextLength}
-        : chooseLlamaShape(targetParameters, tokenizer.size, contextLength);
+    const shape =
+        options.shape !== undefined
+            ? {...checkExplicitShape(options.shape), vocabulary: tokenizer.size, contextLength}
+            : chooseLlamaShape(targetParameters, tokenizer.size, contextLength);
     const parameters = countLlamaParameters(shape) - (tiedEmbeddings ? shape.vocabulary * shape.embedding : 0);
     const name = options.name ?? `airlabel-random-${options.shape !== undefined ? parameters : targetParameters}-${type}-s${seed}`;
     const targetPath = path.resolve(options.path);
-    const tempPath = path.join(
-        path.dirname(targetPath),
-        `.${path.basename(targetPath)}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`
-    );
+    const tempPath = path.join(path.dirname(targetPath), `.${path.basename(targetPath)}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`);
 
     await fs.mkdir(path.dirname(targetPath), {recursive: true});
     const handle = await openForWriting(tempPath);
@@ -140,16 +137,13 @@ export async function writeLlamaGguf(options: WriteLlamaGgufOptions): Promise<Wr
             .setMetadata("llama.attention.head_count", {type: "uint32", value: shape.heads})
             .setMetadata("llama.attention.head_count_kv", {type: "uint32", value: shape.headsKv})
             .setMetadata("llama.attention.layer_norm_rms_epsilon", {type: "float32", value: 1e-5});
-        for (const [key, value] of tokenizer.entries)
-            writer.setMetadata(key, value);
+        for (const [key, value] of tokenizer.entries) writer.setMetadata(key, value);
 
         const tensors = llamaTensors(shape, weightType, tokenizer.unwantedTokenIds, tiedEmbeddings);
-        for (const tensor of tensors)
-            writer.addTensor(tensor);
+        for (const tensor of tensors) writer.addTensor(tensor);
 
         await writer.writeHeader();
-        for (const tensor of tensors)
-            await writer.writeTensorData(tensor.name, tensorValues(tensor, seed));
+        for (const tensor of tensors) await writer.writeTensorData(tensor.name, tensorValues(tensor, seed));
 
         bytes = await writer.finish();
         await handle.sync();
@@ -164,7 +158,9 @@ export async function writeLlamaGguf(options: WriteLlamaGgufOptions): Promise<Wr
         await fs.rename(tempPath, targetPath);
     } catch (err) {
         await fs.rm(tempPath, {force: true}).catch(() => {});
-        throw new GgufWriteError(`${targetPath}: cannot move the finished model into place (${(err as Error).message}); check the folder's permissions`, {cause: err});
+        throw new GgufWriteError(`${targetPath}: cannot move the finished model into place (${(err as Error).message}); check the folder's permissions`, {
+            cause: err
+        });
     }
     // best effort: the rename itself already happened
     await fsyncDir(path.dirname(targetPath)).catch(() => undefined);
@@ -173,12 +169,12 @@ export async function writeLlamaGguf(options: WriteLlamaGgufOptions): Promise<Wr
 }
 
 type LlamaTensor = {
-    name: string,
-    shape: number[],
-    type: GgufTensorType,
-    init: "normal" | "ones",
+    name: string;
+    shape: number[];
+    type: GgufTensorType;
+    init: "normal" | "ones";
     /** Overrides some of the generated values; `offset` is the index of `chunk[0]` in the tensor. */
-    adjust?: (chunk: Float32Array, offset: number) => void
+    adjust?: (chunk: Float32Array, offset: number) => void;
 };
 
 /**
@@ -195,27 +191,29 @@ const unwantedTokenPenalty = 2;
 
 function llamaTensors(shape: LlamaShape, weightType: GgufTensorType, unwantedTokenIds: ReadonlySet<number>, tiedEmbeddings: boolean): LlamaTensor[] {
     const {embedding: e, feedForward: f, vocabulary: v} = shape;
-    const kvDim = e / shape.heads * shape.headsKv;
-    const matrix = (name: string, columns: number, rows: number, adjust?: LlamaTensor["adjust"]): LlamaTensor => (
-        {name, shape: [columns, rows], type: weightType, init: "normal", adjust}
-    );
+    const kvDim = (e / shape.heads) * shape.headsKv;
+    const matrix = (name: string, columns: number, rows: number, adjust?: LlamaTensor["adjust"]): LlamaTensor => ({
+        name,
+        shape: [columns, rows],
+        type: weightType,
+        init: "normal",
+        adjust
+    });
     const norm = (name: string): LlamaTensor => ({name, shape: [e], type: "F32", init: "ones"});
 
     // row r of a [columns, rows] tensor is values [r * columns, (r + 1) * columns)
     const setFirstColumn = (columns: number, value: (row: number) => number | undefined) => (chunk: Float32Array, offset: number) => {
         for (let index = Math.ceil(offset / columns) * columns; index < offset + chunk.length; index += columns) {
             const newValue = value(index / columns);
-            if (newValue != null)
-                chunk[index - offset] = newValue;
+            if (newValue != null) chunk[index - offset] = newValue;
         }
     };
     const zeroFirstRow = (columns: number) => (chunk: Float32Array, offset: number) => {
-        if (offset < columns)
-            chunk.fill(0, 0, Math.min(chunk.length, columns - offset));
+        if (offset < columns) chunk.fill(0, 0, Math.min(chunk.length, columns - offset));
     };
 
     // the output rows of unwanted tokens get -unwantedTokenPenalty in the bias channel; tied, the embedding is those rows
-    const outputBias = (token: number): number | undefined => unwantedTokenIds.has(token) ? -unwantedTokenPenalty : undefined;
+    const outputBias = (token: number): number | undefined => (unwantedTokenIds.has(token) ? -unwantedTokenPenalty : undefined);
     const embeddingBias = tiedEmbeddings ? (token: number) => outputBias(token) ?? biasChannelValue : () => biasChannelValue;
     const tensors: LlamaTensor[] = [matrix("token_embd.weight", e, v, setFirstColumn(e, embeddingBias))];
     for (let layer = 0; layer < shape.layers; layer++) {
@@ -245,8 +243,7 @@ function* tensorValues(tensor: LlamaTensor, seed: number): Generator<Float32Arra
 
     if (tensor.init === "ones") {
         buffer.fill(1);
-        for (let done = 0; done < total; done += buffer.length)
-            yield buffer.subarray(0, Math.min(buffer.length, total - done));
+        for (let done = 0; done < total; done += buffer.length) yield buffer.subarray(0, Math.min(buffer.length, total - done));
 
         return;
     }

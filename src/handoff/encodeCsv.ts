@@ -28,8 +28,9 @@ function csvField(text: string): string {
  * Returns the records and the column order: columns in first-seen order, each flattened column's keys in its place.
  */
 export function flattenColumns(
-    records: readonly Record<string, unknown>[], prefixes: ReadonlySet<string>
-): {records: Record<string, unknown>[], columns: string[]} {
+    records: readonly Record<string, unknown>[],
+    prefixes: ReadonlySet<string>
+): {records: Record<string, unknown>[]; columns: string[]} {
     const base: string[] = [];
     const keys = new Map<string, string[]>();
     const plain = new Set<string>();

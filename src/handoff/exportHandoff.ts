@@ -61,7 +61,12 @@ export interface ExportHandoffResult {
 }
 
 const DEFAULT_FILES: Readonly<Record<HandoffTarget, string>> = {
-    argilla: "argilla.json", prodigy: "prodigy.jsonl", jsonl: "data.jsonl", parquet: "data.parquet", arrow: "data.arrow", csv: "data.csv"
+    argilla: "argilla.json",
+    prodigy: "prodigy.jsonl",
+    jsonl: "data.jsonl",
+    parquet: "data.parquet",
+    arrow: "data.arrow",
+    csv: "data.csv"
 };
 
 /**
@@ -71,7 +76,8 @@ const DEFAULT_FILES: Readonly<Record<HandoffTarget, string>> = {
  */
 export async function exportHandoff(options: ExportHandoffOptions): Promise<ExportHandoffResult> {
     if (typeof options.dir !== "string" || options.dir === "") throw new InvalidOptionError("options.dir must be the output dir of an airlabel run");
-    if (!HANDOFF_TARGETS.includes(options.to)) throw new InvalidOptionError(`options.to must be one of ${HANDOFF_TARGETS.join(", ")}, got ${JSON.stringify(options.to)}`);
+    if (!HANDOFF_TARGETS.includes(options.to))
+        throw new InvalidOptionError(`options.to must be one of ${HANDOFF_TARGETS.join(", ")}, got ${JSON.stringify(options.to)}`);
     const out = path.resolve(options.out ?? path.join(options.dir, "export", DEFAULT_FILES[options.to]));
     checkTarget(options.dir, out);
     const allowIncomplete = options.allowIncomplete === true;
@@ -87,17 +93,46 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
             const settingsFile = out.replace(/(\.json)?$/iu, ".settings.json");
             await writeOut(out, stringifyJson(built.records, 1) + "\n", options.out);
             await writeOut(settingsFile, JSON.stringify(built.settings, null, 2) + "\n", options.out);
-            return {to: options.to, files: [out, settingsFile], records: built.records.length, skipped: built.skipped, comparison: source.comparison, complete: source.complete, field, notes};
+            return {
+                to: options.to,
+                files: [out, settingsFile],
+                records: built.records.length,
+                skipped: built.skipped,
+                comparison: source.comparison,
+                complete: source.complete,
+                field,
+                notes
+            };
         }
         const built = toProdigy(source, field, options.text);
         await writeOut(out, built.tasks.map((task) => stringifyJson(task) + "\n").join(""), options.out);
-        return {to: options.to, files: [out], records: built.tasks.length, skipped: built.skipped, comparison: source.comparison, complete: source.complete, field, notes};
+        return {
+            to: options.to,
+            files: [out],
+            records: built.tasks.length,
+            skipped: built.skipped,
+            comparison: source.comparison,
+            complete: source.complete,
+            field,
+            notes
+        };
     }
 
     if (output !== null && options.to !== "csv") {
-        const result = await exportCommitted({dir: options.dir, to: out, format: options.to, includeErrors: options.includeErrors === true, allowIncomplete}, output);
-        return {to: options.to, files: [result.file], records: result.rows, skipped: options.includeErrors === true ? 0 : result.errors,
-            comparison: false, complete: result.complete, field: null, notes};
+        const result = await exportCommitted(
+            {dir: options.dir, to: out, format: options.to, includeErrors: options.includeErrors === true, allowIncomplete},
+            output
+        );
+        return {
+            to: options.to,
+            files: [result.file],
+            records: result.rows,
+            skipped: options.includeErrors === true ? 0 : result.errors,
+            comparison: false,
+            complete: result.complete,
+            field: null,
+            notes
+        };
     }
     const {records, skipped, objectColumns} = output === null ? wideRecords(source) : singleRunRecords(output, options.includeErrors === true);
     if (options.to === "csv") {
@@ -111,8 +146,16 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
 
 /** The answer field of a source, from the spec the user gave or the answers themselves. */
 export function fieldOf(source: HandoffSource, spec: AnswerSpec & {field?: string}): AnswerField {
-    const annotations = source.rows.flatMap((row) => Object.values(row.responses).filter((response) => response.ok).map((response) => response.annotation));
-    const schema = spec.schema ?? (typeof source.meta.schema === "object" || typeof source.meta.schema === "boolean" ? source.meta.schema as Record<string, unknown> | boolean : undefined);
+    const annotations = source.rows.flatMap((row) =>
+        Object.values(row.responses)
+            .filter((response) => response.ok)
+            .map((response) => response.annotation)
+    );
+    const schema =
+        spec.schema ??
+        (typeof source.meta.schema === "object" || typeof source.meta.schema === "boolean"
+            ? (source.meta.schema as Record<string, unknown> | boolean)
+            : undefined);
     return resolveAnswerField({
         annotations,
         ...(schema !== undefined ? {schema} : {}),
@@ -122,7 +165,7 @@ export function fieldOf(source: HandoffSource, spec: AnswerSpec & {field?: strin
 }
 
 /** A comparison as one wide table: idx, input columns, then `response_<id>` and `error_<id>` per model. */
-function wideRecords(source: HandoffSource): {records: Record<string, unknown>[], skipped: number, objectColumns: Set<string>} {
+function wideRecords(source: HandoffSource): {records: Record<string, unknown>[]; skipped: number; objectColumns: Set<string>} {
     const columns: string[] = [];
     for (const row of source.rows) for (const name of Object.keys(row.columns)) if (!columns.includes(name)) columns.push(name);
     const objectColumns = new Set(source.models.map((model) => `response_${model.id}`));
@@ -140,11 +183,21 @@ function wideRecords(source: HandoffSource): {records: Record<string, unknown>[]
 }
 
 /** A single run's rows (and failed rows when asked) in idx order, as `airlabel export` writes them. */
-function singleRunRecords({rows, errors}: OutputContents, includeErrors: boolean): {records: Record<string, unknown>[], skipped: number, objectColumns: Set<string>} {
-    const failed = includeErrors ? errors.map((error) => ({
-        idx: error.idx, ...inputColumnsOf(error), annotation: null, finish_reason: error.finish_reason ?? null, attempts: error.attempts ?? null, model: error.model ?? null,
-        error: typeof error.reason === "string" ? error.reason : String(error.reason ?? "unknown error")
-    })) : [];
+function singleRunRecords(
+    {rows, errors}: OutputContents,
+    includeErrors: boolean
+): {records: Record<string, unknown>[]; skipped: number; objectColumns: Set<string>} {
+    const failed = includeErrors
+        ? errors.map((error) => ({
+              idx: error.idx,
+              ...inputColumnsOf(error),
+              annotation: null,
+              finish_reason: error.finish_reason ?? null,
+              attempts: error.attempts ?? null,
+              model: error.model ?? null,
+              error: typeof error.reason === "string" ? error.reason : String(error.reason ?? "unknown error")
+          }))
+        : [];
     const records = [...rows, ...failed].sort((a, b) => Number(a.idx) - Number(b.idx));
     return {records, skipped: includeErrors ? 0 : errors.length, objectColumns: new Set(["annotation"])};
 }
@@ -158,7 +211,7 @@ function planOf(records: readonly Record<string, unknown>[], objectColumns: Read
             plan[name] = "json";
             continue;
         }
-        plan[name] = name === "idx" ? "int" : inferColumnKind(records.map((record) => record[name])) ?? "string";
+        plan[name] = name === "idx" ? "int" : (inferColumnKind(records.map((record) => record[name])) ?? "string");
     }
     return plan;
 }
@@ -179,7 +232,14 @@ function checkTarget(dir: string, target: string): void {
         const relative = path.relative(path.join(root, sub), target);
         return !relative.startsWith("..") && !path.isAbsolute(relative);
     };
-    if (target === root || target === path.join(root, MANIFEST_FILE) || target === path.join(root, "compare.json") ||
-        ["data", "errors", "models", "reviews", "cache"].some(inside))
-        throw new ExportError(`--out ${target} would overwrite part of the run in ${displayDir(dir)}; choose a file outside its data/, errors/, models/ and reviews/ dirs`, {exitCode: 2});
+    if (
+        target === root ||
+        target === path.join(root, MANIFEST_FILE) ||
+        target === path.join(root, "compare.json") ||
+        ["data", "errors", "models", "reviews", "cache"].some(inside)
+    )
+        throw new ExportError(
+            `--out ${target} would overwrite part of the run in ${displayDir(dir)}; choose a file outside its data/, errors/, models/ and reviews/ dirs`,
+            {exitCode: 2}
+        );
 }

@@ -45,7 +45,12 @@ export interface ExportResult {
 const EXPORT_ERROR_COLUMN = "error";
 
 const EXTENSION_FORMATS: Readonly<Record<string, OutputFormat>> = {
-    ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".arrow": "arrow", ".feather": "arrow", ".ipc": "arrow"
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".arrow": "arrow",
+    ".feather": "arrow",
+    ".ipc": "arrow"
 };
 
 /** The export format named by the extension of `file`, or `undefined` when it names none. */
@@ -82,10 +87,8 @@ export async function exportCommitted(options: ExportOutputOptions, contents: Ou
 /** The export format of valid options; throws `InvalidOptionError` or `ExportError` (a target inside the run, or no format). */
 function checkExportOptions(options: ExportOutputOptions): OutputFormat {
     const {dir, to} = options;
-    if (typeof dir !== "string" || dir === "")
-        throw new InvalidOptionError("options.dir must be the output dir of an airlabel run");
-    if (typeof to !== "string" || to === "")
-        throw new InvalidOptionError("options.to must be the path of the file to write");
+    if (typeof dir !== "string" || dir === "") throw new InvalidOptionError("options.dir must be the output dir of an airlabel run");
+    if (typeof to !== "string" || to === "") throw new InvalidOptionError("options.to must be the path of the file to write");
     if (options.format !== undefined && !OUTPUT_FORMATS.includes(options.format))
         throw new InvalidOptionError(`options.format must be one of ${OUTPUT_FORMATS.join(", ")}, got ${JSON.stringify(options.format)}`);
     const format = options.format ?? exportFormatOf(to);
@@ -93,7 +96,7 @@ function checkExportOptions(options: ExportOutputOptions): OutputFormat {
         const ext = path.extname(to);
         throw new ExportError(
             `cannot tell the export format of ${to} from its extension (${ext === "" ? "none" : ext}); ` +
-            "name it .jsonl, .parquet or .arrow, or pass --format jsonl|parquet|arrow",
+                "name it .jsonl, .parquet or .arrow, or pass --format jsonl|parquet|arrow",
             {exitCode: 2}
         );
     }
@@ -111,7 +114,7 @@ async function writeExport(options: ExportOutputOptions, format: OutputFormat, c
         if (EXPORT_ERROR_COLUMN in known || contents.rows.some((row) => EXPORT_ERROR_COLUMN in row))
             throw new ExportError(
                 `${displayDir(dir)} rows have an input column named "${EXPORT_ERROR_COLUMN}", which --include-errors would overwrite; ` +
-                "export without --include-errors (failed rows are in its errors/ shards)"
+                    "export without --include-errors (failed rows are in its errors/ shards)"
             );
     }
     const plan = planColumns(records, known);
@@ -130,7 +133,11 @@ async function writeExport(options: ExportOutputOptions, format: OutputFormat, c
         throw new ExportError(`could not write ${to} (${errorSummaryOf(error)}); fix the cause or choose another --to`, {cause: error});
     }
     return {
-        rows: records.length, errors: contents.errors.length, file, format, complete: contents.manifest.complete
+        rows: records.length,
+        errors: contents.errors.length,
+        file,
+        format,
+        complete: contents.manifest.complete
     };
 }
 
@@ -143,10 +150,9 @@ function checkTarget(dir: string, to: string): void {
         return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
     };
     if (target === path.join(root, MANIFEST_FILE) || inside("data") || inside("errors") || target === root)
-        throw new ExportError(
-            `--to ${to} would overwrite part of the run in ${displayDir(dir)}; choose a file outside its data/ and errors/ dirs`,
-            {exitCode: 2}
-        );
+        throw new ExportError(`--to ${to} would overwrite part of the run in ${displayDir(dir)}; choose a file outside its data/ and errors/ dirs`, {
+            exitCode: 2
+        });
 }
 
 function checkComplete(dir: string, manifest: Manifest): void {
@@ -154,14 +160,15 @@ function checkComplete(dir: string, manifest: Manifest): void {
     const {rows, errors} = committedCounts(manifest);
     const committed = rows + errors;
     const total = manifest.meta.totalRows;
-    const state = typeof total === "number" && Number.isSafeInteger(total)
-        ? total > committed
-            ? `${total - committed} of ${total} rows are still missing`
-            : `all ${total} rows are committed but the run was not marked complete`
-        : `${committed} rows committed so far, the total is not recorded`;
+    const state =
+        typeof total === "number" && Number.isSafeInteger(total)
+            ? total > committed
+                ? `${total - committed} of ${total} rows are still missing`
+                : `all ${total} rows are committed but the run was not marked complete`
+            : `${committed} rows committed so far, the total is not recorded`;
     throw new ExportError(
         `${displayDir(dir)} holds an incomplete run (${state}); re-run the same \`airlabel run\` command to finish it, ` +
-        "or pass --allow-incomplete to export the rows committed so far"
+            "or pass --allow-incomplete to export the rows committed so far"
     );
 }
 
@@ -170,25 +177,30 @@ function checkComplete(dir: string, manifest: Manifest): void {
  * An idx seen twice, or one that is not an integer, is a bug in the store: a plain Error is thrown.
  */
 function mergeInIdxOrder(
-    dir: string, rows: readonly Record<string, unknown>[], errors: readonly Record<string, unknown>[], includeErrors: boolean
+    dir: string,
+    rows: readonly Record<string, unknown>[],
+    errors: readonly Record<string, unknown>[],
+    includeErrors: boolean
 ): Record<string, unknown>[] {
-    const failedRecords = errors.map((error) => ({
-        idx: error.idx,
-        // the row's input columns, as its errors record keeps them
-        ...inputColumnsOf(error),
-        annotation: null,
-        finish_reason: error.finish_reason ?? null,
-        attempts: error.attempts ?? null,
-        model: error.model ?? null,
-        [EXPORT_ERROR_COLUMN]: typeof error.reason === "string" ? error.reason : String(error.reason ?? "unknown error")
-    } as Record<string, unknown>));
-    const tagged = [
-        ...rows.map((record) => ({record, failed: false})),
-        ...failedRecords.map((record) => ({record, failed: true}))
-    ];
+    const failedRecords = errors.map(
+        (error) =>
+            ({
+                idx: error.idx,
+                // the row's input columns, as its errors record keeps them
+                ...inputColumnsOf(error),
+                annotation: null,
+                finish_reason: error.finish_reason ?? null,
+                attempts: error.attempts ?? null,
+                model: error.model ?? null,
+                [EXPORT_ERROR_COLUMN]: typeof error.reason === "string" ? error.reason : String(error.reason ?? "unknown error")
+            }) as Record<string, unknown>
+    );
+    const tagged = [...rows.map((record) => ({record, failed: false})), ...failedRecords.map((record) => ({record, failed: true}))];
     for (const {record} of tagged) {
         if (typeof record.idx !== "number" || !Number.isSafeInteger(record.idx) || record.idx < 0)
-            throw new Error(`${displayDir(dir)} holds a row whose idx is ${JSON.stringify(record.idx)}, not a non-negative integer (a bug in the output store)`);
+            throw new Error(
+                `${displayDir(dir)} holds a row whose idx is ${JSON.stringify(record.idx)}, not a non-negative integer (a bug in the output store)`
+            );
     }
     tagged.sort((a, b) => (a.record.idx as number) - (b.record.idx as number));
     for (let i = 1; i < tagged.length; i++) {
@@ -197,7 +209,7 @@ function mergeInIdxOrder(
         if (previous.record.idx === current.record.idx)
             throw new Error(
                 `${displayDir(dir)} holds idx ${String(current.record.idx)} twice ` +
-                `(as ${previous.failed ? "a failed" : "a data"} row and as ${current.failed ? "a failed" : "a data"} row; a bug in the output store)`
+                    `(as ${previous.failed ? "a failed" : "a data"} row and as ${current.failed ? "a failed" : "a data"} row; a bug in the output store)`
             );
     }
     return tagged.filter((entry) => includeErrors || !entry.failed).map((entry) => entry.record);

@@ -25,7 +25,7 @@ export interface ExportRunOptions extends LoadAnswerSpecOptions {
 }
 
 /** What `exportRun` wrote: one table of a run in input order (`to` a .jsonl/.parquet/.arrow file), or a hand-off. */
-export type ExportRunResult = {kind: "table", file: string, result: ExportResult} | {kind: "handoff", result: ExportHandoffResult};
+export type ExportRunResult = {kind: "table"; file: string; result: ExportResult} | {kind: "handoff"; result: ExportHandoffResult};
 
 /**
  * `airlabel export` as one call: `to` a jsonl/parquet/arrow file name writes a single run's table there
@@ -46,7 +46,7 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportRunRes
             const ext = path.extname(to);
             throw new ExportError(
                 `cannot tell the export format of ${to} from its extension (${ext === "" ? "none" : ext}); ` +
-                `name it .jsonl, .parquet, .arrow or .csv, pass --format, or pass --to ${HANDOFF_TARGETS.join("|")} with --out`,
+                    `name it .jsonl, .parquet, .arrow or .csv, pass --format, or pass --to ${HANDOFF_TARGETS.join("|")} with --out`,
                 {exitCode: 2}
             );
         }
@@ -58,10 +58,17 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportRunRes
         ...(options.config !== undefined ? {config: options.config} : {}),
         ...(options.choices !== undefined ? {choices: options.choices} : {})
     });
-    return {kind: "handoff", result: await exportHandoff({
-        dir: options.dir, to: to as HandoffTarget, ...spec, includeErrors, allowIncomplete,
-        ...(out !== undefined ? {out} : {}),
-        ...(options.field !== undefined ? {field: options.field} : {}),
-        ...(options.text !== undefined ? {text: options.text} : {})
-    })};
+    return {
+        kind: "handoff",
+        result: await exportHandoff({
+            dir: options.dir,
+            to: to as HandoffTarget,
+            ...spec,
+            includeErrors,
+            allowIncomplete,
+            ...(out !== undefined ? {out} : {}),
+            ...(options.field !== undefined ? {field: options.field} : {}),
+            ...(options.text !== undefined ? {text: options.text} : {})
+        })
+    };
 }

@@ -18,15 +18,15 @@ export function modelValues(row: HandoffRow, source: HandoffSource, field: Answe
 }
 
 /** The value most models gave (ties: the first model's, in the source's model order), with the ids that gave it. */
-export function majorityOf(values: ReadonlyMap<string, unknown>): {value: unknown, modelIds: string[]} | undefined {
-    const groups = new Map<string, {value: unknown, modelIds: string[]}>();
+export function majorityOf(values: ReadonlyMap<string, unknown>): {value: unknown; modelIds: string[]} | undefined {
+    const groups = new Map<string, {value: unknown; modelIds: string[]}>();
     for (const [id, value] of values) {
         const key = canonicalJson(value);
         const group = groups.get(key);
         if (group === undefined) groups.set(key, {value, modelIds: [id]});
         else group.modelIds.push(id);
     }
-    let best: {value: unknown, modelIds: string[]} | undefined;
+    let best: {value: unknown; modelIds: string[]} | undefined;
     for (const group of groups.values()) if (best === undefined || group.modelIds.length > best.modelIds.length) best = group;
     return best;
 }
@@ -43,7 +43,6 @@ export function textColumnsOf(source: HandoffSource): string[] {
             }
     return names;
 }
-
 
 /** Whether `value` is a label of `field` (labels are compared as text; binary answers as `true`/`false`). */
 export function suggestionFor(field: AnswerField, value: unknown): string | number | undefined {

@@ -67,7 +67,7 @@ export interface HandoffStats {
     dir: string;
     comparison: boolean;
     complete: boolean;
-    field: {name: string, kind: AnswerField["kind"], source: AnswerField["source"], labels?: string[], values?: number[]};
+    field: {name: string; kind: AnswerField["kind"]; source: AnswerField["source"]; labels?: string[]; values?: number[]};
     models: ModelStats[];
     /** Every pair of models (comparisons only). */
     pairs: PairStats[];
@@ -100,14 +100,22 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
         }
         const values = [...answers.get(model.id)!.values()];
         return {
-            id: model.id, model: model.model, rows: valid + failed, valid, failed, missing: valid - values.length,
+            id: model.id,
+            model: model.model,
+            rows: valid + failed,
+            valid,
+            failed,
+            missing: valid - values.length,
             ...(categorical ? {distribution: distributionOf(values)} : {}),
             ...(numeric ? {mean: meanOf(values)} : {})
         };
     });
 
     const pairStats = (a: string, b: string, pairs: RatingPair[]): PairStats => ({
-        a, b, n: pairs.length, agreement: percentAgreement(pairs),
+        a,
+        b,
+        n: pairs.length,
+        agreement: percentAgreement(pairs),
         ...(categorical ? {kappa: cohenKappa(pairs)} : {}),
         ...(numeric ? {mad: meanAbsoluteDifference(pairs)} : {})
     });
@@ -123,7 +131,9 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
         const reviewed = new Map<number, unknown>();
         for (const row of set.rows) if (row.value !== null) reviewed.set(row.idx, normalize(row.value, field));
         return {
-            name: set.manifest.name, rows: set.rows.length, labelled: reviewed.size,
+            name: set.manifest.name,
+            rows: set.rows.length,
+            labelled: reviewed.size,
             ...(categorical ? {distribution: distributionOf([...reviewed.values()])} : {}),
             models: source.models.map((model) => {
                 const own = answers.get(model.id)!;
@@ -134,9 +144,20 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
     });
 
     return {
-        dir: options.dir, comparison: source.comparison, complete: source.complete,
-        field: {name: field.name, kind: field.kind, source: field.source, ...(field.labels !== undefined ? {labels: field.labels} : {}), ...(field.values !== undefined ? {values: field.values} : {})},
-        models, pairs, reviews, notes: [specMismatchNote(options, source.schemaHash)].filter((note): note is string => note !== undefined)
+        dir: options.dir,
+        comparison: source.comparison,
+        complete: source.complete,
+        field: {
+            name: field.name,
+            kind: field.kind,
+            source: field.source,
+            ...(field.labels !== undefined ? {labels: field.labels} : {}),
+            ...(field.values !== undefined ? {values: field.values} : {})
+        },
+        models,
+        pairs,
+        reviews,
+        notes: [specMismatchNote(options, source.schemaHash)].filter((note): note is string => note !== undefined)
     };
 }
 
@@ -144,8 +165,7 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
 function answersByModel(source: HandoffSource, field: AnswerField): Map<string, Map<number, unknown>> {
     const answers = new Map<string, Map<number, unknown>>();
     for (const model of source.models) answers.set(model.id, new Map());
-    for (const row of source.rows)
-        for (const [id, value] of modelValues(row, source, field)) answers.get(id)!.set(row.idx, normalize(value, field));
+    for (const row of source.rows) for (const [id, value] of modelValues(row, source, field)) answers.get(id)!.set(row.idx, normalize(value, field));
     return answers;
 }
 
@@ -177,24 +197,63 @@ function meanOf(values: readonly unknown[]): number | null {
 /** The stats as the text `airlabel stats` prints. */
 export function formatHandoffStats(stats: HandoffStats): string {
     const lines: string[] = [];
-    const kindText = stats.field.kind === "label" ? `labels ${stats.field.labels?.join(", ") ?? ""}`
-        : stats.field.kind === "rating" ? `scale ${stats.field.values?.[0] ?? "?"}..${stats.field.values?.at(-1) ?? "?"}`
-            : stats.field.kind === "binary" ? "true/false" : stats.field.kind;
+    const kindText =
+        stats.field.kind === "label"
+            ? `labels ${stats.field.labels?.join(", ") ?? ""}`
+            : stats.field.kind === "rating"
+              ? `scale ${stats.field.values?.[0] ?? "?"}..${stats.field.values?.at(-1) ?? "?"}`
+              : stats.field.kind === "binary"
+                ? "true/false"
+                : stats.field.kind;
     const from = stats.field.source === "answers" ? "read from the answers; pass --schema or --choices to fix it" : `from the ${stats.field.source}`;
     lines.push(`field ${stats.field.name}: ${kindText} (${from})${stats.complete ? "" : "; the run is incomplete"}`);
     lines.push("");
-    lines.push(table(["model", "rows", "valid", "failed", stats.models.some((m) => m.mean !== undefined) ? "mean" : "", "answers"].filter((h) => h !== ""),
-        stats.models.map((m) => [m.id, String(m.rows), String(m.valid), String(m.failed), ...(m.mean !== undefined ? [fmt(m.mean)] : []),
-            m.distribution !== undefined ? Object.entries(m.distribution).map(([label, count]) => `${label} ${count}`).join(", ") : m.missing > 0 ? `${m.missing} without ${stats.field.name}` : ""])));
+    lines.push(
+        table(
+            ["model", "rows", "valid", "failed", stats.models.some((m) => m.mean !== undefined) ? "mean" : "", "answers"].filter((h) => h !== ""),
+            stats.models.map((m) => [
+                m.id,
+                String(m.rows),
+                String(m.valid),
+                String(m.failed),
+                ...(m.mean !== undefined ? [fmt(m.mean)] : []),
+                m.distribution !== undefined
+                    ? Object.entries(m.distribution)
+                          .map(([label, count]) => `${label} ${count}`)
+                          .join(", ")
+                    : m.missing > 0
+                      ? `${m.missing} without ${stats.field.name}`
+                      : ""
+            ])
+        )
+    );
     if (stats.pairs.length > 0) {
         lines.push("");
-        lines.push(pairTable("models", stats.pairs.map((pair) => ({...pair, label: `${pair.a} ~ ${pair.b}`})), "agreement"));
+        lines.push(
+            pairTable(
+                "models",
+                stats.pairs.map((pair) => ({...pair, label: `${pair.a} ~ ${pair.b}`})),
+                "agreement"
+            )
+        );
     }
     for (const review of stats.reviews) {
         lines.push("");
-        lines.push(`${review.name}: ${review.rows} rows reviewed, ${review.labelled} with a value` +
-            (review.distribution !== undefined ? ` (${Object.entries(review.distribution).map(([label, count]) => `${label} ${count}`).join(", ")})` : ""));
-        lines.push(pairTable(`vs ${review.name}`, review.models.map((pair) => ({...pair, label: pair.a})), "accuracy"));
+        lines.push(
+            `${review.name}: ${review.rows} rows reviewed, ${review.labelled} with a value` +
+                (review.distribution !== undefined
+                    ? ` (${Object.entries(review.distribution)
+                          .map(([label, count]) => `${label} ${count}`)
+                          .join(", ")})`
+                    : "")
+        );
+        lines.push(
+            pairTable(
+                `vs ${review.name}`,
+                review.models.map((pair) => ({...pair, label: pair.a})),
+                "accuracy"
+            )
+        );
     }
     return lines.join("\n") + "\n";
 }
@@ -202,8 +261,16 @@ export function formatHandoffStats(stats: HandoffStats): string {
 function pairTable(title: string, pairs: readonly (PairStats & {label: string})[], agreementName: string): string {
     const withKappa = pairs.some((pair) => pair.kappa !== undefined);
     const withMad = pairs.some((pair) => pair.mad !== undefined);
-    return table([title, "n", agreementName, ...(withKappa ? ["kappa"] : []), ...(withMad ? ["MAD"] : [])],
-        pairs.map((pair) => [pair.label, String(pair.n), fmt(pair.agreement), ...(withKappa ? [fmt(pair.kappa ?? null)] : []), ...(withMad ? [fmt(pair.mad ?? null)] : [])]));
+    return table(
+        [title, "n", agreementName, ...(withKappa ? ["kappa"] : []), ...(withMad ? ["MAD"] : [])],
+        pairs.map((pair) => [
+            pair.label,
+            String(pair.n),
+            fmt(pair.agreement),
+            ...(withKappa ? [fmt(pair.kappa ?? null)] : []),
+            ...(withMad ? [fmt(pair.mad ?? null)] : [])
+        ])
+    );
 }
 
 function fmt(value: number | null): string {
@@ -212,6 +279,10 @@ function fmt(value: number | null): string {
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
     const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => row[i]?.length ?? 0)));
-    const line = (cells: readonly string[]) => cells.map((cell, i) => i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)).join("  ").trimEnd();
+    const line = (cells: readonly string[]) =>
+        cells
+            .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+            .join("  ")
+            .trimEnd();
     return [line(header), ...rows.map(line)].join("\n");
 }

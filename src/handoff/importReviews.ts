@@ -47,8 +47,8 @@ export interface ImportReviewsResult {
     notes: string[];
 }
 
-type Entry = {where: string, record: Record<string, unknown>};
-type Verdict = {value: unknown, decision: string, annotator?: string};
+type Entry = {where: string; record: Record<string, unknown>};
+type Verdict = {value: unknown; decision: string; annotator?: string};
 
 /**
  * Read reviewed data back and store it, joined on `idx`, as the review set `reviews/<as>.jsonl` of the output dir so
@@ -71,7 +71,9 @@ export async function importReviews(options: ImportReviewsOptions): Promise<Impo
     for (const entry of entries) {
         const idx = idxOf(entry, from);
         if (!known.has(idx))
-            throw new ReviewImportError(`${entry.where}: idx ${idx} is not a row of ${displayDir(options.dir)} (it has ${source.rows.length} rows); import the file into the output dir it was exported from`);
+            throw new ReviewImportError(
+                `${entry.where}: idx ${idx} is not a row of ${displayDir(options.dir)} (it has ${source.rows.length} rows); import the file into the output dir it was exported from`
+            );
         for (const verdict of verdictsOf(entry, from, field)) {
             const list = byIdx.get(idx);
             if (list === undefined) byIdx.set(idx, [verdict]);
@@ -79,16 +81,35 @@ export async function importReviews(options: ImportReviewsOptions): Promise<Impo
         }
     }
     if (byIdx.size === 0)
-        throw new ReviewImportError(from === "argilla"
-            ? `${options.file} holds no submitted responses to the question ${argillaQuestionName(field)} (${answeredQuestions(entries)}); review in Argilla first, or pass --field with the question that was answered`
-            : `${options.file} holds no reviews; pass the file the review tool exported`);
+        throw new ReviewImportError(
+            from === "argilla"
+                ? `${options.file} holds no submitted responses to the question ${argillaQuestionName(field)} (${answeredQuestions(entries)}); review in Argilla first, or pass --field with the question that was answered`
+                : `${options.file} holds no reviews; pass the file the review tool exported`
+        );
     const rows: ReviewedRow[] = [...byIdx.entries()].sort(([a], [b]) => a - b).map(([idx, verdicts]) => combine(idx, verdicts));
     const labelled = rows.filter((row) => row.value !== null).length;
-    const manifest = await writeReviewSet(options.dir, {
-        name, source: path.resolve(options.file), from, field: field.name, kind: field.kind, rows: rows.length, labelled, importedAt: new Date().toISOString()
-    }, rows);
+    const manifest = await writeReviewSet(
+        options.dir,
+        {
+            name,
+            source: path.resolve(options.file),
+            from,
+            field: field.name,
+            kind: field.kind,
+            rows: rows.length,
+            labelled,
+            importedAt: new Date().toISOString()
+        },
+        rows
+    );
     const note = specMismatchNote(options, source.schemaHash);
-    return {manifest, stored: path.resolve(options.dir, REVIEWS_DIR, `${name}.jsonl`), labelled, withoutValue: rows.length - labelled, notes: note === undefined ? [] : [note]};
+    return {
+        manifest,
+        stored: path.resolve(options.dir, REVIEWS_DIR, `${name}.jsonl`),
+        labelled,
+        withoutValue: rows.length - labelled,
+        notes: note === undefined ? [] : [note]
+    };
 }
 
 /** The records of a JSONL file (one per line) or a JSON file holding an array (or `{records: [...]}`). */
@@ -104,8 +125,7 @@ async function readEntries(file: string): Promise<Entry[]> {
         const list = Array.isArray(whole) ? whole : isObject(whole) && Array.isArray(whole.records) ? whole.records : undefined;
         if (list !== undefined)
             return list.map((record: unknown, i: number) => {
-                if (!isObject(record))
-                    throw new ReviewImportError(`${file} record ${i + 1}: not a JSON object; pass the file the review tool exported`);
+                if (!isObject(record)) throw new ReviewImportError(`${file} record ${i + 1}: not a JSON object; pass the file the review tool exported`);
                 return {where: `${file} record ${i + 1}`, record};
             });
     } else if (text.trimStart().startsWith("[")) {
@@ -118,7 +138,10 @@ async function readEntries(file: string): Promise<Entry[]> {
         try {
             record = JSON.parse(line);
         } catch (error) {
-            throw new ReviewImportError(`${file} line ${i + 1}: invalid JSON (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); fix the line`, {cause: error});
+            throw new ReviewImportError(
+                `${file} line ${i + 1}: invalid JSON (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); fix the line`,
+                {cause: error}
+            );
         }
         if (record === null || typeof record !== "object" || Array.isArray(record))
             throw new ReviewImportError(`${file} line ${i + 1}: not a JSON object; each line must be one reviewed record`);
@@ -132,7 +155,8 @@ async function readEntries(file: string): Promise<Entry[]> {
 function answeredQuestions(entries: readonly Entry[]): string {
     const names = new Set<string>();
     for (const {record} of entries) {
-        if (isObject(record.responses)) for (const [name, list] of Object.entries(record.responses)) if (Array.isArray(list) && list.length > 0) names.add(name);
+        if (isObject(record.responses))
+            for (const [name, list] of Object.entries(record.responses)) if (Array.isArray(list) && list.length > 0) names.add(name);
         for (const key of Object.keys(record)) if (key.endsWith(".responses")) names.add(key.slice(0, -".responses".length));
     }
     return names.size === 0 ? "no record has responses" : `the records answer ${[...names].sort().join(", ")}`;
@@ -166,9 +190,12 @@ function detectSource(record: Record<string, unknown> | undefined): ReviewSource
 function idxOf(entry: Entry, from: ReviewSource): number {
     const {record} = entry;
     const meta = from === "prodigy" ? record.meta : from === "argilla" ? record.metadata : undefined;
-    const candidates = from === "jsonl" ? [record.idx]
-        : from === "prodigy" ? [isObject(meta) ? meta.idx : undefined]
-            : [isObject(meta) ? meta.idx : undefined, record.idx, record.id, record.external_id];
+    const candidates =
+        from === "jsonl"
+            ? [record.idx]
+            : from === "prodigy"
+              ? [isObject(meta) ? meta.idx : undefined]
+              : [isObject(meta) ? meta.idx : undefined, record.idx, record.id, record.external_id];
     for (const candidate of candidates) {
         const idx = typeof candidate === "string" && /^\d+$/u.test(candidate) ? Number(candidate) : candidate;
         if (typeof idx === "number" && Number.isSafeInteger(idx) && idx >= 0) return idx;
@@ -181,7 +208,8 @@ function verdictsOf(entry: Entry, from: ReviewSource, field: AnswerField): Verdi
     const {record} = entry;
     if (from === "prodigy") {
         const answer = record.answer;
-        const annotator = typeof record._annotator_id === "string" ? record._annotator_id : typeof record._session_id === "string" ? record._session_id : undefined;
+        const annotator =
+            typeof record._annotator_id === "string" ? record._annotator_id : typeof record._session_id === "string" ? record._session_id : undefined;
         const withAnnotator = (verdict: Verdict): Verdict[] => [annotator === undefined ? verdict : {...verdict, annotator}];
         if (answer !== "accept" && answer !== "reject" && answer !== "ignore")
             throw new ReviewImportError(`${entry.where}: no answer (accept, reject or ignore); pass the output of \`prodigy db-out\``);
@@ -199,34 +227,58 @@ function verdictsOf(entry: Entry, from: ReviewSource, field: AnswerField): Verdi
             if (field.kind === "binary") return withAnnotator({value: answer === "accept", decision: answer});
             return withAnnotator({value: answer === "accept" ? typed(record.label, field, entry) : null, decision: answer});
         }
-        throw new ReviewImportError(`${entry.where}: not a task this field can be read from (no options, user_input or label); pass the file \`prodigy db-out\` wrote for the tasks airlabel exported`);
+        throw new ReviewImportError(
+            `${entry.where}: not a task this field can be read from (no options, user_input or label); pass the file \`prodigy db-out\` wrote for the tasks airlabel exported`
+        );
     }
     if (from === "argilla") {
         const question = argillaQuestionName(field);
         const nested = isObject(record.responses) ? record.responses[question] : undefined;
         const flat = record[`${question}.responses`];
         // Argilla 1.x FeedbackDataset records: responses: [{user_id, status, values: {question: {value}}}]
-        const v1 = Array.isArray(record.responses) ? record.responses.filter(isObject).flatMap((response) => {
-            const values = isObject(response.values) ? response.values[question] : undefined;
-            return isObject(values) ? [{value: values.value, status: response.status, user_id: response.user_id}] : response.status === "discarded" ? [{value: null, status: "discarded", user_id: response.user_id}] : [];
-        }) : undefined;
-        const responses: unknown[] = v1 !== undefined ? v1 : Array.isArray(nested) ? nested
-            : Array.isArray(flat) ? flat.map((value, i) => ({value, status: (record[`${question}.responses.status`] as unknown[] | undefined)?.[i], user_id: (record[`${question}.responses.users`] as unknown[] | undefined)?.[i]}))
-                : [];
+        const v1 = Array.isArray(record.responses)
+            ? record.responses.filter(isObject).flatMap((response) => {
+                  const values = isObject(response.values) ? response.values[question] : undefined;
+                  return isObject(values)
+                      ? [{value: values.value, status: response.status, user_id: response.user_id}]
+                      : response.status === "discarded"
+                        ? [{value: null, status: "discarded", user_id: response.user_id}]
+                        : [];
+              })
+            : undefined;
+        const responses: unknown[] =
+            v1 !== undefined
+                ? v1
+                : Array.isArray(nested)
+                  ? nested
+                  : Array.isArray(flat)
+                    ? flat.map((value, i) => ({
+                          value,
+                          status: (record[`${question}.responses.status`] as unknown[] | undefined)?.[i],
+                          user_id: (record[`${question}.responses.users`] as unknown[] | undefined)?.[i]
+                      }))
+                    : [];
         const verdicts: Verdict[] = [];
         for (const response of responses) {
             if (!isObject(response)) continue;
             const status = typeof response.status === "string" ? response.status : "submitted";
             if (status === "draft") continue;
             const annotator = typeof response.user_id === "string" ? response.user_id : undefined;
-            const verdict: Verdict = status === "discarded" ? {value: null, decision: "discarded"} : {value: typed(response.value, field, entry), decision: "submitted"};
+            const verdict: Verdict =
+                status === "discarded" ? {value: null, decision: "discarded"} : {value: typed(response.value, field, entry), decision: "submitted"};
             verdicts.push(annotator === undefined ? verdict : {...verdict, annotator});
         }
         return verdicts;
     }
-    const value = "value" in record ? record.value
-        : field.name in record ? record[field.name]
-            : "annotation" in record ? field.key !== null && isObject(record.annotation) ? record.annotation[field.key] : record.annotation
+    const value =
+        "value" in record
+            ? record.value
+            : field.name in record
+              ? record[field.name]
+              : "annotation" in record
+                ? field.key !== null && isObject(record.annotation)
+                    ? record.annotation[field.key]
+                    : record.annotation
                 : undefined;
     if (value === undefined)
         throw new ReviewImportError(`${entry.where}: no reviewed value (looked in value, ${field.name} and annotation); add one of those keys`);
@@ -256,7 +308,7 @@ function typed(value: unknown, field: AnswerField, entry: Entry): unknown {
 
 /** One row's verdicts (several annotators) as one reviewed row: the majority value among those with a value. */
 function combine(idx: number, verdicts: readonly Verdict[]): ReviewedRow {
-    const annotators = [...new Set(verdicts.flatMap((verdict) => verdict.annotator === undefined ? [] : [verdict.annotator]))];
+    const annotators = [...new Set(verdicts.flatMap((verdict) => (verdict.annotator === undefined ? [] : [verdict.annotator])))];
     const withValue = verdicts.filter((verdict) => verdict.value !== null);
     // the majority rule of the models' suggestions (handoffRows.majorityOf), keyed by each verdict's position
     const majority = majorityOf(new Map(withValue.map((verdict, i) => [String(i), verdict.value])));

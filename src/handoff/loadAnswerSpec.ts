@@ -56,12 +56,17 @@ async function readStructured(file: string, option: string): Promise<unknown> {
     try {
         text = await fs.readFile(file, "utf8");
     } catch (error) {
-        throw new AnswerSpecError(`${option} file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the path`, {cause: error});
+        throw new AnswerSpecError(`${option} file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the path`, {
+            cause: error
+        });
     }
     try {
-        return /\.ya?ml$/iu.test(path.extname(file)) ? YAML.parse(text) as unknown : JSON.parse(text) as unknown;
+        return /\.ya?ml$/iu.test(path.extname(file)) ? (YAML.parse(text) as unknown) : (JSON.parse(text) as unknown);
     } catch (error) {
-        throw new AnswerSpecError(`${option} file ${file} cannot be parsed (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); fix its syntax`, {cause: error});
+        throw new AnswerSpecError(
+            `${option} file ${file} cannot be parsed (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); fix its syntax`,
+            {cause: error}
+        );
     }
 }
 
@@ -74,6 +79,8 @@ export function specMismatchNote(spec: AnswerSpec, recorded: string | undefined)
     if (recorded === undefined || (spec.schema === undefined && spec.choices === undefined)) return undefined;
     const given = runIdentity.answerSchemaHash(spec);
     if (given === recorded) return undefined;
-    return `the ${spec.choices !== undefined ? "--choices" : "schema"} given is not the answer schema the run recorded (sha256 ${given} vs the run's ${recorded.slice(0, 16)}); ` +
-        "the labels shown may not be the run's: pass the run's own --schema, --choices or --config";
+    return (
+        `the ${spec.choices !== undefined ? "--choices" : "schema"} given is not the answer schema the run recorded (sha256 ${given} vs the run's ${recorded.slice(0, 16)}); ` +
+        "the labels shown may not be the run's: pass the run's own --schema, --choices or --config"
+    );
 }

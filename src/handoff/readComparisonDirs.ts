@@ -5,7 +5,6 @@ import {displayDir} from "../output/Manifest.js";
 import {readOutput} from "../output/readOutput.js";
 import type {OutputContents} from "../output/readOutput.js";
 
-
 /**
  * Each model's committed output of a multi-model comparison, for the hand-off commands: `compare.json` is read with
  * the comparison runner's own reader (src/compare/comparisonFile.ts); the hand-off builds its records from each
@@ -19,7 +18,7 @@ export class ComparisonDirError extends AirlabelError {}
 export type ComparisonModel = RecordedComparisonModel;
 
 /** Each model's committed output (`DIR/models/<id>/`), in `compare.json` order. */
-export async function readComparisonDirs(dir: string): Promise<{models: ComparisonModel[], outputs: OutputContents[]}> {
+export async function readComparisonDirs(dir: string): Promise<{models: ComparisonModel[]; outputs: OutputContents[]}> {
     const file = readComparisonFile(dir);
     if (file === undefined || file.models.length === 0)
         throw new ComparisonDirError(`${displayDir(dir)}compare.json ${file === undefined ? "not found" : "lists no models"}; re-run the comparison`);

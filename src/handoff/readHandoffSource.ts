@@ -66,7 +66,10 @@ export async function readHandoffSource(dir: string, options: {allowIncomplete?:
  * `readHandoffSource`, also giving a single run's committed rows as read (`readOutput`; null for a comparison), so
  * that a caller that writes them as they are does not read every shard again. Throws what `readHandoffSource` throws.
  */
-export async function readHandoffSourceWithOutput(dir: string, options: {allowIncomplete?: boolean} = {}): Promise<{source: HandoffSource, output: OutputContents | null}> {
+export async function readHandoffSourceWithOutput(
+    dir: string,
+    options: {allowIncomplete?: boolean} = {}
+): Promise<{source: HandoffSource; output: OutputContents | null}> {
     if (isComparisonDir(dir)) {
         const {models, outputs} = await readComparisonDirs(dir);
         const byIdx = new Map<number, HandoffRow>();
@@ -76,10 +79,14 @@ export async function readHandoffSourceWithOutput(dir: string, options: {allowIn
             addOutput(byIdx, model.id, output);
         });
         const source: HandoffSource = {
-            dir, comparison: true,
+            dir,
+            comparison: true,
             // a local model is named by its file name, a remote one by the server's model name
-            models: models.map((model) => ({id: model.id, model: model.backend === "openai" ? model.model : model.model.split(/[\\/]/u).pop() ?? model.model,
-                ...(typeof model.backend === "string" ? {backend: model.backend} : {})})),
+            models: models.map((model) => ({
+                id: model.id,
+                model: model.backend === "openai" ? model.model : (model.model.split(/[\\/]/u).pop() ?? model.model),
+                ...(typeof model.backend === "string" ? {backend: model.backend} : {})
+            })),
             rows: [...byIdx.values()].sort((a, b) => a.idx - b.idx),
             complete: outputs.every((output) => output.manifest.complete),
             meta: outputs[0]?.manifest.meta ?? {},
@@ -94,7 +101,8 @@ export async function readHandoffSourceWithOutput(dir: string, options: {allowIn
     const byIdx = new Map<number, HandoffRow>();
     addOutput(byIdx, id, output);
     const source: HandoffSource = {
-        dir, comparison: false,
+        dir,
+        comparison: false,
         models: [{id, model, ...(typeof output.manifest.meta.backend === "string" ? {backend: output.manifest.meta.backend} : {})}],
         rows: [...byIdx.values()].sort((a, b) => a.idx - b.idx),
         complete: output.manifest.complete,
@@ -107,7 +115,11 @@ export async function readHandoffSourceWithOutput(dir: string, options: {allowIn
 /** A model name as an id usable in column, question and metadata names: the file name without `.gguf`, lower-case, [a-z0-9_-]. */
 export function modelIdOf(model: string): string {
     const base = model.split(/[\\/]/u).pop() ?? model;
-    const id = base.replace(/\.gguf$/iu, "").toLowerCase().replace(/[^a-z0-9_-]+/gu, "-").replace(/^-+|-+$/gu, "");
+    const id = base
+        .replace(/\.gguf$/iu, "")
+        .toLowerCase()
+        .replace(/[^a-z0-9_-]+/gu, "-")
+        .replace(/^-+|-+$/gu, "");
     return id === "" ? "model" : id;
 }
 
@@ -115,7 +127,7 @@ function singleModelName(output: OutputContents): string {
     const fromRow = output.rows.find((row) => typeof row.model === "string")?.model;
     if (typeof fromRow === "string") return fromRow;
     const fromMeta = output.manifest.meta.model;
-    return typeof fromMeta === "string" ? fromMeta.split(/[\\/]/u).pop() ?? fromMeta : "model";
+    return typeof fromMeta === "string" ? (fromMeta.split(/[\\/]/u).pop() ?? fromMeta) : "model";
 }
 
 function addOutput(byIdx: Map<number, HandoffRow>, modelId: string, output: OutputContents): void {
@@ -130,10 +142,11 @@ function addOutput(byIdx: Map<number, HandoffRow>, modelId: string, output: Outp
     };
     for (const record of output.rows) {
         const row = rowOf(Number(record.idx));
-        for (const [name, value] of Object.entries(record))
-            if (!reserved.has(name) && !(name in row.columns)) row.columns[name] = value;
+        for (const [name, value] of Object.entries(record)) if (!reserved.has(name) && !(name in row.columns)) row.columns[name] = value;
         row.responses[modelId] = {
-            ok: true, annotation: record.annotation ?? null, reason: null,
+            ok: true,
+            annotation: record.annotation ?? null,
+            reason: null,
             ...(typeof record.prompt_tokens === "number" ? {promptTokens: record.prompt_tokens} : {}),
             ...(typeof record.completion_tokens === "number" ? {completionTokens: record.completion_tokens} : {})
         };
@@ -148,7 +161,8 @@ function checkComplete(dir: string, manifest: Manifest): void {
     if (manifest.complete) return;
     const {rows, errors} = committedCounts(manifest);
     const total = manifest.meta.totalRows;
-    const state = typeof total === "number" ? `${Math.max(0, total - rows - errors)} of ${total} rows are still missing` : `${rows + errors} rows committed so far`;
+    const state =
+        typeof total === "number" ? `${Math.max(0, total - rows - errors)} of ${total} rows are still missing` : `${rows + errors} rows committed so far`;
     throw new IncompleteRunError(
         `${displayDir(dir)} holds an incomplete run (${state}); re-run the same \`airlabel run\` command to finish it, or pass --allow-incomplete`
     );

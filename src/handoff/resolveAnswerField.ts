@@ -62,29 +62,40 @@ export function resolveAnswerField(options: ResolveAnswerFieldOptions): AnswerFi
         key = null;
         subSchema = schema;
     } else {
-        const properties = isObject(schema?.properties) ? schema.properties as Record<string, unknown> : {};
+        const properties = isObject(schema?.properties) ? (schema.properties as Record<string, unknown>) : {};
         const keys = unique([...Object.keys(properties), ...objects.flatMap((object) => Object.keys(object))]);
         if (options.field !== undefined) {
             if (!keys.includes(options.field))
-                throw new AnswerFieldError(`--field ${options.field} is not a field of the answers (they have ${keys.length === 0 ? "none" : keys.join(", ")}); pass one of those`);
+                throw new AnswerFieldError(
+                    `--field ${options.field} is not a field of the answers (they have ${keys.length === 0 ? "none" : keys.join(", ")}); pass one of those`
+                );
             key = options.field;
         } else if (keys.length === 1) {
             key = keys[0]!;
         } else {
             const choices = options.choices;
-            const reviewable = choices !== undefined
-                ? keys.find((candidate) => objects.some((object) => candidate in object) &&
-                    objects.every((object) => !(candidate in object) || choices.includes(object[candidate] as string)))
-                : keys.find((candidate) => {
-                const kind = kindOf(isObject(properties[candidate]) ? properties[candidate] as Record<string, unknown> : undefined,
-                    objects.map((object) => object[candidate]), undefined).kind;
-                return kind === "label" || kind === "binary" || kind === "rating";
-            });
+            const reviewable =
+                choices !== undefined
+                    ? keys.find(
+                          (candidate) =>
+                              objects.some((object) => candidate in object) &&
+                              objects.every((object) => !(candidate in object) || choices.includes(object[candidate] as string))
+                      )
+                    : keys.find((candidate) => {
+                          const kind = kindOf(
+                              isObject(properties[candidate]) ? (properties[candidate] as Record<string, unknown>) : undefined,
+                              objects.map((object) => object[candidate]),
+                              undefined
+                          ).kind;
+                          return kind === "label" || kind === "binary" || kind === "rating";
+                      });
             if (reviewable === undefined)
-                throw new AnswerFieldError(`the answers have several fields (${keys.join(", ")}) and none holds ${choices !== undefined ? "only the --choices labels" : "labels, true/false or a small scale"}; pass --field with the one to review`);
+                throw new AnswerFieldError(
+                    `the answers have several fields (${keys.join(", ")}) and none holds ${choices !== undefined ? "only the --choices labels" : "labels, true/false or a small scale"}; pass --field with the one to review`
+                );
             key = reviewable;
         }
-        subSchema = isObject(properties[key]) ? properties[key] as Record<string, unknown> : undefined;
+        subSchema = isObject(properties[key]) ? (properties[key] as Record<string, unknown>) : undefined;
     }
     const values = key === null ? [...options.annotations] : objects.map((object) => object[key!]);
     const resolved = kindOf(subSchema, values, options.choices);
@@ -104,7 +115,9 @@ export function labelTextOf(value: unknown): string {
 }
 
 function kindOf(
-    schema: Record<string, unknown> | undefined, values: readonly unknown[], choices: readonly string[] | undefined
+    schema: Record<string, unknown> | undefined,
+    values: readonly unknown[],
+    choices: readonly string[] | undefined
 ): Omit<AnswerField, "key" | "name"> {
     if (choices !== undefined) return {kind: "label", labels: [...choices], source: "choices"};
     if (schema !== undefined) {
@@ -123,7 +136,11 @@ function kindFromSchema(schema: Record<string, unknown>): Omit<AnswerField, "key
     }
     for (const keyword of ["oneOf", "anyOf"]) {
         const branches = schema[keyword];
-        if (Array.isArray(branches) && branches.length > 0 && branches.every((branch) => isObject(branch) && "const" in branch && typeof branch.const === "string"))
+        if (
+            Array.isArray(branches) &&
+            branches.length > 0 &&
+            branches.every((branch) => isObject(branch) && "const" in branch && typeof branch.const === "string")
+        )
             return {kind: "label", labels: unique(branches.map((branch) => (branch as {const: string}).const))};
     }
     const types = Array.isArray(schema.type) ? schema.type.filter((type) => type !== "null") : [schema.type];
@@ -154,7 +171,12 @@ function kindFromAnswers(values: readonly unknown[]): Omit<AnswerField, "key" | 
     if (values.every((value) => typeof value === "string")) {
         const distinct = unique(values as string[]);
         // labels repeat: 2 to MAX_INFERRED_LABELS short one-line values, each given twice on average (a question needs two labels)
-        if (distinct.length >= 2 && distinct.length <= MAX_INFERRED_LABELS && distinct.length * 2 <= values.length && distinct.every((label) => label.length > 0 && label.length <= 64 && !/[\r\n]/u.test(label)))
+        if (
+            distinct.length >= 2 &&
+            distinct.length <= MAX_INFERRED_LABELS &&
+            distinct.length * 2 <= values.length &&
+            distinct.every((label) => label.length > 0 && label.length <= 64 && !/[\r\n]/u.test(label))
+        )
             return {kind: "label", labels: distinct.sort()};
     }
     return {kind: "text"};

@@ -52,7 +52,11 @@ export const REVIEWS_DIR = "reviews";
  * so a crash leaves either the old set or one whose checksum fails (and `readReviewSets` says to import again).
  * Re-importing under the same name replaces the set.
  */
-export async function writeReviewSet(dir: string, manifest: Omit<ReviewManifest, "sha256" | "format" | "version">, rows: readonly ReviewedRow[]): Promise<ReviewManifest> {
+export async function writeReviewSet(
+    dir: string,
+    manifest: Omit<ReviewManifest, "sha256" | "format" | "version">,
+    rows: readonly ReviewedRow[]
+): Promise<ReviewManifest> {
     const reviewsDir = path.join(dir, REVIEWS_DIR);
     await fs.mkdir(reviewsDir, {recursive: true});
     const data = Buffer.from(rows.map((row) => JSON.stringify(row) + "\n").join(""), "utf8");
@@ -79,7 +83,10 @@ export async function readReviewSets(dir: string): Promise<ReviewSet[]> {
         try {
             manifest = JSON.parse(await fs.readFile(path.join(reviewsDir, file), "utf8")) as ReviewManifest;
         } catch (error) {
-            throw new ReviewStoreError(`${shown} cannot be read (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); run \`airlabel import\` again`, {cause: error});
+            throw new ReviewStoreError(
+                `${shown} cannot be read (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); run \`airlabel import\` again`,
+                {cause: error}
+            );
         }
         if (manifest.format !== "airlabel-reviews") continue;
         const dataFile = path.join(reviewsDir, `${manifest.name}.jsonl`);
@@ -87,11 +94,20 @@ export async function readReviewSets(dir: string): Promise<ReviewSet[]> {
         try {
             data = await fs.readFile(dataFile);
         } catch (error) {
-            throw new ReviewStoreError(`${displayDir(dir)}${REVIEWS_DIR}/${manifest.name}.jsonl is missing (${(error as NodeJS.ErrnoException).code ?? String(error)}); run \`airlabel import\` again`, {cause: error});
+            throw new ReviewStoreError(
+                `${displayDir(dir)}${REVIEWS_DIR}/${manifest.name}.jsonl is missing (${(error as NodeJS.ErrnoException).code ?? String(error)}); run \`airlabel import\` again`,
+                {cause: error}
+            );
         }
         if (sha256Of(data) !== manifest.sha256)
-            throw new ReviewStoreError(`${displayDir(dir)}${REVIEWS_DIR}/${manifest.name}.jsonl does not match its manifest (an import was interrupted); run \`airlabel import\` again`);
-        const rows = data.toString("utf8").split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as ReviewedRow);
+            throw new ReviewStoreError(
+                `${displayDir(dir)}${REVIEWS_DIR}/${manifest.name}.jsonl does not match its manifest (an import was interrupted); run \`airlabel import\` again`
+            );
+        const rows = data
+            .toString("utf8")
+            .split("\n")
+            .filter((line) => line !== "")
+            .map((line) => JSON.parse(line) as ReviewedRow);
         sets.push({manifest, rows});
     }
     return sets;

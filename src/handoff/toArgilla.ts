@@ -23,7 +23,7 @@ export interface ArgillaRecord {
     id: string;
     fields: Record<string, string>;
     metadata: Record<string, string | number>;
-    suggestions: Record<string, {value: string | number, score: number | null, agent: string}>;
+    suggestions: Record<string, {value: string | number; score: number | null; agent: string}>;
     responses: Record<string, never[]>;
     vectors: Record<string, never>;
     _server_id: null;
@@ -49,7 +49,10 @@ export interface ArgillaExport {
 
 /** Argilla names: lower-case letters, digits, `_` and `-`. */
 export function argillaName(name: string): string {
-    const cleaned = name.toLowerCase().replace(/[^a-z0-9_-]+/gu, "_").replace(/^_+|_+$/gu, "");
+    const cleaned = name
+        .toLowerCase()
+        .replace(/[^a-z0-9_-]+/gu, "_")
+        .replace(/^_+|_+$/gu, "");
     return /[a-z0-9]/u.test(cleaned) ? cleaned : "field";
 }
 
@@ -84,8 +87,14 @@ export function toArgilla(source: HandoffSource, field: AnswerField): ArgillaExp
 }
 
 function recordOf(
-    row: HandoffRow, source: HandoffSource, field: AnswerField, textColumns: readonly string[], fieldNames: ReadonlyMap<string, string>,
-    question: string, modelQuestions: readonly string[], reserved: ReadonlySet<string>
+    row: HandoffRow,
+    source: HandoffSource,
+    field: AnswerField,
+    textColumns: readonly string[],
+    fieldNames: ReadonlyMap<string, string>,
+    question: string,
+    modelQuestions: readonly string[],
+    reserved: ReadonlySet<string>
 ): ArgillaRecord {
     const fields: Record<string, string> = {};
     if (textColumns.length === 0) fields[fieldNames.get("input")!] = stringifyJson(row.columns);
@@ -107,14 +116,16 @@ function recordOf(
         source.models.forEach((model, i) => {
             const value = values.get(model.id);
             const suggestion = value === undefined ? undefined : suggestionFor(field, value);
-            if (suggestion !== undefined) suggestions[modelQuestions[i]!] = {value: suggestion, score: scoreOf(row.responses[model.id]?.annotation, field), agent: model.model};
+            if (suggestion !== undefined)
+                suggestions[modelQuestions[i]!] = {value: suggestion, score: scoreOf(row.responses[model.id]?.annotation, field), agent: model.model};
             metadata[`${argillaName(model.id)}-ok`] = row.responses[model.id]?.ok === true ? "yes" : "no";
         });
         const majority = majorityOf(values);
         const suggestion = majority === undefined ? undefined : suggestionFor(field, majority.value);
         if (majority !== undefined && suggestion !== undefined)
             suggestions[question] = {
-                value: suggestion, score: majority.modelIds.length / source.models.length,
+                value: suggestion,
+                score: majority.modelIds.length / source.models.length,
                 agent: majority.modelIds.map((id) => source.models.find((model) => model.id === id)?.model ?? id).join(" + ")
             };
         metadata.agreement = values.size === source.models.length && majority?.modelIds.length === values.size ? "all agree" : "disagree";
@@ -145,18 +156,36 @@ function scoreOf(annotation: unknown, field: AnswerField): number | null {
 }
 
 function settingsOf(
-    source: HandoffSource, field: AnswerField, textColumns: readonly string[], fieldNames: ReadonlyMap<string, string>,
-    question: string, modelQuestions: readonly string[]
+    source: HandoffSource,
+    field: AnswerField,
+    textColumns: readonly string[],
+    fieldNames: ReadonlyMap<string, string>,
+    question: string,
+    modelQuestions: readonly string[]
 ): ArgillaSettings {
     const fields = (textColumns.length > 0 ? textColumns : ["input"]).map((column) => ({
-        name: fieldNames.get(column)!, title: column, required: textColumns.length === 0, description: null,
-        settings: {type: "text", use_markdown: false}, type: "text"
+        name: fieldNames.get(column)!,
+        title: column,
+        required: textColumns.length === 0,
+        description: null,
+        settings: {type: "text", use_markdown: false},
+        type: "text"
     }));
     if (fields[0] !== undefined) fields[0].required = true;
-    const questions = [questionOf(field, question, field.name, true,
-        source.comparison ? `The right ${field.name} (suggested: the answer most models gave)` : `The right ${field.name} (suggested: the model's answer)`)];
+    const questions = [
+        questionOf(
+            field,
+            question,
+            field.name,
+            true,
+            source.comparison ? `The right ${field.name} (suggested: the answer most models gave)` : `The right ${field.name} (suggested: the model's answer)`
+        )
+    ];
     source.models.forEach((model, i) => {
-        if (source.comparison) questions.push(questionOf(field, modelQuestions[i]!, `${field.name} according to ${model.model}`, false, `${model.model}'s answer; correct it if it is wrong`));
+        if (source.comparison)
+            questions.push(
+                questionOf(field, modelQuestions[i]!, `${field.name} according to ${model.model}`, false, `${model.model}'s answer; correct it if it is wrong`)
+            );
     });
     const metadata: Record<string, unknown>[] = [integerMetadata("idx", "idx (row of the input)")];
     if (source.comparison) {
@@ -168,9 +197,14 @@ function settingsOf(
     }
     const models = source.models.map((model) => model.model).join(", ");
     return {
-        guidelines: `Review the ${field.name} that ${source.comparison ? `the models (${models}) gave` : `the model ${models} gave`} for each row ` +
+        guidelines:
+            `Review the ${field.name} that ${source.comparison ? `the models (${models}) gave` : `the model ${models} gave`} for each row ` +
             `(exported by airlabel from ${source.dir}; the record id is the row's idx in the input).`,
-        fields, questions, vectors: [], metadata, allow_extra_metadata: true
+        fields,
+        questions,
+        vectors: [],
+        metadata,
+        allow_extra_metadata: true
     };
 }
 
@@ -179,9 +213,16 @@ function questionOf(field: AnswerField, name: string, title: string, required: b
     switch (field.kind) {
         case "label":
         case "binary": {
-            const labels = field.kind === "binary" ? ["true", "false"] : field.labels ?? [];
-            return {...base, settings: {type: "label_selection", options: labels.map((label) => ({value: label, text: label, description: null})),
-                visible_options: labels.length >= 3 ? labels.length : null}, type: "label_selection"};
+            const labels = field.kind === "binary" ? ["true", "false"] : (field.labels ?? []);
+            return {
+                ...base,
+                settings: {
+                    type: "label_selection",
+                    options: labels.map((label) => ({value: label, text: label, description: null})),
+                    visible_options: labels.length >= 3 ? labels.length : null
+                },
+                type: "label_selection"
+            };
         }
         case "rating":
             return {...base, settings: {type: "rating", options: (field.values ?? []).map((value) => ({value}))}, type: "rating"};

@@ -15,7 +15,7 @@ import {stringifyJson} from "../json/stringifyJson.js";
  */
 
 /** One Prodigy task. */
-export type ProdigyTask = Record<string, unknown> & {text: string, meta: Record<string, unknown>, _input_hash: number, _task_hash: number};
+export type ProdigyTask = Record<string, unknown> & {text: string; meta: Record<string, unknown>; _input_hash: number; _task_hash: number};
 
 /** What `toProdigy` built. */
 export interface ProdigyExport {
@@ -38,7 +38,9 @@ export const PRODIGY_INPUT_KEY = "user_input";
 export function toProdigy(source: HandoffSource, field: AnswerField, textColumn?: string): ProdigyExport {
     const textColumns = textColumnsOf(source);
     if (textColumn !== undefined && !textColumns.includes(textColumn))
-        throw new AnswerFieldError(`--text ${textColumn} is not a text column of the rows (they have ${textColumns.length === 0 ? "none" : textColumns.join(", ")}); pass one of those`);
+        throw new AnswerFieldError(
+            `--text ${textColumn} is not a text column of the rows (they have ${textColumns.length === 0 ? "none" : textColumns.join(", ")}); pass one of those`
+        );
     const shown = textColumn ?? (textColumns.includes("text") ? "text" : textColumns[0]) ?? null;
     const tasks: ProdigyTask[] = [];
     let skipped = 0;
@@ -56,7 +58,7 @@ export function toProdigy(source: HandoffSource, field: AnswerField, textColumn?
             const answers: Record<string, unknown> = {};
             for (const model of source.models) {
                 const response = row.responses[model.id];
-                answers[model.id] = response?.ok === true ? values.get(model.id) ?? null : `failed: ${response?.reason ?? "no answer"}`;
+                answers[model.id] = response?.ok === true ? (values.get(model.id) ?? null) : `failed: ${response?.reason ?? "no answer"}`;
             }
             meta.answers = answers;
         } else {
@@ -76,7 +78,7 @@ function questionOf(field: AnswerField, chosen: unknown): Record<string, unknown
     switch (field.kind) {
         case "label":
         case "rating": {
-            const ids: (string | number)[] = field.kind === "label" ? field.labels ?? [] : field.values ?? [];
+            const ids: (string | number)[] = field.kind === "label" ? (field.labels ?? []) : (field.values ?? []);
             const suggestion = chosen === undefined ? undefined : suggestionFor(field, chosen);
             return {
                 options: ids.map((id) => ({id, text: String(id)})),

@@ -1,5 +1,5 @@
 /** What a prompt hook returns: the prompt text, or the prompt and this row's system message. */
-export type PromptHookResult = string | {prompt: string, system?: string};
+export type PromptHookResult = string | {prompt: string; system?: string};
 
 /**
  * The functions a hooks module (`--hooks hooks.mjs`) may export, each optional and each may be async:
@@ -13,9 +13,9 @@ export type PromptHookResult = string | {prompt: string, system?: string};
  * JSON, or the text for free-text runs.
  */
 export type AirlabelHooks = {
-    prompt?: (row: Record<string, unknown>) => PromptHookResult | Promise<PromptHookResult>,
-    validate?: (row: Record<string, unknown>, answer: unknown) => boolean | string | undefined | Promise<boolean | string | undefined>,
-    parse?: (row: Record<string, unknown>, answer: unknown) => unknown
+    prompt?: (row: Record<string, unknown>) => PromptHookResult | Promise<PromptHookResult>;
+    validate?: (row: Record<string, unknown>, answer: unknown) => boolean | string | undefined | Promise<boolean | string | undefined>;
+    parse?: (row: Record<string, unknown>, answer: unknown) => unknown;
 };
 
 /** The names of the hooks a module may export. */
@@ -24,9 +24,9 @@ export const hookNames = ["prompt", "validate", "parse"] as const;
 /** A loaded hooks module. */
 export type LoadedHooks = AirlabelHooks & {
     /** Absolute path of the module. */
-    file: string,
+    file: string;
     /** sha256 of the module's bytes (part of the run identity). */
-    sha256: string
+    sha256: string;
 };
 
 /** Whether the module has answer hooks (validate or parse), which run where answers are checked. */

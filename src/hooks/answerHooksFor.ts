@@ -45,7 +45,9 @@ function plainValue(label: string, value: unknown): {value: unknown} | {error: s
     try {
         json = JSON.stringify(value);
     } catch (err) {
-        return {error: `${label} returned a value that is not JSON data (${err instanceof Error ? err.message : String(err)}); return plain objects, arrays, strings, numbers, booleans or null`};
+        return {
+            error: `${label} returned a value that is not JSON data (${err instanceof Error ? err.message : String(err)}); return plain objects, arrays, strings, numbers, booleans or null`
+        };
     }
     if (json === undefined) return {error: `${label} returned ${describeValue(value)}; return plain JSON data`};
     return {value: JSON.parse(json) as unknown};

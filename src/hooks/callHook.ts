@@ -12,8 +12,9 @@ export async function callHook(label: string, hook: (...args: never[]) => unknow
     const timeout = new Promise<HookOutcome>((resolve) => {
         timer = setTimeout(() => resolve({error: `${label} timed out after ${timeoutMs} ms`}), timeoutMs);
     });
-    const call = (async (): Promise<HookOutcome> => ({value: await (hook as (...args: unknown[]) => unknown)(...args)}))()
-        .catch((err: unknown): HookOutcome => ({error: `${label} threw: ${oneLine(err)}`}));
+    const call = (async (): Promise<HookOutcome> => ({value: await (hook as (...args: unknown[]) => unknown)(...args)}))().catch(
+        (err: unknown): HookOutcome => ({error: `${label} threw: ${oneLine(err)}`})
+    );
     try {
         return await Promise.race([call, timeout]);
     } finally {

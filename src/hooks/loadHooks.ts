@@ -26,24 +26,32 @@ export async function loadHooks(file: string): Promise<LoadedHooks> {
     const sha256 = sha256Of(bytes);
     let module: Record<string, unknown>;
     try {
-        module = await import(`${pathToFileURL(absolute).href}?sha256=${sha256}`) as Record<string, unknown>;
+        module = (await import(`${pathToFileURL(absolute).href}?sha256=${sha256}`)) as Record<string, unknown>;
     } catch (err) {
-        throw new HooksError(`hooks file ${file} cannot be imported (${oneLine(err instanceof Error ? `${err.name}: ${err.message}` : err)}); it must be an ES module (.mjs, or .js in a "type": "module" package)`);
+        throw new HooksError(
+            `hooks file ${file} cannot be imported (${oneLine(err instanceof Error ? `${err.name}: ${err.message}` : err)}); it must be an ES module (.mjs, or .js in a "type": "module" package)`
+        );
     }
     const exports = exportsOf(module);
     const unknown = Object.keys(exports).filter((name) => !(hookNames as readonly string[]).includes(name));
     if (unknown.length > 0)
-        throw new HooksError(`hooks file ${file} exports ${unknown.map((name) => `"${name}"`).join(", ")}, which ${unknown.length === 1 ? "is not a hook" : "are not hooks"}; a hooks module exports only prompt, validate and parse (fix the name or stop exporting it)`);
+        throw new HooksError(
+            `hooks file ${file} exports ${unknown.map((name) => `"${name}"`).join(", ")}, which ${unknown.length === 1 ? "is not a hook" : "are not hooks"}; a hooks module exports only prompt, validate and parse (fix the name or stop exporting it)`
+        );
     const hooks: LoadedHooks = {file: absolute, sha256};
     for (const name of hookNames) {
         const value = exports[name];
         if (value === undefined) continue;
         if (typeof value !== "function")
-            throw new HooksError(`hooks file ${file}: export "${name}" is ${describeValue(value)}, not a function; export function ${name}(${name === "prompt" ? "row" : "row, answer"}) {...}`);
+            throw new HooksError(
+                `hooks file ${file}: export "${name}" is ${describeValue(value)}, not a function; export function ${name}(${name === "prompt" ? "row" : "row, answer"}) {...}`
+            );
         (hooks as Record<string, unknown>)[name] = value;
     }
     if (hooks.prompt === undefined && hooks.validate === undefined && hooks.parse === undefined)
-        throw new HooksError(`hooks file ${file} exports none of prompt, validate, parse; export at least one, e.g. export function validate(row, answer) { return true; }`);
+        throw new HooksError(
+            `hooks file ${file} exports none of prompt, validate, parse; export at least one, e.g. export function validate(row, answer) { return true; }`
+        );
     return hooks;
 }
 

@@ -11,7 +11,7 @@ import type {JobStepResult, RunJobResult} from "./JobResult.js";
 import {readJobInput, type JobRows} from "./jobRows.js";
 import type {JobPlan, StepPlan} from "./planJob.js";
 
-type JobStateFile = {format: "airlabel-job", version: 1, steps: Record<string, {key: string}>};
+type JobStateFile = {format: "airlabel-job"; version: 1; steps: Record<string, {key: string}>};
 
 /**
  * One run of a job: what its steps share. The rows handed from step to step (null until a step reads or makes
@@ -45,8 +45,16 @@ export class JobRun {
     }
 
     /** What every run a step starts is given: the job's signal, the step's log, the job's progress callback. */
-    public common(step: StepPlan): {signal: AbortSignal | undefined, onLog: (line: string, level?: LogLevel) => void, onProgress?: RunJobOptions["onProgress"]} {
-        return {signal: this.options.signal, onLog: this.stepLog(step), ...(this.options.onProgress !== undefined ? {onProgress: this.options.onProgress} : {})};
+    public common(step: StepPlan): {
+        signal: AbortSignal | undefined;
+        onLog: (line: string, level?: LogLevel) => void;
+        onProgress?: RunJobOptions["onProgress"];
+    } {
+        return {
+            signal: this.options.signal,
+            onLog: this.stepLog(step),
+            ...(this.options.onProgress !== undefined ? {onProgress: this.options.onProgress} : {})
+        };
     }
 
     /** Runs `work`, naming the step in the message of what it throws. */
@@ -54,7 +62,8 @@ export class JobRun {
         try {
             return await work();
         } catch (err) {
-            if (err instanceof AirlabelError && !(err instanceof JobError)) throw new JobError(`step ${step.name}: ${err.message}`, {exitCode: err.exitCode, cause: err});
+            if (err instanceof AirlabelError && !(err instanceof JobError))
+                throw new JobError(`step ${step.name}: ${err.message}`, {exitCode: err.exitCode, cause: err});
             throw err;
         }
     }
@@ -62,13 +71,22 @@ export class JobRun {
     /** The rows so far, reading the job's input when no step has yet. */
     public async inputRows(): Promise<JobRows> {
         const top = this.plan.top;
-        this.rows ??= await readJobInput(this.plan.input, {skipInvalidRows: top.skipInvalidRows === true, ...(typeof top.inputFormat === "string" ? {inputFormat: top.inputFormat} : {})});
+        this.rows ??= await readJobInput(this.plan.input, {
+            skipInvalidRows: top.skipInvalidRows === true,
+            ...(typeof top.inputFormat === "string" ? {inputFormat: top.inputFormat} : {})
+        });
         return this.rows;
     }
 
     /** Runs one single-model step unless it finished before with the same skip key; null when it did not complete (stopped). */
-    public async runSingle(name: string, type: "annotate" | "generate", dir: string, key: string | null, overwrite: boolean,
-        work: () => Promise<AnnotateResult>): Promise<{run?: AnnotateResult} | null> {
+    public async runSingle(
+        name: string,
+        type: "annotate" | "generate",
+        dir: string,
+        key: string | null,
+        overwrite: boolean,
+        work: () => Promise<AnnotateResult>
+    ): Promise<{run?: AnnotateResult} | null> {
         const manifest = await loadManifest(dir);
         if (manifest?.complete === true && key !== null && this.#state.steps[name]?.key === key && !overwrite) {
             this.log(`[${name}] already complete in ${dir}; skipped`);

@@ -9,13 +9,13 @@ export class RowFilterError extends AirlabelError {
 }
 
 const operators = ["==", "!=", "<=", ">=", "<", ">", "in", "exists"] as const;
-type Operator = typeof operators[number];
+type Operator = (typeof operators)[number];
 
 type Condition =
-    | {kind: "compare", path: string[], field: string, op: Operator, value: unknown}
-    | {kind: "all", items: Condition[]}
-    | {kind: "any", items: Condition[]}
-    | {kind: "not", item: Condition};
+    | {kind: "compare"; path: string[]; field: string; op: Operator; value: unknown}
+    | {kind: "all"; items: Condition[]}
+    | {kind: "any"; items: Condition[]}
+    | {kind: "not"; item: Condition};
 
 /**
  * A declarative row filter (`where:` of a job step); nothing is ever evaluated as code. Forms:
@@ -53,7 +53,13 @@ function parseCondition(spec: unknown, origin: string): Condition {
     const keys = Object.keys(record);
     for (const group of ["all", "any"] as const) {
         if (!(group in record)) continue;
-        if (keys.length !== 1) throw new RowFilterError(`${origin}: "${group}" cannot be combined with ${keys.filter((k) => k !== group).map((k) => `"${k}"`).join(", ")}; nest them inside it`);
+        if (keys.length !== 1)
+            throw new RowFilterError(
+                `${origin}: "${group}" cannot be combined with ${keys
+                    .filter((k) => k !== group)
+                    .map((k) => `"${k}"`)
+                    .join(", ")}; nest them inside it`
+            );
         const items = record[group];
         if (!Array.isArray(items) || items.length === 0) throw new RowFilterError(`${origin}.${group}: must be a non-empty list of conditions`);
         return {kind: group, items: items.map((item, i) => parseCondition(item, `${origin}.${group}[${i}]`))};
@@ -70,8 +76,9 @@ function parseCondition(spec: unknown, origin: string): Condition {
     const op = record.op as Operator;
     if (op !== "exists" && !("value" in record)) throw new RowFilterError(`${origin}.value: missing (the value "${op}" compares with)`);
     if (op === "in" && !Array.isArray(record.value)) throw new RowFilterError(`${origin}.value: must be a list with "in"`);
-    if (op === "exists" && "value" in record && typeof record.value !== "boolean") throw new RowFilterError(`${origin}.value: must be true or false with "exists"`);
-    return compare(record.field, op, op === "exists" ? record.value ?? true : record.value, `${origin}.field`);
+    if (op === "exists" && "value" in record && typeof record.value !== "boolean")
+        throw new RowFilterError(`${origin}.value: must be true or false with "exists"`);
+    return compare(record.field, op, op === "exists" ? (record.value ?? true) : record.value, `${origin}.field`);
 }
 
 function parseExpression(text: string, origin: string): Condition {
@@ -104,22 +111,30 @@ function lookup(row: Record<string, unknown>, path: readonly string[]): unknown 
 
 function evaluate(condition: Condition, row: Record<string, unknown>): boolean {
     switch (condition.kind) {
-        case "all": return condition.items.every((item) => evaluate(item, row));
-        case "any": return condition.items.some((item) => evaluate(item, row));
-        case "not": return !evaluate(condition.item, row);
+        case "all":
+            return condition.items.every((item) => evaluate(item, row));
+        case "any":
+            return condition.items.some((item) => evaluate(item, row));
+        case "not":
+            return !evaluate(condition.item, row);
         case "compare": {
             const actual = lookup(row, condition.path);
             const expected = condition.value;
             switch (condition.op) {
-                case "exists": return (actual !== undefined) === expected;
-                case "==": return actual !== undefined && deepEqual(actual, expected);
-                case "!=": return actual === undefined || !deepEqual(actual, expected);
-                case "in": return actual !== undefined && (expected as unknown[]).some((item) => deepEqual(actual, item));
+                case "exists":
+                    return (actual !== undefined) === expected;
+                case "==":
+                    return actual !== undefined && deepEqual(actual, expected);
+                case "!=":
+                    return actual === undefined || !deepEqual(actual, expected);
+                case "in":
+                    return actual !== undefined && (expected as unknown[]).some((item) => deepEqual(actual, item));
                 default: {
                     const numeric = (value: unknown) => typeof value === "number" || typeof value === "bigint";
                     const comparable = (numeric(actual) && numeric(expected)) || (typeof actual === "string" && typeof expected === "string");
                     if (!comparable) return false;
-                    const a = actual as number | bigint | string, b = expected as number | bigint | string;
+                    const a = actual as number | bigint | string,
+                        b = expected as number | bigint | string;
                     return condition.op === "<" ? a < b : condition.op === "<=" ? a <= b : condition.op === ">" ? a > b : a >= b;
                 }
             }
@@ -131,6 +146,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
     if (a === b) return true;
     if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
     if (Array.isArray(a) !== Array.isArray(b)) return false;
-    const ka = Object.keys(a), kb = Object.keys(b);
+    const ka = Object.keys(a),
+        kb = Object.keys(b);
     return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }

@@ -14,7 +14,11 @@ export type JobValues = Record<string, unknown>;
  * Merges `--config` (JSON or YAML) with the flags given (flags win) and reads the files options name.
  * Relative paths in a config file are taken from the current directory, like flags.
  */
-export function resolveJobOptions(flags: JobValues, defaults: JobValues = {}, required: readonly string[] = ["input", "model", "output"]): AnnotateOptions & {quiet?: boolean, json?: boolean} {
+export function resolveJobOptions(
+    flags: JobValues,
+    defaults: JobValues = {},
+    required: readonly string[] = ["input", "model", "output"]
+): AnnotateOptions & {quiet?: boolean; json?: boolean} {
     return resolveMergedOptions(mergeJobConfig(flags, defaults), required);
 }
 
@@ -27,7 +31,10 @@ export function mergeJobConfig(flags: JobValues, defaults: JobValues = {}): JobV
 }
 
 /** Merged options (see mergeJobConfig) checked for the required ones, with the files they name read. */
-export function resolveMergedOptions(merged: JobValues, required: readonly string[] = ["input", "model", "output"]): AnnotateOptions & {quiet?: boolean, json?: boolean} {
+export function resolveMergedOptions(
+    merged: JobValues,
+    required: readonly string[] = ["input", "model", "output"]
+): AnnotateOptions & {quiet?: boolean; json?: boolean} {
     for (const key of ["steps", "models"]) {
         if (merged[key] !== undefined && required.includes("model"))
             throw new InvalidOptionError(`the job file has "${key}", which only \`airlabel run JOB\` runs; give it to airlabel run`);
@@ -35,8 +42,7 @@ export function resolveMergedOptions(merged: JobValues, required: readonly strin
     if (Array.isArray(merged.model))
         throw new InvalidOptionError(`--model is given ${merged.model.length} times; only \`airlabel run\` compares models, give one --model here`);
     for (const name of required) {
-        if (merged[name] === undefined)
-            throw new InvalidOptionError(`--${name} is required (or set "${name}" in the --config file)`);
+        if (merged[name] === undefined) throw new InvalidOptionError(`--${name} is required (or set "${name}" in the --config file)`);
     }
     const options: JobValues = {...merged};
     if (merged.template !== undefined && merged.prompt !== undefined)
@@ -62,7 +68,7 @@ export function resolveMergedOptions(merged: JobValues, required: readonly strin
     if (typeof merged.replicas === "string" && /^\d+$/u.test(merged.replicas)) options.replicas = Number(merged.replicas);
     if (typeof merged.stop === "string") options.stop = [merged.stop];
     if (typeof merged.gpuLayers === "string") options.gpuLayers = /^\d+$/u.test(merged.gpuLayers) ? Number(merged.gpuLayers) : merged.gpuLayers;
-    return options as AnnotateOptions & {quiet?: boolean, json?: boolean};
+    return options as AnnotateOptions & {quiet?: boolean; json?: boolean};
 }
 
 /** Reads a text file an option names; one-line errors naming the option and the file. */
@@ -87,5 +93,8 @@ export function readJson(file: string, option: string): unknown {
 
 /** A comma-separated list, each part trimmed, empty parts dropped. */
 export function splitList(value: string): string[] {
-    return value.split(",").map((part) => part.trim()).filter((part) => part.length > 0);
+    return value
+        .split(",")
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0);
 }

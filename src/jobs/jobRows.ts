@@ -9,7 +9,7 @@ import {encodeDataShard, planColumns, shardExtension} from "../output/shardCodec
 import {stringifyJson} from "../json/stringifyJson.js";
 
 /** One row moving through a job: its input columns and the answers of the steps it passed, keyed by the original idx. */
-export type JobRow = {columns: Record<string, unknown>, steps: Record<string, unknown>};
+export type JobRow = {columns: Record<string, unknown>; steps: Record<string, unknown>};
 
 /** idx -> row, for the rows that passed every step so far. */
 export type JobRows = Map<number, JobRow>;
@@ -22,7 +22,7 @@ export function inputColumnsOf(record: Record<string, unknown>): Record<string, 
 }
 
 /** Reads the job's input as rows keyed by their position (malformed rows are left out when skipInvalidRows, else they stop the job). */
-export async function readJobInput(input: string, options: {skipInvalidRows?: boolean, inputFormat?: string}): Promise<JobRows> {
+export async function readJobInput(input: string, options: {skipInvalidRows?: boolean; inputFormat?: string}): Promise<JobRows> {
     const dataset = await openDataset(input, {
         skipInvalidRows: options.skipInvalidRows === true,
         ...(options.inputFormat !== undefined ? {format: options.inputFormat as "jsonl"} : {})
@@ -44,7 +44,10 @@ export function viewOf(idx: number, row: JobRow): Record<string, unknown> {
  * holds exactly these bytes, so an unchanged step keeps its input file (and its prepared-rows cache).
  */
 export async function writeStepInput(file: string, rows: JobRows): Promise<void> {
-    const text = [...rows.entries()].sort(([a], [b]) => a - b).map(([idx, row]) => stringifyJson(viewOf(idx, row)) + "\n").join("");
+    const text = [...rows.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([idx, row]) => stringifyJson(viewOf(idx, row)) + "\n")
+        .join("");
     const old = await fs.readFile(file, "utf8").catch(() => null);
     if (old === text) return;
     await fs.mkdir(path.dirname(file), {recursive: true});
@@ -55,14 +58,17 @@ export async function writeStepInput(file: string, rows: JobRows): Promise<void>
  * Writes the job's result: one row per idx that passed every step (ascending), its input columns, then one
  * column per model step named after it holding what later steps saw as `steps.<name>`.
  */
-export async function writeJobResult(dir: string, format: OutputFormat, rows: JobRows, stepNames: readonly string[]): Promise<{file: string, rows: number}> {
+export async function writeJobResult(dir: string, format: OutputFormat, rows: JobRows, stepNames: readonly string[]): Promise<{file: string; rows: number}> {
     const sorted = [...rows.entries()].sort(([a], [b]) => a - b);
     const records = sorted.map(([idx, row]) => {
         const record: Record<string, unknown> = {idx, ...row.columns};
         for (const name of stepNames) record[name] = row.steps[name] ?? null;
         return record;
     });
-    const inputPlan = planColumns(sorted.map(([, row]) => row.columns), {});
+    const inputPlan = planColumns(
+        sorted.map(([, row]) => row.columns),
+        {}
+    );
     const plan: Record<string, ColumnKind> = {idx: "int"};
     for (const [, row] of sorted) for (const name of Object.keys(row.columns)) plan[name] ??= inputPlan[name] ?? "json";
     for (const name of stepNames) plan[name] = "json";

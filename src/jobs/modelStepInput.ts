@@ -6,7 +6,7 @@ import {inputOnly, type StepPlan} from "./planJob.js";
 import {filterRows} from "./stepAnswers.js";
 
 /** What a model step runs on: its options (input included) before they are resolved, and the rows it was handed. */
-export type ModelStepInput = {raw: Record<string, unknown>, handed: number, stepDir: string};
+export type ModelStepInput = {raw: Record<string, unknown>; handed: number; stepDir: string};
 
 /**
  * The options and input of an annotate or compare step: the job's input file itself for a first step without
@@ -32,7 +32,9 @@ export async function modelStepInput(run: JobRun, step: StepPlan): Promise<Model
     const selected: JobRows = step.where === null ? rows : filterRows(rows, step.where);
     for (const row of selected.values()) {
         if ("steps" in row.columns || "idx" in row.columns)
-            throw new JobError(`${origin}: the input has a column named "${"steps" in row.columns ? "steps" : "idx"}", which a multi-step job uses for the earlier steps' answers; rename the column`);
+            throw new JobError(
+                `${origin}: the input has a column named "${"steps" in row.columns ? "steps" : "idx"}", which a multi-step job uses for the earlier steps' answers; rename the column`
+            );
     }
     const inputFile = path.join(output, "inputs", `${step.name}.jsonl`);
     await writeStepInput(inputFile, selected);
@@ -44,7 +46,15 @@ export async function modelStepInput(run: JobRun, step: StepPlan): Promise<Model
     for (const key of inputOnly) if (!(key in stepOptions)) delete raw[key];
     if (selected.size === 0) {
         run.stepLog(step)("no rows to run (the earlier steps and the filters left none)");
-        run.results.push({name: step.name, type: step.models !== undefined ? "compare" : "annotate", dir: stepDir, inputRows: 0, passedRows: 0, skipped: false, summary: "no rows left to run"});
+        run.results.push({
+            name: step.name,
+            type: step.models !== undefined ? "compare" : "annotate",
+            dir: stepDir,
+            inputRows: 0,
+            passedRows: 0,
+            skipped: false,
+            summary: "no rows left to run"
+        });
         run.rows = selected;
         run.modelSteps.push(step.name);
         return null;

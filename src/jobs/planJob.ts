@@ -10,34 +10,34 @@ import {isRemoteBackend} from "../options/isRemoteBackend.js";
 
 /** One step of a job, checked: its kind, filter and model(s). */
 export type StepPlan = {
-    index: number,
-    name: string,
-    type: "annotate" | "filter" | "generate",
-    where: RowFilter | null,
+    index: number;
+    name: string;
+    type: "annotate" | "filter" | "generate";
+    where: RowFilter | null;
     /** The step as the job file gives it. */
-    step: Record<string, unknown>,
+    step: Record<string, unknown>;
     /** The models a comparison step runs; undefined for a single-model step. */
-    models: (string | CompareModelSpec)[] | undefined,
+    models: (string | CompareModelSpec)[] | undefined;
     /** The model of a single-model step (the override, the step's, else the job's). */
-    model: string | undefined
+    model: string | undefined;
 };
 
 /** A job read and checked before any step runs. */
 export type JobPlan = {
     /** The job's name in messages. */
-    origin: string,
+    origin: string;
     /** The options given over the job's own (CLI flags). */
-    overrides: Record<string, unknown>,
+    overrides: Record<string, unknown>;
     /** The job's top-level options with the overrides applied. */
-    top: Record<string, unknown>,
+    top: Record<string, unknown>;
     /** The job's output dir. */
-    output: string,
+    output: string;
     /** The job's input file ("" when a generate step makes the rows). */
-    input: string,
-    format: OutputFormat,
-    steps: StepPlan[],
+    input: string;
+    format: OutputFormat;
+    steps: StepPlan[];
     /** The job's options every step starts from (everything but steps, input, output and models). */
-    jobDefaults: Record<string, unknown>
+    jobDefaults: Record<string, unknown>;
 };
 
 /** Row selection options that apply to the job's input (the first step), not to the rows a later step is handed. */
@@ -50,17 +50,25 @@ const generateOnly = ["prompts", "count", "prefix", "prefixFile"];
 export function planJob(options: RunJobOptions): JobPlan {
     const origin = options.origin ?? (typeof options.job === "string" ? options.job : "job");
     const job = typeof options.job === "string" ? readJobFile(options.job) : checkJob(options.job, origin);
-    const overrides = {...options.overrides ?? {}};
-    if (Array.isArray(overrides.model)) throw new InvalidOptionError(`--model is given ${overrides.model.length} times; a multi-step job takes its models from its steps (models: [...] in a step compares them)`);
+    const overrides = {...(options.overrides ?? {})};
+    if (Array.isArray(overrides.model))
+        throw new InvalidOptionError(
+            `--model is given ${overrides.model.length} times; a multi-step job takes its models from its steps (models: [...] in a step compares them)`
+        );
     const rawSteps = job.steps as Record<string, unknown>[] | undefined;
     if (rawSteps === undefined || rawSteps.length === 0) throw new JobError(`${origin}: has no steps; list them under steps:`);
     const top = {...job, ...overrides};
     const output = top.output;
-    if (typeof output !== "string" || output.length === 0) throw new InvalidOptionError(`${origin}: output is missing; set "output" in the job file or pass --output`);
+    if (typeof output !== "string" || output.length === 0)
+        throw new InvalidOptionError(`${origin}: output is missing; set "output" in the job file or pass --output`);
     const generated = (rawSteps[0]!.type ?? "annotate") === "generate";
     const input = generated ? "" : top.input;
-    if (typeof input !== "string" || (!generated && input.length === 0)) throw new InvalidOptionError(`${origin}: input is missing; set "input" in the job file or pass --input (or make the rows with a first step of type: generate)`);
-    if (input === "-") throw new InvalidOptionError(`${origin}: a multi-step job reads its input more than once, which stdin cannot do; save the rows to a file`);
+    if (typeof input !== "string" || (!generated && input.length === 0))
+        throw new InvalidOptionError(
+            `${origin}: input is missing; set "input" in the job file or pass --input (or make the rows with a first step of type: generate)`
+        );
+    if (input === "-")
+        throw new InvalidOptionError(`${origin}: a multi-step job reads its input more than once, which stdin cannot do; save the rows to a file`);
     const names = new Set<string>();
     const steps = rawSteps.map((step, i): StepPlan => {
         const name = step.name as string;
@@ -83,9 +91,13 @@ function planStep(step: Record<string, unknown>, index: number, at: string, job:
         const extra = Object.keys(step).filter((key) => !["name", "type", "where"].includes(key));
         if (extra.length > 0) throw new JobError(`${at}.${extra[0]}: a filter step runs no model; it takes only name, type and where`);
     }
-    const models = type === "filter" || type === "generate" ? undefined
-        : (step.models ?? (step.model === undefined && overrides.model === undefined ? job.models : undefined)) as (string | CompareModelSpec)[] | undefined;
-    const model = type === "filter" || models !== undefined ? undefined : (overrides.model ?? step.model ?? job.model) as string | undefined;
+    const models =
+        type === "filter" || type === "generate"
+            ? undefined
+            : ((step.models ?? (step.model === undefined && overrides.model === undefined ? job.models : undefined)) as
+                  | (string | CompareModelSpec)[]
+                  | undefined);
+    const model = type === "filter" || models !== undefined ? undefined : ((overrides.model ?? step.model ?? job.model) as string | undefined);
     return {index, name: step.name as string, type: type as StepPlan["type"], where, step, models, model};
 }
 
@@ -93,8 +105,10 @@ function planStep(step: Record<string, unknown>, index: number, at: string, job:
 function checkModelsExist(origin: string, plans: readonly StepPlan[], topBackend: unknown): void {
     for (const plan of plans) {
         const stepBackend = plan.step.backend ?? topBackend;
-        const entries = plan.models?.map((entry) => typeof entry === "string" ? {model: entry, backend: stepBackend} : {model: entry.model, backend: entry.backend ?? stepBackend})
-            ?? (plan.model !== undefined ? [{model: plan.model, backend: stepBackend}] : []);
+        const entries =
+            plan.models?.map((entry) =>
+                typeof entry === "string" ? {model: entry, backend: stepBackend} : {model: entry.model, backend: entry.backend ?? stepBackend}
+            ) ?? (plan.model !== undefined ? [{model: plan.model, backend: stepBackend}] : []);
         for (const entry of entries) {
             if (isRemoteBackend(entry.backend) || typeof entry.model !== "string") continue;
             if (!fs.existsSync(entry.model))
@@ -106,7 +120,8 @@ function checkModelsExist(origin: string, plans: readonly StepPlan[], topBackend
 function checkGenerateStep(step: Record<string, unknown>, index: number, at: string): void {
     if (index !== 0) throw new JobError(`${at}.type: a generate step makes the job's rows, so it must be the first step`);
     for (const key of ["where", "models", "template"])
-        if (key in step) throw new JobError(`${at}.${key}: a generate step takes no ${key} (it makes its rows from prompt: or prompts:; filter them in a later step)`);
+        if (key in step)
+            throw new JobError(`${at}.${key}: a generate step takes no ${key} (it makes its rows from prompt: or prompts:; filter them in a later step)`);
     if ((step.prompt === undefined) === (step.prompts === undefined))
         throw new JobError(`${at}: a generate step needs one of prompt: (a prompt or a list) and prompts: (a prompts file)`);
 }

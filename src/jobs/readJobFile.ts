@@ -25,7 +25,7 @@ function validateJob(value: unknown): ErrorObject | null {
         const schema = JSON.parse(fs.readFileSync(jobSchemaPath, "utf8")) as unknown;
         validator = new AjvModule.default({allErrors: false, strict: false}).compile(schema);
     }
-    return validator(value) ? null : validator.errors?.[0] ?? null;
+    return validator(value) ? null : (validator.errors?.[0] ?? null);
 }
 
 /**
@@ -67,7 +67,9 @@ function substitute(value: unknown, at: string, file: string, env: NodeJS.Proces
             const found = env[name!];
             if (found !== undefined && found !== "") return found;
             if (fallback !== undefined) return fallback;
-            throw new JobFileError(`${file}: ${at || "(top level)"}: environment variable ${name!} is not set; set it (e.g. ${name!}=path/to/model.gguf) or write \${${name!}:-default}`);
+            throw new JobFileError(
+                `${file}: ${at || "(top level)"}: environment variable ${name!} is not set; set it (e.g. ${name!}=path/to/model.gguf) or write \${${name!}:-default}`
+            );
         });
     }
     if (Array.isArray(value)) return value.map((item, i) => substitute(item, `${at}[${i}]`, file, env));
@@ -79,8 +81,11 @@ function substitute(value: unknown, at: string, file: string, env: NodeJS.Proces
 /** `/steps/1/schema` -> `steps[1].schema`. */
 function pathOf(pointer: string): string {
     if (pointer === "") return "(top level)";
-    return pointer.slice(1).split("/").map((part) => part.replace(/~1/gu, "/").replace(/~0/gu, "~"))
-        .reduce((out, part) => /^\d+$/u.test(part) ? `${out}[${part}]` : out === "" ? part : `${out}.${part}`, "");
+    return pointer
+        .slice(1)
+        .split("/")
+        .map((part) => part.replace(/~1/gu, "/").replace(/~0/gu, "~"))
+        .reduce((out, part) => (/^\d+$/u.test(part) ? `${out}[${part}]` : out === "" ? part : `${out}.${part}`), "");
 }
 
 function describe(error: ErrorObject): string {

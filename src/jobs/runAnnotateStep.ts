@@ -13,8 +13,9 @@ export async function runAnnotateStep(run: JobRun, step: StepPlan): Promise<bool
     const resolved = await run.inStep(step, async () => resolveJobOptions(input.raw, {}, ["input", "model", "output"]));
     run.modelSteps.push(step.name);
     const key = await skipKeyOf(resolved);
-    const single = await run.runSingle(step.name, "annotate", input.stepDir, key, resolved.overwrite === true,
-        () => run.inStep(step, () => annotate({...resolved, ...run.common(step)})));
+    const single = await run.runSingle(step.name, "annotate", input.stepDir, key, resolved.overwrite === true, () =>
+        run.inStep(step, () => annotate({...resolved, ...run.common(step)}))
+    );
     if (single === null) return false;
     const {run: result} = single;
     const before = run.rows?.size;
@@ -22,8 +23,14 @@ export async function runAnnotateStep(run: JobRun, step: StepPlan): Promise<bool
     const rows = run.rows;
     const total = result?.totalRows ?? before ?? rows.size;
     run.results.push({
-        name: step.name, type: "annotate", dir: input.stepDir, inputRows: total, passedRows: rows.size, skipped: result === undefined,
-        summary: `${result === undefined ? "already complete, skipped; " : ""}${rows.size} of ${total} rows answered`, ...(result !== undefined ? {run: result} : {})
+        name: step.name,
+        type: "annotate",
+        dir: input.stepDir,
+        inputRows: total,
+        passedRows: rows.size,
+        skipped: result === undefined,
+        summary: `${result === undefined ? "already complete, skipped; " : ""}${rows.size} of ${total} rows answered`,
+        ...(result !== undefined ? {run: result} : {})
     });
     return true;
 }

@@ -14,12 +14,19 @@ export async function runCompareStep(run: JobRun, step: StepPlan): Promise<boole
     run.modelSteps.push(step.name);
     const {model: _model, ...base} = resolved;
     // the rows the merged view was written from: every model's shards are read once
-    const {result: comparison, comparison: compared} = await run.inStep(step, () => compareModelsWithRows({...base, models: step.models!, ...run.common(step)}));
+    const {result: comparison, comparison: compared} = await run.inStep(step, () =>
+        compareModelsWithRows({...base, models: step.models!, ...run.common(step)})
+    );
     const passed: JobRows | null = compared !== null ? compareAnswers(compared, step.name, run.rows) : null;
     run.results.push({
-        name: step.name, type: "compare", dir: input.stepDir, inputRows: run.rows === null ? comparison.rows : input.handed, passedRows: passed?.size ?? 0,
+        name: step.name,
+        type: "compare",
+        dir: input.stepDir,
+        inputRows: run.rows === null ? comparison.rows : input.handed,
+        passedRows: passed?.size ?? 0,
         skipped: comparison.models.every((m) => m.skipped),
-        summary: comparison.complete ? `${comparison.models.length} models on ${comparison.rows} rows; ${passed!.size} answered by every model` : "incomplete", comparison
+        summary: comparison.complete ? `${comparison.models.length} models on ${comparison.rows} rows; ${passed!.size} answered by every model` : "incomplete",
+        comparison
     });
     if (!comparison.complete) return false;
     run.rows = passed!;

@@ -7,8 +7,15 @@ export async function runFilterStep(run: JobRun, step: StepPlan): Promise<boolea
     const rows = await run.inputRows();
     const before = rows.size;
     run.rows = filterRows(rows, step.where!);
-    run.results.push({name: step.name, type: "filter", dir: null, inputRows: before, passedRows: run.rows.size, skipped: false,
-        summary: `kept ${run.rows.size} of ${before} rows (${step.where!.source})`});
+    run.results.push({
+        name: step.name,
+        type: "filter",
+        dir: null,
+        inputRows: before,
+        passedRows: run.rows.size,
+        skipped: false,
+        summary: `kept ${run.rows.size} of ${before} rows (${step.where!.source})`
+    });
     run.stepLog(step)(`kept ${run.rows.size} of ${before} rows`);
     return true;
 }

@@ -21,22 +21,37 @@ export async function runGenerateStep(run: JobRun, step: StepPlan): Promise<bool
     const {input: _input, template: _template, templateOrigin: _origin, ...base} = resolved;
     const generateOptions: GenerateOptions = {
         ...base,
-        ...(prompt !== undefined ? {prompts: typeof prompt === "string" ? [prompt] : prompt as string[]} : {promptsFile: prompts as string}),
+        ...(prompt !== undefined ? {prompts: typeof prompt === "string" ? [prompt] : (prompt as string[])} : {promptsFile: prompts as string}),
         ...(count !== undefined ? {count: count as number} : {}),
-        ...(prefix !== undefined ? {prefix: prefix as string} : prefixFile !== undefined ? {prefix: await run.inStep(step, async () => readText(prefixFile as string, "prefixFile"))} : {})
+        ...(prefix !== undefined
+            ? {prefix: prefix as string}
+            : prefixFile !== undefined
+              ? {prefix: await run.inStep(step, async () => readText(prefixFile as string, "prefixFile"))}
+              : {})
     };
-    const what = JSON.stringify({prompt: prompt ?? null, prompts: prompts !== undefined ? await fs.promises.readFile(prompts as string, "utf8").catch(() => null) : null,
-        count: count ?? 1, prefix: generateOptions.prefix ?? null});
+    const what = JSON.stringify({
+        prompt: prompt ?? null,
+        prompts: prompts !== undefined ? await fs.promises.readFile(prompts as string, "utf8").catch(() => null) : null,
+        count: count ?? 1,
+        prefix: generateOptions.prefix ?? null
+    });
     const key = await skipKeyOf({...resolved, input: "(generated)"}, what);
-    const single = await run.runSingle(step.name, "generate", stepDir, key, resolved.overwrite === true,
-        () => run.inStep(step, () => generate({...generateOptions, ...run.common(step)})));
+    const single = await run.runSingle(step.name, "generate", stepDir, key, resolved.overwrite === true, () =>
+        run.inStep(step, () => generate({...generateOptions, ...run.common(step)}))
+    );
     run.modelSteps.push(step.name);
     if (single === null) return false;
     run.rows = await singleAnswers(stepDir, step.name, null);
     const rows = run.rows;
     run.results.push({
-        name: step.name, type: "generate", dir: stepDir, inputRows: single.run?.totalRows ?? rows.size, passedRows: rows.size, skipped: single.run === undefined,
-        summary: `${single.run === undefined ? "already complete, skipped; " : ""}${rows.size} rows generated`, ...(single.run !== undefined ? {run: single.run} : {})
+        name: step.name,
+        type: "generate",
+        dir: stepDir,
+        inputRows: single.run?.totalRows ?? rows.size,
+        passedRows: rows.size,
+        skipped: single.run === undefined,
+        summary: `${single.run === undefined ? "already complete, skipped; " : ""}${rows.size} rows generated`,
+        ...(single.run !== undefined ? {run: single.run} : {})
     });
     return true;
 }

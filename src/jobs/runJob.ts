@@ -10,7 +10,6 @@ import {runCompareStep} from "./runCompareStep.js";
 import {runFilterStep} from "./runFilterStep.js";
 import {runGenerateStep} from "./runGenerateStep.js";
 
-
 /** The module that runs a step of this kind; each resolves false when the step did not complete (the job stops there). */
 function runnerOf(step: StepPlan): (run: JobRun, step: StepPlan) => Promise<boolean> {
     if (step.type === "filter") return runFilterStep;
@@ -31,13 +30,14 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     await fs.promises.mkdir(plan.output, {recursive: true});
     const run = new JobRun(plan, options);
     for (const step of plan.steps) {
-        if (options.signal?.aborted === true || !await runnerOf(step)(run, step)) return run.incomplete();
+        if (options.signal?.aborted === true || !(await runnerOf(step)(run, step))) return run.incomplete();
     }
     const rows = run.rows;
     if (rows === null) return run.incomplete();
     for (const name of run.modelSteps) {
         for (const row of rows.values()) {
-            if (name in row.columns) throw new JobError(`${plan.origin}: step "${name}" has the name of an input column, which the result would overwrite; rename the step`);
+            if (name in row.columns)
+                throw new JobError(`${plan.origin}: step "${name}" has the name of an input column, which the result would overwrite; rename the step`);
             break;
         }
     }

@@ -21,18 +21,17 @@ export function parseJsonText(text: string): unknown {
     if (scan.depth > maxJsonDepth)
         throw new JsonValueError(`nested ${scan.depth} levels deep, more than the ${maxJsonDepth} airlabel reads; flatten the value`);
     const value: unknown = JSON.parse(text);
-    if (!scan.longNumbers && countKeys(value) === scan.colons)
-        return value;
+    if (!scan.longNumbers && countKeys(value) === scan.colons) return value;
     return new ExactParser(text).parse();
 }
 
 type JsonScan = {
     /** Deepest nesting of objects and arrays. */
-    depth: number,
+    depth: number;
     /** Colons outside strings: the number of object members, duplicates included. */
-    colons: number,
+    colons: number;
     /** Whether a number has 16 or more integer digits or an exponent of 3 or more digits (a float may not hold it exactly). */
-    longNumbers: boolean
+    longNumbers: boolean;
 };
 
 function scanJson(text: string): JsonScan {
@@ -51,12 +50,14 @@ function scanJson(text: string): JsonScan {
             if ((part === 0 && digits >= 16) || (part === 2 && digits >= 3)) longNumbers = true;
             continue;
         }
-        if (code === 46 && digits > 0 && part === 0) { // .
+        if (code === 46 && digits > 0 && part === 0) {
+            // .
             part = 1;
             digits = 0;
             continue;
         }
-        if ((code === 101 || code === 69) && digits > 0 && part !== 2) { // e E after a digit: an exponent
+        if ((code === 101 || code === 69) && digits > 0 && part !== 2) {
+            // e E after a digit: an exponent
             part = 2;
             digits = 0;
             continue;
@@ -119,13 +120,23 @@ class ExactParser {
         this.#skipSpace();
         const code = this.#text.charCodeAt(this.#at);
         switch (code) {
-            case 123: return this.#object();
-            case 91: return this.#array();
-            case 34: return this.#string();
-            case 116: this.#at += 4; return true;
-            case 102: this.#at += 5; return false;
-            case 110: this.#at += 4; return null;
-            default: return this.#number();
+            case 123:
+                return this.#object();
+            case 91:
+                return this.#array();
+            case 34:
+                return this.#string();
+            case 116:
+                this.#at += 4;
+                return true;
+            case 102:
+                this.#at += 5;
+                return false;
+            case 110:
+                this.#at += 4;
+                return null;
+            default:
+                return this.#number();
         }
     }
 
@@ -143,8 +154,7 @@ class ExactParser {
             this.#skipSpace();
             this.#at++; // :
             const item = this.#value();
-            if (Object.hasOwn(out, key))
-                throw new JsonValueError(`duplicate key ${JSON.stringify(key)} in one object; keep one of them`);
+            if (Object.hasOwn(out, key)) throw new JsonValueError(`duplicate key ${JSON.stringify(key)} in one object; keep one of them`);
             Object.defineProperty(out, key, {value: item, enumerable: true, writable: true, configurable: true});
             this.#skipSpace();
             if (this.#text.charCodeAt(this.#at++) === 125) return out;
@@ -171,7 +181,7 @@ class ExactParser {
         const end = stringEnd(this.#text, start);
         this.#at = end + 1;
         const raw = this.#text.slice(start + 1, end);
-        return raw.includes("\\") ? JSON.parse(this.#text.slice(start, end + 1)) as string : raw;
+        return raw.includes("\\") ? (JSON.parse(this.#text.slice(start, end + 1)) as string) : raw;
     }
 
     #number(): number | bigint {
@@ -186,7 +196,9 @@ class ExactParser {
         }
         const value = Number(token);
         if (!Number.isFinite(value))
-            throw new JsonValueError(`the number ${token.length > 40 ? `${token.slice(0, 37)}...` : token} is beyond the range of a 64-bit float; write it as a string`);
+            throw new JsonValueError(
+                `the number ${token.length > 40 ? `${token.slice(0, 37)}...` : token} is beyond the range of a 64-bit float; write it as a string`
+            );
         return value;
     }
 

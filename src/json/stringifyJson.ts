@@ -15,13 +15,17 @@ export function stringifyJson(value: unknown, space?: number | string): string {
 
 function write(input: unknown, gap: string, indent: string): string | undefined {
     let value = input;
-    if (value !== null && (typeof value === "object") && typeof (value as {toJSON?: unknown}).toJSON === "function")
+    if (value !== null && typeof value === "object" && typeof (value as {toJSON?: unknown}).toJSON === "function")
         value = (value as {toJSON(): unknown}).toJSON();
     switch (typeof value) {
-        case "bigint": return value.toString();
-        case "string": return JSON.stringify(value);
-        case "number": return Number.isFinite(value) ? JSON.stringify(value) : "null";
-        case "boolean": return value ? "true" : "false";
+        case "bigint":
+            return value.toString();
+        case "string":
+            return JSON.stringify(value);
+        case "number":
+            return Number.isFinite(value) ? JSON.stringify(value) : "null";
+        case "boolean":
+            return value ? "true" : "false";
         case "undefined":
         case "function":
         case "symbol":

@@ -2,9 +2,9 @@ import {LlamaText, resolveChatWrapper, type ChatWrapper, type LlamaModel} from "
 
 export type FormattedPrompt = {
     /** What the model is fed. */
-    text: LlamaText,
+    text: LlamaText;
     /** Extra texts that end the answer (the chat template's end-of-turn markers). */
-    stopTriggers: LlamaText[]
+    stopTriggers: LlamaText[];
 };
 
 /**

@@ -34,14 +34,15 @@ export function loadLlama(gpu: GpuChoice): Promise<Llama> {
 }
 
 /** For the run's startup log: which binary runs, and how to get a faster one when that applies. */
-export function describeLlama(llama: Llama, threads: number | undefined): {engine: string, hint: string | null} {
+export function describeLlama(llama: Llama, threads: number | undefined): {engine: string; hint: string | null} {
     const backend = llama.gpu === false ? "CPU" : llama.gpu.toUpperCase();
     const binary = llama.buildType === "localBuild" ? "host build" : "prebuilt binary";
     const engine = `llama.cpp ${binary} (${backend}${threads !== undefined ? `, ${threads} thread${threads === 1 ? "" : "s"}` : ""})`;
-    const hint = llama.buildType === "prebuilt" && llama.gpu === false
-        ? "a build for this CPU runs matrix work about 2x faster than the prebuilt binary: npm run build:native -- --gpu cpu (offline, once)"
-        : llama.buildType === "localBuild" && !hasDecodeThread(llama)
-            ? `this host build predates airlabel's decode-thread patch (up to 1.8x faster with all cores): npm run build:native -- --gpu ${llama.gpu === false ? "cpu" : llama.gpu}`
-            : null;
+    const hint =
+        llama.buildType === "prebuilt" && llama.gpu === false
+            ? "a build for this CPU runs matrix work about 2x faster than the prebuilt binary: npm run build:native -- --gpu cpu (offline, once)"
+            : llama.buildType === "localBuild" && !hasDecodeThread(llama)
+              ? `this host build predates airlabel's decode-thread patch (up to 1.8x faster with all cores): npm run build:native -- --gpu ${llama.gpu === false ? "cpu" : llama.gpu}`
+              : null;
     return {engine, hint};
 }

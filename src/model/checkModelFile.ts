@@ -7,10 +7,10 @@ import {hashCacheDir, modelSha256} from "./modelSha256.js";
 export class ModelFileError extends AirlabelError {}
 
 export type ModelFileInfo = {
-    path: string,
-    bytes: number,
+    path: string;
+    bytes: number;
     /** `name:size:sha256:<first 16 hex of the whole file's sha256>`: covers every weight (hashed once, then cached; see modelSha256). */
-    fingerprint: string
+    fingerprint: string;
 };
 
 const sampleBytes = 1024 * 1024;
@@ -28,7 +28,8 @@ export async function checkModelFile(modelPath: string, options: {onLog?: (line:
         handle = await fs.open(modelPath, "r");
     } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === "ENOENT") throw new ModelFileError(`model file ${modelPath} not found; pass the path of a GGUF file with --model (airlabel model create makes one)`);
+        if (code === "ENOENT")
+            throw new ModelFileError(`model file ${modelPath} not found; pass the path of a GGUF file with --model (airlabel model create makes one)`);
         throw new ModelFileError(`model file ${modelPath} cannot be read (${code ?? String(err)}); check its permissions`);
     }
     try {
@@ -37,14 +38,22 @@ export async function checkModelFile(modelPath: string, options: {onLog?: (line:
         const head = Buffer.alloc(Math.min(sampleBytes, stat.size));
         await handle.read(head, 0, head.length, 0);
         if (head.length < 4 || head.subarray(0, 4).toString("latin1") !== "GGUF")
-            throw new ModelFileError(`model file ${modelPath} is not a GGUF file; airlabel runs GGUF models (convert others with llama.cpp's convert_hf_to_gguf.py)`);
+            throw new ModelFileError(
+                `model file ${modelPath} is not a GGUF file; airlabel runs GGUF models (convert others with llama.cpp's convert_hf_to_gguf.py)`
+            );
         const corrupt = describeHeaderProblem(head, stat.size);
         if (corrupt !== undefined)
-            throw new ModelFileError(`model file ${modelPath} has a corrupt GGUF header (${corrupt}); the file is damaged or truncated: copy or convert it again`);
-        const hash = (await modelSha256(modelPath, (bytes) => {
-            if (bytes >= announcedBytes)
-                options.onLog?.(`hashing ${modelPath} (${(bytes / 1024 ** 3).toFixed(1)} GiB) once, to fingerprint all of its weights (about 1 s per GB); later runs read the hash from ${hashCacheDir()}`);
-        })).slice(0, 16);
+            throw new ModelFileError(
+                `model file ${modelPath} has a corrupt GGUF header (${corrupt}); the file is damaged or truncated: copy or convert it again`
+            );
+        const hash = (
+            await modelSha256(modelPath, (bytes) => {
+                if (bytes >= announcedBytes)
+                    options.onLog?.(
+                        `hashing ${modelPath} (${(bytes / 1024 ** 3).toFixed(1)} GiB) once, to fingerprint all of its weights (about 1 s per GB); later runs read the hash from ${hashCacheDir()}`
+                    );
+            })
+        ).slice(0, 16);
         return {path: modelPath, bytes: stat.size, fingerprint: `${path.basename(modelPath)}:${stat.size}:sha256:${hash}`};
     } finally {
         await handle.close();

@@ -14,7 +14,7 @@ export function hashCacheDir(): string {
 }
 
 /** What a cached hash is valid for: the same path, and a file that is still the same inode, size and times. */
-type FileKey = {path: string, dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number};
+type FileKey = {path: string; dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number};
 
 /**
  * The sha256 of a whole model file, computed once (the full read costs about a second per GB here, see the README)
@@ -26,7 +26,10 @@ export async function modelSha256(file: string, onHashing?: (bytes: number) => v
     const stat = await fs.stat(file);
     const key: FileKey = {path: path.resolve(file), dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs};
     const entry = path.join(hashCacheDir(), `${crypto.createHash("sha256").update(key.path).digest("hex").slice(0, 32)}.json`);
-    const cached = await fs.readFile(entry, "utf8").then((text) => JSON.parse(text) as FileKey & {sha256: string}).catch(() => null);
+    const cached = await fs
+        .readFile(entry, "utf8")
+        .then((text) => JSON.parse(text) as FileKey & {sha256: string})
+        .catch(() => null);
     if (cached !== null && typeof cached.sha256 === "string" && sameKey(cached, key)) return cached.sha256;
     onHashing?.(stat.size);
     const sha256 = await sha256OfFiles([file]);
@@ -34,7 +37,8 @@ export async function modelSha256(file: string, onHashing?: (bytes: number) => v
     const after = await fs.stat(file);
     if (after.mtimeMs !== stat.mtimeMs || after.ctimeMs !== stat.ctimeMs || after.size !== stat.size) return sha256;
     const tmp = `${entry}.${process.pid}.tmp`;
-    await fs.mkdir(path.dirname(entry), {recursive: true})
+    await fs
+        .mkdir(path.dirname(entry), {recursive: true})
         .then(() => fs.writeFile(tmp, JSON.stringify({...key, sha256})))
         .then(() => fs.rename(tmp, entry))
         .catch(() => fs.rm(tmp, {force: true}).catch(() => undefined));

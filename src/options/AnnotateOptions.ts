@@ -4,23 +4,23 @@ import type {BackendOptions} from "./BackendOptions.js";
 /** Sampling settings for one generation. */
 export type GenerationOptions = {
     /** Maximum tokens generated per answer. Defaults to 256. */
-    maxTokens?: number,
+    maxTokens?: number;
     /** Sampling temperature; 0 is greedy. Defaults to 0. */
-    temperature?: number,
+    temperature?: number;
     /** Nucleus sampling threshold (0 < topP <= 1). Defaults to 1 (off). */
-    topP?: number,
+    topP?: number;
     /** Top-k sampling; 0 is off. Defaults to 0. */
-    topK?: number,
+    topK?: number;
     /** Min-p sampling threshold (0..1). Defaults to 0 (off). */
-    minP?: number,
+    minP?: number;
     /** Base seed; each row uses `seed + idx`, each retry a seed derived from it. Defaults to 0. */
-    seed?: number,
+    seed?: number;
     /** Strings that end an answer (not included in it). Defaults to none. */
-    stop?: string[],
+    stop?: string[];
     /** Repeat penalty (1 is off). Defaults to 1. */
-    repeatPenalty?: number,
+    repeatPenalty?: number;
     /** Keep generating through end-of-generation tokens, so every free-text answer is exactly `maxTokens` long (benchmarks; vLLM's `ignore_eos`). Has no effect with a schema. Defaults to false. */
-    ignoreEos?: boolean
+    ignoreEos?: boolean;
 };
 
 export type SortOrder = "shortest" | "longest" | "none";
@@ -29,124 +29,126 @@ export type GpuChoice = "auto" | "cuda" | "metal" | "vulkan" | "cpu";
 /** Options of the prepare stage: everything that turns input rows into prompts. */
 export type PrepareOptions = {
     /** Dataset to read: a file, a folder of shards, a glob, a Hugging Face `save_to_disk` folder, or "-" for stdin. Required. */
-    input: string,
+    input: string;
     /** Format of `input` when it cannot be told from the name (stdin). Defaults to detection by extension. */
-    inputFormat?: "jsonl" | "json" | "csv" | "tsv" | "parquet" | "arrow",
+    inputFormat?: "jsonl" | "json" | "csv" | "tsv" | "parquet" | "arrow";
     /** Path of the GGUF model whose tokenizer and chat template are used; with the openai backend, the server's model name. Required. */
-    model: string,
+    model: string;
     /** Output directory: shards, manifest and the prepared-rows cache. Required. */
-    output: string,
+    output: string;
     /** Prompt template with `{field}` / `{field.sub}` placeholders. Defaults to "{text}". */
-    template?: string,
+    template?: string;
     /** Where the template came from, for error messages. Defaults to "template". */
-    templateOrigin?: string,
+    templateOrigin?: string;
     /** System message (used when the model has a chat template). Defaults to none. */
-    system?: string,
+    system?: string;
     /** "auto" uses the chat template in the GGUF metadata when there is one; "none" sends the raw prompt. Defaults to "auto". */
-    chatTemplate?: "auto" | "none",
+    chatTemplate?: "auto" | "none";
     /** Input columns copied to the output; empty array keeps none. Defaults to all. */
-    keepColumns?: string[],
+    keepColumns?: string[];
     /** Only the first N rows (after shuffling, when `shuffleSeed` is given). Defaults to all rows. */
-    maxRows?: number,
+    maxRows?: number;
     /** Shuffle rows with this seed before `maxRows` is applied. Defaults to no shuffle. */
-    shuffleSeed?: number,
+    shuffleSeed?: number;
     /** Order in which prompts are generated, by token count. Defaults to "longest" (long prompts first keeps batches full at the end). */
-    sort?: SortOrder,
+    sort?: SortOrder;
     /** Rows whose prompt duplicates an earlier row's go to the errors file instead of being generated. Defaults to false. */
-    dedup?: boolean,
+    dedup?: boolean;
     /** Record malformed input rows in the errors file instead of stopping. Defaults to false. */
-    skipInvalidRows?: boolean,
+    skipInvalidRows?: boolean;
     /** Take each row's idx from this input column (a unique non-negative integer) instead of its position, so a row keeps its idx through the steps of a job. Defaults to none (the position). */
-    idxColumn?: string,
+    idxColumn?: string;
     /**
      * Rows given in memory instead of read from `input` (which then only names them in messages and the manifest):
      * an array, or a {@link RecordList} that makes each row when it is read (`generate()` uses one, so that
      * prompts x count rows are never all held). Defaults to reading `input`.
      */
-    records?: RecordList,
+    records?: RecordList;
     /** Where record `ordinal` of `records` came from, for messages and the errors file. Defaults to `<input> record <ordinal + 1>`. */
-    recordLocation?: (ordinal: number) => string,
+    recordLocation?: (ordinal: number) => string;
     /** ES module with optional `prompt(row)`, `validate(row, answer)` and `parse(row, answer)` hooks (see AirlabelHooks); resolved against the current directory; its content is part of the run identity. Defaults to none. */
-    hooks?: string,
+    hooks?: string;
     /** Time limit of one hook call in milliseconds; a hook that takes longer fails its row (stage "hook"). Defaults to 30000. */
-    hookTimeoutMs?: number
+    hookTimeoutMs?: number;
 };
 
 /** Options of a whole annotation run (`airlabel run`, `annotate()`). */
-export type AnnotateOptions = PrepareOptions & GenerationOptions & BackendOptions & {
-    /** JSON Schema every answer must match (it becomes a grammar, then answers are validated with ajv). Defaults to none (free text). */
-    schema?: Record<string, unknown> | boolean,
-    /** Where the schema came from, for messages. Defaults to "schema". */
-    schemaOrigin?: string,
-    /** Shortcut for single-label classification: the answer is one of these strings. Defaults to none. */
-    choices?: string[],
-    /** A kept column holding a non-negative integer that replaces `idx` in each row's first-attempt seed (`seed + value`); `generate()` uses its `sample` column. Defaults to none (`seed + idx`). */
-    seedColumn?: string,
-    /** Retries of an invalid or truncated answer, each with changed sampling. Defaults to 2. */
-    retriesInvalid?: number,
-    /** Grammar-only cap on the length of strings the schema leaves unbounded (no `maxLength`), for models that do not end their strings by themselves; not schema semantics. Defaults to none. */
-    grammarMaxStringLength?: number,
-    /** Grammar-only cap on the items of arrays the schema leaves unbounded (no `maxItems`), likewise. Defaults to none. */
-    grammarMaxItems?: number,
-    /** Output shard format. Defaults to "jsonl". */
-    format?: OutputFormat,
-    /** Rows (answers + errors) per committed shard. Defaults to 1000. */
-    shardSize?: number,
-    /** Delete an existing run in the output dir and start over. Defaults to false. */
-    overwrite?: boolean,
-    /** Parallel sequences per worker (continuous batching). Defaults to 8 on CPU, 32 on a GPU. */
-    parallel?: number,
-    /** Worker threads, each with its own model instance and context (see also `replicas`). Defaults to 1. */
-    workers?: number,
-    /** llama.cpp compute threads per worker. Defaults to `AIRLABEL_THREADS`, else on CPU the cores shared by the workers (cores-1 when a worker runs a single sequence; at least 1), llama.cpp's choice on GPU. */
-    threads?: number,
-    /** Compute backend. Defaults to "auto" (CUDA, Metal or Vulkan when available, else CPU). */
-    gpu?: GpuChoice,
-    /** Layers to offload to the GPU: a number, "max" or "auto". Defaults to "auto". */
-    gpuLayers?: number | "max" | "auto",
-    /** Context size per sequence in tokens. Defaults to the longest prompt plus `maxTokens`, rounded up. */
-    contextSize?: number,
-    /** How one model instance spreads over several GPUs (llama.cpp `--split-mode`): "none" keeps it on `mainGpu`, "layer" splits layers, "row" splits rows. Needs the patched native build (`npm run build:native`). Defaults to llama.cpp's ("layer" over every GPU). */
-    splitMode?: "none" | "layer" | "row",
-    /** Proportions of the model per GPU, one entry per detected GPU (llama.cpp `--tensor-split`, e.g. [3, 1]); normalised to sum to 1. Needs the patched native build. Defaults to proportional to free memory. */
-    tensorSplit?: number[],
-    /** GPU (index among the detected ones) that holds the whole model with `splitMode` "none", or intermediate results otherwise (llama.cpp `--main-gpu`). Needs the patched native build. Defaults to 0. */
-    mainGpu?: number,
-    /** llama.cpp device names the model may use, in this order ("CUDA0", as `airlabel inspect --gpus` lists them); `mainGpu` and `tensorSplit` then index this list, and `replicas` spreads over it. Needs the patched native build. Defaults to every GPU found. */
-    devices?: string[],
-    /** Data parallelism: "per-gpu" runs one worker (model + context) on each detected GPU, a number runs that many workers (round-robin over the GPUs; on CPU they share the cores). Rows are spread over them; the output is the same as with one. Replaces `workers`. Defaults to one worker. */
-    replicas?: "per-gpu" | number,
-    /** Aborting stops feeding new rows, commits what finished, and resolves with `stopped: true`. Defaults to none. */
-    signal?: AbortSignal,
-    /** Called after every finished row and at the end with progress figures (keep it cheap). Defaults to none. */
-    onProgress?: (progress: AnnotateProgress) => void,
-    /**
-     * Called with log lines (what was loaded, what was reused); `level` is "warning" for what a user must see even
-     * when quiet (a damaged shard or manifest repaired on resume, a server error retried). Defaults to none.
-     */
-    onLog?: (line: string, level?: LogLevel) => void
-};
+export type AnnotateOptions = PrepareOptions &
+    GenerationOptions &
+    BackendOptions & {
+        /** JSON Schema every answer must match (it becomes a grammar, then answers are validated with ajv). Defaults to none (free text). */
+        schema?: Record<string, unknown> | boolean;
+        /** Where the schema came from, for messages. Defaults to "schema". */
+        schemaOrigin?: string;
+        /** Shortcut for single-label classification: the answer is one of these strings. Defaults to none. */
+        choices?: string[];
+        /** A kept column holding a non-negative integer that replaces `idx` in each row's first-attempt seed (`seed + value`); `generate()` uses its `sample` column. Defaults to none (`seed + idx`). */
+        seedColumn?: string;
+        /** Retries of an invalid or truncated answer, each with changed sampling. Defaults to 2. */
+        retriesInvalid?: number;
+        /** Grammar-only cap on the length of strings the schema leaves unbounded (no `maxLength`), for models that do not end their strings by themselves; not schema semantics. Defaults to none. */
+        grammarMaxStringLength?: number;
+        /** Grammar-only cap on the items of arrays the schema leaves unbounded (no `maxItems`), likewise. Defaults to none. */
+        grammarMaxItems?: number;
+        /** Output shard format. Defaults to "jsonl". */
+        format?: OutputFormat;
+        /** Rows (answers + errors) per committed shard. Defaults to 1000. */
+        shardSize?: number;
+        /** Delete an existing run in the output dir and start over. Defaults to false. */
+        overwrite?: boolean;
+        /** Parallel sequences per worker (continuous batching). Defaults to 8 on CPU, 32 on a GPU. */
+        parallel?: number;
+        /** Worker threads, each with its own model instance and context (see also `replicas`). Defaults to 1. */
+        workers?: number;
+        /** llama.cpp compute threads per worker. Defaults to `AIRLABEL_THREADS`, else on CPU the cores shared by the workers (cores-1 when a worker runs a single sequence; at least 1), llama.cpp's choice on GPU. */
+        threads?: number;
+        /** Compute backend. Defaults to "auto" (CUDA, Metal or Vulkan when available, else CPU). */
+        gpu?: GpuChoice;
+        /** Layers to offload to the GPU: a number, "max" or "auto". Defaults to "auto". */
+        gpuLayers?: number | "max" | "auto";
+        /** Context size per sequence in tokens. Defaults to the longest prompt plus `maxTokens`, rounded up. */
+        contextSize?: number;
+        /** How one model instance spreads over several GPUs (llama.cpp `--split-mode`): "none" keeps it on `mainGpu`, "layer" splits layers, "row" splits rows. Needs the patched native build (`npm run build:native`). Defaults to llama.cpp's ("layer" over every GPU). */
+        splitMode?: "none" | "layer" | "row";
+        /** Proportions of the model per GPU, one entry per detected GPU (llama.cpp `--tensor-split`, e.g. [3, 1]); normalised to sum to 1. Needs the patched native build. Defaults to proportional to free memory. */
+        tensorSplit?: number[];
+        /** GPU (index among the detected ones) that holds the whole model with `splitMode` "none", or intermediate results otherwise (llama.cpp `--main-gpu`). Needs the patched native build. Defaults to 0. */
+        mainGpu?: number;
+        /** llama.cpp device names the model may use, in this order ("CUDA0", as `airlabel inspect --gpus` lists them); `mainGpu` and `tensorSplit` then index this list, and `replicas` spreads over it. Needs the patched native build. Defaults to every GPU found. */
+        devices?: string[];
+        /** Data parallelism: "per-gpu" runs one worker (model + context) on each detected GPU, a number runs that many workers (round-robin over the GPUs; on CPU they share the cores). Rows are spread over them; the output is the same as with one. Replaces `workers`. Defaults to one worker. */
+        replicas?: "per-gpu" | number;
+        /** Aborting stops feeding new rows, commits what finished, and resolves with `stopped: true`. Defaults to none. */
+        signal?: AbortSignal;
+        /** Called after every finished row and at the end with progress figures (keep it cheap). Defaults to none. */
+        onProgress?: (progress: AnnotateProgress) => void;
+        /**
+         * Called with log lines (what was loaded, what was reused); `level` is "warning" for what a user must see even
+         * when quiet (a damaged shard or manifest repaired on resume, a server error retried). Defaults to none.
+         */
+        onLog?: (line: string, level?: LogLevel) => void;
+    };
 
 /**
  * Rows made on demand: `length` of them, row `ordinal` from `at(ordinal)`, which must give the same row each time
  * it is asked (rows may be read twice). An array is one.
  */
-export type RecordList = {readonly length: number, at(ordinal: number): Record<string, unknown> | undefined};
+export type RecordList = {readonly length: number; at(ordinal: number): Record<string, unknown> | undefined};
 
 /** "info": progress facts; "warning": a repair or retry the user should see even with --quiet. */
 export type LogLevel = "info" | "warning";
 
 export type AnnotateProgress = {
     /** Rows in the job (after maxRows). */
-    totalRows: number,
+    totalRows: number;
     /** Rows committed by earlier runs and skipped now. */
-    resumedRows: number,
+    resumedRows: number;
     /** Rows finished in this run (answered or failed). */
-    doneRows: number,
-    failedRows: number,
-    generatedTokens: number,
-    promptTokens: number,
-    elapsedMs: number
+    doneRows: number;
+    failedRows: number;
+    generatedTokens: number;
+    promptTokens: number;
+    elapsedMs: number;
 };
 
 export const generationDefaults = {

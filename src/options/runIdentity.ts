@@ -17,39 +17,91 @@ export type OptionEffect = "rows" | "order" | "schema" | "answers" | "content" |
 
 /** The one list: every option of a run, with what changing it changes (a new option must be added here to compile). */
 export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>> = {
-    input: "content", records: "content", model: "content", hooks: "content",
-    inputFormat: "rows", template: "rows", system: "rows", chatTemplate: "rows", keepColumns: "rows", maxRows: "rows", shuffleSeed: "rows",
-    dedup: "rows", skipInvalidRows: "rows", idxColumn: "rows",
+    input: "content",
+    records: "content",
+    model: "content",
+    hooks: "content",
+    inputFormat: "rows",
+    template: "rows",
+    system: "rows",
+    chatTemplate: "rows",
+    keepColumns: "rows",
+    maxRows: "rows",
+    shuffleSeed: "rows",
+    dedup: "rows",
+    skipInvalidRows: "rows",
+    idxColumn: "rows",
     sort: "order",
-    schema: "schema", choices: "schema",
-    maxTokens: "answers", temperature: "answers", topP: "answers", topK: "answers", minP: "answers", seed: "answers", stop: "answers",
-    repeatPenalty: "answers", ignoreEos: "answers", seedColumn: "answers", retriesInvalid: "answers",
-    grammarMaxStringLength: "answers", grammarMaxItems: "answers", format: "answers", backend: "answers", baseUrl: "answers", endpoint: "answers",
-    output: "none", templateOrigin: "none", schemaOrigin: "none", recordLocation: "none", hookTimeoutMs: "none", shardSize: "none", overwrite: "none",
-    parallel: "none", workers: "none", threads: "none", gpu: "none", gpuLayers: "none", contextSize: "none", splitMode: "none", tensorSplit: "none",
-    mainGpu: "none", devices: "none", replicas: "none", signal: "none", onProgress: "none", onLog: "none",
-    apiKeyEnv: "none", apiKeyFile: "none", stream: "none", concurrency: "none", maxRequestsPerMinute: "none", maxTokensPerMinute: "none",
-    requestTimeoutMs: "none", maxRequestAttempts: "none", retryBaseDelayMs: "none", retryMaxDelayMs: "none"
+    schema: "schema",
+    choices: "schema",
+    maxTokens: "answers",
+    temperature: "answers",
+    topP: "answers",
+    topK: "answers",
+    minP: "answers",
+    seed: "answers",
+    stop: "answers",
+    repeatPenalty: "answers",
+    ignoreEos: "answers",
+    seedColumn: "answers",
+    retriesInvalid: "answers",
+    grammarMaxStringLength: "answers",
+    grammarMaxItems: "answers",
+    format: "answers",
+    backend: "answers",
+    baseUrl: "answers",
+    endpoint: "answers",
+    output: "none",
+    templateOrigin: "none",
+    schemaOrigin: "none",
+    recordLocation: "none",
+    hookTimeoutMs: "none",
+    shardSize: "none",
+    overwrite: "none",
+    parallel: "none",
+    workers: "none",
+    threads: "none",
+    gpu: "none",
+    gpuLayers: "none",
+    contextSize: "none",
+    splitMode: "none",
+    tensorSplit: "none",
+    mainGpu: "none",
+    devices: "none",
+    replicas: "none",
+    signal: "none",
+    onProgress: "none",
+    onLog: "none",
+    apiKeyEnv: "none",
+    apiKeyFile: "none",
+    stream: "none",
+    concurrency: "none",
+    maxRequestsPerMinute: "none",
+    maxTokensPerMinute: "none",
+    requestTimeoutMs: "none",
+    maxRequestAttempts: "none",
+    retryBaseDelayMs: "none",
+    retryMaxDelayMs: "none"
 };
 
 /** What a run's identity holds beyond its options: the facts the `"content"` options name. */
 export type RunFacts = {
     /** sha256 (hex) of the input's rows. */
-    inputHash: string,
+    inputHash: string;
     /** The model file's fingerprint (see checkModelFile); `remote:<base URL>:<name>` for a server's model. */
-    model: string,
+    model: string;
     /** The hooks module: its path and the sha256 of its bytes; null without hooks. */
-    hooks: {file: string, sha256: string} | null
+    hooks: {file: string; sha256: string} | null;
 };
 
 /** What the prepared-rows cache is keyed on beyond the options: the input files by content, the model, the prompt hook. */
 export type PrepareFacts = {
     /** Each input file with the sha256 of its bytes. */
-    files: [file: string, sha256: string][],
+    files: [file: string, sha256: string][];
     /** The model file's fingerprint. */
-    model: string,
+    model: string;
     /** sha256 of the hooks module when it has a prompt hook; else undefined. */
-    promptHook: string | undefined
+    promptHook: string | undefined;
 };
 
 type ResolvedOptions = Pick<ResolvedAnnotateOptions, "resolvedBackend" | "generation"> & Record<string, unknown>;
@@ -70,7 +122,12 @@ const historicalEntries: Readonly<Record<string, readonly string[]>> = {
     format: ["format"]
 };
 
-const sha16 = (value: unknown): string => crypto.createHash("sha256").update(JSON.stringify(value ?? null)).digest("hex").slice(0, 16);
+const sha16 = (value: unknown): string =>
+    crypto
+        .createHash("sha256")
+        .update(JSON.stringify(value ?? null))
+        .digest("hex")
+        .slice(0, 16);
 
 /**
  * "What a run is", defined once from an option-effect list: the manifest identity (a resume must match it), the skip
@@ -86,7 +143,9 @@ export class RunIdentity {
 
     /** The options with one of these effects. */
     public optionsWith(...effects: OptionEffect[]): string[] {
-        return Object.keys(this.#effects).filter((name) => effects.includes(this.#effects[name]!)).sort();
+        return Object.keys(this.#effects)
+            .filter((name) => effects.includes(this.#effects[name]!))
+            .sort();
     }
 
     /**
@@ -107,20 +166,33 @@ export class RunIdentity {
         const others = this.optionsWith("rows", "schema", "answers").filter((name) => !held.has(name) && options[name] !== undefined);
         return {
             // only remote runs carry a backend entry, so runs written before it existed still resume
-            ...(remote !== null ? {backend: JSON.stringify({backend: "openai", baseUrl: remote.baseUrl, model: options.model, endpoint: remote.endpoint})} : {}),
+            ...(remote !== null
+                ? {backend: JSON.stringify({backend: "openai", baseUrl: remote.baseUrl, model: options.model, endpoint: remote.endpoint})}
+                : {}),
             input: facts.inputHash.slice(0, 16),
             template: sha16(options.template),
             system: sha16(options.system),
             schema: this.answerSchemaHash(options as Pick<AnnotateOptions, "schema" | "choices">),
             // only runs with grammar caps carry this entry, so runs written before it existed still resume
             ...(options.grammarMaxStringLength !== undefined || options.grammarMaxItems !== undefined
-                ? {grammarCaps: JSON.stringify({maxStringLength: options.grammarMaxStringLength ?? null, maxItems: options.grammarMaxItems ?? null})} : {}),
+                ? {grammarCaps: JSON.stringify({maxStringLength: options.grammarMaxStringLength ?? null, maxItems: options.grammarMaxItems ?? null})}
+                : {}),
             model: facts.model,
-            sampling: JSON.stringify({...options.generation, retriesInvalid: options.retriesInvalid, ...(options.seedColumn !== undefined ? {seedColumn: options.seedColumn} : {})}),
+            sampling: JSON.stringify({
+                ...options.generation,
+                retriesInvalid: options.retriesInvalid,
+                ...(options.seedColumn !== undefined ? {seedColumn: options.seedColumn} : {})
+            }),
             // only with hooks, so runs written before hooks existed still resume; the file's name and content hash
             ...(facts.hooks !== null ? {"hooks file": `${path.basename(facts.hooks.file)} sha256 ${facts.hooks.sha256.slice(0, 12)}`} : {}),
-            rows: JSON.stringify({keepColumns: options.keepColumns ?? null, maxRows: options.maxRows ?? null, shuffleSeed: options.shuffleSeed ?? null,
-                dedup: options.dedup, skipInvalidRows: options.skipInvalidRows, chatTemplate: options.chatTemplate}),
+            rows: JSON.stringify({
+                keepColumns: options.keepColumns ?? null,
+                maxRows: options.maxRows ?? null,
+                shuffleSeed: options.shuffleSeed ?? null,
+                dedup: options.dedup,
+                skipInvalidRows: options.skipInvalidRows,
+                chatTemplate: options.chatTemplate
+            }),
             format: String(options.format),
             // options no historical entry holds, only when set (so runs written before them still resume)
             ...(others.length > 0 ? {options: JSON.stringify(Object.fromEntries(others.map((name) => [name, options[name]])))} : {})
@@ -137,7 +209,10 @@ export class RunIdentity {
     public prepareCacheKey(options: Record<string, unknown>, facts: PrepareFacts): string {
         // an unset option is left out (JSON drops undefined), so adding an option leaves the caches of runs without it valid
         const chosen = Object.fromEntries(this.optionsWith("rows", "order").map((name) => [name, options[name]]));
-        return crypto.createHash("sha256").update(JSON.stringify({...chosen, content: facts.files, model: facts.model, promptHook: facts.promptHook ?? null})).digest("hex");
+        return crypto
+            .createHash("sha256")
+            .update(JSON.stringify({...chosen, content: facts.files, model: facts.model, promptHook: facts.promptHook ?? null}))
+            .digest("hex");
     }
 }
 

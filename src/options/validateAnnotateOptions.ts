@@ -1,13 +1,37 @@
 import {generationDefaults, type AnnotateOptions, type GenerationOptions} from "./AnnotateOptions.js";
-import {checkOption as check, isFiniteNumber, isNonNegativeInteger, isPositiveInteger, oneOf, optionalNonNegativeInteger, optionalPositiveInteger} from "./checkOption.js";
+import {
+    checkOption as check,
+    isFiniteNumber,
+    isNonNegativeInteger,
+    isPositiveInteger,
+    oneOf,
+    optionalNonNegativeInteger,
+    optionalPositiveInteger
+} from "./checkOption.js";
 import {validateBackendOptions, type ResolvedBackend} from "./validateBackendOptions.js";
 import type {PlacementRequest} from "./PlacementRequest.js";
 import {validatePlacementOptions} from "./validatePlacementOptions.js";
 
-export type ResolvedAnnotateOptions = AnnotateOptions & Required<Pick<AnnotateOptions,
-    "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows" | "retriesInvalid" | "format" |
-    "shardSize" | "overwrite" | "workers" | "gpu" | "gpuLayers" | "schemaOrigin"
->> & {generation: Required<GenerationOptions>, resolvedBackend: ResolvedBackend, placement: PlacementRequest};
+export type ResolvedAnnotateOptions = AnnotateOptions &
+    Required<
+        Pick<
+            AnnotateOptions,
+            | "template"
+            | "templateOrigin"
+            | "chatTemplate"
+            | "sort"
+            | "dedup"
+            | "skipInvalidRows"
+            | "retriesInvalid"
+            | "format"
+            | "shardSize"
+            | "overwrite"
+            | "workers"
+            | "gpu"
+            | "gpuLayers"
+            | "schemaOrigin"
+        >
+    > & {generation: Required<GenerationOptions>; resolvedBackend: ResolvedBackend; placement: PlacementRequest};
 
 /**
  * Validates options at the boundary, with one exact message per rule, and fills in defaults.
@@ -20,21 +44,42 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     check(typeof options.output === "string" && options.output.length > 0, "options.output must be a non-empty string");
     check(options.template === undefined || typeof options.template === "string", "options.template must be a string");
     check(options.system === undefined || typeof options.system === "string", "options.system must be a string");
-    check(options.keepColumns === undefined || (Array.isArray(options.keepColumns) && options.keepColumns.every((c) => typeof c === "string")),
-        "options.keepColumns must be an array of strings");
+    check(
+        options.keepColumns === undefined || (Array.isArray(options.keepColumns) && options.keepColumns.every((c) => typeof c === "string")),
+        "options.keepColumns must be an array of strings"
+    );
     optionalPositiveInteger("maxRows", options.maxRows);
     optionalNonNegativeInteger("shuffleSeed", options.shuffleSeed);
-    check(options.records === undefined || (Array.isArray(options.records) ? options.records.every((r) => typeof r === "object" && r !== null && !Array.isArray(r))
-        : typeof options.records === "object" && options.records !== null && isNonNegativeInteger(options.records.length) && typeof options.records.at === "function"),
-    "options.records must be an array of objects, or a record list ({length, at(ordinal)})");
+    check(
+        options.records === undefined ||
+            (Array.isArray(options.records)
+                ? options.records.every((r) => typeof r === "object" && r !== null && !Array.isArray(r))
+                : typeof options.records === "object" &&
+                  options.records !== null &&
+                  isNonNegativeInteger(options.records.length) &&
+                  typeof options.records.at === "function"),
+        "options.records must be an array of objects, or a record list ({length, at(ordinal)})"
+    );
     check(options.hooks === undefined || (typeof options.hooks === "string" && options.hooks.length > 0), "options.hooks must be the path of an ES module");
     optionalPositiveInteger("hookTimeoutMs", options.hookTimeoutMs);
-    check(options.seedColumn === undefined || (typeof options.seedColumn === "string" && options.seedColumn.length > 0), "options.seedColumn must be a non-empty string");
-    check(options.schema === undefined || typeof options.schema === "boolean" || (typeof options.schema === "object" && options.schema !== null && !Array.isArray(options.schema)),
-        "options.schema must be a JSON Schema object");
-    check(options.choices === undefined || (Array.isArray(options.choices) && options.choices.length >= 2 &&
-        options.choices.every((c) => typeof c === "string" && c.length > 0) && new Set(options.choices).size === options.choices.length),
-    "options.choices must be at least two distinct non-empty strings");
+    check(
+        options.seedColumn === undefined || (typeof options.seedColumn === "string" && options.seedColumn.length > 0),
+        "options.seedColumn must be a non-empty string"
+    );
+    check(
+        options.schema === undefined ||
+            typeof options.schema === "boolean" ||
+            (typeof options.schema === "object" && options.schema !== null && !Array.isArray(options.schema)),
+        "options.schema must be a JSON Schema object"
+    );
+    check(
+        options.choices === undefined ||
+            (Array.isArray(options.choices) &&
+                options.choices.length >= 2 &&
+                options.choices.every((c) => typeof c === "string" && c.length > 0) &&
+                new Set(options.choices).size === options.choices.length),
+        "options.choices must be at least two distinct non-empty strings"
+    );
     check(options.schema === undefined || options.choices === undefined, "options.schema and options.choices cannot be used together");
     optionalNonNegativeInteger("retriesInvalid", options.retriesInvalid);
     optionalPositiveInteger("grammarMaxStringLength", options.grammarMaxStringLength);
@@ -44,24 +89,43 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     optionalPositiveInteger("workers", options.workers);
     optionalPositiveInteger("threads", options.threads);
     const envThreads = process.env.AIRLABEL_THREADS;
-    check(envThreads === undefined || envThreads === "" || isPositiveInteger(Number(envThreads)), `AIRLABEL_THREADS must be a positive integer (got "${envThreads}")`);
-    check(options.contextSize === undefined || (isPositiveInteger(options.contextSize) && options.contextSize >= 64),
-        "options.contextSize must be an integer of at least 64");
-    check(options.gpuLayers === undefined || options.gpuLayers === "auto" || options.gpuLayers === "max" || isNonNegativeInteger(options.gpuLayers),
-        "options.gpuLayers must be a non-negative integer, \"max\" or \"auto\"");
+    check(
+        envThreads === undefined || envThreads === "" || isPositiveInteger(Number(envThreads)),
+        `AIRLABEL_THREADS must be a positive integer (got "${envThreads}")`
+    );
+    check(
+        options.contextSize === undefined || (isPositiveInteger(options.contextSize) && options.contextSize >= 64),
+        "options.contextSize must be an integer of at least 64"
+    );
+    check(
+        options.gpuLayers === undefined || options.gpuLayers === "auto" || options.gpuLayers === "max" || isNonNegativeInteger(options.gpuLayers),
+        'options.gpuLayers must be a non-negative integer, "max" or "auto"'
+    );
 
-    const generation = {...generationDefaults, ...definedOnly({
-        maxTokens: options.maxTokens, temperature: options.temperature, topP: options.topP, topK: options.topK,
-        minP: options.minP, seed: options.seed, stop: options.stop, repeatPenalty: options.repeatPenalty,
-        ignoreEos: options.ignoreEos
-    })};
+    const generation = {
+        ...generationDefaults,
+        ...definedOnly({
+            maxTokens: options.maxTokens,
+            temperature: options.temperature,
+            topP: options.topP,
+            topK: options.topK,
+            minP: options.minP,
+            seed: options.seed,
+            stop: options.stop,
+            repeatPenalty: options.repeatPenalty,
+            ignoreEos: options.ignoreEos
+        })
+    };
     check(isPositiveInteger(generation.maxTokens), "options.maxTokens must be a positive integer");
     check(isFiniteNumber(generation.temperature) && generation.temperature >= 0, "options.temperature must be a number >= 0");
     check(isFiniteNumber(generation.topP) && generation.topP > 0 && generation.topP <= 1, "options.topP must be a number in (0, 1]");
     check(isNonNegativeInteger(generation.topK), "options.topK must be a non-negative integer");
     check(isFiniteNumber(generation.minP) && generation.minP >= 0 && generation.minP <= 1, "options.minP must be a number in [0, 1]");
     check(isNonNegativeInteger(generation.seed), "options.seed must be a non-negative integer");
-    check(Array.isArray(generation.stop) && generation.stop.every((s) => typeof s === "string" && s.length > 0), "options.stop must be an array of non-empty strings");
+    check(
+        Array.isArray(generation.stop) && generation.stop.every((s) => typeof s === "string" && s.length > 0),
+        "options.stop must be an array of non-empty strings"
+    );
     check(isFiniteNumber(generation.repeatPenalty) && generation.repeatPenalty > 0, "options.repeatPenalty must be a number > 0");
     check(typeof generation.ignoreEos === "boolean", "options.ignoreEos must be a boolean");
 

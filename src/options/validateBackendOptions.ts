@@ -6,21 +6,21 @@ import {isRemoteBackend} from "./isRemoteBackend.js";
 /** The remote backend's settings with defaults filled in (the API key itself is read later, never stored here). */
 export type ResolvedRemoteOptions = {
     /** The API root without a trailing slash, e.g. "http://host:8000/v1". */
-    baseUrl: string,
-    apiKeyEnv: string | null,
-    apiKeyFile: string | null,
-    endpoint: "chat" | "completions",
-    stream: boolean,
-    concurrency: number,
-    maxRequestsPerMinute: number | null,
-    maxTokensPerMinute: number | null,
-    requestTimeoutMs: number,
-    maxRequestAttempts: number,
-    retryBaseDelayMs: number,
-    retryMaxDelayMs: number
+    baseUrl: string;
+    apiKeyEnv: string | null;
+    apiKeyFile: string | null;
+    endpoint: "chat" | "completions";
+    stream: boolean;
+    concurrency: number;
+    maxRequestsPerMinute: number | null;
+    maxTokensPerMinute: number | null;
+    requestTimeoutMs: number;
+    maxRequestAttempts: number;
+    retryBaseDelayMs: number;
+    retryMaxDelayMs: number;
 };
 
-export type ResolvedBackend = {backend: "local", remote: null} | {backend: "openai", remote: ResolvedRemoteOptions};
+export type ResolvedBackend = {backend: "local"; remote: null} | {backend: "openai"; remote: ResolvedRemoteOptions};
 
 const remoteDefaults = {
     endpoint: "chat",
@@ -33,8 +33,20 @@ const remoteDefaults = {
 
 const badBaseUrl = "options.baseUrl must be an http:// or https:// URL (the server's API root, e.g. http://host:8000/v1)";
 
-const remoteOnly = ["baseUrl", "apiKeyEnv", "apiKeyFile", "endpoint", "stream", "concurrency", "maxRequestsPerMinute", "maxTokensPerMinute",
-    "requestTimeoutMs", "maxRequestAttempts", "retryBaseDelayMs", "retryMaxDelayMs"] as const;
+const remoteOnly = [
+    "baseUrl",
+    "apiKeyEnv",
+    "apiKeyFile",
+    "endpoint",
+    "stream",
+    "concurrency",
+    "maxRequestsPerMinute",
+    "maxTokensPerMinute",
+    "requestTimeoutMs",
+    "maxRequestAttempts",
+    "retryBaseDelayMs",
+    "retryMaxDelayMs"
+] as const;
 
 /** Validates the backend options (messages tested in test/backends/backendOptions.test.ts). */
 export function validateBackendOptions(options: BackendOptions): ResolvedBackend {
@@ -52,11 +64,18 @@ export function validateBackendOptions(options: BackendOptions): ResolvedBackend
         throw new InvalidOptionError(badBaseUrl);
     }
     check(url.protocol === "http:" || url.protocol === "https:", badBaseUrl);
-    check(url.username === "" && url.password === "" && url.search === "" && url.hash === "",
-        "options.baseUrl must not hold credentials, a query or a fragment; pass the key with options.apiKeyEnv or options.apiKeyFile");
-    check(options.apiKeyEnv === undefined || (typeof options.apiKeyEnv === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/u.test(options.apiKeyEnv)),
-        "options.apiKeyEnv must be an environment variable name");
-    check(options.apiKeyFile === undefined || (typeof options.apiKeyFile === "string" && options.apiKeyFile.length > 0), "options.apiKeyFile must be a non-empty string");
+    check(
+        url.username === "" && url.password === "" && url.search === "" && url.hash === "",
+        "options.baseUrl must not hold credentials, a query or a fragment; pass the key with options.apiKeyEnv or options.apiKeyFile"
+    );
+    check(
+        options.apiKeyEnv === undefined || (typeof options.apiKeyEnv === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/u.test(options.apiKeyEnv)),
+        "options.apiKeyEnv must be an environment variable name"
+    );
+    check(
+        options.apiKeyFile === undefined || (typeof options.apiKeyFile === "string" && options.apiKeyFile.length > 0),
+        "options.apiKeyFile must be a non-empty string"
+    );
     check(options.apiKeyEnv === undefined || options.apiKeyFile === undefined, "options.apiKeyEnv and options.apiKeyFile cannot be used together");
     const endpoint = oneOf("endpoint", options.endpoint, ["chat", "completions"], remoteDefaults.endpoint);
     check(options.stream === undefined || typeof options.stream === "boolean", "options.stream must be a boolean");

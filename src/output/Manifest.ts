@@ -61,8 +61,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function isFileEntry(value: unknown): value is ShardFileEntry | null {
     if (value === null) return true;
     // a file name of any other shape (`../x`, `/etc/x`) is never one airlabel wrote: refused, never opened
-    return isRecord(value) && typeof value.file === "string" && SHARD_FILE.test(value.file) && typeof value.rows === "number" &&
-        typeof value.sha256 === "string" && typeof value.bytes === "number";
+    return (
+        isRecord(value) &&
+        typeof value.file === "string" &&
+        SHARD_FILE.test(value.file) &&
+        typeof value.rows === "number" &&
+        typeof value.sha256 === "string" &&
+        typeof value.bytes === "number"
+    );
 }
 
 function describeShapeProblem(value: unknown): string | undefined {
@@ -72,8 +78,7 @@ function describeShapeProblem(value: unknown): string | undefined {
     if (!isRecord(value.identity)) return "no identity";
     if (!Array.isArray(value.shards)) return "no shards list";
     for (const [i, shard] of value.shards.entries()) {
-        if (!isRecord(shard) || typeof shard.seq !== "number" || typeof shard.rows !== "number" ||
-            !isFileEntry(shard.data) || !isFileEntry(shard.errors))
+        if (!isRecord(shard) || typeof shard.seq !== "number" || typeof shard.rows !== "number" || !isFileEntry(shard.data) || !isFileEntry(shard.errors))
             return `malformed shards[${i}]`;
     }
     return undefined;
@@ -117,7 +122,7 @@ export async function loadManifestRecovering(dir: string): Promise<LoadedManifes
     );
 }
 
-type ManifestRead = {manifest: Manifest | undefined, problem?: undefined, cause?: undefined} | {manifest?: undefined, problem: string, cause?: unknown};
+type ManifestRead = {manifest: Manifest | undefined; problem?: undefined; cause?: undefined} | {manifest?: undefined; problem: string; cause?: unknown};
 
 /** Read and check one manifest file; `problem` says what is wrong with it ("is corrupt (...)"). */
 async function readManifestFile(dir: string, name: string): Promise<ManifestRead> {
@@ -174,7 +179,7 @@ async function keepPreviousManifest(dir: string): Promise<void> {
 }
 
 /** Data rows and error rows committed in the shards `manifest` lists. */
-export function committedCounts(manifest: Manifest): {rows: number, errors: number} {
+export function committedCounts(manifest: Manifest): {rows: number; errors: number} {
     let rows = 0;
     let errors = 0;
     for (const shard of manifest.shards) {
@@ -185,7 +190,10 @@ export function committedCounts(manifest: Manifest): {rows: number, errors: numb
 }
 
 /** What is wrong with a committed shard file on disk ("is missing", "has 90 of its 120 bytes"), or undefined with its bytes. */
-export async function inspectShardFile(dir: string, entry: ShardFileEntry): Promise<{bytes: Uint8Array, problem?: undefined, cause?: undefined} | {bytes?: undefined, problem: string, cause?: unknown}> {
+export async function inspectShardFile(
+    dir: string,
+    entry: ShardFileEntry
+): Promise<{bytes: Uint8Array; problem?: undefined; cause?: undefined} | {bytes?: undefined; problem: string; cause?: unknown}> {
     let bytes: Uint8Array;
     try {
         bytes = await fs.readFile(path.join(dir, ...entry.file.split("/")));
@@ -193,8 +201,7 @@ export async function inspectShardFile(dir: string, entry: ShardFileEntry): Prom
         const code = errorCodeOf(error);
         return {problem: code === "ENOENT" ? "is missing" : `cannot be read (${code})`, cause: error};
     }
-    if (bytes.byteLength !== entry.bytes)
-        return {problem: `has ${bytes.byteLength} bytes where ${MANIFEST_FILE} recorded ${entry.bytes}`};
+    if (bytes.byteLength !== entry.bytes) return {problem: `has ${bytes.byteLength} bytes where ${MANIFEST_FILE} recorded ${entry.bytes}`};
     if (sha256Of(bytes) !== entry.sha256) return {problem: `was modified (its sha256 differs from ${MANIFEST_FILE})`};
     return {bytes};
 }

@@ -58,8 +58,13 @@ export function isAlive(pid: number): boolean {
 function parseLock(text: string): LockContent | undefined {
     try {
         const value = JSON.parse(text) as Partial<LockContent>;
-        if (typeof value.pid === "number" && typeof value.hostname === "string" && typeof value.startedAt === "string" &&
-            (value.bootId === undefined || typeof value.bootId === "string") && (value.pidStart === undefined || typeof value.pidStart === "string"))
+        if (
+            typeof value.pid === "number" &&
+            typeof value.hostname === "string" &&
+            typeof value.startedAt === "string" &&
+            (value.bootId === undefined || typeof value.bootId === "string") &&
+            (value.pidStart === undefined || typeof value.pidStart === "string")
+        )
             return value as LockContent;
     } catch {
         // torn or foreign content
@@ -86,8 +91,13 @@ export class OutputLock {
     public static async acquire(dir: string): Promise<OutputLock> {
         const file = path.join(dir, LOCK_FILE);
         const [boot, pidStart] = await Promise.all([bootId(), processStartTime(process.pid)]);
-        const content = JSON.stringify({pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString(),
-            ...(boot !== undefined ? {bootId: boot} : {}), ...(pidStart !== undefined ? {pidStart} : {})});
+        const content = JSON.stringify({
+            pid: process.pid,
+            hostname: os.hostname(),
+            startedAt: new Date().toISOString(),
+            ...(boot !== undefined ? {bootId: boot} : {}),
+            ...(pidStart !== undefined ? {pidStart} : {})
+        });
         const lock = new OutputLock(file, content);
         for (let attempt = 0; attempt < 5; attempt++) {
             if (await lock.#tryCreate(dir)) return lock;
@@ -101,10 +111,10 @@ export class OutputLock {
                 throw new OutputLockedError(
                     `output dir ${displayDir(dir)} is in use by process ${holder.pid} on host ${holder.hostname} (started ${holder.startedAt}); wait for it to finish, or delete ${displayDir(dir)}${LOCK_FILE} if no airlabel run uses it`
                 );
-            if (holder !== undefined && !await ownerIsGone(holder))
+            if (holder !== undefined && !(await ownerIsGone(holder)))
                 throw new OutputLockedError(
                     `output dir ${displayDir(dir)} is in use by process ${holder.pid} (started ${holder.startedAt}); wait for it to finish or use another --output; ` +
-                    `if no airlabel run uses it (that process ended and its pid was reused), delete ${displayDir(dir)}${LOCK_FILE} and re-run`
+                        `if no airlabel run uses it (that process ended and its pid was reused), delete ${displayDir(dir)}${LOCK_FILE} and re-run`
                 );
             await OutputLock.#removeStale(dir, file, text);
         }
@@ -127,9 +137,7 @@ export class OutputLock {
             // someone took the lock between our read and our rename: give it back
             await fs.link(aside, file).catch(() => undefined);
             await fs.rm(aside, {force: true});
-            throw new OutputLockedError(
-                `output dir ${displayDir(dir)} was just taken by another process; wait for it to finish or use another --output`
-            );
+            throw new OutputLockedError(`output dir ${displayDir(dir)} was just taken by another process; wait for it to finish or use another --output`);
         }
         await fs.rm(aside, {force: true});
     }

@@ -54,8 +54,7 @@ export const RESERVED_OUTPUT_COLUMNS: readonly string[] = Object.keys(RESERVED_C
 /** The flat record of a data row: `idx`, the kept input columns, then the reserved columns. */
 export function dataRecordOf(row: AnnotatedRow): Record<string, unknown> {
     const record: Record<string, unknown> = {idx: row.idx};
-    for (const [name, value] of Object.entries(row.columns))
-        record[name] = value === undefined ? null : value;
+    for (const [name, value] of Object.entries(row.columns)) record[name] = value === undefined ? null : value;
     record.annotation = row.annotation === undefined ? null : row.annotation;
     record.finish_reason = row.finishReason;
     record.prompt_tokens = row.promptTokens;

@@ -6,7 +6,13 @@ import {fsyncDir, writeFileDurable} from "../files/durableFs.js";
 import type {Manifest, ShardEntry, ShardFileEntry} from "./Manifest.js";
 import {crashPoint} from "../files/crashPoint.js";
 import {
-    MANIFEST_FILE, PREVIOUS_MANIFEST_FILE, committedCounts, displayDir, inspectShardFile, loadManifestRecovering, readShardFile,
+    MANIFEST_FILE,
+    PREVIOUS_MANIFEST_FILE,
+    committedCounts,
+    displayDir,
+    inspectShardFile,
+    loadManifestRecovering,
+    readShardFile,
     saveManifest
 } from "./Manifest.js";
 import {LOCK_FILE, type OutputLock, isAlive} from "./OutputLock.js";
@@ -49,8 +55,7 @@ interface CheckedShardIdx {
     idx: readonly number[];
 }
 
-type BufferedRow = {kind: "data", idx: number, record: Record<string, unknown>} |
-    {kind: "error", idx: number, record: Record<string, unknown>};
+type BufferedRow = {kind: "data"; idx: number; record: Record<string, unknown>} | {kind: "error"; idx: number; record: Record<string, unknown>};
 
 const DATA_DIR = "data";
 const ERRORS_DIR = "errors";
@@ -108,7 +113,14 @@ export class OutputStore {
      */
     #checkedIdx: ReadonlyMap<string, CheckedShardIdx>;
 
-    private constructor(dir: string, format: OutputFormat, shardSize: number, manifest: Manifest, lock: OutputLock, checkedIdx: ReadonlyMap<string, CheckedShardIdx>) {
+    private constructor(
+        dir: string,
+        format: OutputFormat,
+        shardSize: number,
+        manifest: Manifest,
+        lock: OutputLock,
+        checkedIdx: ReadonlyMap<string, CheckedShardIdx>
+    ) {
         this.dir = dir;
         this.format = format;
         this.shardSize = shardSize;
@@ -126,7 +138,7 @@ export class OutputStore {
         if (!Number.isSafeInteger(shardSize) || shardSize < 1)
             throw new InvalidOptionError(`options.shardSize must be a positive integer, got ${String(shardSize)}`);
         const dir = options.dir;
-        const lock = options.lock ?? await lockOutputDir(dir);
+        const lock = options.lock ?? (await lockOutputDir(dir));
         const log = (line: string) => options.onLog?.(line, "warning");
         try {
             await removeLeftoverTempFiles(dir);
@@ -146,8 +158,15 @@ export class OutputStore {
             const now = new Date().toISOString();
             if (manifest === undefined) {
                 manifest = {
-                    format: "airlabel-manifest", version: 1, outputFormat: format, identity: {...options.identity},
-                    meta: {...options.meta}, createdAt: now, updatedAt: now, complete: false, shards: []
+                    format: "airlabel-manifest",
+                    version: 1,
+                    outputFormat: format,
+                    identity: {...options.identity},
+                    meta: {...options.meta},
+                    createdAt: now,
+                    updatedAt: now,
+                    complete: false,
+                    shards: []
                 };
                 await saveManifest(dir, manifest);
             } else {
@@ -191,8 +210,10 @@ export class OutputStore {
             for (const file of [shard.data, shard.errors]) {
                 if (file === null) continue;
                 const checked = this.#checkedIdx.get(file.file);
-                const idx = checked !== undefined && checked.sha256 === file.sha256 ? checked.idx
-                    : await shardIdx(await readShardFile(this.dir, file), file === shard.data ? this.#manifest.outputFormat : "jsonl");
+                const idx =
+                    checked !== undefined && checked.sha256 === file.sha256
+                        ? checked.idx
+                        : await shardIdx(await readShardFile(this.dir, file), file === shard.data ? this.#manifest.outputFormat : "jsonl");
                 for (const value of idx) result.add(value);
             }
         }
@@ -252,8 +273,14 @@ export class OutputStore {
         const taken = this.#buffer.slice(0, count);
         if (taken.length === 0) return;
         const byIdx = (a: BufferedRow, b: BufferedRow) => a.idx - b.idx;
-        const data = taken.filter((row) => row.kind === "data").sort(byIdx).map((row) => row.record);
-        const errors = taken.filter((row) => row.kind === "error").sort(byIdx).map((row) => row.record);
+        const data = taken
+            .filter((row) => row.kind === "data")
+            .sort(byIdx)
+            .map((row) => row.record);
+        const errors = taken
+            .filter((row) => row.kind === "error")
+            .sort(byIdx)
+            .map((row) => row.record);
         const last = this.#manifest.shards[this.#manifest.shards.length - 1];
         const seq = last === undefined ? 0 : last.seq + 1;
         const base = shardBaseName(seq);
@@ -273,10 +300,17 @@ export class OutputStore {
             errorsEntry = await this.#writeShard(`${ERRORS_DIR}/${base}.jsonl`, bytes, errors.length, written);
         }
         const entry: ShardEntry = {
-            seq, rows: taken.length, data: dataEntry, errors: errorsEntry, committedAt: new Date().toISOString()
+            seq,
+            rows: taken.length,
+            data: dataEntry,
+            errors: errorsEntry,
+            committedAt: new Date().toISOString()
         };
         const next: Manifest = {
-            ...this.#manifest, complete: false, updatedAt: entry.committedAt, shards: [...this.#manifest.shards, entry]
+            ...this.#manifest,
+            complete: false,
+            updatedAt: entry.committedAt,
+            shards: [...this.#manifest.shards, entry]
         };
         if (columns !== undefined) next.columns = columns;
         crashPoint("shards-renamed");
@@ -338,9 +372,16 @@ function checkIdentity(dir: string, manifest: Manifest, identity: Record<string,
         const now = identity[name];
         if (was === now) continue;
         // `name:size:<16 hex>` is the fingerprint of an older airlabel (the first and last MiB only), now `name:size:sha256:<16 hex>`
-        const older = name === "model" && was !== undefined && now !== undefined && /^(.+:\d+):[0-9a-f]{16}$/u.exec(was)?.[1] === /^(.+:\d+):sha256:[0-9a-f]{16}$/u.exec(now)?.[1];
-        differences.push(older ? "model fingerprint (written by an older airlabel from the model's first and last MiB; now the sha256 of all of it, which cannot be checked against that)"
-            : `${name} (was ${shortValue(was, now)}, now ${shortValue(now, was)})`);
+        const older =
+            name === "model" &&
+            was !== undefined &&
+            now !== undefined &&
+            /^(.+:\d+):[0-9a-f]{16}$/u.exec(was)?.[1] === /^(.+:\d+):sha256:[0-9a-f]{16}$/u.exec(now)?.[1];
+        differences.push(
+            older
+                ? "model fingerprint (written by an older airlabel from the model's first and last MiB; now the sha256 of all of it, which cannot be checked against that)"
+                : `${name} (was ${shortValue(was, now)}, now ${shortValue(now, was)})`
+        );
     }
     if (manifest.outputFormat !== format && manifest.identity.format === identity.format)
         differences.push(`format (was ${manifest.outputFormat}, now ${format})`);
@@ -388,8 +429,7 @@ async function removeUnlistedShards(dir: string, manifest: Manifest): Promise<vo
 /** `--overwrite`: remove airlabel's own files of a previous run (manifest and shards), nothing else. */
 async function removeRunFiles(dir: string): Promise<void> {
     for (const sub of [DATA_DIR, ERRORS_DIR]) {
-        for (const name of await listDir(path.join(dir, sub)))
-            if (SHARD_NAME.test(name)) await fs.rm(path.join(dir, sub, name), {force: true});
+        for (const name of await listDir(path.join(dir, sub))) if (SHARD_NAME.test(name)) await fs.rm(path.join(dir, sub, name), {force: true});
     }
     await fs.rm(path.join(dir, MANIFEST_FILE), {force: true});
     await fs.rm(path.join(dir, PREVIOUS_MANIFEST_FILE), {force: true});
@@ -406,7 +446,7 @@ async function refuseShardsWithoutManifest(dir: string): Promise<void> {
         if (shards.length === 0) continue;
         throw new ManifestCorruptError(
             `${displayDir(dir)}${sub}/ holds ${shards.length} shard file${shards.length === 1 ? "" : "s"} (${sub}/${shards.sort()[0]}${shards.length > 1 ? ", ..." : ""}) but there is no ${MANIFEST_FILE} or ${PREVIOUS_MANIFEST_FILE} saying what they hold; ` +
-            "restore the manifest, or re-run with --overwrite to start over, or use another --output"
+                "restore the manifest, or re-run with --overwrite to start over, or use another --output"
         );
     }
 }
@@ -416,13 +456,17 @@ async function refuseShardsWithoutManifest(dir: string): Promise<void> {
  * is taken out of the manifest (its files moved to damaged/), so that its rows are generated again; one log line
  * names each.
  */
-async function dropDamagedShards(dir: string, manifest: Manifest, log: (line: string) => void): Promise<{manifest: Manifest, checkedIdx: Map<string, CheckedShardIdx>}> {
+async function dropDamagedShards(
+    dir: string,
+    manifest: Manifest,
+    log: (line: string) => void
+): Promise<{manifest: Manifest; checkedIdx: Map<string, CheckedShardIdx>}> {
     const kept: ShardEntry[] = [];
-    const damaged: {entry: ShardEntry, file: string, problem: string}[] = [];
+    const damaged: {entry: ShardEntry; file: string; problem: string}[] = [];
     const checkedIdx = new Map<string, CheckedShardIdx>();
     for (const entry of manifest.shards) {
-        let problem: {file: string, problem: string} | undefined;
-        const intact: {file: ShardFileEntry, bytes: Uint8Array, format: OutputFormat}[] = [];
+        let problem: {file: string; problem: string} | undefined;
+        const intact: {file: ShardFileEntry; bytes: Uint8Array; format: OutputFormat}[] = [];
         for (const file of [entry.data, entry.errors]) {
             if (file === null || problem !== undefined) continue;
             const checked = await inspectShardFile(dir, file);
@@ -455,8 +499,10 @@ async function dropDamagedShards(dir: string, manifest: Manifest, log: (line: st
                 if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
             }
         }
-        log(`committed shard ${displayDir(dir)}${file} ${problem}; its ${entry.rows} row${entry.rows === 1 ? "" : "s"} will be generated again` +
-            (moved.length > 0 ? ` (damaged files moved to ${moved.join(", ")})` : ""));
+        log(
+            `committed shard ${displayDir(dir)}${file} ${problem}; its ${entry.rows} row${entry.rows === 1 ? "" : "s"} will be generated again` +
+                (moved.length > 0 ? ` (damaged files moved to ${moved.join(", ")})` : "")
+        );
     }
     const repaired: Manifest = {...manifest, complete: false, updatedAt: new Date().toISOString(), shards: kept};
     delete repaired.summary;

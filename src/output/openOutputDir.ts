@@ -18,8 +18,7 @@ export async function lockOutputDir(dir: string): Promise<OutputLock> {
     try {
         await fs.mkdir(dir, {recursive: true});
         const stat = await fs.stat(dir);
-        if (!stat.isDirectory())
-            throw new OutputDirError(`output dir ${shown} is a file, not a directory; choose another --output`);
+        if (!stat.isDirectory()) throw new OutputDirError(`output dir ${shown} is a file, not a directory; choose another --output`);
         await fs.access(dir, fs.constants.W_OK);
     } catch (error) {
         if (error instanceof OutputDirError) throw error;

@@ -49,7 +49,8 @@ const fullDiskCodes = new Set(["ENOSPC", "EDQUOT", "EFBIG"]);
 /** What to do when `shownDir` (as displayDir shows it) cannot be written: free space (a full disk keeps the committed rows worth resuming), or another dir. */
 export function unwritableDirMessage(shownDir: string, error: unknown): string {
     const code = errorCodeOf(error);
-    return `output dir ${shownDir} is not writable (${code}); ` +
-        (fullDiskCodes.has(code) ? "free space and re-run the same command to resume" : "choose another --output");
+    return (
+        `output dir ${shownDir} is not writable (${code}); ` +
+        (fullDiskCodes.has(code) ? "free space and re-run the same command to resume" : "choose another --output")
+    );
 }
-

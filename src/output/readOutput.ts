@@ -19,8 +19,7 @@ export interface OutputContents {
  */
 export async function readOutput(dir: string): Promise<OutputContents> {
     const manifest = await loadManifest(dir);
-    if (manifest === undefined)
-        throw new OutputNotFoundError(`${displayDir(dir)} holds no airlabel output (no manifest.json); check the --output path`);
+    if (manifest === undefined) throw new OutputNotFoundError(`${displayDir(dir)} holds no airlabel output (no manifest.json); check the --output path`);
     return readCommitted(dir, manifest);
 }
 
@@ -29,10 +28,8 @@ export async function readCommitted(dir: string, manifest: Manifest): Promise<Ou
     const rows: Record<string, unknown>[] = [];
     const errors: Record<string, unknown>[] = [];
     for (const shard of manifest.shards) {
-        if (shard.data !== null)
-            rows.push(...await decodeDataShard(await readShardFile(dir, shard.data), manifest.outputFormat));
-        if (shard.errors !== null)
-            errors.push(...decodeJsonl(await readShardFile(dir, shard.errors)));
+        if (shard.data !== null) rows.push(...(await decodeDataShard(await readShardFile(dir, shard.data), manifest.outputFormat)));
+        if (shard.errors !== null) errors.push(...decodeJsonl(await readShardFile(dir, shard.errors)));
     }
     const byIdx = (a: Record<string, unknown>, b: Record<string, unknown>) => Number(a.idx) - Number(b.idx);
     return {rows: rows.sort(byIdx), errors: errors.sort(byIdx), manifest};

@@ -1,16 +1,12 @@
 import {parquetWriteBuffer} from "hyparquet-writer";
 import {parquetMetadata, parquetReadObjects} from "hyparquet";
 import type {SchemaElement} from "hyparquet";
-import {
-    Bool, Field, Float64, Int64, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Utf8,
-    vectorFromArray
-} from "apache-arrow";
+import {Bool, Field, Float64, Int64, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Utf8, vectorFromArray} from "apache-arrow";
 import type {DataType, Vector} from "apache-arrow";
 import type {ColumnKind} from "./ColumnKind.js";
 import {RESERVED_COLUMN_KINDS, type OutputFormat} from "./OutputRow.js";
 import {parseJsonText} from "../json/parseJsonText.js";
 import {stringifyJson} from "../json/stringifyJson.js";
-
 
 /** Field metadata key marking an arrow Utf8 column whose values are JSON text. */
 const ARROW_JSON_KEY = "airlabel.json";
@@ -51,9 +47,7 @@ function mergeColumnKinds(a: ColumnKind, b: ColumnKind): ColumnKind {
  * Decide the column order and kinds of a shard: reserved kinds are fixed, known input columns (from earlier
  * shards) keep their kind when this shard's values fit it, so that shards of one run share a schema.
  */
-export function planColumns(
-    records: readonly Record<string, unknown>[], known: Readonly<Record<string, ColumnKind>>
-): Record<string, ColumnKind> {
+export function planColumns(records: readonly Record<string, unknown>[], known: Readonly<Record<string, ColumnKind>>): Record<string, ColumnKind> {
     const names: string[] = ["idx"];
     const seen = new Set(names);
     const reserved = new Set(Object.keys(RESERVED_COLUMN_KINDS));
@@ -76,9 +70,7 @@ export function planColumns(
         }
         const own = inferColumnKind(records.map((record) => record[name]));
         const previous = known[name];
-        plan[name] = own === undefined
-            ? previous ?? "string"
-            : previous === undefined ? own : mergeColumnKinds(previous, own);
+        plan[name] = own === undefined ? (previous ?? "string") : previous === undefined ? own : mergeColumnKinds(previous, own);
     }
     return plan;
 }
@@ -91,9 +83,7 @@ function columnValues(records: readonly Record<string, unknown>[], name: string)
 }
 
 /** Encode data records (already sorted by idx) as one shard file. */
-export function encodeDataShard(
-    records: readonly Record<string, unknown>[], format: OutputFormat, plan: Readonly<Record<string, ColumnKind>>
-): Uint8Array {
+export function encodeDataShard(records: readonly Record<string, unknown>[], format: OutputFormat, plan: Readonly<Record<string, ColumnKind>>): Uint8Array {
     if (format === "jsonl") {
         const lines = records.map((record) => {
             const ordered: Record<string, unknown> = {};
@@ -116,14 +106,17 @@ function encodeParquet(records: readonly Record<string, unknown>[], plan: Readon
         switch (kind) {
             case "string":
                 schema.push({
-                    name, type: "BYTE_ARRAY", converted_type: "UTF8", logical_type: {type: "STRING"},
+                    name,
+                    type: "BYTE_ARRAY",
+                    converted_type: "UTF8",
+                    logical_type: {type: "STRING"},
                     repetition_type: "OPTIONAL"
                 });
                 data = values;
                 break;
             case "int":
                 schema.push({name, type: "INT64", repetition_type: "OPTIONAL"});
-                data = values.map((value) => value === null ? null : BigInt(value as number));
+                data = values.map((value) => (value === null ? null : BigInt(value as number)));
                 break;
             case "double":
                 schema.push({name, type: "DOUBLE", repetition_type: "OPTIONAL"});
@@ -138,12 +131,15 @@ function encodeParquet(records: readonly Record<string, unknown>[], plan: Readon
                     // the writer's JSON encoding would turn integers beyond 2^53 into floats: encoded here, and marked
                     // JSON by the logical type only (the converted type would make the writer encode them again)
                     schema.push({name, type: "BYTE_ARRAY", logical_type: {type: "JSON"}, repetition_type: "OPTIONAL"});
-                    data = values.map((value) => value === null ? null : textEncoder.encode(stringifyJson(value)));
+                    data = values.map((value) => (value === null ? null : textEncoder.encode(stringifyJson(value))));
                     break;
                 }
                 // the writer JSON-encodes the values itself for JSON columns
                 schema.push({
-                    name, type: "BYTE_ARRAY", converted_type: "JSON", logical_type: {type: "JSON"},
+                    name,
+                    type: "BYTE_ARRAY",
+                    converted_type: "JSON",
+                    logical_type: {type: "JSON"},
                     repetition_type: "OPTIONAL"
                 });
                 data = values;
@@ -164,16 +160,22 @@ function encodeArrow(records: readonly Record<string, unknown>[], plan: Readonly
         let data: unknown[] = values;
         let metadata: Map<string, string> | undefined;
         switch (kind) {
-            case "string": type = new Utf8(); break;
+            case "string":
+                type = new Utf8();
+                break;
             case "int":
                 type = new Int64();
-                data = values.map((value) => value === null ? null : BigInt(value as number));
+                data = values.map((value) => (value === null ? null : BigInt(value as number)));
                 break;
-            case "double": type = new Float64(); break;
-            case "bool": type = new Bool(); break;
+            case "double":
+                type = new Float64();
+                break;
+            case "bool":
+                type = new Bool();
+                break;
             case "json":
                 type = new Utf8();
-                data = values.map((value) => value === null ? null : stringifyJson(value));
+                data = values.map((value) => (value === null ? null : stringifyJson(value)));
                 metadata = new Map([[ARROW_JSON_KEY, "true"]]);
                 break;
         }
@@ -183,7 +185,9 @@ function encodeArrow(records: readonly Record<string, unknown>[], plan: Readonly
     }
     const schema = new Schema(fields);
     const struct = makeData({
-        type: new Struct(fields), length: records.length, nullCount: 0,
+        type: new Struct(fields),
+        length: records.length,
+        nullCount: 0,
         children: vectors.map((vector) => vector.data[0]!)
     });
     const table = new Table(schema, [new RecordBatch(schema, struct)]);
@@ -214,15 +218,14 @@ function holdsBigint(value: unknown): boolean {
  * Decode a data shard back to flat records (annotation and other JSON columns parsed back, int64 as numbers).
  * With `idxOnly`, only the `idx` column is read where the format allows it.
  */
-export async function decodeDataShard(
-    bytes: Uint8Array, format: OutputFormat, idxOnly = false
-): Promise<Record<string, unknown>[]> {
+export async function decodeDataShard(bytes: Uint8Array, format: OutputFormat, idxOnly = false): Promise<Record<string, unknown>[]> {
     if (format === "jsonl") return decodeJsonl(bytes);
     if (format === "parquet") {
         const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
         const metadata = parquetMetadata(file);
-        const jsonColumns = new Set(metadata.schema.filter((element) => element.logical_type?.type === "JSON" && element.converted_type !== "JSON")
-            .map((element) => element.name));
+        const jsonColumns = new Set(
+            metadata.schema.filter((element) => element.logical_type?.type === "JSON" && element.converted_type !== "JSON").map((element) => element.name)
+        );
         const rows = await parquetReadObjects(idxOnly ? {file, metadata, columns: ["idx"]} : {file, metadata, parsers: exactJsonParsers});
         return rows.map((row) => {
             const record: Record<string, unknown> = {};

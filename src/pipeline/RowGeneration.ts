@@ -13,37 +13,37 @@ import type {EnginePlan, EngineSetup} from "./EngineSetup.js";
 import {feedEngine} from "./feedEngine.js";
 
 export type RowGenerationOptions = {
-    resolved: Pick<ResolvedAnnotateOptions, "output" | "generation" | "seedColumn" | "signal" | "onProgress">,
-    job: PreparedJob,
+    resolved: Pick<ResolvedAnnotateOptions, "output" | "generation" | "seedColumn" | "signal" | "onProgress">;
+    job: PreparedJob;
     /** Where rows are written, opened on the run's output dir. */
-    store: OutputStore,
-    setup: EngineSetup,
+    store: OutputStore;
+    setup: EngineSetup;
     /** Context size per sequence (the prepare stage's). */
-    contextSize: number,
+    contextSize: number;
     /** The model name recorded with each row. */
-    modelName: string,
+    modelName: string;
     /** Whether validate/parse hooks run, which get each row's kept columns. */
-    answerHooks: boolean,
+    answerHooks: boolean;
     /** When the run started (`Date.now()`): progress reports the time since. */
-    startedAt: number,
-    log: (line: string) => void
+    startedAt: number;
+    log: (line: string) => void;
 };
 
 /** What one run generated, for its result. */
 export type GeneratedRows = {
-    progress: AnnotateProgress,
-    okRows: number,
-    evaluatedPromptTokens: number,
-    stopped: boolean,
-    complete: boolean,
-    loadMs: number,
-    generationMs: number,
+    progress: AnnotateProgress;
+    okRows: number;
+    evaluatedPromptTokens: number;
+    stopped: boolean;
+    complete: boolean;
+    loadMs: number;
+    generationMs: number;
     /** Each row's time to its first token, in the order the rows finished. */
-    firstTokenMs: number[],
-    parallel: number,
-    requests: number,
-    requestRetries: number,
-    stepProfile: StepProfile | null
+    firstTokenMs: number[];
+    parallel: number;
+    requests: number;
+    requestRetries: number;
+    stepProfile: StepProfile | null;
 };
 
 /**
@@ -89,9 +89,18 @@ export class RowGeneration {
         this.#report();
         const requestStats = this.#plan?.requestStats() ?? {requests: 0, retries: 0};
         return {
-            progress: this.#progress, okRows: this.#okRows, evaluatedPromptTokens: this.#evaluatedPromptTokens, stopped: this.#stopped,
-            complete: !this.#stopped && allCommitted, loadMs: this.#loadMs, generationMs, firstTokenMs: this.#firstTokenMs, parallel: this.#parallel,
-            requests: requestStats.requests, requestRetries: requestStats.retries, stepProfile: this.#engine?.stepProfile?.() ?? null
+            progress: this.#progress,
+            okRows: this.#okRows,
+            evaluatedPromptTokens: this.#evaluatedPromptTokens,
+            stopped: this.#stopped,
+            complete: !this.#stopped && allCommitted,
+            loadMs: this.#loadMs,
+            generationMs,
+            firstTokenMs: this.#firstTokenMs,
+            parallel: this.#parallel,
+            requests: requestStats.requests,
+            requestRetries: requestStats.retries,
+            stepProfile: this.#engine?.stepProfile?.() ?? null
         };
     }
 
@@ -129,7 +138,13 @@ export class RowGeneration {
             return taskOf(row, resolved.generation.seed, resolved.seedColumn, this.#options.answerHooks);
         };
         try {
-            this.#stopped = await feedEngine(engine, nextTask, (result) => this.#record(result), resolved.signal, () => this.#report());
+            this.#stopped = await feedEngine(
+                engine,
+                nextTask,
+                (result) => this.#record(result),
+                resolved.signal,
+                () => this.#report()
+            );
         } catch (err) {
             // the engine failed as a whole (a server gone): keep every finished row, the rest stays resumable
             await store.commit();
@@ -150,16 +165,26 @@ export class RowGeneration {
         if (result.ok) {
             this.#okRows++;
             await store.add({
-                idx: result.idx, columns: row.columns, annotation: result.annotation, finishReason: result.finishReason,
-                promptTokens: result.promptTokens, completionTokens: result.completionTokens, attempts: result.attempts, model: modelName
+                idx: result.idx,
+                columns: row.columns,
+                annotation: result.annotation,
+                finishReason: result.finishReason,
+                promptTokens: result.promptTokens,
+                completionTokens: result.completionTokens,
+                attempts: result.attempts,
+                model: modelName
             });
         } else {
             progress.failedRows++;
             await store.fail({
-                idx: result.idx, stage: result.stage ?? "validate", reason: result.reason ?? "invalid answer",
+                idx: result.idx,
+                stage: result.stage ?? "validate",
+                reason: result.reason ?? "invalid answer",
                 // a request the backend refused has no answer of its own
                 response: result.stage === "generate" && result.response === "" ? null : result.response,
-                finishReason: result.stage === "generate" ? null : result.finishReason, attempts: result.attempts, model: modelName,
+                finishReason: result.stage === "generate" ? null : result.finishReason,
+                attempts: result.attempts,
+                model: modelName,
                 columns: row.columns
             });
         }
@@ -167,7 +192,13 @@ export class RowGeneration {
 
     async #recordFailure(failure: PreparedFailure): Promise<void> {
         await this.#options.store.fail({
-            idx: failure.idx, stage: failure.stage, reason: failure.reason, response: null, finishReason: null, attempts: 0, model: null,
+            idx: failure.idx,
+            stage: failure.stage,
+            reason: failure.reason,
+            response: null,
+            finishReason: null,
+            attempts: 0,
+            model: null,
             location: failure.location,
             ...(failure.columns !== undefined ? {columns: failure.columns} : {})
         });
@@ -185,8 +216,11 @@ export class RowGeneration {
  * The job's rows not committed yet, in generation order, read window by window; prepare's failures not committed
  * yet are recorded as they come.
  */
-async function* pendingRows(job: PreparedJob, committed: Set<number>,
-    recordFailure: (failure: PreparedFailure) => Promise<void>): AsyncGenerator<PreparedRow, null> {
+async function* pendingRows(
+    job: PreparedJob,
+    committed: Set<number>,
+    recordFailure: (failure: PreparedFailure) => Promise<void>
+): AsyncGenerator<PreparedRow, null> {
     for await (const window of job.windows()) {
         for (const failure of window.failures) if (!committed.has(failure.idx)) await recordFailure(failure);
         for (const row of window.rows) if (!committed.has(row.idx)) yield row;
@@ -204,7 +238,9 @@ function taskOf(row: PreparedRow, baseSeed: number, seedColumn: string | undefin
     if (seedColumn !== undefined) {
         const value = row.columns[seedColumn];
         if (!isNonNegativeInteger(value))
-            throw new AirlabelError(`row idx ${row.idx}: seed column "${seedColumn}" holds ${value === undefined ? "nothing" : stringifyJson(value)}, not a non-negative integer; keep that column and give it integers`);
+            throw new AirlabelError(
+                `row idx ${row.idx}: seed column "${seedColumn}" holds ${value === undefined ? "nothing" : stringifyJson(value)}, not a non-negative integer; keep that column and give it integers`
+            );
         task.seed = baseSeed + value;
     }
     if (answerHooks) task.row = row.columns;

@@ -38,7 +38,9 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     let prepareResult: PrepareResult;
     try {
         prepareResult = await prepare({
-            ...resolved, maxTokens: resolved.generation.maxTokens, ...setup.prepareOptions,
+            ...resolved,
+            maxTokens: resolved.generation.maxTokens,
+            ...setup.prepareOptions,
             ...(hooks !== null ? {hooks: hooks.file, loadedHooks: hooks} : {})
         });
     } catch (err) {
@@ -46,7 +48,9 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         throw err;
     }
     const {job: prepared, model: modelFile, contextSize} = prepareResult;
-    log(`prepared ${prepared.totalRows} rows${prepared.fromCache ? " (from cache)" : ""}: ${prepared.rowCount} to generate, ${prepared.failureCount} failed in prepare`);
+    log(
+        `prepared ${prepared.totalRows} rows${prepared.fromCache ? " (from cache)" : ""}: ${prepared.rowCount} to generate, ${prepared.failureCount} failed in prepare`
+    );
 
     const store = await OutputStore.open({
         dir: resolved.output,
@@ -56,15 +60,30 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         overwrite: resolved.overwrite,
         onLog: log,
         identity: runIdentity.manifestIdentity(resolved, {
-            inputHash: prepared.inputHash, model: modelFile.fingerprint, hooks: hooks !== null ? {file: hooks.file, sha256: hooks.sha256} : null
+            inputHash: prepared.inputHash,
+            model: modelFile.fingerprint,
+            hooks: hooks !== null ? {file: hooks.file, sha256: hooks.sha256} : null
         }),
-        meta: {airlabel: version, model: modelFile.path, input: resolved.input, totalRows: prepared.totalRows,
+        meta: {
+            airlabel: version,
+            model: modelFile.path,
+            input: resolved.input,
+            totalRows: prepared.totalRows,
             // the answer schema itself (the identity holds only its hash): export/import/stats read the labels from it
             ...(answerSchema.jsonSchema !== null ? {schema: answerSchema.jsonSchema} : {}),
-            ...setup.manifestMeta}
+            ...setup.manifestMeta
+        }
     });
     const generation = new RowGeneration({
-        resolved, job: prepared, store, setup, contextSize, modelName: setup.modelName(modelFile), answerHooks: hasAnswerHooks(hooks), startedAt, log
+        resolved,
+        job: prepared,
+        store,
+        setup,
+        contextSize,
+        modelName: setup.modelName(modelFile),
+        answerHooks: hasAnswerHooks(hooks),
+        startedAt,
+        log
     });
     try {
         const result = annotateResult(await generation.run(), {output: resolved.output, job: prepared, contextSize, backend: setup.backend});
@@ -80,5 +99,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
 function answerSchemaOf(resolved: ResolvedAnnotateOptions): AnswerSchema {
     return resolved.choices !== undefined
         ? AnswerSchema.fromChoices(resolved.choices)
-        : resolved.schema !== undefined ? AnswerSchema.fromJsonSchema(resolved.schema, resolved.schemaOrigin) : AnswerSchema.freeText();
+        : resolved.schema !== undefined
+          ? AnswerSchema.fromJsonSchema(resolved.schema, resolved.schemaOrigin)
+          : AnswerSchema.freeText();
 }

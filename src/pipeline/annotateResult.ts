@@ -4,58 +4,58 @@ import type {GeneratedRows} from "./RowGeneration.js";
 
 /** What `annotate()` (and `generate()`) resolve with: the run's counts, speeds and how it ended. */
 export type AnnotateResult = {
-    output: string,
-    totalRows: number,
+    output: string;
+    totalRows: number;
     /** Rows committed by earlier runs, skipped in this one. */
-    resumedRows: number,
+    resumedRows: number;
     /** Rows finished in this run. */
-    doneRows: number,
-    okRows: number,
-    failedRows: number,
-    promptTokens: number,
+    doneRows: number;
+    okRows: number;
+    failedRows: number;
+    promptTokens: number;
     /** Prompt tokens the local engine actually evaluated: each sequence keeps the prompt prefix it shares with its previous row (shared system message, template text, generate's prefix) and evaluates only the rest. 0 with the openai backend. */
-    evaluatedPromptTokens: number,
-    generatedTokens: number,
+    evaluatedPromptTokens: number;
+    generatedTokens: number;
     /** Wall time of the whole call: prepare, model load, generation and writing. */
-    elapsedMs: number,
+    elapsedMs: number;
     /** Loading the model and context in the workers. */
-    loadMs: number,
+    loadMs: number;
     /** From the loaded engine taking the first row to the last row committed; the speeds below are over this time. */
-    generationMs: number,
-    rowsPerSecond: number,
-    promptTokensPerSecond: number,
-    generatedTokensPerSecond: number,
+    generationMs: number;
+    rowsPerSecond: number;
+    promptTokensPerSecond: number;
+    generatedTokensPerSecond: number;
     /** Median over this run's rows of the time from a row starting on a sequence to its first generated token. */
-    timeToFirstTokenMs: number,
+    timeToFirstTokenMs: number;
     /** Peak resident memory of the process (all workers included) so far. */
-    peakRssBytes: number,
+    peakRssBytes: number;
     /** True when the run was stopped (signal) before every row was done; re-run to resume. */
-    stopped: boolean,
+    stopped: boolean;
     /** True when every input row is committed (output or errors). */
-    complete: boolean,
+    complete: boolean;
     /** Whether prepared rows came from the cache. */
-    preparedFromCache: boolean,
+    preparedFromCache: boolean;
     /** Context size per sequence (0 with the openai backend: the server's). */
-    contextSize: number,
+    contextSize: number;
     /** Sequences per worker (local) or concurrent requests (openai). */
-    parallel: number,
+    parallel: number;
     /** Which engine ran: "local" or "openai" (vllm included). */
-    backend: "local" | "openai",
+    backend: "local" | "openai";
     /** HTTP requests sent to the server, retries included (openai backend; 0 locally). */
-    requests: number,
+    requests: number;
     /** HTTP requests that were retries after a connection error, timeout, 408, 429 or 5xx (openai backend; 0 locally). */
-    requestRetries: number,
+    requestRetries: number;
     /** Where the local engine's decode steps spent their time (null with the openai backend). */
-    stepProfile: StepProfile | null
+    stepProfile: StepProfile | null;
 };
 
 /** What the result says of the run besides what its generation stage did. */
 export type AnnotatedRun = {
-    output: string,
-    job: PreparedJob,
+    output: string;
+    job: PreparedJob;
     /** Context size per sequence (the prepare stage's; 0 with the openai backend). */
-    contextSize: number,
-    backend: AnnotateResult["backend"]
+    contextSize: number;
+    backend: AnnotateResult["backend"];
 };
 
 /**
@@ -66,14 +66,31 @@ export function annotateResult(generated: GeneratedRows, run: AnnotatedRun): Ann
     const {progress, generationMs} = generated;
     const seconds = Math.max(generationMs > 0 ? generationMs : progress.elapsedMs, 1) / 1000;
     return {
-        output: run.output, totalRows: run.job.totalRows, resumedRows: progress.resumedRows, doneRows: progress.doneRows,
-        okRows: generated.okRows, failedRows: progress.failedRows, promptTokens: progress.promptTokens,
-        evaluatedPromptTokens: generated.evaluatedPromptTokens, generatedTokens: progress.generatedTokens, elapsedMs: progress.elapsedMs,
-        loadMs: generated.loadMs, generationMs, rowsPerSecond: progress.doneRows / seconds,
-        promptTokensPerSecond: progress.promptTokens / seconds, generatedTokensPerSecond: progress.generatedTokens / seconds,
-        timeToFirstTokenMs: median(generated.firstTokenMs), peakRssBytes: process.resourceUsage().maxRSS * 1024,
-        stopped: generated.stopped, complete: generated.complete, preparedFromCache: run.job.fromCache, contextSize: run.contextSize,
-        parallel: generated.parallel, backend: run.backend, requests: generated.requests, requestRetries: generated.requestRetries,
+        output: run.output,
+        totalRows: run.job.totalRows,
+        resumedRows: progress.resumedRows,
+        doneRows: progress.doneRows,
+        okRows: generated.okRows,
+        failedRows: progress.failedRows,
+        promptTokens: progress.promptTokens,
+        evaluatedPromptTokens: generated.evaluatedPromptTokens,
+        generatedTokens: progress.generatedTokens,
+        elapsedMs: progress.elapsedMs,
+        loadMs: generated.loadMs,
+        generationMs,
+        rowsPerSecond: progress.doneRows / seconds,
+        promptTokensPerSecond: progress.promptTokens / seconds,
+        generatedTokensPerSecond: progress.generatedTokens / seconds,
+        timeToFirstTokenMs: median(generated.firstTokenMs),
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        stopped: generated.stopped,
+        complete: generated.complete,
+        preparedFromCache: run.job.fromCache,
+        contextSize: run.contextSize,
+        parallel: generated.parallel,
+        backend: run.backend,
+        requests: generated.requests,
+        requestRetries: generated.requestRetries,
         stepProfile: generated.stepProfile
     };
 }

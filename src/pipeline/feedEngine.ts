@@ -8,29 +8,38 @@ import {RequestStoppedError} from "../engine/openai/openaiErrors.js";
  * Keeps the engine full: up to twice its capacity in flight, a new row pulled and submitted as each finishes.
  * Resolves true when stopped by the signal (in-flight rows are finished and kept, nothing new is started).
  */
-export async function feedEngine(engine: Engine, nextTask: () => Promise<EngineTask | null>, onResult: (result: EngineResult) => Promise<void>,
-    signal: AbortSignal | undefined, tick: () => void): Promise<boolean> {
+export async function feedEngine(
+    engine: Engine,
+    nextTask: () => Promise<EngineTask | null>,
+    onResult: (result: EngineResult) => Promise<void>,
+    signal: AbortSignal | undefined,
+    tick: () => void
+): Promise<boolean> {
     const limit = engine.capacity * 2;
     let exhausted = false;
     let failure: unknown = null;
     const inFlight = new Set<Promise<void>>();
     let writes: Promise<void> = Promise.resolve();
     const launch = (task: EngineTask) => {
-        const promise = engine.generate(task).then(
-            (result) => {
-                writes = writes.then(() => onResult(result));
-                return writes;
-            },
-            (err: unknown) => {
-                // a row the stop cut off (openai backend) is not committed: the resume generates it
-                if (!(err instanceof RequestStoppedError)) failure ??= err;
-            }
-        ).catch((err: unknown) => {
-            failure ??= err;
-        }).finally(() => {
-            inFlight.delete(promise);
-            tick();
-        });
+        const promise = engine
+            .generate(task)
+            .then(
+                (result) => {
+                    writes = writes.then(() => onResult(result));
+                    return writes;
+                },
+                (err: unknown) => {
+                    // a row the stop cut off (openai backend) is not committed: the resume generates it
+                    if (!(err instanceof RequestStoppedError)) failure ??= err;
+                }
+            )
+            .catch((err: unknown) => {
+                failure ??= err;
+            })
+            .finally(() => {
+                inFlight.delete(promise);
+                tick();
+            });
         inFlight.add(promise);
     };
     const aborted = signal !== undefined ? [abortPromise(signal)] : [];

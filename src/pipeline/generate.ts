@@ -23,8 +23,10 @@ const defaultTemperature = 0.8;
 export async function generate(options: GenerateOptions): Promise<AnnotateResult> {
     checkOption(typeof options === "object" && options !== null, "options must be an object");
     const {prompts: given, promptsFile, count: countOption, prefix, ...rest} = options;
-    checkOption(given === undefined || (Array.isArray(given) && given.length > 0 && given.every((p) => typeof p === "string" && p.length > 0)),
-        "options.prompts must be a non-empty array of non-empty strings");
+    checkOption(
+        given === undefined || (Array.isArray(given) && given.length > 0 && given.every((p) => typeof p === "string" && p.length > 0)),
+        "options.prompts must be a non-empty array of non-empty strings"
+    );
     checkOption(promptsFile === undefined || (typeof promptsFile === "string" && promptsFile.length > 0), "options.promptsFile must be a non-empty string");
     checkOption(given === undefined || promptsFile === undefined, "options.prompts and options.promptsFile cannot be used together; give the prompts one way");
     checkOption(given !== undefined || promptsFile !== undefined, "generate needs prompts: options.prompts (--prompt) or options.promptsFile (--prompts)");
@@ -33,10 +35,12 @@ export async function generate(options: GenerateOptions): Promise<AnnotateResult
     const count = countOption ?? 1;
     const temperature = rest.temperature ?? defaultTemperature;
     checkOption(isFiniteNumber(temperature) && temperature >= 0, "options.temperature must be a number >= 0");
-    checkOption(temperature > 0 || count === 1,
-        `temperature 0 (greedy) with count ${count} would give ${count} identical samples of every prompt; raise the temperature (e.g. --temperature 0.8) or use --count 1`);
+    checkOption(
+        temperature > 0 || count === 1,
+        `temperature 0 (greedy) with count ${count} would give ${count} identical samples of every prompt; raise the temperature (e.g. --temperature 0.8) or use --count 1`
+    );
 
-    const prompts = given ?? await readPromptsFile(promptsFile!);
+    const prompts = given ?? (await readPromptsFile(promptsFile!));
     const joinedPrefix = prefix === undefined || prefix.length === 0 ? undefined : /\s$/u.test(prefix) ? prefix : `${prefix}\n`;
     // row `prompt_idx * count + sample`, made when prepare reads it: prompts x count rows are never all held
     const records: RecordList = {
@@ -93,4 +97,3 @@ async function readPromptsFile(file: string): Promise<string[]> {
     if (prompts.length === 0) throw new PromptsFileError(`prompts file ${file} holds no prompt; put one prompt per line`);
     return prompts;
 }
-

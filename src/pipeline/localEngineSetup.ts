@@ -13,11 +13,18 @@ const defaultParallel = 8;
  * option fails before the prepare stage).
  */
 export async function localEngineSetup({resolved, answerSchema, hooks, log}: EngineSetupOptions): Promise<EngineSetup> {
-    const grammar = answerSchema.jsonSchema !== null ? compileAndReportGrammar(answerSchema.jsonSchema, {
-        origin: resolved.schemaOrigin,
-        ...(resolved.grammarMaxStringLength !== undefined ? {maxStringLength: resolved.grammarMaxStringLength} : {}),
-        ...(resolved.grammarMaxItems !== undefined ? {maxItems: resolved.grammarMaxItems} : {})
-    }, log) : null;
+    const grammar =
+        answerSchema.jsonSchema !== null
+            ? compileAndReportGrammar(
+                  answerSchema.jsonSchema,
+                  {
+                      origin: resolved.schemaOrigin,
+                      ...(resolved.grammarMaxStringLength !== undefined ? {maxStringLength: resolved.grammarMaxStringLength} : {}),
+                      ...(resolved.grammarMaxItems !== undefined ? {maxItems: resolved.grammarMaxItems} : {})
+                  },
+                  log
+              )
+            : null;
     const placed = await placeLocalRun({gpu: resolved.gpu, workers: resolved.workers, placement: resolved.placement});
     const answerHooks = hasAnswerHooks(hooks);
     return {
@@ -34,14 +41,27 @@ export async function localEngineSetup({resolved, answerSchema, hooks, log}: Eng
             return {
                 parallel,
                 notes: fitted.notes,
-                createEngine: () => new LocalEngine({
-                    modelPath: resolved.model, gpu: resolved.gpu, gpuLayers: resolved.gpuLayers, threads: resolved.threads ?? null,
-                    contextSize, parallel, chatTemplate: resolved.chatTemplate, system: resolved.system,
-                    schema: answerSchema.jsonSchema, schemaOrigin: resolved.schemaOrigin, grammar, generation: resolved.generation,
-                    retriesInvalid: resolved.retriesInvalid, workers, placements: fitted.placements,
-                    // only validate/parse run in the worker
-                    ...(answerHooks ? {hooks: hooks.file} : {}), ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
-                }),
+                createEngine: () =>
+                    new LocalEngine({
+                        modelPath: resolved.model,
+                        gpu: resolved.gpu,
+                        gpuLayers: resolved.gpuLayers,
+                        threads: resolved.threads ?? null,
+                        contextSize,
+                        parallel,
+                        chatTemplate: resolved.chatTemplate,
+                        system: resolved.system,
+                        schema: answerSchema.jsonSchema,
+                        schemaOrigin: resolved.schemaOrigin,
+                        grammar,
+                        generation: resolved.generation,
+                        retriesInvalid: resolved.retriesInvalid,
+                        workers,
+                        placements: fitted.placements,
+                        // only validate/parse run in the worker
+                        ...(answerHooks ? {hooks: hooks.file} : {}),
+                        ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
+                    }),
                 readyLine: (loaded) =>
                     `engine: ${loaded.engine}; parallel ${parallel}${workers > 1 ? ` x ${workers} workers` : ""}, context ${contextSize} per sequence`,
                 requestStats: () => ({requests: 0, retries: 0})
@@ -56,9 +76,13 @@ export async function localEngineSetup({resolved, answerSchema, hooks, log}: Eng
  */
 function compileAndReportGrammar(schema: Record<string, unknown> | boolean, options: CompileSchemaGrammarOptions, log: (line: string) => void): string {
     const grammar = compileSchemaGrammar(schema, options);
-    log(`schema: ${grammar.enforced.length} keyword${grammar.enforced.length === 1 ? "" : "s"} enforced while decoding (grammar: ${grammar.rules} rules, ${grammar.bytes} bytes)`);
+    log(
+        `schema: ${grammar.enforced.length} keyword${grammar.enforced.length === 1 ? "" : "s"} enforced while decoding (grammar: ${grammar.rules} rules, ${grammar.bytes} bytes)`
+    );
     if (grammar.validatedOnly.length > 0)
-        log(`schema: validated after decoding only (retried, then recorded as failed): ${grammar.validatedOnly.map((pointer) => `${pointer}${grammar.reasons[pointer] !== undefined ? ` (${grammar.reasons[pointer]})` : ""}`).join("; ")}`);
+        log(
+            `schema: validated after decoding only (retried, then recorded as failed): ${grammar.validatedOnly.map((pointer) => `${pointer}${grammar.reasons[pointer] !== undefined ? ` (${grammar.reasons[pointer]})` : ""}`).join("; ")}`
+        );
     if (grammar.ignored.length > 0) log(`schema: ignored (neither the grammar nor validation applies them): ${grammar.ignored.join(", ")}`);
     return grammar.gbnf;
 }

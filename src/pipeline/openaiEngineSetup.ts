@@ -20,12 +20,21 @@ export function openaiEngineSetup(remote: ResolvedRemoteOptions, {resolved, answ
             return {
                 parallel: remote.concurrency,
                 notes: [],
-                createEngine: () => engine = new OpenAIEngine({
-                    ...remote, model: resolved.model, apiKey, system: resolved.system, schema: answerSchema.jsonSchema,
-                    ...(resolved.signal !== undefined ? {signal: resolved.signal} : {}),
-                    schemaOrigin: resolved.schemaOrigin, generation: resolved.generation, retriesInvalid: resolved.retriesInvalid, onLog: log,
-                    hooks, ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
-                }),
+                createEngine: () =>
+                    (engine = new OpenAIEngine({
+                        ...remote,
+                        model: resolved.model,
+                        apiKey,
+                        system: resolved.system,
+                        schema: answerSchema.jsonSchema,
+                        ...(resolved.signal !== undefined ? {signal: resolved.signal} : {}),
+                        schemaOrigin: resolved.schemaOrigin,
+                        generation: resolved.generation,
+                        retriesInvalid: resolved.retriesInvalid,
+                        onLog: log,
+                        hooks,
+                        ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
+                    })),
                 readyLine: (loaded) => `engine: ${loaded.engine}`,
                 requestStats: () => engine?.requestStats ?? {requests: 0, retries: 0}
             };

@@ -18,7 +18,7 @@ export class KeptColumns {
     readonly #input: string;
     readonly #columns: readonly string[];
 
-    public constructor(columns: readonly string[], options: {keepColumns?: string[] | undefined, idxColumn?: string | undefined, input: string}) {
+    public constructor(columns: readonly string[], options: {keepColumns?: string[] | undefined; idxColumn?: string | undefined; input: string}) {
         this.#explicit = options.keepColumns !== undefined;
         this.#names = options.keepColumns ?? columns;
         this.#known = new Set(this.#names);
@@ -53,15 +53,19 @@ export class KeptColumns {
         const where = location ?? this.#input;
         const what = value !== undefined ? `holds ${describe(value)}, not the row's idx that airlabel writes in that column` : "";
         if (this.#explicit)
-            throw new PrepareError(`${value !== undefined ? `${where}: ` : ""}--keep-columns names "${name}", a column airlabel writes itself (${reservedList}), which would replace its values${what !== "" ? ` (it ${what})` : ""}; ` +
-                `leave it out of --keep-columns, or rename the column in ${this.#input}`);
+            throw new PrepareError(
+                `${value !== undefined ? `${where}: ` : ""}--keep-columns names "${name}", a column airlabel writes itself (${reservedList}), which would replace its values${what !== "" ? ` (it ${what})` : ""}; ` +
+                    `leave it out of --keep-columns, or rename the column in ${this.#input}`
+            );
         const others = this.#columns.filter((column) => !RESERVED_OUTPUT_COLUMNS.includes(column));
-        throw new PrepareError(`${where}: input column "${name}" ${what !== "" ? what : `has the name of a column airlabel writes itself (${reservedList}), which would replace its values`}; ` +
-            `rename the column in ${this.#input}, or leave it out with --keep-columns${others.length > 0 ? ` (e.g. --keep-columns ${others.join(",")})` : " \"\""}`);
+        throw new PrepareError(
+            `${where}: input column "${name}" ${what !== "" ? what : `has the name of a column airlabel writes itself (${reservedList}), which would replace its values`}; ` +
+                `rename the column in ${this.#input}, or leave it out with --keep-columns${others.length > 0 ? ` (e.g. --keep-columns ${others.join(",")})` : ' ""'}`
+        );
     }
 }
 
 /** A value for a message (a bigint, which JSON.stringify refuses, as its digits). */
 function describe(value: unknown): string {
-    return typeof value === "bigint" ? String(value) : JSON.stringify(value) ?? "nothing";
+    return typeof value === "bigint" ? String(value) : (JSON.stringify(value) ?? "nothing");
 }

@@ -43,7 +43,7 @@ export class LineSpill {
      * Reads the lines back in order (after `close`), a chunk at a time as the consumer asks for them (readline's
      * iterator would keep reading ahead while the consumer awaits, and queue the whole file in memory).
      */
-    public async* read(): AsyncGenerator<string> {
+    public async *read(): AsyncGenerator<string> {
         if (this.#lines === 0) return;
         const handle = await fs.promises.open(this.file, "r");
         try {

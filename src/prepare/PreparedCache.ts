@@ -12,18 +12,18 @@ const cacheVersion = 5;
 
 /** What the cache knows about a prepared job besides its rows (`prepared-<key>.json`, written last). */
 export type PreparedCacheMeta = {
-    version: number,
-    totalRows: number,
-    inputHash: string,
-    columns: string[],
-    sort: RowSort,
+    version: number;
+    totalRows: number;
+    inputHash: string;
+    columns: string[];
+    sort: RowSort;
     /** [prompt tokens, rows] pairs over the rows to generate. */
-    histogram: Array<[number, number]>,
+    histogram: Array<[number, number]>;
     /** Failures stored after the rows (malformed input, duplicates). */
-    failures: number,
-    firstPrompt: string | null,
+    failures: number;
+    firstPrompt: string | null;
     /** The window files in generation order, with their sizes: a cache whose files do not match is rebuilt. */
-    windows: Array<{file: string, rows: number, bytes: number}>
+    windows: Array<{file: string; rows: number; bytes: number}>;
 };
 
 /** The facts of a job that `PreparedCacheWriter.finish` needs besides the rows. */
@@ -49,8 +49,7 @@ export class PreparedCache {
         try {
             const meta = JSON.parse(await fs.readFile(this.metaFile, "utf8")) as PreparedCacheMeta;
             if (meta.version !== cacheVersion) return null;
-            for (const window of meta.windows)
-                if ((await fs.stat(path.join(this.dir, window.file))).size !== window.bytes) return null;
+            for (const window of meta.windows) if ((await fs.stat(path.join(this.dir, window.file))).size !== window.bytes) return null;
             return meta;
         } catch {
             return null; // missing or torn: rebuilt
@@ -66,25 +65,38 @@ export class PreparedCache {
     }
 
     /** The cached rows and failures in generation order, one file per window. */
-    public async* windows(meta: PreparedCacheMeta): AsyncGenerator<PreparedWindow> {
+    public async *windows(meta: PreparedCacheMeta): AsyncGenerator<PreparedWindow> {
         for (const {file} of meta.windows) {
             const batch = tableFromIPC(await fs.readFile(path.join(this.dir, file)));
-            const idx = batch.getChild("idx")!, prompt = batch.getChild("prompt")!, tokens = batch.getChild("prompt_tokens")!;
-            const hash = batch.getChild("input_hash")!, columns = batch.getChild("columns")!;
-            const stage = batch.getChild("fail_stage")!, reason = batch.getChild("fail_reason")!, location = batch.getChild("location")!;
+            const idx = batch.getChild("idx")!,
+                prompt = batch.getChild("prompt")!,
+                tokens = batch.getChild("prompt_tokens")!;
+            const hash = batch.getChild("input_hash")!,
+                columns = batch.getChild("columns")!;
+            const stage = batch.getChild("fail_stage")!,
+                reason = batch.getChild("fail_reason")!,
+                location = batch.getChild("location")!;
             const system = batch.getChild("system")!;
             const window: PreparedWindow = {rows: [], failures: []};
             for (let i = 0; i < batch.numRows; i++) {
                 const failStage = stage.get(i) as string | null;
                 if (failStage !== null) {
                     const failedColumns = columns.get(i) as string | null;
-                    window.failures.push({idx: idx.get(i) as number, stage: failStage as PreparedFailure["stage"], reason: reason.get(i) as string, location: location.get(i) as string,
-                        ...(failedColumns !== null ? {columns: decodeJson(failedColumns) as Record<string, unknown>} : {})});
+                    window.failures.push({
+                        idx: idx.get(i) as number,
+                        stage: failStage as PreparedFailure["stage"],
+                        reason: reason.get(i) as string,
+                        location: location.get(i) as string,
+                        ...(failedColumns !== null ? {columns: decodeJson(failedColumns) as Record<string, unknown>} : {})
+                    });
                 } else {
                     const rowSystem = system.get(i) as string | null;
                     window.rows.push({
-                        idx: idx.get(i) as number, prompt: prompt.get(i) as string, promptTokens: tokens.get(i) as number,
-                        inputHash: hash.get(i) as string, columns: decodeJson(columns.get(i) as string) as Record<string, unknown>,
+                        idx: idx.get(i) as number,
+                        prompt: prompt.get(i) as string,
+                        promptTokens: tokens.get(i) as number,
+                        inputHash: hash.get(i) as string,
+                        columns: decodeJson(columns.get(i) as string) as Record<string, unknown>,
                         ...(rowSystem !== null ? {system: rowSystem} : {})
                     });
                 }
@@ -134,11 +146,15 @@ export class PreparedCacheWriter {
 
     public async addRow(row: PreparedRow): Promise<void> {
         this.#index.push(row.idx, row.promptTokens);
-        await this.#rows.write(encodeJson([row.idx, row.promptTokens, row.inputHash, row.prompt, row.columns, ...(row.system !== undefined ? [row.system] : [])]));
+        await this.#rows.write(
+            encodeJson([row.idx, row.promptTokens, row.inputHash, row.prompt, row.columns, ...(row.system !== undefined ? [row.system] : [])])
+        );
     }
 
     public async addFailure(failure: PreparedFailure): Promise<void> {
-        await this.#failures.write(encodeJson([failure.idx, failure.stage, failure.reason, failure.location, ...(failure.columns !== undefined ? [failure.columns] : [])]));
+        await this.#failures.write(
+            encodeJson([failure.idx, failure.stage, failure.reason, failure.location, ...(failure.columns !== undefined ? [failure.columns] : [])])
+        );
     }
 
     /** Writes the window files (rows in generation order, then failures by idx), then the meta; removes the spill files. */
@@ -159,7 +175,13 @@ export class PreparedCacheWriter {
             for await (const rows of this.#rowWindows(options.sort)) await write(rowBatch(rows));
             let failures: PreparedFailure[] = [];
             for await (const line of this.#failures.read()) {
-                const [idx, stage, reason, location, columns] = decodeJson(line) as [number, PreparedFailure["stage"], string, string, Record<string, unknown>?];
+                const [idx, stage, reason, location, columns] = decodeJson(line) as [
+                    number,
+                    PreparedFailure["stage"],
+                    string,
+                    string,
+                    Record<string, unknown>?
+                ];
                 failures.push({idx, stage, reason, location, ...(columns !== undefined ? {columns} : {})});
                 if (failures.length >= this.#windowRows) {
                     await write(failureBatch(failures));
@@ -170,8 +192,11 @@ export class PreparedCacheWriter {
             await fs.rm(this.#cache.dir, {recursive: true, force: true});
             await fs.rename(tmpDir, this.#cache.dir);
             const meta: PreparedCacheMeta = {
-                version: cacheVersion, ...options, histogram: [...this.#index.histogram].sort((a, b) => a[0] - b[0]),
-                failures: this.#failures.lines, windows
+                version: cacheVersion,
+                ...options,
+                histogram: [...this.#index.histogram].sort((a, b) => a[0] - b[0]),
+                failures: this.#failures.lines,
+                windows
             };
             await fs.writeFile(`${this.#cache.metaFile}.${process.pid}.tmp`, JSON.stringify(meta));
             await fs.rename(`${this.#cache.metaFile}.${process.pid}.tmp`, this.#cache.metaFile);
@@ -188,7 +213,7 @@ export class PreparedCacheWriter {
     }
 
     /** The spilled rows in generation order, one window at a time. */
-    async* #rowWindows(sort: RowSort): AsyncGenerator<PreparedRow[]> {
+    async *#rowWindows(sort: RowSort): AsyncGenerator<PreparedRow[]> {
         const count = this.#index.length;
         if (count === 0) return;
         const rank = this.#index.ranks(sort);
@@ -211,12 +236,19 @@ export class PreparedCacheWriter {
     }
 
     async #sortedBucket(lines: AsyncIterable<string>, rank: Uint32Array, ranked: boolean): Promise<PreparedRow[]> {
-        const entries: Array<{at: number, row: PreparedRow}> = [];
+        const entries: Array<{at: number; row: PreparedRow}> = [];
         let position = 0;
         for await (const line of lines) {
             const tab = ranked ? line.indexOf("\t") : -1;
             const at = ranked ? Number(line.slice(0, tab)) : rank[position++]!;
-            const [idx, promptTokens, inputHash, prompt, columns, system] = decodeJson(line.slice(tab + 1)) as [number, number, string, string, Record<string, unknown>, string?];
+            const [idx, promptTokens, inputHash, prompt, columns, system] = decodeJson(line.slice(tab + 1)) as [
+                number,
+                number,
+                string,
+                string,
+                Record<string, unknown>,
+                string?
+            ];
             entries.push({at, row: {idx, promptTokens, inputHash, prompt, columns, ...(system !== undefined ? {system} : {})}});
         }
         return entries.sort((a, b) => a.at - b.at).map((entry) => entry.row);
@@ -242,9 +274,14 @@ function decodeJson(text: string): unknown {
 }
 
 const fields = [
-    new Field("idx", new Float64(), false), new Field("prompt", new Utf8(), true), new Field("prompt_tokens", new Int32(), false),
-    new Field("input_hash", new Utf8(), true), new Field("columns", new Utf8(), true), new Field("fail_stage", new Utf8(), true),
-    new Field("fail_reason", new Utf8(), true), new Field("location", new Utf8(), true),
+    new Field("idx", new Float64(), false),
+    new Field("prompt", new Utf8(), true),
+    new Field("prompt_tokens", new Int32(), false),
+    new Field("input_hash", new Utf8(), true),
+    new Field("columns", new Utf8(), true),
+    new Field("fail_stage", new Utf8(), true),
+    new Field("fail_reason", new Utf8(), true),
+    new Field("location", new Utf8(), true),
     // a prompt hook's per-row system message
     new Field("system", new Utf8(), true)
 ];
@@ -259,15 +296,29 @@ function batchOf(length: number, columns: unknown[][]): RecordBatch {
 function rowBatch(rows: PreparedRow[]): RecordBatch {
     const nulls = rows.map(() => null);
     return batchOf(rows.length, [
-        rows.map((row) => row.idx), rows.map((row) => row.prompt), rows.map((row) => row.promptTokens),
-        rows.map((row) => row.inputHash), rows.map((row) => encodeJson(row.columns)), nulls, nulls, nulls, rows.map((row) => row.system ?? null)
+        rows.map((row) => row.idx),
+        rows.map((row) => row.prompt),
+        rows.map((row) => row.promptTokens),
+        rows.map((row) => row.inputHash),
+        rows.map((row) => encodeJson(row.columns)),
+        nulls,
+        nulls,
+        nulls,
+        rows.map((row) => row.system ?? null)
     ]);
 }
 
 function failureBatch(failures: PreparedFailure[]): RecordBatch {
     const nulls = failures.map(() => null);
     return batchOf(failures.length, [
-        failures.map((failure) => failure.idx), nulls, failures.map(() => 0), nulls, failures.map((failure) => failure.columns !== undefined ? encodeJson(failure.columns) : null),
-        failures.map((failure) => failure.stage), failures.map((failure) => failure.reason), failures.map((failure) => failure.location), nulls
+        failures.map((failure) => failure.idx),
+        nulls,
+        failures.map(() => 0),
+        nulls,
+        failures.map((failure) => (failure.columns !== undefined ? encodeJson(failure.columns) : null)),
+        failures.map((failure) => failure.stage),
+        failures.map((failure) => failure.reason),
+        failures.map((failure) => failure.location),
+        nulls
     ]);
 }

@@ -1,33 +1,33 @@
 /** One row ready to generate. */
 export type PreparedRow = {
     /** Stable row index: the record's position in the input. */
-    idx: number,
+    idx: number;
     /** The rendered user prompt (chat formatting is applied by the engine). */
-    prompt: string,
+    prompt: string;
     /** This row's own system message (from a prompt hook); absent: the run's. */
-    system?: string,
+    system?: string;
     /** Tokens the model sees for this row, chat formatting included. */
-    promptTokens: number,
+    promptTokens: number;
     /** sha256 of the input record. */
-    inputHash: string,
+    inputHash: string;
     /** The kept input columns. */
-    columns: Record<string, unknown>
+    columns: Record<string, unknown>;
 };
 
 /** A row that cannot be generated (malformed input, duplicate, too long, a prompt hook that failed); it goes to the errors file. */
 export type PreparedFailure = {
-    idx: number,
-    stage: "input" | "prepare" | "hook",
-    reason: string,
-    location: string,
+    idx: number;
+    stage: "input" | "prepare" | "hook";
+    reason: string;
+    location: string;
     /** The row's kept input columns (none for a row that could not be read). */
-    columns?: Record<string, unknown>
+    columns?: Record<string, unknown>;
 };
 
 /** A slice of the job in generation order: a few thousand rows, so memory does not grow with the input. */
 export type PreparedWindow = {
-    rows: PreparedRow[],
-    failures: PreparedFailure[]
+    rows: PreparedRow[];
+    failures: PreparedFailure[];
 };
 
 /**
@@ -36,30 +36,30 @@ export type PreparedWindow = {
  */
 export type PreparedJob = {
     /** Input records considered (after maxRows). */
-    totalRows: number,
+    totalRows: number;
     /** Rows to generate (prompts within the context). */
-    rowCount: number,
+    rowCount: number;
     /** Rows that failed in prepare (malformed, duplicate, prompt longer than the context): they go to the errors file. */
-    failureCount: number,
+    failureCount: number;
     /** sha256 over every input record's hash, in input order: the input's identity. */
-    inputHash: string,
+    inputHash: string;
     /** Input columns (names). */
-    columns: string[],
+    columns: string[];
     /** Fewest prompt tokens of any row to generate (0 when there is none). */
-    minPromptTokens: number,
+    minPromptTokens: number;
     /** Most prompt tokens of any row to generate (0 when there is none). */
-    maxPromptTokens: number,
+    maxPromptTokens: number;
     /** Prompt tokens of all rows to generate. */
-    totalPromptTokens: number,
+    totalPromptTokens: number;
     /** The prompt of the row with the lowest idx (null when no row renders). */
-    firstPrompt: string | null,
+    firstPrompt: string | null;
     /** Whether this came from the cache of an earlier prepare. */
-    fromCache: boolean,
+    fromCache: boolean;
     /** The folder of Arrow IPC files (one per window, in generation order) holding the prepared rows. */
-    cacheDir: string,
+    cacheDir: string;
     /**
      * The job in generation order (`sort`), window by window: every input idx appears exactly once across the
      * windows, either as a row or as a failure. Can be read more than once.
      */
-    windows(): AsyncGenerator<PreparedWindow>
+    windows(): AsyncGenerator<PreparedWindow>;
 };

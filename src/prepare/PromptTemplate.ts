@@ -4,7 +4,7 @@ import {stringifyJson} from "../json/stringifyJson.js";
 /** Raised when a template is malformed or names a field the data does not have. */
 export class TemplateError extends AirlabelError {}
 
-type TemplatePart = {kind: "text", text: string} | {kind: "field", path: string[], name: string};
+type TemplatePart = {kind: "text"; text: string} | {kind: "field"; path: string[]; name: string};
 
 /**
  * A logic-less prompt template: `{field}` and `{field.sub}` placeholders, `{{` and `}}` for literal braces.
@@ -25,7 +25,7 @@ export class PromptTemplate {
 
     /** The distinct field names used, as written (`user.name`). */
     public get fields(): string[] {
-        return [...new Set(this._parts.flatMap((part) => part.kind === "field" ? [part.name] : []))];
+        return [...new Set(this._parts.flatMap((part) => (part.kind === "field" ? [part.name] : [])))];
     }
 
     /** Throws a TemplateError when a field's top-level column is not among `columns`. */
@@ -55,7 +55,7 @@ export class PromptTemplate {
                     const available = value != null && typeof value === "object" ? Object.keys(value).join(", ") : "(not an object)";
                     throw new TemplateError(
                         `${this.origin} uses {${part.name}}, which ${location} does not have; ` +
-                        `${i === 0 ? "columns" : `fields of ${part.path.slice(0, i).join(".")}`} available: ${available || "(none)"}`
+                            `${i === 0 ? "columns" : `fields of ${part.path.slice(0, i).join(".")}`} available: ${available || "(none)"}`
                     );
                 }
                 value = (value as Record<string, unknown>)[key];
@@ -87,11 +87,12 @@ function parseTemplate(source: string, origin: string): TemplatePart[] {
             i += 2;
         } else if (ch === "{") {
             const end = source.indexOf("}", i + 1);
-            if (end < 0)
-                throw new TemplateError(`${origin} has an unclosed "{" at character ${i + 1}; write "{{" for a literal brace`);
+            if (end < 0) throw new TemplateError(`${origin} has an unclosed "{" at character ${i + 1}; write "{{" for a literal brace`);
             const name = source.slice(i + 1, end).trim();
             if (!/^[^{}.\s][^{}]*$/u.test(name) || name.split(".").some((segment) => segment.length === 0))
-                throw new TemplateError(`${origin} has an invalid placeholder "{${source.slice(i + 1, end)}}" at character ${i + 1}; use {column} or {column.field}`);
+                throw new TemplateError(
+                    `${origin} has an invalid placeholder "{${source.slice(i + 1, end)}}" at character ${i + 1}; use {column} or {column.field}`
+                );
             if (text.length > 0) parts.push({kind: "text", text});
             text = "";
             parts.push({kind: "field", name, path: name.split(".")});

@@ -35,7 +35,8 @@ export class RowIndex {
      * "shortest" and "longest", by idx for "none".
      */
     public ranks(sort: RowSort): Uint32Array {
-        const idx = this.#idx, tokens = this.#tokens;
+        const idx = this.#idx,
+            tokens = this.#tokens;
         const order = new Uint32Array(this.#length);
         for (let i = 0; i < order.length; i++) order[i] = i;
         if (sort === "shortest") order.sort((a, b) => tokens[a]! - tokens[b]! || idx[a]! - idx[b]!);
@@ -48,8 +49,15 @@ export class RowIndex {
 }
 
 /** Summary of a token histogram restricted to prompts of at most `limit` tokens. */
-export function histogramStats(histogram: Iterable<[number, number]>, limit: number): {rows: number, overLimit: number, min: number, max: number, total: number} {
-    let rows = 0, overLimit = 0, min = Infinity, max = 0, total = 0;
+export function histogramStats(
+    histogram: Iterable<[number, number]>,
+    limit: number
+): {rows: number; overLimit: number; min: number; max: number; total: number} {
+    let rows = 0,
+        overLimit = 0,
+        min = Infinity,
+        max = 0,
+        total = 0;
     for (const [tokens, count] of histogram) {
         if (tokens > limit) {
             overLimit += count;

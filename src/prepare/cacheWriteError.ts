@@ -17,7 +17,7 @@ export function cacheWriteError(error: unknown, cacheDir: string): unknown {
     const shown = `${path.dirname(cacheDir)}${path.sep}`;
     return new PreparedCacheWriteError(
         `could not write the prepared rows to ${shown} (${errorSummaryOf(error)}); nothing was generated or committed: ` +
-        `free space${code === "EFBIG" ? " (or raise the file-size limit, ulimit -f)" : ""} and re-run the same command`,
+            `free space${code === "EFBIG" ? " (or raise the file-size limit, ulimit -f)" : ""} and re-run the same command`,
         {cause: error}
     );
 }

@@ -8,12 +8,12 @@ import {describeValue} from "../hooks/loadHooks.js";
 /** The part of a dataset the prepare stage reads. */
 export type PrepareSource = {
     /** Files read (empty: nothing to key a cache on). */
-    files: string[],
-    columns(): Promise<ColumnInfo[]>,
-    rows(): AsyncIterable<DatasetRecord>,
-    countRows(): Promise<DatasetRowCount>,
+    files: string[];
+    columns(): Promise<ColumnInfo[]>;
+    rows(): AsyncIterable<DatasetRecord>;
+    countRows(): Promise<DatasetRowCount>;
     /** rows() can be read again though no file backs it (records in memory). Defaults to false. */
-    rereadable?: boolean
+    rereadable?: boolean;
 };
 
 /** A record list given as `records` (annotate's option) returned something that is not a row object. */

@@ -23,20 +23,21 @@ import {runIdentity} from "../options/runIdentity.js";
 
 export {PrepareError};
 
-export type PrepareJobOptions = Required<Pick<PrepareOptions, "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows">> & PrepareOptions & {
-    /** The model, loaded at least with its vocabulary (tokenizer and chat template); null for a remote model, whose prompt tokens are estimated (see approxTokens). */
-    vocabModel: LlamaModel | null,
-    /** Fingerprint of the model file (see checkModelFile). */
-    modelFingerprint: string,
-    /** Largest prompt (in tokens) a row may have; longer rows fail with a reason. Defaults to no limit. */
-    maxPromptTokens?: number,
-    /** Reuse the prepared-rows cache under the output dir when it matches. Defaults to true. */
-    useCache?: boolean,
-    /** Rows per window (one record batch of the cache; what a run holds in memory at a time). Defaults to 4096. */
-    windowRows?: number,
-    /** The module `hooks` names, already loaded by the caller (annotate loads it before anything else); loaded here when absent. Defaults to none. */
-    loadedHooks?: LoadedHooks
-};
+export type PrepareJobOptions = Required<Pick<PrepareOptions, "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows">> &
+    PrepareOptions & {
+        /** The model, loaded at least with its vocabulary (tokenizer and chat template); null for a remote model, whose prompt tokens are estimated (see approxTokens). */
+        vocabModel: LlamaModel | null;
+        /** Fingerprint of the model file (see checkModelFile). */
+        modelFingerprint: string;
+        /** Largest prompt (in tokens) a row may have; longer rows fail with a reason. Defaults to no limit. */
+        maxPromptTokens?: number;
+        /** Reuse the prepared-rows cache under the output dir when it matches. Defaults to true. */
+        useCache?: boolean;
+        /** Rows per window (one record batch of the cache; what a run holds in memory at a time). Defaults to 4096. */
+        windowRows?: number;
+        /** The module `hooks` names, already loaded by the caller (annotate loads it before anything else); loaded here when absent. Defaults to none. */
+        loadedHooks?: LoadedHooks;
+    };
 
 /**
  * The prepare stage: reads the input as a stream, renders each row's prompt, counts its tokens with the model's
@@ -45,10 +46,13 @@ export type PrepareJobOptions = Required<Pick<PrepareOptions, "template" | "temp
  * generation order; only a few bytes per row stay in memory (idx and token count; a prompt hash with `dedup`).
  */
 export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJob> {
-    const dataset: PrepareSource = options.records !== undefined ? memoryDataset(options.input, options.records, options.recordLocation) : await openDataset(options.input, {
-        skipInvalidRows: options.skipInvalidRows,
-        ...(options.inputFormat !== undefined ? {format: options.inputFormat} : {})
-    });
+    const dataset: PrepareSource =
+        options.records !== undefined
+            ? memoryDataset(options.input, options.records, options.recordLocation)
+            : await openDataset(options.input, {
+                  skipInvalidRows: options.skipInvalidRows,
+                  ...(options.inputFormat !== undefined ? {format: options.inputFormat} : {})
+              });
     const template = new PromptTemplate(options.template, options.templateOrigin);
     // a prompt hook replaces the template; loaded before any input is read (a bad module fails fast)
     const hooks = options.loadedHooks ?? (options.hooks !== undefined ? await loadHooks(options.hooks) : null);
@@ -63,7 +67,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     const columns = columnInfo.map((c) => c.name);
     // a prompt hook replaces the template (whose fields need not exist); an empty input is still refused with one
     const checkEmpty = columns.length === 0 && (promptHook !== null || template.fields.length > 0);
-    if ((!checkEmpty || !await firstRowIsInvalid(dataset.rows(), options)) && promptHook === null) template.checkColumns(columns);
+    if ((!checkEmpty || !(await firstRowIsInvalid(dataset.rows(), options))) && promptHook === null) template.checkColumns(columns);
     const keep = new KeptColumns(columns, {keepColumns: options.keepColumns, idxColumn: options.idxColumn, input: options.input});
 
     const vocabModel = options.vocabModel;
@@ -111,17 +115,26 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             const system = rowSystem ?? options.system;
             if (options.dedup) {
                 // a 132-bit digest instead of the prompt: memory per row stays small however long the prompts
-                const key = crypto.createHash("sha256").update(rowSystem === undefined ? prompt : `${rowSystem}\u0000${prompt}`).digest("base64").slice(0, 22);
+                const key = crypto
+                    .createHash("sha256")
+                    .update(rowSystem === undefined ? prompt : `${rowSystem}\u0000${prompt}`)
+                    .digest("base64")
+                    .slice(0, 22);
                 const first = seenPrompts.get(key);
                 if (first !== undefined) {
-                    await writer.addFailure({idx, stage: "prepare", reason: `duplicate of row idx ${first} (--dedup)`, location: record.location, columns: kept});
+                    await writer.addFailure({
+                        idx,
+                        stage: "prepare",
+                        reason: `duplicate of row idx ${first} (--dedup)`,
+                        location: record.location,
+                        columns: kept
+                    });
                     continue;
                 }
                 seenPrompts.set(key, idx);
             }
-            const promptTokens = vocabModel === null
-                ? approxTokens(`${system ?? ""}${prompt}`)
-                : tokenizePrompt(vocabModel, formatPrompt(wrapper, system, prompt)).length;
+            const promptTokens =
+                vocabModel === null ? approxTokens(`${system ?? ""}${prompt}`) : tokenizePrompt(vocabModel, formatPrompt(wrapper, system, prompt)).length;
             firstPrompt ??= prompt;
             await writer.addRow({idx, prompt, promptTokens, inputHash, columns: kept, ...(rowSystem !== undefined ? {system: rowSystem} : {})});
         }
@@ -140,13 +153,15 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
 function idxOf(values: Record<string, unknown>, column: string, location: string, seen: Set<number>): number {
     const value = values[column];
     if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
-        throw new PrepareError(`${location}: column "${column}" must hold the row's idx (a non-negative integer), found ${value === undefined ? "nothing" : stringifyJson(value)}`);
+        throw new PrepareError(
+            `${location}: column "${column}" must hold the row's idx (a non-negative integer), found ${value === undefined ? "nothing" : stringifyJson(value)}`
+        );
     if (seen.has(value)) throw new PrepareError(`${location}: idx ${value} (column "${column}") appears twice; each row needs its own idx`);
     seen.add(value);
     return value;
 }
 
-type DatasetRecord = {ordinal: number, location: string, values: Record<string, unknown>} | {ordinal: number, location: string, error: string};
+type DatasetRecord = {ordinal: number; location: string; values: Record<string, unknown>} | {ordinal: number; location: string; error: string};
 
 /**
  * The records the job covers, in input order: all of them, the first `maxRows`, or with `shuffleSeed` a seeded
@@ -183,9 +198,11 @@ function sample(count: number, take: number, seed: number): Uint32Array {
     for (let i = 0; i < count; i++) positions[i] = i;
     let state = seed >>> 0 || 0x9e3779b9;
     const next = () => {
-        state ^= state << 13; state >>>= 0;
+        state ^= state << 13;
+        state >>>= 0;
         state ^= state >>> 17;
-        state ^= state << 5; state >>>= 0;
+        state ^= state << 5;
+        state >>>= 0;
         return state / 0x100000000;
     };
     for (let i = count - 1; i > 0; i--) {
@@ -202,9 +219,17 @@ function jobOf(cache: PreparedCache, meta: PreparedCacheMeta, fromCache: boolean
     const limit = options.maxPromptTokens ?? Infinity;
     const stats = histogramStats(meta.histogram, limit);
     return {
-        totalRows: meta.totalRows, rowCount: stats.rows, failureCount: meta.failures + stats.overLimit, inputHash: meta.inputHash,
-        columns: meta.columns, minPromptTokens: stats.min, maxPromptTokens: stats.max, totalPromptTokens: stats.total,
-        firstPrompt: meta.firstPrompt, fromCache, cacheDir: cache.dir,
+        totalRows: meta.totalRows,
+        rowCount: stats.rows,
+        failureCount: meta.failures + stats.overLimit,
+        inputHash: meta.inputHash,
+        columns: meta.columns,
+        minPromptTokens: stats.min,
+        maxPromptTokens: stats.max,
+        totalPromptTokens: stats.total,
+        firstPrompt: meta.firstPrompt,
+        fromCache,
+        cacheDir: cache.dir,
         windows: () => limitedWindows(cache, meta, limit)
     };
 }
@@ -219,7 +244,14 @@ async function* limitedWindows(cache: PreparedCache, meta: PreparedCacheMeta, li
         const failures = [...window.failures];
         for (const row of window.rows) {
             if (row.promptTokens <= limit) rows.push(row);
-            else failures.push({idx: row.idx, stage: "prepare", reason: `prompt has ${row.promptTokens} tokens, more than the ${limit} the context leaves for it; raise --context-size or shorten the prompt`, location: `row idx ${row.idx}`, columns: row.columns});
+            else
+                failures.push({
+                    idx: row.idx,
+                    stage: "prepare",
+                    reason: `prompt has ${row.promptTokens} tokens, more than the ${limit} the context leaves for it; raise --context-size or shorten the prompt`,
+                    location: `row idx ${row.idx}`,
+                    columns: row.columns
+                });
         }
         yield {rows, failures};
     }

@@ -9,7 +9,7 @@ const require = createRequire(import.meta.url);
 /** Raised when the user's JSON Schema is not valid JSON Schema (ajv's message is included). */
 export class SchemaError extends AirlabelError {}
 
-export type AnswerCheck = {ok: true, value: unknown} | {ok: false, reason: string};
+export type AnswerCheck = {ok: true; value: unknown} | {ok: false; reason: string};
 
 /**
  * What an answer must be: free text, one of a few choices, or JSON matching a schema.
@@ -35,7 +35,7 @@ export class AnswerSchema {
     }
 
     /** The JSON Schema that `choices` (`{"type": "string", "enum": [...]}`) or else `schema` make; null for free text. */
-    public static jsonSchemaOf(options: {schema?: Record<string, unknown> | boolean, choices?: readonly string[]}): Record<string, unknown> | boolean | null {
+    public static jsonSchemaOf(options: {schema?: Record<string, unknown> | boolean; choices?: readonly string[]}): Record<string, unknown> | boolean | null {
         if (options.choices !== undefined) return {type: "string", enum: [...options.choices]};
         return options.schema ?? null;
     }
@@ -66,7 +66,7 @@ export class AnswerSchema {
     }
 }
 
-type AjvLike = {compile(schema: unknown): ValidateFunction, addMetaSchema(schema: object): unknown};
+type AjvLike = {compile(schema: unknown): ValidateFunction; addMetaSchema(schema: object): unknown};
 type JsonSchemaDraft = "draft-04" | "draft-06" | "draft-07" | "2019-09" | "2020-12";
 
 /**
@@ -108,5 +108,8 @@ function createAjv(draft: JsonSchemaDraft): AjvLike {
 }
 
 function formatAjvErrors(errors: ErrorObject[]): string {
-    return errors.slice(0, 3).map((e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`).join("; ");
+    return errors
+        .slice(0, 3)
+        .map((e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`)
+        .join("; ");
 }

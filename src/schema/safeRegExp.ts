@@ -3,7 +3,7 @@ import {createRequire} from "node:module";
 const require = createRequire(import.meta.url);
 const {RE2JS} = require("re2js") as typeof import("re2js");
 
-type RegExpLike = {test: (text: string) => boolean, toString: () => string};
+type RegExpLike = {test: (text: string) => boolean; toString: () => string};
 
 /**
  * The regular-expression engine ajv uses for `pattern` and `patternProperties`: RE2 (linear time), so a pattern with
@@ -11,11 +11,14 @@ type RegExpLike = {test: (text: string) => boolean, toString: () => string};
  * exponential time there). Patterns RE2 cannot express (lookaround, backreferences) fall back to V8's RegExp.
  * `toString()` must be the pattern's own: ajv caches compiled patterns under it.
  */
-export const safeRegExp = Object.assign((pattern: string, flags: string): RegExpLike => {
-    try {
-        const re = RE2JS.compile(pattern);
-        return {test: (text: string) => re.matcher(text).find(), toString: () => `/${pattern}/${flags}`};
-    } catch {
-        return new RegExp(pattern, flags);
-    }
-}, {code: "safeRegExp"});
+export const safeRegExp = Object.assign(
+    (pattern: string, flags: string): RegExpLike => {
+        try {
+            const re = RE2JS.compile(pattern);
+            return {test: (text: string) => re.matcher(text).find(), toString: () => `/${pattern}/${flags}`};
+        } catch {
+            return new RegExp(pattern, flags);
+        }
+    },
+    {code: "safeRegExp"}
+);

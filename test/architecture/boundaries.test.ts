@@ -34,9 +34,14 @@ const cliDir = path.join(srcDir, "cli") + path.sep;
 const files = sourceFiles(srcDir);
 
 test("no module outside src/cli imports from src/cli", () => {
-    const offenders = files.filter((file) => !file.startsWith(cliDir)).flatMap((file) =>
-        specifiers(file).map((specifier) => resolveLocal(file, specifier)).filter((target): target is string => target?.startsWith(cliDir) === true)
-            .map((target) => `${path.relative(repoRoot, file)} -> ${path.relative(repoRoot, target)}`));
+    const offenders = files
+        .filter((file) => !file.startsWith(cliDir))
+        .flatMap((file) =>
+            specifiers(file)
+                .map((specifier) => resolveLocal(file, specifier))
+                .filter((target): target is string => target?.startsWith(cliDir) === true)
+                .map((target) => `${path.relative(repoRoot, file)} -> ${path.relative(repoRoot, target)}`)
+        );
     expect(offenders).toEqual([]);
 });
 
@@ -60,7 +65,14 @@ test("the library's entry point pulls in neither CLI modules nor commander", () 
 });
 
 /** Each file's local imports (resolved), the whole of src/. */
-const imports = new Map(files.map((file) => [file, specifiers(file).map((specifier) => resolveLocal(file, specifier)).filter((target): target is string => target !== null)]));
+const imports = new Map(
+    files.map((file) => [
+        file,
+        specifiers(file)
+            .map((specifier) => resolveLocal(file, specifier))
+            .filter((target): target is string => target !== null)
+    ])
+);
 
 /** The strongly connected groups of more than one node (Tarjan): each is an import cycle. */
 function cycles(graph: Map<string, Set<string>>): string[][] {
@@ -119,9 +131,11 @@ test("no import cycle between folders (the entry points src/index.ts and src/cli
 test("the local and the openai engines do not import each other", () => {
     const local = path.join(srcDir, "engine", "local") + path.sep;
     const openai = path.join(srcDir, "engine", "openai") + path.sep;
-    const crossing = [...imports].flatMap(([file, targets]) => targets
-        .filter((target) => (file.startsWith(local) && target.startsWith(openai)) || (file.startsWith(openai) && target.startsWith(local)))
-        .map((target) => `${path.relative(repoRoot, file)} -> ${path.relative(repoRoot, target)}`));
+    const crossing = [...imports].flatMap(([file, targets]) =>
+        targets
+            .filter((target) => (file.startsWith(local) && target.startsWith(openai)) || (file.startsWith(openai) && target.startsWith(local)))
+            .map((target) => `${path.relative(repoRoot, file)} -> ${path.relative(repoRoot, target)}`)
+    );
     expect([...imports.keys()].some((file) => file.startsWith(local)) && [...imports.keys()].some((file) => file.startsWith(openai))).toBe(true);
     expect(crossing).toEqual([]);
 });

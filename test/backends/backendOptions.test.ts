@@ -19,8 +19,14 @@ describe("backend options", () => {
         [{baseUrl: undefined}, "options.baseUrl must be an http:// or https:// URL (the server's API root, e.g. http://host:8000/v1)"],
         [{baseUrl: "gpu1:8000"}, "options.baseUrl must be an http:// or https:// URL (the server's API root, e.g. http://host:8000/v1)"],
         [{baseUrl: "ftp://gpu1/v1"}, "options.baseUrl must be an http:// or https:// URL (the server's API root, e.g. http://host:8000/v1)"],
-        [{baseUrl: "http://user:pw@gpu1/v1"}, "options.baseUrl must not hold credentials, a query or a fragment; pass the key with options.apiKeyEnv or options.apiKeyFile"],
-        [{baseUrl: "http://gpu1/v1?key=x"}, "options.baseUrl must not hold credentials, a query or a fragment; pass the key with options.apiKeyEnv or options.apiKeyFile"],
+        [
+            {baseUrl: "http://user:pw@gpu1/v1"},
+            "options.baseUrl must not hold credentials, a query or a fragment; pass the key with options.apiKeyEnv or options.apiKeyFile"
+        ],
+        [
+            {baseUrl: "http://gpu1/v1?key=x"},
+            "options.baseUrl must not hold credentials, a query or a fragment; pass the key with options.apiKeyEnv or options.apiKeyFile"
+        ],
         [{apiKeyEnv: "MY-KEY"}, "options.apiKeyEnv must be an environment variable name"],
         [{apiKeyFile: ""}, "options.apiKeyFile must be a non-empty string"],
         [{apiKeyEnv: "K", apiKeyFile: "k.txt"}, "options.apiKeyEnv and options.apiKeyFile cannot be used together"],
@@ -34,8 +40,11 @@ describe("backend options", () => {
         [{maxRequestAttempts: 0}, "options.maxRequestAttempts must be a positive integer"],
         [{retryBaseDelayMs: -1}, "options.retryBaseDelayMs must be a non-negative integer"],
         [{retryMaxDelayMs: 1.5}, "options.retryMaxDelayMs must be a non-negative integer"],
-        [{backend: "local", baseUrl: "http://gpu1:8000/v1"}, "options.baseUrl needs options.backend \"openai\" (or \"vllm\"); remove it or set the backend"],
-        [{backend: undefined, baseUrl: undefined, concurrency: 4}, "options.concurrency needs options.backend \"openai\" (or \"vllm\"); remove it or set the backend"]
+        [{backend: "local", baseUrl: "http://gpu1:8000/v1"}, 'options.baseUrl needs options.backend "openai" (or "vllm"); remove it or set the backend'],
+        [
+            {backend: undefined, baseUrl: undefined, concurrency: 4},
+            'options.concurrency needs options.backend "openai" (or "vllm"); remove it or set the backend'
+        ]
     ] as [Record<string, unknown>, string][])("%j -> %s", (options, message) => {
         expect(messageOf(options)).toBe(message);
     });
@@ -44,8 +53,18 @@ describe("backend options", () => {
         expect(validateAnnotateOptions({...remote, backend: "vllm", baseUrl: "https://gpu1:8000/v1/"}).resolvedBackend).toEqual({
             backend: "openai",
             remote: {
-                baseUrl: "https://gpu1:8000/v1", apiKeyEnv: null, apiKeyFile: null, endpoint: "chat", stream: false, concurrency: 64, maxRequestsPerMinute: null,
-                maxTokensPerMinute: null, requestTimeoutMs: 600_000, maxRequestAttempts: 6, retryBaseDelayMs: 500, retryMaxDelayMs: 60_000
+                baseUrl: "https://gpu1:8000/v1",
+                apiKeyEnv: null,
+                apiKeyFile: null,
+                endpoint: "chat",
+                stream: false,
+                concurrency: 64,
+                maxRequestsPerMinute: null,
+                maxTokensPerMinute: null,
+                requestTimeoutMs: 600_000,
+                maxRequestAttempts: 6,
+                retryBaseDelayMs: 500,
+                retryMaxDelayMs: 60_000
             }
         });
         expect(validateAnnotateOptions({input: "in.jsonl", model: "m.gguf", output: "out"}).resolvedBackend).toEqual({backend: "local", remote: null});
@@ -58,9 +77,12 @@ describe("backend options", () => {
         expect(readApiKey({apiKeyEnv: null, apiKeyFile: file})).toBe("sk-file-key");
         expect(readApiKey({apiKeyEnv: "KEY_VAR", apiKeyFile: null}, {KEY_VAR: "sk-env"})).toBe("sk-env");
         expect(readApiKey({apiKeyEnv: null, apiKeyFile: null})).toBeNull();
-        expect(() => readApiKey({apiKeyEnv: "KEY_VAR", apiKeyFile: null}, {})).toThrow("environment variable KEY_VAR (--api-key-env) is not set or empty; export the API key in it");
-        expect(() => readApiKey({apiKeyEnv: null, apiKeyFile: path.join(dir, "none.txt")}, {}))
-            .toThrow(`API key file ${path.join(dir, "none.txt")} (--api-key-file) cannot be read (ENOENT); check the path and its permissions`);
+        expect(() => readApiKey({apiKeyEnv: "KEY_VAR", apiKeyFile: null}, {})).toThrow(
+            "environment variable KEY_VAR (--api-key-env) is not set or empty; export the API key in it"
+        );
+        expect(() => readApiKey({apiKeyEnv: null, apiKeyFile: path.join(dir, "none.txt")}, {})).toThrow(
+            `API key file ${path.join(dir, "none.txt")} (--api-key-file) cannot be read (ENOENT); check the path and its permissions`
+        );
         fs.writeFileSync(file, "\n");
         expect(() => readApiKey({apiKeyEnv: null, apiKeyFile: file})).toThrow(`API key file ${file} (--api-key-file) is empty; put the key on its first line`);
     });

@@ -12,7 +12,11 @@ const forms = {
     jsonEscaped: JSON.stringify(key).slice(1, -1).replace(/\//gu, "\\/"),
     unicodeEscaped: key.replace(/\//gu, "\\u002f"),
     urlEncoded: encodeURIComponent(key),
-    urlEncodedLower: encodeURIComponent(key).toLowerCase().replace(/%[0-9a-f]{2}/gu, (e) => e).replace(/sk-canary/u, "sk-CANARY").replace(/secret/u, "SECRET"),
+    urlEncodedLower: encodeURIComponent(key)
+        .toLowerCase()
+        .replace(/%[0-9a-f]{2}/gu, (e) => e)
+        .replace(/sk-canary/u, "sk-CANARY")
+        .replace(/secret/u, "SECRET"),
     basicAuth: `Basic ${Buffer.from(`user:${key}`).toString("base64")}`,
     basicAuthNoUser: Buffer.from(`:${key}`).toString("base64"),
     base64Url: Buffer.from(`admin:${key}`).toString("base64url")
@@ -24,7 +28,10 @@ afterEach(async () => {
 });
 
 function allFiles(root: string): string[] {
-    return fs.readdirSync(root, {withFileTypes: true, recursive: true}).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+    return fs
+        .readdirSync(root, {withFileTypes: true, recursive: true})
+        .filter((e) => e.isFile())
+        .map((e) => path.join(e.parentPath, e.name));
 }
 
 /** Whether a text holds the key in any of its forms, or decoded from one. */
@@ -53,17 +60,21 @@ describe("redactKey", () => {
 describe("a server echoing the key in any form: nothing written holds it", () => {
     test("400 bodies (JSON-escaped, URL-encoded, base64 user:key), retried 500s and answers: the errors files and stderr say [redacted]", async () => {
         const echoes = Object.values(forms);
-        const server = await FakeOpenAIServer.start({apiKey: key, script: (r) => {
-            if (r.isProbe) return undefined;
-            const n = Number(/row (\d+)/u.exec(r.prompt)?.[1] ?? -1);
-            const form = echoes[n % echoes.length]!;
-            // the issue's body, byte for byte: the key JSON-escaped by the server
-            if (n === 0) return {status: 400, rawBody: `{"error":{"message":"invalid key ${forms.jsonEscaped}"}}`};
-            if (n < echoes.length) return {status: 400, rawBody: JSON.stringify({error: {message: `invalid key ${form}`, type: "BadRequestError"}})};
-            if (n < 2 * echoes.length) return r.attemptForPrompt === 1 ? {status: 500, rawBody: JSON.stringify({error: {message: `failed for ${form}`}})} : undefined;
-            if (n < 3 * echoes.length) return {answer: `not json ${form}`};
-            return undefined;
-        }});
+        const server = await FakeOpenAIServer.start({
+            apiKey: key,
+            script: (r) => {
+                if (r.isProbe) return undefined;
+                const n = Number(/row (\d+)/u.exec(r.prompt)?.[1] ?? -1);
+                const form = echoes[n % echoes.length]!;
+                // the issue's body, byte for byte: the key JSON-escaped by the server
+                if (n === 0) return {status: 400, rawBody: `{"error":{"message":"invalid key ${forms.jsonEscaped}"}}`};
+                if (n < echoes.length) return {status: 400, rawBody: JSON.stringify({error: {message: `invalid key ${form}`, type: "BadRequestError"}})};
+                if (n < 2 * echoes.length)
+                    return r.attemptForPrompt === 1 ? {status: 500, rawBody: JSON.stringify({error: {message: `failed for ${form}`}})} : undefined;
+                if (n < 3 * echoes.length) return {answer: `not json ${form}`};
+                return undefined;
+            }
+        });
         servers.push(server);
         const dir = tempDir();
         const rows = Array.from({length: 3 * echoes.length + 2}, (_, i) => ({text: `row ${i}`}));
@@ -73,11 +84,38 @@ describe("a server echoing the key in any form: nothing written holds it", () =>
         const schema = path.join(dir, "schema.json");
         fs.writeFileSync(schema, JSON.stringify({type: "object", properties: {label: {enum: ["a", "b"]}}, required: ["label"]}));
         const output = path.join(dir, "out");
-        const result = await runCli(["run", "-i", input, "-o", output, "--backend", "openai", "--base-url", server.url, "-m", "fake-model",
-            "--api-key-file", keyFile, "-p", "{text}", "-s", schema, "--max-tokens", "16", "--retry-base-delay-ms", "1", "--retries-invalid", "0", "--json"]);
+        const result = await runCli([
+            "run",
+            "-i",
+            input,
+            "-o",
+            output,
+            "--backend",
+            "openai",
+            "--base-url",
+            server.url,
+            "-m",
+            "fake-model",
+            "--api-key-file",
+            keyFile,
+            "-p",
+            "{text}",
+            "-s",
+            schema,
+            "--max-tokens",
+            "16",
+            "--retry-base-delay-ms",
+            "1",
+            "--retries-invalid",
+            "0",
+            "--json"
+        ]);
         expect(result.code, result.stderr).toBe(0);
         expect(JSON.parse(result.stdout)).toMatchObject({totalRows: rows.length, failedRows: 2 * echoes.length, complete: true});
-        const errors = fs.readdirSync(path.join(output, "errors")).map((f) => fs.readFileSync(path.join(output, "errors", f), "utf8")).join("");
+        const errors = fs
+            .readdirSync(path.join(output, "errors"))
+            .map((f) => fs.readFileSync(path.join(output, "errors", f), "utf8"))
+            .join("");
         expect(errors).toContain("invalid key [redacted]");
         expect(errors).toContain("not json [redacted]");
         for (const file of allFiles(output)) expect(leaks(fs.readFileSync(file, "utf8")), file).toBeNull();

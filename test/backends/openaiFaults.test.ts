@@ -41,9 +41,22 @@ const requestBound = (1 + retriesInvalid) * maxRequestAttempts;
 
 function optionsFor(server: FakeOpenAIServer, extra: Partial<AnnotateOptions> = {}): AnnotateOptions {
     return {
-        input, output: path.join(dir, `out-${++outputs}`), model: "fake-model", backend: "openai", baseUrl: server.url,
-        template: "Review: {text}", schema, maxTokens: 32, concurrency: 4, shardSize: 5, retriesInvalid,
-        maxRequestAttempts, retryBaseDelayMs: 1, retryMaxDelayMs: 20, requestTimeoutMs: 5000, ...extra
+        input,
+        output: path.join(dir, `out-${++outputs}`),
+        model: "fake-model",
+        backend: "openai",
+        baseUrl: server.url,
+        template: "Review: {text}",
+        schema,
+        maxTokens: 32,
+        concurrency: 4,
+        shardSize: 5,
+        retriesInvalid,
+        maxRequestAttempts,
+        retryBaseDelayMs: 1,
+        retryMaxDelayMs: 20,
+        requestTimeoutMs: 5000,
+        ...extra
     };
 }
 
@@ -71,7 +84,9 @@ describe("openai backend against a fake vLLM server", () => {
             expect(request.path).toBe("/chat/completions");
             expect(request.body).not.toHaveProperty("guided_json");
             expect(request.body.response_format).toMatchObject({type: "json_schema", json_schema: {strict: true}});
-            expect((request.body.structured_outputs as {json: unknown}).json).toEqual((request.body.response_format as {json_schema: {schema: unknown}}).json_schema.schema);
+            expect((request.body.structured_outputs as {json: unknown}).json).toEqual(
+                (request.body.response_format as {json_schema: {schema: unknown}}).json_schema.schema
+            );
             if (!request.isProbe) expect(request.body.structured_outputs).toEqual({json: schema});
         }
         for (const row of out.rows) {
@@ -85,8 +100,12 @@ describe("openai backend against a fake vLLM server", () => {
     });
 
     test("429 with Retry-After: the server's delay is honoured instead of the (here huge) backoff", async () => {
-        const server = await startServer({script: (r) => !r.isProbe && r.attemptForPrompt === 1
-            ? {status: 429, headers: {"retry-after": "0"}, error: {message: "Too many requests", type: "RateLimitError"}} : undefined});
+        const server = await startServer({
+            script: (r) =>
+                !r.isProbe && r.attemptForPrompt === 1
+                    ? {status: 429, headers: {"retry-after": "0"}, error: {message: "Too many requests", type: "RateLimitError"}}
+                    : undefined
+        });
         const options = optionsFor(server, {retryBaseDelayMs: 120_000, retryMaxDelayMs: 120_000});
         const result = await annotate(options);
         expect(result).toMatchObject({okRows: rowCount, complete: true, requestRetries: rowCount});
@@ -95,8 +114,9 @@ describe("openai backend against a fake vLLM server", () => {
     }, 20_000);
 
     test("429 without Retry-After: exponential backoff, then answered", async () => {
-        const server = await startServer({script: (r) => !r.isProbe && r.attemptForPrompt <= 2
-            ? {status: 429, error: {message: "Too many requests", type: "RateLimitError"}} : undefined});
+        const server = await startServer({
+            script: (r) => (!r.isProbe && r.attemptForPrompt <= 2 ? {status: 429, error: {message: "Too many requests", type: "RateLimitError"}} : undefined)
+        });
         const options = optionsFor(server);
         const result = await annotate(options);
         expect(result).toMatchObject({okRows: rowCount, complete: true, requestRetries: 2 * rowCount});
@@ -105,8 +125,9 @@ describe("openai backend against a fake vLLM server", () => {
 
     test("500/502/503/504 bursts are retried", async () => {
         const statuses = [500, 502, 503, 504];
-        const server = await startServer({script: (r) => r.n >= 2 && r.n <= 20
-            ? {status: statuses[r.n % 4]!, error: {message: "boom", type: "InternalServerError"}} : undefined});
+        const server = await startServer({
+            script: (r) => (r.n >= 2 && r.n <= 20 ? {status: statuses[r.n % 4]!, error: {message: "boom", type: "InternalServerError"}} : undefined)
+        });
         const options = optionsFor(server, {maxRequestAttempts: 20});
         const result = await annotate(options);
         expect(result).toMatchObject({okRows: rowCount, complete: true});
@@ -115,7 +136,7 @@ describe("openai backend against a fake vLLM server", () => {
     });
 
     test("connection resets are retried", async () => {
-        const server = await startServer({script: (r) => !r.isProbe && r.attemptForPrompt === 1 ? {reset: true} : undefined});
+        const server = await startServer({script: (r) => (!r.isProbe && r.attemptForPrompt === 1 ? {reset: true} : undefined)});
         const options = optionsFor(server);
         const result = await annotate(options);
         expect(result).toMatchObject({okRows: rowCount, complete: true, requestRetries: rowCount});
@@ -123,7 +144,7 @@ describe("openai backend against a fake vLLM server", () => {
     });
 
     test("a request that hangs times out (requestTimeoutMs) and is retried", async () => {
-        const server = await startServer({script: (r) => !r.isProbe && r.attemptForPrompt === 1 && rowOf(r) % 3 === 0 ? {hang: true} : undefined});
+        const server = await startServer({script: (r) => (!r.isProbe && r.attemptForPrompt === 1 && rowOf(r) % 3 === 0 ? {hang: true} : undefined)});
         const options = optionsFor(server, {requestTimeoutMs: 1000});
         const result = await annotate(options);
         expect(result).toMatchObject({okRows: rowCount, complete: true});
@@ -149,7 +170,8 @@ describe("openai backend against a fake vLLM server", () => {
         expect(logs.join("\n")).toMatch(/did not constrain the startup probe to its JSON schema/u);
         expect(result).toMatchObject({okRows: 0, failedRows: rowCount, complete: true});
         const out = await expectEveryRowOnce(options.output, server);
-        for (const error of out.errors) expect(error).toMatchObject({stage: "validate", attempts: 3, reason: expect.stringMatching(/not valid JSON.*\(after 3 attempts\)$/u)});
+        for (const error of out.errors)
+            expect(error).toMatchObject({stage: "validate", attempts: 3, reason: expect.stringMatching(/not valid JSON.*\(after 3 attempts\)$/u)});
         for (const count of server.attemptsByPrompt().values()) expect(count).toBe(3);
         // retries change the sampling (a greedy retry would repeat itself)
         const temperatures = server.requests.filter((r) => r.prompt === promptOf(0)).map((r) => r.body.temperature as number);
@@ -158,15 +180,16 @@ describe("openai backend against a fake vLLM server", () => {
     });
 
     test("truncated JSON (finish_reason length) is retried; a row truncated every time is recorded as failed", async () => {
-        const server = await startServer({script: (r) => !r.isProbe && (r.attemptForPrompt === 1 || rowOf(r) % 4 === 0)
-            ? {answer: "{\"label\": \"posi", finishReason: "length"} : undefined});
+        const server = await startServer({
+            script: (r) => (!r.isProbe && (r.attemptForPrompt === 1 || rowOf(r) % 4 === 0) ? {answer: '{"label": "posi', finishReason: "length"} : undefined)
+        });
         const options = optionsFor(server);
         const result = await annotate(options);
         expect(result).toMatchObject({okRows: rowCount - 6, failedRows: 6, complete: true});
         const out = await expectEveryRowOnce(options.output, server);
         for (const error of out.errors) {
-            expect(error.idx as number % 4).toBe(0);
-            expect(error).toMatchObject({finish_reason: "length", attempts: 3, response: "{\"label\": \"posi"});
+            expect((error.idx as number) % 4).toBe(0);
+            expect(error).toMatchObject({finish_reason: "length", attempts: 3, response: '{"label": "posi'});
             expect(error.reason).toMatch(/truncated at maxTokens \(32\).*\(after 3 attempts\)$/u);
         }
         for (const row of out.rows) expect(row.attempts).toBe(2);
@@ -176,24 +199,33 @@ describe("openai backend against a fake vLLM server", () => {
         const server = await startServer({maxModelLen: 50});
         const options = optionsFor(server);
         const result = await annotate(options);
-        const tooLong = rows.map((_row, i) => ({i, tokens: Math.ceil(Buffer.byteLength(promptOf(i)) / 4) + 8})).filter((r) => r.tokens + 32 > 50).map((r) => r.i);
+        const tooLong = rows
+            .map((_row, i) => ({i, tokens: Math.ceil(Buffer.byteLength(promptOf(i)) / 4) + 8}))
+            .filter((r) => r.tokens + 32 > 50)
+            .map((r) => r.i);
         expect(tooLong.length).toBeGreaterThan(0);
         expect(result).toMatchObject({failedRows: tooLong.length, okRows: rowCount - tooLong.length, complete: true, requestRetries: 0});
         const out = await expectEveryRowOnce(options.output, server);
         expect(out.errors.map((e) => e.idx)).toEqual(tooLong);
         for (const error of out.errors) {
             expect(error).toMatchObject({stage: "generate", attempts: 1, finish_reason: null, response: null});
-            expect(error.reason).toMatch(/^server refused the request: HTTP 400, BadRequestError, param max_tokens: 'max_tokens' or 'max_completion_tokens' is too large: 32\. This model's maximum context length is 50 tokens/u);
+            expect(error.reason).toMatch(
+                /^server refused the request: HTTP 400, BadRequestError, param max_tokens: 'max_tokens' or 'max_completion_tokens' is too large: 32\. This model's maximum context length is 50 tokens/u
+            );
         }
         for (const i of tooLong) expect(server.attemptsByPrompt().get(promptOf(i))).toBe(1);
     });
 
     test("503 past the retry bound stops the run with a clear message; finished rows are committed", async () => {
-        const server = await startServer({script: (r) => !r.isProbe && rowOf(r) === 0 ? {status: 503, error: {message: "overloaded", type: "ServiceUnavailableError"}} : undefined});
+        const server = await startServer({
+            script: (r) => (!r.isProbe && rowOf(r) === 0 ? {status: 503, error: {message: "overloaded", type: "ServiceUnavailableError"}} : undefined)
+        });
         const options = optionsFor(server, {shardSize: 1});
         const run = annotate(options);
         await expect(run).rejects.toThrow(RemoteServerError);
-        await expect(run).rejects.toThrow(/: 4 attempts at row idx 0 failed \(last: HTTP 503, ServiceUnavailableError: overloaded\); rows committed so far are kept: .*re-run the same command to resume$/u);
+        await expect(run).rejects.toThrow(
+            /: 4 attempts at row idx 0 failed \(last: HTTP 503, ServiceUnavailableError: overloaded\); rows committed so far are kept: .*re-run the same command to resume$/u
+        );
         expect(server.attemptsByPrompt().get(promptOf(0))).toBe(maxRequestAttempts);
         const out = await readOutput(options.output);
         expect(out.manifest.complete).toBe(false);
@@ -224,9 +256,13 @@ describe("openai backend against a fake vLLM server", () => {
         const server = await startServer();
         const controller = new AbortController();
         const options = optionsFor(server, {shardSize: 3});
-        const first = await annotate({...options, signal: controller.signal, onProgress: (p) => {
-            if (p.doneRows >= 5) controller.abort();
-        }});
+        const first = await annotate({
+            ...options,
+            signal: controller.signal,
+            onProgress: (p) => {
+                if (p.doneRows >= 5) controller.abort();
+            }
+        });
         expect(first).toMatchObject({stopped: true, complete: false});
         const partial = await readOutput(options.output);
         expect(partial.rows.length).toBe(first.doneRows);
@@ -248,8 +284,9 @@ describe("openai backend against a fake vLLM server", () => {
         const server = await startServer({apiKey: "k-123"});
         await expect(annotate(optionsFor(server, {model: "other"}))).rejects.toThrow(/the server refused the credentials \(HTTP 401.*check --api-key-env/u);
         process.env.AIRLABEL_FAKE_KEY = "k-123";
-        await expect(annotate(optionsFor(server, {model: "other", apiKeyEnv: "AIRLABEL_FAKE_KEY"})))
-            .rejects.toThrow(/not found \(HTTP 404, NotFoundError, param model: The model `other` does not exist\.\); check --base-url .* model "other"$/u);
+        await expect(annotate(optionsFor(server, {model: "other", apiKeyEnv: "AIRLABEL_FAKE_KEY"}))).rejects.toThrow(
+            /not found \(HTTP 404, NotFoundError, param model: The model `other` does not exist\.\); check --base-url .* model "other"$/u
+        );
         const result = await annotate(optionsFor(server, {apiKeyEnv: "AIRLABEL_FAKE_KEY", maxRows: 3}));
         expect(result).toMatchObject({okRows: 3, complete: true});
     });
@@ -267,7 +304,9 @@ describe("openai backend against a fake vLLM server", () => {
     });
 
     test("streamed answers: text and usage from the chunks, time to first token measured; an error chunk after a 200 is retried", async () => {
-        const server = await startServer({script: (r) => !r.isProbe && r.attemptForPrompt === 1 && rowOf(r) % 2 === 0 ? {streamError: "engine died mid-generation"} : undefined});
+        const server = await startServer({
+            script: (r) => (!r.isProbe && r.attemptForPrompt === 1 && rowOf(r) % 2 === 0 ? {streamError: "engine died mid-generation"} : undefined)
+        });
         const options = optionsFor(server, {stream: true});
         const result = await annotate(options);
         expect(result).toMatchObject({okRows: rowCount, complete: true, requestRetries: rowCount / 2});

@@ -11,37 +11,93 @@ const sampling = {temperature: 0.7, topP: 0.9, topK: 0, minP: 0, seed: 5};
 describe("openai request pieces", () => {
     test("chat request: messages, sampling, structured output both ways, no guided_json, extra samplers only when set", () => {
         const schema = {type: "object", properties: {a: {type: "string"}}};
-        const {path, body} = buildRequest({endpoint: "chat", model: "m", system: "sys", schema, generation: {...generationDefaults, maxTokens: 20, stop: ["\n\n"]}, stream: false}, "hi", sampling);
+        const {path, body} = buildRequest(
+            {endpoint: "chat", model: "m", system: "sys", schema, generation: {...generationDefaults, maxTokens: 20, stop: ["\n\n"]}, stream: false},
+            "hi",
+            sampling
+        );
         expect(path).toBe("/chat/completions");
         expect(body).toEqual({
-            model: "m", messages: [{role: "system", content: "sys"}, {role: "user", content: "hi"}], max_tokens: 20, temperature: 0.7, top_p: 0.9,
-            seed: 5, n: 1, stream: false, stop: ["\n\n"],
-            response_format: {type: "json_schema", json_schema: {name: "airlabel_answer", schema, strict: true}}, structured_outputs: {json: schema}
+            model: "m",
+            messages: [
+                {role: "system", content: "sys"},
+                {role: "user", content: "hi"}
+            ],
+            max_tokens: 20,
+            temperature: 0.7,
+            top_p: 0.9,
+            seed: 5,
+            n: 1,
+            stream: false,
+            stop: ["\n\n"],
+            response_format: {type: "json_schema", json_schema: {name: "airlabel_answer", schema, strict: true}},
+            structured_outputs: {json: schema}
         });
-        const extra = buildRequest({endpoint: "completions", model: "m", system: undefined, schema: null, generation: {...generationDefaults, repeatPenalty: 1.1, ignoreEos: true}, stream: true},
-            "hi", {...sampling, topK: 40, minP: 0.05});
+        const extra = buildRequest(
+            {
+                endpoint: "completions",
+                model: "m",
+                system: undefined,
+                schema: null,
+                generation: {...generationDefaults, repeatPenalty: 1.1, ignoreEos: true},
+                stream: true
+            },
+            "hi",
+            {...sampling, topK: 40, minP: 0.05}
+        );
         expect(extra.path).toBe("/completions");
-        expect(extra.body).toMatchObject({prompt: "hi", stream: true, stream_options: {include_usage: true}, top_k: 40, min_p: 0.05, repetition_penalty: 1.1, ignore_eos: true});
+        expect(extra.body).toMatchObject({
+            prompt: "hi",
+            stream: true,
+            stream_options: {include_usage: true},
+            top_k: 40,
+            min_p: 0.05,
+            repetition_penalty: 1.1,
+            ignore_eos: true
+        });
         expect(extra.body).not.toHaveProperty("response_format");
     });
 
     test("responses: chat and completions text, finish_reason length, usage; malformed bodies are described", () => {
-        expect(parseCompletion(JSON.stringify({choices: [{message: {content: "{}"}, finish_reason: "stop"}], usage: {prompt_tokens: 7, completion_tokens: 2}})))
-            .toEqual({text: "{}", finishReason: "stop", promptTokens: 7, completionTokens: 2});
-        expect(parseCompletion(JSON.stringify({choices: [{text: "abc", finish_reason: "length"}]})))
-            .toEqual({text: "abc", finishReason: "length", promptTokens: null, completionTokens: null});
-        expect(parseCompletion("{\"choices\": [")).toEqual({malformed: "response body is not JSON (13 bytes, starts \"{\\\"choices\\\": [\")"});
+        expect(
+            parseCompletion(JSON.stringify({choices: [{message: {content: "{}"}, finish_reason: "stop"}], usage: {prompt_tokens: 7, completion_tokens: 2}}))
+        ).toEqual({text: "{}", finishReason: "stop", promptTokens: 7, completionTokens: 2});
+        expect(parseCompletion(JSON.stringify({choices: [{text: "abc", finish_reason: "length"}]}))).toEqual({
+            text: "abc",
+            finishReason: "length",
+            promptTokens: null,
+            completionTokens: null
+        });
+        expect(parseCompletion('{"choices": [')).toEqual({malformed: 'response body is not JSON (13 bytes, starts "{\\"choices\\": [")'});
         expect(parseCompletion(JSON.stringify({error: {message: "engine dead"}}))).toEqual({malformed: "error in a 200 response: engine dead"});
-        expect(parseServerError(JSON.stringify({error: {message: "too long", type: "BadRequestError", param: "max_tokens", code: 400}})))
-            .toEqual({message: "too long", type: "BadRequestError", param: "max_tokens", code: 400});
-        expect(parseServerError(JSON.stringify({object: "error", message: "old vllm", type: "BadRequestError", param: null, code: 400})))
-            .toEqual({message: "old vllm", type: "BadRequestError", param: null, code: 400});
+        expect(parseServerError(JSON.stringify({error: {message: "too long", type: "BadRequestError", param: "max_tokens", code: 400}}))).toEqual({
+            message: "too long",
+            type: "BadRequestError",
+            param: "max_tokens",
+            code: 400
+        });
+        expect(parseServerError(JSON.stringify({object: "error", message: "old vllm", type: "BadRequestError", param: null, code: 400}))).toEqual({
+            message: "old vllm",
+            type: "BadRequestError",
+            param: null,
+            code: 400
+        });
         expect(parseServerError("<html>bad gateway</html>")).toBeNull();
         const sse = (...chunks: unknown[]) => chunks.map((c) => `data: ${typeof c === "string" ? c : JSON.stringify(c)}\n\n`).join("");
-        expect(parseCompletionStream(sse({choices: [{delta: {role: "assistant"}}]}, {choices: [{delta: {content: "{\"a\""}}]}, {choices: [{delta: {content: ": 1}"}, finish_reason: "stop"}]},
-            {choices: [], usage: {prompt_tokens: 9, completion_tokens: 4}}, "[DONE]"))).toEqual({text: "{\"a\": 1}", finishReason: "stop", promptTokens: 9, completionTokens: 4});
-        expect(parseCompletionStream(sse({choices: [{text: "ab"}]}, {error: {message: "engine died", type: "InternalServerError"}}, "[DONE]")))
-            .toEqual({malformed: "error chunk in the stream after HTTP 200: engine died"});
+        expect(
+            parseCompletionStream(
+                sse(
+                    {choices: [{delta: {role: "assistant"}}]},
+                    {choices: [{delta: {content: '{"a"'}}]},
+                    {choices: [{delta: {content: ": 1}"}, finish_reason: "stop"}]},
+                    {choices: [], usage: {prompt_tokens: 9, completion_tokens: 4}},
+                    "[DONE]"
+                )
+            )
+        ).toEqual({text: '{"a": 1}', finishReason: "stop", promptTokens: 9, completionTokens: 4});
+        expect(parseCompletionStream(sse({choices: [{text: "ab"}]}, {error: {message: "engine died", type: "InternalServerError"}}, "[DONE]"))).toEqual({
+            malformed: "error chunk in the stream after HTTP 200: engine died"
+        });
         expect(parseCompletionStream(sse({choices: [{text: "ab"}]}))).toEqual({malformed: "stream cut before its end"});
     });
 

@@ -15,14 +15,29 @@ beforeAll(async () => {
     dir = tempDir();
     const input = writeJsonl(path.join(dir, "in.jsonl"), rows);
     fs.writeFileSync(path.join(dir, "template.txt"), "Classify: {text}");
-    fs.writeFileSync(path.join(dir, "schema.json"), JSON.stringify({
-        type: "object", properties: {label: {enum: ["yes", "no"]}, sure: {type: "boolean"}}, required: ["label", "sure"], additionalProperties: false
-    }));
+    fs.writeFileSync(
+        path.join(dir, "schema.json"),
+        JSON.stringify({
+            type: "object",
+            properties: {label: {enum: ["yes", "no"]}, sure: {type: "boolean"}},
+            required: ["label", "sure"],
+            additionalProperties: false
+        })
+    );
     job = path.join(dir, "job.yaml");
-    fs.writeFileSync(job, [
-        `input: ${input}`, `template: ${path.join(dir, "template.txt")}`, `schema: ${path.join(dir, "schema.json")}`,
-        "keepColumns: id,text", "maxTokens: 32", "shardSize: 4", "format: jsonl", ""
-    ].join("\n"));
+    fs.writeFileSync(
+        job,
+        [
+            `input: ${input}`,
+            `template: ${path.join(dir, "template.txt")}`,
+            `schema: ${path.join(dir, "schema.json")}`,
+            "keepColumns: id,text",
+            "maxTokens: 32",
+            "shardSize: 4",
+            "format: jsonl",
+            ""
+        ].join("\n")
+    );
 });
 afterAll(async () => {
     await server.close();
@@ -30,8 +45,12 @@ afterAll(async () => {
 
 /** Files of a run, relative to its output dir, without the prepared-rows cache (its name is a hash of the model). */
 function layoutOf(output: string): string[] {
-    return fs.readdirSync(output, {recursive: true, withFileTypes: true}).filter((e) => e.isFile())
-        .map((e) => path.relative(output, path.join(e.parentPath, e.name))).filter((f) => !f.startsWith("cache")).sort();
+    return fs
+        .readdirSync(output, {recursive: true, withFileTypes: true})
+        .filter((e) => e.isFile())
+        .map((e) => path.relative(output, path.join(e.parentPath, e.name)))
+        .filter((f) => !f.startsWith("cache"))
+        .sort();
 }
 
 describe("the same job file on the local engine and on an OpenAI-compatible server", () => {
@@ -52,7 +71,17 @@ describe("the same job file on the local engine and on an OpenAI-compatible serv
         const remoteRows = readJsonlDir(path.join(remote, "data"));
         expect(remoteRows.map((r) => Object.keys(r))).toEqual(localRows.map((r) => Object.keys(r)));
         expect(remoteRows.map((r) => r.idx).sort()).toEqual(localRows.map((r) => r.idx).sort());
-        expect(Object.keys(remoteRows[0]!)).toEqual(["idx", "id", "text", "annotation", "finish_reason", "prompt_tokens", "completion_tokens", "attempts", "model"]);
+        expect(Object.keys(remoteRows[0]!)).toEqual([
+            "idx",
+            "id",
+            "text",
+            "annotation",
+            "finish_reason",
+            "prompt_tokens",
+            "completion_tokens",
+            "attempts",
+            "model"
+        ]);
         expect(remoteRows[0]!.model).toBe("fake-model");
         // resuming the finished remote run changes nothing
         const again = await runCli(["run", "--config", job, "--backend", "openai", "--base-url", server.url, "-m", "fake-model", "-o", remote, "--json"]);

@@ -6,15 +6,52 @@ import {formatPrompt} from "../../src/llama/formatPrompt.js";
 import {tokenizePrompt} from "../../src/llama/tokenizePrompt.js";
 import {generatedModel, runCli, storiesModel} from "../support/fixtures.js";
 
-type BenchRow = {parallel: number, rows: number, promptTokens: number, generatedTokens: number, seconds: number,
-    promptTokensPerSecond: number, generatedTokensPerSecond: number, totalTokensPerSecond: number, rowsPerSecond: number,
-    timeToFirstTokenMs: number, peakRssMiB: number, schema: boolean, engine: string,
-    steps: {steps: number, sequencesPerStep: number, stepMs: number, decodeMs: number, samplingMs: number, jsMs: number, hostMs: number, hostUsPerSequence: number, native: boolean}};
+type BenchRow = {
+    parallel: number;
+    rows: number;
+    promptTokens: number;
+    generatedTokens: number;
+    seconds: number;
+    promptTokensPerSecond: number;
+    generatedTokensPerSecond: number;
+    totalTokensPerSecond: number;
+    rowsPerSecond: number;
+    timeToFirstTokenMs: number;
+    peakRssMiB: number;
+    schema: boolean;
+    engine: string;
+    steps: {
+        steps: number;
+        sequencesPerStep: number;
+        stepMs: number;
+        decodeMs: number;
+        samplingMs: number;
+        jsMs: number;
+        hostMs: number;
+        hostUsPerSequence: number;
+        native: boolean;
+    };
+};
 
 describe("airlabel bench", () => {
     test("runs the real path and reports exact token counts and consistent rates per setting", async () => {
         const model = await generatedModel();
-        const run = await runCli(["bench", "-m", model, "--parallel", "1,3", "--prompt-tokens", "20", "--gen-tokens", "12", "--waves", "2", "--threads", "1", "--json"]);
+        const run = await runCli([
+            "bench",
+            "-m",
+            model,
+            "--parallel",
+            "1,3",
+            "--prompt-tokens",
+            "20",
+            "--gen-tokens",
+            "12",
+            "--waves",
+            "2",
+            "--threads",
+            "1",
+            "--json"
+        ]);
         expect(run.code, run.stderr).toBe(0);
         const results = JSON.parse(run.stdout) as BenchRow[];
         expect(results.map((r) => r.parallel)).toEqual([1, 3]);
@@ -40,7 +77,7 @@ describe("airlabel bench", () => {
                 expect(r.steps.samplingMs).toBeGreaterThan(0);
                 expect(r.steps.decodeMs + r.steps.samplingMs).toBeLessThan(r.steps.stepMs);
                 expect(r.steps.hostMs).toBeCloseTo(r.steps.stepMs - r.steps.decodeMs, 6);
-                expect(r.steps.hostUsPerSequence).toBeCloseTo(r.steps.hostMs * 1000 / r.steps.sequencesPerStep, 6);
+                expect(r.steps.hostUsPerSequence).toBeCloseTo((r.steps.hostMs * 1000) / r.steps.sequencesPerStep, 6);
             }
         }
         expect(run.stderr).toContain("airlabel: engine: llama.cpp");
@@ -50,7 +87,21 @@ describe("airlabel bench", () => {
         const model = await generatedModel();
         const dir = fs.mkdtempSync("/tmp/airlabel-bench-test-");
         fs.writeFileSync(`${dir}/schema.json`, JSON.stringify({type: "object", properties: {ok: {type: "boolean"}}, required: ["ok"]}));
-        const run = await runCli(["bench", "-m", model, "--parallel", "2", "--prompt-tokens", "16", "--gen-tokens", "24", "--waves", "1", "--schema", `${dir}/schema.json`]);
+        const run = await runCli([
+            "bench",
+            "-m",
+            model,
+            "--parallel",
+            "2",
+            "--prompt-tokens",
+            "16",
+            "--gen-tokens",
+            "24",
+            "--waves",
+            "1",
+            "--schema",
+            `${dir}/schema.json`
+        ]);
         expect(run.code, run.stderr).toBe(0);
         const lines = run.stdout.trim().split("\n");
         expect(lines[0]).toMatch(/^\| parallel \| rows/u);

@@ -35,7 +35,11 @@ describe("bad input gets a one-line error naming the file, a non-zero exit, and 
         await expectCleanFailure(["run", "-i", bad, "-m", model, "-o", output, "--max-tokens", "4"], /bad\.jsonl line 2.*--skip-invalid-rows/u, output);
         const skipped = await runCli(["run", "-i", bad, "-m", model, "-o", output, "--max-tokens", "4", "--skip-invalid-rows", "--json", "-q"]);
         expect(skipped.code, skipped.stderr).toBe(0);
-        expect(readJsonlDir(path.join(output, "data")).map((r) => r.idx).sort()).toEqual([0, 2]);
+        expect(
+            readJsonlDir(path.join(output, "data"))
+                .map((r) => r.idx)
+                .sort()
+        ).toEqual([0, 2]);
         const errors = readJsonlDir(path.join(output, "errors"));
         expect(errors).toHaveLength(1);
         expect(errors[0]).toMatchObject({idx: 1, stage: "input"});
@@ -44,19 +48,29 @@ describe("bad input gets a one-line error naming the file, a non-zero exit, and 
 
     test("template field missing names the template, the field and the columns", async () => {
         const output = path.join(dir, "o3");
-        await expectCleanFailure(["run", "-i", input, "-m", model, "-o", output, "-p", "Say {body}"], /--prompt template uses \{body\}.*columns available: text/u, output);
+        await expectCleanFailure(
+            ["run", "-i", input, "-m", model, "-o", output, "-p", "Say {body}"],
+            /--prompt template uses \{body\}.*columns available: text/u,
+            output
+        );
     });
 
     test("invalid JSON schema gives ajv's message", async () => {
         const schema = path.join(dir, "bad-schema.json");
         fs.writeFileSync(schema, JSON.stringify({type: "objekt"}));
-        await expectCleanFailure(["run", "-i", input, "-m", model, "-o", path.join(dir, "o4"), "-s", schema], /bad-schema\.json is not a valid JSON Schema: .*type/u);
+        await expectCleanFailure(
+            ["run", "-i", input, "-m", model, "-o", path.join(dir, "o4"), "-s", schema],
+            /bad-schema\.json is not a valid JSON Schema: .*type/u
+        );
         fs.writeFileSync(schema, "{not json");
         await expectCleanFailure(["run", "-i", input, "-m", model, "-o", path.join(dir, "o4"), "-s", schema], /bad-schema\.json is not valid JSON/u);
     });
 
     test("model file missing or not a GGUF", async () => {
-        await expectCleanFailure(["run", "-i", input, "-m", path.join(dir, "missing.gguf"), "-o", path.join(dir, "o5")], /model file .*missing\.gguf not found/u);
+        await expectCleanFailure(
+            ["run", "-i", input, "-m", path.join(dir, "missing.gguf"), "-o", path.join(dir, "o5")],
+            /model file .*missing\.gguf not found/u
+        );
         const notGguf = path.join(dir, "fake.gguf");
         fs.writeFileSync(notGguf, "PK\u0003\u0004 this is a zip");
         await expectCleanFailure(["run", "-i", input, "-m", notGguf, "-o", path.join(dir, "o5")], /fake\.gguf is not a GGUF file/u);
@@ -65,12 +79,21 @@ describe("bad input gets a one-line error naming the file, a non-zero exit, and 
     test("output dir not writable", async () => {
         const file = path.join(dir, "a-file");
         fs.writeFileSync(file, "");
-        await expectCleanFailure(["run", "-i", input, "-m", model, "-o", path.join(file, "out")], /output dir .*a-file\/out\/ is not writable \(ENOTDIR\); choose another --output/u);
+        await expectCleanFailure(
+            ["run", "-i", input, "-m", model, "-o", path.join(file, "out")],
+            /output dir .*a-file\/out\/ is not writable \(ENOTDIR\); choose another --output/u
+        );
     });
 
     test("invalid option values are named", async () => {
-        await expectCleanFailure(["run", "-i", input, "-m", model, "-o", path.join(dir, "o6"), "--parallel", "0"], /options\.parallel must be a positive integer/u);
-        await expectCleanFailure(["run", "-i", input, "-m", model, "-o", path.join(dir, "o6"), "--tensor-split", "3,1", "--gpu", "cpu"], /options\.tensorSplit has 2 entries but the cpu backend has no GPU; give one ratio per GPU/u);
+        await expectCleanFailure(
+            ["run", "-i", input, "-m", model, "-o", path.join(dir, "o6"), "--parallel", "0"],
+            /options\.parallel must be a positive integer/u
+        );
+        await expectCleanFailure(
+            ["run", "-i", input, "-m", model, "-o", path.join(dir, "o6"), "--tensor-split", "3,1", "--gpu", "cpu"],
+            /options\.tensorSplit has 2 entries but the cpu backend has no GPU; give one ratio per GPU/u
+        );
         await expectCleanFailure(["run", "-m", model, "-o", path.join(dir, "o6")], /--input is required/u);
     });
 });

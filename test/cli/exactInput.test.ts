@@ -15,7 +15,12 @@ beforeAll(async () => {
 
 /** The text of every JSONL file in `folder`, in name order. */
 function jsonlText(folder: string): string {
-    return fs.readdirSync(folder).filter((f) => f.endsWith(".jsonl")).sort().map((f) => fs.readFileSync(path.join(folder, f), "utf8")).join("");
+    return fs
+        .readdirSync(folder)
+        .filter((f) => f.endsWith(".jsonl"))
+        .sort()
+        .map((f) => fs.readFileSync(path.join(folder, f), "utf8"))
+        .join("");
 }
 
 async function run(input: string, output: string, extra: string[] = []) {
@@ -23,7 +28,7 @@ async function run(input: string, output: string, extra: string[] = []) {
 }
 
 /** One line on stderr naming `pattern`, a non-zero exit, no stack. */
-function expectOneLine(result: {code: number | null, stderr: string}, pattern: RegExp): void {
+function expectOneLine(result: {code: number | null; stderr: string}, pattern: RegExp): void {
     expect(result.code, result.stderr).not.toBe(0);
     const lines = result.stderr.trim().split("\n");
     expect(lines, result.stderr).toHaveLength(1);
@@ -74,9 +79,12 @@ describe("numbers in JSON input reach the output exactly (item 2)", () => {
             expect(rows[0]!.deep).toEqual({x: [18446744073709551615n, 1.5]});
             const shard = fs.readdirSync(path.join(output, "data")).find((f) => f.endsWith(`.${format}`))!;
             const bytes = fs.readFileSync(path.join(output, "data", shard));
-            const ids = format === "parquet"
-                ? (await parquetReadObjects({file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer})).map((row) => row.n)
-                : Array.from(tableFromIPC(bytes).getChild("n")!.toArray() as BigInt64Array);
+            const ids =
+                format === "parquet"
+                    ? (await parquetReadObjects({file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer})).map(
+                          (row) => row.n
+                      )
+                    : Array.from(tableFromIPC(bytes).getChild("n")!.toArray() as BigInt64Array);
             expect(ids).toEqual([9007199254740993n, 9007199254740991n]); // an int64 column, not a string or a float
         }
     });
@@ -84,7 +92,10 @@ describe("numbers in JSON input reach the output exactly (item 2)", () => {
     test("a number JSON cannot hold (1e400) is an error naming the line; --skip-invalid-rows sends it to errors/", async () => {
         const input = path.join(dir, "huge.jsonl");
         fs.writeFileSync(input, '{"text":"a","x":1}\n{"text":"b","x":1e400}\n{"text":"c","x":2}\n');
-        expectOneLine(await run(input, path.join(dir, "huge-out")), /huge\.jsonl line 2: the number 1e400 is beyond the range of a 64-bit float.*--skip-invalid-rows/u);
+        expectOneLine(
+            await run(input, path.join(dir, "huge-out")),
+            /huge\.jsonl line 2: the number 1e400 is beyond the range of a 64-bit float.*--skip-invalid-rows/u
+        );
         const output = path.join(dir, "huge-skip");
         const skipped = await run(input, output, ["--skip-invalid-rows"]);
         expect(skipped.code, skipped.stderr).toBe(0);
@@ -100,7 +111,10 @@ describe("nesting and line size (items 11, 12)", () => {
         test(`JSON nested ${depth} deep: one line naming the row; --skip-invalid-rows sends it to errors/`, async () => {
             const input = path.join(dir, `deep-${depth}.jsonl`);
             fs.writeFileSync(input, `{"text":"a"}\n{"text":"b","v":${"[".repeat(depth)}${"]".repeat(depth)}}\n{"text":"c"}\n`);
-            expectOneLine(await run(input, path.join(dir, `deep-${depth}-out`)), new RegExp(`deep-${depth}\\.jsonl line 2: nested ${depth + 1} levels deep, more than the 1000`, "u"));
+            expectOneLine(
+                await run(input, path.join(dir, `deep-${depth}-out`)),
+                new RegExp(`deep-${depth}\\.jsonl line 2: nested ${depth + 1} levels deep, more than the 1000`, "u")
+            );
             const output = path.join(dir, `deep-${depth}-skip`);
             const skipped = await run(input, output, ["--skip-invalid-rows"]);
             expect(skipped.code, skipped.stderr).toBe(0);
@@ -131,7 +145,10 @@ describe("one rule for inputs with no rows", () => {
     test("a header-only CSV is refused like an empty JSONL", async () => {
         const csv = path.join(dir, "header-only.csv");
         fs.writeFileSync(csv, "text,label\n");
-        expectOneLine(await run(csv, path.join(dir, "header-only-out")), new RegExp(`input ${csv} has no rows \\(only a header\\); check the --input path`, "u"));
+        expectOneLine(
+            await run(csv, path.join(dir, "header-only-out")),
+            new RegExp(`input ${csv} has no rows \\(only a header\\); check the --input path`, "u")
+        );
         const jsonl = path.join(dir, "empty.jsonl");
         fs.writeFileSync(jsonl, "");
         expectOneLine(await run(jsonl, path.join(dir, "empty-out")), new RegExp(`input ${jsonl} has no rows \\(it is empty\\); check the --input path`, "u"));

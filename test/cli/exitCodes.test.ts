@@ -6,10 +6,17 @@ describe("usage errors exit 2", () => {
     test.each([
         {what: "an unknown option", args: ["run", "--bogus"], line: "error: unknown option '--bogus'"},
         {what: "a missing option value", args: ["run", "-i"], line: "error: option '-i, --input <dataset>' argument missing"},
-        {what: "a value outside the choices", args: ["run", "-i", "a.jsonl", "--format", "xml"],
-            line: "error: option '--format <format>' argument 'xml' is invalid. Allowed choices are jsonl, parquet, arrow."},
+        {
+            what: "a value outside the choices",
+            args: ["run", "-i", "a.jsonl", "--format", "xml"],
+            line: "error: option '--format <format>' argument 'xml' is invalid. Allowed choices are jsonl, parquet, arrow."
+        },
         {what: "an unknown command", args: ["annotate"], line: "error: unknown command 'annotate'"},
-        {what: "a bad choice of another command", args: ["inspect", "x.csv", "--format", "xlsx"], line: expect.stringMatching(/^error: option '--format <format>' argument 'xlsx' is invalid\./u)}
+        {
+            what: "a bad choice of another command",
+            args: ["inspect", "x.csv", "--format", "xlsx"],
+            line: expect.stringMatching(/^error: option '--format <format>' argument 'xlsx' is invalid\./u)
+        }
     ])("$what: one line and the usage hint, exit 2", async ({args, line}) => {
         const result = await runCli(args);
         expect(result.code, result.stderr).toBe(2);

@@ -16,9 +16,26 @@ async function makeRun(complete: boolean, count = GENERATION_ORDER.length): Prom
     const store = await OutputStore.open({dir, format: "parquet", shardSize: 2, identity: IDENTITY, meta: {totalRows: GENERATION_ORDER.length}});
     for (const idx of GENERATION_ORDER.slice(0, count)) {
         if (idx === FAILED_IDX)
-            await store.fail({idx, stage: "validate", reason: "no valid JSON after 3 attempts", response: "{", finishReason: "length", attempts: 3, model: "m.gguf"});
+            await store.fail({
+                idx,
+                stage: "validate",
+                reason: "no valid JSON after 3 attempts",
+                response: "{",
+                finishReason: "length",
+                attempts: 3,
+                model: "m.gguf"
+            });
         else
-            await store.add({idx, columns: {text: `text ${idx}`}, annotation: {label: `L${idx}`}, finishReason: "stop", promptTokens: 5, completionTokens: 3, attempts: 1, model: "m.gguf"});
+            await store.add({
+                idx,
+                columns: {text: `text ${idx}`},
+                annotation: {label: `L${idx}`},
+                finishReason: "stop",
+                promptTokens: 5,
+                completionTokens: 3,
+                attempts: 1,
+                model: "m.gguf"
+            });
     }
     if (complete) await store.markComplete({});
     else await store.commit();
@@ -26,7 +43,12 @@ async function makeRun(complete: boolean, count = GENERATION_ORDER.length): Prom
     return dir;
 }
 
-const readJsonl = (file: string) => fs.readFileSync(file, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+const readJsonl = (file: string) =>
+    fs
+        .readFileSync(file, "utf8")
+        .trimEnd()
+        .split("\n")
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 let complete: string;
 beforeAll(async () => {
@@ -66,7 +88,9 @@ describe("airlabel export (CLI)", () => {
         const target = path.join(out, "rows.dat");
         const bad = await runCli(["export", complete, "--to", target]);
         expect(bad.code).toBe(2);
-        expect(bad.stderr).toBe(`airlabel: cannot tell the export format of ${target} from its extension (.dat); name it .jsonl, .parquet, .arrow or .csv, pass --format, or pass --to argilla|prodigy|jsonl|parquet|arrow|csv with --out\n`);
+        expect(bad.stderr).toBe(
+            `airlabel: cannot tell the export format of ${target} from its extension (.dat); name it .jsonl, .parquet, .arrow or .csv, pass --format, or pass --to argilla|prodigy|jsonl|parquet|arrow|csv with --out\n`
+        );
         expect(fs.existsSync(target)).toBe(false);
     });
 
@@ -76,7 +100,9 @@ describe("airlabel export (CLI)", () => {
         const refused = await runCli(["export", dir, "--to", target, "--json"]);
         expect(refused.code).toBe(1);
         expect(refused.stdout).toBe("");
-        expect(refused.stderr).toBe(`airlabel: ${dir}/ holds an incomplete run (3 of 7 rows are still missing); re-run the same \`airlabel run\` command to finish it, or pass --allow-incomplete to export the rows committed so far\n`);
+        expect(refused.stderr).toBe(
+            `airlabel: ${dir}/ holds an incomplete run (3 of 7 rows are still missing); re-run the same \`airlabel run\` command to finish it, or pass --allow-incomplete to export the rows committed so far\n`
+        );
         expect(fs.existsSync(target)).toBe(false);
 
         const allowed = await runCli(["export", dir, "--to", target, "--allow-incomplete", "--json"]);
@@ -114,13 +140,26 @@ describe("airlabel export (CLI)", () => {
         expect(fs.readFileSync(path.join(out, "same.csv"), "utf8")).toBe(fs.readFileSync(path.join(out, "rows.csv"), "utf8"));
 
         const prodigy = await runCli(["export", complete, "--to", "prodigy", "--choices", "L0,L1,L2,L4,L5,L6"]);
-        const choicesHash = crypto.createHash("sha256").update(JSON.stringify({type: "string", enum: ["L0", "L1", "L2", "L4", "L5", "L6"]})).digest("hex").slice(0, 16);
+        const choicesHash = crypto
+            .createHash("sha256")
+            .update(JSON.stringify({type: "string", enum: ["L0", "L1", "L2", "L4", "L5", "L6"]}))
+            .digest("hex")
+            .slice(0, 16);
         expect(prodigy.code, prodigy.stderr).toBe(0);
         const file = path.join(complete, "export", "prodigy.jsonl");
         // the fixture's recorded schema hash is not the hash of these choices: export says so, and goes on
-        expect(prodigy.stderr).toBe(`airlabel: note: the --choices given is not the answer schema the run recorded (sha256 ${choicesHash} vs the run's cccccccccccccccc); the labels shown may not be the run's: pass the run's own --schema, --choices or --config\n` +
-            `airlabel: exported 6 Prodigy tasks (field label: labels L0, L1, L2, L4, L5, L6; 1 failed row left out, with no text to show) to ${file}\n`);
-        expect(readJsonl(file).map((task) => [task.text, task.accept])).toEqual([["text 0", ["L0"]], ["text 1", ["L1"]], ["text 2", ["L2"]], ["text 4", ["L4"]], ["text 5", ["L5"]], ["text 6", ["L6"]]]);
+        expect(prodigy.stderr).toBe(
+            `airlabel: note: the --choices given is not the answer schema the run recorded (sha256 ${choicesHash} vs the run's cccccccccccccccc); the labels shown may not be the run's: pass the run's own --schema, --choices or --config\n` +
+                `airlabel: exported 6 Prodigy tasks (field label: labels L0, L1, L2, L4, L5, L6; 1 failed row left out, with no text to show) to ${file}\n`
+        );
+        expect(readJsonl(file).map((task) => [task.text, task.accept])).toEqual([
+            ["text 0", ["L0"]],
+            ["text 1", ["L1"]],
+            ["text 2", ["L2"]],
+            ["text 4", ["L4"]],
+            ["text 5", ["L5"]],
+            ["text 6", ["L6"]]
+        ]);
     });
 
     test("--to argilla takes the labels from the run's job file (--config) and writes records + settings", async () => {
@@ -131,12 +170,16 @@ describe("airlabel export (CLI)", () => {
         fs.writeFileSync(job, `input: data.jsonl\nschema: ${schema}\nprompt: "{text}"\n`);
         const result = await runCli(["export", complete, "--to", "argilla", "--config", job, "--out", path.join(out, "argilla.json")]);
         expect(result.code, result.stderr).toBe(0);
-        const settings = JSON.parse(fs.readFileSync(path.join(out, "argilla.settings.json"), "utf8")) as {questions: {settings: {options: {value: string}[]}}[]};
+        const settings = JSON.parse(fs.readFileSync(path.join(out, "argilla.settings.json"), "utf8")) as {
+            questions: {settings: {options: {value: string}[]}}[];
+        };
         expect(settings.questions[0]!.settings.options.map((option) => option.value)).toEqual(["L0", "L1", "L2", "L3", "L4", "L5", "L6"]);
         const records = JSON.parse(fs.readFileSync(path.join(out, "argilla.json"), "utf8")) as {id: string}[];
         expect(records.map((record) => record.id)).toEqual(["0", "1", "2", "4", "5", "6"]);
         const badOut = await runCli(["export", complete, "--to", "argilla", "--out", path.join(complete, "data", "x.json")]);
         expect(badOut.code).toBe(2);
-        expect(badOut.stderr).toMatch(/^airlabel: --out .*x\.json would overwrite part of the run in .*; choose a file outside its data\/, errors\/, models\/ and reviews\/ dirs\n$/u);
+        expect(badOut.stderr).toMatch(
+            /^airlabel: --out .*x\.json would overwrite part of the run in .*; choose a file outside its data\/, errors\/, models\/ and reviews\/ dirs\n$/u
+        );
     });
 });

@@ -11,8 +11,24 @@ beforeAll(async () => {
     ({model, dir, input} = await jobFixture([{text: "one"}, {text: "two"}, {text: "three"}]));
 });
 
-const runArgs = (output: string, ...extra: string[]) =>
-    ["run", "-i", input, "-m", model, "-o", output, "-p", "Label: {text}", "--choices", "a,b", "--max-tokens", "4", "--gpu", "cpu", ...extra];
+const runArgs = (output: string, ...extra: string[]) => [
+    "run",
+    "-i",
+    input,
+    "-m",
+    model,
+    "-o",
+    output,
+    "-p",
+    "Label: {text}",
+    "--choices",
+    "a,b",
+    "--max-tokens",
+    "4",
+    "--gpu",
+    "cpu",
+    ...extra
+];
 
 describe("-q/--quiet", () => {
     test("run: the summary lines go to stderr without it, and nothing at all with it", async () => {
@@ -63,7 +79,20 @@ describe("-q/--quiet", () => {
     test("a job with steps, -q: nothing; without it, one line per step and the job line", async () => {
         const job = path.join(dir, "job.yaml");
         const output = path.join(dir, "job-out");
-        fs.writeFileSync(job, [`input: ${input}`, `output: ${output}`, "maxTokens: 4", "steps:", "  - name: first", `    model: ${model}`, "    prompt: 'Label: {text}'", "    choices: [a, b]", ""].join("\n"));
+        fs.writeFileSync(
+            job,
+            [
+                `input: ${input}`,
+                `output: ${output}`,
+                "maxTokens: 4",
+                "steps:",
+                "  - name: first",
+                `    model: ${model}`,
+                "    prompt: 'Label: {text}'",
+                "    choices: [a, b]",
+                ""
+            ].join("\n")
+        );
         const quiet = await runCli(["run", job, "-q"]);
         expect(quiet.code, quiet.stderr).toBe(0);
         expect(quiet.stderr).toBe("");

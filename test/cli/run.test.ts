@@ -20,16 +20,56 @@ const schemaFile = () => {
 describe("airlabel run (CLI, real engine)", () => {
     test("--json prints the summary on stdout; logs stay on stderr", async () => {
         const output = path.join(dir, "out-json");
-        const result = await runCli(["run", "-i", input, "-m", model, "-o", output, "-p", "{text}", "-s", schemaFile(), "--max-tokens", "20", "--max-rows", "10", "--json"]);
+        const result = await runCli([
+            "run",
+            "-i",
+            input,
+            "-m",
+            model,
+            "-o",
+            output,
+            "-p",
+            "{text}",
+            "-s",
+            schemaFile(),
+            "--max-tokens",
+            "20",
+            "--max-rows",
+            "10",
+            "--json"
+        ]);
         expect(result.code, result.stderr).toBe(0);
         const summary = JSON.parse(result.stdout) as Record<string, unknown>;
         expect(summary).toMatchObject({totalRows: 10, okRows: 10, failedRows: 0, complete: true});
-        expect(readJsonlDir(path.join(output, "data")).map((r) => r.idx).sort((a, b) => (a as number) - (b as number))).toEqual([...Array(10).keys()]);
+        expect(
+            readJsonlDir(path.join(output, "data"))
+                .map((r) => r.idx)
+                .sort((a, b) => (a as number) - (b as number))
+        ).toEqual([...Array(10).keys()]);
     });
 
     test("a run killed with SIGKILL part-way, then re-run, yields every input row exactly once", async () => {
         const output = path.join(dir, "out-kill");
-        const args = ["run", "-i", input, "-m", model, "-o", output, "-p", "{text}", "-s", schemaFile(), "--max-tokens", "24", "--shard-size", "4", "--parallel", "2", "-q"];
+        const args = [
+            "run",
+            "-i",
+            input,
+            "-m",
+            model,
+            "-o",
+            output,
+            "-p",
+            "{text}",
+            "-s",
+            schemaFile(),
+            "--max-tokens",
+            "24",
+            "--shard-size",
+            "4",
+            "--parallel",
+            "2",
+            "-q"
+        ];
         const manifest = path.join(output, "manifest.json");
         const killed = await new Promise<Awaited<ReturnType<typeof runCli>>>((resolve, reject) => {
             const poll = setInterval(() => {
@@ -39,10 +79,18 @@ describe("airlabel run (CLI, real engine)", () => {
                         clearInterval(poll);
                         child?.kill("SIGKILL");
                     }
-                } catch { /* not written yet */ }
+                } catch {
+                    /* not written yet */
+                }
             }, 20);
             let child: import("node:child_process").ChildProcess | undefined;
-            runCli(args, {onSpawn: (c) => { child = c; }}).then(resolve, reject).finally(() => clearInterval(poll));
+            runCli(args, {
+                onSpawn: (c) => {
+                    child = c;
+                }
+            })
+                .then(resolve, reject)
+                .finally(() => clearInterval(poll));
         });
         expect(killed.signal).toBe("SIGKILL");
         const before = readJsonlDir(path.join(output, "data"));
@@ -51,7 +99,7 @@ describe("airlabel run (CLI, real engine)", () => {
 
         const resumed = await runCli([...args, "--json"]);
         expect(resumed.code, resumed.stderr).toBe(0);
-        const summary = JSON.parse(resumed.stdout) as {resumedRows: number, complete: boolean};
+        const summary = JSON.parse(resumed.stdout) as {resumedRows: number; complete: boolean};
         expect(summary.complete).toBe(true);
         expect(summary.resumedRows).toBe(before.length);
         const all = [...readJsonlDir(path.join(output, "data")), ...readJsonlDir(path.join(output, "errors"))];

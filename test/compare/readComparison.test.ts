@@ -10,11 +10,31 @@ const identity = {input: "i", template: "t", schema: "s", model: "m", sampling: 
 
 async function writeModel(dir: string, id: string, answered: number[], failed: number[], order: "asc" | "desc"): Promise<void> {
     const store = await OutputStore.open({dir: path.join(dir, "models", id), identity, shardSize: 2, meta: {totalRows: answered.length + failed.length}});
-    const all = [...answered.map((idx) => ({idx, ok: true})), ...failed.map((idx) => ({idx, ok: false}))]
-        .sort((a, b) => order === "asc" ? a.idx - b.idx : b.idx - a.idx);
+    const all = [...answered.map((idx) => ({idx, ok: true})), ...failed.map((idx) => ({idx, ok: false}))].sort((a, b) =>
+        order === "asc" ? a.idx - b.idx : b.idx - a.idx
+    );
     for (const {idx, ok} of all) {
-        if (ok) await store.add({idx, columns: {text: `row ${idx}`}, annotation: {label: `${id}-${idx}`}, finishReason: "stop", promptTokens: 3, completionTokens: 2, attempts: 1, model: `${id}.gguf`});
-        else await store.fail({idx, stage: "validate", reason: `bad answer from ${id}`, response: "{", finishReason: "length", attempts: 3, model: `${id}.gguf`});
+        if (ok)
+            await store.add({
+                idx,
+                columns: {text: `row ${idx}`},
+                annotation: {label: `${id}-${idx}`},
+                finishReason: "stop",
+                promptTokens: 3,
+                completionTokens: 2,
+                attempts: 1,
+                model: `${id}.gguf`
+            });
+        else
+            await store.fail({
+                idx,
+                stage: "validate",
+                reason: `bad answer from ${id}`,
+                response: "{",
+                finishReason: "length",
+                attempts: 3,
+                model: `${id}.gguf`
+            });
     }
     await store.markComplete({});
     await store.close();
@@ -28,12 +48,23 @@ describe("readComparison", () => {
         await writeModel(dir, "b", [0, 2, 4], [1, 3], "asc");
         const now = new Date().toISOString();
         await writeComparisonFile(dir, {
-            format: "airlabel-comparison", version: 1, outputFormat: "jsonl", merged: null, createdAt: now, updatedAt: now,
-            models: [{id: "a", model: "/m/a.gguf", backend: "local", dir: "models/a"}, {id: "b", model: "/m/b.gguf", backend: "local", dir: "models/b"}]
+            format: "airlabel-comparison",
+            version: 1,
+            outputFormat: "jsonl",
+            merged: null,
+            createdAt: now,
+            updatedAt: now,
+            models: [
+                {id: "a", model: "/m/a.gguf", backend: "local", dir: "models/a"},
+                {id: "b", model: "/m/b.gguf", backend: "local", dir: "models/b"}
+            ]
         });
         expect(isComparisonDir(dir)).toBe(true);
         const {models, rows} = await readComparison(dir);
-        expect(models.map((m) => [m.id, m.complete])).toEqual([["a", true], ["b", true]]);
+        expect(models.map((m) => [m.id, m.complete])).toEqual([
+            ["a", true],
+            ["b", true]
+        ]);
         expect(rows.map((row) => row.idx)).toEqual([0, 1, 2, 3, 4]);
         for (const row of rows) {
             // the failed-by-a row 4 still has its input columns, from b's answer
@@ -52,8 +83,16 @@ describe("readComparison", () => {
         await writeModel(dir, "a", [0, 1], [], "asc");
         const now = new Date().toISOString();
         await writeComparisonFile(dir, {
-            format: "airlabel-comparison", version: 1, outputFormat: "jsonl", merged: null, createdAt: now, updatedAt: now,
-            models: [{id: "a", model: "a.gguf", backend: "local", dir: "models/a"}, {id: "b", model: "b.gguf", backend: "local", dir: "models/b"}]
+            format: "airlabel-comparison",
+            version: 1,
+            outputFormat: "jsonl",
+            merged: null,
+            createdAt: now,
+            updatedAt: now,
+            models: [
+                {id: "a", model: "a.gguf", backend: "local", dir: "models/a"},
+                {id: "b", model: "b.gguf", backend: "local", dir: "models/b"}
+            ]
         });
         const {models, rows} = await readComparison(dir);
         expect(models.map((m) => m.complete)).toEqual([true, false]);
@@ -62,7 +101,7 @@ describe("readComparison", () => {
 
         const plain = tempDir();
         await expect(readComparison(plain)).rejects.toThrow(/holds no model comparison \(no compare\.json\)/u);
-        fs.writeFileSync(path.join(plain, "compare.json"), "{\"format\": \"other\"}");
+        fs.writeFileSync(path.join(plain, "compare.json"), '{"format": "other"}');
         await expect(readComparison(plain)).rejects.toThrow(/is not an airlabel comparison \(format is not "airlabel-comparison"\)/u);
     });
 });

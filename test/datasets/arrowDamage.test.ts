@@ -12,20 +12,38 @@ const rowCount = 300;
 
 /** A 300-row table like a small real dataset: an id, a text (with or without nulls) and a score. */
 function tableBytes(format: "file" | "stream", withNulls: boolean): Uint8Array {
-    const texts = Array.from({length: rowCount}, (_, i) => withNulls && i % 7 === 3 ? null : `row number ${i} text`);
-    return tableToIPC(new Table({
-        id: vectorFromArray(Array.from({length: rowCount}, (_, i) => i), new Int32()),
-        text: vectorFromArray(texts, new Utf8()),
-        score: vectorFromArray(Array.from({length: rowCount}, (_, i) => i / 4), new Float64())
-    }), format);
+    const texts = Array.from({length: rowCount}, (_, i) => (withNulls && i % 7 === 3 ? null : `row number ${i} text`));
+    return tableToIPC(
+        new Table({
+            id: vectorFromArray(
+                Array.from({length: rowCount}, (_, i) => i),
+                new Int32()
+            ),
+            text: vectorFromArray(texts, new Utf8()),
+            score: vectorFromArray(
+                Array.from({length: rowCount}, (_, i) => i / 4),
+                new Float64()
+            )
+        }),
+        format
+    );
 }
 
 /** The issue's layout: an int32 id and a text without nulls; bytes 200-400 land in the batch header. */
 function idTextBytes(format: "file" | "stream"): Uint8Array {
-    return tableToIPC(new Table({
-        id: vectorFromArray(Array.from({length: rowCount}, (_, i) => i), new Int32()),
-        text: vectorFromArray(Array.from({length: rowCount}, (_, i) => `row ${i}`), new Utf8())
-    }), format);
+    return tableToIPC(
+        new Table({
+            id: vectorFromArray(
+                Array.from({length: rowCount}, (_, i) => i),
+                new Int32()
+            ),
+            text: vectorFromArray(
+                Array.from({length: rowCount}, (_, i) => `row ${i}`),
+                new Utf8()
+            )
+        }),
+        format
+    );
 }
 
 function damaged(bytes: Uint8Array, start: number, end: number): Buffer {
@@ -54,7 +72,9 @@ describe("a damaged Arrow file is refused, not read as nulls (items 4, 5)", () =
         const file = path.join(dir, "issue.arrow");
         fs.writeFileSync(file, damaged(idTextBytes("file"), 200, 400));
         const message = await errorMessage(openDataset(file).then(collectValues));
-        expect(message).toMatch(/^issue\.arrow: cannot read Arrow IPC \(a record batch header declares a column of -1 values with -1 nulls\); .*write it again if it is damaged$/u);
+        expect(message).toMatch(
+            /^issue\.arrow: cannot read Arrow IPC \(a record batch header declares a column of -1 values with -1 nulls\); .*write it again if it is damaged$/u
+        );
         expect(await errorMessage(inspectDataset(file))).toBe(message);
     });
 
@@ -79,12 +99,17 @@ describe("a damaged Arrow file is refused, not read as nulls (items 4, 5)", () =
         const file = path.join(dir, "null-count.arrow");
         fs.writeFileSync(file, bytes);
         expect(await errorMessage(openDataset(file).then(collectValues))).toBe(
-            "null-count.arrow: record batch 0 (rows 0-299) is damaged, column \"text\": validity bitmap of 0 bytes for 300 values; " +
-            "the Arrow file is corrupt or truncated, write it again");
+            'null-count.arrow: record batch 0 (rows 0-299) is damaged, column "text": validity bitmap of 0 bytes for 300 values; ' +
+                "the Arrow file is corrupt or truncated, write it again"
+        );
     });
 
     test("any 200 bytes set to 0xff: a one-line DatasetError, or the 300 rows with no text turned null", async () => {
-        for (const [format, good] of [["file", tableBytes("file", true)], ["stream", tableBytes("stream", true)], ["file", idTextBytes("file")]] as const) {
+        for (const [format, good] of [
+            ["file", tableBytes("file", true)],
+            ["stream", tableBytes("stream", true)],
+            ["file", idTextBytes("file")]
+        ] as const) {
             const file = path.join(dir, `sweep-${format}.arrow`);
             fs.writeFileSync(file, good);
             const original = await collectValues(await openDataset(file));
@@ -113,13 +138,18 @@ describe("a Hugging Face save_to_disk folder of a selection is refused (its tabl
             const folder = fs.mkdtempSync(path.join(dir, "selection-"));
             fs.writeFileSync(path.join(folder, "data-00000-of-00001.arrow"), idTextBytes("stream"));
             fs.writeFileSync(path.join(folder, "indices.arrow"), tableToIPC(new Table({indices: vectorFromArray([5, 9], new Int32())}), "stream"));
-            fs.writeFileSync(path.join(folder, "state.json"), JSON.stringify({
-                _data_files: [{filename: "data-00000-of-00001.arrow"}],
-                ...(inState ? {_indices_data_files: [{filename: "indices.arrow"}]} : {}), _split: "train"
-            }));
+            fs.writeFileSync(
+                path.join(folder, "state.json"),
+                JSON.stringify({
+                    _data_files: [{filename: "data-00000-of-00001.arrow"}],
+                    ...(inState ? {_indices_data_files: [{filename: "indices.arrow"}]} : {}),
+                    _split: "train"
+                })
+            );
             expect(await errorMessage(openDataset(folder))).toBe(
                 `${folder} is a Hugging Face save_to_disk folder of a selection (it has an indices file): its .arrow files hold other rows than ` +
-                "the dataset's; save it again with ds.flatten_indices().save_to_disk(...)");
+                    "the dataset's; save it again with ds.flatten_indices().save_to_disk(...)"
+            );
         }
     });
 });

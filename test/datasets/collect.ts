@@ -11,16 +11,14 @@ export function tempDir(): string {
 /** All records of a dataset. */
 export async function collect(dataset: Dataset): Promise<DatasetRecord[]> {
     const records: DatasetRecord[] = [];
-    for await (const record of dataset.rows())
-        records.push(record);
+    for await (const record of dataset.rows()) records.push(record);
     return records;
 }
 
 /** The values of every record, failing on error records. */
 export async function collectValues(dataset: Dataset): Promise<Record<string, unknown>[]> {
     return (await collect(dataset)).map((record) => {
-        if ("error" in record)
-            throw new Error(`unexpected error record at ${record.location}: ${record.error}`);
+        if ("error" in record) throw new Error(`unexpected error record at ${record.location}: ${record.error}`);
         return record.values;
     });
 }

@@ -19,7 +19,8 @@ describe("CSV: an unbalanced quote is reported where it opened (item 15)", () =>
         const file = write("quote.csv", lines.join("\n") + "\n");
         expect(await errorMessage(openDataset(file).then(collectValues))).toBe(
             "quote.csv line 3: a quote opened in field 2 of the row starting here is never closed (the file ends inside it); " +
-            "close it, or double a quote inside a quoted field (\"\")");
+                'close it, or double a quote inside a quoted field ("")'
+        );
     });
 
     test("after multi-line quoted fields and empty lines, and past the parser's read-ahead", async () => {
@@ -53,7 +54,11 @@ describe("the line-size limit (item 12)", () => {
         const records = await collect(await openDataset(file, {skipInvalidRows: true}));
         expect(records).toEqual([
             {ordinal: 0, location: "huge-line.jsonl line 1", values: {text: "before"}},
-            {ordinal: 1, location: "huge-line.jsonl line 2", error: "the line is longer than 67108864 bytes, the most airlabel reads in one record; shorten it or raise AIRLABEL_MAX_LINE_BYTES"},
+            {
+                ordinal: 1,
+                location: "huge-line.jsonl line 2",
+                error: "the line is longer than 67108864 bytes, the most airlabel reads in one record; shorten it or raise AIRLABEL_MAX_LINE_BYTES"
+            },
             {ordinal: 2, location: "huge-line.jsonl line 3", values: {text: "after"}}
         ]);
         fs.rmSync(file);
@@ -64,9 +69,10 @@ describe("one rule for duplicate names: refused, naming the key and the row", ()
     test("a duplicate JSON key is an invalid row naming the key and line, like a duplicate CSV header", async () => {
         const jsonl = write("dup.jsonl", '{"text":"a"}\n{"text":"b","text":"c"}\n');
         expect(await errorMessage(openDataset(jsonl).then(collectValues))).toBe(
-            "dup.jsonl line 2: duplicate key \"text\" in one object; keep one of them; fix the line or pass --skip-invalid-rows");
+            'dup.jsonl line 2: duplicate key "text" in one object; keep one of them; fix the line or pass --skip-invalid-rows'
+        );
         const records = await collect(await openDataset(jsonl, {skipInvalidRows: true}));
-        expect(records[1]).toEqual({ordinal: 1, location: "dup.jsonl line 2", error: "duplicate key \"text\" in one object; keep one of them"});
+        expect(records[1]).toEqual({ordinal: 1, location: "dup.jsonl line 2", error: 'duplicate key "text" in one object; keep one of them'});
         const csv = write("dup.csv", "text,text\na,b\n");
         expect(await errorMessage(openDataset(csv).then(collectValues))).toMatch(/^dup\.csv line 1: duplicate column name "text"/u);
     });
@@ -76,7 +82,8 @@ describe("compressed and UTF-16 input are named, with the right hint", () => {
     test("gzip, zstd and zip content, and a .gz extension", async () => {
         const gz = write("data.jsonl", gzipSync('{"text":"a"}\n'));
         expect(await errorMessage(openDataset(gz).then(collectValues))).toBe(
-            "data.jsonl: the file is gzip-compressed, not text; decompress it first (gzip -dc data.jsonl > decompressed-data.jsonl) and read the result");
+            "data.jsonl: the file is gzip-compressed, not text; decompress it first (gzip -dc data.jsonl > decompressed-data.jsonl) and read the result"
+        );
         const zst = write("z.csv", Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0]));
         expect(await errorMessage(openDataset(zst).then(collectValues))).toMatch(/^z\.csv: the file is zstd-compressed, not text/u);
         const zip = write("z.json", Buffer.from("PK\x03\x04rest", "latin1"));
@@ -89,7 +96,11 @@ describe("compressed and UTF-16 input are named, with the right hint", () => {
         const le = write("le.csv", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("id,text\n1,a\n", "utf16le")]));
         const be = write("be.jsonl", Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('{"text":"a"}\n', "utf16le").swap16()]));
         const bare = write("bare.jsonl", Buffer.from('{"text":"a"}\n', "utf16le"));
-        for (const [file, what] of [[le, "little-endian byte order mark"], [be, "big-endian byte order mark"], [bare, "every other byte is 0"]] as const) {
+        for (const [file, what] of [
+            [le, "little-endian byte order mark"],
+            [be, "big-endian byte order mark"],
+            [bare, "every other byte is 0"]
+        ] as const) {
             const message = await errorMessage(openDataset(file).then(collectValues));
             expect(message).toContain(what);
             expect(message).toMatch(/not UTF-8; convert it to UTF-8 first \(for example iconv -f UTF-16 -t UTF-8\)$/u);

@@ -35,7 +35,11 @@ describe("airlabel inspect", () => {
         const out = await inspect([dataFile(), "--json"]);
         expect(JSON.parse(out)).toEqual({
             rows: 3,
-            columns: [{name: "text", type: "string"}, {name: "stars", type: "float64"}, {name: "tags", type: "list<string>"}]
+            columns: [
+                {name: "text", type: "string"},
+                {name: "stars", type: "float64"},
+                {name: "tags", type: "list<string>"}
+            ]
         });
         expect(out.endsWith("\n")).toBe(true);
     });
@@ -43,19 +47,21 @@ describe("airlabel inspect", () => {
     test("prints a readable table by default", async () => {
         const file = dataFile();
         const out = await inspect([file]);
-        expect(out).toBe([
-            `dataset  ${file}`,
-            "format   jsonl",
-            "files    reviews.jsonl",
-            "rows     3",
-            "columns  3",
-            "",
-            "  name   type",
-            "  text   string",
-            "  stars  float64",
-            "  tags   list<string>",
-            ""
-        ].join("\n"));
+        expect(out).toBe(
+            [
+                `dataset  ${file}`,
+                "format   jsonl",
+                "files    reviews.jsonl",
+                "rows     3",
+                "columns  3",
+                "",
+                "  name   type",
+                "  text   string",
+                "  stars  float64",
+                "  tags   list<string>",
+                ""
+            ].join("\n")
+        );
     });
 
     test("--format overrides the extension; --skip-invalid-rows counts malformed rows", async () => {
@@ -80,7 +86,11 @@ describe("airlabel inspect", () => {
         registerInspectCommand(program);
         const help = program.commands.find((command) => command.name() === "inspect");
         let text = "";
-        help?.configureOutput({writeOut: (chunk) => { text += chunk; }});
+        help?.configureOutput({
+            writeOut: (chunk) => {
+                text += chunk;
+            }
+        });
         help?.outputHelp();
         expect(text).toContain("$ airlabel inspect data/train.parquet");
     });

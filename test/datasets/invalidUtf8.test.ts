@@ -64,13 +64,19 @@ describe("CSV and TSV with bytes that are not UTF-8", () => {
     test("valid UTF-8 is unchanged, multi-byte characters split across read chunks included, and a BOM is dropped", async () => {
         const long = "é".repeat(70_000); // 140 KB of 2-byte characters: crosses the 64 KB chunk size
         const file = write("big.csv", `\ufefftext,label\n${long},1\n"héllo 👋 世界",2\n`);
-        expect(await collectValues(await openDataset(file))).toEqual([{text: long, label: "1"}, {text: "héllo 👋 世界", label: "2"}]);
+        expect(await collectValues(await openDataset(file))).toEqual([
+            {text: long, label: "1"},
+            {text: "héllo 👋 世界", label: "2"}
+        ]);
     });
 
     test("stdin is checked the same way, named stdin", async () => {
         const stdin = Readable.from([latin1Csv.subarray(0, 20), latin1Csv.subarray(20)], {objectMode: false});
         const dataset = await openDataset("-", {format: "csv", stdin});
-        expect(await dataset.columns()).toEqual([{name: "text", type: "string"}, {name: "label", type: "string"}]);
+        expect(await dataset.columns()).toEqual([
+            {name: "text", type: "string"},
+            {name: "label", type: "string"}
+        ]);
         expect(await errorMessage(collect(dataset))).toBe(latin1Message("stdin", 3, 21));
     });
 });
@@ -94,7 +100,25 @@ describe("through the CLI: one line on stderr, exit 1", () => {
         const dir = path.dirname(file);
         for (const extra of [[], ["--skip-invalid-rows"]]) {
             const output = path.join(dir, `out${extra.length}`);
-            const result = await runCli(["run", "-i", file, "-m", model, "-o", output, "-p", "Label: {text}", "--choices", "a,b", "--max-tokens", "4", "--gpu", "cpu", "-q", ...extra]);
+            const result = await runCli([
+                "run",
+                "-i",
+                file,
+                "-m",
+                model,
+                "-o",
+                output,
+                "-p",
+                "Label: {text}",
+                "--choices",
+                "a,b",
+                "--max-tokens",
+                "4",
+                "--gpu",
+                "cpu",
+                "-q",
+                ...extra
+            ]);
             expect(result.code, result.stderr).toBe(1);
             const ours = result.stderr.split("\n").filter((line) => line.startsWith("airlabel: "));
             expect(ours, result.stderr).toEqual([`airlabel: ${latin1Message("latin1.csv", 3, 21)}`]);

@@ -11,18 +11,27 @@ import {writeMetadata} from "hyparquet-writer/src/metadata.js";
  * repeated leaf and no repeated group outside a LIST). `path` maps a column path of `schema` to `legacySchema`'s;
  * `numRows`, when given, replaces the footer's row count (to write a file that lies about it).
  */
-export function writeLegacyParquet(file: string, options: {
-    schema: SchemaElement[], columnData: ColumnSource[], legacySchema: SchemaElement[],
-    path?: (columnPath: string[]) => string[], numRows?: bigint
-}): void {
+export function writeLegacyParquet(
+    file: string,
+    options: {
+        schema: SchemaElement[];
+        columnData: ColumnSource[];
+        legacySchema: SchemaElement[];
+        path?: (columnPath: string[]) => string[];
+        numRows?: bigint;
+    }
+): void {
     const written = new Uint8Array(parquetWriteBuffer({schema: options.schema, columnData: options.columnData, statistics: false}));
-    fs.writeFileSync(file, rewriteFooter(written, (metadata) => {
-        metadata.schema = options.legacySchema;
-        for (const group of metadata.row_groups)
-            for (const column of group.columns)
-                column.meta_data!.path_in_schema = options.path?.(column.meta_data!.path_in_schema) ?? column.meta_data!.path_in_schema;
-        if (options.numRows !== undefined) metadata.num_rows = options.numRows;
-    }));
+    fs.writeFileSync(
+        file,
+        rewriteFooter(written, (metadata) => {
+            metadata.schema = options.legacySchema;
+            for (const group of metadata.row_groups)
+                for (const column of group.columns)
+                    column.meta_data!.path_in_schema = options.path?.(column.meta_data!.path_in_schema) ?? column.meta_data!.path_in_schema;
+            if (options.numRows !== undefined) metadata.num_rows = options.numRows;
+        })
+    );
 }
 
 /** The file with its footer decoded, changed by `change` and encoded again (the data pages are kept as they are). */

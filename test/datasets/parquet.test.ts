@@ -15,7 +15,12 @@ const fixtures = path.join(sharedDir, "fixtures", "parquet");
 const hasFixtures = fs.existsSync(fixtures);
 
 function fixtureFiles(): string[] {
-    return hasFixtures ? fs.readdirSync(fixtures).filter((name) => name.endsWith(".parquet")).sort() : [];
+    return hasFixtures
+        ? fs
+              .readdirSync(fixtures)
+              .filter((name) => name.endsWith(".parquet"))
+              .sort()
+        : [];
 }
 
 describe.runIf(hasFixtures)("Parquet fixtures (apache/parquet-testing)", () => {
@@ -39,8 +44,7 @@ describe.runIf(hasFixtures)("Parquet fixtures (apache/parquet-testing)", () => {
                 expect("values" in record).toBe(true);
                 const text = stringifyJson(record);
                 expect(parseJsonText(text)).toEqual(record); // nothing lost or changed: plain JSON values only
-                if ("values" in record)
-                    expect(Object.keys(record.values)).toEqual(columns.map((column) => column.name));
+                if ("values" in record) expect(Object.keys(record.values)).toEqual(columns.map((column) => column.name));
             }
 
             const inspection = await inspectDataset(file);
@@ -54,16 +58,30 @@ describe.runIf(hasFixtures)("Parquet fixtures (apache/parquet-testing)", () => {
         expect(values).toHaveLength(8);
         expect(values.map((row) => row.id)).toEqual([4, 5, 6, 7, 2, 3, 0, 1]);
         expect(values[0]).toEqual({
-            id: 4, bool_col: true, tinyint_col: 0, smallint_col: 0, int_col: 0, bigint_col: 0,
-            float_col: 0, double_col: 0, date_string_col: "03/01/09", string_col: "0",
+            id: 4,
+            bool_col: true,
+            tinyint_col: 0,
+            smallint_col: 0,
+            int_col: 0,
+            bigint_col: 0,
+            float_col: 0,
+            double_col: 0,
+            date_string_col: "03/01/09",
+            string_col: "0",
             timestamp_col: "2009-03-01T00:00:00.000Z"
         });
         expect(values[1]?.bigint_col).toBe(10);
         expect(await dataset.columns()).toEqual([
-            {name: "id", type: "int32"}, {name: "bool_col", type: "bool"}, {name: "tinyint_col", type: "int32"},
-            {name: "smallint_col", type: "int32"}, {name: "int_col", type: "int32"}, {name: "bigint_col", type: "int64"},
-            {name: "float_col", type: "float32"}, {name: "double_col", type: "float64"},
-            {name: "date_string_col", type: "string"}, {name: "string_col", type: "string"},
+            {name: "id", type: "int32"},
+            {name: "bool_col", type: "bool"},
+            {name: "tinyint_col", type: "int32"},
+            {name: "smallint_col", type: "int32"},
+            {name: "int_col", type: "int32"},
+            {name: "bigint_col", type: "int64"},
+            {name: "float_col", type: "float32"},
+            {name: "double_col", type: "float64"},
+            {name: "date_string_col", type: "string"},
+            {name: "string_col", type: "string"},
             {name: "timestamp_col", type: "timestamp"}
         ]);
     });
@@ -83,7 +101,10 @@ describe.runIf(hasFixtures)("Parquet fixtures (apache/parquet-testing)", () => {
         expect(columns.find((column) => column.name === "int_array_Array")?.type).toBe("list<list<int32>>");
 
         const nested = await collectValues(await openDataset(path.join(fixtures, "nested_lists.snappy.parquet")));
-        expect(nested[0]?.a).toEqual([[["a", "b"], ["c"]], [null, ["d"]]]);
+        expect(nested[0]?.a).toEqual([
+            [["a", "b"], ["c"]],
+            [null, ["d"]]
+        ]);
     });
 
     test("single_nan.parquet: NaN comes out as null", async () => {
@@ -96,13 +117,13 @@ describe("Parquet written by hyparquet-writer", () => {
         const dir = tempDir();
         const file = path.join(dir, "train-00000.parquet");
         const count = 25;
-        const texts = Array.from({length: count}, (_, i) => i === 3 ? null : `text ${i} — ünïcödé`);
+        const texts = Array.from({length: count}, (_, i) => (i === 3 ? null : `text ${i} — ünïcödé`));
         await parquetWriteFile({
             filename: file,
             columnData: [
                 {name: "text", data: texts, type: "STRING"},
                 {name: "n", data: Int32Array.from({length: count}, (_, i) => i * 2), type: "INT32"},
-                {name: "big", data: Array.from({length: count}, (_, i) => i === 0 ? 2n ** 60n : BigInt(i)), type: "INT64"},
+                {name: "big", data: Array.from({length: count}, (_, i) => (i === 0 ? 2n ** 60n : BigInt(i))), type: "INT64"},
                 {name: "score", data: Array.from({length: count}, (_, i) => i / 4), type: "DOUBLE"},
                 {name: "ok", data: Array.from({length: count}, (_, i) => i % 2 === 0), type: "BOOLEAN"},
                 {name: "at", data: Array.from({length: count}, (_, i) => new Date(Date.UTC(2024, 0, 1 + i))), type: "TIMESTAMP"}
@@ -123,8 +144,12 @@ describe("Parquet written by hyparquet-writer", () => {
         const fourth = records[3];
         expect(fourth != null && "values" in fourth ? fourth.values.text : undefined).toBeNull();
         expect(await dataset.columns()).toEqual([
-            {name: "text", type: "string"}, {name: "n", type: "int32"}, {name: "big", type: "int64"},
-            {name: "score", type: "float64"}, {name: "ok", type: "bool"}, {name: "at", type: "timestamp"}
+            {name: "text", type: "string"},
+            {name: "n", type: "int32"},
+            {name: "big", type: "int64"},
+            {name: "score", type: "float64"},
+            {name: "ok", type: "bool"},
+            {name: "at", type: "timestamp"}
         ]);
         expect((await inspectDataset(file)).rows).toBe(count);
     });

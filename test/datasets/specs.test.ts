@@ -30,7 +30,7 @@ describe("folders and globs", () => {
         expect(dataset.files.map((file) => path.basename(file))).toEqual(["part-00000.jsonl", "part-00001.jsonl", "part-00002.jsonl"]);
         const records = await collect(dataset);
         expect(records.map((record) => record.ordinal)).toEqual([0, 1, 2, 3, 4, 5]);
-        expect(records.map((record) => "values" in record ? record.values.n : null)).toEqual([0, 1, 2, 3, 4, 5]);
+        expect(records.map((record) => ("values" in record ? record.values.n : null))).toEqual([0, 1, 2, 3, 4, 5]);
         expect(records[1]?.location).toBe("part-00000.jsonl line 3");
         expect(records[4]?.location).toBe("part-00002.jsonl line 1");
         // a second pass gives the same ordinals
@@ -105,12 +105,22 @@ describe("errors", () => {
 
 describe("stdin", () => {
     test("JSONL piped from a real child process, columns read before rows", async () => {
-        const child = spawn(process.execPath, ["-e", `
+        const child = spawn(
+            process.execPath,
+            [
+                "-e",
+                `
             for (let i = 0; i < 500; i++) process.stdout.write(JSON.stringify({i, text: "row " + i}) + "\\n" + (i % 7 === 0 ? "\\n" : ""));
-        `], {stdio: ["ignore", "pipe", "inherit"]});
+        `
+            ],
+            {stdio: ["ignore", "pipe", "inherit"]}
+        );
         const dataset = await openDataset("-", {stdin: child.stdout});
         expect(dataset.files).toEqual([]);
-        expect(await dataset.columns()).toEqual([{name: "i", type: "int64"}, {name: "text", type: "string"}]);
+        expect(await dataset.columns()).toEqual([
+            {name: "i", type: "int64"},
+            {name: "text", type: "string"}
+        ]);
         const records = await collect(dataset);
         expect(records).toHaveLength(500);
         expect(records.every((record, index) => record.ordinal === index && "values" in record && record.values.i === index)).toBe(true);
@@ -119,9 +129,15 @@ describe("stdin", () => {
     });
 
     test("--format csv, parquet and arrow from stdin", async () => {
-        const csv = await openDataset("-", {format: "csv", stdin: Readable.from([Buffer.from("a,b\n1,\"x\ny\"\n2,z\n")])});
-        expect(await csv.columns()).toEqual([{name: "a", type: "string"}, {name: "b", type: "string"}]);
-        expect(await collectValues(csv)).toEqual([{a: "1", b: "x\ny"}, {a: "2", b: "z"}]);
+        const csv = await openDataset("-", {format: "csv", stdin: Readable.from([Buffer.from('a,b\n1,"x\ny"\n2,z\n')])});
+        expect(await csv.columns()).toEqual([
+            {name: "a", type: "string"},
+            {name: "b", type: "string"}
+        ]);
+        expect(await collectValues(csv)).toEqual([
+            {a: "1", b: "x\ny"},
+            {a: "2", b: "z"}
+        ]);
 
         const parquetBytes = Buffer.from(parquetWriteBuffer({columnData: [{name: "s", data: ["p", "q", "r"], type: "STRING"}]}));
         const parquet = await openDataset("-", {format: "parquet", stdin: Readable.from([parquetBytes.subarray(0, 10), parquetBytes.subarray(10)])});

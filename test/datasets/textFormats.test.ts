@@ -71,7 +71,7 @@ describe("JSONL", () => {
 describe("JSON array", () => {
     test("streams the objects of a top-level array, nested values intact", async () => {
         const rows = [
-            {id: 1, text: "a, [b] {c} \"quoted\" \\ back", nested: {list: [1, {deep: [true, null]}], s: "]"}},
+            {id: 1, text: 'a, [b] {c} "quoted" \\ back', nested: {list: [1, {deep: [true, null]}], s: "]"}},
             {id: 2, text: "ü\nnewline", nested: {}},
             {id: 3, text: "", nested: {list: []}}
         ];
@@ -79,7 +79,7 @@ describe("JSON array", () => {
         const dataset = await openDataset(file);
         expect(dataset.format).toBe("json");
         const records = await collect(dataset);
-        expect(records.map((record) => "values" in record ? record.values : record)).toEqual(rows);
+        expect(records.map((record) => ("values" in record ? record.values : record))).toEqual(rows);
         expect(records[0]?.location).toBe("data.json element 0 (line 2)");
         expect(records[2]?.ordinal).toBe(2);
         expect(await dataset.columns()).toEqual([
@@ -126,7 +126,9 @@ describe("CSV and TSV", () => {
             {ordinal: 2, location: "data.csv line 6", values: {id: "3", text: "plain", note: "x"}}
         ]);
         expect(await dataset.columns()).toEqual([
-            {name: "id", type: "string"}, {name: "text", type: "string"}, {name: "note", type: "string"}
+            {name: "id", type: "string"},
+            {name: "text", type: "string"},
+            {name: "note", type: "string"}
         ]);
         expect((await inspectDataset(file)).rows).toBe(3);
     });
@@ -145,7 +147,7 @@ describe("CSV and TSV", () => {
     });
 
     test("TSV uses tabs", async () => {
-        const file = write("data.tsv", "text\tlabel\nhello, world\tpos\n\"tab\there\"\tneg\n");
+        const file = write("data.tsv", 'text\tlabel\nhello, world\tpos\n"tab\there"\tneg\n');
         const dataset = await openDataset(file);
         expect(dataset.format).toBe("tsv");
         expect(await collectValues(dataset)).toEqual([

@@ -8,7 +8,11 @@ import {llama3VocabModel, runCli, sharedDir, tempDir, writeJsonl} from "../suppo
 // new mask both ways and counts the differences. A random-weight model writes into every corner a schema leaves open
 // (strings, numbers, arrays, nested objects), so a run on the 128k-vocabulary model visits many grammar states.
 
-type RunSummary = {okRows: number, failedRows: number, stepProfile: {maskMisses: number, maskChecks: number, maskMismatches: number, grammarRejections: number}};
+type RunSummary = {
+    okRows: number;
+    failedRows: number;
+    stepProfile: {maskMisses: number; maskChecks: number; maskMismatches: number; grammarRejections: number};
+};
 
 const richSchema = {
     type: "object",
@@ -29,29 +33,70 @@ let model: string;
 let input: string;
 beforeAll(async () => {
     model = await llama3VocabModel();
-    input = writeJsonl(path.join(tempDir(), "rows.jsonl"), Array.from({length: 6}, (_, i) => ({text: `Note ${i}: ${"the order came late and the box was open ".repeat(1 + (i % 3))}`})));
+    input = writeJsonl(
+        path.join(tempDir(), "rows.jsonl"),
+        Array.from({length: 6}, (_, i) => ({text: `Note ${i}: ${"the order came late and the box was open ".repeat(1 + (i % 3))}`}))
+    );
 });
 
 async function checkedRun(schemaFile: string, args: string[]): Promise<RunSummary> {
-    const run = await runCli(["run", "-i", input, "-m", model, "-o", path.join(tempDir(), "out"), "-p", "Describe: {text}", "-s", schemaFile, "--parallel", "3", "--threads", "1",
-        "--max-tokens", "64", "--grammar-max-string-length", "16", "--grammar-max-items", "3", "--retries-invalid", "0", "--skip-invalid-rows", "--json", ...args], {env: {AIRLABEL_SAMPLING_CHECK_MASKS: "1"}});
+    const run = await runCli(
+        [
+            "run",
+            "-i",
+            input,
+            "-m",
+            model,
+            "-o",
+            path.join(tempDir(), "out"),
+            "-p",
+            "Describe: {text}",
+            "-s",
+            schemaFile,
+            "--parallel",
+            "3",
+            "--threads",
+            "1",
+            "--max-tokens",
+            "64",
+            "--grammar-max-string-length",
+            "16",
+            "--grammar-max-items",
+            "3",
+            "--retries-invalid",
+            "0",
+            "--skip-invalid-rows",
+            "--json",
+            ...args
+        ],
+        {env: {AIRLABEL_SAMPLING_CHECK_MASKS: "1"}}
+    );
     expect(run.code, run.stderr).toBe(0);
     return JSON.parse(run.stdout) as RunSummary;
 }
 
 describe("grammar masks from the vocabulary trie are llama.cpp's, state for state", () => {
     const schemas: [string, () => string][] = [
-        ["strings, enums, integers, numbers, booleans, arrays, a nested object", () => {
-            const file = path.join(tempDir(), "rich.json");
-            fs.writeFileSync(file, JSON.stringify(richSchema));
-            return file;
-        }],
+        [
+            "strings, enums, integers, numbers, booleans, arrays, a nested object",
+            () => {
+                const file = path.join(tempDir(), "rich.json");
+                fs.writeFileSync(file, JSON.stringify(richSchema));
+                return file;
+            }
+        ],
         ["a real-world schema (jsonschemabench Github_medium o1.json)", () => path.join(sharedDir, "fixtures", "jsonschemabench", "Github_medium", "o1.json")],
-        ["a real-world schema with date-time strings (jsonschemabench Github_medium o10078.json)", () => path.join(sharedDir, "fixtures", "jsonschemabench", "Github_medium", "o10078.json")]
+        [
+            "a real-world schema with date-time strings (jsonschemabench Github_medium o10078.json)",
+            () => path.join(sharedDir, "fixtures", "jsonschemabench", "Github_medium", "o10078.json")
+        ]
     ];
     test.each(schemas)("%s", async (_name, schemaFile) => {
         let checked = 0;
-        for (const sampling of [["--temperature", "0"], ["--temperature", "1", "--seed", "3"]]) {
+        for (const sampling of [
+            ["--temperature", "0"],
+            ["--temperature", "1", "--seed", "3"]
+        ]) {
             const summary = await checkedRun(schemaFile(), sampling);
             // every new mask was computed both ways, and none differed
             expect(summary.stepProfile.maskChecks).toBe(summary.stepProfile.maskMisses);

@@ -21,10 +21,16 @@ describe("a llama.cpp binary that is missing or does not load", () => {
         const model = await generatedModel();
         const dir = tempDir();
         const input = writeJsonl(path.join(dir, "in.jsonl"), [{text: "a"}]);
-        const expected = /^airlabel: no llama\.cpp binary for the Vulkan backend could be loaded \(.+\); build one with `npm run build:native -- --gpu vulkan` on a machine with its toolkit and driver, or choose another --gpu\n$/u;
+        const expected =
+            /^airlabel: no llama\.cpp binary for the Vulkan backend could be loaded \(.+\); build one with `npm run build:native -- --gpu vulkan` on a machine with its toolkit and driver, or choose another --gpu\n$/u;
         const run = await runCli(["run", "-i", input, "-m", model, "-o", path.join(dir, "out"), "-p", "{text}", "--gpu", "vulkan"]);
         expect(run.code).toBe(1);
-        expect(run.stderr.split("\n").filter((line) => line.startsWith("airlabel: no llama.cpp")).join("\n") + "\n").toMatch(expected);
+        expect(
+            run.stderr
+                .split("\n")
+                .filter((line) => line.startsWith("airlabel: no llama.cpp"))
+                .join("\n") + "\n"
+        ).toMatch(expected);
         expect(run.stderr).not.toContain("a bug");
         const bench = await runCli(["bench", "-m", model, "--parallel", "1", "--gpu", "vulkan"]);
         expect(bench.code).toBe(1);

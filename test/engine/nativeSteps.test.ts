@@ -7,7 +7,7 @@ import {llama3VocabModel, readJsonlDir, repoRoot, runCli, tempDir, writeJsonl} f
 // in JavaScript through node-llama-cpp's evaluate() (LockstepDriver). On the 128k-vocabulary model, with more rows than
 // sequences (finished sequences take waiting rows and keep their shared prompt prefix), both must give the same rows.
 
-type RunSummary = {okRows: number, failedRows: number, stepProfile: {steps: number, sequenceSteps: number, samplingCalls: number, native: boolean}};
+type RunSummary = {okRows: number; failedRows: number; stepProfile: {steps: number; sequenceSteps: number; samplingCalls: number; native: boolean}};
 
 let model: string;
 let input: string;
@@ -15,18 +15,29 @@ const demoSchema = path.join(repoRoot, "examples", "demo", "schema.json");
 
 beforeAll(async () => {
     model = await llama3VocabModel();
-    input = writeJsonl(path.join(tempDir(), "rows.jsonl"), Array.from({length: 11}, (_, i) => ({
-        text: `Ticket ${i}: the ${["printer", "router", "laptop"][i % 3]} ${["jams", "drops the line", "will not boot", "is slow"][i % 4]} since ${i + 2} days.`
-    })));
+    input = writeJsonl(
+        path.join(tempDir(), "rows.jsonl"),
+        Array.from({length: 11}, (_, i) => ({
+            text: `Ticket ${i}: the ${["printer", "router", "laptop"][i % 3]} ${["jams", "drops the line", "will not boot", "is slow"][i % 4]} since ${i + 2} days.`
+        }))
+    );
 });
 
-async function annotate(driver: "lockstep" | "native", args: string[]): Promise<{summary: RunSummary, rows: Record<string, unknown>[]}> {
+async function annotate(driver: "lockstep" | "native", args: string[]): Promise<{summary: RunSummary; rows: Record<string, unknown>[]}> {
     const output = path.join(tempDir(), driver);
-    const run = await runCli(["run", "-i", input, "-m", model, "-o", output, "-p", "Answer: {text}", "--parallel", "4", "--threads", "1", "--json", ...args],
-        {env: driver === "lockstep" ? {AIRLABEL_DRIVER: "lockstep"} : {}});
+    const run = await runCli(["run", "-i", input, "-m", model, "-o", output, "-p", "Answer: {text}", "--parallel", "4", "--threads", "1", "--json", ...args], {
+        env: driver === "lockstep" ? {AIRLABEL_DRIVER: "lockstep"} : {}
+    });
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout) as RunSummary;
-    const rows = readJsonlDir(path.join(output, "data")).map(({idx, text, annotation, completion_tokens: tokens, finish_reason: finish, attempts}) => ({idx, text, annotation, tokens, finish, attempts}));
+    const rows = readJsonlDir(path.join(output, "data")).map(({idx, text, annotation, completion_tokens: tokens, finish_reason: finish, attempts}) => ({
+        idx,
+        text,
+        annotation,
+        tokens,
+        finish,
+        attempts
+    }));
     fs.rmSync(output, {recursive: true, force: true});
     return {summary, rows};
 }

@@ -7,7 +7,11 @@ import {llama3VocabModel, readJsonlDir, repoRoot, runCli, tempDir, writeJsonl} f
 // grammar masks cached per state; AIRLABEL_SAMPLING=stock sends every sequence through node-llama-cpp's own path.
 // On the 128k-vocabulary model both must give the same answers, token for token.
 
-type RunSummary = {okRows: number, failedRows: number, stepProfile: {stockSamples: number, grammarRejections: number, maskHits: number, maskMisses: number, sequenceSteps: number, native: boolean}};
+type RunSummary = {
+    okRows: number;
+    failedRows: number;
+    stepProfile: {stockSamples: number; grammarRejections: number; maskHits: number; maskMisses: number; sequenceSteps: number; native: boolean};
+};
 
 let model: string;
 let input: string;
@@ -16,16 +20,21 @@ const demoSchema = path.join(repoRoot, "examples", "demo", "schema.json");
 beforeAll(async () => {
     model = await llama3VocabModel();
     const dir = tempDir();
-    input = writeJsonl(path.join(dir, "rows.jsonl"), Array.from({length: 12}, (_, i) => ({
-        text: `Review ${i}: the ${["blender", "tent", "phone", "kettle"][i % 4]} was ${["great", "awful", "fine", "broken", "okay"][i % 5]}; it arrived after ${i + 1} days.`
-    })));
+    input = writeJsonl(
+        path.join(dir, "rows.jsonl"),
+        Array.from({length: 12}, (_, i) => ({
+            text: `Review ${i}: the ${["blender", "tent", "phone", "kettle"][i % 4]} was ${["great", "awful", "fine", "broken", "okay"][i % 5]}; it arrived after ${i + 1} days.`
+        }))
+    );
 });
 
-async function annotate(mode: "stock" | "fast", args: string[]): Promise<{summary: RunSummary, rows: Record<string, unknown>[]}> {
+async function annotate(mode: "stock" | "fast", args: string[]): Promise<{summary: RunSummary; rows: Record<string, unknown>[]}> {
     const output = path.join(tempDir(), mode);
-    const run = await runCli(["run", "-i", input, "-m", model, "-o", output, "-p", "Classify: {text}", "--parallel", "8", "--threads", "1", "--json", ...args],
+    const run = await runCli(
+        ["run", "-i", input, "-m", model, "-o", output, "-p", "Classify: {text}", "--parallel", "8", "--threads", "1", "--json", ...args],
         // the fast run samples its 8 sequences on 3 threads (chunks of 3, 3 and 2), as many cores would
-        {env: {AIRLABEL_SAMPLING: mode, AIRLABEL_SAMPLING_THREADS: mode === "fast" ? "3" : "1"}});
+        {env: {AIRLABEL_SAMPLING: mode, AIRLABEL_SAMPLING_THREADS: mode === "fast" ? "3" : "1"}}
+    );
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout) as RunSummary;
     const rows = readJsonlDir(path.join(output, "data")).map(({idx, annotation, completion_tokens: tokens, attempts}) => ({idx, annotation, tokens, attempts}));

@@ -9,7 +9,7 @@ import {runCli, tempDir} from "../support/fixtures.js";
 // Each example runs as written (from the repo root), with generated models in the environment variables the job
 // files name, its output redirected to a temp dir, and few rows so each takes seconds.
 
-let models: {a: string, b: string, judge: string};
+let models: {a: string; b: string; judge: string};
 
 beforeAll(async () => {
     const dir = tempDir();
@@ -65,7 +65,16 @@ describe("examples/ (run as written)", () => {
         for (const row of judged) {
             const grade = row.annotation as Record<"a" | "b", Record<string, unknown>> & {better: string};
             for (const side of ["a", "b"] as const) {
-                expect(Object.keys(grade[side]).sort()).toEqual(["concise", "consistent", "label_fits", "mixed_is_neutral", "nothing_invented", "reason_grounded", "reason_specific", "score"]);
+                expect(Object.keys(grade[side]).sort()).toEqual([
+                    "concise",
+                    "consistent",
+                    "label_fits",
+                    "mixed_is_neutral",
+                    "nothing_invented",
+                    "reason_grounded",
+                    "reason_specific",
+                    "score"
+                ]);
                 expect(grade[side].score).toBeGreaterThanOrEqual(0);
                 expect(grade[side].score).toBeLessThanOrEqual(7);
             }

@@ -31,8 +31,30 @@ function editInPlaceKeepingTimes(file: string, offset: number, bytes: Buffer): v
 }
 
 function args(input: string, model: string, output: string): string[] {
-    return ["run", "-i", input, "-m", model, "-o", output, "-p", "Label this: {text}", "--choices", "good,bad", "--max-tokens", "4",
-        "--context-size", "128", "--shard-size", "4", "--parallel", "2", "--gpu", "cpu", "-q"];
+    return [
+        "run",
+        "-i",
+        input,
+        "-m",
+        model,
+        "-o",
+        output,
+        "-p",
+        "Label this: {text}",
+        "--choices",
+        "good,bad",
+        "--max-tokens",
+        "4",
+        "--context-size",
+        "128",
+        "--shard-size",
+        "4",
+        "--parallel",
+        "2",
+        "--gpu",
+        "cpu",
+        "-q"
+    ];
 }
 
 describe("what a resume compares covers all of the content", () => {
@@ -44,13 +66,28 @@ describe("what a resume compares covers all of the content", () => {
         const output = path.join(dir, "out");
         const first = await runAirlabel(args(input, model, output));
         expect(first.code, first.stderr).toBe(0);
-        const finished = await checkInvariants(output, rows.map((_, i) => i), {settled: true});
+        const finished = await checkInvariants(
+            output,
+            rows.map((_, i) => i),
+            {settled: true}
+        );
         const text = fs.readFileSync(input, "utf8");
         editInPlaceKeepingTimes(input, text.indexOf("cat"), Buffer.from("hat"));
         const again = await runAirlabel(args(input, model, output));
         expect(again.code, again.stderr).toBe(1);
-        expect(stderrLines(again)).toEqual([expect.stringMatching(new RegExp(`^airlabel: output dir ${output}/ holds a run with a different input \\(was [0-9a-f]{8}, now [0-9a-f]{8}\\); re-run with --overwrite`, "u"))]);
-        await checkInvariants(output, rows.map((_, i) => i), {previous: finished, settled: true});
+        expect(stderrLines(again)).toEqual([
+            expect.stringMatching(
+                new RegExp(
+                    `^airlabel: output dir ${output}/ holds a run with a different input \\(was [0-9a-f]{8}, now [0-9a-f]{8}\\); re-run with --overwrite`,
+                    "u"
+                )
+            )
+        ]);
+        await checkInvariants(
+            output,
+            rows.map((_, i) => i),
+            {previous: finished, settled: true}
+        );
         // a fresh output prepares the edited rows, not the cached ones
         const fresh = await runAirlabel([...args(input, model, path.join(dir, "fresh")), "--json"]);
         expect(fresh.code, fresh.stderr).toBe(0);
@@ -77,7 +114,11 @@ describe("what a resume compares covers all of the content", () => {
         expect(first.code, first.stderr).toBe(0);
         const second = await runAirlabel(args(input, modelB, output));
         expect(second.code, second.stderr).toBe(1);
-        expect(stderrLines(second)).toEqual([expect.stringMatching(/ holds a run with a different model \(was model\.gguf:\d+:sha256:[0-9a-f]+\.\.\., now model\.gguf:\d+:sha256:[0-9a-f]+\.\.\.\); /u)]);
+        expect(stderrLines(second)).toEqual([
+            expect.stringMatching(
+                / holds a run with a different model \(was model\.gguf:\d+:sha256:[0-9a-f]+\.\.\., now model\.gguf:\d+:sha256:[0-9a-f]+\.\.\.\); /u
+            )
+        ]);
     });
 });
 

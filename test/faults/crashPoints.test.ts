@@ -8,7 +8,7 @@ import {checkInvariants, faultJob, runAirlabel, type FaultJob, type Snapshot} fr
 // taken in turn on one run: each kill is followed by a resume that is itself killed at the next point. `:2` is the
 // second time the point is reached in that process (for the manifest points of the first process, the first is the
 // run's empty manifest).
-const points: {at: string, leaves: string}[] = [
+const points: {at: string; leaves: string}[] = [
     {at: "shard-mid-write:2", leaves: "half a shard temp file"},
     {at: "shard-before-rename:2", leaves: "a complete, fsynced shard temp file"},
     {at: "shard-after-rename:2", leaves: "a renamed shard the manifest does not name"},
@@ -40,7 +40,7 @@ describe("SIGKILL at each named crash point in turn, resuming each time", () => 
         }
         const resumed = await runAirlabel(job.args(output, "--json"));
         expect(resumed.code, resumed.stderr).toBe(0);
-        const summary = JSON.parse(resumed.stdout) as {resumedRows: number, complete: boolean};
+        const summary = JSON.parse(resumed.stdout) as {resumedRows: number; complete: boolean};
         expect(summary.complete).toBe(true);
         expect(summary.resumedRows).toBe(before!.idx.length);
         const after = await checkInvariants(output, job.inputIdx, {previous: before!, settled: true});

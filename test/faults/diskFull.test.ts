@@ -21,7 +21,12 @@ describe("disk full (ulimit -f)", () => {
         expect(full.code, `${full.signal} ${full.stderr}`).toBe(1);
         const lines = stderrLines(full);
         expect(lines, full.stderr).toHaveLength(1);
-        expect(lines[0]).toMatch(new RegExp(`^airlabel: could not write ${output}/${file.source} \\(EFBIG: file too large, write\\); nothing of this shard was committed, fix the cause and re-run to resume$`, "u"));
+        expect(lines[0]).toMatch(
+            new RegExp(
+                `^airlabel: could not write ${output}/${file.source} \\(EFBIG: file too large, write\\); nothing of this shard was committed, fix the cause and re-run to resume$`,
+                "u"
+            )
+        );
         const afterFull = await checkInvariants(output, job.inputIdx, {previous: before, settled: true});
         expect(afterFull.complete).toBe(false);
 

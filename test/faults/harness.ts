@@ -14,9 +14,14 @@ import {cliPath, generatedModel, repoRoot, tempDir, writeJsonl} from "../support
 export const crashPreload = path.join(repoRoot, "test", "faults", "crashPreload.mjs");
 
 export type RunResult = {
-    code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, pid: number, ms: number,
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+    pid: number;
+    ms: number;
     /** ms from the start to the first stderr line matching `killAfterLine.pattern` or `watchLine`; -1 when none. */
-    lineMs: number
+    lineMs: number;
 };
 
 export interface RunOptions {
@@ -33,7 +38,7 @@ export interface RunOptions {
     /** Called once the child runs. */
     onSpawn?: (child: ReturnType<typeof spawn>) => void;
     /** SIGKILL the process this many ms after a stderr line matching `pattern` (unless it has exited). */
-    killAfterLine?: {pattern: RegExp, ms: number};
+    killAfterLine?: {pattern: RegExp; ms: number};
     /** Note when a stderr line matches (`lineMs` of the result). */
     watchLine?: RegExp;
     env?: Record<string, string>;
@@ -50,7 +55,7 @@ export function runAirlabel(args: string[], options: RunOptions = {}): Promise<R
     let command = process.execPath;
     let argv = nodeArgs;
     if (options.fileSizeLimitKb !== undefined || options.wrap !== undefined) {
-        const quoted = [...options.wrap ?? [], process.execPath, ...nodeArgs].map((arg) => `'${arg.replace(/'/gu, "'\\''")}'`).join(" ");
+        const quoted = [...(options.wrap ?? []), process.execPath, ...nodeArgs].map((arg) => `'${arg.replace(/'/gu, "'\\''")}'`).join(" ");
         command = "bash";
         argv = ["-c", `${options.fileSizeLimitKb !== undefined ? `ulimit -f ${options.fileSizeLimitKb}; ` : ""}exec ${quoted}`];
     }
@@ -59,7 +64,9 @@ export function runAirlabel(args: string[], options: RunOptions = {}): Promise<R
         const child = spawn(command, argv, {cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"]});
         let stdout = "";
         let stderr = "";
-        child.stdout.on("data", (chunk: Buffer) => { stdout += chunk.toString(); });
+        child.stdout.on("data", (chunk: Buffer) => {
+            stdout += chunk.toString();
+        });
         let lineTimer: NodeJS.Timeout | undefined;
         let lineMs = -1;
         const watched = options.killAfterLine?.pattern ?? options.watchLine;
@@ -115,9 +122,34 @@ export async function faultJob(rows = 120, options: FaultJobOptions = {}): Promi
     });
     const input = writeJsonl(path.join(dir, "in.jsonl"), records);
     return {
-        model, dir, input, inputIdx: records.map((_, i) => i),
-        args: (output, ...extra) => ["run", "-i", input, "-m", model, "-o", output, "-p", "Label this: {text}", "--choices", "good,bad",
-            "--max-tokens", "6", "--context-size", "128", "--shard-size", String(options.shardSize ?? 3), "--parallel", String(options.parallel ?? 2), "--gpu", "cpu", ...extra]
+        model,
+        dir,
+        input,
+        inputIdx: records.map((_, i) => i),
+        args: (output, ...extra) => [
+            "run",
+            "-i",
+            input,
+            "-m",
+            model,
+            "-o",
+            output,
+            "-p",
+            "Label this: {text}",
+            "--choices",
+            "good,bad",
+            "--max-tokens",
+            "6",
+            "--context-size",
+            "128",
+            "--shard-size",
+            String(options.shardSize ?? 3),
+            "--parallel",
+            String(options.parallel ?? 2),
+            "--gpu",
+            "cpu",
+            ...extra
+        ]
     };
 }
 
@@ -144,7 +176,10 @@ function readRows(file: string, bytes: Buffer): Promise<Record<string, unknown>[
     if (file.endsWith(".jsonl")) {
         const text = bytes.toString("utf8");
         expect(text === "" || text.endsWith("\n"), `${file} ends with a newline`).toBe(true);
-        return text.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as Record<string, unknown>);
+        return text
+            .split("\n")
+            .filter((line) => line !== "")
+            .map((line) => JSON.parse(line) as Record<string, unknown>);
     }
     if (file.endsWith(".parquet")) {
         const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -181,7 +216,12 @@ export async function checkInvariants(outputDir: string, inputIdx: readonly numb
         return snapshot;
     }
     const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as {
-        complete: boolean, shards: {rows: number, data: {file: string, rows: number, sha256: string, bytes: number} | null, errors: {file: string, rows: number, sha256: string, bytes: number} | null}[]
+        complete: boolean;
+        shards: {
+            rows: number;
+            data: {file: string; rows: number; sha256: string; bytes: number} | null;
+            errors: {file: string; rows: number; sha256: string; bytes: number} | null;
+        }[];
     };
     const inputSet = new Set(inputIdx);
     const seen = new Set<number>();
@@ -223,7 +263,12 @@ export async function checkInvariants(outputDir: string, inputIdx: readonly numb
         expect(tempFilesUnder(outputDir), "temp files left after a start").toEqual([]);
         for (const sub of ["data", "errors"]) {
             const dir = path.join(outputDir, sub);
-            const onDisk = fs.existsSync(dir) ? fs.readdirSync(dir).map((name) => `${sub}/${name}`).sort() : [];
+            const onDisk = fs.existsSync(dir)
+                ? fs
+                      .readdirSync(dir)
+                      .map((name) => `${sub}/${name}`)
+                      .sort()
+                : [];
             expect(onDisk, `${sub}/ holds only committed shards`).toEqual([...snapshot.shards.keys()].filter((file) => file.startsWith(`${sub}/`)).sort());
         }
     }
@@ -264,7 +309,10 @@ export interface KillLoopResult {
  * alternate). A fifth of the kills fall anywhere in the run (start-up included), the rest while the rows left are
  * generated and committed.
  */
-export async function killLoop(job: FaultJob, options: {seed: number, kills: number, formats: string[], log?: (line: string) => void}): Promise<KillLoopResult> {
+export async function killLoop(
+    job: FaultJob,
+    options: {seed: number; kills: number; formats: string[]; log?: (line: string) => void}
+): Promise<KillLoopResult> {
     const random = seededRandom(options.seed);
     // the run's length and its generation phase, from one uninterrupted run of the same job
     const reference = path.join(job.dir, `reference-${options.seed}`);
@@ -286,9 +334,10 @@ export async function killLoop(job: FaultJob, options: {seed: number, kills: num
         const left = job.inputIdx.length - (previous?.idx.length ?? 0);
         const ms = Math.round((anywhere ? runMs : rowMs * left) * random());
         result.schedule.push(`${anywhere ? "s" : "g"}${ms}`);
-        const run = await runAirlabel(job.args(output, "--format", format),
-            anywhere ? {killAfterMs: ms} : {killAfterLine: {pattern: ENGINE_READY, ms}});
-        options.log?.(`kill ${result.schedule.at(-1)}: ${run.signal ?? `exit ${run.code}`} after ${Math.round(run.ms)} ms, ${previous?.idx.length ?? 0} rows committed before`);
+        const run = await runAirlabel(job.args(output, "--format", format), anywhere ? {killAfterMs: ms} : {killAfterLine: {pattern: ENGINE_READY, ms}});
+        options.log?.(
+            `kill ${result.schedule.at(-1)}: ${run.signal ?? `exit ${run.code}`} after ${Math.round(run.ms)} ms, ${previous?.idx.length ?? 0} rows committed before`
+        );
         if (run.signal === "SIGKILL") {
             result.kills++;
             previous = await checkInvariants(output, job.inputIdx, previous === undefined ? {} : {previous});
@@ -304,7 +353,7 @@ export async function killLoop(job: FaultJob, options: {seed: number, kills: num
     // the last run resumes to completion without generating anything already committed again
     const last = await runAirlabel(job.args(output, "--format", options.formats[result.completedRuns % options.formats.length]!, "--json"));
     expect(last.code, last.stderr).toBe(0);
-    const summary = JSON.parse(last.stdout) as {resumedRows: number, doneRows: number, totalRows: number, complete: boolean};
+    const summary = JSON.parse(last.stdout) as {resumedRows: number; doneRows: number; totalRows: number; complete: boolean};
     expect(summary.complete).toBe(true);
     expect(summary.resumedRows).toBe(previous?.idx.length ?? 0);
     expect(summary.resumedRows + summary.doneRows).toBe(summary.totalRows);

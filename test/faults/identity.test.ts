@@ -27,21 +27,33 @@ describe("input, template, schema or model changed between runs", () => {
     test.each([
         {changed: "template", change: async (args: string[]) => withFlag(args, "-p", "Label that: {text}")},
         {changed: "schema", change: async (args: string[]) => withFlag(args, "--choices", "good,bad,meh")},
-        {changed: "model", change: async (args: string[]) => {
-            const model = path.join(tempDir(), "other.gguf");
-            await writeLlamaGguf({path: model, parameters: 1_000_000, type: "q8_0", seed: 8});
-            return withFlag(args, "-m", model);
-        }},
-        {changed: "input", change: async (args: string[]) => {
-            // the same file, one row appended (the test file's last use of it)
-            fs.appendFileSync(job.input, JSON.stringify({id: 99, text: "one more row"}) + "\n");
-            return args;
-        }}
+        {
+            changed: "model",
+            change: async (args: string[]) => {
+                const model = path.join(tempDir(), "other.gguf");
+                await writeLlamaGguf({path: model, parameters: 1_000_000, type: "q8_0", seed: 8});
+                return withFlag(args, "-m", model);
+            }
+        },
+        {
+            changed: "input",
+            change: async (args: string[]) => {
+                // the same file, one row appended (the test file's last use of it)
+                fs.appendFileSync(job.input, JSON.stringify({id: 99, text: "one more row"}) + "\n");
+                return args;
+            }
+        }
     ])("$changed: refused in one line naming what changed; the output is untouched", async ({changed, change}) => {
         const run = await runAirlabel(await change(job.args(output, "-q")));
         expect(run.code, run.stderr).toBe(1);
-        expect(stderrLines(run)).toEqual([expect.stringMatching(new RegExp(
-            `^airlabel: output dir ${output}/ holds a run with a different ${changed} \\(was [^,]+, now [^)]+\\); re-run with --overwrite to start over, or use another --output$`, "u"))]);
+        expect(stderrLines(run)).toEqual([
+            expect.stringMatching(
+                new RegExp(
+                    `^airlabel: output dir ${output}/ holds a run with a different ${changed} \\(was [^,]+, now [^)]+\\); re-run with --overwrite to start over, or use another --output$`,
+                    "u"
+                )
+            )
+        ]);
         await checkInvariants(output, job.inputIdx, {previous: finished, settled: true});
     });
 });

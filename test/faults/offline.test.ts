@@ -7,7 +7,10 @@ import {checkInvariants, faultJob, runAirlabel} from "./harness.js";
 
 /** `unshare -n` (as root) or `unshare -rn` (unprivileged user namespaces): whichever this kernel allows, if any. */
 function networkNamespace(): string[] | undefined {
-    for (const command of [["unshare", "-n"], ["unshare", "-rn"]]) {
+    for (const command of [
+        ["unshare", "-n"],
+        ["unshare", "-rn"]
+    ]) {
         const probe = spawnSync(command[0]!, [...command.slice(1), "true"], {stdio: "ignore"});
         if (probe.status === 0) return command;
     }
@@ -16,7 +19,9 @@ function networkNamespace(): string[] | undefined {
 
 const isolate = networkNamespace();
 if (isolate === undefined)
-    console.warn("offline.test.ts: SKIPPED the network-namespace run: this kernel refuses `unshare -n` and `unshare -rn` (no CAP_SYS_ADMIN and no unprivileged user namespaces)");
+    console.warn(
+        "offline.test.ts: SKIPPED the network-namespace run: this kernel refuses `unshare -n` and `unshare -rn` (no CAP_SYS_ADMIN and no unprivileged user namespaces)"
+    );
 
 describe("offline by construction", () => {
     test.runIf(isolate !== undefined)("a whole job runs inside a network namespace with no network (unshare -n) and completes", async () => {
@@ -24,7 +29,13 @@ describe("offline by construction", () => {
         const output = path.join(tempDir(), "out");
         // the namespace really has no network: only a loopback that is down
         const links = spawnSync(isolate![0]!, [...isolate!.slice(1), "cat", "/proc/net/dev"], {encoding: "utf8"});
-        expect(links.stdout.split("\n").slice(2).filter((line) => line.trim() !== "").map((line) => line.split(":")[0]!.trim())).toEqual(["lo"]);
+        expect(
+            links.stdout
+                .split("\n")
+                .slice(2)
+                .filter((line) => line.trim() !== "")
+                .map((line) => line.split(":")[0]!.trim())
+        ).toEqual(["lo"]);
         const run = await runAirlabel(job.args(output, "--json"), {wrap: isolate!});
         expect(run.code, run.stderr).toBe(0);
         expect(JSON.parse(run.stdout)).toMatchObject({complete: true, totalRows: 12});

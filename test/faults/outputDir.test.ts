@@ -22,7 +22,9 @@ describe("the output dir is taken before anything is written into it", () => {
         fs.symlinkSync(outside, path.join(output, "cache"));
         const run = await runAirlabel(job.args(output, "-q"));
         expect(run.code, run.stderr).toBe(1);
-        expect(stderrLines(run)).toEqual([`airlabel: ${output}/cache is a symbolic link; airlabel writes only real directories inside the output dir: remove ${output}/cache, or use another --output`]);
+        expect(stderrLines(run)).toEqual([
+            `airlabel: ${output}/cache is a symbolic link; airlabel writes only real directories inside the output dir: remove ${output}/cache, or use another --output`
+        ]);
         expect(fs.readdirSync(outside).sort()).toEqual(["prepared-abc.999999.tmp", "prepared-abc.json.999999.tmp"]);
     });
 
@@ -37,7 +39,17 @@ describe("the output dir is taken before anything is written into it", () => {
         } finally {
             await lock.release();
         }
-        const prepare = await runAirlabel(["prepare", ...job.args(output).slice(1).filter((arg, i, all) => !["--choices", "--shard-size", "--parallel", "--gpu"].includes(arg) && !["--choices", "--shard-size", "--parallel", "--gpu"].includes(all[i - 1] ?? ""))]);
+        const prepare = await runAirlabel([
+            "prepare",
+            ...job
+                .args(output)
+                .slice(1)
+                .filter(
+                    (arg, i, all) =>
+                        !["--choices", "--shard-size", "--parallel", "--gpu"].includes(arg) &&
+                        !["--choices", "--shard-size", "--parallel", "--gpu"].includes(all[i - 1] ?? "")
+                )
+        ]);
         expect(prepare.code, prepare.stderr).toBe(0);
         expect(fs.readdirSync(output)).toEqual(["cache"]);
     });
@@ -51,7 +63,14 @@ describe("the output dir is taken before anything is written into it", () => {
         fs.rmSync(path.join(output, "manifest.prev.json"));
         const run = await runAirlabel(job.args(output, "-q"));
         expect(run.code, run.stderr).toBe(1);
-        expect(stderrLines(run)).toEqual([expect.stringMatching(new RegExp(`^airlabel: ${output}/data/ holds ${before.length} shard files \\(data/part-00000\\.jsonl, \\.\\.\\.\\) but there is no manifest\\.json or manifest\\.prev\\.json saying what they hold; restore the manifest, or re-run with --overwrite to start over, or use another --output$`, "u"))]);
+        expect(stderrLines(run)).toEqual([
+            expect.stringMatching(
+                new RegExp(
+                    `^airlabel: ${output}/data/ holds ${before.length} shard files \\(data/part-00000\\.jsonl, \\.\\.\\.\\) but there is no manifest\\.json or manifest\\.prev\\.json saying what they hold; restore the manifest, or re-run with --overwrite to start over, or use another --output$`,
+                    "u"
+                )
+            )
+        ]);
         expect(fs.readdirSync(path.join(output, "data")).sort()).toEqual(before);
     });
 

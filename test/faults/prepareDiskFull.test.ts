@@ -12,8 +12,10 @@ describe("disk full during prepare", () => {
         const full = await runAirlabel(job.args(output, "-q"), {fileSizeLimitKb: 32});
         expect(full.code, `${full.signal} ${full.stderr}`).toBe(1);
         const lines = stderrLines(full);
-        expect(lines).toEqual([`airlabel: could not write the prepared rows to ${output}/cache/ (EFBIG: file too large, write); ` +
-            "nothing was generated or committed: free space (or raise the file-size limit, ulimit -f) and re-run the same command"]);
+        expect(lines).toEqual([
+            `airlabel: could not write the prepared rows to ${output}/cache/ (EFBIG: file too large, write); ` +
+                "nothing was generated or committed: free space (or raise the file-size limit, ulimit -f) and re-run the same command"
+        ]);
         expect(full.stderr).not.toMatch(/\n\s+at |unexpected error/u);
         // no spill files or half-written window folders left in cache/
         expect(fs.readdirSync(path.join(output, "cache"))).toEqual([]);

@@ -16,7 +16,9 @@ describe("templates cannot run code or reach outside the row", () => {
         for (const field of ["__proto__", "constructor.name", "toString", "__proto__.polluted", "text.length", "hasOwnProperty"]) {
             const template = new PromptTemplate(`x {${field}} y`, "--prompt");
             expect(() => template.render(row, "in.jsonl line 1"), field).toThrow(TemplateError);
-            expect(() => template.render(row, "in.jsonl line 1"), field).toThrow(new RegExp(`^--prompt uses \\{${field.replace(/\./gu, "\\.")}\\}, which in\\.jsonl line 1 does not have; `, "u"));
+            expect(() => template.render(row, "in.jsonl line 1"), field).toThrow(
+                new RegExp(`^--prompt uses \\{${field.replace(/\./gu, "\\.")}\\}, which in\\.jsonl line 1 does not have; `, "u")
+            );
             if (!field.startsWith("text.")) expect(() => template.checkColumns(["text"]), field).toThrow(TemplateError);
         }
         expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -24,8 +26,9 @@ describe("templates cannot run code or reach outside the row", () => {
 
     test("a row's own __proto__ key is a plain field; code-like text in templates and rows stays text", () => {
         const row = JSON.parse('{"__proto__": {"polluted": "row value"}, "text": "${process.exit(1)} {constructor}"}') as Record<string, unknown>;
-        expect(new PromptTemplate("{__proto__.polluted}|{text}|${text}|{{constructor.constructor('return process')()}}").render(row, "row 0"))
-            .toBe("row value|${process.exit(1)} {constructor}|$${process.exit(1)} {constructor}|{constructor.constructor('return process')()}");
+        expect(new PromptTemplate("{__proto__.polluted}|{text}|${text}|{{constructor.constructor('return process')()}}").render(row, "row 0")).toBe(
+            "row value|${process.exit(1)} {constructor}|$${process.exit(1)} {constructor}|{constructor.constructor('return process')()}"
+        );
         expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
 });
@@ -46,7 +49,9 @@ describe("output paths stay inside the output dir", () => {
             fs.writeFileSync(secret, '{"idx":0}\n');
             const manifestFile = path.join(dir, "manifest.json");
             const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8")) as Record<string, unknown>;
-            manifest.shards = [{seq: 0, rows: 1, data: {file, rows: 1, sha256: "0".repeat(64), bytes: 10}, errors: null, committedAt: "2026-01-01T00:00:00.000Z"}];
+            manifest.shards = [
+                {seq: 0, rows: 1, data: {file, rows: 1, sha256: "0".repeat(64), bytes: 10}, errors: null, committedAt: "2026-01-01T00:00:00.000Z"}
+            ];
             fs.writeFileSync(manifestFile, JSON.stringify(manifest, null, 2) + "\n");
             fs.rmSync(path.join(dir, "manifest.prev.json"), {force: true});
             const error = await OutputStore.open({dir, identity}).catch((e: unknown) => e);
@@ -64,9 +69,11 @@ describe("output paths stay inside the output dir", () => {
             const dir = path.join(root, "out");
             fs.mkdirSync(dir);
             fs.symlinkSync(outside, path.join(dir, sub));
-            await expect(OutputStore.open({dir, identity})).rejects.toThrow(new OutputDirError(
-                `${dir}/${sub} is a symbolic link; airlabel writes only real directories inside the output dir: remove ${dir}/${sub}, or use another --output`
-            ));
+            await expect(OutputStore.open({dir, identity})).rejects.toThrow(
+                new OutputDirError(
+                    `${dir}/${sub} is a symbolic link; airlabel writes only real directories inside the output dir: remove ${dir}/${sub}, or use another --output`
+                )
+            );
             expect(fs.readdirSync(outside)).toEqual([]);
         }
     });
@@ -80,7 +87,9 @@ describe("output paths stay inside the output dir", () => {
         fs.symlinkSync(outside, path.join(output, "data"));
         const run = await runAirlabel(job.args(output, "-q"));
         expect(run.code, run.stderr).toBe(1);
-        expect(stderrLines(run)).toEqual([`airlabel: ${output}/data is a symbolic link; airlabel writes only real directories inside the output dir: remove ${output}/data, or use another --output`]);
+        expect(stderrLines(run)).toEqual([
+            `airlabel: ${output}/data is a symbolic link; airlabel writes only real directories inside the output dir: remove ${output}/data, or use another --output`
+        ]);
         expect(fs.readdirSync(outside)).toEqual([]);
     });
 });

@@ -5,9 +5,13 @@ import {faultJob, killLoop} from "./harness.js";
 // Replay a schedule with AIRLABEL_FAULT_SEED=<seed> (printed); hundreds of kills: npm run soak (test/soak/).
 const seed = Number(process.env.AIRLABEL_FAULT_SEED ?? 20261124);
 
-test(`SIGKILL at 15 seeded random moments (seed ${seed}, jsonl shards), resuming each time: the invariants hold after every kill and every row ends up exactly once`, {timeout: 300_000}, async () => {
+test(`SIGKILL at 15 seeded random moments (seed ${seed}, jsonl shards), resuming each time: the invariants hold after every kill and every row ends up exactly once`, {
+    timeout: 300_000
+}, async () => {
     const job = await faultJob(60);
     const result = await killLoop(job, {seed, kills: 15, formats: ["jsonl"], ...(process.env.AIRLABEL_FAULT_DEBUG !== undefined ? {log: console.log} : {})});
-    console.log(`sigkill (jsonl): seed ${seed}, ${result.kills} kills, ${result.completedRuns} runs completed between kills, kill moments: ${result.schedule.join(" ")}`);
+    console.log(
+        `sigkill (jsonl): seed ${seed}, ${result.kills} kills, ${result.completedRuns} runs completed between kills, kill moments: ${result.schedule.join(" ")}`
+    );
     expect(result.kills).toBe(15);
 });

@@ -15,7 +15,9 @@ beforeAll(async () => {
 async function runAndInterrupt(output: string, whileRunning: (child: ChildProcess) => Promise<void>): Promise<RunResult> {
     let child: ChildProcess | undefined;
     let ready: () => void = () => {};
-    const generating = new Promise<void>((resolve) => { ready = resolve; });
+    const generating = new Promise<void>((resolve) => {
+        ready = resolve;
+    });
     const done = runAirlabel(job.args(output), {
         onSpawn: (spawned) => {
             child = spawned;
@@ -41,11 +43,23 @@ describe("a second process on the same output dir, SIGINT and SIGTERM", () => {
         });
         expect(second!.code).toBe(1);
         expect(stderrLines(second!)).toEqual([
-            expect.stringMatching(new RegExp(`^airlabel: output dir ${output}/ is in use by process ${interrupted.pid} \\(started [0-9T:.Z-]+\\); wait for it to finish or use another --output; if no airlabel run uses it \\(that process ended and its pid was reused\\), delete ${output}/\\.airlabel\\.lock and re-run$`, "u"))
+            expect.stringMatching(
+                new RegExp(
+                    `^airlabel: output dir ${output}/ is in use by process ${interrupted.pid} \\(started [0-9T:.Z-]+\\); wait for it to finish or use another --output; if no airlabel run uses it \\(that process ended and its pid was reused\\), delete ${output}/\\.airlabel\\.lock and re-run$`,
+                    "u"
+                )
+            )
         ]);
         let before: Snapshot | undefined;
-        for (const [signal, result] of [["SIGINT", interrupted], ["SIGTERM", undefined]] as const) {
-            const run = result ?? await runAndInterrupt(output, async (child) => { child.kill(signal); });
+        for (const [signal, result] of [
+            ["SIGINT", interrupted],
+            ["SIGTERM", undefined]
+        ] as const) {
+            const run =
+                result ??
+                (await runAndInterrupt(output, async (child) => {
+                    child.kill(signal);
+                }));
             expect(run.code, run.stderr).toBe(130);
             expect(run.stderr).toContain(`airlabel: ${signal}: finishing the rows in flight and committing them; re-run the same command to resume`);
             expect(stderrLines(run).at(-1)).toBe("airlabel: resume: re-run the same command");
@@ -66,8 +80,28 @@ describe("a second process on the same output dir, SIGINT and SIGTERM", () => {
         const rows = Array.from({length: 24}, (_, i) => ({text: `story ${i}:`}));
         const input = writeJsonl(path.join(tempDir(), "long.jsonl"), rows);
         const output = path.join(tempDir(), "out");
-        const args = ["run", "-i", input, "-m", model, "-o", output, "-p", "{text}", "--max-tokens", "256", "--ignore-eos", "--context-size", "512",
-            "--parallel", "4", "--shard-size", "2", "--gpu", "cpu"];
+        const args = [
+            "run",
+            "-i",
+            input,
+            "-m",
+            model,
+            "-o",
+            output,
+            "-p",
+            "{text}",
+            "--max-tokens",
+            "256",
+            "--ignore-eos",
+            "--context-size",
+            "512",
+            "--parallel",
+            "4",
+            "--shard-size",
+            "2",
+            "--gpu",
+            "cpu"
+        ];
         let stderr = "";
         const interrupted = await runAirlabel(args, {
             onSpawn: (child) => {

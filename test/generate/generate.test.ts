@@ -31,12 +31,12 @@ describe("generate (real engine, generated model)", () => {
         expect(out.errors).toEqual([]);
         const rows = byIdx(out.rows);
         expect(rows.map((r) => [r.idx, r.prompt, r.prompt_idx, r.sample])).toEqual(
-            prompts.flatMap((prompt, p) => [0, 1, 2].map((sample) => [p * 3 + sample, prompt, p, sample])));
+            prompts.flatMap((prompt, p) => [0, 1, 2].map((sample) => [p * 3 + sample, prompt, p, sample]))
+        );
         for (const row of rows) expect(typeof row.annotation).toBe("string");
         // the default temperature (0.8) with a different seed per sample: the samples of a prompt differ
-        for (let p = 0; p < prompts.length; p++)
-            expect(new Set(rows.filter((r) => r.prompt_idx === p).map((r) => r.annotation)).size).toBe(3);
-        const manifest = JSON.parse(fs.readFileSync(path.join(output, "manifest.json"), "utf8")) as {complete: boolean, shards: unknown[]};
+        for (let p = 0; p < prompts.length; p++) expect(new Set(rows.filter((r) => r.prompt_idx === p).map((r) => r.annotation)).size).toBe(3);
+        const manifest = JSON.parse(fs.readFileSync(path.join(output, "manifest.json"), "utf8")) as {complete: boolean; shards: unknown[]};
         expect(manifest.complete).toBe(true);
     });
 
@@ -56,9 +56,13 @@ describe("generate (real engine, generated model)", () => {
         const output = path.join(dir, "out-resume");
         const options = {prompts, count: 4, model, output, maxTokens: 12, parallel: 2, shardSize: 3};
         const controller = new AbortController();
-        const first = await generate({...options, signal: controller.signal, onProgress: (p) => {
-            if (p.doneRows >= 4) controller.abort();
-        }});
+        const first = await generate({
+            ...options,
+            signal: controller.signal,
+            onProgress: (p) => {
+                if (p.doneRows >= 4) controller.abort();
+            }
+        });
         expect(first).toMatchObject({stopped: true, complete: false});
         const second = await generate(options);
         expect(second).toMatchObject({resumedRows: first.doneRows, doneRows: 12 - first.doneRows, complete: true});
@@ -71,7 +75,8 @@ describe("generate (real engine, generated model)", () => {
         const output = path.join(dir, "out-greedy");
         await expect(generate({prompts, count: 2, temperature: 0, model, output})).rejects.toThrow(InvalidOptionError);
         await expect(generate({prompts, count: 2, temperature: 0, model, output})).rejects.toThrow(
-            "temperature 0 (greedy) with count 2 would give 2 identical samples of every prompt; raise the temperature (e.g. --temperature 0.8) or use --count 1");
+            "temperature 0 (greedy) with count 2 would give 2 identical samples of every prompt; raise the temperature (e.g. --temperature 0.8) or use --count 1"
+        );
         expect(fs.existsSync(output)).toBe(false);
         const result = await generate({prompts, count: 1, temperature: 0, model, output, maxTokens: 8});
         expect(result).toMatchObject({okRows: 3, complete: true});
@@ -105,15 +110,33 @@ describe("generate (real engine, generated model)", () => {
         const bad = path.join(dir, "bad.jsonl");
         fs.writeFileSync(bad, `"ok"\n{"text": "no prompt"}\n`);
         await expect(generate({promptsFile: bad, model, output: path.join(dir, "out-bad")})).rejects.toThrow(
-            `${bad} line 2: not a prompt; each line must be a non-empty JSON string or {"prompt": "..."}`);
-        await expect(generate({promptsFile: path.join(dir, "missing.txt"), model, output: path.join(dir, "out-bad")})).rejects.toThrow(/prompts file .*missing\.txt not found; check the --prompts path/u);
-        await expect(generate({model, output: path.join(dir, "out-bad")})).rejects.toThrow("generate needs prompts: options.prompts (--prompt) or options.promptsFile (--prompts)");
+            `${bad} line 2: not a prompt; each line must be a non-empty JSON string or {"prompt": "..."}`
+        );
+        await expect(generate({promptsFile: path.join(dir, "missing.txt"), model, output: path.join(dir, "out-bad")})).rejects.toThrow(
+            /prompts file .*missing\.txt not found; check the --prompts path/u
+        );
+        await expect(generate({model, output: path.join(dir, "out-bad")})).rejects.toThrow(
+            "generate needs prompts: options.prompts (--prompt) or options.promptsFile (--prompts)"
+        );
     });
 
     test.runIf(fs.existsSync(storiesModel))("stories260K (real tokenizer, no chat template): samples with a schema", async () => {
         const output = path.join(dir, "out-stories");
-        const schema = {type: "object", properties: {title: {type: "string", maxLength: 12}, happy: {type: "boolean"}}, required: ["title", "happy"], additionalProperties: false};
-        const result = await generate({prompts: ["Once upon a time", "The dog"], count: 3, model: storiesModel, output, schema, maxTokens: 48, prefix: "A story:"});
+        const schema = {
+            type: "object",
+            properties: {title: {type: "string", maxLength: 12}, happy: {type: "boolean"}},
+            required: ["title", "happy"],
+            additionalProperties: false
+        };
+        const result = await generate({
+            prompts: ["Once upon a time", "The dog"],
+            count: 3,
+            model: storiesModel,
+            output,
+            schema,
+            maxTokens: 48,
+            prefix: "A story:"
+        });
         expect(result).toMatchObject({totalRows: 6, complete: true});
         const out = await readOutput(output);
         expect(out.rows.length + out.errors.length).toBe(6);
@@ -132,12 +155,29 @@ describe("generate on an OpenAI-compatible server", () => {
 
     test("each sample is one request with seed + sample and the prefix before the prompt", async () => {
         const output = path.join(dir, "out-remote");
-        const result = await generate({prompts: ["alpha", "beta"], count: 3, seed: 100, prefix: "Shared.", backend: "openai", baseUrl: server.url, model: "fake-model", output, maxTokens: 8});
+        const result = await generate({
+            prompts: ["alpha", "beta"],
+            count: 3,
+            seed: 100,
+            prefix: "Shared.",
+            backend: "openai",
+            baseUrl: server.url,
+            model: "fake-model",
+            output,
+            maxTokens: 8
+        });
         expect(result).toMatchObject({okRows: 6, complete: true, backend: "openai"});
-        const sent = server.requests.filter((r) => !r.isProbe).map((r) => [r.prompt, r.body.seed]).sort();
+        const sent = server.requests
+            .filter((r) => !r.isProbe)
+            .map((r) => [r.prompt, r.body.seed])
+            .sort();
         expect(sent).toEqual([
-            ["Shared.\nalpha", 100], ["Shared.\nalpha", 101], ["Shared.\nalpha", 102],
-            ["Shared.\nbeta", 100], ["Shared.\nbeta", 101], ["Shared.\nbeta", 102]
+            ["Shared.\nalpha", 100],
+            ["Shared.\nalpha", 101],
+            ["Shared.\nalpha", 102],
+            ["Shared.\nbeta", 100],
+            ["Shared.\nbeta", 101],
+            ["Shared.\nbeta", 102]
         ]);
     });
 });

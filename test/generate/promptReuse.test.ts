@@ -19,7 +19,18 @@ afterAll(async () => {
 });
 
 function request(tokens: number[], seed: number): GenerationRequest {
-    return {tokens: tokens as GenerationRequest["tokens"], maxTokens: 4, temperature: 0.8, topP: 1, topK: 0, minP: 0, seed, repeatPenalty: 1, stopStrings: [], ignoreEos: true};
+    return {
+        tokens: tokens as GenerationRequest["tokens"],
+        maxTokens: 4,
+        temperature: 0.8,
+        topP: 1,
+        topK: 0,
+        minP: 0,
+        seed,
+        repeatPenalty: 1,
+        stopStrings: [],
+        ignoreEos: true
+    };
 }
 
 describe("LockstepDriver prompt-prefix reuse, counted by node-llama-cpp's own token meter", () => {

@@ -11,8 +11,7 @@ const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "airlabel-"));
 afterAll(() => fs.rmSync(tempDir, {recursive: true, force: true}));
 
 function* chunksOf(values: Float32Array, size: number) {
-    for (let start = 0; start < values.length; start += size)
-        yield values.slice(start, start + size);
+    for (let start = 0; start < values.length; start += size) yield values.slice(start, start + size);
 }
 
 describe("GgufWriter", () => {
@@ -59,27 +58,38 @@ describe("GgufWriter", () => {
         const metadata = info.metadata as unknown as Record<string, Record<string, unknown>>;
         expect(info.version).toBe(3);
         expect(metadata.test).toMatchObject({
-            u8: 255, i8: -128, u16: 65535, i16: -32768, u32: 4_000_000_000, i32: -2_000_000_000, f32: 0.5, f64: 0.1,
-            bool: true, text: "héllo ▁ 😀\n", strings: ["a", "", "<0x0A>", "漢字"], floats: [1.5, -2, 0], ints: [1, -1, 6]
+            u8: 255,
+            i8: -128,
+            u16: 65535,
+            i16: -32768,
+            u32: 4_000_000_000,
+            i32: -2_000_000_000,
+            f32: 0.5,
+            f64: 0.1,
+            bool: true,
+            text: "héllo ▁ 😀\n",
+            strings: ["a", "", "<0x0A>", "漢字"],
+            floats: [1.5, -2, 0],
+            ints: [1, -1, 6]
         });
         expect(BigInt(metadata.test!.u64 as bigint)).toBe(2n ** 60n);
         expect(Number(metadata.test!.i64)).toBe(-5);
 
         const tensors = info.tensorInfo!;
         expect(tensors.map((tensor) => [tensor.name, tensor.dimensions.map(Number), tensor.ggmlType])).toEqual([
-            ["a.f32", [3, 5], 0], ["b.f16", [7], 1], ["c.q8_0", [64, 3], 8]
+            ["a.f32", [3, 5], 0],
+            ["b.f16", [7], 1],
+            ["c.q8_0", [64, 3], 8]
         ]);
 
         const file = fs.readFileSync(filePath);
-        for (const tensor of tensors)
-            expect(Number(tensor.fileOffset) % 32).toBe(0);
+        for (const tensor of tensors) expect(Number(tensor.fileOffset) % 32).toBe(0);
 
         const f32Offset = Number(tensors[0]!.fileOffset);
         expect([...new Float32Array(file.buffer.slice(file.byteOffset + f32Offset, file.byteOffset + f32Offset + 60))]).toEqual([...f32]);
 
         const f16Offset = Number(tensors[1]!.fileOffset);
-        for (let i = 0; i < f16.length; i++)
-            expect(float16ToFloat32(file.readUInt16LE(f16Offset + 2 * i))).toBeCloseTo(f16[i]!, 3);
+        for (let i = 0; i < f16.length; i++) expect(float16ToFloat32(file.readUInt16LE(f16Offset + 2 * i))).toBeCloseTo(f16[i]!, 3);
 
         const q8Offset = Number(tensors[2]!.fileOffset);
         expect(file.length).toBeGreaterThanOrEqual(q8Offset + 6 * 34);

@@ -6,8 +6,9 @@ const vocabulary = buildLlamaVocabulary().tokens.length;
 
 describe("chooseLlamaShape", () => {
     test("lands within 10% of targets from 150K to 20B with a valid llama shape", () => {
-        const targets = [150_000, 250_000, 1_000_000, 3_300_000, 10_000_000, 42_000_000, 85_000_000, 100_000_000,
-            350_000_000, 1_500_000_000, 7_000_000_000, 20_000_000_000];
+        const targets = [
+            150_000, 250_000, 1_000_000, 3_300_000, 10_000_000, 42_000_000, 85_000_000, 100_000_000, 350_000_000, 1_500_000_000, 7_000_000_000, 20_000_000_000
+        ];
 
         for (const target of targets) {
             const shape = chooseLlamaShape(target, vocabulary, 2048);

@@ -54,8 +54,7 @@ describe("ensureGeneratedModel", () => {
     test("options that change the file change its name", () => {
         expect(generatedModelFileName({parameters: 1_000_000})).toBe("airlabel-1M-f16-s42.gguf");
         expect(generatedModelFileName({parameters: 1_500_000_000, type: "f32", seed: 0})).toBe("airlabel-1.5B-f32-s0.gguf");
-        expect(generatedModelFileName({parameters: 1_234_567, contextLength: 2048, chatTemplate: false}))
-            .toBe("airlabel-1234567-f16-s42-c2048-nochat.gguf");
+        expect(generatedModelFileName({parameters: 1_234_567, contextLength: 2048, chatTemplate: false})).toBe("airlabel-1234567-f16-s42-c2048-nochat.gguf");
         expect(generatedModelFileName({parameters: 1_000_000, name: "a"})).not.toBe(generatedModelFileName({parameters: 1_000_000, name: "b"}));
         expect(formatParameterCount(85_000_000)).toBe("85M");
     });

@@ -45,8 +45,7 @@ describe("float32ToFloat16", () => {
 
             const error = Math.abs(decoded - value);
             for (const neighbour of [(bits & 0x7fff) - 1, (bits & 0x7fff) + 1]) {
-                if (neighbour < 0 || neighbour >= 0x7c00)
-                    continue;
+                if (neighbour < 0 || neighbour >= 0x7c00) continue;
 
                 const neighbourValue = float16ToFloat32((bits & 0x8000) | neighbour);
                 expect(error).toBeLessThanOrEqual(Math.abs(neighbourValue - value));

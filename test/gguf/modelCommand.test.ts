@@ -38,8 +38,20 @@ describe("airlabel model create", () => {
     test("writes the model, prints a summary to stderr and the result as JSON to stdout", async () => {
         const output = path.join(tempDir, "cli.gguf");
         const {stdout, stderr} = await run([
-            "model", "create", "--output", output, "--parameters", "300K", "--type", "q8_0", "--seed", "5",
-            "--context-length", "2048", "--no-chat-template", "--json"
+            "model",
+            "create",
+            "--output",
+            output,
+            "--parameters",
+            "300K",
+            "--type",
+            "q8_0",
+            "--seed",
+            "5",
+            "--context-length",
+            "2048",
+            "--no-chat-template",
+            "--json"
         ]);
 
         const result = JSON.parse(stdout);
@@ -87,11 +99,10 @@ describe("airlabel model create", () => {
     test("help shows an example", () => {
         const program = new Command().name("airlabel");
         registerModelCommand(program);
-        const create = program.commands.find((command) => command.name() === "model")!
-            .commands.find((command) => command.name() === "create")!;
+        const create = program.commands.find((command) => command.name() === "model")!.commands.find((command) => command.name() === "create")!;
 
         let help = "";
-        create.configureOutput({writeOut: (text) => help += text});
+        create.configureOutput({writeOut: (text) => (help += text)});
         create.outputHelp();
         expect(help).toContain("$ airlabel model create --output models/test.gguf");
         expect(help).toContain("--no-chat-template");

@@ -5,8 +5,7 @@ import {float16ToFloat32} from "../../src/gguf/float32ToFloat16.js";
 describe("quantizeQ8_0", () => {
     test("writes an fp16 scale max|x|/127 then 32 int8 quants per block", () => {
         const values = new Float32Array(64);
-        for (let i = 0; i < 32; i++)
-            values[i] = (i - 16) / 16; // max |x| = 1
+        for (let i = 0; i < 32; i++) values[i] = (i - 16) / 16; // max |x| = 1
         values.fill(0, 32); // an all-zero block
 
         const out = new Uint8Array(68);

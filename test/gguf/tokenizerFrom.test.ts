@@ -6,15 +6,26 @@ import {readGgufMetadata} from "../../src/gguf/readGgufMetadata.js";
 import {writeLlamaGguf} from "../../src/gguf/writeLlamaGguf.js";
 import {llama3VocabFile, runCli, tempDir} from "../support/fixtures.js";
 
-const texts = ["Hello world", "  leading spaces and ünïcödé, emoji 🙂 and numbers 1234567", "{\"label\": \"positive\", \"confidence\": 0.93}"];
+const texts = ["Hello world", "  leading spaces and ünïcödé, emoji 🙂 and numbers 1234567", '{"label": "positive", "confidence": 0.93}'];
 
 describe("model create --tokenizer-from", () => {
     test("a model with Llama 3's real vocabulary tokenizes exactly like the vocabulary file, with GQA and tied embeddings", async () => {
         const dir = tempDir();
         const file = path.join(dir, "l3.gguf");
-        const run = await runCli(["model", "create", "-o", file, "--shape", "256,2,8,2,512", "--tied-embeddings", "--tokenizer-from", llama3VocabFile, "--json"]);
+        const run = await runCli([
+            "model",
+            "create",
+            "-o",
+            file,
+            "--shape",
+            "256,2,8,2,512",
+            "--tied-embeddings",
+            "--tokenizer-from",
+            llama3VocabFile,
+            "--json"
+        ]);
         expect(run.code, run.stderr).toBe(0);
-        const result = JSON.parse(run.stdout) as {shape: Record<string, number>, parameters: number, tiedEmbeddings: boolean};
+        const result = JSON.parse(run.stdout) as {shape: Record<string, number>; parameters: number; tiedEmbeddings: boolean};
         expect(result.shape).toMatchObject({embedding: 256, layers: 2, heads: 8, headsKv: 2, feedForward: 512, vocabulary: 128256});
         expect(result.tiedEmbeddings).toBe(true);
         // tied: one 128256 x 256 matrix; blocks: norms, Q and O, K and V (2 of 8 heads), the FFN; the output norm
@@ -50,10 +61,14 @@ describe("model create --tokenizer-from", () => {
         const dir = tempDir();
         const bad = await runCli(["model", "create", "-o", path.join(dir, "x.gguf"), "--shape", "128,2,3,3,256"]);
         expect(bad.code).toBe(2);
-        expect(bad.stderr.trim()).toBe("airlabel: options.shape.embedding (128) must be an even multiple of options.shape.heads (3): the head size must be an even integer");
+        expect(bad.stderr.trim()).toBe(
+            "airlabel: options.shape.embedding (128) must be an even multiple of options.shape.heads (3): the head size must be an even integer"
+        );
         const word = await runCli(["model", "create", "-o", path.join(dir, "x.gguf"), "--shape", "llama-7"]);
         expect(word.code).toBe(2);
-        expect(word.stderr).toContain("--shape must be a family (llama-3.2-1b, llama-3.2-3b, llama-3.1-8b, qwen2.5-0.5b, qwen2.5-1.5b) or width,layers,heads,kv-heads,ffn");
+        expect(word.stderr).toContain(
+            "--shape must be a family (llama-3.2-1b, llama-3.2-3b, llama-3.1-8b, qwen2.5-0.5b, qwen2.5-1.5b) or width,layers,heads,kv-heads,ffn"
+        );
 
         const notGguf = path.join(dir, "notes.gguf");
         fs.writeFileSync(notGguf, "not a model");

@@ -4,8 +4,17 @@ import path from "node:path";
 import crypto from "node:crypto";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import {
-    ChatMLChatWrapper, getLlama, LlamaChatSession, LlamaCompletion, LlamaLogLevel, readGgufFileInfo, resolveChatWrapper, TokenBias,
-    type Llama, type LlamaModel, type Token
+    ChatMLChatWrapper,
+    getLlama,
+    LlamaChatSession,
+    LlamaCompletion,
+    LlamaLogLevel,
+    readGgufFileInfo,
+    resolveChatWrapper,
+    TokenBias,
+    type Llama,
+    type LlamaModel,
+    type Token
 } from "node-llama-cpp";
 import {writeLlamaGguf, type WriteLlamaGgufResult} from "../../src/gguf/writeLlamaGguf.js";
 import {InvalidOptionError} from "../../src/AirlabelError.js";
@@ -38,7 +47,10 @@ function sha256(filePath: string) {
 
 describe("writeLlamaGguf", () => {
     test("F16 and Q8_0 models load in node-llama-cpp with the reported shape and ~1M parameters", async () => {
-        for (const [result, model, fileType] of [[f16, f16Model, 1], [q8, q8Model, 7]] as const) {
+        for (const [result, model, fileType] of [
+            [f16, f16Model, 1],
+            [q8, q8Model, 7]
+        ] as const) {
             expect(Math.abs(result.parameters - 1_000_000) / 1_000_000).toBeLessThan(0.1);
             expect(fs.statSync(result.path).size).toBe(result.bytes);
 
@@ -54,8 +66,10 @@ describe("writeLlamaGguf", () => {
             expect(llamaMetadata.context_length).toBe(4096);
             expect(info.metadata.tokenizer.ggml.tokens.length).toBe(result.shape.vocabulary);
 
-            const tensorParameters = info.tensorInfo!
-                .reduce((sum, tensor) => sum + tensor.dimensions.reduce<number>((product, dim) => product * Number(dim), 1), 0);
+            const tensorParameters = info.tensorInfo!.reduce(
+                (sum, tensor) => sum + tensor.dimensions.reduce<number>((product, dim) => product * Number(dim), 1),
+                0
+            );
             expect(tensorParameters).toBe(result.parameters);
 
             expect(model.trainContextSize).toBe(4096);
@@ -91,7 +105,7 @@ describe("writeLlamaGguf", () => {
             "line one\nline two\r\n\ttabbed  double  spaces   ",
             " leading space and trailing ",
             "quotes \"double\" 'single' `back` «guillemets» „low“",
-            "{\"label\": \"pos\", \"escaped\": \"\\n\\u00e9\"}",
+            '{"label": "pos", "escaped": "\\n\\u00e9"}',
             "<|im_start|>user\nnot special when tokenized as text<|im_end|> </s> <s> <unk>",
             "\u0000\u0001\u007f control bytes"
         ];
@@ -148,8 +162,7 @@ describe("writeLlamaGguf", () => {
 
             // every other token banned (bans on end-of-generation tokens are ignored), so the model must end its turn
             const onlyEnd = new TokenBias(f16Model.tokenizer);
-            for (let token = 0; token < f16.shape.vocabulary; token++)
-                onlyEnd.set(token as Token, "never");
+            for (let token = 0; token < f16.shape.vocabulary; token++) onlyEnd.set(token as Token, "never");
 
             const ended = await session.promptWithMeta("Now stop.", {maxTokens: 12, tokenBias: onlyEnd});
             expect(ended.stopReason).toBe("eogToken");

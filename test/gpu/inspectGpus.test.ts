@@ -8,8 +8,16 @@ describe("airlabel inspect --gpus", () => {
         const run = await runCli(["inspect", "--gpus", "--gpu", "cpu", "--json"]);
         expect(run.code, run.stderr).toBe(0);
         const report = JSON.parse(run.stdout) as GpuInspection;
-        expect(report).toMatchObject({backend: "cpu", devices: [], deviceNames: [], vram: null, patched: patchedCpuBuild, buildCommand: "npm run build:native -- --gpu cpu"});
-        for (const binary of [...report.prebuiltBinaries, ...report.localBuilds]) expect(binary).toEqual({name: expect.any(String), gpu: expect.any(String), patched: expect.any(Boolean)});
+        expect(report).toMatchObject({
+            backend: "cpu",
+            devices: [],
+            deviceNames: [],
+            vram: null,
+            patched: patchedCpuBuild,
+            buildCommand: "npm run build:native -- --gpu cpu"
+        });
+        for (const binary of [...report.prebuiltBinaries, ...report.localBuilds])
+            expect(binary).toEqual({name: expect.any(String), gpu: expect.any(String), patched: expect.any(Boolean)});
         // node-llama-cpp's prebuilt binaries are never patched; the build made here is when build:native made it
         expect(report.prebuiltBinaries.every((binary) => !binary.patched)).toBe(true);
         if (patchedCpuBuild) expect(report.localBuilds).toContainEqual(expect.objectContaining({gpu: "cpu", patched: true}));

@@ -12,7 +12,16 @@ let fitOptions: MemoryFitOptions;
 beforeAll(async () => {
     ({model, dir, input} = await jobFixture([{text: "hello"}, {text: "world"}]));
     const llama = await loadLlama("cpu");
-    fitOptions = {llama, modelPath: model, detection: await detectGpus(llama), placements: [{}], gpuLayers: "auto", contextSize: 512, parallel: undefined, defaultParallel: 8};
+    fitOptions = {
+        llama,
+        modelPath: model,
+        detection: await detectGpus(llama),
+        placements: [{}],
+        gpuLayers: "auto",
+        contextSize: 512,
+        parallel: undefined,
+        defaultParallel: 8
+    };
 });
 
 describe("memory fit before loading (CPU: RAM)", () => {
@@ -39,7 +48,9 @@ describe("memory fit before loading (CPU: RAM)", () => {
     test("fails early with needed vs available when even one sequence does not fit", async () => {
         const error = await fitMemory({...fitOptions, limitBytes: 1024 * 1024}).catch((err: unknown) => err);
         expect(error).toBeInstanceOf(MemoryFitError);
-        expect((error as Error).message).toMatch(/^memory: the model and context need [\d.]+ MiB of RAM \(model [\d.]+ (MiB|KiB), context [\d.]+ (MiB|KiB) for 1 sequence x 512 tokens\) but 1\.0 MiB is allowed \(AIRLABEL_MEMORY_LIMIT\); lower --context-size \/ --max-tokens or use a smaller model$/u);
+        expect((error as Error).message).toMatch(
+            /^memory: the model and context need [\d.]+ MiB of RAM \(model [\d.]+ (MiB|KiB), context [\d.]+ (MiB|KiB) for 1 sequence x 512 tokens\) but 1\.0 MiB is allowed \(AIRLABEL_MEMORY_LIMIT\); lower --context-size \/ --max-tokens or use a smaller model$/u
+        );
     });
 
     test("the CLI stops before loading with that one line (AIRLABEL_MEMORY_LIMIT)", async () => {
@@ -49,7 +60,9 @@ describe("memory fit before loading (CPU: RAM)", () => {
             const run = await runCli(["run", "-i", input, "-m", model, "-o", path.join(dir, "out"), "--gpu", "cpu", "--max-tokens", "8", "--quiet"]);
             expect(run.code).toBe(1);
             const lines = run.stderr.trim().split("\n");
-            expect(lines.at(-1)).toMatch(/^airlabel: memory: the model and context need .* of RAM .* but 1\.0 MiB is allowed \(AIRLABEL_MEMORY_LIMIT\); lower --context-size \/ --max-tokens or use a smaller model$/u);
+            expect(lines.at(-1)).toMatch(
+                /^airlabel: memory: the model and context need .* of RAM .* but 1\.0 MiB is allowed \(AIRLABEL_MEMORY_LIMIT\); lower --context-size \/ --max-tokens or use a smaller model$/u
+            );
         } finally {
             if (saved === undefined) delete process.env.AIRLABEL_MEMORY_LIMIT;
             else process.env.AIRLABEL_MEMORY_LIMIT = saved;
@@ -61,6 +74,6 @@ describe("memory fit before loading (CPU: RAM)", () => {
         expect(memoryLimitFromEnv("4096")).toBe(4096);
         expect(memoryLimitFromEnv("1.5GiB")).toBe(1.5 * 1024 ** 3);
         expect(memoryLimitFromEnv("64 MiB")).toBe(64 * 1024 ** 2);
-        expect(() => memoryLimitFromEnv("lots")).toThrow("AIRLABEL_MEMORY_LIMIT is \"lots\"; give bytes or a number with KiB, MiB, GiB or TiB (e.g. 8GiB)");
+        expect(() => memoryLimitFromEnv("lots")).toThrow('AIRLABEL_MEMORY_LIMIT is "lots"; give bytes or a number with KiB, MiB, GiB or TiB (e.g. 8GiB)');
     });
 });

@@ -23,7 +23,10 @@ async function complete(placement: WorkerPlacement): Promise<string> {
     const loaded = await loadPlacedModel(llama, {modelPath: model, gpuLayers: 0, placement});
     try {
         const context = await loaded.createContext({contextSize: 256});
-        const text = await new LlamaCompletion({contextSequence: context.getSequence()}).generateCompletion("The quick brown fox", {maxTokens: 8, temperature: 0});
+        const text = await new LlamaCompletion({contextSequence: context.getSequence()}).generateCompletion("The quick brown fox", {
+            maxTokens: 8,
+            temperature: 0
+        });
         await context.dispose();
         return text;
     } finally {
@@ -45,12 +48,15 @@ describe.runIf(patchedCpuBuild)("the patched CPU build (npm run build:native -- 
 
     test("the addon reads the extra keys itself: bad values are refused by the C++ side", async () => {
         const llama = await loadLlama("cpu");
-        await expect(loadPlacedModel(llama, {modelPath: model, gpuLayers: 0, placement: {splitMode: "diagonal" as "row"}}))
-            .rejects.toThrow("splitMode must be \"none\", \"layer\" or \"row\"");
-        await expect(loadPlacedModel(llama, {modelPath: model, gpuLayers: 0, placement: {tensorSplit: Array.from({length: 300}, () => 1)}}))
-            .rejects.toThrow(/tensorSplit has more entries than llama\.cpp's device limit/u);
-        await expect(loadPlacedModel(llama, {modelPath: model, gpuLayers: 0, placement: {devices: ["CUDA0"]}}))
-            .rejects.toThrow("unknown llama.cpp device \"CUDA0\"");
+        await expect(loadPlacedModel(llama, {modelPath: model, gpuLayers: 0, placement: {splitMode: "diagonal" as "row"}})).rejects.toThrow(
+            'splitMode must be "none", "layer" or "row"'
+        );
+        await expect(loadPlacedModel(llama, {modelPath: model, gpuLayers: 0, placement: {tensorSplit: Array.from({length: 300}, () => 1)}})).rejects.toThrow(
+            /tensorSplit has more entries than llama\.cpp's device limit/u
+        );
+        await expect(loadPlacedModel(llama, {modelPath: model, gpuLayers: 0, placement: {devices: ["CUDA0"]}})).rejects.toThrow(
+            'unknown llama.cpp device "CUDA0"'
+        );
         // (llama.cpp itself ignores main_gpu when it has no GPU, which is why resolvePlacement refuses mainGpu > 0 on CPU)
     });
 

@@ -16,8 +16,19 @@ beforeAll(async () => {
 
 /** Shard file names and their row counts: the output's layout. */
 function layout(output: string): Record<string, number> {
-    return Object.fromEntries(fs.readdirSync(output).filter((name) => name.endsWith(".jsonl")).sort()
-        .map((name) => [name, fs.readFileSync(path.join(output, name), "utf8").split("\n").filter((line) => line.length > 0).length]));
+    return Object.fromEntries(
+        fs
+            .readdirSync(output)
+            .filter((name) => name.endsWith(".jsonl"))
+            .sort()
+            .map((name) => [
+                name,
+                fs
+                    .readFileSync(path.join(output, name), "utf8")
+                    .split("\n")
+                    .filter((line) => line.length > 0).length
+            ])
+    );
 }
 
 describe("replicas on CPU (the CPU backend standing in for GPUs)", () => {
@@ -41,12 +52,14 @@ describe("replicas on CPU (the CPU backend standing in for GPUs)", () => {
     });
 
     test("per-gpu replicas on a machine without GPUs are refused before any model loads", async () => {
-        await expect(annotate({...base(), output: path.join(dir, "per-gpu"), replicas: "per-gpu"}))
-            .rejects.toThrow("options.replicas \"per-gpu\" needs GPUs but the cpu backend has no GPU; give a number of replicas instead (e.g. 2)");
+        await expect(annotate({...base(), output: path.join(dir, "per-gpu"), replicas: "per-gpu"})).rejects.toThrow(
+            'options.replicas "per-gpu" needs GPUs but the cpu backend has no GPU; give a number of replicas instead (e.g. 2)'
+        );
     });
 
     test("a tensor split on CPU is refused with the count found", async () => {
-        await expect(annotate({...base(), output: path.join(dir, "split"), tensorSplit: [3, 1]}))
-            .rejects.toThrow("options.tensorSplit has 2 entries but the cpu backend has no GPU; give one ratio per GPU");
+        await expect(annotate({...base(), output: path.join(dir, "split"), tensorSplit: [3, 1]})).rejects.toThrow(
+            "options.tensorSplit has 2 entries but the cpu backend has no GPU; give one ratio per GPU"
+        );
     });
 });

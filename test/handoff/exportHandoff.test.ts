@@ -43,16 +43,26 @@ describe("exportHandoff --to argilla", () => {
             metadata: {idx: 1, stars: 1, model: "tiny.gguf", prompt_tokens: 11, completion_tokens: 4},
             // the answer's own confidence (0..1) is the suggestion's score
             suggestions: {label: {value: "negative", score: 0.9, agent: "tiny.gguf"}},
-            responses: {}, vectors: {}, _server_id: null
+            responses: {},
+            vectors: {},
+            _server_id: null
         });
 
         const settings = readJson<ArgillaSettings>(result.files[1]!);
-        expect(settings.fields.map((field) => [field.name, field.required])).toEqual([["text", true], ["product", false]]);
-        expect(settings.questions).toEqual([{
-            name: "label", title: "label", description: "The right label (suggested: the model's answer)", required: true,
-            settings: {type: "label_selection", options: LABELS.map((label) => ({value: label, text: label, description: null})), visible_options: 3},
-            type: "label_selection"
-        }]);
+        expect(settings.fields.map((field) => [field.name, field.required])).toEqual([
+            ["text", true],
+            ["product", false]
+        ]);
+        expect(settings.questions).toEqual([
+            {
+                name: "label",
+                title: "label",
+                description: "The right label (suggested: the model's answer)",
+                required: true,
+                settings: {type: "label_selection", options: LABELS.map((label) => ({value: label, text: label, description: null})), visible_options: 3},
+                type: "label_selection"
+            }
+        ]);
         expect(settings.metadata.map((property) => property.name)).toEqual(["idx", "model", "prompt_tokens", "completion_tokens"]);
         expect(settings.allow_extra_metadata).toBe(true);
     });
@@ -71,7 +81,10 @@ describe("exportHandoff --to argilla", () => {
         expect(score.q.settings).toEqual({type: "rating", options: [0, 1, 2, 3, 4, 5, 6, 7].map((value) => ({value}))});
         expect(score.r.suggestions.score?.value).toBe(6);
         const ok = await question("ok");
-        expect((ok.q.settings as {options: unknown[]}).options).toEqual([{value: "true", text: "true", description: null}, {value: "false", text: "false", description: null}]);
+        expect((ok.q.settings as {options: unknown[]}).options).toEqual([
+            {value: "true", text: "true", description: null},
+            {value: "false", text: "false", description: null}
+        ]);
         expect(ok.r.suggestions.ok?.value).toBe("true");
         const why = await question("why");
         expect(why.q.settings).toEqual({type: "text", use_markdown: false});
@@ -90,7 +103,9 @@ describe("exportHandoff --to prodigy", () => {
         expect(tasks.map((task) => (task.meta as {idx: number}).idx)).toEqual([0, 1, 2, 4]);
         const first = tasks[0]!;
         expect(first).toMatchObject({
-            text: "love it", options: LABELS.map((label) => ({id: label, text: label})), accept: ["positive"],
+            text: "love it",
+            options: LABELS.map((label) => ({id: label, text: label})),
+            accept: ["positive"],
             meta: {idx: 0, product: "lamp", stars: 5, model: "tiny.gguf", answer: "positive", field: "label"}
         });
         expect(Number.isInteger(first._input_hash)).toBe(true);
@@ -113,8 +128,9 @@ describe("exportHandoff --to prodigy", () => {
         expect(binary[0]).not.toHaveProperty("options");
         const text = readJsonl((await exportHandoff({dir, to: "prodigy", out: path.join(tempDir(), "t.jsonl"), field: "summary"})).files[0]!);
         expect(text[1]).toMatchObject({text: "T1", user_input: "long one", meta: {idx: 1, body: "B1"}});
-        await expect(exportHandoff({dir, to: "prodigy", out: path.join(tempDir(), "x.jsonl"), field: "nope"}))
-            .rejects.toThrow(new AnswerFieldError("--field nope is not a field of the answers (they have spam, summary); pass one of those"));
+        await expect(exportHandoff({dir, to: "prodigy", out: path.join(tempDir(), "x.jsonl"), field: "nope"})).rejects.toThrow(
+            new AnswerFieldError("--field nope is not a field of the answers (they have spam, summary); pass one of those")
+        );
     });
 });
 
@@ -124,11 +140,13 @@ describe("exportHandoff tables", () => {
         const result = await exportHandoff({dir: run, to: "csv", out, includeErrors: true});
         expect(result).toMatchObject({records: 5, skipped: 0});
         const lines = fs.readFileSync(out, "utf8").split("\r\n");
-        expect(lines[0]).toBe("idx,text,product,stars,annotation.label,annotation.confidence,finish_reason,prompt_tokens,completion_tokens,attempts,model,error");
+        expect(lines[0]).toBe(
+            "idx,text,product,stars,annotation.label,annotation.confidence,finish_reason,prompt_tokens,completion_tokens,attempts,model,error"
+        );
         expect(lines[1]).toBe("0,love it,lamp,5,positive,0.8,stop,10,4,1,tiny.gguf,");
         expect(lines[2]).toBe("1,broke after a day,kettle,1,negative,0.9,stop,11,4,1,tiny.gguf,");
         expect(lines[4]).toBe("3,,,,,,length,,,3,tiny.gguf,answer does not match the schema");
-        expect(lines[5]).toBe("4,\"fine, I guess\",lamp,3,neutral,0.5,stop,14,4,1,tiny.gguf,");
+        expect(lines[5]).toBe('4,"fine, I guess",lamp,3,neutral,0.5,stop,14,4,1,tiny.gguf,');
         expect(lines.length).toBe(7);
     });
 
@@ -147,21 +165,33 @@ describe("exportHandoff of a comparison (compare.json + models/<id>/)", () => {
     let compare: string;
     beforeAll(async () => {
         compare = await writeComparison(path.join(tempDir(), "compare"), [
-            {id: "small", model: "small.gguf", rows: [
-                {idx: 1, columns: {text: "t1"}, answer: {label: "negative"}},
-                {idx: 0, columns: {text: "t0"}, answer: {label: "positive"}},
-                {idx: 2, columns: {text: "t2"}, answer: {label: "neutral"}}
-            ]},
-            {id: "large", model: "large.gguf", rows: [
-                {idx: 0, columns: {text: "t0"}, answer: {label: "positive"}},
-                {idx: 2, failed: "no valid JSON"},
-                {idx: 1, columns: {text: "t1"}, answer: {label: "positive"}}
-            ]},
-            {id: "judge", model: "judge.gguf", rows: [
-                {idx: 0, columns: {text: "t0"}, answer: {label: "negative"}},
-                {idx: 1, columns: {text: "t1"}, answer: {label: "positive"}},
-                {idx: 2, columns: {text: "t2"}, answer: {label: "neutral"}}
-            ]}
+            {
+                id: "small",
+                model: "small.gguf",
+                rows: [
+                    {idx: 1, columns: {text: "t1"}, answer: {label: "negative"}},
+                    {idx: 0, columns: {text: "t0"}, answer: {label: "positive"}},
+                    {idx: 2, columns: {text: "t2"}, answer: {label: "neutral"}}
+                ]
+            },
+            {
+                id: "large",
+                model: "large.gguf",
+                rows: [
+                    {idx: 0, columns: {text: "t0"}, answer: {label: "positive"}},
+                    {idx: 2, failed: "no valid JSON"},
+                    {idx: 1, columns: {text: "t1"}, answer: {label: "positive"}}
+                ]
+            },
+            {
+                id: "judge",
+                model: "judge.gguf",
+                rows: [
+                    {idx: 0, columns: {text: "t0"}, answer: {label: "negative"}},
+                    {idx: 1, columns: {text: "t1"}, answer: {label: "positive"}},
+                    {idx: 2, columns: {text: "t2"}, answer: {label: "neutral"}}
+                ]
+            }
         ]);
     });
 
@@ -179,12 +209,21 @@ describe("exportHandoff of a comparison (compare.json + models/<id>/)", () => {
         expect(records[2]!.suggestions).not.toHaveProperty("label-large");
         expect(records[2]!.metadata).toMatchObject({idx: 2, "large-ok": "no", "small-ok": "yes", agreement: "disagree"});
         const settings = readJson<ArgillaSettings>(result.files[1]!);
-        expect(settings.questions.map((question) => [question.name, question.required])).toEqual([["label", true], ["label-small", false], ["label-large", false], ["label-judge", false]]);
+        expect(settings.questions.map((question) => [question.name, question.required])).toEqual([
+            ["label", true],
+            ["label-small", false],
+            ["label-large", false],
+            ["label-judge", false]
+        ]);
     });
 
     test("Prodigy: the majority pre-accepted, every model's answer in meta", async () => {
         const tasks = readJsonl((await exportHandoff({dir: compare, to: "prodigy", choices: LABELS})).files[0]!);
-        expect(tasks[0]).toMatchObject({text: "t0", accept: ["positive"], meta: {idx: 0, models: "small.gguf, large.gguf, judge.gguf", answers: {small: "positive", large: "positive", judge: "negative"}}});
+        expect(tasks[0]).toMatchObject({
+            text: "t0",
+            accept: ["positive"],
+            meta: {idx: 0, models: "small.gguf, large.gguf, judge.gguf", answers: {small: "positive", large: "positive", judge: "negative"}}
+        });
         expect((tasks[2]!.meta as {answers: Record<string, unknown>}).answers.large).toBe("failed: no valid JSON");
     });
 
@@ -194,7 +233,16 @@ describe("exportHandoff of a comparison (compare.json + models/<id>/)", () => {
         const bytes = fs.readFileSync(out);
         const rows = await parquetReadObjects({file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer});
         expect(rows.map((row) => Number(row.idx))).toEqual([0, 1, 2]);
-        expect(Object.keys(rows[0]!)).toEqual(["idx", "text", "response_small", "error_small", "response_large", "error_large", "response_judge", "error_judge"]);
+        expect(Object.keys(rows[0]!)).toEqual([
+            "idx",
+            "text",
+            "response_small",
+            "error_small",
+            "response_large",
+            "error_large",
+            "response_judge",
+            "error_judge"
+        ]);
         expect(rows[2]!.error_large).toBe("no valid JSON");
         expect(rows[2]!.response_large).toBeNull();
         const small = rows[1]!.response_small;
@@ -204,7 +252,10 @@ describe("exportHandoff of a comparison (compare.json + models/<id>/)", () => {
 
 describe("the kind of answer, read from the answers when no schema is given", () => {
     const kindOf = async (answers: unknown[]) => {
-        const dir = await writeRun(path.join(tempDir(), "kind"), answers.map((answer, idx) => ({idx, columns: {text: `t${idx}`}, answer})));
+        const dir = await writeRun(
+            path.join(tempDir(), "kind"),
+            answers.map((answer, idx) => ({idx, columns: {text: `t${idx}`}, answer}))
+        );
         return (await exportHandoff({dir, to: "prodigy", out: path.join(tempDir(), "k.jsonl")})).field;
     };
 

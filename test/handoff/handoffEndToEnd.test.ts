@@ -20,23 +20,43 @@ function review(task: Record<string, unknown>): Record<string, unknown> {
     const other = LABELS.split(",").find((label) => label !== accepted)!;
     const base = {...task, _view_id: "choice", _annotator_id: "reviews-ann1", _session_id: "reviews-ann1", _timestamp: 1764000000 + idx};
     switch (idx % 4) {
-        case 0: return {...base, answer: "accept"};
-        case 1: return {...base, accept: [other], answer: "accept"};
-        case 2: return {...base, answer: "reject"};
-        default: return {...base, answer: "ignore"};
+        case 0:
+            return {...base, answer: "accept"};
+        case 1:
+            return {...base, accept: [other], answer: "accept"};
+        case 2:
+            return {...base, answer: "reject"};
+        default:
+            return {...base, answer: "ignore"};
     }
 }
 
 describe("hand-off end to end (real engine): run -> export prodigy -> review -> import -> stats", () => {
     test("the reviewed labels come back joined on idx and stats scores the model against them", async () => {
         const out = path.join(dir, "out");
-        const run = await runCli(["run", "-i", input, "-m", model, "-o", out, "-p", "Sentiment of: {text}", "--choices", LABELS, "--max-tokens", "8", "-q", "--json"]);
+        const run = await runCli([
+            "run",
+            "-i",
+            input,
+            "-m",
+            model,
+            "-o",
+            out,
+            "-p",
+            "Sentiment of: {text}",
+            "--choices",
+            LABELS,
+            "--max-tokens",
+            "8",
+            "-q",
+            "--json"
+        ]);
         expect(run.code, run.stderr).toBe(0);
         expect(JSON.parse(run.stdout)).toMatchObject({totalRows: 16, complete: true});
 
         const exported = await runCli(["export", out, "--to", "prodigy", "--choices", LABELS, "--json"]);
         expect(exported.code, exported.stderr).toBe(0);
-        const result = JSON.parse(exported.stdout) as {files: string[], records: number, skipped: number};
+        const result = JSON.parse(exported.stdout) as {files: string[]; records: number; skipped: number};
         expect(result.files).toEqual([path.join(out, "export", "prodigy.jsonl")]);
         const tasks = readJsonl(result.files[0]!);
         expect(tasks).toHaveLength(result.records);
@@ -54,7 +74,9 @@ describe("hand-off end to end (real engine): run -> export prodigy -> review -> 
         expect(exported.stderr).not.toContain("note:");
         const other = await runCli(["export", out, "--to", "prodigy", "--choices", "yes,no", "--out", path.join(dir, "other.jsonl")]);
         expect(other.code, other.stderr).toBe(0);
-        expect(other.stderr).toMatch(/^airlabel: note: the --choices given is not the answer schema the run recorded \(sha256 [0-9a-f]{16} vs the run's [0-9a-f]{16}\)/u);
+        expect(other.stderr).toMatch(
+            /^airlabel: note: the --choices given is not the answer schema the run recorded \(sha256 [0-9a-f]{16} vs the run's [0-9a-f]{16}\)/u
+        );
 
         const reviewedFile = writeJsonl(path.join(dir, "reviewed.jsonl"), tasks.map(review));
         const imported = await runCli(["import", out, reviewedFile, "--choices", LABELS]);
@@ -63,12 +85,15 @@ describe("hand-off end to end (real engine): run -> export prodigy -> review -> 
         const labelled = byDecision(0) + byDecision(1);
         expect(imported.stderr).toBe(
             `airlabel: imported ${tasks.length} reviewed rows from ${reviewedFile} (prodigy; ${labelled} with a label, ${byDecision(2) + byDecision(3)} rejected, ignored or discarded) ` +
-            `into ${path.join(out, "reviews", "reviewed.jsonl")}; compare with: airlabel stats ${out}\n`
+                `into ${path.join(out, "reviews", "reviewed.jsonl")}; compare with: airlabel stats ${out}\n`
         );
 
         const stats = await runCli(["stats", out, "--choices", LABELS, "--json"]);
         expect(stats.code, stats.stderr).toBe(0);
-        const parsed = JSON.parse(stats.stdout) as {models: {valid: number, failed: number}[], reviews: {labelled: number, models: {n: number, agreement: number}[]}[]};
+        const parsed = JSON.parse(stats.stdout) as {
+            models: {valid: number; failed: number}[];
+            reviews: {labelled: number; models: {n: number; agreement: number}[]}[];
+        };
         expect(parsed.models[0]!.valid + parsed.models[0]!.failed).toBe(16);
         expect(parsed.reviews[0]!.labelled).toBe(labelled);
         // the reviewer kept the model's label on idx % 4 == 0 and changed it on idx % 4 == 1
@@ -88,26 +113,62 @@ describe("hand-off end to end (real engine): run -> export prodigy -> review -> 
     test("two real runs in the comparison layout: stats compares the models on the same idx, export gives one record per idx", async () => {
         const compare = path.join(dir, "compare");
         const second = await generatedModel(1_000_000, "f16");
-        for (const [id, file] of [["q8", model], ["f16", second]] as const) {
-            const run = await runCli(["run", "-i", input, "-m", file, "-o", path.join(compare, "models", id), "-p", "Sentiment of: {text}", "--choices", LABELS, "--max-tokens", "8", "-q"]);
+        for (const [id, file] of [
+            ["q8", model],
+            ["f16", second]
+        ] as const) {
+            const run = await runCli([
+                "run",
+                "-i",
+                input,
+                "-m",
+                file,
+                "-o",
+                path.join(compare, "models", id),
+                "-p",
+                "Sentiment of: {text}",
+                "--choices",
+                LABELS,
+                "--max-tokens",
+                "8",
+                "-q"
+            ]);
             expect(run.code, run.stderr).toBe(0);
         }
         // the layout `airlabel run --model a --model b` writes (compare.json + models/<id>/)
-        fs.writeFileSync(path.join(compare, "compare.json"), JSON.stringify(comparisonFile([{id: "q8", model}, {id: "f16", model: second}])));
+        fs.writeFileSync(
+            path.join(compare, "compare.json"),
+            JSON.stringify(
+                comparisonFile([
+                    {id: "q8", model},
+                    {id: "f16", model: second}
+                ])
+            )
+        );
         const stats = await runCli(["stats", compare, "--choices", LABELS, "--json"]);
         expect(stats.code, stats.stderr).toBe(0);
-        const parsed = JSON.parse(stats.stdout) as {comparison: boolean, pairs: {a: string, b: string, n: number, agreement: number}[]};
+        const parsed = JSON.parse(stats.stdout) as {comparison: boolean; pairs: {a: string; b: string; n: number; agreement: number}[]};
         expect(parsed.comparison).toBe(true);
-        const labelsOf = (id: string) => new Map(fs.readdirSync(path.join(compare, "models", id, "data"))
-            .flatMap((file) => readJsonl(path.join(compare, "models", id, "data", file))).map((row) => [row.idx as number, row.annotation]));
+        const labelsOf = (id: string) =>
+            new Map(
+                fs
+                    .readdirSync(path.join(compare, "models", id, "data"))
+                    .flatMap((file) => readJsonl(path.join(compare, "models", id, "data", file)))
+                    .map((row) => [row.idx as number, row.annotation])
+            );
         const q8 = labelsOf("q8");
         const f16 = labelsOf("f16");
         const both = [...q8.keys()].filter((idx) => f16.has(idx));
-        expect(parsed.pairs).toEqual([expect.objectContaining({a: "q8", b: "f16", n: both.length, agreement: both.filter((idx) => q8.get(idx) === f16.get(idx)).length / both.length})]);
+        expect(parsed.pairs).toEqual([
+            expect.objectContaining({a: "q8", b: "f16", n: both.length, agreement: both.filter((idx) => q8.get(idx) === f16.get(idx)).length / both.length})
+        ]);
 
         const argilla = await runCli(["export", compare, "--to", "argilla", "--choices", LABELS, "--json"]);
         expect(argilla.code, argilla.stderr).toBe(0);
-        const records = JSON.parse(fs.readFileSync(path.join(compare, "export", "argilla.json"), "utf8")) as {id: string, suggestions: Record<string, {agent: string}>}[];
+        const records = JSON.parse(fs.readFileSync(path.join(compare, "export", "argilla.json"), "utf8")) as {
+            id: string;
+            suggestions: Record<string, {agent: string}>;
+        }[];
         expect(records.map((record) => Number(record.id))).toEqual([...new Set([...q8.keys(), ...f16.keys()])].sort((a, b) => a - b));
         expect(records[0]!.suggestions["label-q8"]?.agent).toBe(path.basename(model));
     });

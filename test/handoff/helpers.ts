@@ -11,21 +11,40 @@ export function tempDir(): string {
 const IDENTITY = {input: "a".repeat(64), template: "b".repeat(64), schema: "c".repeat(64), model: "d".repeat(64)};
 
 /** One row of a test run: its input columns and the model's answer, or `failed` with a reason. */
-export type TestRow = {idx: number, columns: Record<string, unknown>, answer: unknown} | {idx: number, failed: string};
+export type TestRow = {idx: number; columns: Record<string, unknown>; answer: unknown} | {idx: number; failed: string};
 
 /**
  * A real run dir written by OutputStore, shards of 2 rows committed in the order given (generation order, not input
  * order), marked complete unless told otherwise.
  */
-export async function writeRun(dir: string, rows: readonly TestRow[], options: {model?: string, format?: OutputFormat, complete?: boolean} = {}): Promise<string> {
+export async function writeRun(
+    dir: string,
+    rows: readonly TestRow[],
+    options: {model?: string; format?: OutputFormat; complete?: boolean} = {}
+): Promise<string> {
     const model = options.model ?? "tiny.gguf";
-    const store = await OutputStore.open({dir, format: options.format ?? "jsonl", shardSize: 2, identity: IDENTITY, meta: {model: `/models/${model}`, totalRows: rows.length}});
+    const store = await OutputStore.open({
+        dir,
+        format: options.format ?? "jsonl",
+        shardSize: 2,
+        identity: IDENTITY,
+        meta: {model: `/models/${model}`, totalRows: rows.length}
+    });
     try {
         for (const row of rows) {
             if ("failed" in row)
                 await store.fail({idx: row.idx, stage: "validate", reason: row.failed, response: "{", finishReason: "length", attempts: 3, model});
             else
-                await store.add({idx: row.idx, columns: row.columns, annotation: row.answer, finishReason: "stop", promptTokens: 10 + row.idx, completionTokens: 4, attempts: 1, model});
+                await store.add({
+                    idx: row.idx,
+                    columns: row.columns,
+                    annotation: row.answer,
+                    finishReason: "stop",
+                    promptTokens: 10 + row.idx,
+                    completionTokens: 4,
+                    attempts: 1,
+                    model
+                });
         }
         if (options.complete === false) await store.commit();
         else await store.markComplete({});
@@ -36,9 +55,7 @@ export async function writeRun(dir: string, rows: readonly TestRow[], options: {
 }
 
 /** A comparison dir in the fixed layout: `compare.json` + `models/<id>/` written by OutputStore. */
-export async function writeComparison(
-    dir: string, models: readonly {id: string, model: string, rows: readonly TestRow[]}[]
-): Promise<string> {
+export async function writeComparison(dir: string, models: readonly {id: string; model: string; rows: readonly TestRow[]}[]): Promise<string> {
     fs.mkdirSync(dir, {recursive: true});
     for (const model of models) await writeRun(path.join(dir, "models", model.id), model.rows, {model: model.model});
     fs.writeFileSync(path.join(dir, "compare.json"), JSON.stringify(comparisonFile(models.map((model) => ({id: model.id, model: model.model}))), null, 2));
@@ -46,7 +63,11 @@ export async function writeComparison(
 }
 
 export function readJsonl(file: string): Record<string, unknown>[] {
-    return fs.readFileSync(file, "utf8").split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as Record<string, unknown>);
+    return fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 export function writeJsonl(file: string, records: readonly unknown[]): string {
@@ -55,11 +76,15 @@ export function writeJsonl(file: string, records: readonly unknown[]): string {
 }
 
 /** The content of `compare.json` for these models (local backend, jsonl shards, no merged view). */
-export function comparisonFile(models: readonly {id: string, model: string}[]): Record<string, unknown> {
+export function comparisonFile(models: readonly {id: string; model: string}[]): Record<string, unknown> {
     const at = "2026-11-24T00:00:00.000Z";
     return {
-        format: "airlabel-comparison", version: 1,
+        format: "airlabel-comparison",
+        version: 1,
         models: models.map((model) => ({id: model.id, model: model.model, backend: "local", dir: `models/${model.id}`})),
-        outputFormat: "jsonl", merged: null, createdAt: at, updatedAt: at
+        outputFormat: "jsonl",
+        merged: null,
+        createdAt: at,
+        updatedAt: at
     };
 }

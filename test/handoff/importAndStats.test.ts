@@ -12,8 +12,12 @@ import type {TestRow} from "./helpers.js";
 const LABELS = ["positive", "negative", "neutral"];
 
 /** The 3-label table of agreement.test.ts, as two models' answers on 40 rows: kappa 31/53, agreement 29/40. */
-function tableRows(): {a: TestRow[], b: TestRow[]} {
-    const table = [[10, 2, 3], [1, 12, 2], [2, 1, 7]];
+function tableRows(): {a: TestRow[]; b: TestRow[]} {
+    const table = [
+        [10, 2, 3],
+        [1, 12, 2],
+        [2, 1, 7]
+    ];
     const a: TestRow[] = [];
     const b: TestRow[] = [];
     let idx = 0;
@@ -48,7 +52,11 @@ describe("importReviews + handoffStats on a single run", () => {
             const idx = (task.meta as {idx: number}).idx;
             const base = {...task, _view_id: "choice", _timestamp: 1700000000 + idx, _annotator_id: "ds-alice", _session_id: "ds-alice"};
             if (idx === 0) return [{...base, answer: "accept"}];
-            if (idx === 1) return [{...base, accept: ["negative"], answer: "accept"}, {...base, accept: ["negative"], answer: "accept", _annotator_id: "ds-bob"}];
+            if (idx === 1)
+                return [
+                    {...base, accept: ["negative"], answer: "accept"},
+                    {...base, accept: ["negative"], answer: "accept", _annotator_id: "ds-bob"}
+                ];
             if (idx === 2) return [{...base, answer: "reject"}];
             return [{...base, answer: "ignore"}];
         });
@@ -66,35 +74,62 @@ describe("importReviews + handoffStats on a single run", () => {
         const stats = await handoffStats({dir: run, choices: LABELS});
         expect(stats.models).toEqual([{id: "tiny", model: "tiny.gguf", rows: 5, valid: 4, failed: 1, missing: 0, distribution: {neutral: 2, positive: 2}}]);
         expect(stats.pairs).toEqual([]);
-        expect(stats.reviews).toEqual([{
-            name: "reviewed", rows: 4, labelled: 2, distribution: {negative: 1, positive: 1},
-            // model said positive/positive, reviewers positive/negative: accuracy 1/2; kappa: po 0.5, pe 0.5 -> 0
-            models: [{a: "tiny", b: "reviewed", n: 2, agreement: 0.5, kappa: 0, failed: 0}]
-        }]);
+        expect(stats.reviews).toEqual([
+            {
+                name: "reviewed",
+                rows: 4,
+                labelled: 2,
+                distribution: {negative: 1, positive: 1},
+                // model said positive/positive, reviewers positive/negative: accuracy 1/2; kappa: po 0.5, pe 0.5 -> 0
+                models: [{a: "tiny", b: "reviewed", n: 2, agreement: 0.5, kappa: 0, failed: 0}]
+            }
+        ]);
     });
 
     test("re-import under the same name replaces the set; a record without idx or with an unknown idx is a one-line error naming its line", async () => {
-        const file = writeJsonl(path.join(tempDir(), "labels.jsonl"), [{idx: 4, value: "neutral"}, {idx: 0, label: "negative"}]);
+        const file = writeJsonl(path.join(tempDir(), "labels.jsonl"), [
+            {idx: 4, value: "neutral"},
+            {idx: 0, label: "negative"}
+        ]);
         await importReviews({dir: run, file, as: "gold", choices: LABELS});
-        const replaced = await importReviews({dir: run, file: writeJsonl(path.join(tempDir(), "labels2.jsonl"), [{idx: 1, label: "negative"}]), as: "gold", choices: LABELS});
+        const replaced = await importReviews({
+            dir: run,
+            file: writeJsonl(path.join(tempDir(), "labels2.jsonl"), [{idx: 1, label: "negative"}]),
+            as: "gold",
+            choices: LABELS
+        });
         expect(replaced.manifest.rows).toBe(1);
         const sets = await readReviewSets(run);
-        expect(sets.map((set) => [set.manifest.name, set.rows.map((row) => row.idx)])).toEqual([["gold", [1]], ["reviewed", [0, 1, 2, 4]]]);
+        expect(sets.map((set) => [set.manifest.name, set.rows.map((row) => row.idx)])).toEqual([
+            ["gold", [1]],
+            ["reviewed", [0, 1, 2, 4]]
+        ]);
 
-        const noIdx = writeJsonl(path.join(tempDir(), "bad.jsonl"), [{meta: {idx: 0}, answer: "accept", options: [], accept: []}, {meta: {}, answer: "accept", options: [], accept: []}]);
-        await expect(importReviews({dir: run, file: noIdx, choices: LABELS}))
-            .rejects.toThrow(new ReviewImportError(`${noIdx} line 2: no idx (looked in meta.idx); records exported by \`airlabel export\` carry it, keep it when editing`));
-        const unknown = writeJsonl(path.join(tempDir(), "unknown.jsonl"), [{idx: 0, value: "positive"}, {idx: 99, value: "positive"}]);
-        await expect(importReviews({dir: run, file: unknown, choices: LABELS}))
-            .rejects.toThrow(new ReviewImportError(`${unknown} line 2: idx 99 is not a row of ${run}/ (it has 5 rows); import the file into the output dir it was exported from`));
+        const noIdx = writeJsonl(path.join(tempDir(), "bad.jsonl"), [
+            {meta: {idx: 0}, answer: "accept", options: [], accept: []},
+            {meta: {}, answer: "accept", options: [], accept: []}
+        ]);
+        await expect(importReviews({dir: run, file: noIdx, choices: LABELS})).rejects.toThrow(
+            new ReviewImportError(`${noIdx} line 2: no idx (looked in meta.idx); records exported by \`airlabel export\` carry it, keep it when editing`)
+        );
+        const unknown = writeJsonl(path.join(tempDir(), "unknown.jsonl"), [
+            {idx: 0, value: "positive"},
+            {idx: 99, value: "positive"}
+        ]);
+        await expect(importReviews({dir: run, file: unknown, choices: LABELS})).rejects.toThrow(
+            new ReviewImportError(`${unknown} line 2: idx 99 is not a row of ${run}/ (it has 5 rows); import the file into the output dir it was exported from`)
+        );
         // the failed imports left the stored sets as they were
         expect((await readReviewSets(run)).map((set) => set.rows.length)).toEqual([1, 4]);
     });
 
     test("a review set whose data no longer matches its manifest is refused", async () => {
-        const dir = await writeRun(path.join(tempDir(), "tampered"), [{idx: 0, columns: {text: "x"}, answer: "a"}, {idx: 1, columns: {text: "y"}, answer: "b"}]);
+        const dir = await writeRun(path.join(tempDir(), "tampered"), [
+            {idx: 0, columns: {text: "x"}, answer: "a"},
+            {idx: 1, columns: {text: "y"}, answer: "b"}
+        ]);
         await importReviews({dir, file: writeJsonl(path.join(tempDir(), "r.jsonl"), [{idx: 0, value: "a"}])});
-        fs.appendFileSync(path.join(dir, "reviews", "reviewed.jsonl"), "{\"idx\":1,\"value\":\"b\"}\n");
+        fs.appendFileSync(path.join(dir, "reviews", "reviewed.jsonl"), '{"idx":1,"value":"b"}\n');
         await expect(handoffStats({dir})).rejects.toThrow(ReviewStoreError);
     });
 });
@@ -105,9 +140,15 @@ describe("handoffStats on a comparison", () => {
         // one more row that model a answered and model b failed: pairs are compared on the 40 rows both answered
         a.push({idx: 40, columns: {text: "row 40"}, answer: {label: "neutral"}});
         b.push({idx: 40, failed: "no valid JSON"});
-        const dir = await writeComparison(path.join(tempDir(), "compare"), [{id: "a", model: "a.gguf", rows: a}, {id: "b", model: "b.gguf", rows: b}]);
+        const dir = await writeComparison(path.join(tempDir(), "compare"), [
+            {id: "a", model: "a.gguf", rows: a},
+            {id: "b", model: "b.gguf", rows: b}
+        ]);
         const stats = await handoffStats({dir, choices: LABELS});
-        expect(stats.models.map((m) => [m.id, m.valid, m.failed])).toEqual([["a", 41, 0], ["b", 40, 1]]);
+        expect(stats.models.map((m) => [m.id, m.valid, m.failed])).toEqual([
+            ["a", 41, 0],
+            ["b", 40, 1]
+        ]);
         expect(stats.pairs).toHaveLength(1);
         expect(stats.pairs[0]).toMatchObject({a: "a", b: "b", n: 40, agreement: 29 / 40});
         expect(stats.pairs[0]!.kappa).toBeCloseTo(31 / 53, 12);
@@ -116,7 +157,9 @@ describe("handoffStats on a comparison", () => {
         const records = JSON.parse(fs.readFileSync((await exportHandoff({dir, to: "argilla", choices: LABELS})).files[0]!, "utf8")) as ArgillaRecord[];
         const reviewed = records.map((record) => ({
             ...record,
-            responses: {label: [{value: (record.suggestions["label-a"] as {value: string}).value, user_id: "4b0e8e1c-0000-4000-8000-000000000001", status: "submitted"}]}
+            responses: {
+                label: [{value: (record.suggestions["label-a"] as {value: string}).value, user_id: "4b0e8e1c-0000-4000-8000-000000000001", status: "submitted"}]
+            }
         }));
         const file = path.join(tempDir(), "argilla-export.json");
         fs.writeFileSync(file, JSON.stringify(reviewed));
@@ -130,11 +173,27 @@ describe("handoffStats on a comparison", () => {
     });
 
     test("scores: mean absolute difference between models and against the reviews", async () => {
-        const scores = [[3, 5], [7, 7], [0, 2], [4, 1]];
+        const scores = [
+            [3, 5],
+            [7, 7],
+            [0, 2],
+            [4, 1]
+        ];
         const rowsOf = (which: number): TestRow[] => scores.map((pair, idx) => ({idx, columns: {text: `t${idx}`}, answer: {score: pair[which]}}));
-        const dir = await writeComparison(path.join(tempDir(), "judges"), [{id: "j1", model: "j1.gguf", rows: rowsOf(0)}, {id: "j2", model: "j2.gguf", rows: rowsOf(1)}]);
+        const dir = await writeComparison(path.join(tempDir(), "judges"), [
+            {id: "j1", model: "j1.gguf", rows: rowsOf(0)},
+            {id: "j2", model: "j2.gguf", rows: rowsOf(1)}
+        ]);
         const schema = {type: "object", properties: {score: {type: "integer", minimum: 0, maximum: 7}}};
-        await importReviews({dir, file: writeJsonl(path.join(tempDir(), "gold.jsonl"), [{idx: 0, score: 3}, {idx: 1, score: 6}, {idx: 2, score: 1}]), schema});
+        await importReviews({
+            dir,
+            file: writeJsonl(path.join(tempDir(), "gold.jsonl"), [
+                {idx: 0, score: 3},
+                {idx: 1, score: 6},
+                {idx: 2, score: 1}
+            ]),
+            schema
+        });
         const stats = await handoffStats({dir, schema});
         expect(stats.field).toMatchObject({name: "score", kind: "rating", values: [0, 1, 2, 3, 4, 5, 6, 7]});
         expect(stats.models.map((m) => m.mean)).toEqual([3.5, 3.75]);
@@ -151,11 +210,14 @@ describe("importReviews of Argilla exports", () => {
             {idx: 2, columns: {text: "c"}, answer: {ok: true}}
         ]);
         const file = path.join(tempDir(), "flat.json");
-        fs.writeFileSync(file, JSON.stringify([
-            {id: "0", text: "a", idx: 0, "ok.responses": ["false"], "ok.responses.users": ["u1"], "ok.responses.status": ["submitted"]},
-            {id: "1", text: "b", "ok.responses": ["false", "true"], "ok.responses.users": ["u1", "u2"], "ok.responses.status": ["submitted", "draft"]},
-            {id: "2", text: "c", "ok.responses": [null], "ok.responses.users": ["u1"], "ok.responses.status": ["discarded"]}
-        ]));
+        fs.writeFileSync(
+            file,
+            JSON.stringify([
+                {id: "0", text: "a", idx: 0, "ok.responses": ["false"], "ok.responses.users": ["u1"], "ok.responses.status": ["submitted"]},
+                {id: "1", text: "b", "ok.responses": ["false", "true"], "ok.responses.users": ["u1", "u2"], "ok.responses.status": ["submitted", "draft"]},
+                {id: "2", text: "c", "ok.responses": [null], "ok.responses.users": ["u1"], "ok.responses.status": ["discarded"]}
+            ])
+        );
         const result = await importReviews({dir, file, from: "argilla"});
         expect(result.manifest).toMatchObject({field: "ok", kind: "binary", rows: 3, labelled: 2});
         expect(readJsonl(result.stored)).toEqual([
@@ -167,9 +229,15 @@ describe("importReviews of Argilla exports", () => {
         expect(stats.reviews[0]!.models[0]).toMatchObject({n: 2, agreement: 0.5});
 
         const none = path.join(tempDir(), "none.json");
-        fs.writeFileSync(none, JSON.stringify([{id: "0", fields: {text: "a"}, metadata: {idx: 0}, suggestions: {}, responses: {other: [{value: "x", user_id: "u"}]}}]));
-        await expect(importReviews({dir, file: none}))
-            .rejects.toThrow(new ReviewImportError(`${none} holds no submitted responses to the question ok (the records answer other); review in Argilla first, or pass --field with the question that was answered`));
+        fs.writeFileSync(
+            none,
+            JSON.stringify([{id: "0", fields: {text: "a"}, metadata: {idx: 0}, suggestions: {}, responses: {other: [{value: "x", user_id: "u"}]}}])
+        );
+        await expect(importReviews({dir, file: none})).rejects.toThrow(
+            new ReviewImportError(
+                `${none} holds no submitted responses to the question ok (the records answer other); review in Argilla first, or pass --field with the question that was answered`
+            )
+        );
     });
 
     test("Argilla 1.x FeedbackDataset records (responses: [{values: {question: {value}}, status}]) are read too", async () => {
@@ -178,10 +246,18 @@ describe("importReviews of Argilla exports", () => {
             {idx: 1, columns: {text: "b"}, answer: {label: "negative"}}
         ]);
         const file = path.join(tempDir(), "v1.json");
-        fs.writeFileSync(file, JSON.stringify([
-            {fields: {text: "a"}, metadata: {idx: 0}, external_id: "0", responses: [{user_id: "u1", status: "submitted", values: {label: {value: "neutral"}}}]},
-            {fields: {text: "b"}, metadata: {}, external_id: "1", responses: [{user_id: "u1", status: "discarded", values: {}}]}
-        ]));
+        fs.writeFileSync(
+            file,
+            JSON.stringify([
+                {
+                    fields: {text: "a"},
+                    metadata: {idx: 0},
+                    external_id: "0",
+                    responses: [{user_id: "u1", status: "submitted", values: {label: {value: "neutral"}}}]
+                },
+                {fields: {text: "b"}, metadata: {}, external_id: "1", responses: [{user_id: "u1", status: "discarded", values: {}}]}
+            ])
+        );
         const result = await importReviews({dir, file, choices: LABELS});
         expect(readJsonl(result.stored)).toEqual([
             {idx: 0, value: "neutral", decision: "submitted", reviews: 1, annotators: ["u1"]},

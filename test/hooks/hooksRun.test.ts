@@ -50,7 +50,7 @@ beforeAll(async () => {
 type Row = Record<string, unknown>;
 
 /** Every row and failure of a prepared job, in generation order. */
-async function windowsOf(job: PreparedJob): Promise<{rows: PreparedRow[], failures: PreparedFailure[]}> {
+async function windowsOf(job: PreparedJob): Promise<{rows: PreparedRow[]; failures: PreparedFailure[]}> {
     const all = {rows: [] as PreparedRow[], failures: [] as PreparedFailure[]};
     for await (const window of job.windows()) {
         all.rows.push(...window.rows);
@@ -74,25 +74,46 @@ describe("hooks on the local engine (real worker, generated model)", () => {
         expect(errors.r4).toMatchObject({stage: "hook", reason: "hooks.mjs prompt() returned a number; return the prompt text or {prompt, system}"});
         expect(errors.r1).toMatchObject({stage: "validate", reason: "rejected by the validate hook: r1 is never right (after 3 attempts)", attempts: 3});
         expect(errors.r2).toMatchObject({stage: "hook", reason: "hooks.mjs validate() threw: validator crashed", attempts: 1});
-        expect(errors.r6).toMatchObject({stage: "hook", reason: "hooks.mjs validate() returned a number; return true or nothing (valid), false or a reason string (invalid)"});
+        expect(errors.r6).toMatchObject({
+            stage: "hook",
+            reason: "hooks.mjs validate() returned a number; return true or nothing (valid), false or a reason string (invalid)"
+        });
         expect(errors.r7).toMatchObject({stage: "hook", reason: "hooks.mjs validate() timed out after 500 ms"});
         expect(errors.r8).toMatchObject({stage: "hook", reason: "hooks.mjs parse() returned a function; return plain JSON data"});
         expect(Object.keys(errors).sort()).toEqual(["r1", "r2", "r3", "r4", "r6", "r7", "r8"]);
         for (const id of ["r0", "r5", "r9", "r10", "r11"]) {
             const row = byId(out.rows, id)!;
-            expect(row.annotation).toEqual({label: expect.stringMatching(/^(positive|negative|neutral)$/u), id, length: rows[Number(id.slice(1))]!.text.length});
+            expect(row.annotation).toEqual({
+                label: expect.stringMatching(/^(positive|negative|neutral)$/u),
+                id,
+                length: rows[Number(id.slice(1))]!.text.length
+            });
         }
         // the engine generated from the hook's prompts: 20 "!" per star (r9: 4 stars, r10: 0 stars)
         expect((byId(out.rows, "r9")!.prompt_tokens as number) - (byId(out.rows, "r10")!.prompt_tokens as number)).toBeGreaterThanOrEqual(70);
     });
 
     test("a prompt hook's system message is used for its row, in prepare and in the worker", async () => {
-        const prepareOptions = {input, model, output: path.join(dir, "out-prepare"), hooks, template: "{text}", templateOrigin: "t", chatTemplate: "auto" as const, sort: "none" as const, dedup: false, skipInvalidRows: false};
+        const prepareOptions = {
+            input,
+            model,
+            output: path.join(dir, "out-prepare"),
+            hooks,
+            template: "{text}",
+            templateOrigin: "t",
+            chatTemplate: "auto" as const,
+            sort: "none" as const,
+            dedup: false,
+            skipInvalidRows: false
+        };
         const prepared = await windowsOf((await prepare(prepareOptions)).job);
         const r5 = prepared.rows.find((r) => r.idx === 5)!;
         expect(r5).toMatchObject({prompt: "Classify: review number 5", system: "You are a terse classifier. Answer in JSON."});
         expect(prepared.rows.find((r) => r.idx === 0)!.system).toBeUndefined();
-        expect(prepared.failures.map((f) => [f.idx, f.stage])).toEqual([[3, "hook"], [4, "hook"]]);
+        expect(prepared.failures.map((f) => [f.idx, f.stage])).toEqual([
+            [3, "hook"],
+            [4, "hook"]
+        ]);
         // the prepared-rows cache keeps the row's system message and the hook failures
         const again = await prepare(prepareOptions);
         expect(again.job.fromCache).toBe(true);
@@ -106,7 +127,9 @@ describe("hooks on the local engine (real worker, generated model)", () => {
         expect(again).toMatchObject({resumedRows: 12, doneRows: 0, complete: true});
         fs.appendFileSync(hooks, "// changed\n");
         try {
-            await expect(annotate(options())).rejects.toThrow(/holds a run with a different hooks file \(was hooks\.mjs sha256 [0-9a-f]{12}, now hooks\.mjs sha256 [0-9a-f]{12}\)/u);
+            await expect(annotate(options())).rejects.toThrow(
+                /holds a run with a different hooks file \(was hooks\.mjs sha256 [0-9a-f]{12}, now hooks\.mjs sha256 [0-9a-f]{12}\)/u
+            );
         } finally {
             fs.writeFileSync(hooks, hooksSource);
         }
@@ -115,7 +138,9 @@ describe("hooks on the local engine (real worker, generated model)", () => {
     test("an empty input is refused with a prompt hook too (the hook replaces the template, not the rows)", async () => {
         const empty = path.join(dir, "empty.jsonl");
         fs.writeFileSync(empty, "");
-        await expect(annotate({...options(), input: empty, output: path.join(dir, "out-empty")})).rejects.toThrow(`input ${empty} has no rows (it is empty); check the --input path`);
+        await expect(annotate({...options(), input: empty, output: path.join(dir, "out-empty")})).rejects.toThrow(
+            `input ${empty} has no rows (it is empty); check the --input path`
+        );
     });
 
     test("free text with a validate hook is retried too", async () => {
@@ -132,10 +157,20 @@ describe("hooks on the local engine (real worker, generated model)", () => {
 
     test.runIf(fs.existsSync(storiesModel))("stories260K: parse() and validate() with a real tokenizer", async () => {
         const stories = path.join(dir, "stories.mjs");
-        fs.writeFileSync(stories, "export const validate = (row, answer) => row.stars !== 1 || 'one star rows are rejected';\nexport const parse = (row, answer) => ({happy: answer.happy, stars: row.stars});\n");
+        fs.writeFileSync(
+            stories,
+            "export const validate = (row, answer) => row.stars !== 1 || 'one star rows are rejected';\nexport const parse = (row, answer) => ({happy: answer.happy, stars: row.stars});\n"
+        );
         const output = path.join(dir, "out-stories");
-        await annotate({input, model: storiesModel, output, hooks: stories, template: "Once upon a time {text}",
-            schema: {type: "object", properties: {happy: {type: "boolean"}}, required: ["happy"], additionalProperties: false}, maxTokens: 24});
+        await annotate({
+            input,
+            model: storiesModel,
+            output,
+            hooks: stories,
+            template: "Once upon a time {text}",
+            schema: {type: "object", properties: {happy: {type: "boolean"}}, required: ["happy"], additionalProperties: false},
+            maxTokens: 24
+        });
         const out = await readOutput(output);
         expect(out.errors.map((e) => e.idx)).toEqual([1, 6, 11]);
         for (const row of out.rows) expect(row.annotation).toEqual({happy: expect.any(Boolean), stars: row.stars});
@@ -153,16 +188,23 @@ describe("hooks on the openai backend (answers checked in the main thread)", () 
 
     test("validate() rejections are retried with new requests, parse() shapes the annotation, a throwing hook fails its row, the row is the hooks' own copy", async () => {
         const remoteHooks = path.join(dir, "remote.mjs");
-        fs.writeFileSync(remoteHooks, [
-            "export const prompt = (row) => `Remote: ${row.text}`;",
-            "export function validate(row, answer) { if (row.id === 'r1') return false; if (row.id === 'r2') throw new TypeError('bad row'); }",
-            "export function parse(row, answer) { row.text = 'changed by parse'; return answer.label.toUpperCase(); }", ""
-        ].join("\n"));
+        fs.writeFileSync(
+            remoteHooks,
+            [
+                "export const prompt = (row) => `Remote: ${row.text}`;",
+                "export function validate(row, answer) { if (row.id === 'r1') return false; if (row.id === 'r2') throw new TypeError('bad row'); }",
+                "export function parse(row, answer) { row.text = 'changed by parse'; return answer.label.toUpperCase(); }",
+                ""
+            ].join("\n")
+        );
         const output = path.join(dir, "out-remote");
         await annotate({input, model: "fake-model", backend: "openai", baseUrl: server.url, output, schema, hooks: remoteHooks, maxRows: 4, maxTokens: 32});
         const out = await readOutput(output);
         // what a hook does to its row does not reach the stored columns
-        expect(out.rows.map((r) => [r.idx, r.annotation, r.text])).toEqual([[0, "POSITIVE", "review number 0"], [3, "POSITIVE", "review number 3"]]);
+        expect(out.rows.map((r) => [r.idx, r.annotation, r.text])).toEqual([
+            [0, "POSITIVE", "review number 0"],
+            [3, "POSITIVE", "review number 3"]
+        ]);
         expect(out.errors.map((e) => [e.idx, e.stage, e.reason, e.attempts])).toEqual([
             [1, "validate", "rejected by the validate hook: validate() returned false (after 3 attempts)", 3],
             [2, "hook", "remote.mjs validate() threw: bad row", 1]

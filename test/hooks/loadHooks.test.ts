@@ -29,7 +29,10 @@ async function loadError(file: string): Promise<HooksError> {
 
 describe("loadHooks", () => {
     test("loads the named hooks it exports, with the file's absolute path and sha256", async () => {
-        const file = module("ok.mjs", "export function validate(row, answer) { return answer !== 'bad'; }\nexport async function parse(row, answer) { return {answer}; }\n");
+        const file = module(
+            "ok.mjs",
+            "export function validate(row, answer) { return answer !== 'bad'; }\nexport async function parse(row, answer) { return {answer}; }\n"
+        );
         const hooks = await loadHooks(path.relative(process.cwd(), file));
         expect(hooks.file).toBe(file);
         expect(hooks.sha256).toMatch(/^[0-9a-f]{64}$/u);
@@ -53,10 +56,18 @@ describe("loadHooks", () => {
     test.each([
         ["missing.mjs", null, /^hooks file .*missing\.mjs not found; check the --hooks path$/u],
         ["syntax.mjs", "export function validate( {\n", /^hooks file .*syntax\.mjs cannot be imported \(.*\); it must be an ES module/u],
-        ["none.mjs", "export const version = 1;\n", /^hooks file .*none\.mjs exports "version", which is not a hook; a hooks module exports only prompt, validate and parse/u],
+        [
+            "none.mjs",
+            "export const version = 1;\n",
+            /^hooks file .*none\.mjs exports "version", which is not a hook; a hooks module exports only prompt, validate and parse/u
+        ],
         ["empty.mjs", "// nothing\n", /^hooks file .*empty\.mjs exports none of prompt, validate, parse; export at least one/u],
         ["typo.mjs", "export function validat() {}\nexport function parse() {}\n", /exports "validat", which is not a hook/u],
-        ["notfn.mjs", "export const validate = true;\n", /^hooks file .*notfn\.mjs: export "validate" is a boolean, not a function; export function validate\(row, answer\)/u],
+        [
+            "notfn.mjs",
+            "export const validate = true;\n",
+            /^hooks file .*notfn\.mjs: export "validate" is a boolean, not a function; export function validate\(row, answer\)/u
+        ],
         ["throws.mjs", "throw new Error('top-level failure');\n", /cannot be imported \(Error: top-level failure\)/u]
     ])("%s is refused with one line naming the file", async (name, source, message) => {
         const file = source === null ? path.join(dir, name) : module(name, source);
@@ -65,7 +76,8 @@ describe("loadHooks", () => {
 
     test("annotate checks the hooks file before it looks at the model", async () => {
         const input = writeJsonl(path.join(dir, "in.jsonl"), [{text: "a"}]);
-        await expect(annotate({input, model: path.join(dir, "no-such-model.gguf"), output: path.join(dir, "out"), hooks: path.join(dir, "missing.mjs")}))
-            .rejects.toThrow(HooksError);
+        await expect(
+            annotate({input, model: path.join(dir, "no-such-model.gguf"), output: path.join(dir, "out"), hooks: path.join(dir, "missing.mjs")})
+        ).rejects.toThrow(HooksError);
     });
 });

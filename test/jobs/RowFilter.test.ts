@@ -8,14 +8,14 @@ describe("RowFilter", () => {
         const pass = (spec: unknown) => RowFilter.parse(spec, "where").test(row);
         expect(pass("steps.judge.annotation.score >= 5")).toBe(true);
         expect(pass("steps.judge.annotation.score > 5")).toBe(false);
-        expect(pass("steps.judge.annotation.label == \"good\"")).toBe(true);
-        expect(pass("steps.judge.annotation.label != \"good\"")).toBe(false);
+        expect(pass('steps.judge.annotation.label == "good"')).toBe(true);
+        expect(pass('steps.judge.annotation.label != "good"')).toBe(false);
         expect(pass("idx < 4")).toBe(true);
         expect(pass({field: "steps.judge.annotation.label", op: "in", value: ["good", "fine"]})).toBe(true);
         expect(pass({field: "steps.judge.annotation.tags", op: "==", value: ["a"]})).toBe(true);
         expect(pass({field: "steps.judge.annotation.missing", op: "exists"})).toBe(false);
         expect(pass({field: "steps.judge.annotation.missing", op: "exists", value: false})).toBe(true);
-        expect(pass({all: ["idx == 3", {any: ["text == \"no\"", {not: "steps.judge.annotation.score < 5"}]}]})).toBe(true);
+        expect(pass({all: ["idx == 3", {any: ['text == "no"', {not: "steps.judge.annotation.score < 5"}]}]})).toBe(true);
         // a number never compares with a string, a missing field never passes a comparison
         expect(pass("steps.judge.annotation.label > 3")).toBe(false);
         expect(pass("steps.other.annotation.score >= 0")).toBe(false);
@@ -33,12 +33,12 @@ describe("RowFilter", () => {
 
     it("refuses malformed filters with the path of the bad part", () => {
         const parse = (spec: unknown) => () => RowFilter.parse(spec, "job.yaml: steps[1].where");
-        expect(parse("score ~ 5")).toThrow("job.yaml: steps[1].where: \"score ~ 5\" is not \"<field> <op> <value>\"");
-        expect(parse("label == good")).toThrow("job.yaml: steps[1].where: the value good in \"label == good\" is not JSON; quote strings (\"yes\")");
+        expect(parse("score ~ 5")).toThrow('job.yaml: steps[1].where: "score ~ 5" is not "<field> <op> <value>"');
+        expect(parse("label == good")).toThrow('job.yaml: steps[1].where: the value good in "label == good" is not JSON; quote strings ("yes")');
         expect(parse({field: "x", op: "~", value: 1})).toThrow("job.yaml: steps[1].where.op: must be one of == != <= >= < > in exists");
         expect(parse({all: ["x == 1", {field: "y"}]})).toThrow("job.yaml: steps[1].where.all[1].op: must be one of");
-        expect(parse({field: "x", op: "in", value: 1})).toThrow("job.yaml: steps[1].where.value: must be a list with \"in\"");
+        expect(parse({field: "x", op: "in", value: 1})).toThrow('job.yaml: steps[1].where.value: must be a list with "in"');
         expect(parse({any: []})).toThrow("job.yaml: steps[1].where.any: must be a non-empty list of conditions");
-        expect(parse({field: "x", op: "==", value: 1, extra: 2})).toThrow("job.yaml: steps[1].where: unknown key \"extra\"");
+        expect(parse({field: "x", op: "==", value: 1, extra: 2})).toThrow('job.yaml: steps[1].where: unknown key "extra"');
     });
 });

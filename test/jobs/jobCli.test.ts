@@ -52,7 +52,7 @@ describe("airlabel run JOB (refusals before any model loads)", () => {
         expect(run.stderr).toBe(`airlabel: ${file}: steps[1]: model file ${dir}/nope.gguf not found; check the path (no step has run)\n`);
         expect(fs.existsSync(path.join(dir, "out"))).toBe(false);
         const input = path.join(dir, "in.jsonl");
-        fs.writeFileSync(input, "{\"text\": \"x\"}\n");
+        fs.writeFileSync(input, '{"text": "x"}\n');
         const compare = await runCli(["run", "-i", input, "--model", model, "--model", `${dir}/nope.gguf`, "-o", path.join(dir, "cmp")]);
         expect(compare.code).toBe(1);
         expect(compare.stderr).toMatch(/^airlabel: model nope: model file .*nope\.gguf not found; check the path \(no model has run\)\n$/u);

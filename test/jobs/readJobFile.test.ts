@@ -26,10 +26,16 @@ describe("readJobFile", () => {
     it("names the file and the path of the bad key in one line", () => {
         const steps = "input: in.jsonl\noutput: out\nsteps:\n  - name: a\n    model: m.gguf\n  - name: b\n    model: m.gguf\n";
         expect(() => readJobFile(write("job.yaml", `${steps}    schema: 3\n`))).toThrow(/job\.yaml: steps\[1\]\.schema: must be string$/u);
-        expect(() => readJobFile(write("job.yaml", `${steps}    modle: x\n`))).toThrow(/job\.yaml: steps\[1\]: unknown key "modle"; see schemas\/job\.schema\.json/u);
+        expect(() => readJobFile(write("job.yaml", `${steps}    modle: x\n`))).toThrow(
+            /job\.yaml: steps\[1\]: unknown key "modle"; see schemas\/job\.schema\.json/u
+        );
         expect(() => readJobFile(write("job.yaml", "input: in.jsonl\nsteps:\n  - model: m.gguf\n"))).toThrow(/job\.yaml: steps\[0\]: missing "name"/u);
-        expect(() => readJobFile(write("job.json", JSON.stringify({input: "x", sort: "random"})))).toThrow(/job\.json: sort: must be one of "shortest", "longest", "none"/u);
-        expect(() => readJobFile(write("job.yaml", "models:\n  - {name: a, model: x.gguf, temprature: 1}\n"))).toThrow(/job\.yaml: models\[0\]: unknown key "temprature"/u);
+        expect(() => readJobFile(write("job.json", JSON.stringify({input: "x", sort: "random"})))).toThrow(
+            /job\.json: sort: must be one of "shortest", "longest", "none"/u
+        );
+        expect(() => readJobFile(write("job.yaml", "models:\n  - {name: a, model: x.gguf, temprature: 1}\n"))).toThrow(
+            /job\.yaml: models\[0\]: unknown key "temprature"/u
+        );
         expect(() => readJobFile(write("job.yaml", "maxTokens: many\n"))).toThrow(/job\.yaml: maxTokens: must be integer$/u);
         expect(() => readJobFile(write("job.yaml", "- a\n"))).toThrow(/must hold an object of options/u);
         expect(() => readJobFile(write("job.yaml", "a: [\n"))).toThrow(/job file .*job\.yaml cannot be parsed/u);
@@ -37,14 +43,19 @@ describe("readJobFile", () => {
     });
 
     it("replaces ${VAR} from the environment, with defaults and $${ for a literal", () => {
-        const file = write("job.yaml", "model: ${M}\noutput: ${OUT:-out/default}\nprompt: \"cost: $${price}\"\n");
+        const file = write("job.yaml", 'model: ${M}\noutput: ${OUT:-out/default}\nprompt: "cost: $${price}"\n');
         expect(readJobFile(file, {M: "/models/x.gguf"})).toEqual({model: "/models/x.gguf", output: "out/default", prompt: "cost: ${price}"});
         expect(() => readJobFile(file, {})).toThrow(/job\.yaml: model: environment variable M is not set; set it/u);
     });
 
     it("the published schema knows every option of `airlabel run`", () => {
-        const schema = JSON.parse(fs.readFileSync(jobSchemaPath, "utf8")) as {properties: Record<string, unknown>, definitions: {step: {properties: Record<string, unknown>}}};
-        const names = addRunOptions(new Command("run")).options.map((option) => option.attributeName()).filter((name) => name !== "config");
+        const schema = JSON.parse(fs.readFileSync(jobSchemaPath, "utf8")) as {
+            properties: Record<string, unknown>;
+            definitions: {step: {properties: Record<string, unknown>}};
+        };
+        const names = addRunOptions(new Command("run"))
+            .options.map((option) => option.attributeName())
+            .filter((name) => name !== "config");
         expect(names.filter((name) => !(name in schema.properties))).toEqual([]);
         const stepNames = names.filter((name) => !["input", "output", "quiet", "json", "overwrite"].includes(name));
         expect(stepNames.filter((name) => !(name in schema.definitions.step.properties))).toEqual([]);

@@ -7,12 +7,25 @@ import {runJob} from "../../src/jobs/runJob.js";
 import {readOutput} from "../../src/output/readOutput.js";
 import {runCli, tempDir, writeJsonl} from "../support/fixtures.js";
 
-const texts = ["ok", "a rather long review that goes on about the product and its many small flaws", "fine", "medium length review of a kettle",
-    "bad", "the longest review of them all, written by someone with a great deal of time on their hands", "meh", "short but not the shortest",
-    "great", "an average review"];
+const texts = [
+    "ok",
+    "a rather long review that goes on about the product and its many small flaws",
+    "fine",
+    "medium length review of a kettle",
+    "bad",
+    "the longest review of them all, written by someone with a great deal of time on their hands",
+    "meh",
+    "short but not the shortest",
+    "great",
+    "an average review"
+];
 const rows = texts.map((text, i) => ({id: `r${i}`, text, keep: i % 3 !== 0}));
-const labelSchema = {type: "object", additionalProperties: false, required: ["label", "stars"],
-    properties: {label: {enum: ["positive", "negative", "neutral"]}, stars: {type: "integer", minimum: 1, maximum: 5}}};
+const labelSchema = {
+    type: "object",
+    additionalProperties: false,
+    required: ["label", "stars"],
+    properties: {label: {enum: ["positive", "negative", "neutral"]}, stars: {type: "integer", minimum: 1, maximum: 5}}
+};
 const checkSchema = {type: "object", additionalProperties: false, required: ["agree"], properties: {agree: {type: "boolean"}}};
 
 let work: string;
@@ -29,14 +42,29 @@ beforeAll(async () => {
     fs.writeFileSync(path.join(work, "check.schema.json"), JSON.stringify(checkSchema));
 });
 
-function jobOf(dir: string, checkModel: string, checkPrompt = "Review: {text}\nLabel: {steps.label.annotation.label} ({steps.label.annotation.stars} stars). Agree?") {
+function jobOf(
+    dir: string,
+    checkModel: string,
+    checkPrompt = "Review: {text}\nLabel: {steps.label.annotation.label} ({steps.label.annotation.stars} stars). Agree?"
+) {
     return {
-        input: writeJsonl(path.join(dir, "in.jsonl"), rows), output: path.join(dir, "out"), maxRows: 8, shuffleSeed: 5, parallel: 4, shardSize: 3,
+        input: writeJsonl(path.join(dir, "in.jsonl"), rows),
+        output: path.join(dir, "out"),
+        maxRows: 8,
+        shuffleSeed: 5,
+        parallel: 4,
+        shardSize: 3,
         steps: [
             {name: "label", model: modelA, prompt: "Sentiment of: {text}", schema: path.join(work, "label.schema.json"), maxTokens: 32},
-            {name: "check", model: checkModel, prompt: checkPrompt, schema: path.join(work, "check.schema.json"), maxTokens: 16,
-                where: {all: ["keep == true", "steps.label.annotation.stars >= 1"]}},
-            {name: "notbad", type: "filter", where: "text != \"bad\""}
+            {
+                name: "check",
+                model: checkModel,
+                prompt: checkPrompt,
+                schema: path.join(work, "check.schema.json"),
+                maxTokens: 16,
+                where: {all: ["keep == true", "steps.label.annotation.stars >= 1"]}
+            },
+            {name: "notbad", type: "filter", where: 'text != "bad"'}
         ]
     };
 }
@@ -44,7 +72,10 @@ function jobOf(dir: string, checkModel: string, checkPrompt = "Review: {text}\nL
 const idxOf = (records: Record<string, unknown>[]) => records.map((r) => r.idx as number).sort((a, b) => a - b);
 
 function snapshot(dir: string): Record<string, string> {
-    const files = ["manifest.json", ...["data", "errors"].flatMap((sub) => fs.existsSync(path.join(dir, sub)) ? fs.readdirSync(path.join(dir, sub)).map((f) => `${sub}/${f}`) : [])];
+    const files = [
+        "manifest.json",
+        ...["data", "errors"].flatMap((sub) => (fs.existsSync(path.join(dir, sub)) ? fs.readdirSync(path.join(dir, sub)).map((f) => `${sub}/${f}`) : []))
+    ];
     return Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(dir, f)).toString("base64")]));
 }
 
@@ -60,7 +91,10 @@ describe("runJob (real engine)", () => {
         expect(labelIdx).not.toEqual([0, 1, 2, 3, 4, 5, 6, 7]); // shuffled: the idx are the input positions, not 0..7
 
         // the second step got exactly the rows the first answered and its where kept, under their original idx
-        const expected = label.rows.filter((r) => rows[r.idx as number]!.keep).map((r) => r.idx as number).sort((a, b) => a - b);
+        const expected = label.rows
+            .filter((r) => rows[r.idx as number]!.keep)
+            .map((r) => r.idx as number)
+            .sort((a, b) => a - b);
         expect(expected.length).toBeGreaterThan(0);
         const check = await readOutput(path.join(job.output, "steps", "check"));
         expect(idxOf([...check.rows, ...check.errors])).toEqual(expected);
@@ -68,15 +102,26 @@ describe("runJob (real engine)", () => {
             expect(record.text).toBe(texts[record.idx as number]);
             expect(record).not.toHaveProperty("steps");
         }
-        const handed = fs.readFileSync(path.join(job.output, "inputs", "check.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as {idx: number, text: string, steps: {label: {annotation: unknown}}});
+        const handed = fs
+            .readFileSync(path.join(job.output, "inputs", "check.jsonl"), "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l) as {idx: number; text: string; steps: {label: {annotation: unknown}}});
         for (const line of handed) {
             expect(line.text).toBe(texts[line.idx]);
             expect(line.steps.label.annotation).toEqual(label.rows.find((r) => r.idx === line.idx)!.annotation);
         }
 
         // the result: rows that passed every step, with each step's answer for that idx
-        const resultRows = fs.readFileSync(result.result!, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-        const passed = check.rows.filter((r) => r.text !== "bad").map((r) => r.idx as number).sort((a, b) => a - b);
+        const resultRows = fs
+            .readFileSync(result.result!, "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l) as Record<string, unknown>);
+        const passed = check.rows
+            .filter((r) => r.text !== "bad")
+            .map((r) => r.idx as number)
+            .sort((a, b) => a - b);
         expect(resultRows.map((r) => r.idx)).toEqual(passed);
         for (const row of resultRows) {
             const idx = row.idx as number;
@@ -84,7 +129,11 @@ describe("runJob (real engine)", () => {
             expect(row.label).toEqual({annotation: label.rows.find((r) => r.idx === idx)!.annotation, model: "a.gguf"});
             expect(row.check).toEqual({annotation: check.rows.find((r) => r.idx === idx)!.annotation, model: "b.gguf"});
         }
-        expect(result.steps.map((s) => [s.name, s.type, s.skipped])).toEqual([["label", "annotate", false], ["check", "annotate", false], ["notbad", "filter", false]]);
+        expect(result.steps.map((s) => [s.name, s.type, s.skipped])).toEqual([
+            ["label", "annotate", false],
+            ["check", "annotate", false],
+            ["notbad", "filter", false]
+        ]);
 
         // the same job again: nothing is redone, no file of a finished step changes
         const before = {label: snapshot(path.join(job.output, "steps", "label")), check: snapshot(path.join(job.output, "steps", "check"))};
@@ -93,8 +142,9 @@ describe("runJob (real engine)", () => {
         expect({label: snapshot(path.join(job.output, "steps", "label")), check: snapshot(path.join(job.output, "steps", "check"))}).toEqual(before);
 
         // a changed step is refused, naming the step and the difference; the step before it is untouched
-        await expect(runJob({job: jobOf(dir, modelB, "Agree with {steps.label.annotation.label}? {text}")}))
-            .rejects.toThrow(/^step check: output dir .*steps\/check\/ holds a run with a different template/u);
+        await expect(runJob({job: jobOf(dir, modelB, "Agree with {steps.label.annotation.label}? {text}")})).rejects.toThrow(
+            /^step check: output dir .*steps\/check\/ holds a run with a different template/u
+        );
         expect(snapshot(path.join(job.output, "steps", "label"))).toEqual(before.label);
     });
 
@@ -116,17 +166,33 @@ describe("runJob (real engine)", () => {
         const second = await runCli(["run", jobFile, "--json"]);
         expect(second.code, second.stderr).toBe(0);
         expect(second.stderr).toMatch(/\[label\] already complete in .*; skipped/u);
-        const summary = JSON.parse(second.stdout) as {complete: boolean, steps: {name: string, skipped: boolean}[]};
+        const summary = JSON.parse(second.stdout) as {complete: boolean; steps: {name: string; skipped: boolean}[]};
         expect(summary.complete).toBe(true);
-        expect(summary.steps.map((s) => [s.name, s.skipped])).toEqual([["label", true], ["check", false]]);
+        expect(summary.steps.map((s) => [s.name, s.skipped])).toEqual([
+            ["label", true],
+            ["check", false]
+        ]);
         expect(snapshot(labelDir)).toEqual(before);
     });
 
     it("a compare step passes on the rows every model answered, each model's answer by idx; run again, both models are skipped and the result is the same", async () => {
         const dir = tempDir();
         const job = {
-            input: writeJsonl(path.join(dir, "in.jsonl"), rows), output: path.join(dir, "out"), maxRows: 8, shuffleSeed: 5, parallel: 4, shardSize: 3,
-            steps: [{name: "cmp", models: [modelA, {model: modelB, maxTokens: 27}], prompt: "Sentiment of: {text}", schema: path.join(work, "label.schema.json"), maxTokens: 32}]
+            input: writeJsonl(path.join(dir, "in.jsonl"), rows),
+            output: path.join(dir, "out"),
+            maxRows: 8,
+            shuffleSeed: 5,
+            parallel: 4,
+            shardSize: 3,
+            steps: [
+                {
+                    name: "cmp",
+                    models: [modelA, {model: modelB, maxTokens: 27}],
+                    prompt: "Sentiment of: {text}",
+                    schema: path.join(work, "label.schema.json"),
+                    maxTokens: 32
+                }
+            ]
         };
         const result = await runJob({job});
         expect(result.complete).toBe(true);
@@ -137,7 +203,11 @@ describe("runJob (real engine)", () => {
         // 27 tokens hold only some of model b's answers: the step drops the rows it failed
         expect(both.length).toBeGreaterThan(0);
         expect(b.errors.length).toBeGreaterThan(0);
-        const resultRows = fs.readFileSync(result.result!, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+        const resultRows = fs
+            .readFileSync(result.result!, "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l) as Record<string, unknown>);
         expect(resultRows.map((r) => r.idx)).toEqual(both);
         for (const row of resultRows) {
             const idx = row.idx as number;
@@ -149,18 +219,26 @@ describe("runJob (real engine)", () => {
 
         const firstResult = fs.readFileSync(result.result!);
         const again = await runJob({job});
-        expect(again.steps.map((s) => [s.type, s.passedRows, s.skipped, s.comparison?.models.map((m) => m.skipped)])).toEqual([["compare", both.length, true, [true, true]]]);
+        expect(again.steps.map((s) => [s.type, s.passedRows, s.skipped, s.comparison?.models.map((m) => m.skipped)])).toEqual([
+            ["compare", both.length, true, [true, true]]
+        ]);
         expect(fs.readFileSync(again.result!)).toEqual(firstResult);
     });
 
     it("a filter as the first step picks input rows by their columns; the rows keep their input positions as idx", async () => {
         const dir = tempDir();
-        const result = await runJob({job: {
-            input: writeJsonl(path.join(dir, "in.jsonl"), rows), output: path.join(dir, "out"), parallel: 4,
-            steps: [{name: "keep", type: "filter", where: {field: "keep", op: "==", value: true}},
-                {name: "label", model: modelA, prompt: "Sentiment of: {text}", schema: path.join(work, "label.schema.json"), maxTokens: 32}]
-        }});
-        expect(result.steps.map((s) => s.summary)[0]).toBe("kept 6 of 10 rows ({\"field\":\"keep\",\"op\":\"==\",\"value\":true})");
+        const result = await runJob({
+            job: {
+                input: writeJsonl(path.join(dir, "in.jsonl"), rows),
+                output: path.join(dir, "out"),
+                parallel: 4,
+                steps: [
+                    {name: "keep", type: "filter", where: {field: "keep", op: "==", value: true}},
+                    {name: "label", model: modelA, prompt: "Sentiment of: {text}", schema: path.join(work, "label.schema.json"), maxTokens: 32}
+                ]
+            }
+        });
+        expect(result.steps.map((s) => s.summary)[0]).toBe('kept 6 of 10 rows ({"field":"keep","op":"==","value":true})');
         const label = await readOutput(path.join(dir, "out", "steps", "label"));
         expect(idxOf([...label.rows, ...label.errors])).toEqual([1, 2, 4, 5, 7, 8]);
         for (const row of label.rows) expect(row.id).toBe(`r${row.idx as number}`);
@@ -171,10 +249,16 @@ describe("runJob (real engine)", () => {
         const dir = tempDir();
         const controller = new AbortController();
         const result = await runJob({
-            job: {output: path.join(dir, "out"), model: modelA, parallel: 2,
-                steps: [{name: "make", type: "generate", prompt: ["Write a review:"], count: 16, temperature: 0.8, maxTokens: 8}]},
+            job: {
+                output: path.join(dir, "out"),
+                model: modelA,
+                parallel: 2,
+                steps: [{name: "make", type: "generate", prompt: ["Write a review:"], count: 16, temperature: 0.8, maxTokens: 8}]
+            },
             // stop once the first row is done: the rows not yet fed are left for a resume
-            origin: "job", signal: controller.signal, onProgress: () => controller.abort()
+            origin: "job",
+            signal: controller.signal,
+            onProgress: () => controller.abort()
         });
         expect(result.complete).toBe(false);
         expect(result.steps).toEqual([expect.objectContaining({name: "make", type: "generate", summary: "stopped"})]);

@@ -21,30 +21,46 @@ describe.runIf(patchedCpuBuild)("one native sampling call per step (airlabelSamp
     });
 
     /** Runs 6 requests through a 3-sequence driver; `batched: false` hides the native batch method as a stock addon would. */
-    async function run(batched: boolean): Promise<{texts: string[], batchCalls: number, largestBatch: number, sampled: number}> {
+    async function run(batched: boolean): Promise<{texts: string[]; batchCalls: number; largestBatch: number; sampled: number}> {
         const context: LlamaContext = await model.createContext({contextSize: 3 * 128, sequences: 3, threads: 1});
         const native = (context as unknown as {_ctx: NativeSampling})._ctx;
         let batchCalls = 0;
         let largestBatch = 0;
         if (batched) {
             const original = native.airlabelSampleTokens!.bind(native);
-            Object.defineProperty(native, "airlabelSampleTokens", {value: (...args: unknown[]) => {
-                batchCalls++;
-                largestBatch = Math.max(largestBatch, (args[0] as number[]).length);
-                return original(...args);
-            }});
+            Object.defineProperty(native, "airlabelSampleTokens", {
+                value: (...args: unknown[]) => {
+                    batchCalls++;
+                    largestBatch = Math.max(largestBatch, (args[0] as number[]).length);
+                    return original(...args);
+                }
+            });
         } else {
             Object.defineProperty(native, "airlabelSampleTokens", {value: undefined});
         }
         const grammar = await model.llama.createGrammar({grammar: 'root ::= "[" [0-9] ("," [0-9]){0,6} "]"'});
         const driver = new LockstepDriver({context});
         const request = (i: number): GenerationRequest => ({
-            tokens: tokenizePrompt(model, formatPrompt(null, undefined, `row ${i}: the numbers are`)), maxTokens: 24, temperature: i % 2 === 0 ? 0 : 0.9, topP: 1, topK: 40, minP: 0,
-            seed: 11 + i, repeatPenalty: 1, ...(i % 3 !== 2 ? {grammar} : {}), stopStrings: [], ignoreEos: false
+            tokens: tokenizePrompt(model, formatPrompt(null, undefined, `row ${i}: the numbers are`)),
+            maxTokens: 24,
+            temperature: i % 2 === 0 ? 0 : 0.9,
+            topP: 1,
+            topK: 40,
+            minP: 0,
+            seed: 11 + i,
+            repeatPenalty: 1,
+            ...(i % 3 !== 2 ? {grammar} : {}),
+            stopStrings: [],
+            ignoreEos: false
         });
         try {
             const outputs = await Promise.all(Array.from({length: 6}, (_, i) => driver.generate(request(i))));
-            return {texts: outputs.map((output) => output.text), batchCalls, largestBatch, sampled: outputs.reduce((sum, output) => sum + output.generatedTokens, 0)};
+            return {
+                texts: outputs.map((output) => output.text),
+                batchCalls,
+                largestBatch,
+                sampled: outputs.reduce((sum, output) => sum + output.generatedTokens, 0)
+            };
         } finally {
             driver.dispose();
             await context.dispose();

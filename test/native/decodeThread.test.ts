@@ -41,7 +41,11 @@ describe.runIf(patchedCpuBuild)("the decode-thread patch (each context decodes a
 
     test("a disposed context's thread is stopped and disposing twice is safe; later contexts start their own", async () => {
         const context = await model.createContext({contextSize: 256, threads: 1});
-        const first = await new LlamaCompletion({contextSequence: context.getSequence()}).generateCompletion(prompts[0]!, {maxTokens: 12, temperature: 0.8, seed: 7});
+        const first = await new LlamaCompletion({contextSequence: context.getSequence()}).generateCompletion(prompts[0]!, {
+            maxTokens: 12,
+            temperature: 0.8,
+            seed: 7
+        });
         await context.dispose();
         await context.dispose();
         expect(context.disposed).toBe(true);

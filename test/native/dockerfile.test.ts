@@ -7,12 +7,16 @@ import {repoRoot} from "../support/fixtures.js";
 // Docker cannot run on the development machines, so Dockerfile.cuda is checked statically: its stages, what each
 // copies and runs, and that the build command is the one native/build.mjs accepts.
 
-type Instruction = {keyword: string, args: string};
-type Stage = {name: string, image: string, instructions: Instruction[]};
+type Instruction = {keyword: string; args: string};
+type Stage = {name: string; image: string; instructions: Instruction[]};
 
 /** Instructions by stage (continuation lines joined, comments dropped). */
-function parseDockerfile(text: string): {args: Map<string, string>, stages: Stage[]} {
-    const lines = text.replace(/\\\n/gu, " ").split("\n").map((line) => line.trim()).filter((line) => line.length > 0 && !line.startsWith("#"));
+function parseDockerfile(text: string): {args: Map<string, string>; stages: Stage[]} {
+    const lines = text
+        .replace(/\\\n/gu, " ")
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line.length > 0 && !line.startsWith("#"));
     const args = new Map<string, string>();
     const stages: Stage[] = [];
     for (const line of lines) {
@@ -33,7 +37,11 @@ function parseDockerfile(text: string): {args: Map<string, string>, stages: Stag
 
 const dockerfile = parseDockerfile(fs.readFileSync(path.join(repoRoot, "Dockerfile.cuda"), "utf8"));
 const stage = (name: string) => dockerfile.stages.find((s) => s.name === name)!;
-const runs = (s: Stage) => s.instructions.filter((i) => i.keyword === "RUN").map((i) => i.args).join(" && ");
+const runs = (s: Stage) =>
+    s.instructions
+        .filter((i) => i.keyword === "RUN")
+        .map((i) => i.args)
+        .join(" && ");
 
 describe("Dockerfile.cuda (static check)", () => {
     test("three stages: node, a CUDA devel build, a CUDA runtime of the same version last", () => {
@@ -47,16 +55,21 @@ describe("Dockerfile.cuda (static check)", () => {
         const build = stage("build");
         const command = /npm run build:native -- (--gpu \S+)/u.exec(runs(build));
         expect(command?.[1]).toBe("--gpu cuda");
-        const dryRun = spawnSync(process.execPath, [path.join(repoRoot, "native", "build.mjs"), "--gpu", "cuda", "--dry-run"], {cwd: repoRoot, encoding: "utf8"});
+        const dryRun = spawnSync(process.execPath, [path.join(repoRoot, "native", "build.mjs"), "--gpu", "cuda", "--dry-run"], {
+            cwd: repoRoot,
+            encoding: "utf8"
+        });
         expect(dryRun.stderr).not.toContain("--gpu must be one of");
         // the patch and the script travel into the image; the tools the script needs are installed there
         expect(build.instructions).toContainEqual({keyword: "COPY", args: "native ./native"});
-        for (const tool of ["cmake", "g++", "git", "patch"]) expect(runs(build)).toMatch(new RegExp(`apt-get install [^&]*\\s${tool.replace(/\+/gu, "\\+")}(\\s|$)`, "u"));
+        for (const tool of ["cmake", "g++", "git", "patch"])
+            expect(runs(build)).toMatch(new RegExp(`apt-get install [^&]*\\s${tool.replace(/\+/gu, "\\+")}(\\s|$)`, "u"));
         expect(runs(build).indexOf("npm ci")).toBeLessThan(runs(build).indexOf("npm run build:native"));
     });
 
     test("every path the build stage copies from the repository exists", () => {
-        const sources = stage("build").instructions.filter((i) => i.keyword === "COPY" && !i.args.startsWith("--from"))
+        const sources = stage("build")
+            .instructions.filter((i) => i.keyword === "COPY" && !i.args.startsWith("--from"))
             .flatMap((i) => i.args.split(" ").slice(0, -1));
         expect(sources.length).toBeGreaterThan(5);
         for (const source of sources) expect(fs.existsSync(path.join(repoRoot, source)), source).toBe(true);
@@ -69,7 +82,9 @@ describe("Dockerfile.cuda (static check)", () => {
         expect(one("VOLUME")).toEqual(['["/models", "/data"]']);
         expect(one("USER")).toEqual(["airlabel"]);
         expect(one("ENV").join(" ")).toContain("NODE_LLAMA_CPP_SKIP_DOWNLOAD=true");
-        expect(one("COPY")).toEqual(expect.arrayContaining(["--from=build /opt/airlabel/node_modules ./node_modules", "--from=build /opt/airlabel/dist ./dist"]));
+        expect(one("COPY")).toEqual(
+            expect.arrayContaining(["--from=build /opt/airlabel/node_modules ./node_modules", "--from=build /opt/airlabel/dist ./dist"])
+        );
         expect(runs(runtime)).not.toMatch(/\b(curl|wget|apt-get|npm|git)\b/u);
         for (const s of dockerfile.stages) expect(s.instructions.filter((i) => i.keyword === "ADD")).toEqual([]);
     });

@@ -10,7 +10,9 @@ describe("shared option checks", () => {
         expect(oneOf("sort", undefined, ["shortest", "longest", "none"], "longest")).toBe("longest");
         expect(oneOf("splitMode", undefined, ["none", "layer", "row"])).toBeUndefined();
         for (const bad of ["LONGEST", "", 1, null, ["none"]])
-            expect(() => oneOf("sort", bad, ["shortest", "longest", "none"], "longest")).toThrow(new InvalidOptionError("options.sort must be one of shortest, longest, none"));
+            expect(() => oneOf("sort", bad, ["shortest", "longest", "none"], "longest")).toThrow(
+                new InvalidOptionError("options.sort must be one of shortest, longest, none")
+            );
         expect(() => oneOf("sort", "x", ["a"])).toThrow(InvalidOptionError);
     });
 

@@ -17,8 +17,12 @@ const prepareFacts = {files: [["in.jsonl", "ef".repeat(32)]] as [string, string]
 function keys(policy: RunIdentity, options: Record<string, unknown>) {
     const resolved = {...validateAnnotateOptions({input: "in.jsonl", model: "model.gguf", output: "out", choices: ["yes", "no"]}), ...options};
     const identity = policy.manifestIdentity(resolved, facts);
-    return {identity: JSON.stringify(identity), skipKey: policy.skipKey(identity), cacheKey: policy.prepareCacheKey(resolved, prepareFacts),
-        schemaHash: policy.answerSchemaHash(resolved)};
+    return {
+        identity: JSON.stringify(identity),
+        skipKey: policy.skipKey(identity),
+        cacheKey: policy.prepareCacheKey(resolved, prepareFacts),
+        schemaHash: policy.answerSchemaHash(resolved)
+    };
 }
 
 describe("a fake option added to the list", () => {
@@ -38,7 +42,8 @@ describe("a fake option added to the list", () => {
             const changed = (Object.keys(without) as (keyof typeof without)[]).filter((name) => without[name] !== withIt[name]);
             expect(changed).toEqual(expected);
             // its value counts, not only its presence
-            if (expected.length > 0) expect(keys(policy, {fakeOption: 8})[expected[0] as keyof typeof without]).not.toBe(withIt[expected[0] as keyof typeof without]);
+            if (expected.length > 0)
+                expect(keys(policy, {fakeOption: 8})[expected[0] as keyof typeof without]).not.toBe(withIt[expected[0] as keyof typeof without]);
         });
     }
 

@@ -39,7 +39,7 @@ describe("validateAnnotateOptions messages", () => {
         [{schema: {}, choices: ["a", "b"]}, "options.schema and options.choices cannot be used together"],
         [{schema: []}, "options.schema must be a JSON Schema object"],
         [{keepColumns: "text"}, "options.keepColumns must be an array of strings"],
-        [{gpuLayers: "lots"}, "options.gpuLayers must be a non-negative integer, \"max\" or \"auto\""],
+        [{gpuLayers: "lots"}, 'options.gpuLayers must be a non-negative integer, "max" or "auto"'],
         [{sort: "random"}, "options.sort must be one of shortest, longest, none"],
         [{format: "csv"}, "options.format must be one of jsonl, parquet, arrow"],
         [{gpu: "tpu"}, "options.gpu must be one of auto, cuda, metal, vulkan, cpu"],
@@ -49,8 +49,13 @@ describe("validateAnnotateOptions messages", () => {
     });
 
     test("placement options are validated here (messages in placementOptions.test.ts) and kept for the run", () => {
-        expect(validateAnnotateOptions({...base, splitMode: "row", tensorSplit: [3, 1], mainGpu: 1}).placement)
-            .toEqual({splitMode: "row", tensorSplit: [0.75, 0.25], mainGpu: 1, devices: undefined, replicas: undefined});
+        expect(validateAnnotateOptions({...base, splitMode: "row", tensorSplit: [3, 1], mainGpu: 1}).placement).toEqual({
+            splitMode: "row",
+            tensorSplit: [0.75, 0.25],
+            mainGpu: 1,
+            devices: undefined,
+            replicas: undefined
+        });
     });
 
     test("defaults are filled in", () => {

@@ -6,7 +6,12 @@ import {afterEach, describe, expect, test} from "vitest";
 import {OutputStore} from "../../src/output/OutputStore.js";
 import {readOutput} from "../../src/output/readOutput.js";
 import {
-    ManifestCorruptError, OutputDirError, OutputLockedError, OutputNotFoundError, RunIdentityMismatchError, ShardCorruptError
+    ManifestCorruptError,
+    OutputDirError,
+    OutputLockedError,
+    OutputNotFoundError,
+    RunIdentityMismatchError,
+    ShardCorruptError
 } from "../../src/output/outputErrors.js";
 import {IDENTITY, annotated, failed, tempDir} from "./helpers.js";
 
@@ -38,14 +43,16 @@ describe("commit and resume", () => {
         await store.close();
 
         const again = await open({dir, identity: IDENTITY});
-        expect([...await again.committedIdx()].sort((a, b) => a - b)).toEqual([0, 2, 5]);
+        expect([...(await again.committedIdx())].sort((a, b) => a - b)).toEqual([0, 2, 5]);
         expect(again.stats).toEqual({committedRows: 2, committedErrors: 1, shards: 1});
         await again.add(annotated(7));
         await again.commit();
-        expect([...await again.committedIdx()].sort((a, b) => a - b)).toEqual([0, 2, 5, 7]);
+        expect([...(await again.committedIdx())].sort((a, b) => a - b)).toEqual([0, 2, 5, 7]);
         const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
-        expect(manifest.shards.map((shard: {seq: number, data: {file: string}}) => [shard.seq, shard.data.file]))
-            .toEqual([[0, "data/part-00000.jsonl"], [1, "data/part-00001.jsonl"]]);
+        expect(manifest.shards.map((shard: {seq: number; data: {file: string}}) => [shard.seq, shard.data.file])).toEqual([
+            [0, "data/part-00000.jsonl"],
+            [1, "data/part-00001.jsonl"]
+        ]);
     });
 
     test("add/fail commit a shard every shardSize rows (data + errors) and wait for it", async () => {
@@ -75,8 +82,12 @@ describe("commit and resume", () => {
         await store.commit();
         const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"));
         expect(manifest).toMatchObject({
-            format: "airlabel-manifest", version: 1, outputFormat: "arrow", identity: IDENTITY,
-            meta: {airlabel: "0.1.0", parallel: 2}, complete: false
+            format: "airlabel-manifest",
+            version: 1,
+            outputFormat: "arrow",
+            identity: IDENTITY,
+            meta: {airlabel: "0.1.0", parallel: 2},
+            complete: false
         });
         const data = manifest.shards[0].data;
         expect(data.file).toBe("data/part-00000.arrow");
@@ -95,7 +106,9 @@ describe("run identity", () => {
         const error = await OutputStore.open({dir, identity: changed}).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(RunIdentityMismatchError);
         const message = (error as Error).message;
-        expect(message).toBe(`output dir ${dir}/ holds a run with a different template (was 1a2b3c4d, now 5e6f7a8b) and schema (was cccccccc, now eeeeeeee); re-run with --overwrite to start over, or use another --output`);
+        expect(message).toBe(
+            `output dir ${dir}/ holds a run with a different template (was 1a2b3c4d, now 5e6f7a8b) and schema (was cccccccc, now eeeeeeee); re-run with --overwrite to start over, or use another --output`
+        );
     });
 
     test("a different output format is refused", async () => {
@@ -131,9 +144,19 @@ describe("lock", () => {
         const store = await open({dir, identity: IDENTITY});
         const error = await OutputStore.open({dir, identity: IDENTITY}).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(OutputLockedError);
-        expect((error as Error).message).toMatch(new RegExp(`^output dir ${dir}/ is in use by process ${process.pid} \\(started \\d{4}-.*\\); wait for it to finish or use another --output; if no airlabel run uses it \\(that process ended and its pid was reused\\), delete ${dir}/\\.airlabel\\.lock and re-run$`));
+        expect((error as Error).message).toMatch(
+            new RegExp(
+                `^output dir ${dir}/ is in use by process ${process.pid} \\(started \\d{4}-.*\\); wait for it to finish or use another --output; if no airlabel run uses it \\(that process ended and its pid was reused\\), delete ${dir}/\\.airlabel\\.lock and re-run$`
+            )
+        );
         const lock = JSON.parse(fs.readFileSync(path.join(dir, ".airlabel.lock"), "utf8"));
-        expect(lock).toEqual({pid: process.pid, hostname: os.hostname(), startedAt: expect.any(String), bootId: expect.stringMatching(/^[0-9a-f-]{36}$/), pidStart: expect.stringMatching(/^\d+$/)});
+        expect(lock).toEqual({
+            pid: process.pid,
+            hostname: os.hostname(),
+            startedAt: expect.any(String),
+            bootId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+            pidStart: expect.stringMatching(/^\d+$/)
+        });
         await store.close();
         await store.close();
         expect(fs.existsSync(path.join(dir, ".airlabel.lock"))).toBe(false);
@@ -144,10 +167,13 @@ describe("lock", () => {
         const dir = tempDir();
         const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], {stdio: "ignore"});
         try {
-            fs.writeFileSync(path.join(dir, ".airlabel.lock"), JSON.stringify({pid: child.pid, hostname: os.hostname(), startedAt: "2025-01-01T00:00:00.000Z"}));
+            fs.writeFileSync(
+                path.join(dir, ".airlabel.lock"),
+                JSON.stringify({pid: child.pid, hostname: os.hostname(), startedAt: "2025-01-01T00:00:00.000Z"})
+            );
             await expect(OutputStore.open({dir, identity: IDENTITY})).rejects.toThrow(
                 `output dir ${dir}/ is in use by process ${child.pid} (started 2025-01-01T00:00:00.000Z); wait for it to finish or use another --output; ` +
-                `if no airlabel run uses it (that process ended and its pid was reused), delete ${dir}/.airlabel.lock and re-run`
+                    `if no airlabel run uses it (that process ended and its pid was reused), delete ${dir}/.airlabel.lock and re-run`
             );
         } finally {
             child.kill("SIGKILL");
@@ -183,7 +209,13 @@ describe("damaged output dirs", () => {
         fs.truncateSync(file, fs.statSync(file).size - 5);
         const lines: string[] = [];
         const recovered = await open({dir, identity: IDENTITY, onLog: (line) => lines.push(line)});
-        expect(lines).toEqual([expect.stringMatching(new RegExp(`^${dir}/manifest\\.json is corrupt \\(.+\\); recovered the commit before it from manifest\\.prev\\.json \\(rows committed after it are generated again\\)$`))]);
+        expect(lines).toEqual([
+            expect.stringMatching(
+                new RegExp(
+                    `^${dir}/manifest\\.json is corrupt \\(.+\\); recovered the commit before it from manifest\\.prev\\.json \\(rows committed after it are generated again\\)$`
+                )
+            )
+        ]);
         expect(await recovered.committedIdx()).toEqual(new Set([0]));
         expect(fs.readdirSync(path.join(dir, "data"))).toEqual(["part-00000.jsonl"]);
         await recovered.close();
@@ -194,7 +226,11 @@ describe("damaged output dirs", () => {
         expect(error).toBeInstanceOf(ManifestCorruptError);
         const message = (error as Error).message;
         expect(message).not.toContain("\n");
-        expect(message).toMatch(new RegExp(`^${dir}/manifest\\.json is corrupt \\(.+\\), and neither is the manifest\\.prev\\.json to recover from; re-run with --overwrite to start over, or use another --output$`));
+        expect(message).toMatch(
+            new RegExp(
+                `^${dir}/manifest\\.json is corrupt \\(.+\\), and neither is the manifest\\.prev\\.json to recover from; re-run with --overwrite to start over, or use another --output$`
+            )
+        );
         await expect(readOutput(dir)).rejects.toBeInstanceOf(ManifestCorruptError);
         // the failed open released its lock, and --overwrite recovers
         const fresh = await open({dir, identity: IDENTITY, overwrite: true});
@@ -212,7 +248,9 @@ describe("damaged output dirs", () => {
         const bytes = fs.readFileSync(shard);
         bytes[bytes.length - 9] = bytes[bytes.length - 9]! ^ 0xff;
         fs.writeFileSync(shard, bytes);
-        await expect(store.committedIdx()).rejects.toThrow(`committed shard ${dir}/data/part-00000.parquet was modified (its sha256 differs from manifest.json); re-run the same airlabel run command to generate its rows again`);
+        await expect(store.committedIdx()).rejects.toThrow(
+            `committed shard ${dir}/data/part-00000.parquet was modified (its sha256 differs from manifest.json); re-run the same airlabel run command to generate its rows again`
+        );
         await expect(readOutput(dir)).rejects.toBeInstanceOf(ShardCorruptError);
         fs.rmSync(path.join(dir, "errors", "part-00000.jsonl"));
         fs.rmSync(shard);
@@ -235,9 +273,11 @@ describe("damaged output dirs", () => {
         const bytes = fs.readFileSync(shard);
         bytes[bytes.length - 9] = bytes[bytes.length - 9]! ^ 0xff;
         fs.writeFileSync(shard, bytes);
-        expect([...await resumed.committedIdx()].sort((a, b) => a - b)).toEqual([1, 3, 4]);
+        expect([...(await resumed.committedIdx())].sort((a, b) => a - b)).toEqual([1, 3, 4]);
         // any later call reads every shard file again
-        await expect(resumed.committedIdx()).rejects.toThrow(`committed shard ${dir}/data/part-00000.parquet was modified (its sha256 differs from manifest.json); re-run the same airlabel run command to generate its rows again`);
+        await expect(resumed.committedIdx()).rejects.toThrow(
+            `committed shard ${dir}/data/part-00000.parquet was modified (its sha256 differs from manifest.json); re-run the same airlabel run command to generate its rows again`
+        );
         await resumed.close();
         // the next open checks them again: the changed shard is moved aside, the one committed since is kept
         const lines: string[] = [];

@@ -21,8 +21,15 @@ describe("what a killed run leaves behind", () => {
         await store.commit();
         await store.close();
         // a run killed during its second commit: shard temp files, renamed shards without a manifest entry, manifest temp
-        const leftovers = ["data/part-00001.parquet.tmp", "data/part-00001.parquet", "errors/part-00001.jsonl",
-            "errors/part-00002.jsonl.tmp", "manifest.json.tmp", "data/part-00002.parquet", "manifest.prev.json.tmp"];
+        const leftovers = [
+            "data/part-00001.parquet.tmp",
+            "data/part-00001.parquet",
+            "errors/part-00001.jsonl",
+            "errors/part-00002.jsonl.tmp",
+            "manifest.json.tmp",
+            "data/part-00002.parquet",
+            "manifest.prev.json.tmp"
+        ];
         for (const file of leftovers) fs.writeFileSync(path.join(dir, file), "partial");
         fs.writeFileSync(path.join(dir, "data", "README.md"), "user file");
         fs.writeFileSync(path.join(dir, "notes.txt"), "user file");
@@ -52,7 +59,9 @@ describe("what a killed run leaves behind", () => {
         fs.symlinkSync("/dev/full", path.join(dir, "data", "part-00001.jsonl.tmp"));
         const error = await store.commit().catch((e: unknown) => e);
         expect(error).toBeInstanceOf(OutputWriteError);
-        expect((error as Error).message).toMatch(new RegExp(`^could not write ${dir}/data/part-00001\\.jsonl \\(ENOSPC: no space left on device.*\\); nothing of this shard was committed`));
+        expect((error as Error).message).toMatch(
+            new RegExp(`^could not write ${dir}/data/part-00001\\.jsonl \\(ENOSPC: no space left on device.*\\); nothing of this shard was committed`)
+        );
         expect(store.stats).toEqual({committedRows: 1, committedErrors: 0, shards: 1});
         expect(fs.readdirSync(path.join(dir, "data"))).toEqual(["part-00000.jsonl"]);
         expect(store.bufferedRows).toBe(2);
@@ -71,9 +80,15 @@ describe("what a killed run leaves behind", () => {
 
 /** Transpile src/output, src/json and src/files (and their imports) to plain ESM in `target`, so a child node process can run it. */
 function transpileOutputModule(target: string): void {
-    const files = [path.join("src", "AirlabelError.ts"),
-        ...["output", "json", "files"].flatMap((folder) => fs.readdirSync(path.join(repoRoot, "src", folder))
-            .filter((name) => name.endsWith(".ts")).map((name) => path.join("src", folder, name)))];
+    const files = [
+        path.join("src", "AirlabelError.ts"),
+        ...["output", "json", "files"].flatMap((folder) =>
+            fs
+                .readdirSync(path.join(repoRoot, "src", folder))
+                .filter((name) => name.endsWith(".ts"))
+                .map((name) => path.join("src", folder, name))
+        )
+    ];
     for (const file of files) {
         const source = fs.readFileSync(path.join(repoRoot, file), "utf8");
         const {outputText} = ts.transpileModule(source, {compilerOptions: {module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022}});
@@ -112,10 +127,13 @@ function runChild(root: string, dir: string, total: number, format: OutputFormat
     return new Promise((resolve, reject) => {
         const child = spawn(process.execPath, [path.join(root, "child.mjs"), dir, String(total), format], {stdio: ["ignore", "ignore", "pipe"]});
         let stderr = "";
-        child.stderr.on("data", (chunk: Buffer) => stderr += chunk.toString());
-        const timer = killAfter === undefined ? undefined : setInterval(() => {
-            if (manifestShards(dir) >= start + killAfter) child.kill("SIGKILL");
-        }, 2);
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        const timer =
+            killAfter === undefined
+                ? undefined
+                : setInterval(() => {
+                      if (manifestShards(dir) >= start + killAfter) child.kill("SIGKILL");
+                  }, 2);
         child.on("error", reject);
         child.on("exit", (code) => {
             clearInterval(timer);

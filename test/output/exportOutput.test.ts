@@ -21,10 +21,14 @@ const textOf = (idx: number) => `row ${idx} ${"é".repeat(idx % 4)}`;
 const annotationOf = (idx: number) => ({label: idx % 2 === 0 ? "even" : "odd", spans: [{start: idx, end: idx + 1}]});
 
 /** A real run dir: shards of 3 rows committed in generation order, `complete` unless told otherwise. */
-async function makeRun(format: OutputFormat, options: {complete?: boolean, order?: number[]} = {}): Promise<string> {
+async function makeRun(format: OutputFormat, options: {complete?: boolean; order?: number[]} = {}): Promise<string> {
     const dir = path.join(tempDir(), "run");
     const store = await OutputStore.open({
-        dir, format, shardSize: 3, identity: {...IDENTITY, format}, meta: {totalRows: TOTAL}
+        dir,
+        format,
+        shardSize: 3,
+        identity: {...IDENTITY, format},
+        meta: {totalRows: TOTAL}
     });
     try {
         for (const idx of options.order ?? GENERATION_ORDER) {
@@ -43,7 +47,11 @@ async function makeRun(format: OutputFormat, options: {complete?: boolean, order
 async function readBack(file: string, format: OutputFormat): Promise<Record<string, unknown>[]> {
     const bytes = fs.readFileSync(file);
     if (format === "jsonl")
-        return bytes.toString("utf8").split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as Record<string, unknown>);
+        return bytes
+            .toString("utf8")
+            .split("\n")
+            .filter((line) => line !== "")
+            .map((line) => JSON.parse(line) as Record<string, unknown>);
     if (format === "parquet") {
         const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
         const rows = await parquetReadObjects({file: buffer});
@@ -54,9 +62,8 @@ async function readBack(file: string, format: OutputFormat): Promise<Record<stri
         const record: Record<string, unknown> = {};
         for (const field of table.schema.fields) {
             const value: unknown = table.getChild(field.name)?.get(i);
-            record[field.name] = typeof value === "bigint"
-                ? Number(value)
-                : field.name === "annotation" && typeof value === "string" ? JSON.parse(value) : value;
+            record[field.name] =
+                typeof value === "bigint" ? Number(value) : field.name === "annotation" && typeof value === "string" ? JSON.parse(value) : value;
         }
         return record;
     });
@@ -195,7 +202,8 @@ test("a run with only failed rows exports an empty file that its reader accepts"
     }
     const withErrors = await exportOutput({dir, to: path.join(out, "errors.parquet"), includeErrors: true});
     expect((await readBack(withErrors.file, "parquet")).map((record) => [record.idx, record.error])).toEqual([
-        [0, "answer does not match the schema"], [1, "answer does not match the schema"]
+        [0, "answer does not match the schema"],
+        [1, "answer does not match the schema"]
     ]);
 });
 

@@ -17,7 +17,11 @@ function writeLock(dir: string, content: Record<string, unknown>): void {
 
 async function takesOver(dir: string): Promise<void> {
     const store = await OutputStore.open({dir, identity: IDENTITY});
-    expect(JSON.parse(fs.readFileSync(path.join(dir, ".airlabel.lock"), "utf8"))).toMatchObject({pid: process.pid, bootId, pidStart: await processStartTime(process.pid)});
+    expect(JSON.parse(fs.readFileSync(path.join(dir, ".airlabel.lock"), "utf8"))).toMatchObject({
+        pid: process.pid,
+        bootId,
+        pidStart: await processStartTime(process.pid)
+    });
     await store.close();
 }
 
@@ -43,8 +47,10 @@ describe("a stale lock whose pid is alive", () => {
             writeLock(dir, {pid: child.pid, bootId, pidStart: started});
             const error = await OutputStore.open({dir, identity: IDENTITY}).catch((e: unknown) => e);
             expect(error).toBeInstanceOf(OutputLockedError);
-            expect((error as Error).message).toBe(`output dir ${dir}/ is in use by process ${child.pid} (started 2025-01-01T00:00:00.000Z); wait for it to finish or use another --output; ` +
-                `if no airlabel run uses it (that process ended and its pid was reused), delete ${dir}/.airlabel.lock and re-run`);
+            expect((error as Error).message).toBe(
+                `output dir ${dir}/ is in use by process ${child.pid} (started 2025-01-01T00:00:00.000Z); wait for it to finish or use another --output; ` +
+                    `if no airlabel run uses it (that process ended and its pid was reused), delete ${dir}/.airlabel.lock and re-run`
+            );
         } finally {
             child.kill("SIGKILL");
         }
@@ -91,8 +97,10 @@ describe("shards without a manifest", () => {
         fs.rmSync(path.join(dir, "manifest.prev.json"), {force: true});
         const error = await OutputStore.open({dir, identity: IDENTITY}).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ManifestCorruptError);
-        expect((error as Error).message).toBe(`${dir}/data/ holds 1 shard file (data/part-00000.jsonl) but there is no manifest.json or manifest.prev.json saying what they hold; ` +
-            "restore the manifest, or re-run with --overwrite to start over, or use another --output");
+        expect((error as Error).message).toBe(
+            `${dir}/data/ holds 1 shard file (data/part-00000.jsonl) but there is no manifest.json or manifest.prev.json saying what they hold; ` +
+                "restore the manifest, or re-run with --overwrite to start over, or use another --output"
+        );
         expect(fs.readdirSync(path.join(dir, "data"))).toEqual(["part-00000.jsonl"]);
         expect(fs.readdirSync(path.join(dir, "errors"))).toEqual(["part-00000.jsonl"]);
         const fresh = await OutputStore.open({dir, identity: IDENTITY, overwrite: true});

@@ -6,7 +6,7 @@ import {annotate} from "../../src/pipeline/annotate.js";
 import {readOutput} from "../../src/output/readOutput.js";
 import {jobFixture, storiesModel} from "../support/fixtures.js";
 
-const words = ["great kettle", "broken on arrival", "works fine I guess", "love it ❤️", "terrible support, \"never again\"", "ok", "fast shipping\nbut loud"];
+const words = ["great kettle", "broken on arrival", "works fine I guess", "love it ❤️", 'terrible support, "never again"', "ok", "fast shipping\nbut loud"];
 const rows = Array.from({length: 40}, (_, i) => ({id: `r${i}`, text: `${words[i % words.length]} #${i}`, stars: i % 5}));
 
 /** A schema node-llama-cpp's grammar fully enforces, so every answer must be valid. */
@@ -31,7 +31,16 @@ function idxOf(records: Record<string, unknown>[]): number[] {
 describe("annotate (real engine, generated model)", () => {
     test("every row gets a schema-valid answer, exactly once, with its kept columns", async () => {
         const output = path.join(dir, "out-enforced");
-        const result = await annotate({input, model, output, template: "Review: {text}\nStars: {stars}\nJSON:", schema: enforcedSchema, maxTokens: 40, parallel: 4, shardSize: 16});
+        const result = await annotate({
+            input,
+            model,
+            output,
+            template: "Review: {text}\nStars: {stars}\nJSON:",
+            schema: enforcedSchema,
+            maxTokens: 40,
+            parallel: 4,
+            shardSize: 16
+        });
         expect(result).toMatchObject({totalRows: 40, okRows: 40, failedRows: 0, complete: true, stopped: false});
         const out = await readOutput(output);
         expect(idxOf(out.rows)).toEqual(rows.map((_, i) => i));
@@ -51,9 +60,13 @@ describe("annotate (real engine, generated model)", () => {
         const output = path.join(dir, "out-resume");
         const options = {input, model, output, template: "{text}", schema: enforcedSchema, maxTokens: 40, parallel: 2, shardSize: 5};
         const controller = new AbortController();
-        const first = await annotate({...options, signal: controller.signal, onProgress: (p) => {
-            if (p.doneRows >= 6) controller.abort();
-        }});
+        const first = await annotate({
+            ...options,
+            signal: controller.signal,
+            onProgress: (p) => {
+                if (p.doneRows >= 6) controller.abort();
+            }
+        });
         expect(first.stopped).toBe(true);
         expect(first.complete).toBe(false);
         const partial = await readOutput(output);
@@ -72,8 +85,7 @@ describe("annotate (real engine, generated model)", () => {
     test("changing the template against the same output dir is refused, naming the difference; overwrite starts over", async () => {
         const output = path.join(dir, "out-identity");
         await annotate({input, model, output, template: "{text}", choices: ["yes", "no"], maxTokens: 8, maxRows: 4});
-        await expect(annotate({input, model, output, template: "Q: {text}", choices: ["yes", "no"], maxTokens: 8, maxRows: 4}))
-            .rejects.toThrow(/template/u);
+        await expect(annotate({input, model, output, template: "Q: {text}", choices: ["yes", "no"], maxTokens: 8, maxRows: 4})).rejects.toThrow(/template/u);
         const again = await annotate({input, model, output, template: "Q: {text}", choices: ["yes", "no"], maxTokens: 8, maxRows: 4, overwrite: true});
         expect(again).toMatchObject({okRows: 4, resumedRows: 0, complete: true});
     });
@@ -90,7 +102,17 @@ describe("annotate (real engine, generated model)", () => {
             additionalProperties: false
         };
         const logs: string[] = [];
-        const result = await annotate({input, model, output, template: "{text}", schema, maxTokens: 40, retriesInvalid: 2, parallel: 4, onLog: (line) => logs.push(line)});
+        const result = await annotate({
+            input,
+            model,
+            output,
+            template: "{text}",
+            schema,
+            maxTokens: 40,
+            retriesInvalid: 2,
+            parallel: 4,
+            onLog: (line) => logs.push(line)
+        });
         expect(logs.join("\n")).toMatch(/validated after decoding only.*\/properties\/tags\/uniqueItems/u);
         const out = await readOutput(output);
         expect(out.rows.length + out.errors.length).toBe(40);
@@ -110,7 +132,17 @@ describe("annotate (real engine, generated model)", () => {
 describe("annotate (real engine, stories260K: real tokenizer, no chat template)", () => {
     test.runIf(fs.existsSync(storiesModel))("choices, parquet output, sorted by tokens", async () => {
         const output = path.join(dir, "out-stories");
-        const result = await annotate({input, model: storiesModel, output, template: "Once upon a time, {text}. The mood was", choices: ["happy", "sad"], maxTokens: 8, format: "parquet", shardSize: 15, sort: "shortest"});
+        const result = await annotate({
+            input,
+            model: storiesModel,
+            output,
+            template: "Once upon a time, {text}. The mood was",
+            choices: ["happy", "sad"],
+            maxTokens: 8,
+            format: "parquet",
+            shardSize: 15,
+            sort: "shortest"
+        });
         expect(result).toMatchObject({totalRows: 40, okRows: 40, complete: true});
         const out = await readOutput(output);
         expect(idxOf(out.rows)).toEqual(rows.map((_, i) => i));
@@ -120,7 +152,18 @@ describe("annotate (real engine, stories260K: real tokenizer, no chat template)"
 
     test.runIf(fs.existsSync(storiesModel))("free text with a token limit reports finish_reason length, arrow output", async () => {
         const output = path.join(dir, "out-free");
-        await annotate({input, model: storiesModel, output, template: "{text}", maxTokens: 6, format: "arrow", maxRows: 10, temperature: 0.8, topK: 40, seed: 3});
+        await annotate({
+            input,
+            model: storiesModel,
+            output,
+            template: "{text}",
+            maxTokens: 6,
+            format: "arrow",
+            maxRows: 10,
+            temperature: 0.8,
+            topK: 40,
+            seed: 3
+        });
         const out = await readOutput(output);
         expect(out.rows.length).toBe(10);
         for (const row of out.rows) {

@@ -10,8 +10,29 @@ beforeAll(async () => {
 });
 
 function run(input: string, output: string, ...extra: string[]): Promise<Awaited<ReturnType<typeof runCli>>> {
-    return runCli(["run", "-i", input, "-m", model, "-o", output, "-p", "Label: {text}", "--choices", "good,bad", "--max-tokens", "16",
-        "--context-size", "128", "--gpu", "cpu", "--parallel", "2", "-q", ...extra]);
+    return runCli([
+        "run",
+        "-i",
+        input,
+        "-m",
+        model,
+        "-o",
+        output,
+        "-p",
+        "Label: {text}",
+        "--choices",
+        "good,bad",
+        "--max-tokens",
+        "16",
+        "--context-size",
+        "128",
+        "--gpu",
+        "cpu",
+        "--parallel",
+        "2",
+        "-q",
+        ...extra
+    ]);
 }
 
 const reserved = "idx, annotation, finish_reason, prompt_tokens, completion_tokens, attempts, model";
@@ -28,7 +49,7 @@ describe("input columns are never overwritten by airlabel's own", () => {
         expect(result.code, result.stderr).toBe(1);
         expect(result.stderr.split("\n").filter((l) => l !== "")).toEqual([
             `airlabel: ${input}: input column "annotation" has the name of a column airlabel writes itself (${reserved}), which would replace its values; ` +
-            `rename the column in ${input}, or leave it out with --keep-columns (e.g. --keep-columns text)`
+                `rename the column in ${input}, or leave it out with --keep-columns (e.g. --keep-columns text)`
         ]);
         expect(fs.existsSync(path.join(output, "data"))).toBe(false);
         expect(fs.existsSync(path.join(output, "manifest.json"))).toBe(false);
@@ -36,20 +57,36 @@ describe("input columns are never overwritten by airlabel's own", () => {
         // naming one of them in --keep-columns is refused too; leaving them out runs, and the output's own columns are airlabel's
         const named = await run(input, output, "--keep-columns", "text,model");
         expect(named.code, named.stderr).toBe(1);
-        expect(named.stderr).toContain(`airlabel: --keep-columns names "model", a column airlabel writes itself (${reserved}), which would replace its values; leave it out of --keep-columns, or rename the column in ${input}`);
+        expect(named.stderr).toContain(
+            `airlabel: --keep-columns names "model", a column airlabel writes itself (${reserved}), which would replace its values; leave it out of --keep-columns, or rename the column in ${input}`
+        );
         const kept = await run(input, output, "--keep-columns", "text");
         expect(kept.code, kept.stderr).toBe(0);
         const rows = readJsonlDir(path.join(output, "data"));
-        expect(rows.map((row) => [row.idx, row.text, row.model])).toEqual([[0, "a", "model-1000000-q8_0.gguf"], [1, "b", "model-1000000-q8_0.gguf"]]);
+        expect(rows.map((row) => [row.idx, row.text, row.model])).toEqual([
+            [0, "a", "model-1000000-q8_0.gguf"],
+            [1, "b", "model-1000000-q8_0.gguf"]
+        ]);
     });
 
     test("an idx column holding each row's own position (a dataset's row numbers) is kept; one holding other values is refused at the first row that differs", async () => {
         const dir = tempDir();
-        const numbered = writeJsonl(path.join(dir, "numbered.jsonl"), [{idx: 0, text: "a"}, {idx: 1, text: "b"}, {idx: 2, text: "c"}]);
+        const numbered = writeJsonl(path.join(dir, "numbered.jsonl"), [
+            {idx: 0, text: "a"},
+            {idx: 1, text: "b"},
+            {idx: 2, text: "c"}
+        ]);
         const kept = await run(numbered, path.join(dir, "out"));
         expect(kept.code, kept.stderr).toBe(0);
-        expect(readJsonlDir(path.join(dir, "out", "data")).map((row) => [row.idx, row.text])).toEqual([[0, "a"], [1, "b"], [2, "c"]]);
-        const ids = writeJsonl(path.join(dir, "ids.jsonl"), [{idx: 0, text: "a"}, {idx: "ID-77", text: "b"}]);
+        expect(readJsonlDir(path.join(dir, "out", "data")).map((row) => [row.idx, row.text])).toEqual([
+            [0, "a"],
+            [1, "b"],
+            [2, "c"]
+        ]);
+        const ids = writeJsonl(path.join(dir, "ids.jsonl"), [
+            {idx: 0, text: "a"},
+            {idx: "ID-77", text: "b"}
+        ]);
         const refused = await run(ids, path.join(dir, "out-ids"));
         expect(refused.code, refused.stderr).toBe(1);
         expect(refused.stderr.split("\n").filter((l) => l !== "")).toEqual([
@@ -69,7 +106,10 @@ describe("input columns are never overwritten by airlabel's own", () => {
         expect(written.find((row) => row.idx === 120)).toMatchObject({text: "row 120", note: "late"});
         expect(written.filter((row) => row.note === "late")).toHaveLength(1);
 
-        const clash = writeJsonl(path.join(dir, "clash.jsonl"), rows.map((row, i) => i === 125 ? {...row, annotation: "gold"} : row));
+        const clash = writeJsonl(
+            path.join(dir, "clash.jsonl"),
+            rows.map((row, i) => (i === 125 ? {...row, annotation: "gold"} : row))
+        );
         const refused = await run(clash, path.join(dir, "out-clash"));
         expect(refused.code, refused.stderr).toBe(1);
         expect(refused.stderr).toMatch(/^airlabel: clash\.jsonl line 126: input column "annotation" has the name of a column airlabel writes itself/u);
@@ -79,7 +119,7 @@ describe("input columns are never overwritten by airlabel's own", () => {
 describe("failed rows keep their input columns in errors/", () => {
     let server: FakeOpenAIServer;
     beforeAll(async () => {
-        server = await FakeOpenAIServer.start({script: (r) => r.prompt === "Label: bad answer" ? {answer: "not json"} : undefined});
+        server = await FakeOpenAIServer.start({script: (r) => (r.prompt === "Label: bad answer" ? {answer: "not json"} : undefined)});
     });
     afterAll(async () => {
         await server.close();
@@ -109,16 +149,43 @@ describe("failed rows keep their input columns in errors/", () => {
         const schema = path.join(dir, "schema.json");
         fs.writeFileSync(schema, JSON.stringify({type: "object", properties: {label: {enum: ["a", "b"]}}, required: ["label"]}));
         const remote = path.join(dir, "remote");
-        const result = await runCli(["run", "-i", input, "-o", remote, "--backend", "openai", "--base-url", server.url, "-m", "fake-model", "-p", "Label: {text}",
-            "-s", schema, "--retries-invalid", "0", "--skip-invalid-rows", "-q"]);
+        const result = await runCli([
+            "run",
+            "-i",
+            input,
+            "-o",
+            remote,
+            "--backend",
+            "openai",
+            "--base-url",
+            server.url,
+            "-m",
+            "fake-model",
+            "-p",
+            "Label: {text}",
+            "-s",
+            schema,
+            "--retries-invalid",
+            "0",
+            "--skip-invalid-rows",
+            "-q"
+        ]);
         expect(result.code, result.stderr).toBe(0);
         const failed = readJsonlDir(path.join(remote, "errors")).find((error) => error.idx === 4);
-        expect(failed).toMatchObject({stage: "validate", response: "not json", columns: {id: "a-5", text: "bad answer", reason: "r5", response: "s5", location: "Lima"}});
+        expect(failed).toMatchObject({
+            stage: "validate",
+            response: "not json",
+            columns: {id: "a-5", text: "bad answer", reason: "r5", response: "s5", location: "Lima"}
+        });
 
         const target = path.join(dir, "export.jsonl");
         const exported = await runCli(["export", remote, "--to", target, "--include-errors"]);
         expect(exported.code, exported.stderr).toBe(0);
-        const lines = fs.readFileSync(target, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+        const lines = fs
+            .readFileSync(target, "utf8")
+            .trim()
+            .split("\n")
+            .map((line) => JSON.parse(line) as Record<string, unknown>);
         expect(lines.find((line) => line.idx === 4)).toMatchObject({id: "a-5", text: "bad answer", location: "Lima", annotation: null});
     });
 });

@@ -30,14 +30,24 @@ describe("grammar caps (--grammar-max-string-length, --grammar-max-items)", () =
         const capped = await annotate({...base, output: path.join(dir, "capped"), grammarMaxStringLength: 8, grammarMaxItems: 2});
         expect(capped).toMatchObject({okRows: 6, failedRows: 0, complete: true});
         for (const row of (await readOutput(path.join(dir, "capped"))).rows) {
-            const answer = row.annotation as {summary: string, tags: string[]};
+            const answer = row.annotation as {summary: string; tags: string[]};
             expect(answer.summary.length).toBeLessThanOrEqual(8);
             expect(answer.tags.length).toBeLessThanOrEqual(2);
         }
     });
 
     test("the caps are part of the run's identity: changing them on a finished run is refused, naming them", async () => {
-        const options = {input, model, template: "{text}", schema, maxTokens: 48, parallel: 3, output: path.join(dir, "identity"), grammarMaxStringLength: 8, grammarMaxItems: 2};
+        const options = {
+            input,
+            model,
+            template: "{text}",
+            schema,
+            maxTokens: 48,
+            parallel: 3,
+            output: path.join(dir, "identity"),
+            grammarMaxStringLength: 8,
+            grammarMaxItems: 2
+        };
         await annotate(options);
         await expect(annotate({...options, grammarMaxStringLength: 12})).rejects.toThrow(/grammarCaps/u);
     });

@@ -6,21 +6,30 @@ import type {PreparedJob, PreparedFailure, PreparedRow} from "../../src/prepare/
 import {tempDir} from "../support/fixtures.js";
 
 // Prompt tokens are estimated (no model: the remote path, ceil(UTF-8 bytes / 4)), so these tests need no GGUF.
-function setup(records: Array<Record<string, unknown> | string>): {input: string, output: string} {
+function setup(records: Array<Record<string, unknown> | string>): {input: string; output: string} {
     const dir = tempDir();
     const input = path.join(dir, "in.jsonl");
-    fs.writeFileSync(input, records.map((record) => typeof record === "string" ? record : JSON.stringify(record)).join("\n") + "\n");
+    fs.writeFileSync(input, records.map((record) => (typeof record === "string" ? record : JSON.stringify(record))).join("\n") + "\n");
     return {input, output: path.join(dir, "out")};
 }
 
-function options(files: {input: string, output: string}, extra: Partial<PrepareJobOptions> = {}): PrepareJobOptions {
+function options(files: {input: string; output: string}, extra: Partial<PrepareJobOptions> = {}): PrepareJobOptions {
     return {
-        ...files, model: "remote-model", template: "{text}", templateOrigin: "--prompt", chatTemplate: "none", sort: "shortest",
-        dedup: false, skipInvalidRows: false, vocabModel: null, modelFingerprint: "remote:test", ...extra
+        ...files,
+        model: "remote-model",
+        template: "{text}",
+        templateOrigin: "--prompt",
+        chatTemplate: "none",
+        sort: "shortest",
+        dedup: false,
+        skipInvalidRows: false,
+        vocabModel: null,
+        modelFingerprint: "remote:test",
+        ...extra
     };
 }
 
-async function readAll(job: PreparedJob): Promise<{rows: PreparedRow[], failures: PreparedFailure[], windows: number}> {
+async function readAll(job: PreparedJob): Promise<{rows: PreparedRow[]; failures: PreparedFailure[]; windows: number}> {
     const rows: PreparedRow[] = [];
     const failures: PreparedFailure[] = [];
     let windows = 0;
@@ -33,7 +42,7 @@ async function readAll(job: PreparedJob): Promise<{rows: PreparedRow[], failures
 }
 
 /** 60 rows whose prompt lengths are a scramble of 1..60 words of 4 bytes (one estimated token each). */
-const lengths = Array.from({length: 60}, (_, i) => (i * 37) % 60 + 1);
+const lengths = Array.from({length: 60}, (_, i) => ((i * 37) % 60) + 1);
 const records = lengths.map((words, i) => ({id: i, text: "abc ".repeat(words).trim()}));
 
 describe("prepare keeps rows on disk and reads them back window by window", () => {
@@ -49,13 +58,19 @@ describe("prepare keeps rows on disk and reads them back window by window", () =
             const expected = records.map((record, idx) => ({idx, tokens: Math.ceil(record.text.length / 4)}));
             if (sort === "shortest") expected.sort((a, b) => a.tokens - b.tokens || a.idx - b.idx);
             if (sort === "longest") expected.sort((a, b) => b.tokens - a.tokens || a.idx - b.idx);
-            expect(rows.map((row) => row.idx), sort).toEqual(expected.map((entry) => entry.idx));
+            expect(
+                rows.map((row) => row.idx),
+                sort
+            ).toEqual(expected.map((entry) => entry.idx));
             for (const row of rows) {
                 expect(row.prompt).toBe(records[row.idx]!.text);
                 expect(row.columns).toEqual(records[row.idx]);
             }
             expect(job).toMatchObject({totalRows: 60, rowCount: 60, failureCount: 0, firstPrompt: records[0]!.text, fromCache: false});
-            expect(fs.readdirSync(path.dirname(job.cacheDir)).filter((name) => /spill|tmp/u.test(name)), "no spill or temp file left").toEqual([]);
+            expect(
+                fs.readdirSync(path.dirname(job.cacheDir)).filter((name) => /spill|tmp/u.test(name)),
+                "no spill or temp file left"
+            ).toEqual([]);
         }
     });
 
@@ -84,12 +99,18 @@ describe("prepare keeps rows on disk and reads them back window by window", () =
         expect(failures.find((failure) => failure.idx === 2)?.reason).toBe("duplicate of row idx 0 (--dedup)");
         expect(failures.find((failure) => failure.idx === 3)?.reason).toMatch(/^prompt has 20 tokens, more than the 10 the context leaves for it/u);
         const unlimited = await prepareJob(options(files, {skipInvalidRows: true, dedup: true, windowRows: 2}));
-        expect(unlimited, "the limit is applied per run, on the same cache").toMatchObject({fromCache: true, rowCount: 3, failureCount: 2, maxPromptTokens: 20});
+        expect(unlimited, "the limit is applied per run, on the same cache").toMatchObject({
+            fromCache: true,
+            rowCount: 3,
+            failureCount: 2,
+            maxPromptTokens: 20
+        });
     });
 
     test("--shuffle-seed with --max-rows takes a seeded sample, in input order; the seed decides which rows", async () => {
         const files = setup(records);
-        const pick = async (seed: number) => (await readAll(await prepareJob(options(files, {shuffleSeed: seed, maxRows: 10, sort: "none", useCache: false})))).rows.map((row) => row.idx);
+        const pick = async (seed: number) =>
+            (await readAll(await prepareJob(options(files, {shuffleSeed: seed, maxRows: 10, sort: "none", useCache: false})))).rows.map((row) => row.idx);
         const a = await pick(1);
         expect(a).toHaveLength(10);
         expect([...a].sort((x, y) => x - y)).toEqual(a);
@@ -104,7 +125,10 @@ describe("prepare keeps rows on disk and reads them back window by window", () =
         const files = setup(records);
         const list = {length: records.length, at: (ordinal: number) => records[ordinal]};
         const prepared = async (extra: Partial<PrepareJobOptions>) =>
-            (await readAll(await prepareJob(options(files, {input: "rows", sort: "none", useCache: false, ...extra})))).rows.map((row) => [row.idx, row.prompt]);
+            (await readAll(await prepareJob(options(files, {input: "rows", sort: "none", useCache: false, ...extra})))).rows.map((row) => [
+                row.idx,
+                row.prompt
+            ]);
         expect(await prepared({records: list})).toEqual(await prepared({records}));
         expect(await prepared({records: list, shuffleSeed: 3, maxRows: 10})).toEqual(await prepared({records, shuffleSeed: 3, maxRows: 10}));
         // a million rows: only the 5 sampled are kept, none is held beyond its read
@@ -112,14 +136,23 @@ describe("prepare keeps rows on disk and reads them back window by window", () =
         const sampled = await prepared({records: million, shuffleSeed: 3, maxRows: 5});
         expect(sampled).toHaveLength(5);
         for (const [idx, prompt] of sampled) expect(prompt).toBe(`row ${idx}`);
-        await expect(prepareJob(options(files, {input: "rows", useCache: false, records: {length: 3, at: (ordinal: number) => (ordinal === 1 ? null : {text: "x"}) as Record<string, unknown>}})))
-            .rejects.toThrow("rows record 2: the record list gave null, not an object; check its at()");
+        await expect(
+            prepareJob(
+                options(files, {
+                    input: "rows",
+                    useCache: false,
+                    records: {length: 3, at: (ordinal: number) => (ordinal === 1 ? null : {text: "x"}) as Record<string, unknown>}
+                })
+            )
+        ).rejects.toThrow("rows record 2: the record list gave null, not an object; check its at()");
     });
 
     test("an input with no rows is refused, whatever the template and format (one rule: empty JSONL, header-only CSV)", async () => {
         const files = setup([]);
         fs.writeFileSync(files.input, "");
-        await expect(prepareJob(options(files, {template: "a prompt without fields"}))).rejects.toThrow(`input ${files.input} has no rows (it is empty); check the --input path`);
+        await expect(prepareJob(options(files, {template: "a prompt without fields"}))).rejects.toThrow(
+            `input ${files.input} has no rows (it is empty); check the --input path`
+        );
         const csv = path.join(path.dirname(files.input), "header.csv");
         fs.writeFileSync(csv, "text\n");
         await expect(prepareJob(options(files, {input: csv}))).rejects.toThrow(`input ${csv} has no rows (only a header); check the --input path`);

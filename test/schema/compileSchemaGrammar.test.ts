@@ -9,7 +9,9 @@ const harness = useGrammarHarness();
 function explosive(depth: number, width: number): Record<string, unknown> {
     const $defs: Record<string, unknown> = {};
     for (let i = 0; i < depth; i++) {
-        $defs[`d${i}`] = {anyOf: Array.from({length: width}, (_, j) => (i + 1 < depth ? {$ref: `#/$defs/d${i + 1}`, minLength: j} : {type: "string", maxLength: j + i}))};
+        $defs[`d${i}`] = {
+            anyOf: Array.from({length: width}, (_, j) => (i + 1 < depth ? {$ref: `#/$defs/d${i + 1}`, minLength: j} : {type: "string", maxLength: j + i}))
+        };
     }
     return {$defs, $ref: "#/$defs/d0"};
 }
@@ -25,7 +27,18 @@ describe("compileSchemaGrammar report", () => {
             required: ["score"],
             description: "annotations are in no list"
         });
-        expect(result.enforced).toEqual(["/properties", "/properties/score/maximum", "/properties/score/minimum", "/properties/score/type", "/properties/tags/items", "/properties/tags/items/type", "/properties/tags/maxItems", "/properties/tags/type", "/required", "/type"]);
+        expect(result.enforced).toEqual([
+            "/properties",
+            "/properties/score/maximum",
+            "/properties/score/minimum",
+            "/properties/score/type",
+            "/properties/tags/items",
+            "/properties/tags/items/type",
+            "/properties/tags/maxItems",
+            "/properties/tags/type",
+            "/required",
+            "/type"
+        ]);
         expect(result.validatedOnly).toEqual(["/properties/tags/uniqueItems"]);
         expect(result.ignored).toEqual(["/properties/score/x-unit", "/properties/tags/items/format"]);
         expect(Object.keys(result.reasons)).toEqual(["/properties/tags/uniqueItems"]);
@@ -36,7 +49,11 @@ describe("compileSchemaGrammar report", () => {
 
     test("the same subschema used many times is one rule", () => {
         const one = compileSchemaGrammar({type: "object", properties: {a: {$ref: "#/$defs/x"}}, $defs: {x: {type: "string", pattern: "^[a-z]{3}$"}}});
-        const many = compileSchemaGrammar({type: "object", properties: Object.fromEntries(Array.from({length: 20}, (_, i) => [`p${i}`, {$ref: "#/$defs/x"}])), $defs: {x: {type: "string", pattern: "^[a-z]{3}$"}}});
+        const many = compileSchemaGrammar({
+            type: "object",
+            properties: Object.fromEntries(Array.from({length: 20}, (_, i) => [`p${i}`, {$ref: "#/$defs/x"}])),
+            $defs: {x: {type: "string", pattern: "^[a-z]{3}$"}}
+        });
         expect(many.gbnf.match(/\[a-z\]\{3\}/gu)?.length).toBe(one.gbnf.match(/\[a-z\]\{3\}/gu)?.length);
     });
 });
@@ -73,9 +90,12 @@ describe("limits: a pathological schema fails with one clear line, it never hang
     });
 
     test("a self-referencing schema without a finite value is refused, one that has one compiles", () => {
-        expect(() => compileSchemaGrammar({type: "object", properties: {self: {$ref: "#"}}, required: ["self"]}, {origin: "loop.json"}))
-            .toThrow(/^loop\.json: no JSON value satisfies the schema .*maxRecursionDepth 3/u);
-        expect(compileSchemaGrammar({$ref: "#/$defs/a", $defs: {a: {$ref: "#/$defs/b"}, b: {allOf: [{$ref: "#/$defs/a"}, {type: "integer"}]}}}).gbnf).toContain("root ::= ");
+        expect(() => compileSchemaGrammar({type: "object", properties: {self: {$ref: "#"}}, required: ["self"]}, {origin: "loop.json"})).toThrow(
+            /^loop\.json: no JSON value satisfies the schema .*maxRecursionDepth 3/u
+        );
+        expect(compileSchemaGrammar({$ref: "#/$defs/a", $defs: {a: {$ref: "#/$defs/b"}, b: {allOf: [{$ref: "#/$defs/a"}, {type: "integer"}]}}}).gbnf).toContain(
+            "root ::= "
+        );
     });
 
     test("a very deeply nested schema fails cleanly", () => {

@@ -16,16 +16,21 @@ const maxTokens = 2048;
 const fixtures = path.join(sharedDir, "fixtures", "jsonschemabench");
 /** Needs the shared stories260K model and JSONSchemaBench fixtures. */
 const hasShared = fs.existsSync(fixtures) && fs.existsSync(storiesModel);
-const explained = (JSON.parse(fs.readFileSync(path.join(repoRoot, "test", "schema", "jsonschemabench-explained.json"), "utf8")) as {schemas: Record<string, string>}).schemas;
+const explained = (
+    JSON.parse(fs.readFileSync(path.join(repoRoot, "test", "schema", "jsonschemabench-explained.json"), "utf8")) as {schemas: Record<string, string>}
+).schemas;
 
-type Engine = {model: LlamaModel, context: LlamaContext, sequence: LlamaContextSequence, completion: LlamaCompletion};
+type Engine = {model: LlamaModel; context: LlamaContext; sequence: LlamaContextSequence; completion: LlamaCompletion};
 let llama: Llama;
 const engines = new Map<string, Engine>();
 
 beforeAll(async () => {
     if (!hasShared) return;
     llama = await getLlama({gpu: false, logLevel: LlamaLogLevel.error, build: "never", skipDownload: true, progressLogs: false});
-    for (const [name, file] of [["generated 1M", await generatedModel()], ["stories260K", storiesModel]] as const) {
+    for (const [name, file] of [
+        ["generated 1M", await generatedModel()],
+        ["stories260K", storiesModel]
+    ] as const) {
         const model = await llama.loadModel({modelPath: file});
         const context = await model.createContext({contextSize: maxTokens + 64, threads: 1});
         const sequence = context.getSequence();
@@ -63,7 +68,11 @@ describe.runIf(hasShared).each(["generated 1M", "stories260K"])("generation on %
         const unexpected: string[] = [];
         let answered = 0;
         for (const set of ["Glaiveai2K", "Github_easy", "Github_medium"]) {
-            const files = fs.readdirSync(path.join(fixtures, set)).filter((f) => f.endsWith(".json")).sort().filter((_, i) => i % 10 === 0);
+            const files = fs
+                .readdirSync(path.join(fixtures, set))
+                .filter((f) => f.endsWith(".json"))
+                .sort()
+                .filter((_, i) => i % 10 === 0);
             for (const file of files) {
                 const id = `${set}/${file}`;
                 const schema = JSON.parse(fs.readFileSync(path.join(fixtures, set, file), "utf8")) as Record<string, unknown>;
@@ -72,7 +81,12 @@ describe.runIf(hasShared).each(["generated 1M", "stories260K"])("generation on %
                     const answer = AnswerSchema.fromJsonSchema(schema, id);
                     const result = await generate(engine, compileSchemaGrammar(schema, {...bounds, origin: id}).gbnf);
                     const check = answer.check(result.response);
-                    outcome = result.metadata.stopReason === "maxTokens" ? "truncated at maxTokens" : check.ok ? "valid" : `${check.reason} in ${result.response.slice(0, 400)}`;
+                    outcome =
+                        result.metadata.stopReason === "maxTokens"
+                            ? "truncated at maxTokens"
+                            : check.ok
+                              ? "valid"
+                              : `${check.reason} in ${result.response.slice(0, 400)}`;
                 } catch (err) {
                     outcome = err instanceof Error ? err.message : String(err);
                 }

@@ -6,11 +6,11 @@ import {generatedModel} from "../support/fixtures.js";
 
 /** node-llama-cpp's grammar check per token (what LlamaContext uses internally; not part of its public types). */
 type GrammarBindings = {
-    canBeNextTokenForGrammarEvaluationState(state: unknown, token: number): boolean,
-    acceptGrammarEvaluationStateToken(state: unknown, token: number): void
+    canBeNextTokenForGrammarEvaluationState(state: unknown, token: number): boolean;
+    acceptGrammarEvaluationStateToken(state: unknown, token: number): void;
 };
 
-export type GrammarVerdict = {status: "complete"} | {status: "incomplete"} | {status: "rejected", at: number};
+export type GrammarVerdict = {status: "complete"} | {status: "incomplete"} | {status: "rejected"; at: number};
 
 /** A compiled schema grammar loaded into llama.cpp, checked byte by byte. */
 export class LoadedGrammar {
@@ -35,11 +35,12 @@ export class LoadedGrammar {
     }
 
     /** Mismatches between the grammar and the expectations (empty when all hold); accepted texts must also pass ajv. */
-    public mismatches(expect: {accept?: string[], reject?: string[]}): string[] {
+    public mismatches(expect: {accept?: string[]; reject?: string[]}): string[] {
         const out: string[] = [];
         for (const text of expect.accept ?? []) {
             const verdict = this.check(text);
-            if (verdict.status !== "complete") out.push(`should accept ${text} but ${verdict.status}${verdict.status === "rejected" ? ` at byte ${verdict.at}` : ""}`);
+            if (verdict.status !== "complete")
+                out.push(`should accept ${text} but ${verdict.status}${verdict.status === "rejected" ? ` at byte ${verdict.at}` : ""}`);
             const valid = this._schema.check(text);
             if (!valid.ok) out.push(`test expectation wrong: ${text} is not valid (${valid.reason})`);
         }
@@ -69,7 +70,8 @@ export class GrammarHarness {
     public static async load(): Promise<GrammarHarness> {
         const llama = await getLlama({gpu: false, logLevel: LlamaLogLevel.error, build: "never", skipDownload: true, progressLogs: false});
         const model = await llama.loadModel({modelPath: await generatedModel(), vocabOnly: true});
-        if (model.detokenize([3 + 0x61] as unknown as Parameters<LlamaModel["detokenize"]>[0]) !== "a") throw new Error("the generated vocabulary has no byte tokens at 3..258");
+        if (model.detokenize([3 + 0x61] as unknown as Parameters<LlamaModel["detokenize"]>[0]) !== "a")
+            throw new Error("the generated vocabulary has no byte tokens at 3..258");
         return new GrammarHarness(llama, model);
     }
 

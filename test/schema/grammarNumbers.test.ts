@@ -6,26 +6,36 @@ const harness = useGrammarHarness();
 describe("numeric ranges", () => {
     test("a decimal range such as 0..1 (the confidence field)", async () => {
         const g = await harness.compile({type: "number", minimum: 0, maximum: 1});
-        expect(g.mismatches({
-            accept: ["0", "1", "0.5", "0.999", "1.0", "1.000", "0.0001"],
-            reject: ["-0.1", "-3.1", "1.5", "1.0001", "2", "10", "-1", "-0"]
-        })).toEqual([]);
+        expect(
+            g.mismatches({
+                accept: ["0", "1", "0.5", "0.999", "1.0", "1.000", "0.0001"],
+                reject: ["-0.1", "-3.1", "1.5", "1.0001", "2", "10", "-1", "-0"]
+            })
+        ).toEqual([]);
         expect(g.compiled.enforced).toEqual(["/maximum", "/minimum", "/type"]);
     });
 
     test("exclusive bounds, number form (draft 6+) and boolean form (draft 4)", async () => {
         const g = await harness.compile({type: "number", exclusiveMinimum: 0, exclusiveMaximum: 2.5});
         expect(g.mismatches({accept: ["0.1", "2.49", "1", "0.00001"], reject: ["0", "0.0", "2.5", "2.50", "3", "-1"]})).toEqual([]);
-        const draft4 = await harness.compile({$schema: "http://json-schema.org/draft-04/schema#", type: "number", minimum: -1.5, exclusiveMinimum: true, maximum: 0});
+        const draft4 = await harness.compile({
+            $schema: "http://json-schema.org/draft-04/schema#",
+            type: "number",
+            minimum: -1.5,
+            exclusiveMinimum: true,
+            maximum: 0
+        });
         expect(draft4.mismatches({accept: ["-1.49", "0", "-1", "-0.5"], reject: ["-1.5", "-2", "0.1"]})).toEqual([]);
     });
 
     test("integer ranges, including negative and multi-digit bounds", async () => {
         const g = await harness.compile({type: "integer", minimum: -25, maximum: 130});
-        expect(g.mismatches({
-            accept: ["-25", "-9", "0", "7", "99", "100", "129", "130"],
-            reject: ["-26", "-100", "131", "200", "1000", "1.5", "-0"]
-        })).toEqual([]);
+        expect(
+            g.mismatches({
+                accept: ["-25", "-9", "0", "7", "99", "100", "129", "130"],
+                reject: ["-26", "-100", "131", "200", "1000", "1.5", "-0"]
+            })
+        ).toEqual([]);
         const big = await harness.compile({type: "integer", minimum: 1000, exclusiveMaximum: 100000});
         expect(big.mismatches({accept: ["1000", "99999", "54321"], reject: ["999", "100000", "5"]})).toEqual([]);
     });

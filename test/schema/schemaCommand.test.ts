@@ -11,7 +11,11 @@ function schemaFile(value: unknown): string {
 
 const review = {
     type: "object",
-    properties: {label: {enum: ["positive", "negative"]}, confidence: {type: "number", minimum: 0, maximum: 1}, tags: {type: "array", items: {type: "string"}, uniqueItems: true}},
+    properties: {
+        label: {enum: ["positive", "negative"]},
+        confidence: {type: "number", minimum: 0, maximum: 1},
+        tags: {type: "array", items: {type: "string"}, uniqueItems: true}
+    },
     required: ["label", "confidence"],
     additionalProperties: false
 };
@@ -31,7 +35,7 @@ describe("airlabel schema check", () => {
         const file = schemaFile(review);
         const json = await runCli(["schema", "check", file, "--json"]);
         expect(json.code).toBe(0);
-        const report = JSON.parse(json.stdout) as {rules: number, bytes: number, enforced: string[], validatedOnly: string[], reasons: Record<string, string>};
+        const report = JSON.parse(json.stdout) as {rules: number; bytes: number; enforced: string[]; validatedOnly: string[]; reasons: Record<string, string>};
         expect(report.validatedOnly).toEqual(["/properties/tags/uniqueItems"]);
         expect(report.enforced).toContain("/properties/label/enum");
         expect(report.rules).toBeGreaterThan(1);
@@ -46,11 +50,13 @@ describe("airlabel schema check", () => {
         const result = await runCli(["schema", "check", file]);
         expect(result.code).toBe(1);
         expect(result.stdout).toBe("");
-        expect(result.stderr).toMatch(new RegExp(`^airlabel: ${file.replace(/[.*+?^${}()|[\]\\]/gu, "\\$&")} is not a valid JSON Schema: .*; fix the schema file\\n$`, "u"));
+        expect(result.stderr).toMatch(
+            new RegExp(`^airlabel: ${file.replace(/[.*+?^${}()|[\]\\]/gu, "\\$&")} is not a valid JSON Schema: .*; fix the schema file\\n$`, "u")
+        );
     });
 
     test("a file that is not JSON, a missing file and a schema no value satisfies fail the same way", async () => {
-        const broken = await runCli(["schema", "check", schemaFile("{\"type\": ")]);
+        const broken = await runCli(["schema", "check", schemaFile('{"type": ')]);
         expect(broken.code).toBe(1);
         expect(broken.stderr).toMatch(/^airlabel: .*schema\.json: invalid JSON \(.*\); fix the file\n$/u);
         const missing = await runCli(["schema", "check", path.join(tempDir(), "nope.json")]);

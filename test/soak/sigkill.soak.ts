@@ -13,7 +13,9 @@ test(`soak: ${kills} SIGKILLs at seeded random moments (seed ${seed}), jsonl and
     const job = await faultJob(150, {shardSize: 4, parallel: 4});
     let done = 0;
     const result = await killLoop(job, {
-        seed, kills, formats: ["jsonl", "parquet"],
+        seed,
+        kills,
+        formats: ["jsonl", "parquet"],
         log: (line) => {
             if (line.startsWith("kill") && line.includes("SIGKILL") && ++done % 25 === 0) console.log(`soak: ${done}/${kills} kills`);
         }

@@ -48,14 +48,20 @@ export function llama3VocabModel(): Promise<string> {
         if (!fs.existsSync(llama3VocabFile))
             throw new Error(`${llama3VocabFile} is missing: run npm run build:native -- --gpu cpu (it unpacks llama.cpp's source with its vocabulary files)`);
         const file = path.join(tempDir(), "llama3-vocab-narrow.gguf");
-        await writeLlamaGguf({path: file, shape: {embedding: 128, layers: 2, heads: 4, headsKv: 4, feedForward: 256}, type: "f16", seed: 7, tokenizerFrom: llama3VocabFile});
+        await writeLlamaGguf({
+            path: file,
+            shape: {embedding: 128, layers: 2, heads: 4, headsKv: 4, feedForward: 256},
+            type: "f16",
+            seed: 7,
+            tokenizerFrom: llama3VocabFile
+        });
         return file;
     })();
     return llama3;
 }
 
 /** The usual setup of a test file: the generated model and a fresh temp dir holding `rows` as a JSONL input file. */
-export async function jobFixture(rows: unknown[], inputName = "in.jsonl"): Promise<{model: string, dir: string, input: string}> {
+export async function jobFixture(rows: unknown[], inputName = "in.jsonl"): Promise<{model: string; dir: string; input: string}> {
     const model = await generatedModel();
     const dir = tempDir();
     return {model, dir, input: writeJsonl(path.join(dir, inputName), rows)};
@@ -66,16 +72,21 @@ export function writeJsonl(file: string, rows: unknown[]): string {
     return file;
 }
 
-export type CliResult = {code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string};
+export type CliResult = {code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string};
 
 /** Runs the built CLI in a child process. */
-export function runCli(args: string[], options: {input?: string, env?: Record<string, string>, onSpawn?: (child: ReturnType<typeof spawn>) => void} = {}): Promise<CliResult> {
+export function runCli(
+    args: string[],
+    options: {input?: string; env?: Record<string, string>; onSpawn?: (child: ReturnType<typeof spawn>) => void} = {}
+): Promise<CliResult> {
     return new Promise((resolve, reject) => {
         const env = options.env !== undefined ? {...process.env, ...options.env} : process.env;
         const child = spawn(process.execPath, [cliPath, ...args], {cwd: repoRoot, stdio: ["pipe", "pipe", "pipe"], env});
         let stdout = "";
         let stderr = "";
-        child.stdout.on("data", (chunk: Buffer) => { stdout += chunk.toString(); });
+        child.stdout.on("data", (chunk: Buffer) => {
+            stdout += chunk.toString();
+        });
         child.stderr.on("data", (chunk: Buffer) => {
             stderr += chunk.toString();
         });
@@ -89,6 +100,15 @@ export function runCli(args: string[], options: {input?: string, env?: Record<st
 
 export function readJsonlDir(dir: string): Record<string, unknown>[] {
     if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir).filter((f) => f.endsWith(".jsonl")).sort()
-        .flatMap((f) => fs.readFileSync(path.join(dir, f), "utf8").split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as Record<string, unknown>));
+    return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".jsonl"))
+        .sort()
+        .flatMap((f) =>
+            fs
+                .readFileSync(path.join(dir, f), "utf8")
+                .split("\n")
+                .filter((l) => l.length > 0)
+                .map((l) => JSON.parse(l) as Record<string, unknown>)
+        );
 }

@@ -5,13 +5,21 @@ import {readJson} from "../../jobs/jobOptions.js";
 import type {GpuChoice} from "../../options/AnnotateOptions.js";
 
 type BenchFlags = {
-    model: string, parallel: string, promptTokens: string, genTokens: string, waves: string,
-    threads?: string, schema?: string, gpu?: GpuChoice, json?: boolean
+    model: string;
+    parallel: string;
+    promptTokens: string;
+    genTokens: string;
+    waves: string;
+    threads?: string;
+    schema?: string;
+    gpu?: GpuChoice;
+    json?: boolean;
 };
 
 /** `airlabel bench`: throughput of the real annotation path on synthetic rows of exact token lengths. */
 export function registerBenchCommand(program: Command): void {
-    program.command("bench")
+    program
+        .command("bench")
         .description("measure throughput of the real annotation path on synthetic prompts of exact token lengths")
         .requiredOption("-m, --model <file.gguf>", "GGUF model file")
         .option("--parallel <list>", "parallel sequence counts, one setting each", "1,8,32")
@@ -22,7 +30,9 @@ export function registerBenchCommand(program: Command): void {
         .option("-s, --schema <file.json>", "constrain answers to this JSON Schema (measures the grammar's cost)")
         .addOption(new Option("--gpu <backend>", "compute backend (default auto)").choices(["auto", "cuda", "metal", "vulkan", "cpu"]))
         .option("--json", "print the results as JSON on stdout")
-        .addHelpText("after", `
+        .addHelpText(
+            "after",
+            `
 Examples:
   $ airlabel bench -m models/bench/airlabel-85M-f16.gguf --parallel 1,8,32 --prompt-tokens 41 --gen-tokens 64 --threads 1
   $ airlabel bench -m model.gguf --parallel 8 --schema examples/demo/schema.json --json
@@ -30,15 +40,19 @@ Examples:
 Prints per setting: prompt, generated and total tokens/s, rows/s, median time to first token, peak RSS, and an
 average decode step split into the decode (inside llama_decode), sampling (grammar included) and JavaScript, with
 the host time per sequence (step less decode: what a GPU would wait for). --json adds grammar and mask counts.
-Model loading is not timed. Compare with llama.cpp's own ceiling: bench/ceiling.sh.`)
+Model loading is not timed. Compare with llama.cpp's own ceiling: bench/ceiling.sh.`
+        )
         .action(async (flags: BenchFlags) => {
             const parallel = flags.parallel.split(",").map((v) => Number(v.trim()));
             const schema = flags.schema === undefined ? undefined : readSchema(flags.schema);
             // the header with the first row: a setting that fails to load prints no empty table
             let printedHeader = false;
             const results = await runBench({
-                model: flags.model, parallel, promptTokens: integer(flags.promptTokens, "--prompt-tokens"),
-                genTokens: integer(flags.genTokens, "--gen-tokens"), waves: integer(flags.waves, "--waves"),
+                model: flags.model,
+                parallel,
+                promptTokens: integer(flags.promptTokens, "--prompt-tokens"),
+                genTokens: integer(flags.genTokens, "--gen-tokens"),
+                waves: integer(flags.waves, "--waves"),
                 ...(flags.threads !== undefined ? {threads: integer(flags.threads, "--threads")} : {}),
                 ...(schema !== undefined ? {schema} : {}),
                 ...(flags.gpu !== undefined ? {gpu: flags.gpu} : {}),
@@ -55,12 +69,17 @@ Model loading is not timed. Compare with llama.cpp's own ceiling: bench/ceiling.
         });
 }
 
-const header = "| parallel | rows | threads | prompt tok/s | generated tok/s | total tok/s | rows/s | TTFT ms | peak RSS MiB | step ms | decode ms | sampling ms | JS ms | host µs/seq |\n" +
+const header =
+    "| parallel | rows | threads | prompt tok/s | generated tok/s | total tok/s | rows/s | TTFT ms | peak RSS MiB | step ms | decode ms | sampling ms | JS ms | host µs/seq |\n" +
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
 
 function formatRow(r: BenchResult): string {
-    return `| ${r.parallel} | ${r.rows} | ${r.threads} | ${r.promptTokensPerSecond.toFixed(1)} | ${r.generatedTokensPerSecond.toFixed(1)} | ${r.totalTokensPerSecond.toFixed(1)} | ${r.rowsPerSecond.toFixed(2)} | ${r.timeToFirstTokenMs.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} | ` +
-        (r.steps === null ? "- | - | - | - | - |" : `${r.steps.stepMs.toFixed(2)} | ${r.steps.native ? r.steps.decodeMs.toFixed(2) : "?"} | ${r.steps.native ? r.steps.samplingMs.toFixed(2) : "?"} | ${r.steps.native ? r.steps.jsMs.toFixed(2) : "?"} | ${r.steps.native ? r.steps.hostUsPerSequence.toFixed(1) : "?"} |`);
+    return (
+        `| ${r.parallel} | ${r.rows} | ${r.threads} | ${r.promptTokensPerSecond.toFixed(1)} | ${r.generatedTokensPerSecond.toFixed(1)} | ${r.totalTokensPerSecond.toFixed(1)} | ${r.rowsPerSecond.toFixed(2)} | ${r.timeToFirstTokenMs.toFixed(0)} | ${r.peakRssMiB.toFixed(0)} | ` +
+        (r.steps === null
+            ? "- | - | - | - | - |"
+            : `${r.steps.stepMs.toFixed(2)} | ${r.steps.native ? r.steps.decodeMs.toFixed(2) : "?"} | ${r.steps.native ? r.steps.samplingMs.toFixed(2) : "?"} | ${r.steps.native ? r.steps.jsMs.toFixed(2) : "?"} | ${r.steps.native ? r.steps.hostUsPerSequence.toFixed(1) : "?"} |`)
+    );
 }
 
 function integer(value: string, flag: string): number {

@@ -9,7 +9,8 @@ import {printSummary, progressHooks, runWithSignals} from "./run.js";
 const packageRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
 export function registerDemoCommand(program: Command): void {
-    program.command("demo")
+    program
+        .command("demo")
         .description("generate the demo model once (random weights) and annotate the bundled 200 reviews with a label + confidence schema")
         .option("-o, --output <dir>", "output directory", "out/demo")
         .option("--model <file.gguf>", "use this GGUF instead of the generated demo model")
@@ -17,10 +18,13 @@ export function registerDemoCommand(program: Command): void {
         .option("--parallel <n>", "parallel sequences (default 8)", (v) => Number(v))
         .option("-q, --quiet", "nothing on stderr but errors and warnings (no progress, no summary)")
         .option("--json", "print the run summary as JSON on stdout")
-        .addHelpText("after", `
+        .addHelpText(
+            "after",
+            `
 The demo model's weights are random: its answers are schema-valid but meaningless.
-Use a real model with:  airlabel demo --model path/to/model.gguf`)
-        .action(async (flags: {output: string, model?: string, modelsDir: string, parallel?: number, quiet?: boolean, json?: boolean}) => {
+Use a real model with:  airlabel demo --model path/to/model.gguf`
+        )
+        .action(async (flags: {output: string; model?: string; modelsDir: string; parallel?: number; quiet?: boolean; json?: boolean}) => {
             const hooks = progressHooks(flags.quiet === true);
             let model = flags.model;
             if (model === undefined) {
@@ -45,7 +49,8 @@ Use a real model with:  airlabel demo --model path/to/model.gguf`)
             };
             const result = await runWithSignals((signal) => annotate({...options, signal, ...hooks}));
             printSummary(result, flags.json === true, flags.quiet === true);
-            if (flags.json !== true && flags.quiet !== true) process.stderr.write(`airlabel: first answers: see ${path.join(flags.output, "data")}/part-00000.jsonl\n`);
+            if (flags.json !== true && flags.quiet !== true)
+                process.stderr.write(`airlabel: first answers: see ${path.join(flags.output, "data")}/part-00000.jsonl\n`);
             if (result.stopped) process.exitCode = 130;
         });
 }

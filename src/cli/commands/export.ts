@@ -9,18 +9,35 @@ import type {ExportResult} from "../../handoff/exportOutput.js";
 import type {OutputFormat} from "../../output/OutputRow.js";
 
 type ExportFlags = {
-    to: string, out?: string, format?: OutputFormat | "csv", field?: string, schema?: string, choices?: string, config?: string, text?: string,
-    includeErrors?: boolean, allowIncomplete?: boolean, json?: boolean
+    to: string;
+    out?: string;
+    format?: OutputFormat | "csv";
+    field?: string;
+    schema?: string;
+    choices?: string;
+    config?: string;
+    text?: string;
+    includeErrors?: boolean;
+    allowIncomplete?: boolean;
+    json?: boolean;
 };
 
 /** `airlabel export OUTPUT_DIR --to argilla|prodigy|jsonl|parquet|arrow|csv [--out FILE]` (or `--to FILE`): hand a run to people, or write it as one file. */
 export function registerExportCommand(program: Command): void {
-    program.command("export")
-        .description("hand a run (or a model comparison) to people: Argilla records + settings, Prodigy tasks, or one jsonl/parquet/arrow/csv file in input order (by idx)")
+    program
+        .command("export")
+        .description(
+            "hand a run (or a model comparison) to people: Argilla records + settings, Prodigy tasks, or one jsonl/parquet/arrow/csv file in input order (by idx)"
+        )
         .argument("<output-dir>", "the --output dir of an airlabel run, or a comparison dir (compare.json + models/)")
         .requiredOption("--to <target>", `${HANDOFF_TARGETS.join("|")}, or a file name (.jsonl .parquet .arrow .csv) to write one table there`)
-        .option("--out <file>", "file to write (default: <output-dir>/export/argilla.json, prodigy.jsonl, data.<ext>); Argilla settings go beside it as <name>.settings.json")
-        .addOption(new Option("--format <format>", "with --to FILE: the file format (default: from its extension)").choices(["jsonl", "parquet", "arrow", "csv"]))
+        .option(
+            "--out <file>",
+            "file to write (default: <output-dir>/export/argilla.json, prodigy.jsonl, data.<ext>); Argilla settings go beside it as <name>.settings.json"
+        )
+        .addOption(
+            new Option("--format <format>", "with --to FILE: the file format (default: from its extension)").choices(["jsonl", "parquet", "arrow", "csv"])
+        )
         .option("--field <key>", "Argilla/Prodigy: the answer key to review (default: the only key, or the first holding labels, true/false or a small scale)")
         .option("--schema <file.json>", "the JSON Schema the run used: its enum/boolean/integer range decide the question (labels, binary, rating)")
         .option("--choices <a,b,c>", "the labels the run used (airlabel run --choices)")
@@ -29,17 +46,23 @@ export function registerExportCommand(program: Command): void {
         .option("--include-errors", "tables: also write the failed rows, with annotation null and an error column holding the reason")
         .option("--allow-incomplete", "export a run that has not finished (its missing rows are left out)")
         .option("--json", "print what was written as JSON on stdout")
-        .addHelpText("after", `
+        .addHelpText(
+            "after",
+            `
 Examples:
   $ airlabel export out/reviews --to prodigy --choices positive,negative,neutral
   $ airlabel export out/reviews --to argilla --schema schema.json --out review/argilla.json
   $ airlabel export out/compare --to csv --out compare.csv
   $ airlabel export out/reviews --to reviews.annotated.parquet
-  $ airlabel export out/reviews --to all.jsonl --include-errors --json`)
+  $ airlabel export out/reviews --to all.jsonl --include-errors --json`
+        )
         .action(async (dir: string, flags: ExportFlags) => {
             const includeErrors = flags.includeErrors === true;
             const exported = await exportRun({
-                dir, to: flags.to, includeErrors, allowIncomplete: flags.allowIncomplete === true,
+                dir,
+                to: flags.to,
+                includeErrors,
+                allowIncomplete: flags.allowIncomplete === true,
                 ...(flags.format !== undefined ? {format: flags.format} : {}),
                 ...(flags.out !== undefined ? {out: flags.out} : {}),
                 ...(flags.schema !== undefined ? {schema: flags.schema} : {}),
@@ -59,9 +82,7 @@ Examples:
 
 /** The summary line of `airlabel export --to FILE` for jsonl/parquet/arrow (without the `airlabel: ` prefix). */
 function formatExportSummary(result: ExportResult, shownFile: string, includeErrors: boolean): string {
-    const failed = includeErrors
-        ? `${result.errors} failed rows included, with an error column`
-        : `${result.errors} failed rows excluded`;
+    const failed = includeErrors ? `${result.errors} failed rows included, with an error column` : `${result.errors} failed rows excluded`;
     const incomplete = result.complete ? "" : "; the run is incomplete, re-run the same `airlabel run` command to finish it";
     return `exported ${result.rows} rows (${failed}) in input order to ${shownFile}${incomplete}`;
 }
@@ -73,17 +94,26 @@ export function formatHandoffSummary(result: ExportHandoffResult, includeErrors:
     const skipped = result.skipped === 0 ? "" : `; ${result.skipped} failed ${result.skipped === 1 ? "row" : "rows"} left out, with no text to show`;
     if (result.to === "argilla")
         return `exported ${result.records} Argilla records (${fieldText(result.field!)}${skipped}) to ${shown[0]} and the dataset settings to ${shown[1]}${incomplete}`;
-    if (result.to === "prodigy")
-        return `exported ${result.records} Prodigy tasks (${fieldText(result.field!)}${skipped}) to ${shown[0]}${incomplete}`;
-    const failed = result.comparison ? "one row per idx, one response column per model"
-        : includeErrors ? "failed rows included, with an error column" : `${result.skipped} failed rows excluded`;
+    if (result.to === "prodigy") return `exported ${result.records} Prodigy tasks (${fieldText(result.field!)}${skipped}) to ${shown[0]}${incomplete}`;
+    const failed = result.comparison
+        ? "one row per idx, one response column per model"
+        : includeErrors
+          ? "failed rows included, with an error column"
+          : `${result.skipped} failed rows excluded`;
     return `exported ${result.records} rows (${failed}) in input order to ${shown[0]}${incomplete}`;
 }
 
 function fieldText(field: AnswerField): string {
-    const what = field.kind === "label" ? `labels ${field.labels?.join(", ") ?? ""}`
-        : field.kind === "rating" ? `scale ${field.values?.[0] ?? "?"}..${field.values?.at(-1) ?? "?"}`
-            : field.kind === "binary" ? "true/false" : field.kind === "number" ? "a number" : "free text";
+    const what =
+        field.kind === "label"
+            ? `labels ${field.labels?.join(", ") ?? ""}`
+            : field.kind === "rating"
+              ? `scale ${field.values?.[0] ?? "?"}..${field.values?.at(-1) ?? "?"}`
+              : field.kind === "binary"
+                ? "true/false"
+                : field.kind === "number"
+                  ? "a number"
+                  : "free text";
     return `field ${field.name}: ${what}${field.source === "answers" ? ", read from the answers (pass --schema or --choices to fix it)" : ""}`;
 }
 

@@ -6,12 +6,15 @@ import type {ReviewSource} from "../../handoff/importReviews.js";
 import {loadAnswerSpec} from "../../handoff/loadAnswerSpec.js";
 import {splitList} from "../../jobs/jobOptions.js";
 
-type ImportFlags = {from?: ReviewSource, as?: string, field?: string, schema?: string, choices?: string, config?: string, json?: boolean};
+type ImportFlags = {from?: ReviewSource; as?: string; field?: string; schema?: string; choices?: string; config?: string; json?: boolean};
 
 /** `airlabel import OUTPUT_DIR reviewed.jsonl|argilla.json`: store reviewed data, joined on idx, for `airlabel stats`. */
 export function registerImportCommand(program: Command): void {
-    program.command("import")
-        .description("read reviewed data back (Prodigy db-out JSONL, Argilla records JSON, or JSONL of {idx, value}), joined on idx, into <output-dir>/reviews/ for airlabel stats")
+    program
+        .command("import")
+        .description(
+            "read reviewed data back (Prodigy db-out JSONL, Argilla records JSON, or JSONL of {idx, value}), joined on idx, into <output-dir>/reviews/ for airlabel stats"
+        )
         .argument("<output-dir>", "the output dir (run or comparison) the data was exported from")
         .argument("<file>", "the reviewed file")
         .addOption(new Option("--from <tool>", "the file's format (default: told from its first record)").choices([...REVIEW_SOURCES]))
@@ -21,11 +24,14 @@ export function registerImportCommand(program: Command): void {
         .option("--choices <a,b,c>", "the labels the run used")
         .option("--config <job.json|job.yaml>", "the run's job file: its schema and choices are used")
         .option("--json", "print what was stored as JSON on stdout")
-        .addHelpText("after", `
+        .addHelpText(
+            "after",
+            `
 Examples:
   $ prodigy db-out reviews_ds > reviewed.jsonl && airlabel import out/reviews reviewed.jsonl
   $ airlabel import out/reviews argilla-records.json --from argilla --as team-a
-  $ airlabel stats out/reviews`)
+  $ airlabel stats out/reviews`
+        )
         .action(async (dir: string, file: string, flags: ImportFlags) => {
             const spec = await loadAnswerSpec({
                 ...(flags.schema !== undefined ? {schema: flags.schema} : {}),
@@ -33,7 +39,9 @@ Examples:
                 ...(flags.choices !== undefined ? {choices: splitList(flags.choices)} : {})
             });
             const result = await importReviews({
-                dir, file, ...spec,
+                dir,
+                file,
+                ...spec,
                 ...(flags.from !== undefined ? {from: flags.from} : {}),
                 ...(flags.as !== undefined ? {as: flags.as} : {}),
                 ...(flags.field !== undefined ? {field: flags.field} : {})
@@ -43,7 +51,7 @@ Examples:
             const stored = relative.startsWith("..") || path.isAbsolute(relative) ? result.stored : relative;
             process.stderr.write(
                 `airlabel: imported ${result.manifest.rows} reviewed rows from ${file} (${result.manifest.from}; ${result.labelled} with a ${result.manifest.field}, ` +
-                `${result.withoutValue} rejected, ignored or discarded) into ${stored}; compare with: airlabel stats ${dir}\n`
+                    `${result.withoutValue} rejected, ignored or discarded) into ${stored}; compare with: airlabel stats ${dir}\n`
             );
             if (flags.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
         });

@@ -13,15 +13,22 @@ import {addRunOptions} from "../jobOptions.js";
 import {ProgressPrinter} from "../ProgressPrinter.js";
 
 export function registerRunCommand(program: Command): void {
-    addRunOptions(program.command("run").description("annotate a dataset with a local GGUF model or an OpenAI-compatible server (resumable: re-run the same command to continue)"))
-        .addHelpText("after", `
+    addRunOptions(
+        program
+            .command("run")
+            .description("annotate a dataset with a local GGUF model or an OpenAI-compatible server (resumable: re-run the same command to continue)")
+    )
+        .addHelpText(
+            "after",
+            `
 Examples:
   $ airlabel run -i reviews.jsonl -m model.gguf -o out/reviews -t template.txt -s schema.json
   $ airlabel run -i data.parquet -m model.gguf -o out/sent -p "Sentiment of: {text}" --choices positive,negative,neutral
   $ airlabel run --config examples/classify/job.yaml --model model.gguf --parallel 16
   $ airlabel run --config examples/classify/job.yaml --backend vllm --base-url http://gpu1:8000/v1 --model Qwen/Qwen2.5-7B-Instruct --api-key-env VLLM_API_KEY --concurrency 128
   $ airlabel run -i reviews.jsonl --model a.gguf --model b.gguf -o out/compare -p "Sentiment of: {text}" --choices positive,negative
-  $ AIRLABEL_MODEL=a.gguf AIRLABEL_MODEL_B=b.gguf AIRLABEL_JUDGE_MODEL=c.gguf airlabel run examples/compare-judge/job.yaml`)
+  $ AIRLABEL_MODEL=a.gguf AIRLABEL_MODEL_B=b.gguf AIRLABEL_JUDGE_MODEL=c.gguf airlabel run examples/compare-judge/job.yaml`
+        )
         .argument("[job]", "job file (.yaml/.yml/.json): options in camelCase, or named steps (see schemas/job.schema.json); same as --config")
         .action(async (jobFile: string | undefined, flags: Record<string, unknown>) => {
             if (jobFile !== undefined && flags.config !== undefined)
@@ -37,8 +44,13 @@ Examples:
                 if (result.stopped) process.exitCode = 130;
                 return;
             }
-            const models = Array.isArray(given.model) ? given.model as string[]
-                : job.models !== undefined ? (typeof given.model === "string" ? [given.model] : job.models as (string | CompareModelSpec)[]) : undefined;
+            const models = Array.isArray(given.model)
+                ? (given.model as string[])
+                : job.models !== undefined
+                  ? typeof given.model === "string"
+                      ? [given.model]
+                      : (job.models as (string | CompareModelSpec)[])
+                  : undefined;
             if (models !== undefined) {
                 const {models: _models, ...rest} = job;
                 const options = resolveJobOptions({...given, model: undefined}, rest, ["input", "output"]);
@@ -50,7 +62,9 @@ Examples:
             }
             const options = resolveJobOptions(given, job);
             if (isComparisonDir(options.output))
-                throw new InvalidOptionError(`${options.output} holds a model comparison (compare.json); give a single-model run its own --output, or pass every --model of the comparison`);
+                throw new InvalidOptionError(
+                    `${options.output} holds a model comparison (compare.json); give a single-model run its own --output, or pass every --model of the comparison`
+                );
             const result = await runWithSignals((signal) => annotate({...options, signal, ...progressHooks(quiet)}));
             printSummary(result, json, quiet);
             if (result.stopped) process.exitCode = 130;
@@ -62,19 +76,22 @@ function printCompareSummary(result: CompareResult, json: boolean, quiet: boolea
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;
     }
-    if (quiet)
-        return;
+    if (quiet) return;
     for (const model of result.models) {
         if (model.result !== null) {
             process.stderr.write(`airlabel: model ${model.id} (${model.model}):\n`);
             printSummary(model.result, false, false);
         } else {
-            process.stderr.write(`airlabel: model ${model.id} (${model.model}): ${model.skipped ? "already complete, skipped" : "not run (the run stopped before it)"}\n`);
+            process.stderr.write(
+                `airlabel: model ${model.id} (${model.model}): ${model.skipped ? "already complete, skipped" : "not run (the run stopped before it)"}\n`
+            );
         }
     }
-    process.stderr.write(result.complete
-        ? `airlabel: comparison done: ${result.rows} rows x ${result.models.length} models; merged view ${result.merged} (one row per idx, response_<model> per model); models in ${result.output}/models/\n`
-        : `airlabel: comparison ${result.stopped ? "stopped" : "incomplete"}; re-run the same command to resume (finished models are not redone)\n`);
+    process.stderr.write(
+        result.complete
+            ? `airlabel: comparison done: ${result.rows} rows x ${result.models.length} models; merged view ${result.merged} (one row per idx, response_<model> per model); models in ${result.output}/models/\n`
+            : `airlabel: comparison ${result.stopped ? "stopped" : "incomplete"}; re-run the same command to resume (finished models are not redone)\n`
+    );
 }
 
 function printJobSummary(result: RunJobResult, json: boolean, quiet: boolean): void {
@@ -82,16 +99,16 @@ function printJobSummary(result: RunJobResult, json: boolean, quiet: boolean): v
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;
     }
-    if (quiet)
-        return;
-    for (const step of result.steps)
-        process.stderr.write(`airlabel: step ${step.name} (${step.type}): ${step.summary}\n`);
-    process.stderr.write(result.complete
-        ? `airlabel: job done: ${result.rows} rows passed every step; result ${result.result} (one row per idx, a column per step); steps in ${result.output}/steps/\n`
-        : `airlabel: job ${result.stopped ? "stopped" : "incomplete"}; re-run the same command to resume (finished steps are not redone)\n`);
+    if (quiet) return;
+    for (const step of result.steps) process.stderr.write(`airlabel: step ${step.name} (${step.type}): ${step.summary}\n`);
+    process.stderr.write(
+        result.complete
+            ? `airlabel: job done: ${result.rows} rows passed every step; result ${result.result} (one row per idx, a column per step); steps in ${result.output}/steps/\n`
+            : `airlabel: job ${result.stopped ? "stopped" : "incomplete"}; re-run the same command to resume (finished steps are not redone)\n`
+    );
 }
 
-type ProgressHooks = {onProgress: (p: Parameters<ProgressPrinter["update"]>[0]) => void, onLog: (line: string, level?: LogLevel) => void};
+type ProgressHooks = {onProgress: (p: Parameters<ProgressPrinter["update"]>[0]) => void; onLog: (line: string, level?: LogLevel) => void};
 
 export function progressHooks(quiet: boolean): ProgressHooks {
     const printer = new ProgressPrinter(!quiet);
@@ -122,7 +139,9 @@ export async function runWithSignals<T>(run: (signal: AbortSignal) => Promise<T>
             process.kill(process.pid, name);
             return;
         }
-        process.stderr.write(`\nairlabel: ${name}: finishing the rows in flight and committing them; re-run the same command to resume (${name} again to exit now)\n`);
+        process.stderr.write(
+            `\nairlabel: ${name}: finishing the rows in flight and committing them; re-run the same command to resume (${name} again to exit now)\n`
+        );
         controller.abort();
     };
     process.on("SIGINT", onSignal);
@@ -141,12 +160,13 @@ export function printSummary(result: AnnotateResult, json: boolean, quiet: boole
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;
     }
-    if (quiet)
-        return;
+    if (quiet) return;
     const lines = [
         `${result.complete ? "done" : result.stopped ? "stopped" : "incomplete"}: ${result.okRows} answered, ${result.failedRows} failed, ${result.resumedRows} already committed, of ${result.totalRows} rows`,
         `speed: ${result.rowsPerSecond.toFixed(2)} rows/s, ${result.generatedTokensPerSecond.toFixed(1)} generated + ${result.promptTokensPerSecond.toFixed(0)} prompt tokens/s (${result.generatedTokens} generated, ${result.promptTokens} prompt tokens in ${(result.generationMs / 1000).toFixed(1)} s; ` +
-            (result.backend === "openai" ? `concurrency ${result.parallel}, ${result.requests} requests of which ${result.requestRetries} retries)` : `parallel ${result.parallel}, context ${result.contextSize})`),
+            (result.backend === "openai"
+                ? `concurrency ${result.parallel}, ${result.requests} requests of which ${result.requestRetries} retries)`
+                : `parallel ${result.parallel}, context ${result.contextSize})`),
         `time: ${(result.elapsedMs / 1000).toFixed(1)} s in all, of which ${(result.loadMs / 1000).toFixed(1)} s ${result.backend === "openai" ? "probing the server" : "loading the model"}`,
         `output: ${result.output}/ (data/ shards, errors/ for failed rows, manifest.json)`
     ];

@@ -7,17 +7,22 @@ import {compileSchemaGrammar, type SchemaGrammar} from "../../schema/grammar/com
 /** Raised when the schema file cannot be read or is not JSON. */
 export class SchemaFileError extends AirlabelError {}
 
-type SchemaCheckFlags = {json?: boolean, gbnf?: boolean};
+type SchemaCheckFlags = {json?: boolean; gbnf?: boolean};
 
 /** `airlabel schema check FILE`: validates a JSON Schema, compiles its grammar and says what decoding enforces. */
 export function registerSchemaCommand(program: Command): void {
     const schema = program.command("schema").description("work with JSON Schemas for structured answers");
-    schema.command("check")
-        .description("check that a file is a valid JSON Schema, compile it to a grammar, and list which keywords are enforced during decoding and which only by validation afterwards")
+    schema
+        .command("check")
+        .description(
+            "check that a file is a valid JSON Schema, compile it to a grammar, and list which keywords are enforced during decoding and which only by validation afterwards"
+        )
         .argument("<schema.json>", "the JSON Schema file (drafts 04, 06, 07, 2019-09, 2020-12)")
         .option("--json", "print the report as JSON on stdout")
         .option("--gbnf", "print the compiled GBNF grammar on stdout instead of the report")
-        .addHelpText("after", `
+        .addHelpText(
+            "after",
+            `
 Keywords are listed as JSON pointers into the schema (e.g. /properties/score/maximum).
   enforced:      the grammar guarantees them while the model writes
   validated only: the grammar cannot encode them (uniqueItems, if/then/else, some not/oneOf, ...); ajv checks each
@@ -27,7 +32,8 @@ Keywords are listed as JSON pointers into the schema (e.g. /properties/score/max
 Examples:
   $ airlabel schema check examples/demo/schema.json
   $ airlabel schema check schema.json --json
-  $ airlabel schema check schema.json --gbnf > schema.gbnf`)
+  $ airlabel schema check schema.json --gbnf > schema.gbnf`
+        )
         .action((file: string, flags: SchemaCheckFlags) => {
             const value = readSchemaFile(file);
             AnswerSchema.fromJsonSchema(value, file);
@@ -62,8 +68,14 @@ function readSchemaFile(file: string): Record<string, unknown> | boolean {
 
 function schemaReport(file: string, grammar: SchemaGrammar, compileMs: number) {
     return {
-        schema: file, rules: grammar.rules, bytes: grammar.bytes, compileMs: Math.round(compileMs * 100) / 100,
-        enforced: grammar.enforced, validatedOnly: grammar.validatedOnly, ignored: grammar.ignored, reasons: grammar.reasons
+        schema: file,
+        rules: grammar.rules,
+        bytes: grammar.bytes,
+        compileMs: Math.round(compileMs * 100) / 100,
+        enforced: grammar.enforced,
+        validatedOnly: grammar.validatedOnly,
+        ignored: grammar.ignored,
+        reasons: grammar.reasons
     };
 }
 
@@ -76,7 +88,9 @@ function formatSchemaReport(file: string, grammar: SchemaGrammar, compileMs: num
         `enforced        ${grammar.enforced.length} keyword${grammar.enforced.length === 1 ? "" : "s"}${grammar.enforced.length > 0 ? `: ${keywords(grammar.enforced)}` : ""}`
     ];
     for (const pointer of grammar.enforced) lines.push(`  ${pointer}`);
-    lines.push(`validated only  ${grammar.validatedOnly.length === 0 ? "none: decoding enforces the whole schema" : `${grammar.validatedOnly.length} keyword${grammar.validatedOnly.length === 1 ? "" : "s"} (checked by ajv after decoding; an invalid answer is retried)`}`);
+    lines.push(
+        `validated only  ${grammar.validatedOnly.length === 0 ? "none: decoding enforces the whole schema" : `${grammar.validatedOnly.length} keyword${grammar.validatedOnly.length === 1 ? "" : "s"} (checked by ajv after decoding; an invalid answer is retried)`}`
+    );
     for (const pointer of grammar.validatedOnly) lines.push(`  ${pointer}: ${grammar.reasons[pointer] ?? ""}`);
     if (grammar.ignored.length > 0) {
         lines.push(`ignored         ${grammar.ignored.length} (unknown to JSON Schema or to ajv: no effect)`);

@@ -4,46 +4,46 @@ import type {StepProfileSlot} from "../StepProfile.js";
 /** One generation: a prompt (already tokenized) and how to sample its answer. */
 export type GenerationRequest = {
     /** The prompt tokens, BOS included where the model wants one. */
-    tokens: Token[],
+    tokens: Token[];
     /** Generated tokens at most. */
-    maxTokens: number,
-    temperature: number,
-    topP: number,
-    topK: number,
-    minP: number,
-    seed: number,
+    maxTokens: number;
+    temperature: number;
+    topP: number;
+    topK: number;
+    minP: number;
+    seed: number;
     /** 1 = off. */
-    repeatPenalty: number,
+    repeatPenalty: number;
     /** Decoding is constrained by this grammar. */
-    grammar?: LlamaGrammar,
+    grammar?: LlamaGrammar;
     /** Texts that end the answer (not included in it). */
-    stopStrings: string[],
+    stopStrings: string[];
     /** Keep generating through end-of-generation tokens (benchmarks: exactly `maxTokens` tokens). */
-    ignoreEos: boolean
+    ignoreEos: boolean;
 };
 
 export type GenerationOutput = {
-    text: string,
+    text: string;
     /** Tokens generated (stop strings included, trailing end-of-generation token excluded). */
-    generatedTokens: number,
-    finishReason: "stop" | "length",
+    generatedTokens: number;
+    finishReason: "stop" | "length";
     /** Milliseconds from the request starting on a sequence to its first generated token. */
-    firstTokenMs: number,
+    firstTokenMs: number;
     /** Prompt tokens this request evaluated: those after the prefix its sequence already held. */
-    evaluatedPromptTokens: number
+    evaluatedPromptTokens: number;
 };
 
 /** What runs generations on one context's sequences: {@link LockstepDriver} or {@link NativeStepDriver}. */
 export type GenerationDriver = {
-    generate(request: GenerationRequest): Promise<GenerationOutput>,
+    generate(request: GenerationRequest): Promise<GenerationOutput>;
     /** Stops taking requests. Safe to call twice. */
-    dispose(): void
+    dispose(): void;
 };
 
 /** What a generation driver runs on. */
 export type GenerationDriverOptions = {
     /** Context whose sequences the driver owns (all of them). */
-    context: LlamaContext,
+    context: LlamaContext;
     /** Where to write the cumulative step profile as the driver goes. Defaults to none (no profile is kept). */
-    profile?: StepProfileSlot
+    profile?: StepProfileSlot;
 };

@@ -7,17 +7,17 @@ import {textBeforeStop} from "./textBeforeStop.js";
 import type {StepProfileSlot} from "../StepProfile.js";
 
 type Active = {
-    request: GenerationRequest,
-    sequence: LlamaContextSequence,
-    iterator: AsyncGenerator<Token, void, Token | Token[] | undefined>,
-    tokens: Token[],
+    request: GenerationRequest;
+    sequence: LlamaContextSequence;
+    iterator: AsyncGenerator<Token, void, Token | Token[] | undefined>;
+    tokens: Token[];
     /** Length of the longest stop string (0: none). */
-    longestStop: number,
-    startedAt: number,
-    firstTokenMs: number,
-    evaluatedPromptTokens: number,
-    resolve: (output: GenerationOutput) => void,
-    reject: (err: unknown) => void
+    longestStop: number;
+    startedAt: number;
+    firstTokenMs: number;
+    evaluatedPromptTokens: number;
+    resolve: (output: GenerationOutput) => void;
+    reject: (err: unknown) => void;
 };
 
 type Waiting = Pick<Active, "request" | "resolve" | "reject">;
@@ -120,7 +120,8 @@ export class LockstepDriver implements GenerationDriver {
             const prompt = request.tokens;
             await sequence.adaptStateToTokens(prompt.slice(0, -1), false);
             const toEvaluate = prompt.slice(sequence.nextTokenIndex);
-            const grammarEvaluationState = request.grammar !== undefined ? new LlamaGrammarEvaluationState({model: this._model, grammar: request.grammar}) : undefined;
+            const grammarEvaluationState =
+                request.grammar !== undefined ? new LlamaGrammarEvaluationState({model: this._model, grammar: request.grammar}) : undefined;
             const recent: Token[] = [];
             const iterator = sequence.evaluate(toEvaluate, {
                 temperature: request.temperature,
@@ -133,8 +134,16 @@ export class LockstepDriver implements GenerationDriver {
                 yieldEogToken: true
             });
             this._active.push({
-                request, sequence, iterator, tokens: recent, longestStop: Math.max(0, ...request.stopStrings.map((stop) => stop.length)), startedAt: performance.now(), firstTokenMs: -1, evaluatedPromptTokens: toEvaluate.length,
-                resolve: waiting.resolve, reject: waiting.reject
+                request,
+                sequence,
+                iterator,
+                tokens: recent,
+                longestStop: Math.max(0, ...request.stopStrings.map((stop) => stop.length)),
+                startedAt: performance.now(),
+                firstTokenMs: -1,
+                evaluatedPromptTokens: toEvaluate.length,
+                resolve: waiting.resolve,
+                reject: waiting.reject
             });
         } catch (err) {
             this._free.push(sequence);
@@ -200,6 +209,12 @@ export class LockstepDriver implements GenerationDriver {
             return;
         }
         const text = textBeforeStop(this._model.detokenize(a.tokens, false), a.request.stopStrings);
-        a.resolve({text, generatedTokens: a.tokens.length, finishReason, firstTokenMs: Math.max(0, a.firstTokenMs), evaluatedPromptTokens: a.evaluatedPromptTokens});
+        a.resolve({
+            text,
+            generatedTokens: a.tokens.length,
+            finishReason,
+            firstTokenMs: Math.max(0, a.firstTokenMs),
+            evaluatedPromptTokens: a.evaluatedPromptTokens
+        });
     }
 }

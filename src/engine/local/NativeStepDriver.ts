@@ -8,31 +8,38 @@ import type {StepProfileSlot} from "../StepProfile.js";
 import {textBeforeStop} from "./textBeforeStop.js";
 
 type Slot = {
-    sequence: LlamaContextSequence,
-    id: number,
+    sequence: LlamaContextSequence;
+    id: number;
     /** The tokens the sequence's cells hold, from position 0. */
-    held: Token[]
+    held: Token[];
 };
 
 type Active = {
-    request: GenerationRequest,
-    slot: Slot,
-    sampler: AddonSampler,
+    request: GenerationRequest;
+    slot: Slot;
+    sampler: AddonSampler;
     /** Kept while the native sampler uses its native state. */
-    grammarState: LlamaGrammarEvaluationState | undefined,
-    evaluatedPromptTokens: number,
-    resolve: (output: GenerationOutput) => void,
-    reject: (err: unknown) => void
+    grammarState: LlamaGrammarEvaluationState | undefined;
+    evaluatedPromptTokens: number;
+    resolve: (output: GenerationOutput) => void;
+    reject: (err: unknown) => void;
 };
 
 type Waiting = Pick<Active, "request" | "resolve" | "reject">;
 
-type Steps = Required<Pick<AddonContext, "airlabelStepsAdd" | "airlabelStepsRun" | "airlabelStepsInterrupt" | "airlabelStepsCancel" | "removeTokenCellsFromSequence">>;
+type Steps = Required<
+    Pick<AddonContext, "airlabelStepsAdd" | "airlabelStepsRun" | "airlabelStepsInterrupt" | "airlabelStepsCancel" | "removeTokenCellsFromSequence">
+>;
 
 /** The addon's native decode loop, or undefined when the binary lacks airlabel's steps patch. */
 export function nativeStepsOf(context: LlamaContext): Steps | undefined {
     const addon = addonContextOf(context);
-    if (addon?.airlabelStepsAdd === undefined || addon.airlabelStepsRun === undefined || addon.airlabelStepsInterrupt === undefined || addon.airlabelStepsCancel === undefined)
+    if (
+        addon?.airlabelStepsAdd === undefined ||
+        addon.airlabelStepsRun === undefined ||
+        addon.airlabelStepsInterrupt === undefined ||
+        addon.airlabelStepsCancel === undefined
+    )
         return undefined;
     return addon as Steps;
 }
@@ -176,8 +183,13 @@ export class NativeStepDriver implements GenerationDriver {
             throw err;
         }
         this._active.set(slot.id, {
-            request, slot, sampler: made.sampler, grammarState: made.grammarState, evaluatedPromptTokens: toEvaluate.length,
-            resolve: waiting.resolve, reject: waiting.reject
+            request,
+            slot,
+            sampler: made.sampler,
+            grammarState: made.grammarState,
+            evaluatedPromptTokens: toEvaluate.length,
+            resolve: waiting.resolve,
+            reject: waiting.reject
         });
     }
 
@@ -198,7 +210,10 @@ export class NativeStepDriver implements GenerationDriver {
         slot.held = [...request.tokens, ...tokens].slice(0, finished.position);
         const text = textBeforeStop(this._model.detokenize(tokens, false), request.stopStrings);
         active.resolve({
-            text, generatedTokens: tokens.length, finishReason: finished.finish, firstTokenMs: Math.max(0, finished.firstTokenMs),
+            text,
+            generatedTokens: tokens.length,
+            finishReason: finished.finish,
+            firstTokenMs: Math.max(0, finished.firstTokenMs),
             evaluatedPromptTokens: active.evaluatedPromptTokens
         });
     }

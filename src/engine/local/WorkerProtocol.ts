@@ -3,36 +3,36 @@ import type {WorkerPlacement} from "../../options/PlacementRequest.js";
 
 /** Everything a worker needs to load its model instance and context; sent once as piscina `workerData`. */
 export type WorkerConfig = {
-    modelPath: string,
-    gpu: GpuChoice,
-    gpuLayers: number | "max" | "auto",
+    modelPath: string;
+    gpu: GpuChoice;
+    gpuLayers: number | "max" | "auto";
     /** llama.cpp threads; null lets the worker pick (see `defaultThreads`). */
-    threads: number | null,
+    threads: number | null;
     /** Context size per sequence. */
-    contextSize: number,
+    contextSize: number;
     /** Sequences in the worker's context (= concurrent tasks per worker). */
-    parallel: number,
-    chatTemplate: "auto" | "none",
-    system: string | undefined,
+    parallel: number;
+    chatTemplate: "auto" | "none";
+    system: string | undefined;
     /** JSON Schema of the answer, or null for free text. */
-    schema: Record<string, unknown> | boolean | null,
-    schemaOrigin: string,
+    schema: Record<string, unknown> | boolean | null;
+    schemaOrigin: string;
     /** The schema's GBNF grammar, compiled once by the caller (null for free text). */
-    grammar: string | null,
-    generation: Required<GenerationOptions>,
-    retriesInvalid: number,
+    grammar: string | null;
+    generation: Required<GenerationOptions>;
+    retriesInvalid: number;
     /** Worker count, to share CPU cores between them. */
-    workers: number,
+    workers: number;
     /** One llama.cpp placement per worker (split mode, tensor split, main GPU, devices); absent = llama.cpp's defaults. */
-    placements?: WorkerPlacement[],
+    placements?: WorkerPlacement[];
     /** A 4-byte counter shared by the pool: each worker takes the next placement (see `claimPlacement`). */
-    placementClaims?: SharedArrayBuffer,
+    placementClaims?: SharedArrayBuffer;
     /** Where each worker writes its step profile (see StepProfile); absent: none is kept. */
-    stepProfile?: SharedArrayBuffer,
+    stepProfile?: SharedArrayBuffer;
     /** Absolute path of the user's hooks module (validate/parse run in the worker); absent: none. */
-    hooks?: string,
+    hooks?: string;
     /** Time limit of one hook call. Absent: 30000 ms. */
-    hookTimeoutMs?: number
+    hookTimeoutMs?: number;
 };
 
 /** Sent once per worker before the clock starts: loads the model and context, generates nothing. */

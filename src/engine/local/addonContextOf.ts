@@ -2,20 +2,20 @@ import type {LlamaContext} from "node-llama-cpp";
 
 /** A context's cumulative counters from airlabel's sampling patch (`airlabelSamplingStats()` on the addon context). */
 export type NativeSamplingStats = {
-    decodeNs: number,
-    decodes: number,
-    sampleCallNs: number,
-    sampleCalls: number,
-    samples: number,
-    grammarNs: number,
-    grammarChecks: number,
-    grammarRejections: number,
-    maskHits: number,
-    maskMisses: number,
-    fallbacks: number,
+    decodeNs: number;
+    decodes: number;
+    sampleCallNs: number;
+    sampleCalls: number;
+    samples: number;
+    grammarNs: number;
+    grammarChecks: number;
+    grammarRejections: number;
+    maskHits: number;
+    maskMisses: number;
+    fallbacks: number;
     /** Steps patch (absent before it). */
-    maskChecks?: number,
-    maskMismatches?: number
+    maskChecks?: number;
+    maskMismatches?: number;
 };
 
 /**
@@ -23,40 +23,48 @@ export type NativeSamplingStats = {
  * `sampleToken`, and those airlabel's patches add (each absent from a build without its patch).
  */
 export type AddonContext = {
-    sampleToken(batchLogitIndex: number, sampler: object, ...more: unknown[]): Promise<unknown>,
+    sampleToken(batchLogitIndex: number, sampler: object, ...more: unknown[]): Promise<unknown>;
     /** Decode-thread patch: several sequences' plain sampling in one call. */
-    airlabelSampleTokens?(batchLogitIndexes: number[], samplers: object[]): Promise<[number[], (string | undefined)[]]>,
+    airlabelSampleTokens?(batchLogitIndexes: number[], samplers: object[]): Promise<[number[], (string | undefined)[]]>;
     /** Sampling patch: the context's cumulative decode and sampling counters. */
-    airlabelSamplingStats?(): NativeSamplingStats,
+    airlabelSamplingStats?(): NativeSamplingStats;
     /** Steps patch: registers a generation with the native decode loop (not while a run is in flight). */
-    airlabelStepsAdd?(sequenceId: number, tokens: Uint32Array, firstPosition: number, sampler: object, maxTokens: number, ignoreEos: boolean, stopStrings: string[]): void,
+    airlabelStepsAdd?(
+        sequenceId: number,
+        tokens: Uint32Array,
+        firstPosition: number,
+        sampler: object,
+        maxTokens: number,
+        ignoreEos: boolean,
+        stopStrings: string[]
+    ): void;
     /** Steps patch: runs the native decode loop until a generation finishes or it is interrupted. */
-    airlabelStepsRun?(): Promise<NativeStepsResult>,
+    airlabelStepsRun?(): Promise<NativeStepsResult>;
     /** Steps patch: the run in flight returns after its current step. */
-    airlabelStepsInterrupt?(): void,
+    airlabelStepsInterrupt?(): void;
     /** Steps patch: drops every registered generation (not while a run is in flight); how many there were. */
-    airlabelStepsCancel?(): number,
+    airlabelStepsCancel?(): number;
     /** Steps patch: builds the vocabulary trie grammar masks walk now, not at a run's first mask; false where masks are not computed that way. */
-    airlabelPrepareGrammarMasks?(): boolean,
+    airlabelPrepareGrammarMasks?(): boolean;
     /** node-llama-cpp's own: removes a sequence's cells from `start` to `end` (-1: to its end). */
-    removeTokenCellsFromSequence(sequenceId: number, start: number, end: number): boolean
+    removeTokenCellsFromSequence(sequenceId: number, start: number, end: number): boolean;
 };
 
 /** What one `airlabelStepsRun()` did: the generations that finished, and its steps. */
 export type NativeStepsResult = {
     finished: {
-        sequenceId: number,
-        tokens: Uint32Array,
-        finish: "stop" | "length" | "error",
-        error?: string,
+        sequenceId: number;
+        tokens: Uint32Array;
+        finish: "stop" | "length" | "error";
+        error?: string;
         /** Milliseconds from `airlabelStepsAdd` to the first sampled token; -1: none. */
-        firstTokenMs: number,
+        firstTokenMs: number;
         /** Positions of the sequence that now hold tokens (the prompt and the generated tokens decoded). */
-        position: number
-    }[],
-    steps: number,
-    sequenceSteps: number,
-    stepMs: number
+        position: number;
+    }[];
+    steps: number;
+    sequenceSteps: number;
+    stepMs: number;
 };
 
 /** The context's addon object, or undefined where node-llama-cpp's internals differ. */

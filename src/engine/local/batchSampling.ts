@@ -1,7 +1,7 @@
 import type {LlamaContext} from "node-llama-cpp";
 import {addonContextOf} from "./addonContextOf.js";
 
-type Pending = {batchLogitIndex: number, sampler: object, resolve: (token: number) => void, reject: (err: Error) => void};
+type Pending = {batchLogitIndex: number; sampler: object; resolve: (token: number) => void; reject: (err: Error) => void};
 
 /**
  * After a decode step node-llama-cpp samples each sequence's next token with its own native call, so a step of
@@ -15,23 +15,28 @@ type Pending = {batchLogitIndex: number, sampler: object, resolve: (token: numbe
  */
 export function batchSampling(context: LlamaContext): boolean {
     const addonContext = addonContextOf(context);
-    if (addonContext === undefined || typeof addonContext.sampleToken !== "function" || typeof addonContext.airlabelSampleTokens !== "function")
-        return false;
+    if (addonContext === undefined || typeof addonContext.sampleToken !== "function" || typeof addonContext.airlabelSampleTokens !== "function") return false;
     const sampleOne = addonContext.sampleToken.bind(addonContext);
     const sampleMany = addonContext.airlabelSampleTokens.bind(addonContext);
     let pending: Pending[] = [];
     const flush = (): void => {
         const batch = pending;
         pending = [];
-        sampleMany(batch.map((call) => call.batchLogitIndex), batch.map((call) => call.sampler)).then(([tokens, errors]) => {
-            batch.forEach((call, i) => {
-                const error = errors[i];
-                if (error !== undefined) call.reject(new Error(error));
-                else call.resolve(tokens[i] ?? -1);
-            });
-        }, (err: unknown) => {
-            for (const call of batch) call.reject(err instanceof Error ? err : new Error(String(err)));
-        });
+        sampleMany(
+            batch.map((call) => call.batchLogitIndex),
+            batch.map((call) => call.sampler)
+        ).then(
+            ([tokens, errors]) => {
+                batch.forEach((call, i) => {
+                    const error = errors[i];
+                    if (error !== undefined) call.reject(new Error(error));
+                    else call.resolve(tokens[i] ?? -1);
+                });
+            },
+            (err: unknown) => {
+                for (const call of batch) call.reject(err instanceof Error ? err : new Error(String(err)));
+            }
+        );
     };
     Object.defineProperty(addonContext, "sampleToken", {
         configurable: true,

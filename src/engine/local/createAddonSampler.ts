@@ -3,13 +3,13 @@ import type {GenerationRequest} from "./GenerationRequest.js";
 
 /** node-llama-cpp's native sampler (`AddonSampler`), configured once for a whole generation. */
 export type AddonSampler = {
-    applyConfig(config: object): void,
-    dispose(): void
+    applyConfig(config: object): void;
+    dispose(): void;
 };
 
 type Internals = {
-    model: {_llama?: {_bindings?: {AddonSampler?: new (model: unknown) => AddonSampler}}, _model?: unknown},
-    sequence: {_resolveSamplerConfig?(options: object): object}
+    model: {_llama?: {_bindings?: {AddonSampler?: new (model: unknown) => AddonSampler}}; _model?: unknown};
+    sequence: {_resolveSamplerConfig?(options: object): object};
 };
 
 /**
@@ -20,7 +20,11 @@ type Internals = {
  *
  * Returns undefined where node-llama-cpp's internals differ.
  */
-export function createAddonSampler(model: LlamaModel, sequence: LlamaContextSequence, request: GenerationRequest): {sampler: AddonSampler, grammarState?: LlamaGrammarEvaluationState} | undefined {
+export function createAddonSampler(
+    model: LlamaModel,
+    sequence: LlamaContextSequence,
+    request: GenerationRequest
+): {sampler: AddonSampler; grammarState?: LlamaGrammarEvaluationState} | undefined {
     const internals = {model, sequence} as unknown as Internals;
     const AddonSamplerClass = internals.model._llama?._bindings?.AddonSampler;
     const resolve = internals.sequence._resolveSamplerConfig;

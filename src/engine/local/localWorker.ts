@@ -27,18 +27,18 @@ import type {EngineResult, EngineTask, WarmupResult} from "../EngineTask.js";
 import type {WarmupTask, WorkerConfig} from "./WorkerProtocol.js";
 
 type WorkerState = {
-    llama: Llama,
+    llama: Llama;
     /** For the startup line: binary, backend, threads. */
-    engine: WarmupResult,
-    model: LlamaModel,
-    driver: GenerationDriver,
-    grammar: LlamaGrammar | undefined,
-    answerSchema: AnswerSchema,
-    wrapper: ChatWrapper | null,
+    engine: WarmupResult;
+    model: LlamaModel;
+    driver: GenerationDriver;
+    grammar: LlamaGrammar | undefined;
+    answerSchema: AnswerSchema;
+    wrapper: ChatWrapper | null;
     /** Texts that end an answer: the user's stop strings and the chat template's text triggers. */
-    stopStrings: string[],
+    stopStrings: string[];
     /** The user's hooks module (validate/parse run here, where answers are checked), or null. */
-    hooks: LoadedHooks | null
+    hooks: LoadedHooks | null;
 };
 
 const config = workerData as WorkerConfig;
@@ -57,7 +57,11 @@ export function defaultThreads(workers: number, parallel: number, decodeThread: 
 
 async function loadState(): Promise<WorkerState> {
     const llama = await loadLlama(config.gpu);
-    const model = await loadPlacedModel(llama, {modelPath: config.modelPath, gpuLayers: config.gpuLayers, placement: claimPlacement(config.placements, config.placementClaims)});
+    const model = await loadPlacedModel(llama, {
+        modelPath: config.modelPath,
+        gpuLayers: config.gpuLayers,
+        placement: claimPlacement(config.placements, config.placementClaims)
+    });
     const threads = config.threads ?? (llama.gpu === false ? defaultThreads(config.workers, config.parallel, hasDecodeThread(llama)) : undefined);
     const context = await model.createContext({
         contextSize: config.contextSize,
@@ -77,15 +81,25 @@ async function loadState(): Promise<WorkerState> {
     const wrapper = chatWrapperFor(model, config.chatTemplate);
     const stopStrings = [
         ...config.generation.stop,
-        ...formatPrompt(wrapper, config.system, "").stopTriggers
-            .map((trigger) => trigger.tokenize(model.tokenizer, "trimLeadingSpace"))
+        ...formatPrompt(wrapper, config.system, "")
+            .stopTriggers.map((trigger) => trigger.tokenize(model.tokenizer, "trimLeadingSpace"))
             // a trigger that is one end-of-generation token is already a stop
             .filter((tokens) => !(tokens.length === 1 && model.isEogToken(tokens[0])))
             .map((tokens) => model.detokenize(tokens, true))
             .filter((text) => text.length > 0)
     ];
     const hooks = config.hooks !== undefined ? await loadHooks(config.hooks) : null;
-    return {llama, engine: describeLlama(llama, threads), model, driver: createDriver({context, ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {})}), grammar, answerSchema, wrapper, stopStrings, hooks};
+    return {
+        llama,
+        engine: describeLlama(llama, threads),
+        model,
+        driver: createDriver({context, ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {})}),
+        grammar,
+        answerSchema,
+        wrapper,
+        stopStrings,
+        hooks
+    };
 }
 
 export default async function generateRow(task: EngineTask | WarmupTask): Promise<EngineResult | WarmupResult> {
@@ -97,8 +111,12 @@ export default async function generateRow(task: EngineTask | WarmupTask): Promis
     const hooks = answerHooksFor(state.hooks, task.row ?? {}, config.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS);
     const gen = config.generation;
     return await generateValidated({
-        idx: task.idx, answerSchema: state.answerSchema, retriesInvalid: config.retriesInvalid, maxTokens: gen.maxTokens,
-        promptTokens: prompt.length, ...(hooks !== undefined ? {hooks} : {}),
+        idx: task.idx,
+        answerSchema: state.answerSchema,
+        retriesInvalid: config.retriesInvalid,
+        maxTokens: gen.maxTokens,
+        promptTokens: prompt.length,
+        ...(hooks !== undefined ? {hooks} : {}),
         attempt: async (attempt) => {
             const output = await state.driver.generate({
                 tokens: prompt,
@@ -109,7 +127,14 @@ export default async function generateRow(task: EngineTask | WarmupTask): Promis
                 stopStrings: state.stopStrings,
                 ignoreEos: gen.ignoreEos && state.grammar === undefined
             });
-            return {text: output.text, finishReason: output.finishReason, promptTokens: null, generatedTokens: output.generatedTokens, firstTokenMs: output.firstTokenMs, evaluatedPromptTokens: output.evaluatedPromptTokens};
+            return {
+                text: output.text,
+                finishReason: output.finishReason,
+                promptTokens: null,
+                generatedTokens: output.generatedTokens,
+                firstTokenMs: output.firstTokenMs,
+                evaluatedPromptTokens: output.evaluatedPromptTokens
+            };
         }
     });
 }

@@ -14,8 +14,17 @@ export function stepProfileWithNativeStats(counts: Pick<StepProfile, "steps" | "
     const stats = nativeSamplingStats(context);
     return {
         ...counts,
-        decodeMs: (stats?.decodeNs ?? 0) / 1e6, samplingMs: (stats?.sampleCallNs ?? 0) / 1e6, samplingCalls: stats?.sampleCalls ?? 0, grammarCpuMs: (stats?.grammarNs ?? 0) / 1e6,
-        grammarChecks: stats?.grammarChecks ?? 0, grammarRejections: stats?.grammarRejections ?? 0,
-        maskHits: stats?.maskHits ?? 0, maskMisses: stats?.maskMisses ?? 0, maskChecks: stats?.maskChecks ?? 0, maskMismatches: stats?.maskMismatches ?? 0, stockSamples: stats?.fallbacks ?? 0, native: stats !== null
+        decodeMs: (stats?.decodeNs ?? 0) / 1e6,
+        samplingMs: (stats?.sampleCallNs ?? 0) / 1e6,
+        samplingCalls: stats?.sampleCalls ?? 0,
+        grammarCpuMs: (stats?.grammarNs ?? 0) / 1e6,
+        grammarChecks: stats?.grammarChecks ?? 0,
+        grammarRejections: stats?.grammarRejections ?? 0,
+        maskHits: stats?.maskHits ?? 0,
+        maskMisses: stats?.maskMisses ?? 0,
+        maskChecks: stats?.maskChecks ?? 0,
+        maskMismatches: stats?.maskMismatches ?? 0,
+        stockSamples: stats?.fallbacks ?? 0,
+        native: stats !== null
     };
 }

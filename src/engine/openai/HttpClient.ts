@@ -7,20 +7,20 @@ import {redactKey} from "./redactKey.js";
 export class TransportError extends AirlabelError {}
 
 export type HttpResponse = {
-    status: number,
-    headers: http.IncomingHttpHeaders,
-    body: string,
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    body: string;
     /** Milliseconds from sending to the first body bytes (for a streamed answer: about the first token). */
-    firstByteMs: number
+    firstByteMs: number;
 };
 
 export type HttpClientOptions = {
     /** The API root; every request goes to a path under it, and only there does the API key go. */
-    baseUrl: string,
+    baseUrl: string;
     /** Sent as `Authorization: Bearer <key>`; null sends no Authorization header. */
-    apiKey: string | null,
+    apiKey: string | null;
     /** Sockets kept open to the server. */
-    maxSockets: number
+    maxSockets: number;
 };
 
 const maxBodyBytes = 64 * 1024 * 1024;
@@ -60,7 +60,11 @@ export class HttpClient {
         const url = new URL(`${this.baseUrl}${path}`);
         if (url.origin !== this.#origin) return Promise.reject(new Error(`refusing to send a request to ${url.origin}, outside ${this.#origin}`));
         const body = Buffer.from(JSON.stringify(payload), "utf8");
-        const headers: http.OutgoingHttpHeaders = {"content-type": "application/json", "content-length": body.length, accept: "application/json, text/event-stream"};
+        const headers: http.OutgoingHttpHeaders = {
+            "content-type": "application/json",
+            "content-length": body.length,
+            accept: "application/json, text/event-stream"
+        };
         if (this.#apiKey !== null) headers.authorization = `Bearer ${this.#apiKey}`;
         const sentAt = performance.now();
         return new Promise<HttpResponse>((resolve, reject) => {
@@ -90,8 +94,14 @@ export class HttpClient {
                     }
                     chunks.push(chunk);
                 });
-                response.on("end", () => finish(null, {status: response.statusCode ?? 0, headers: response.headers, body: this.redact(Buffer.concat(chunks).toString("utf8")),
-                    firstByteMs: firstByteMs < 0 ? performance.now() - sentAt : firstByteMs}));
+                response.on("end", () =>
+                    finish(null, {
+                        status: response.statusCode ?? 0,
+                        headers: response.headers,
+                        body: this.redact(Buffer.concat(chunks).toString("utf8")),
+                        firstByteMs: firstByteMs < 0 ? performance.now() - sentAt : firstByteMs
+                    })
+                );
                 response.on("error", (err) => finish(this.#transportError(url, err)));
                 response.on("aborted", () => finish(new TransportError(`${url.origin}${url.pathname}: connection closed mid-response`)));
                 response.on("close", () => {

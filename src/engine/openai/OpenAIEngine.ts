@@ -17,23 +17,23 @@ import {RequestSender} from "./RequestSender.js";
 
 export type OpenAIEngineOptions = ResolvedRemoteOptions & {
     /** The server's model name. */
-    model: string,
+    model: string;
     /** The API key (read by the caller from apiKeyEnv / apiKeyFile); null for none. */
-    apiKey: string | null,
-    system: string | undefined,
+    apiKey: string | null;
+    system: string | undefined;
     /** JSON Schema of the answer, or null for free text. */
-    schema: Record<string, unknown> | boolean | null,
-    schemaOrigin: string,
-    generation: Required<GenerationOptions>,
-    retriesInvalid: number,
+    schema: Record<string, unknown> | boolean | null;
+    schemaOrigin: string;
+    generation: Required<GenerationOptions>;
+    retriesInvalid: number;
     /** The user's hooks module, whose validate/parse check answers here. Defaults to none. */
-    hooks?: LoadedHooks | null,
+    hooks?: LoadedHooks | null;
     /** Time limit of one hook call. Defaults to 30000 ms. */
-    hookTimeoutMs?: number,
+    hookTimeoutMs?: number;
     /** Retry warnings and the probe's findings. Defaults to none. */
-    onLog?: (line: string, level?: LogLevel) => void,
+    onLog?: (line: string, level?: LogLevel) => void;
     /** The run's stop (SIGINT/SIGTERM): from then on no request or retry starts, and requests in flight get {@link STOP_GRACE_MS} (or the request timeout, if shorter) to finish. Defaults to none. */
-    signal?: AbortSignal
+    signal?: AbortSignal;
 };
 
 /** How long requests in flight at a stop may still take to answer before they are cancelled (their rows are redone on resume). */
@@ -74,7 +74,14 @@ export class OpenAIEngine implements Engine {
             else signal.addEventListener("abort", this.#stop, {once: true});
         }
         this.#answerSchema = options.schema === null ? AnswerSchema.freeText() : AnswerSchema.fromJsonSchema(options.schema, options.schemaOrigin);
-        this.#spec = {endpoint: options.endpoint, model: options.model, system: options.system, schema: options.schema, generation: options.generation, stream: options.stream};
+        this.#spec = {
+            endpoint: options.endpoint,
+            model: options.model,
+            system: options.system,
+            schema: options.schema,
+            generation: options.generation,
+            stream: options.stream
+        };
     }
 
     public get capacity(): number {
@@ -82,7 +89,7 @@ export class OpenAIEngine implements Engine {
     }
 
     /** HTTP requests sent so far, and how many of them were retries. */
-    public get requestStats(): {requests: number, retries: number} {
+    public get requestStats(): {requests: number; retries: number} {
         return {requests: this.#sender.requests, retries: this.#sender.retries};
     }
 
@@ -90,7 +97,10 @@ export class OpenAIEngine implements Engine {
     public async ready(): Promise<WarmupResult> {
         const {endpoint, concurrency, baseUrl, model, stream} = this.options;
         const probe = await this.#withSlot(() => probeServer(this.#sender, this.#spec));
-        return {engine: `OpenAI-compatible server ${baseUrl}, model "${model}", ${endpoint} endpoint${stream ? " (streamed)" : ""}, concurrency ${concurrency}`, hint: probe.warning};
+        return {
+            engine: `OpenAI-compatible server ${baseUrl}, model "${model}", ${endpoint} endpoint${stream ? " (streamed)" : ""}, concurrency ${concurrency}`,
+            hint: probe.warning
+        };
     }
 
     public generate(task: EngineTask): Promise<EngineResult> {
@@ -105,15 +115,21 @@ export class OpenAIEngine implements Engine {
         // the hooks' own copy of the row: this thread also writes the row's columns to the shards
         const hooks = answerHooksFor(this.options.hooks ?? null, structuredClone(task.row ?? {}), this.options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS);
         return await generateValidated({
-            idx: task.idx, answerSchema: this.#answerSchema, retriesInvalid: this.options.retriesInvalid, maxTokens: gen.maxTokens,
-            promptTokens: estimate, ...(hooks !== undefined ? {hooks} : {}),
+            idx: task.idx,
+            answerSchema: this.#answerSchema,
+            retriesInvalid: this.options.retriesInvalid,
+            maxTokens: gen.maxTokens,
+            promptTokens: estimate,
+            ...(hooks !== undefined ? {hooks} : {}),
             attempt: async (attempt) => {
                 const {path, body} = buildRequest(spec, task.prompt, samplingForAttempt(gen, task.idx, attempt, task.seed));
                 const outcome = await this.#sender.send(path, body, estimate + gen.maxTokens, `row idx ${task.idx}`);
                 if (!outcome.ok) return {refused: outcome.reason};
                 const {completion} = outcome;
                 return {
-                    text: completion.text, finishReason: completion.finishReason, promptTokens: completion.promptTokens ?? estimate,
+                    text: completion.text,
+                    finishReason: completion.finishReason,
+                    promptTokens: completion.promptTokens ?? estimate,
                     generatedTokens: completion.completionTokens ?? approxTokens(completion.text),
                     // only a streamed answer's first bytes tell when the first token came
                     firstTokenMs: this.options.stream ? outcome.firstByteMs : -1

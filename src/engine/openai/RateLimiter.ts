@@ -2,9 +2,9 @@ import {sleep} from "./sleep.js";
 
 export type RateLimiterOptions = {
     /** Requests started per minute at most; null for no limit. */
-    requestsPerMinute: number | null,
+    requestsPerMinute: number | null;
     /** Tokens (the caller's estimate per request) per minute at most; null for no limit. */
-    tokensPerMinute: number | null
+    tokensPerMinute: number | null;
 };
 
 /**
@@ -42,8 +42,8 @@ export class RateLimiter {
         for (;;) {
             signal?.throwIfAborted();
             this.#refill();
-            const requestWait = requestsPerMinute === null || this.#requests >= 1 ? 0 : (1 - this.#requests) * 60_000 / requestsPerMinute;
-            const tokenWait = tokensPerMinute === null || this.#tokens >= need ? 0 : (need - this.#tokens) * 60_000 / tokensPerMinute;
+            const requestWait = requestsPerMinute === null || this.#requests >= 1 ? 0 : ((1 - this.#requests) * 60_000) / requestsPerMinute;
+            const tokenWait = tokensPerMinute === null || this.#tokens >= need ? 0 : ((need - this.#tokens) * 60_000) / tokensPerMinute;
             const wait = Math.max(requestWait, tokenWait);
             if (wait <= 0) {
                 if (requestsPerMinute !== null) this.#requests -= 1;
@@ -59,7 +59,7 @@ export class RateLimiter {
         const elapsed = now - this.#last;
         this.#last = now;
         const {requestsPerMinute, tokensPerMinute} = this.#options;
-        if (requestsPerMinute !== null) this.#requests = Math.min(requestsPerMinute, this.#requests + elapsed * requestsPerMinute / 60_000);
-        if (tokensPerMinute !== null) this.#tokens = Math.min(tokensPerMinute, this.#tokens + elapsed * tokensPerMinute / 60_000);
+        if (requestsPerMinute !== null) this.#requests = Math.min(requestsPerMinute, this.#requests + (elapsed * requestsPerMinute) / 60_000);
+        if (tokensPerMinute !== null) this.#tokens = Math.min(tokensPerMinute, this.#tokens + (elapsed * tokensPerMinute) / 60_000);
     }
 }

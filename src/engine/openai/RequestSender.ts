@@ -10,19 +10,21 @@ import {oneLine} from "../../oneLine.js";
 import type {LogLevel} from "../../options/AnnotateOptions.js";
 
 export type RequestSenderOptions = {
-    client: HttpClient,
-    limiter: RateLimiter,
+    client: HttpClient;
+    limiter: RateLimiter;
     /** The server's model name, for messages. */
-    model: string,
-    requestTimeoutMs: number,
-    maxRequestAttempts: number,
-    retry: RetryDelayPolicy,
+    model: string;
+    requestTimeoutMs: number;
+    maxRequestAttempts: number;
+    retry: RetryDelayPolicy;
     /** Warnings (retries), throttled. Defaults to none. */
-    onLog?: (line: string, level?: LogLevel) => void
+    onLog?: (line: string, level?: LogLevel) => void;
 };
 
 /** What one generation request ended as: an answer, or the server refusing this request (400: the row fails). */
-export type SendOutcome = {ok: true, completion: ParsedCompletion, httpAttempts: number, firstByteMs: number} | {ok: false, reason: string, httpAttempts: number};
+export type SendOutcome =
+    | {ok: true; completion: ParsedCompletion; httpAttempts: number; firstByteMs: number}
+    | {ok: false; reason: string; httpAttempts: number};
 
 /** Statuses worth retrying: the server is busy, restarting or behind a proxy that failed. */
 const retryableStatuses = new Set([408, 429, 500, 502, 503, 504]);
@@ -79,7 +81,9 @@ export class RequestSender {
      */
     public stop(graceMs: number): void {
         if (this.#stopped !== null) return;
-        this.#stopped = new RequestStoppedError(`${this.#options.client.baseUrl}: the run was stopped before this row's request finished; a resume generates it`);
+        this.#stopped = new RequestStoppedError(
+            `${this.#options.client.baseUrl}: the run was stopped before this row's request finished; a resume generates it`
+        );
         this.#stopWaits.abort(this.#stopped);
         this.#graceTimer = setTimeout(() => this.#stopRequests.abort(this.#stopped), graceMs);
         this.#graceTimer.unref();
@@ -115,7 +119,8 @@ export class RequestSender {
                     const streamed = String(response.headers["content-type"] ?? "").startsWith("text/event-stream");
                     const parsed = streamed ? parseCompletionStream(response.body) : parseCompletion(response.body);
                     // the body was redacted raw; what JSON decoding made of it (`\/`, `\u00..`) is redacted again
-                    if (!("malformed" in parsed)) return {ok: true, completion: {...parsed, text: client.redact(parsed.text)}, httpAttempts: attempt, firstByteMs: response.firstByteMs};
+                    if (!("malformed" in parsed))
+                        return {ok: true, completion: {...parsed, text: client.redact(parsed.text)}, httpAttempts: attempt, firstByteMs: response.firstByteMs};
                     lastProblem = client.redact(`HTTP ${status} but ${parsed.malformed}`);
                 } else if (rowStatuses.has(status)) {
                     return {ok: false, reason: client.redact(`server refused the request: ${describeStatus(response)}`), httpAttempts: attempt};
@@ -135,9 +140,12 @@ export class RequestSender {
                 throw err;
             });
         }
-        throw this.#setFatal(new RemoteServerError(
-            `${client.baseUrl}: ${maxRequestAttempts} attempt${maxRequestAttempts === 1 ? "" : "s"} at ${what} failed (last: ${oneLine(lastProblem, 300)}); ` +
-            "rows committed so far are kept: check the server (or raise --max-request-attempts) and re-run the same command to resume"));
+        throw this.#setFatal(
+            new RemoteServerError(
+                `${client.baseUrl}: ${maxRequestAttempts} attempt${maxRequestAttempts === 1 ? "" : "s"} at ${what} failed (last: ${oneLine(lastProblem, 300)}); ` +
+                    "rows committed so far are kept: check the server (or raise --max-request-attempts) and re-run the same command to resume"
+            )
+        );
     }
 
     /** Throws the fatal error, or the stop (no request or retry starts after it). */
@@ -158,7 +166,10 @@ export class RequestSender {
         const now = performance.now();
         if (now - this.#lastLogAt < 10_000) return;
         this.#lastLogAt = now;
-        this.#options.onLog?.(`server: ${oneLine(problem, 200)}; retrying with backoff (${this.#retries} retr${this.#retries === 1 ? "y" : "ies"} so far)`, "warning");
+        this.#options.onLog?.(
+            `server: ${oneLine(problem, 200)}; retrying with backoff (${this.#retries} retr${this.#retries === 1 ? "y" : "ies"} so far)`,
+            "warning"
+        );
     }
 }
 
@@ -178,7 +189,9 @@ function fatalMessage(baseUrl: string, model: string, response: HttpResponse): s
         let where = "another address";
         try {
             if (typeof location === "string") where = new URL(location, baseUrl).origin;
-        } catch { /* unreadable Location */ }
+        } catch {
+            /* unreadable Location */
+        }
         return `${baseUrl}: the server redirects (HTTP ${status}) to ${where}; airlabel does not follow redirects (the API key goes to --base-url only): set --base-url to the final address`;
     }
     if (status === 401 || status === 403)

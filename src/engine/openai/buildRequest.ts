@@ -2,18 +2,18 @@ import type {AttemptSampling} from "../samplingForAttempt.js";
 import type {GenerationOptions} from "../../options/AnnotateOptions.js";
 
 export type RequestSpec = {
-    endpoint: "chat" | "completions",
+    endpoint: "chat" | "completions";
     /** The server's model name. */
-    model: string,
-    system: string | undefined,
+    model: string;
+    system: string | undefined;
     /** JSON Schema of the answer, or null for free text. */
-    schema: Record<string, unknown> | boolean | null,
-    generation: Required<GenerationOptions>,
+    schema: Record<string, unknown> | boolean | null;
+    generation: Required<GenerationOptions>;
     /** Ask for server-sent events with usage in the last chunk. */
-    stream: boolean
+    stream: boolean;
 };
 
-export type BuiltRequest = {path: "/chat/completions" | "/completions", body: Record<string, unknown>};
+export type BuiltRequest = {path: "/chat/completions" | "/completions"; body: Record<string, unknown>};
 
 /** Name of the schema in `response_format.json_schema.name` (letters, digits, _ and - only). */
 const schemaName = "airlabel_answer";
@@ -31,10 +31,7 @@ export function buildRequest(spec: RequestSpec, prompt: string, sampling: Attemp
     let path: BuiltRequest["path"];
     if (spec.endpoint === "chat") {
         path = "/chat/completions";
-        body.messages = [
-            ...(spec.system !== undefined ? [{role: "system", content: spec.system}] : []),
-            {role: "user", content: prompt}
-        ];
+        body.messages = [...(spec.system !== undefined ? [{role: "system", content: spec.system}] : []), {role: "user", content: prompt}];
     } else {
         path = "/completions";
         body.prompt = spec.system !== undefined ? `${spec.system}\n\n${prompt}` : prompt;

@@ -1,14 +1,14 @@
 /** The parts of a (non-streaming) chat or completions response airlabel uses. */
 export type ParsedCompletion = {
-    text: string,
-    finishReason: "stop" | "length",
+    text: string;
+    finishReason: "stop" | "length";
     /** From `usage`; null when the server sends none. */
-    promptTokens: number | null,
-    completionTokens: number | null
+    promptTokens: number | null;
+    completionTokens: number | null;
 };
 
 /** An OpenAI-style error body, `{"error": {message, type, param, code}}` (or vLLM's older flat `{message, type, param, code}`). */
-export type ServerErrorBody = {message: string, type: string | null, param: string | null, code: string | number | null};
+export type ServerErrorBody = {message: string; type: string | null; param: string | null; code: string | number | null};
 
 /** Reads a 200 response body; returns a description of what is wrong instead when it is not a usable completion. */
 export function parseCompletion(body: string): ParsedCompletion | {malformed: string} {
@@ -27,7 +27,7 @@ export function parseCompletion(body: string): ParsedCompletion | {malformed: st
     const content = message !== null ? message.content : choice.text;
     if (typeof content !== "string" && content !== null && content !== undefined) return {malformed: "the choice's content is not text"};
     const usage = asRecord(record.usage);
-    const count = (value: unknown) => typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : null;
+    const count = (value: unknown) => (typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : null);
     return {
         text: typeof content === "string" ? content : "",
         finishReason: choice.finish_reason === "length" ? "length" : "stop",
@@ -52,7 +52,7 @@ export function parseServerError(body: string): ServerErrorBody | null {
         if (typeof record.detail === "string") return {message: record.detail, type: null, param: null, code: null};
         return null;
     }
-    const text = (value: unknown) => typeof value === "string" ? value : null;
+    const text = (value: unknown) => (typeof value === "string" ? value : null);
     return {
         message: typeof inner.message === "string" ? inner.message : JSON.stringify(inner.message ?? null),
         type: text(inner.type),
@@ -62,5 +62,5 @@ export function parseServerError(body: string): ServerErrorBody | null {
 }
 
 function asRecord(value: unknown): Record<string, unknown> | null {
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : null;
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }

@@ -30,14 +30,14 @@ export function parseCompletionStream(body: string): ParsedCompletion | {malform
             const message = typeof error === "string" ? error : typeof error.message === "string" ? error.message : JSON.stringify(error);
             return {malformed: `error chunk in the stream after HTTP 200: ${message}`};
         }
-        const choice = Array.isArray(chunk.choices) ? chunk.choices[0] as Record<string, unknown> | undefined : undefined;
+        const choice = Array.isArray(chunk.choices) ? (chunk.choices[0] as Record<string, unknown> | undefined) : undefined;
         if (choice !== undefined) {
             const delta = choice.delta as {content?: unknown} | undefined;
             const piece = delta !== undefined ? delta.content : choice.text;
             if (typeof piece === "string") text += piece;
             if (typeof choice.finish_reason === "string") finishReason = choice.finish_reason;
         }
-        const usage = chunk.usage as {prompt_tokens?: unknown, completion_tokens?: unknown} | undefined | null;
+        const usage = chunk.usage as {prompt_tokens?: unknown; completion_tokens?: unknown} | undefined | null;
         if (usage != null) {
             if (typeof usage.prompt_tokens === "number") promptTokens = usage.prompt_tokens;
             if (typeof usage.completion_tokens === "number") completionTokens = usage.completion_tokens;

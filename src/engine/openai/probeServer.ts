@@ -14,7 +14,7 @@ const probeSchema = {
     additionalProperties: false
 };
 
-export type ProbeResult = {constrained: boolean | null, warning: string | null};
+export type ProbeResult = {constrained: boolean | null; warning: string | null};
 
 /**
  * One tiny request before the run. Without a schema it only checks that the server answers for the model. With a
@@ -24,26 +24,35 @@ export type ProbeResult = {constrained: boolean | null, warning: string | null};
  */
 export async function probeServer(sender: RequestSender, spec: RequestSpec): Promise<ProbeResult> {
     const probeSpec: RequestSpec = {
-        ...spec, system: undefined, schema: spec.schema === null ? null : probeSchema,
+        ...spec,
+        system: undefined,
+        schema: spec.schema === null ? null : probeSchema,
         generation: {...spec.generation, maxTokens: spec.schema === null ? 1 : 32, stop: [], ignoreEos: false}
     };
     const {path, body} = buildRequest(probeSpec, "Say hello.", {temperature: 0, topP: 1, topK: 0, minP: 0, seed: 0});
     const outcome = await sender.send(path, body, 40, "the startup probe");
     if (!outcome.ok) {
-        throw new RemoteServerError(`${sender.baseUrl}: the startup probe was refused (${outcome.reason.replace(/^server refused the request: /u, "")}); ` +
-            (spec.schema === null ? "check --model and the server's logs" : "the server may not support response_format json_schema; check its version and logs"));
+        throw new RemoteServerError(
+            `${sender.baseUrl}: the startup probe was refused (${outcome.reason.replace(/^server refused the request: /u, "")}); ` +
+                (spec.schema === null
+                    ? "check --model and the server's logs"
+                    : "the server may not support response_format json_schema; check its version and logs")
+        );
     }
     if (spec.schema === null) return {constrained: null, warning: null};
     const text = outcome.completion.text.trim();
     let value: unknown = null;
     try {
         value = JSON.parse(text);
-    } catch { /* unconstrained text */ }
+    } catch {
+        /* unconstrained text */
+    }
     if (typeof value === "object" && value !== null && (value as {probe?: unknown}).probe === probeValue && Object.keys(value).length === 1)
         return {constrained: true, warning: null};
     return {
         constrained: false,
-        warning: `${sender.baseUrl} did not constrain the startup probe to its JSON schema (it answered ${JSON.stringify(text.slice(0, 60))}): ` +
+        warning:
+            `${sender.baseUrl} did not constrain the startup probe to its JSON schema (it answered ${JSON.stringify(text.slice(0, 60))}): ` +
             "the server seems to ignore response_format / structured_outputs; answers are still validated and invalid ones retried, but expect failed rows"
     };
 }

@@ -5,7 +5,7 @@ import {AirlabelError} from "../../AirlabelError.js";
 export class ApiKeyError extends AirlabelError {}
 
 /** Reads the API key from an environment variable or a file (first line, trimmed); null when neither is configured. */
-export function readApiKey(source: {apiKeyEnv: string | null, apiKeyFile: string | null}, env: NodeJS.ProcessEnv = process.env): string | null {
+export function readApiKey(source: {apiKeyEnv: string | null; apiKeyFile: string | null}, env: NodeJS.ProcessEnv = process.env): string | null {
     if (source.apiKeyEnv !== null) {
         const value = env[source.apiKeyEnv]?.trim();
         if (value === undefined || value === "")

@@ -13,7 +13,7 @@ export function redactKey(text: string, key: string | null): string {
     if (key === null || key.length === 0 || text.length === 0) return text;
     let result = text;
     for (const form of formsOf(key)) if (result.includes(form)) result = result.split(form).join(REDACTED);
-    return result.replace(base64Run, (run) => holdsKey(run, key) ? REDACTED : run);
+    return result.replace(base64Run, (run) => (holdsKey(run, key) ? REDACTED : run));
 }
 
 /** The literal forms of a key, longest first (so that a form inside another is not replaced first). */
@@ -21,9 +21,20 @@ function formsOf(key: string): string[] {
     const json = JSON.stringify(key).slice(1, -1);
     const url = encodeURIComponent(key);
     // every character but letters and digits percent-encoded, as some clients do
-    const fullUrl = [...Buffer.from(key, "utf8")].map((byte) => /[A-Za-z0-9]/u.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`).join("");
-    const forms = new Set([key, json, json.replace(/\//gu, "\\/"), json.replace(/\//gu, "\\u002f"), json.replace(/\//gu, "\\u002F"),
-        url, lowerHex(url), fullUrl, lowerHex(fullUrl)]);
+    const fullUrl = [...Buffer.from(key, "utf8")]
+        .map((byte) => (/[A-Za-z0-9]/u.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`))
+        .join("");
+    const forms = new Set([
+        key,
+        json,
+        json.replace(/\//gu, "\\/"),
+        json.replace(/\//gu, "\\u002f"),
+        json.replace(/\//gu, "\\u002F"),
+        url,
+        lowerHex(url),
+        fullUrl,
+        lowerHex(fullUrl)
+    ]);
     return [...forms].sort((a, b) => b.length - a.length);
 }
 

@@ -1,5 +1,5 @@
 /** How long to wait before retry number `retry` (1 for the first retry). */
-export type RetryDelayPolicy = {baseDelayMs: number, maxDelayMs: number};
+export type RetryDelayPolicy = {baseDelayMs: number; maxDelayMs: number};
 
 /**
  * Exponential backoff with full jitter (a random wait between half and all of `base * 2^(retry-1)`), capped at
@@ -9,7 +9,7 @@ export function retryDelayMs(retry: number, retryAfter: string | string[] | unde
     const fromServer = parseRetryAfterMs(retryAfter);
     if (fromServer !== null) return Math.min(fromServer, policy.maxDelayMs);
     const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
-    return Math.round(ceiling / 2 + random() * ceiling / 2);
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 /** `Retry-After: 3` or `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT` in milliseconds from now; null when absent or unreadable. */

@@ -16,7 +16,10 @@ export class CharSet {
     public static readonly all = new CharSet([[0, maxCodePoint]]);
 
     public static of(ranges: readonly (readonly [number, number])[]): CharSet {
-        const sorted = ranges.filter(([lo, hi]) => lo <= hi).map(([lo, hi]) => [lo, hi] as [number, number]).sort((a, b) => a[0] - b[0]);
+        const sorted = ranges
+            .filter(([lo, hi]) => lo <= hi)
+            .map(([lo, hi]) => [lo, hi] as [number, number])
+            .sort((a, b) => a[0] - b[0]);
         const merged: [number, number][] = [];
         for (const range of sorted) {
             const last = merged[merged.length - 1];

@@ -5,13 +5,13 @@ import type {SchemaNode} from "./SchemaNode.js";
 
 /** Options after defaults, as the type compilers read them. */
 export type ResolvedGrammarOptions = {
-    maxRecursionDepth: number,
-    maxWhitespace: number,
-    maxStringLength: number,
-    maxItems: number,
-    propertyOrder: "schema" | "any",
-    intDigits: number,
-    fracDigits: number
+    maxRecursionDepth: number;
+    maxWhitespace: number;
+    maxStringLength: number;
+    maxItems: number;
+    propertyOrder: "schema" | "any";
+    intDigits: number;
+    fracDigits: number;
 };
 
 /** What the per-type compilers (object, array, string, number) get from the schema compiler. */

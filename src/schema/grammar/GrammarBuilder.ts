@@ -5,9 +5,9 @@ export class GrammarLimitError extends Error {}
 
 export type GrammarBuilderLimits = {
     /** `Date.now()` after which building stops. */
-    deadline: number,
+    deadline: number;
     /** Largest grammar, in bytes of GBNF text. */
-    maxBytes: number
+    maxBytes: number;
 };
 
 /**
@@ -94,7 +94,7 @@ export class GrammarBuilder {
     }
 
     /** The grammar text: `root ::= <rootExpr>` then the rules it uses, one per line; `rules` is how many lines. */
-    public render(rootExpr: string): {text: string, rules: number} {
+    public render(rootExpr: string): {text: string; rules: number} {
         const used = new Set<string>();
         const queue = [rootExpr];
         while (queue.length > 0) {
@@ -127,7 +127,13 @@ function quantify(unit: string, min: number, max: number): string {
 }
 
 function sanitize(hint: string): string {
-    const name = hint.toLowerCase().replace(/[^a-z0-9-]+/gu, "-").replace(/-+/gu, "-").replace(/^-|-$/gu, "").slice(0, 40).replace(/-$/u, "");
+    const name = hint
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/gu, "-")
+        .replace(/-+/gu, "-")
+        .replace(/^-|-$/gu, "")
+        .slice(0, 40)
+        .replace(/-$/u, "");
     return name === "" ? "r" : name;
 }
 
@@ -137,7 +143,7 @@ function referencedNames(expr: string): string[] {
     let i = 0;
     while (i < expr.length) {
         const c = expr[i]!;
-        if (c === "\"" || c === "[") {
+        if (c === '"' || c === "[") {
             i = endOfLiteralOrClass(expr, i) + 1;
         } else if (c === "{") {
             while (i < expr.length && expr[i] !== "}") i++;

@@ -2,27 +2,82 @@ import {isSchemaObject, pointerAppend, type SchemaSource} from "./SchemaDocument
 
 /** Keywords that only annotate or organize a schema: they constrain nothing, so they are in no list. */
 const annotations = new Set([
-    "$schema", "$id", "id", "$anchor", "$dynamicAnchor", "$recursiveAnchor", "$comment", "$defs", "definitions", "$vocabulary",
-    "title", "description", "default", "examples", "example", "deprecated", "readOnly", "writeOnly",
-    "contentMediaType", "contentEncoding", "contentSchema", "then", "else"
+    "$schema",
+    "$id",
+    "id",
+    "$anchor",
+    "$dynamicAnchor",
+    "$recursiveAnchor",
+    "$comment",
+    "$defs",
+    "definitions",
+    "$vocabulary",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "example",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "contentMediaType",
+    "contentEncoding",
+    "contentSchema",
+    "then",
+    "else"
 ]);
 
 /** Validation keywords ajv applies. The compiler handles each; those it cannot encode it reports. */
 const validationKeywords = new Set([
-    "type", "enum", "const", "allOf", "anyOf", "oneOf", "not", "if", "$ref", "$dynamicRef", "$recursiveRef",
-    "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-    "minLength", "maxLength", "pattern", "format",
-    "items", "prefixItems", "additionalItems", "minItems", "maxItems", "contains", "minContains", "maxContains", "uniqueItems", "unevaluatedItems",
-    "properties", "required", "additionalProperties", "patternProperties", "minProperties", "maxProperties",
-    "dependencies", "dependentRequired", "dependentSchemas", "propertyNames", "unevaluatedProperties"
+    "type",
+    "enum",
+    "const",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "$ref",
+    "$dynamicRef",
+    "$recursiveRef",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "items",
+    "prefixItems",
+    "additionalItems",
+    "minItems",
+    "maxItems",
+    "contains",
+    "minContains",
+    "maxContains",
+    "uniqueItems",
+    "unevaluatedItems",
+    "properties",
+    "required",
+    "additionalProperties",
+    "patternProperties",
+    "minProperties",
+    "maxProperties",
+    "dependencies",
+    "dependentRequired",
+    "dependentSchemas",
+    "propertyNames",
+    "unevaluatedProperties"
 ]);
 
 /** What became of the schema's keywords; each list holds JSON pointers to keywords (e.g. "/properties/age/minimum"). */
 export type KeywordReport = {
-    enforced: string[],
-    validatedOnly: string[],
-    ignored: string[],
-    reasons: Record<string, string>
+    enforced: string[];
+    validatedOnly: string[];
+    ignored: string[];
+    reasons: Record<string, string>;
 };
 
 /**

@@ -17,7 +17,26 @@ import type {SchemaNode} from "./SchemaNode.js";
 import {stringGrammar} from "./stringGrammar.js";
 
 /** Keywords that only matter for a given type (an enum node checks its values against the rest). */
-const typeSpecific = new Set(["format", "items", "prefixItems", "additionalItems", "contains", "uniqueItems", "properties", "additionalProperties", "patternProperties", "propertyNames", "dependencies", "dependentRequired", "dependentSchemas", "unevaluatedItems", "unevaluatedProperties", "minContains", "maxContains", "not"]);
+const typeSpecific = new Set([
+    "format",
+    "items",
+    "prefixItems",
+    "additionalItems",
+    "contains",
+    "uniqueItems",
+    "properties",
+    "additionalProperties",
+    "patternProperties",
+    "propertyNames",
+    "dependencies",
+    "dependentRequired",
+    "dependentSchemas",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "minContains",
+    "maxContains",
+    "not"
+]);
 
 /** Raised when compiling reaches a state that should be impossible (a bug). */
 class CompilerInvariantError extends Error {}
@@ -57,7 +76,10 @@ export class SchemaCompiler implements CompilerContext {
         if (this._anyValue !== undefined) return this._anyValue;
         const {builder, ws} = this;
         const max = this.options.maxItems;
-        const string = builder.named("free-string", seq(literal("\""), builder.repeat(jsonCharExpression(CharSet.all, builder), 0, this.options.maxStringLength, "chars"), literal("\""))!);
+        const string = builder.named(
+            "free-string",
+            seq(literal('"'), builder.repeat(jsonCharExpression(CharSet.all, builder), 0, this.options.maxStringLength, "chars"), literal('"'))!
+        );
         const number = numberGrammar(builder, {integer: false, intDigits: this.options.intDigits, fracDigits: this.options.fracDigits}).expr!;
         const scalar = builder.named("free-scalar", `${string} | ${number} | "true" | "false" | "null"`);
         let value = builder.named("free-value-0", `${scalar} | "{" ${ws} "}" | "[" ${ws} "]"`);
@@ -80,11 +102,21 @@ export class SchemaCompiler implements CompilerContext {
             if (keyword === "anyOf" || keyword === "oneOf") return disjunctionGrammar(this, node, source, keyword, hint);
             const dependents = Object.entries(source.schema[keyword] as Record<string, unknown>).filter(([, v]) => isSchemaObject(v));
             const consumed = pointerAppend(source.path, keyword);
-            const parts: SchemaSource[] = dependents.map(([trigger, schema]) => ({schema: schema as Record<string, unknown>, path: pointerAppend(source.path, keyword, trigger)}));
+            const parts: SchemaSource[] = dependents.map(([trigger, schema]) => ({
+                schema: schema as Record<string, unknown>,
+                path: pointerAppend(source.path, keyword, trigger)
+            }));
             const merged = this.compile(node.with(parts, consumed), hint);
             if (merged !== null) return merged;
             // the dependent schemas conflict with the rest: never write their trigger properties
-            return this.compile(node.with([], consumed, dependents.map(([trigger]) => trigger)), hint);
+            return this.compile(
+                node.with(
+                    [],
+                    consumed,
+                    dependents.map(([trigger]) => trigger)
+                ),
+                hint
+            );
         }
 
         // not: a few shapes are encodable (type, required, enum/const); the rest is left to validation
@@ -129,9 +161,36 @@ export class SchemaCompiler implements CompilerContext {
 
     /** Whether the node has no keyword that narrows a value (so any JSON value is fine). */
     private constrainsNothing(node: SchemaNode): boolean {
-        const narrowing = ["not", "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-            "items", "prefixItems", "minItems", "maxItems", "contains", "uniqueItems", "properties", "required", "additionalProperties", "patternProperties",
-            "minProperties", "maxProperties", "propertyNames", "dependencies", "dependentRequired", "unevaluatedProperties", "unevaluatedItems", "additionalItems"];
+        const narrowing = [
+            "not",
+            "minLength",
+            "maxLength",
+            "pattern",
+            "format",
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+            "items",
+            "prefixItems",
+            "minItems",
+            "maxItems",
+            "contains",
+            "uniqueItems",
+            "properties",
+            "required",
+            "additionalProperties",
+            "patternProperties",
+            "minProperties",
+            "maxProperties",
+            "propertyNames",
+            "dependencies",
+            "dependentRequired",
+            "unevaluatedProperties",
+            "unevaluatedItems",
+            "additionalItems"
+        ];
         return !narrowing.some((k) => node.has(k));
     }
 
@@ -140,9 +199,15 @@ export class SchemaCompiler implements CompilerContext {
     }
 
     /** Reads one `not` subschema into exclusions; "never" when it excludes everything (`not: {}`). */
-    private readNot(node: SchemaNode, value: unknown, path: string, out: {types: Set<JsonType>, values: unknown[], forbid: string[], chars: CharSet[]}): "ok" | "never" {
+    private readNot(
+        node: SchemaNode,
+        value: unknown,
+        path: string,
+        out: {types: Set<JsonType>; values: unknown[]; forbid: string[]; chars: CharSet[]}
+    ): "ok" | "never" {
         const {types, values, forbid} = out;
-        if (value === true || (isSchemaObject(value) && Object.keys(value).filter((k) => !["title", "description", "$comment"].includes(k)).length === 0)) return "never";
+        if (value === true || (isSchemaObject(value) && Object.keys(value).filter((k) => !["title", "description", "$comment"].includes(k)).length === 0))
+            return "never";
         if (!isSchemaObject(value)) return "ok";
         const keys = Object.keys(value).filter((k) => !["title", "description", "$comment"].includes(k));
         if (keys.length === 1 && keys[0] === "type") {
@@ -163,7 +228,8 @@ export class SchemaCompiler implements CompilerContext {
             for (const {value: r} of node.all("required")) if (Array.isArray(r)) for (const k of r) if (typeof k === "string") required.add(k);
             const candidates = value.required.filter((k): k is string => typeof k === "string");
             const choice = [...candidates].reverse().find((k) => !required.has(k));
-            if (choice === undefined) return candidates.length === 0 ? "never" : allowedTypes(node).has("object") && allowedTypes(node).size === 1 ? "never" : "ok";
+            if (choice === undefined)
+                return candidates.length === 0 ? "never" : allowedTypes(node).has("object") && allowedTypes(node).size === 1 ? "never" : "ok";
             forbid.push(choice);
             return "ok";
         }
@@ -186,7 +252,9 @@ export class SchemaCompiler implements CompilerContext {
     /** enum/const: the allowed values (checked against the node's other keywords) as JSON literals. */
     private literalGrammar(node: SchemaNode, literals: unknown[], types: Set<JsonType>, excluded: unknown[]): Gbnf {
         const excludedKeys = new Set(excluded.map((v) => JSON.stringify(v)));
-        const kept = literals.filter((v) => jsonTypesOf(v).some((t) => types.has(t as JsonType)) && quickCheck(v, node) && !excludedKeys.has(JSON.stringify(v)));
+        const kept = literals.filter(
+            (v) => jsonTypesOf(v).some((t) => types.has(t as JsonType)) && quickCheck(v, node) && !excludedKeys.has(JSON.stringify(v))
+        );
         for (const source of node.sources) {
             for (const keyword of Object.keys(source.schema)) {
                 if (typeSpecific.has(keyword) && !quickCheckedKeywords.has(keyword) && keyword !== "not") {
@@ -231,7 +299,12 @@ export class SchemaCompiler implements CompilerContext {
             }
             const decimals = -Math.log10(value);
             if (Number.isInteger(decimals) && !integer) fracDigits = Math.min(fracDigits, decimals);
-            if (!integer) this.ledger.validatedOnly(path, "multipleOf", "a fractional multipleOf is checked with floating point by ajv; the grammar only limits the fraction digits");
+            if (!integer)
+                this.ledger.validatedOnly(
+                    path,
+                    "multipleOf",
+                    "a fractional multipleOf is checked with floating point by ajv; the grammar only limits the fraction digits"
+                );
             else this.ledger.validatedOnly(path, "multipleOf", "a fractional multipleOf on integers is not encoded");
         }
         if (multipleOf === 1) {
@@ -239,10 +312,15 @@ export class SchemaCompiler implements CompilerContext {
             multipleOf = undefined;
         }
         const result = numberGrammar(this.builder, {
-            integer, ...(minimum !== undefined ? {minimum} : {}), ...(maximum !== undefined ? {maximum} : {}),
-            ...(multipleOf !== undefined ? {multipleOf} : {}), intDigits: this.options.intDigits, fracDigits
+            integer,
+            ...(minimum !== undefined ? {minimum} : {}),
+            ...(maximum !== undefined ? {maximum} : {}),
+            ...(multipleOf !== undefined ? {multipleOf} : {}),
+            intDigits: this.options.intDigits,
+            fracDigits
         });
-        if (!result.multipleOfEnforced) for (const {path} of node.all("multipleOf")) this.ledger.validatedOnly(path, "multipleOf", "too many remainders to encode for this range");
+        if (!result.multipleOfEnforced)
+            for (const {path} of node.all("multipleOf")) this.ledger.validatedOnly(path, "multipleOf", "too many remainders to encode for this range");
         return result.expr === null ? null : this.builder.rule(`${hint}-${integer ? "int" : "num"}`, result.expr);
     }
 }

@@ -1,7 +1,7 @@
 export type SchemaValue = Record<string, unknown> | boolean;
 
 /** A subschema and its JSON pointer in the user's document ("" is the root). */
-export type SchemaSource = {schema: SchemaValue, path: string};
+export type SchemaSource = {schema: SchemaValue; path: string};
 
 const defaultBase = "https://airlabel.invalid/schema.json";
 
@@ -20,9 +20,39 @@ export type JsonSchemaDraft = "draft-04" | "draft-06" | "draft-07" | "2019-09" |
 
 /** Keywords ajv does not apply in a dialect (so the grammar does not either). */
 const notInDialect: Record<JsonSchemaDraft, readonly string[]> = {
-    "draft-04": ["prefixItems", "dependentRequired", "dependentSchemas", "unevaluatedProperties", "unevaluatedItems", "minContains", "maxContains", "$dynamicRef", "$recursiveRef"],
-    "draft-06": ["prefixItems", "dependentRequired", "dependentSchemas", "unevaluatedProperties", "unevaluatedItems", "minContains", "maxContains", "$dynamicRef", "$recursiveRef"],
-    "draft-07": ["prefixItems", "dependentRequired", "dependentSchemas", "unevaluatedProperties", "unevaluatedItems", "minContains", "maxContains", "$dynamicRef", "$recursiveRef"],
+    "draft-04": [
+        "prefixItems",
+        "dependentRequired",
+        "dependentSchemas",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "minContains",
+        "maxContains",
+        "$dynamicRef",
+        "$recursiveRef"
+    ],
+    "draft-06": [
+        "prefixItems",
+        "dependentRequired",
+        "dependentSchemas",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "minContains",
+        "maxContains",
+        "$dynamicRef",
+        "$recursiveRef"
+    ],
+    "draft-07": [
+        "prefixItems",
+        "dependentRequired",
+        "dependentSchemas",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "minContains",
+        "maxContains",
+        "$dynamicRef",
+        "$recursiveRef"
+    ],
     "2019-09": ["prefixItems", "$dynamicRef"],
     "2020-12": ["additionalItems", "$recursiveRef"]
 };

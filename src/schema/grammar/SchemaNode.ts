@@ -1,6 +1,6 @@
 import {isSchemaObject, pointerAppend, type SchemaDocument, type SchemaSource} from "./SchemaDocument.js";
 
-export type ObjectSource = {schema: Record<string, unknown>, path: string};
+export type ObjectSource = {schema: Record<string, unknown>; path: string};
 
 /** Raised for a `$ref` the document cannot resolve. */
 export class UnresolvedRefError extends Error {
@@ -13,9 +13,9 @@ export class UnresolvedRefError extends Error {
 }
 
 export type NodeContext = {
-    document: SchemaDocument,
+    document: SchemaDocument;
     /** Called for every subschema that becomes part of a node (keyword bookkeeping). */
-    onSource(source: ObjectSource): void
+    onSource(source: ObjectSource): void;
 };
 
 /**
@@ -41,7 +41,19 @@ export class SchemaNode {
     public readonly consumed: ReadonlySet<string>;
     private readonly _context: NodeContext;
 
-    private constructor(context: NodeContext, init: {sources: ObjectSource[], never: boolean, level: number, ancestors: ReadonlySet<string>, forbiddenKeys: ReadonlySet<string>, requiredKeys: ReadonlySet<string>, excludedTypes: ReadonlySet<string>, consumed: ReadonlySet<string>}) {
+    private constructor(
+        context: NodeContext,
+        init: {
+            sources: ObjectSource[];
+            never: boolean;
+            level: number;
+            ancestors: ReadonlySet<string>;
+            forbiddenKeys: ReadonlySet<string>;
+            requiredKeys: ReadonlySet<string>;
+            excludedTypes: ReadonlySet<string>;
+            consumed: ReadonlySet<string>;
+        }
+    ) {
         this._context = context;
         this.sources = init.sources;
         this.never = init.never;
@@ -55,14 +67,30 @@ export class SchemaNode {
 
     /** The root node of a document. */
     public static root(context: NodeContext): SchemaNode {
-        return SchemaNode.build(context, [{schema: context.document.root, path: ""}], {level: 0, ancestors: new Set(), forbiddenKeys: new Set(), requiredKeys: new Set(), excludedTypes: new Set(), consumed: new Set(), existing: []});
+        return SchemaNode.build(context, [{schema: context.document.root, path: ""}], {
+            level: 0,
+            ancestors: new Set(),
+            forbiddenKeys: new Set(),
+            requiredKeys: new Set(),
+            excludedTypes: new Set(),
+            consumed: new Set(),
+            existing: []
+        });
     }
 
     /** The node for a child position (a property value, an array item) given the subschemas that apply there. */
     public child(parts: readonly SchemaSource[]): SchemaNode {
         const ancestors = new Set(this.ancestors);
         for (const source of this.sources) ancestors.add(source.path);
-        return SchemaNode.build(this._context, parts, {level: this.level, ancestors, forbiddenKeys: new Set(), requiredKeys: new Set(), excludedTypes: new Set(), consumed: new Set(), existing: []});
+        return SchemaNode.build(this._context, parts, {
+            level: this.level,
+            ancestors,
+            forbiddenKeys: new Set(),
+            requiredKeys: new Set(),
+            excludedTypes: new Set(),
+            consumed: new Set(),
+            existing: []
+        });
     }
 
     /** This node with more conjuncts (an anyOf/oneOf branch), the disjunction marked as distributed. */
@@ -81,19 +109,28 @@ export class SchemaNode {
 
     /** A node at the same position made of `parts` only (a oneOf branch on its own, for separation checks). */
     public alone(parts: readonly SchemaSource[]): SchemaNode {
-        return SchemaNode.build(this._context, parts, {level: this.level, ancestors: this.ancestors, forbiddenKeys: new Set(), requiredKeys: new Set(), excludedTypes: new Set(), consumed: new Set(), existing: []});
+        return SchemaNode.build(this._context, parts, {
+            level: this.level,
+            ancestors: this.ancestors,
+            forbiddenKeys: new Set(),
+            requiredKeys: new Set(),
+            excludedTypes: new Set(),
+            consumed: new Set(),
+            existing: []
+        });
     }
 
     /** Disjunctions and dependent schemas not yet distributed into this node. */
-    public get pending(): {source: ObjectSource, keyword: "anyOf" | "oneOf" | "dependentSchemas" | "dependencies"}[] {
-        const out: {source: ObjectSource, keyword: "anyOf" | "oneOf" | "dependentSchemas" | "dependencies"}[] = [];
+    public get pending(): {source: ObjectSource; keyword: "anyOf" | "oneOf" | "dependentSchemas" | "dependencies"}[] {
+        const out: {source: ObjectSource; keyword: "anyOf" | "oneOf" | "dependentSchemas" | "dependencies"}[] = [];
         for (const source of this.sources) {
             for (const keyword of ["anyOf", "oneOf"] as const) {
                 if (Array.isArray(source.schema[keyword]) && !this.consumed.has(pointerAppend(source.path, keyword))) out.push({source, keyword});
             }
             for (const keyword of ["dependentSchemas", "dependencies"] as const) {
                 const value = source.schema[keyword];
-                if (isSchemaObject(value) && Object.values(value).some(isSchemaObject) && !this.consumed.has(pointerAppend(source.path, keyword))) out.push({source, keyword});
+                if (isSchemaObject(value) && Object.values(value).some(isSchemaObject) && !this.consumed.has(pointerAppend(source.path, keyword)))
+                    out.push({source, keyword});
             }
         }
         return out;
@@ -102,20 +139,33 @@ export class SchemaNode {
     /** This node with more forbidden and required object keys, and more excluded types. */
     public forbidding(keys: Iterable<string>, required: Iterable<string> = [], types: Iterable<string> = []): SchemaNode {
         return new SchemaNode(this._context, {
-            sources: [...this.sources], never: this.never, level: this.level, ancestors: this.ancestors,
-            forbiddenKeys: new Set([...this.forbiddenKeys, ...keys]), requiredKeys: new Set([...this.requiredKeys, ...required]),
-            excludedTypes: new Set([...this.excludedTypes, ...types]), consumed: this.consumed
+            sources: [...this.sources],
+            never: this.never,
+            level: this.level,
+            ancestors: this.ancestors,
+            forbiddenKeys: new Set([...this.forbiddenKeys, ...keys]),
+            requiredKeys: new Set([...this.requiredKeys, ...required]),
+            excludedTypes: new Set([...this.excludedTypes, ...types]),
+            consumed: this.consumed
         });
     }
 
     /** Identity for memoization: the same conjuncts at the same recursion level compile to the same rule. */
     public get key(): string {
-        return JSON.stringify([this.sources.map((s) => s.path).sort(), [...this.forbiddenKeys].sort(), [...this.requiredKeys].sort(), [...this.excludedTypes].sort(), [...this.consumed].sort(), this.level, this.never]);
+        return JSON.stringify([
+            this.sources.map((s) => s.path).sort(),
+            [...this.forbiddenKeys].sort(),
+            [...this.requiredKeys].sort(),
+            [...this.excludedTypes].sort(),
+            [...this.consumed].sort(),
+            this.level,
+            this.never
+        ]);
     }
 
     /** Every value of `keyword` among the conjuncts, with the path of the subschema holding it. */
-    public all(keyword: string): {value: unknown, path: string}[] {
-        const out: {value: unknown, path: string}[] = [];
+    public all(keyword: string): {value: unknown; path: string}[] {
+        const out: {value: unknown; path: string}[] = [];
         for (const source of this.sources) {
             if (keyword in source.schema) out.push({value: source.schema[keyword], path: source.path});
         }
@@ -123,15 +173,28 @@ export class SchemaNode {
     }
 
     /** The numeric values of `keyword` among the conjuncts (other values skipped), with their paths. */
-    public numbers(keyword: string): {value: number, path: string}[] {
-        return this.all(keyword).filter((e): e is {value: number, path: string} => typeof e.value === "number");
+    public numbers(keyword: string): {value: number; path: string}[] {
+        return this.all(keyword).filter((e): e is {value: number; path: string} => typeof e.value === "number");
     }
 
     public has(keyword: string): boolean {
         return this.sources.some((s) => keyword in s.schema);
     }
 
-    private static build(context: NodeContext, parts: readonly SchemaSource[], init: {level: number, ancestors: ReadonlySet<string>, forbiddenKeys: ReadonlySet<string>, requiredKeys: ReadonlySet<string>, excludedTypes: ReadonlySet<string>, consumed: ReadonlySet<string>, existing: readonly ObjectSource[], never?: boolean}): SchemaNode {
+    private static build(
+        context: NodeContext,
+        parts: readonly SchemaSource[],
+        init: {
+            level: number;
+            ancestors: ReadonlySet<string>;
+            forbiddenKeys: ReadonlySet<string>;
+            requiredKeys: ReadonlySet<string>;
+            excludedTypes: ReadonlySet<string>;
+            consumed: ReadonlySet<string>;
+            existing: readonly ObjectSource[];
+            never?: boolean;
+        }
+    ): SchemaNode {
         const sources: ObjectSource[] = [...init.existing];
         const seen = new Set(sources.map((s) => s.path));
         let never = init.never ?? false;
@@ -155,8 +218,18 @@ export class SchemaNode {
                 queue.push(target);
             }
             const allOf = schema.allOf;
-            if (Array.isArray(allOf)) for (const [i, branch] of allOf.entries()) queue.push({schema: branch as SchemaSource["schema"], path: pointerAppend(path, "allOf", i)});
+            if (Array.isArray(allOf))
+                for (const [i, branch] of allOf.entries()) queue.push({schema: branch as SchemaSource["schema"], path: pointerAppend(path, "allOf", i)});
         }
-        return new SchemaNode(context, {sources, never, level: init.level + (recursive ? 1 : 0), ancestors: init.ancestors, forbiddenKeys: init.forbiddenKeys, requiredKeys: init.requiredKeys, excludedTypes: init.excludedTypes, consumed: init.consumed});
+        return new SchemaNode(context, {
+            sources,
+            never,
+            level: init.level + (recursive ? 1 : 0),
+            ancestors: init.ancestors,
+            forbiddenKeys: init.forbiddenKeys,
+            requiredKeys: init.requiredKeys,
+            excludedTypes: init.excludedTypes,
+            consumed: init.consumed
+        });
     }
 }

@@ -63,11 +63,13 @@ export function arrayGrammar(ctx: CompilerContext, node: SchemaNode, hint: strin
         containsCount = minContains;
         minItems = Math.max(minItems, minContains);
         for (const {value, path} of node.all("maxContains")) {
-            if (typeof value === "number" && value < maxItems) ledger.validatedOnly(path, "maxContains", "at most N matching items needs counting the grammar does not do");
+            if (typeof value === "number" && value < maxItems)
+                ledger.validatedOnly(path, "maxContains", "at most N matching items needs counting the grammar does not do");
         }
     }
     for (const {value, path} of node.all("uniqueItems")) {
-        if (value === true && maxItems > 1) ledger.validatedOnly(path, "uniqueItems", "distinct items need memory of the earlier items; a grammar cannot express it");
+        if (value === true && maxItems > 1)
+            ledger.validatedOnly(path, "uniqueItems", "distinct items need memory of the earlier items; a grammar cannot express it");
     }
     if (maxItems < minItems) return null;
     // the grammar-only cap never goes below what the schema requires
@@ -84,7 +86,10 @@ export function arrayGrammar(ctx: CompilerContext, node: SchemaNode, hint: strin
             at.push(null);
             continue;
         }
-        const withContains = i < containsCount ? [...sources, ...contains.map(({value, path}) => ({schema: value as SchemaValue, path: pointerAppend(path, "contains")}))] : sources;
+        const withContains =
+            i < containsCount
+                ? [...sources, ...contains.map(({value, path}) => ({schema: value as SchemaValue, path: pointerAppend(path, "contains")}))]
+                : sources;
         at.push(ctx.compile(node.child(withContains), `${hint}-item${i}`));
     }
 

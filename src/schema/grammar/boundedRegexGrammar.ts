@@ -7,7 +7,7 @@ import type {RegexNode} from "./parseRegex.js";
 /** Most (NFA state, length) pairs one bounded regex may expand to. */
 const maxProductStates = 40000;
 
-type Nfa = {edges: {from: number, set: CharSet, to: number}[][], epsilon: number[][], start: number, accept: number};
+type Nfa = {edges: {from: number; set: CharSet; to: number}[][]; epsilon: number[][]; start: number; accept: number};
 
 /**
  * A regex (anchors already removed) intersected with a length range: the regex becomes a Thompson NFA, its
@@ -75,8 +75,11 @@ function buildNfa(root: RegexNode, limit: number): Nfa | undefined {
                 edges[from]!.push({from, set: node.set, to});
                 return to;
             }
-            case "start": case "end": return from;
-            case "seq": return node.items.reduce((at, item) => build(item, at), from);
+            case "start":
+            case "end":
+                return from;
+            case "seq":
+                return node.items.reduce((at, item) => build(item, at), from);
             case "alt": {
                 const end = state();
                 for (const option of node.options) epsilon[build(option, from)]!.push(end);

@@ -14,29 +14,29 @@ export type CompileSchemaGrammarOptions = {
      * many levels below its root), and how deep free-form values (`{}`, untyped containers) nest.
      * Defaults to 3.
      */
-    maxRecursionDepth?: number,
+    maxRecursionDepth?: number;
     /** Most whitespace characters (space, tab, newline) allowed between two JSON tokens; 0 writes compact JSON. Defaults to 1. */
-    maxWhitespace?: number,
+    maxWhitespace?: number;
     /**
      * Most characters of a string whose schema sets no maxLength (also bounds unbounded regex quantifiers and
      * free object keys). A grammar-only limit that keeps a model that never closes its strings from running to
      * maxTokens. Defaults to Infinity (no limit beyond the schema's).
      */
-    maxStringLength?: number,
+    maxStringLength?: number;
     /** Most items of an array whose schema sets no maxItems, and most entries of a free-form object. Defaults to Infinity. */
-    maxItems?: number,
+    maxItems?: number;
     /**
      * "schema": declared properties are written in the order the schema declares them (optional ones may be left
      * out). "any": in any order, each once (objects with at most 8 declared properties; larger ones keep schema
      * order). Defaults to "schema".
      */
-    propertyOrder?: "schema" | "any",
+    propertyOrder?: "schema" | "any";
     /** Compile time budget in milliseconds; past it compiling fails with a SchemaGrammarError. Defaults to 3000. */
-    timeoutMs?: number,
+    timeoutMs?: number;
     /** Largest grammar in bytes of GBNF; past it compiling fails with a SchemaGrammarError. Defaults to 4000000. */
-    maxGrammarBytes?: number,
+    maxGrammarBytes?: number;
     /** How error messages name the schema (e.g. its file name). Defaults to "schema". */
-    origin?: string
+    origin?: string;
 };
 
 /** A JSON Schema compiled to a llama.cpp GBNF grammar. */
@@ -45,19 +45,19 @@ export type SchemaGrammar = {
      * The grammar; its root rule is "root". It matches the JSON value only (no leading or trailing whitespace),
      * so once the value is complete the only token llama.cpp allows is end-of-generation.
      */
-    gbnf: string,
+    gbnf: string;
     /** JSON pointers of the schema's keywords that the grammar guarantees, e.g. "/properties/confidence/maximum". */
-    enforced: string[],
+    enforced: string[];
     /** JSON pointers of keywords the grammar does not (fully) encode: only validation (ajv) checks them. */
-    validatedOnly: string[],
+    validatedOnly: string[];
     /** JSON pointers of keywords neither the grammar nor ajv applies (unknown keywords, unknown formats). */
-    ignored: string[],
+    ignored: string[];
     /** For each validatedOnly pointer, why it is not encoded. */
-    reasons: Record<string, string>,
+    reasons: Record<string, string>;
     /** Number of rules in the grammar. */
-    rules: number,
+    rules: number;
     /** Size of the grammar text in bytes. */
-    bytes: number
+    bytes: number;
 };
 
 /**
@@ -91,14 +91,21 @@ export function compileSchemaGrammar(schema: Record<string, unknown> | boolean, 
         root = compiler.compile(node, "value");
     } catch (err) {
         if (err instanceof GrammarLimitError) {
-            throw new SchemaGrammarError(`${origin}: cannot compile the schema into a grammar: ${err.message} (limit: ${timeoutMs} ms, ${options.maxGrammarBytes ?? 4_000_000} bytes); simplify the schema (fewer nested anyOf/oneOf, smaller maxLength/maxItems/enum) or raise the limit`, {cause: err});
+            throw new SchemaGrammarError(
+                `${origin}: cannot compile the schema into a grammar: ${err.message} (limit: ${timeoutMs} ms, ${options.maxGrammarBytes ?? 4_000_000} bytes); simplify the schema (fewer nested anyOf/oneOf, smaller maxLength/maxItems/enum) or raise the limit`,
+                {cause: err}
+            );
         }
-        if (err instanceof UnresolvedRefError) throw new SchemaGrammarError(`${origin}: ${err.message}; define the target in the schema ($defs/definitions)`, {cause: err});
-        if (err instanceof RangeError && /call stack/u.test(err.message)) throw new SchemaGrammarError(`${origin}: the schema is nested too deeply to compile; flatten it`, {cause: err});
+        if (err instanceof UnresolvedRefError)
+            throw new SchemaGrammarError(`${origin}: ${err.message}; define the target in the schema ($defs/definitions)`, {cause: err});
+        if (err instanceof RangeError && /call stack/u.test(err.message))
+            throw new SchemaGrammarError(`${origin}: the schema is nested too deeply to compile; flatten it`, {cause: err});
         throw err;
     }
     if (root === null || root === "") {
-        throw new SchemaGrammarError(`${origin}: no JSON value satisfies the schema as the grammar reads it (a false schema, contradictory keywords, or a required recursion deeper than maxRecursionDepth ${maxRecursionDepth}); fix the schema`);
+        throw new SchemaGrammarError(
+            `${origin}: no JSON value satisfies the schema as the grammar reads it (a false schema, contradictory keywords, or a required recursion deeper than maxRecursionDepth ${maxRecursionDepth}); fix the schema`
+        );
     }
     const {text, rules} = builder.render(root);
     return {gbnf: text, ...ledger.report(), rules, bytes: Buffer.byteLength(text)};

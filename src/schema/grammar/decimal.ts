@@ -1,5 +1,5 @@
 /** An exact decimal: sign, integer digits without leading zeros ("0" for zero), fraction digits without trailing zeros. */
-export type Decimal = {negative: boolean, int: string, frac: string};
+export type Decimal = {negative: boolean; int: string; frac: string};
 
 /** The exact decimal that JavaScript's shortest representation of `x` denotes (finite numbers only). */
 export function toDecimal(x: number): Decimal {

@@ -54,7 +54,7 @@ function explicitTypes(node: SchemaNode): Set<JsonType> {
     return node.has("type") ? allowedTypes(node) : new Set(jsonTypes);
 }
 
-type Separation = {forbid: string[], require: string[], excludeTypes: JsonType[]};
+type Separation = {forbid: string[]; require: string[]; excludeTypes: JsonType[]};
 const disjoint: Separation = {forbid: [], require: [], excludeTypes: []};
 const isDisjoint = (s: Separation | false) => s !== false && s.forbid.length === 0 && s.require.length === 0 && s.excludeTypes.length === 0;
 
@@ -65,7 +65,7 @@ function merge(total: Separation, more: Separation): void {
 }
 
 /** The node's first anyOf/oneOf not yet distributed, as branches. */
-function firstDisjunction(node: SchemaNode): {branches: SchemaSource[], consumed: string} | undefined {
+function firstDisjunction(node: SchemaNode): {branches: SchemaSource[]; consumed: string} | undefined {
     const pending = node.pending.find((p) => p.keyword === "anyOf" || p.keyword === "oneOf");
     if (pending === undefined) return undefined;
     const list = pending.source.schema[pending.keyword] as unknown[];
@@ -75,7 +75,7 @@ function firstDisjunction(node: SchemaNode): {branches: SchemaSource[], consumed
     };
 }
 
-type Range = {lo: number, loExclusive: boolean, hi: number, hiExclusive: boolean};
+type Range = {lo: number; loExclusive: boolean; hi: number; hiExclusive: boolean};
 
 /** The numeric range a node's bounds allow (both bound forms). */
 function numericRange(node: SchemaNode): Range {
@@ -96,8 +96,14 @@ function numericRange(node: SchemaNode): Range {
 }
 
 function countRange(node: SchemaNode, min: string, max: string): Range {
-    const mins = node.all(min).map((e) => e.value).filter((v): v is number => typeof v === "number");
-    const maxs = node.all(max).map((e) => e.value).filter((v): v is number => typeof v === "number");
+    const mins = node
+        .all(min)
+        .map((e) => e.value)
+        .filter((v): v is number => typeof v === "number");
+    const maxs = node
+        .all(max)
+        .map((e) => e.value)
+        .filter((v): v is number => typeof v === "number");
     return {lo: Math.max(0, ...mins), loExclusive: false, hi: Math.min(Infinity, ...maxs), hiExclusive: false};
 }
 
@@ -172,7 +178,7 @@ function separate(ctx: CompilerContext, producer: SchemaNode, validator: SchemaN
 }
 
 /** Objects: a key the validator requires but the producer never writes (or can forbid), or a discriminator. */
-function separateObjects(ctx: CompilerContext, producer: SchemaNode, validator: SchemaNode, depth: number): {forbid: string[], require: string[]} | false {
+function separateObjects(ctx: CompilerContext, producer: SchemaNode, validator: SchemaNode, depth: number): {forbid: string[]; require: string[]} | false {
     const plan = planObject(ctx, producer);
     if (plan.never) return {forbid: [], require: []};
     const settled = producer.pending.length === 0;

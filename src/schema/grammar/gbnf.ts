@@ -10,7 +10,7 @@ export type Gbnf = string | null;
 /** GBNF escape of one code point inside a literal or a character class. */
 function escapeCodePoint(cp: number, inClass: boolean): string {
     if (cp === 0x5c) return "\\\\";
-    if (cp === 0x22) return inClass ? "\\x22" : "\\\"";
+    if (cp === 0x22) return inClass ? "\\x22" : '\\"';
     if (inClass && (cp === 0x5d || cp === 0x5b || cp === 0x5e || cp === 0x2d)) return `\\x${cp.toString(16).padStart(2, "0")}`;
     if (cp === 0x0a) return "\\n";
     if (cp === 0x0d) return "\\r";
@@ -24,7 +24,7 @@ function escapeCodePoint(cp: number, inClass: boolean): string {
 /** A GBNF literal matching exactly `text` (`""` for the empty text). */
 export function literal(text: string): string {
     if (text === "") return "";
-    let out = "\"";
+    let out = '"';
     for (const ch of text) out += escapeCodePoint(ch.codePointAt(0)!, false);
     return `${out}"`;
 }
@@ -42,14 +42,14 @@ export function charClass(set: CharSet): Gbnf {
     return `${out}]`;
 }
 
-type Shape = {topLevelSpace: boolean, topLevelAlt: boolean, endsWithQuantifier: boolean};
+type Shape = {topLevelSpace: boolean; topLevelAlt: boolean; endsWithQuantifier: boolean};
 
 /**
  * Index of the `"` or `]` closing the literal or character class that opens at `start` (escapes skipped);
  * at or past `expr.length` when it is unclosed.
  */
 export function endOfLiteralOrClass(expr: string, start: number): number {
-    const close = expr[start] === "\"" ? "\"" : "]";
+    const close = expr[start] === '"' ? '"' : "]";
     let i = start + 1;
     while (i < expr.length && expr[i] !== close) i += expr[i] === "\\" ? 2 : 1;
     return i;
@@ -63,7 +63,7 @@ function shapeOf(expr: string): Shape {
     let i = 0;
     while (i < expr.length) {
         const c = expr[i]!;
-        if (c === "\"" || c === "[") i = endOfLiteralOrClass(expr, i);
+        if (c === '"' || c === "[") i = endOfLiteralOrClass(expr, i);
         else if (c === "(") depth++;
         else if (c === ")") depth--;
         else if (depth === 0 && c === " ") topLevelSpace = true;

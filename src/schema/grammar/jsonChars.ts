@@ -2,10 +2,15 @@ import {CharSet} from "./CharSet.js";
 import {alt, charClass, literal, seq, type Gbnf} from "./gbnf.js";
 import type {GrammarBuilder} from "./GrammarBuilder.js";
 
-const shortEscapes: Record<number, string> = {0x08: "\\b", 0x09: "\\t", 0x0a: "\\n", 0x0c: "\\f", 0x0d: "\\r", 0x22: "\\\"", 0x5c: "\\\\"};
+const shortEscapes: Record<number, string> = {0x08: "\\b", 0x09: "\\t", 0x0a: "\\n", 0x0c: "\\f", 0x0d: "\\r", 0x22: '\\"', 0x5c: "\\\\"};
 
 /** Characters a JSON string may hold unescaped (surrogates cannot occur in text). */
-export const rawAllowed = CharSet.of([[0x20, 0x21], [0x23, 0x5b], [0x5d, 0xd7ff], [0xe000, 0x10ffff]]);
+export const rawAllowed = CharSet.of([
+    [0x20, 0x21],
+    [0x23, 0x5b],
+    [0x5d, 0xd7ff],
+    [0xe000, 0x10ffff]
+]);
 
 /** The JSON text of one character inside a string, as JSON.stringify writes it. */
 export function jsonEncodeCodePoint(cp: number): string {
@@ -22,7 +27,13 @@ export function jsonEncodeCodePoint(cp: number): string {
 export function jsonCharExpression(set: CharSet, builder: GrammarBuilder): Gbnf {
     if (set.equals(CharSet.all)) return anyJsonChar(builder);
     const parts: Gbnf[] = [charClass(set.intersect(rawAllowed))];
-    const specials = set.intersect(CharSet.of([[0, 0x1f], [0x22, 0x22], [0x5c, 0x5c]]));
+    const specials = set.intersect(
+        CharSet.of([
+            [0, 0x1f],
+            [0x22, 0x22],
+            [0x5c, 0x5c]
+        ])
+    );
     const shortOnes: string[] = [];
     const hexLow: number[][] = [[], []];
     for (const [lo, hi] of specials.ranges) {
@@ -33,10 +44,21 @@ export function jsonCharExpression(set: CharSet, builder: GrammarBuilder): Gbnf 
         }
     }
     for (const short of shortOnes) parts.push(literal(short));
-    const unicode = hexLow.map((lows, high) => (lows.length === 0 ? null : seq(literal(String(high)), charClass(CharSet.of(lows.map((l) => {
-        const c = l.toString(16).codePointAt(0)!;
-        return [c, c] as const;
-    }))))));
+    const unicode = hexLow.map((lows, high) =>
+        lows.length === 0
+            ? null
+            : seq(
+                  literal(String(high)),
+                  charClass(
+                      CharSet.of(
+                          lows.map((l) => {
+                              const c = l.toString(16).codePointAt(0)!;
+                              return [c, c] as const;
+                          })
+                      )
+                  )
+              )
+    );
     if (unicode.some((u) => u !== null)) parts.push(seq(literal("\\u00"), alt(unicode)));
     const expr = alt(parts);
     return expr !== null && expr.length > 48 ? builder.rule("chars", expr) : expr;

@@ -3,11 +3,16 @@ export function jsonTypesOf(value: unknown): string[] {
     if (value === null) return ["null"];
     if (Array.isArray(value)) return ["array"];
     switch (typeof value) {
-        case "boolean": return ["boolean"];
-        case "string": return ["string"];
-        case "number": return Number.isInteger(value) ? ["integer", "number"] : ["number"];
-        case "object": return ["object"];
-        default: return [];
+        case "boolean":
+            return ["boolean"];
+        case "string":
+            return ["string"];
+        case "number":
+            return Number.isInteger(value) ? ["integer", "number"] : ["number"];
+        case "object":
+            return ["object"];
+        default:
+            return [];
     }
 }
 

@@ -3,10 +3,33 @@ import {canonicalJson} from "../../canonicalJson.js";
 import type {SchemaNode} from "./SchemaNode.js";
 
 export const jsonTypes = ["null", "boolean", "object", "array", "number", "integer", "string"] as const;
-export type JsonType = typeof jsonTypes[number];
+export type JsonType = (typeof jsonTypes)[number];
 
-const objectKeywords = ["properties", "required", "additionalProperties", "patternProperties", "minProperties", "maxProperties", "dependencies", "dependentRequired", "dependentSchemas", "propertyNames", "unevaluatedProperties"];
-const arrayKeywords = ["items", "prefixItems", "additionalItems", "minItems", "maxItems", "contains", "uniqueItems", "unevaluatedItems", "minContains", "maxContains"];
+const objectKeywords = [
+    "properties",
+    "required",
+    "additionalProperties",
+    "patternProperties",
+    "minProperties",
+    "maxProperties",
+    "dependencies",
+    "dependentRequired",
+    "dependentSchemas",
+    "propertyNames",
+    "unevaluatedProperties"
+];
+const arrayKeywords = [
+    "items",
+    "prefixItems",
+    "additionalItems",
+    "minItems",
+    "maxItems",
+    "contains",
+    "uniqueItems",
+    "unevaluatedItems",
+    "minContains",
+    "maxContains"
+];
 const stringKeywords = ["minLength", "maxLength", "pattern"];
 const numberKeywords = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"];
 

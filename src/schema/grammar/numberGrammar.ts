@@ -3,21 +3,21 @@ import {ceilInteger, compareDecimal, floorInteger, isZero, negate, toDecimal, ty
 import {alt, charClass, literal, optional, seq, type Gbnf} from "./gbnf.js";
 import type {GrammarBuilder} from "./GrammarBuilder.js";
 
-export type NumberBound = {value: number, exclusive: boolean};
+export type NumberBound = {value: number; exclusive: boolean};
 
 export type NumberGrammarOptions = {
-    integer: boolean,
-    minimum?: NumberBound,
-    maximum?: NumberBound,
+    integer: boolean;
+    minimum?: NumberBound;
+    maximum?: NumberBound;
     /** An integer multipleOf (> 1) to encode, if any. */
-    multipleOf?: number,
+    multipleOf?: number;
     /** Most integer digits when no bound needs more. */
-    intDigits: number,
+    intDigits: number;
     /** Most fraction digits (numbers only). */
-    fracDigits: number
+    fracDigits: number;
 };
 
-export type NumberGrammar = {expr: Gbnf, multipleOfEnforced: boolean};
+export type NumberGrammar = {expr: Gbnf; multipleOfEnforced: boolean};
 
 /** A run of digits, one digit set per position: [lo, hi] inclusive. */
 type DigitPattern = [number, number][];
@@ -59,7 +59,9 @@ export function numberGrammar(builder: GrammarBuilder, options: NumberGrammarOpt
     // negative numbers: magnitudes in (0 or -upper, -lower]
     if (lower === undefined || lower.d.negative) {
         const magLo = upper?.d.negative === true ? {d: negate(upper.d), exclusive: upper.exclusive} : {d: zero, exclusive: true};
-        parts.push(seq(literal("-"), nonNegativeDecimal(builder, limits, magLo, lower === undefined ? null : {d: negate(lower.d), exclusive: lower.exclusive})));
+        parts.push(
+            seq(literal("-"), nonNegativeDecimal(builder, limits, magLo, lower === undefined ? null : {d: negate(lower.d), exclusive: lower.exclusive}))
+        );
     }
     if (upper === undefined || (!upper.d.negative && !(isZero(upper.d) && upper.exclusive))) {
         const from = lower === undefined || lower.d.negative ? {d: zero, exclusive: false} : lower;
@@ -69,10 +71,10 @@ export function numberGrammar(builder: GrammarBuilder, options: NumberGrammarOpt
     return {expr: expr === null ? null : builder.rule("number", expr), multipleOfEnforced: true};
 }
 
-type Bound = {d: Decimal, exclusive: boolean};
+type Bound = {d: Decimal; exclusive: boolean};
 
 /** Non-negative decimals in [lo, hi] (each bound possibly exclusive; hi null: up to the digit limit). */
-function nonNegativeDecimal(builder: GrammarBuilder, limits: {largest: bigint, fractions: FractionGrammar}, lo: Bound, hi: Bound | null): Gbnf {
+function nonNegativeDecimal(builder: GrammarBuilder, limits: {largest: bigint; fractions: FractionGrammar}, lo: Bound, hi: Bound | null): Gbnf {
     const {fractions} = limits;
     const loInt = BigInt(lo.d.int);
     const parts: Gbnf[] = [];
@@ -95,7 +97,7 @@ function nonNegativeDecimal(builder: GrammarBuilder, limits: {largest: bigint, f
 class FractionGrammar {
     private readonly _builder: GrammarBuilder;
     private readonly _digits: number;
-    private readonly _memo = new Map<string, {empty: boolean, nonEmpty: Gbnf}>();
+    private readonly _memo = new Map<string, {empty: boolean; nonEmpty: Gbnf}>();
 
     public constructor(builder: GrammarBuilder, digits: number) {
         this._builder = builder;
@@ -109,7 +111,7 @@ class FractionGrammar {
         return dotted;
     }
 
-    private state(lo: string | null, loEx: boolean, hi: string | null, hiEx: boolean, n: number): {empty: boolean, nonEmpty: Gbnf} {
+    private state(lo: string | null, loEx: boolean, hi: string | null, hiEx: boolean, n: number): {empty: boolean; nonEmpty: Gbnf} {
         if (lo === "" && !loEx) lo = null;
         if (hi === "" && hiEx) return {empty: false, nonEmpty: null};
         const empty = lo === null;
@@ -183,7 +185,7 @@ function integerPatterns(lo: bigint, hi: bigint): DigitPattern[] {
     const loText = lo.toString();
     const hiText = hi.toString();
     for (let len = loText.length; len <= hiText.length; len++) {
-        const from = len === loText.length ? loText : (len === 1 ? "0" : `1${"0".repeat(len - 1)}`);
+        const from = len === loText.length ? loText : len === 1 ? "0" : `1${"0".repeat(len - 1)}`;
         const to = len === hiText.length ? hiText : "9".repeat(len);
         if (BigInt(from) <= BigInt(to)) sameLength(from, to, [], out);
     }
@@ -224,7 +226,10 @@ function renderPatterns(patterns: DigitPattern[]): Gbnf {
     for (const pattern of patterns) {
         let run = 0;
         while (run < pattern.length - 1 && pattern[pattern.length - 1 - run]![0] === 0 && pattern[pattern.length - 1 - run]![1] === 9) run++;
-        const head = pattern.slice(0, pattern.length - run).map(digitClass).join(" ");
+        const head = pattern
+            .slice(0, pattern.length - run)
+            .map(digitClass)
+            .join(" ");
         const runs = groups.get(head) ?? [];
         runs.push(run);
         groups.set(head, runs);
@@ -259,7 +264,10 @@ class ModuloAutomaton {
 
     public match(pattern: DigitPattern, position: number, remainder: number): Gbnf {
         if (position === pattern.length) return remainder === 0 ? "" : null;
-        const suffix = pattern.slice(position).map(([a, b]) => `${a}${b}`).join(",");
+        const suffix = pattern
+            .slice(position)
+            .map(([a, b]) => `${a}${b}`)
+            .join(",");
         const key = `${suffix}|${remainder}`;
         if (this._memo.has(key)) return this._memo.get(key)!;
         this._memo.set(key, null);

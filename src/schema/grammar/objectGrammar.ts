@@ -7,36 +7,39 @@ import {isSchemaObject, pointerAppend, type SchemaSource} from "./SchemaDocument
 import type {SchemaNode} from "./SchemaNode.js";
 import {stringExcluding} from "./stringExcluding.js";
 
-export type PlannedProperty = {key: string, required: boolean, sources: SchemaSource[]};
-type PatternEntry = {pattern: string, path: string, sources: SchemaSource[]};
+export type PlannedProperty = {key: string; required: boolean; sources: SchemaSource[]};
+type PatternEntry = {pattern: string; path: string; sources: SchemaSource[]};
 
 /** What the grammar of an object node will produce. */
 export type ObjectPlan = {
     /** Declared properties in schema order (required ones must appear). */
-    properties: PlannedProperty[],
+    properties: PlannedProperty[];
     /** A required property cannot be produced: no object is possible. */
-    never: boolean,
+    never: boolean;
     /** Free keys (not declared) and the subschemas their values must satisfy; null when none are produced. */
-    extras: {sources: SchemaSource[]} | null,
+    extras: {sources: SchemaSource[]} | null;
     /** Entries keyed by patternProperties. */
-    patterns: PatternEntry[],
+    patterns: PatternEntry[];
     /** Every key the schema declares (written or not): free keys never take these. */
-    declaredKeys: string[],
+    declaredKeys: string[];
     /** How many extra/pattern entries: min..max. */
-    minEntries: number,
-    maxEntries: number
+    minEntries: number;
+    maxEntries: number;
 };
 
-function objectsOf(node: SchemaNode, keyword: string): {value: Record<string, unknown>, path: string}[] {
-    return node.all(keyword).filter((e): e is {value: Record<string, unknown>, path: string} => isSchemaObject(e.value));
+function objectsOf(node: SchemaNode, keyword: string): {value: Record<string, unknown>; path: string}[] {
+    return node.all(keyword).filter((e): e is {value: Record<string, unknown>; path: string} => isSchemaObject(e.value));
 }
 
 /** The subschemas a value under `key` must satisfy, or "forbidden" when some conjunct disallows the key. */
 export function sourcesForKey(node: SchemaNode, key: string): SchemaSource[] | "forbidden" {
     if (node.forbiddenKeys.has(key)) return "forbidden";
     const out: SchemaSource[] = [];
-    const declaredAnywhere = node.sources.some((s) => isSchemaObject(s.schema.properties) && key in s.schema.properties
-        || isSchemaObject(s.schema.patternProperties) && Object.keys(s.schema.patternProperties).some((p) => patternMatches(p, key)));
+    const declaredAnywhere = node.sources.some(
+        (s) =>
+            (isSchemaObject(s.schema.properties) && key in s.schema.properties) ||
+            (isSchemaObject(s.schema.patternProperties) && Object.keys(s.schema.patternProperties).some((p) => patternMatches(p, key)))
+    );
     for (const source of node.sources) {
         const s = source.schema;
         if (isSchemaObject(s.properties) && Object.hasOwn(s.properties, key)) {
@@ -76,7 +79,7 @@ export function planObject(ctx: CompilerContext, node: SchemaNode): ObjectPlan {
     required.forEach(add);
 
     // dependentRequired (and draft-07 array-valued dependencies): a present trigger needs its dependents
-    const dependents = new Map<string, {keys: string[], path: string, keyword: string}>();
+    const dependents = new Map<string, {keys: string[]; path: string; keyword: string}>();
     for (const keyword of ["dependentRequired", "dependencies"]) {
         for (const {value, path} of objectsOf(node, keyword)) {
             for (const [trigger, deps] of Object.entries(value)) {
@@ -86,7 +89,7 @@ export function planObject(ctx: CompilerContext, node: SchemaNode): ObjectPlan {
     }
     const producible = (key: string) => sourcesForKey(node, key) !== "forbidden";
     const dropped = new Set<string>();
-    for (let changed = true; changed;) {
+    for (let changed = true; changed; ) {
         changed = false;
         for (const [trigger, {keys}] of dependents) {
             if (dropped.has(trigger) || !order.includes(trigger)) continue;
@@ -119,13 +122,16 @@ export function planObject(ctx: CompilerContext, node: SchemaNode): ObjectPlan {
         properties.push({key, required: required.has(key), sources});
     }
     for (const {keys, path, keyword} of dependents.values()) {
-        if (keys.some((k) => !producible(k)) && properties.some((p) => p.required && keys.includes(p.key))) ledger.validatedOnly(path, keyword, "a dependent property cannot be produced");
+        if (keys.some((k) => !producible(k)) && properties.some((p) => p.required && keys.includes(p.key)))
+            ledger.validatedOnly(path, keyword, "a dependent property cannot be produced");
     }
 
     // propertyNames: declared keys must satisfy it; free keys are only produced when it is absent
     const propertyNames = node.all("propertyNames");
     if (propertyNames.length > 0) {
-        const namesNode = node.child(propertyNames.map(({value, path}) => ({schema: value as SchemaSource["schema"], path: pointerAppend(path, "propertyNames")})));
+        const namesNode = node.child(
+            propertyNames.map(({value, path}) => ({schema: value as SchemaSource["schema"], path: pointerAppend(path, "propertyNames")}))
+        );
         for (const property of [...properties]) {
             if (quickCheckKey(namesNode, property.key)) continue;
             if (property.required) never = true;
@@ -142,8 +148,10 @@ export function planObject(ctx: CompilerContext, node: SchemaNode): ObjectPlan {
     if (!noExtras && (explicitExtras || shapeless) && patternSources.length === 0 && propertyNames.length === 0) {
         const sources: SchemaSource[] = [];
         for (const s of node.sources) {
-            if (isSchemaObject(s.schema.additionalProperties)) sources.push({schema: s.schema.additionalProperties, path: pointerAppend(s.path, "additionalProperties")});
-            if (isSchemaObject(s.schema.unevaluatedProperties)) sources.push({schema: s.schema.unevaluatedProperties, path: pointerAppend(s.path, "unevaluatedProperties")});
+            if (isSchemaObject(s.schema.additionalProperties))
+                sources.push({schema: s.schema.additionalProperties, path: pointerAppend(s.path, "additionalProperties")});
+            if (isSchemaObject(s.schema.unevaluatedProperties))
+                sources.push({schema: s.schema.unevaluatedProperties, path: pointerAppend(s.path, "unevaluatedProperties")});
         }
         extras = {sources};
     }
@@ -152,9 +160,16 @@ export function planObject(ctx: CompilerContext, node: SchemaNode): ObjectPlan {
     const patterns: PatternEntry[] = [];
     if (patternSources.length === 1 && propertyNames.length === 0) {
         const owner = patternSources[0]!;
-        const othersRestrict = node.sources.some((s) => s.path !== owner.path && (s.schema.additionalProperties !== undefined && s.schema.additionalProperties !== true || s.schema.unevaluatedProperties !== undefined));
+        const othersRestrict = node.sources.some(
+            (s) =>
+                s.path !== owner.path &&
+                ((s.schema.additionalProperties !== undefined && s.schema.additionalProperties !== true) || s.schema.unevaluatedProperties !== undefined)
+        );
         if (!othersRestrict) {
-            const all = Object.entries(owner.value).map(([pattern, schema]) => ({schema: schema as SchemaSource["schema"], path: pointerAppend(owner.path, "patternProperties", pattern)}));
+            const all = Object.entries(owner.value).map(([pattern, schema]) => ({
+                schema: schema as SchemaSource["schema"],
+                path: pointerAppend(owner.path, "patternProperties", pattern)
+            }));
             for (const pattern of Object.keys(owner.value)) {
                 if ([...node.forbiddenKeys].some((k) => patternMatches(pattern, k))) continue;
                 if (order.some((k) => patternMatches(pattern, k))) {
@@ -217,7 +232,7 @@ export function objectGrammar(ctx: CompilerContext, node: SchemaNode, hint: stri
     const plan = planObject(ctx, node);
     if (plan.never) return null;
     const {builder, ws} = ctx;
-    const members: {kv: Gbnf, required: boolean}[] = [];
+    const members: {kv: Gbnf; required: boolean}[] = [];
     for (const property of plan.properties) {
         const value = ctx.compile(node.child(property.sources), `${hint}-${property.key}`);
         if (value === null) {
@@ -234,7 +249,7 @@ export function objectGrammar(ctx: CompilerContext, node: SchemaNode, hint: stri
         const value = plan.extras.sources.length === 0 ? ctx.anyValue() : ctx.compile(node.child(plan.extras.sources), `${hint}-extra`);
         // never a key the schema declares (its own schema applies) or one this node must not write
         const key = stringExcluding([...new Set([...plan.declaredKeys, ...node.forbiddenKeys])], builder, cap);
-        if (key !== null) entryOptions.push(seq(literal("\""), key, literal("\""), ws, literal(":"), ws, value, ws));
+        if (key !== null) entryOptions.push(seq(literal('"'), key, literal('"'), ws, literal(":"), ws, value, ws));
     }
     if (plan.maxEntries > 0) {
         for (const entry of plan.patterns) {
@@ -242,11 +257,15 @@ export function objectGrammar(ctx: CompilerContext, node: SchemaNode, hint: stri
             try {
                 key = regexGrammar(entry.pattern, builder, {minLength: 0, maxLength: Infinity, cap}).content;
             } catch {
-                ctx.ledger.validatedOnly(entry.path, "patternProperties", `pattern ${JSON.stringify(entry.pattern)} cannot be encoded: no keys are generated for it`);
+                ctx.ledger.validatedOnly(
+                    entry.path,
+                    "patternProperties",
+                    `pattern ${JSON.stringify(entry.pattern)} cannot be encoded: no keys are generated for it`
+                );
                 continue;
             }
             const value = ctx.compile(node.child(entry.sources), `${hint}-entry`);
-            entryOptions.push(seq(literal("\""), key, literal("\""), ws, literal(":"), ws, value, ws));
+            entryOptions.push(seq(literal('"'), key, literal('"'), ws, literal(":"), ws, value, ws));
         }
     }
     const entry = alt(entryOptions);
@@ -288,7 +307,7 @@ const maxAnyOrder = 8;
  * Declared properties in any order, each at most once, all required ones present: one rule per set of
  * properties already written (a bit mask), then the extra entries.
  */
-function anyOrder(ctx: CompilerContext, members: {kv: Gbnf, required: boolean}[], entries: {first: Gbnf, rest: Gbnf}, hint: string): Gbnf {
+function anyOrder(ctx: CompilerContext, members: {kv: Gbnf; required: boolean}[], entries: {first: Gbnf; rest: Gbnf}, hint: string): Gbnf {
     const {builder, ws} = ctx;
     const comma = seq(literal(","), ws);
     const requiredMask = members.reduce((mask, m, i) => (m.required ? mask | (1 << i) : mask), 0);

@@ -2,10 +2,10 @@ import {CharSet} from "./CharSet.js";
 
 /** A parsed regular expression (the subset a grammar can express: no lookaround, no backreferences). */
 export type RegexNode =
-    | {kind: "chars", set: CharSet}
-    | {kind: "seq", items: RegexNode[]}
-    | {kind: "alt", options: RegexNode[]}
-    | {kind: "repeat", node: RegexNode, min: number, max: number}
+    | {kind: "chars"; set: CharSet}
+    | {kind: "seq"; items: RegexNode[]}
+    | {kind: "alt"; options: RegexNode[]}
+    | {kind: "repeat"; node: RegexNode; min: number; max: number}
     | {kind: "start"}
     | {kind: "end"};
 
@@ -13,9 +13,29 @@ export type RegexNode =
 export class RegexUnsupportedError extends Error {}
 
 const digit = CharSet.of([[0x30, 0x39]]);
-const word = CharSet.of([[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]]);
-const space = CharSet.of([[0x09, 0x0d], [0x20, 0x20], [0xa0, 0xa0], [0x1680, 0x1680], [0x2000, 0x200a], [0x2028, 0x2029], [0x202f, 0x202f], [0x205f, 0x205f], [0x3000, 0x3000], [0xfeff, 0xfeff]]);
-const lineTerminators = CharSet.of([[0x0a, 0x0a], [0x0d, 0x0d], [0x2028, 0x2029]]);
+const word = CharSet.of([
+    [0x30, 0x39],
+    [0x41, 0x5a],
+    [0x5f, 0x5f],
+    [0x61, 0x7a]
+]);
+const space = CharSet.of([
+    [0x09, 0x0d],
+    [0x20, 0x20],
+    [0xa0, 0xa0],
+    [0x1680, 0x1680],
+    [0x2000, 0x200a],
+    [0x2028, 0x2029],
+    [0x202f, 0x202f],
+    [0x205f, 0x205f],
+    [0x3000, 0x3000],
+    [0xfeff, 0xfeff]
+]);
+const lineTerminators = CharSet.of([
+    [0x0a, 0x0a],
+    [0x0d, 0x0d],
+    [0x2028, 0x2029]
+]);
 /** `.` without the s flag. */
 const regexDot = lineTerminators.complement();
 
@@ -24,22 +44,37 @@ const regexDot = lineTerminators.complement();
  * grammar allows has the property). Negating them would not be sound and is refused.
  */
 const propertySubsets: Record<string, CharSet> = {
-    "L": CharSet.of([[0x41, 0x5a], [0x61, 0x7a], [0xc0, 0xd6], [0xd8, 0xf6], [0xf8, 0x24f]]),
-    "Letter": CharSet.of([[0x41, 0x5a], [0x61, 0x7a], [0xc0, 0xd6], [0xd8, 0xf6], [0xf8, 0x24f]]),
-    "Alphabetic": CharSet.of([[0x41, 0x5a], [0x61, 0x7a]]),
-    "Lu": CharSet.of([[0x41, 0x5a]]),
-    "Uppercase_Letter": CharSet.of([[0x41, 0x5a]]),
-    "Ll": CharSet.of([[0x61, 0x7a]]),
-    "Lowercase_Letter": CharSet.of([[0x61, 0x7a]]),
-    "N": digit,
-    "Nd": digit,
-    "Number": digit,
-    "Decimal_Number": digit,
-    "P": CharSet.chars("!\"#%&'()*,-./:;?@[\\]_{}"),
-    "Punctuation": CharSet.chars("!\"#%&'()*,-./:;?@[\\]_{}")
+    L: CharSet.of([
+        [0x41, 0x5a],
+        [0x61, 0x7a],
+        [0xc0, 0xd6],
+        [0xd8, 0xf6],
+        [0xf8, 0x24f]
+    ]),
+    Letter: CharSet.of([
+        [0x41, 0x5a],
+        [0x61, 0x7a],
+        [0xc0, 0xd6],
+        [0xd8, 0xf6],
+        [0xf8, 0x24f]
+    ]),
+    Alphabetic: CharSet.of([
+        [0x41, 0x5a],
+        [0x61, 0x7a]
+    ]),
+    Lu: CharSet.of([[0x41, 0x5a]]),
+    Uppercase_Letter: CharSet.of([[0x41, 0x5a]]),
+    Ll: CharSet.of([[0x61, 0x7a]]),
+    Lowercase_Letter: CharSet.of([[0x61, 0x7a]]),
+    N: digit,
+    Nd: digit,
+    Number: digit,
+    Decimal_Number: digit,
+    P: CharSet.chars("!\"#%&'()*,-./:;?@[\\]_{}"),
+    Punctuation: CharSet.chars("!\"#%&'()*,-./:;?@[\\]_{}")
 };
 
-type ClassAtom = {set: CharSet, approximate: boolean};
+type ClassAtom = {set: CharSet; approximate: boolean};
 
 /**
  * Parses a JSON Schema `pattern` (ECMA-262 syntax with the `u` flag, as ajv compiles it) into a RegexNode.
@@ -99,10 +134,14 @@ export function parseRegex(pattern: string): RegexNode {
         const c = peek()!;
         pos++;
         switch (c) {
-            case "^": return {kind: "start"};
-            case "$": return {kind: "end"};
-            case ".": return {kind: "chars", set: regexDot};
-            case "[": return {kind: "chars", set: parseClass()};
+            case "^":
+                return {kind: "start"};
+            case "$":
+                return {kind: "end"};
+            case ".":
+                return {kind: "chars", set: regexDot};
+            case "[":
+                return {kind: "chars", set: parseClass()};
             case "(": {
                 if (peek() === "?") {
                     if (peek(1) === ":") pos += 2;
@@ -116,10 +155,16 @@ export function parseRegex(pattern: string): RegexNode {
                 pos++;
                 return inner;
             }
-            case ")": return syntax("unmatched )");
-            case "*": case "+": case "?": return syntax("nothing to repeat");
-            case "\\": return parseEscape();
-            default: return {kind: "chars", set: CharSet.char(c.codePointAt(0)!)};
+            case ")":
+                return syntax("unmatched )");
+            case "*":
+            case "+":
+            case "?":
+                return syntax("nothing to repeat");
+            case "\\":
+                return parseEscape();
+            default:
+                return {kind: "chars", set: CharSet.char(c.codePointAt(0)!)};
         }
     }
 
@@ -138,19 +183,32 @@ export function parseRegex(pattern: string): RegexNode {
         pos++;
         const exact = (set: CharSet): ClassAtom => ({set, approximate: false});
         switch (c) {
-            case "d": return exact(digit);
-            case "D": return exact(digit.complement());
-            case "w": return exact(word);
-            case "W": return exact(word.complement());
-            case "s": return exact(space);
-            case "S": return exact(space.complement());
-            case "t": return exact(CharSet.char(9));
-            case "n": return exact(CharSet.char(10));
-            case "v": return exact(CharSet.char(11));
-            case "f": return exact(CharSet.char(12));
-            case "r": return exact(CharSet.char(13));
-            case "0": return exact(CharSet.char(0));
-            case "b": return inClass ? exact(CharSet.char(8)) : fail("word boundary");
+            case "d":
+                return exact(digit);
+            case "D":
+                return exact(digit.complement());
+            case "w":
+                return exact(word);
+            case "W":
+                return exact(word.complement());
+            case "s":
+                return exact(space);
+            case "S":
+                return exact(space.complement());
+            case "t":
+                return exact(CharSet.char(9));
+            case "n":
+                return exact(CharSet.char(10));
+            case "v":
+                return exact(CharSet.char(11));
+            case "f":
+                return exact(CharSet.char(12));
+            case "r":
+                return exact(CharSet.char(13));
+            case "0":
+                return exact(CharSet.char(0));
+            case "b":
+                return inClass ? exact(CharSet.char(8)) : fail("word boundary");
             case "c": {
                 const letter = peek();
                 if (letter === undefined || !/[a-zA-Z]/u.test(letter)) return syntax("invalid \\c escape");
@@ -183,10 +241,14 @@ export function parseRegex(pattern: string): RegexNode {
                 }
                 return exact(CharSet.char(cp));
             }
-            case "p": case "P": {
+            case "p":
+            case "P": {
                 const end = chars.indexOf("}", pos);
                 if (peek() !== "{" || end < 0) return syntax("invalid property escape");
-                const name = chars.slice(pos + 1, end).join("").replace(/^(General_Category|gc|Script|sc)=/u, "");
+                const name = chars
+                    .slice(pos + 1, end)
+                    .join("")
+                    .replace(/^(General_Category|gc|Script|sc)=/u, "");
                 pos = end + 1;
                 const subset = propertySubsets[name];
                 if (subset === undefined) return fail(`unicode property \\${c}{${name}}`);

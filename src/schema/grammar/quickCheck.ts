@@ -6,8 +6,22 @@ import type {SchemaNode} from "./SchemaNode.js";
 
 /** The keywords quickCheck tests; with an enum, any other validation keyword is left to ajv. */
 export const quickCheckedKeywords = new Set([
-    "type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-    "minLength", "maxLength", "pattern", "required", "minItems", "maxItems", "minProperties", "maxProperties"
+    "type",
+    "enum",
+    "const",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "required",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties"
 ]);
 
 /**

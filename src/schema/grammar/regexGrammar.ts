@@ -7,22 +7,22 @@ import {parseRegex, RegexUnsupportedError, type RegexNode} from "./parseRegex.js
 
 export type RegexGrammarOptions = {
     /** The string's minLength (0 when none). */
-    minLength: number,
+    minLength: number;
     /** The string's maxLength (Infinity when none). */
-    maxLength: number,
+    maxLength: number;
     /** Bound for unbounded quantifiers and for the free text around an unanchored pattern (Infinity: none). */
-    cap: number
+    cap: number;
 };
 
 export type RegexGrammar = {
     /** GBNF for the string's content (between the quotes); `null` when no string can match. */
-    content: Gbnf,
+    content: Gbnf;
     /** Whether minLength/maxLength are guaranteed too (else they are left to validation). */
-    lengthEnforced: boolean
+    lengthEnforced: boolean;
 };
 
 type Range = [number, number];
-type Branch = {start: boolean, end: boolean, body: RegexNode};
+type Branch = {start: boolean; end: boolean; body: RegexNode};
 
 const empty: RegexNode = {kind: "seq", items: []};
 const freeText = (min: number, max: number): RegexNode => ({kind: "repeat", node: {kind: "chars", set: CharSet.all}, min, max});
@@ -114,8 +114,10 @@ function splitAnchors(node: RegexNode): Branch[] {
             }
         }
         // ^ after something non-empty, or $ before it, can never match: this branch matches nothing
-        const impossible = items.some((item, i) => (item.kind === "start" && items.slice(0, i).some((x) => !nullable(x)))
-            || (item.kind === "end" && items.slice(i + 1).some((x) => !nullable(x))));
+        const impossible = items.some(
+            (item, i) =>
+                (item.kind === "start" && items.slice(0, i).some((x) => !nullable(x))) || (item.kind === "end" && items.slice(i + 1).some((x) => !nullable(x)))
+        );
         if (impossible) return;
         const body: RegexNode = {kind: "seq", items};
         if (containsAnchor(body)) throw new RegexUnsupportedError("anchor inside the pattern");
@@ -132,38 +134,57 @@ function splitAnchorsOfSeq(node: RegexNode): Branch | null {
 
 function containsAnchor(node: RegexNode): boolean {
     switch (node.kind) {
-        case "start": case "end": return true;
-        case "chars": return false;
-        case "seq": return node.items.some(containsAnchor);
-        case "alt": return node.options.some(containsAnchor);
-        case "repeat": return containsAnchor(node.node);
+        case "start":
+        case "end":
+            return true;
+        case "chars":
+            return false;
+        case "seq":
+            return node.items.some(containsAnchor);
+        case "alt":
+            return node.options.some(containsAnchor);
+        case "repeat":
+            return containsAnchor(node.node);
     }
 }
 
 function hasUnbounded(node: RegexNode): boolean {
     switch (node.kind) {
-        case "repeat": return node.max === Infinity || hasUnbounded(node.node);
-        case "seq": return node.items.some(hasUnbounded);
-        case "alt": return node.options.some(hasUnbounded);
-        default: return false;
+        case "repeat":
+            return node.max === Infinity || hasUnbounded(node.node);
+        case "seq":
+            return node.items.some(hasUnbounded);
+        case "alt":
+            return node.options.some(hasUnbounded);
+        default:
+            return false;
     }
 }
 
 function nullable(node: RegexNode): boolean {
     switch (node.kind) {
-        case "chars": return false;
-        case "start": case "end": return true;
-        case "seq": return node.items.every(nullable);
-        case "alt": return node.options.some(nullable);
-        case "repeat": return node.min === 0 || nullable(node.node);
+        case "chars":
+            return false;
+        case "start":
+        case "end":
+            return true;
+        case "seq":
+            return node.items.every(nullable);
+        case "alt":
+            return node.options.some(nullable);
+        case "repeat":
+            return node.min === 0 || nullable(node.node);
     }
 }
 
 /** The node's language without the empty string (null when nothing is left). */
 function nonEmpty(node: RegexNode): RegexNode | null {
     switch (node.kind) {
-        case "chars": return node.set.isEmpty ? null : node;
-        case "start": case "end": return null;
+        case "chars":
+            return node.set.isEmpty ? null : node;
+        case "start":
+        case "end":
+            return null;
         case "alt": {
             const options = node.options.map(nonEmpty).filter((o): o is RegexNode => o !== null);
             return options.length === 0 ? null : {kind: "alt", options};
@@ -188,9 +209,13 @@ function nonEmpty(node: RegexNode): RegexNode | null {
 
 function lengthRange(node: RegexNode): Range {
     switch (node.kind) {
-        case "chars": return [1, 1];
-        case "start": case "end": return [0, 0];
-        case "seq": return node.items.map(lengthRange).reduce<Range>((a, b) => [a[0] + b[0], a[1] + b[1]], [0, 0]);
+        case "chars":
+            return [1, 1];
+        case "start":
+        case "end":
+            return [0, 0];
+        case "seq":
+            return node.items.map(lengthRange).reduce<Range>((a, b) => [a[0] + b[0], a[1] + b[1]], [0, 0]);
         case "alt": {
             const ranges = node.options.map(lengthRange);
             return [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))];
@@ -241,9 +266,13 @@ function fitLength(node: RegexNode, min: number, max: number): RegexNode | null 
 
 function toGbnf(node: RegexNode, builder: GrammarBuilder, cap: number): Gbnf {
     switch (node.kind) {
-        case "chars": return jsonCharExpression(node.set, builder);
-        case "start": case "end": throw new RegexUnsupportedError("anchor inside the pattern");
-        case "alt": return alt(node.options.map((o) => toGbnf(o, builder, cap)));
+        case "chars":
+            return jsonCharExpression(node.set, builder);
+        case "start":
+        case "end":
+            throw new RegexUnsupportedError("anchor inside the pattern");
+        case "alt":
+            return alt(node.options.map((o) => toGbnf(o, builder, cap)));
         case "seq": {
             const parts: Gbnf[] = [];
             let run = "";

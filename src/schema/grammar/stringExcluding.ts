@@ -3,7 +3,7 @@ import {alt, charClass, literal, seq, type Gbnf} from "./gbnf.js";
 import type {GrammarBuilder} from "./GrammarBuilder.js";
 import {jsonEncodeCodePoint, rawAllowed} from "./jsonChars.js";
 
-type Trie = {terminal: boolean, children: Map<number, Trie>};
+type Trie = {terminal: boolean; children: Map<number, Trie>};
 
 /**
  * GBNF for the content of a JSON string (unescaped characters only) that is none of `words`, at most `cap`

@@ -10,14 +10,14 @@ import type {SchemaNode} from "./SchemaNode.js";
 import {stringExcluding} from "./stringExcluding.js";
 
 /** What `not` excludes from a string: whole values, and characters (`not: {pattern: "[...]"}`). */
-export type StringExclusions = {values: string[], chars: CharSet};
+export type StringExclusions = {values: string[]; chars: CharSet};
 
 /**
  * The grammar of a string node: a format (date, uuid, email, ...), else a pattern, else any characters; with
  * minLength/maxLength as repetition counts. Exclusions apply to plain strings only (`applied` says whether
  * they could be).
  */
-export function stringGrammar(ctx: CompilerContext, node: SchemaNode, hint: string, exclusions: StringExclusions): {expr: Gbnf, applied: boolean} {
+export function stringGrammar(ctx: CompilerContext, node: SchemaNode, hint: string, exclusions: StringExclusions): {expr: Gbnf; applied: boolean} {
     const {builder, ledger} = ctx;
     const minLength = Math.max(0, ...node.numbers("minLength").map((e) => e.value));
     const maxLength = Math.min(Infinity, ...node.numbers("maxLength").map((e) => e.value));
@@ -28,8 +28,8 @@ export function stringGrammar(ctx: CompilerContext, node: SchemaNode, hint: stri
     };
 
     let content: Gbnf | undefined;
-    const patterns = node.all("pattern").filter((e): e is {value: string, path: string} => typeof e.value === "string");
-    const formats = node.all("format").filter((e): e is {value: string, path: string} => typeof e.value === "string" && !numberFormats.has(e.value));
+    const patterns = node.all("pattern").filter((e): e is {value: string; path: string} => typeof e.value === "string");
+    const formats = node.all("format").filter((e): e is {value: string; path: string} => typeof e.value === "string" && !numberFormats.has(e.value));
     // a format is preferred to a pattern when the format's values match the pattern (date + "^\d{4}-...")
     const formatFirst = formats.some(({value}) => {
         const examples = formatExamples[value];
@@ -45,12 +45,17 @@ export function stringGrammar(ctx: CompilerContext, node: SchemaNode, hint: stri
             if (unconstrainedFormats.has(value)) continue;
             const grammar = content === undefined ? formatGrammar(value, builder) : undefined;
             if (grammar === undefined) {
-                ledger.validatedOnly(path, "format", encoded !== undefined ? `${encoded} is encoded instead` : `format "${value}" is not encoded in the grammar`);
+                ledger.validatedOnly(
+                    path,
+                    "format",
+                    encoded !== undefined ? `${encoded} is encoded instead` : `format "${value}" is not encoded in the grammar`
+                );
                 continue;
             }
             encoded = `format ${value}`;
             content = grammar.content;
-            if (grammar.minLength < minLength || grammar.maxLength > maxLength) lengthNotEnforced(`format ${value} is encoded; its length is not limited further`);
+            if (grammar.minLength < minLength || grammar.maxLength > maxLength)
+                lengthNotEnforced(`format ${value} is encoded; its length is not limited further`);
         }
     };
     const usePatterns = () => {
@@ -92,5 +97,5 @@ export function stringGrammar(ctx: CompilerContext, node: SchemaNode, hint: stri
         }
     }
     if (content === null) return {expr: null, applied};
-    return {expr: builder.rule(`${hint}-string`, seq(literal("\""), content, literal("\"")) ?? ""), applied};
+    return {expr: builder.rule(`${hint}-string`, seq(literal('"'), content, literal('"')) ?? ""), applied};
 }

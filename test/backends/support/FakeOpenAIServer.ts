@@ -4,45 +4,50 @@ import type {AddressInfo} from "node:net";
 /** One request as the fake server saw it. */
 export type FakeRequest = {
     /** 1-based, over the server's life. */
-    n: number,
-    path: string,
-    headers: http.IncomingHttpHeaders,
-    body: Record<string, unknown>,
+    n: number;
+    path: string;
+    headers: http.IncomingHttpHeaders;
+    body: Record<string, unknown>;
     /** The user prompt (chat: the last message; completions: the prompt). */
-    prompt: string,
+    prompt: string;
     /** 1-based count of requests with this prompt so far (this one included). */
-    attemptForPrompt: number,
+    attemptForPrompt: number;
     /** True for airlabel's startup probe. */
-    isProbe: boolean
+    isProbe: boolean;
 };
 
 /** What to do with a request; `undefined` from a script means "behave like vLLM". */
 export type FakeAction =
-    | {answer: string, finishReason?: "stop" | "length"}
-    | {status: number, error?: {message: string, type: string, param?: string | null, code?: number | string | null}, headers?: Record<string, string>, rawBody?: string}
+    | {answer: string; finishReason?: "stop" | "length"}
+    | {
+          status: number;
+          error?: {message: string; type: string; param?: string | null; code?: number | string | null};
+          headers?: Record<string, string>;
+          rawBody?: string;
+      }
     | {reset: true}
     | {hang: true}
     /** `then`, after `delayMs`. */
-    | {delayMs: number, then: FakeAction}
+    | {delayMs: number; then: FakeAction}
     | {redirect: string}
     /** Streamed requests only: a 200 stream that sends part of the answer, then vLLM's error chunk and [DONE]. */
     | {streamError: string};
 
 export type FakeServerOptions = {
     /** Model name served; others get vLLM's 404. Defaults to "fake-model". */
-    model?: string,
+    model?: string;
     /** When set, requests must carry `Authorization: Bearer <apiKey>` (401 otherwise). */
-    apiKey?: string,
+    apiKey?: string;
     /** vLLM's max_model_len: prompt (estimated ceil(bytes/4) + 8) + max_tokens above it gets a 400. Defaults to 4096. */
-    maxModelLen?: number,
+    maxModelLen?: number;
     /** Requests handled at once; more get 503 like a full vLLM queue. Defaults to unlimited. */
-    maxConcurrent?: number,
+    maxConcurrent?: number;
     /** Answer free text whatever response_format says (a server that silently ignores the schema). Defaults to false. */
-    ignoreSchema?: boolean,
+    ignoreSchema?: boolean;
     /** Scripted faults. */
-    script?: (request: FakeRequest) => FakeAction | undefined,
+    script?: (request: FakeRequest) => FakeAction | undefined;
     /** Port to listen on (to restart "the same server"). Defaults to a free one. */
-    port?: number
+    port?: number;
 };
 
 /**
@@ -115,11 +120,19 @@ export class FakeOpenAIServer {
                 return;
             }
             const path = (req.url ?? "").replace(/^\/v1/u, "");
-            const messages = Array.isArray(body.messages) ? body.messages as {content: string}[] : [];
-            const prompt = path === "/chat/completions" ? messages[messages.length - 1]?.content ?? "" : String(body.prompt ?? "");
+            const messages = Array.isArray(body.messages) ? (body.messages as {content: string}[]) : [];
+            const prompt = path === "/chat/completions" ? (messages[messages.length - 1]?.content ?? "") : String(body.prompt ?? "");
             const attemptForPrompt = (this.#attempts.get(prompt) ?? 0) + 1;
             this.#attempts.set(prompt, attemptForPrompt);
-            const request: FakeRequest = {n: this.requests.length + 1, path, headers: req.headers, body, prompt, attemptForPrompt, isProbe: prompt === "Say hello."};
+            const request: FakeRequest = {
+                n: this.requests.length + 1,
+                path,
+                headers: req.headers,
+                body,
+                prompt,
+                attemptForPrompt,
+                isProbe: prompt === "Say hello."
+            };
             this.requests.push(request);
             const action = this.#options.script?.(request);
             if (action !== undefined) {
@@ -139,7 +152,7 @@ export class FakeOpenAIServer {
             // never answers; close() drops the connection
         } else if ("streamError" in action) {
             res.writeHead(200, {"content-type": "text/event-stream"});
-            res.write(sse({id: `cmpl-${request.n}`, choices: [{index: 0, delta: {role: "assistant", content: "{\"lab"}, finish_reason: null}]}));
+            res.write(sse({id: `cmpl-${request.n}`, choices: [{index: 0, delta: {role: "assistant", content: '{"lab'}, finish_reason: null}]}));
             res.end(sse({error: {message: action.streamError, type: "InternalServerError", param: null, code: 500}}) + "data: [DONE]\n\n");
         } else if ("redirect" in action) {
             res.writeHead(307, {location: action.redirect}).end();
@@ -148,7 +161,12 @@ export class FakeOpenAIServer {
         } else if (action.rawBody !== undefined) {
             res.writeHead(action.status, {"content-type": "application/json", ...action.headers}).end(action.rawBody);
         } else {
-            sendError(res, action.status, {param: null, code: action.status, ...action.error ?? {message: "error", type: "InternalServerError"}}, action.headers);
+            sendError(
+                res,
+                action.status,
+                {param: null, code: action.status, ...(action.error ?? {message: "error", type: "InternalServerError"})},
+                action.headers
+            );
         }
     }
 
@@ -175,11 +193,21 @@ export class FakeOpenAIServer {
         const inputTokens = promptTokensOf(request);
         const maxTokens = Number(request.body.max_tokens ?? 16);
         if (inputTokens > maxLen) {
-            sendError(res, 400, {message: `This model's maximum context length is ${maxLen} tokens. However, your request has ${inputTokens} input tokens. Please reduce the length of the input messages.`, type: "BadRequestError", param: "input_tokens", code: 400});
+            sendError(res, 400, {
+                message: `This model's maximum context length is ${maxLen} tokens. However, your request has ${inputTokens} input tokens. Please reduce the length of the input messages.`,
+                type: "BadRequestError",
+                param: "input_tokens",
+                code: 400
+            });
             return;
         }
         if (inputTokens + maxTokens > maxLen) {
-            sendError(res, 400, {message: `'max_tokens' or 'max_completion_tokens' is too large: ${maxTokens}. This model's maximum context length is ${maxLen} tokens and your request has ${inputTokens} input tokens (${maxTokens} > ${maxLen} - ${inputTokens}).`, type: "BadRequestError", param: "max_tokens", code: 400});
+            sendError(res, 400, {
+                message: `'max_tokens' or 'max_completion_tokens' is too large: ${maxTokens}. This model's maximum context length is ${maxLen} tokens and your request has ${inputTokens} input tokens (${maxTokens} > ${maxLen} - ${inputTokens}).`,
+                type: "BadRequestError",
+                param: "max_tokens",
+                code: 400
+            });
             return;
         }
         if (this.#active >= (options.maxConcurrent ?? Infinity)) {
@@ -188,7 +216,7 @@ export class FakeOpenAIServer {
         }
         this.#active++;
         this.maxActive = Math.max(this.maxActive, this.#active);
-        const responseFormat = request.body.response_format as {type?: string, json_schema?: {schema?: unknown}} | undefined;
+        const responseFormat = request.body.response_format as {type?: string; json_schema?: {schema?: unknown}} | undefined;
         const schema = responseFormat?.type === "json_schema" && options.ignoreSchema !== true ? responseFormat.json_schema?.schema : undefined;
         const full = schema !== undefined ? JSON.stringify(valueFor(schema)) : `Hello! You said: ${request.prompt.slice(0, 40)}`;
         const limit = maxTokens * 4;
@@ -222,22 +250,46 @@ function sendCompletion(res: http.ServerResponse, request: FakeRequest, text: st
         const pieces = text.match(/[\s\S]{1,8}/gu) ?? [""];
         pieces.forEach((piece, i) => {
             const last = i === pieces.length - 1 ? finishReason : null;
-            res.write(sse({id: `cmpl-${request.n}`, choices: [chat ? {index: 0, delta: i === 0 ? {role: "assistant", content: piece} : {content: piece}, finish_reason: last} : {index: 0, text: piece, finish_reason: last}]}));
+            res.write(
+                sse({
+                    id: `cmpl-${request.n}`,
+                    choices: [
+                        chat
+                            ? {index: 0, delta: i === 0 ? {role: "assistant", content: piece} : {content: piece}, finish_reason: last}
+                            : {index: 0, text: piece, finish_reason: last}
+                    ]
+                })
+            );
         });
         const includeUsage = (request.body.stream_options as {include_usage?: boolean} | undefined)?.include_usage === true;
-        if (includeUsage) res.write(sse({id: `cmpl-${request.n}`, choices: [], usage: {prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens}}));
+        if (includeUsage)
+            res.write(
+                sse({
+                    id: `cmpl-${request.n}`,
+                    choices: [],
+                    usage: {prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens}
+                })
+            );
         res.end("data: [DONE]\n\n");
         return;
     }
     const body = {
-        id: `cmpl-${request.n}`, object: chat ? "chat.completion" : "text_completion", created: 0, model: request.body.model,
+        id: `cmpl-${request.n}`,
+        object: chat ? "chat.completion" : "text_completion",
+        created: 0,
+        model: request.body.model,
         choices: [chat ? {index: 0, message: {role: "assistant", content: text}, finish_reason: finishReason} : {index: 0, text, finish_reason: finishReason}],
         usage: {prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens}
     };
     res.writeHead(200, {"content-type": "application/json"}).end(JSON.stringify(body));
 }
 
-function sendError(res: http.ServerResponse, status: number, error: {message: string, type: string, param: string | null, code: number | string | null}, headers: Record<string, string> = {}): void {
+function sendError(
+    res: http.ServerResponse,
+    status: number,
+    error: {message: string; type: string; param: string | null; code: number | string | null},
+    headers: Record<string, string> = {}
+): void {
     res.writeHead(status, {"content-type": "application/json", ...headers}).end(JSON.stringify({error}));
 }
 
@@ -250,13 +302,19 @@ export function valueFor(schema: unknown): unknown {
     switch (s.type) {
         case "object": {
             const properties = (s.properties ?? {}) as Record<string, unknown>;
-            const required = Array.isArray(s.required) ? s.required as string[] : Object.keys(properties);
+            const required = Array.isArray(s.required) ? (s.required as string[]) : Object.keys(properties);
             return Object.fromEntries(required.map((name) => [name, valueFor(properties[name])]));
         }
-        case "array": return [];
-        case "string": return "text";
-        case "integer": case "number": return typeof s.minimum === "number" ? s.minimum : 0;
-        case "boolean": return true;
-        default: return null;
+        case "array":
+            return [];
+        case "string":
+            return "text";
+        case "integer":
+        case "number":
+            return typeof s.minimum === "number" ? s.minimum : 0;
+        case "boolean":
+            return true;
+        default:
+            return null;
     }
 }

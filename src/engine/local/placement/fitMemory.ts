@@ -7,29 +7,29 @@ import type {WorkerPlacement} from "../../../options/PlacementRequest.js";
 export class MemoryFitError extends AirlabelError {}
 
 export type MemoryFitOptions = {
-    llama: Llama,
-    modelPath: string,
-    detection: GpuDetection,
-    placements: WorkerPlacement[],
-    gpuLayers: number | "max" | "auto",
+    llama: Llama;
+    modelPath: string;
+    detection: GpuDetection;
+    placements: WorkerPlacement[];
+    gpuLayers: number | "max" | "auto";
     /** Context per sequence (already the smallest that holds the longest prompt plus maxTokens when not set by the user). */
-    contextSize: number,
+    contextSize: number;
     /** The user's parallel sequences per worker, checked as given; undefined = pick the largest that fits up to `defaultParallel`. */
-    parallel: number | undefined,
-    defaultParallel: number,
+    parallel: number | undefined;
+    defaultParallel: number;
     /** The memory to fit in, in bytes, instead of what is free (AIRLABEL_MEMORY_LIMIT). Defaults to the free RAM / VRAM. */
-    limitBytes?: number
+    limitBytes?: number;
 };
 
 export type MemoryFit = {
-    parallel: number,
+    parallel: number;
     /** "RAM" on CPU, "VRAM" on a GPU. */
-    memory: "RAM" | "VRAM",
+    memory: "RAM" | "VRAM";
     /** Estimated bytes for the chosen setting (every replica). */
-    neededBytes: number,
-    availableBytes: number,
+    neededBytes: number;
+    availableBytes: number;
     /** Why no check was made (e.g. gpuLayers "auto" partially offloads a model that does not fit), else null. */
-    skipped: string | null
+    skipped: string | null;
 };
 
 /** The batch size a worker's context uses (see localWorker.ts). */
@@ -48,7 +48,11 @@ export async function fitMemory(options: MemoryFitOptions): Promise<MemoryFit> {
     const insights = await GgufInsights.from(await readGgufFileInfo(options.modelPath, {logWarnings: false}), llama);
     const onGpu = detection.backend !== "cpu" && detection.vram !== null && detection.devices.length > 0;
     const replicas = placements.length;
-    const layers = !onGpu ? 0 : options.gpuLayers === "max" || options.gpuLayers === "auto" ? insights.totalLayers : Math.min(options.gpuLayers, insights.totalLayers);
+    const layers = !onGpu
+        ? 0
+        : options.gpuLayers === "max" || options.gpuLayers === "auto"
+          ? insights.totalLayers
+          : Math.min(options.gpuLayers, insights.totalLayers);
     const model = await insights.estimateModelResourceRequirementsV2({gpuLayers: layers, useMmap: llama.supportsMmap});
     // the GPUs the replicas use: one each when pinned (splitMode "none" or one device), the listed devices, or all
     // (VRAM is known for all GPUs together, so a GPU's share is taken as free / count)
@@ -64,15 +68,24 @@ export async function fitMemory(options: MemoryFitOptions): Promise<MemoryFit> {
 
     const need = async (parallel: number) => {
         const context = await insights.estimateContextResourceRequirementsV2({
-            contextSize, sequences: parallel, modelGpuLayers: layers, batchSize: workerBatchSize(contextSize, parallel), flashAttention: "auto"
+            contextSize,
+            sequences: parallel,
+            modelGpuLayers: layers,
+            batchSize: workerBatchSize(contextSize, parallel),
+            flashAttention: "auto"
         });
         const contextBytes = onGpu ? context.gpuVram : context.cpuRam;
         return {total: modelTotal + contextBytes * replicas, context: contextBytes};
     };
     if (onGpu && options.gpuLayers === "auto" && modelTotal > available) {
         const parallel = options.parallel ?? options.defaultParallel;
-        return {parallel, memory, neededBytes: modelTotal, availableBytes: available,
-            skipped: `the whole model needs ${formatBytes(modelTotal)} of VRAM, ${formatBytes(available)} free: gpuLayers "auto" offloads what fits`};
+        return {
+            parallel,
+            memory,
+            neededBytes: modelTotal,
+            availableBytes: available,
+            skipped: `the whole model needs ${formatBytes(modelTotal)} of VRAM, ${formatBytes(available)} free: gpuLayers "auto" offloads what fits`
+        };
     }
     const fits = async (parallel: number) => (await need(parallel)).total <= available;
     let parallel = options.parallel;
@@ -81,18 +94,21 @@ export async function fitMemory(options: MemoryFitOptions): Promise<MemoryFit> {
         let low = 1;
         let high = options.defaultParallel;
         if (await fits(high)) low = high;
-        else while (high - low > 1) {
-            const mid = (low + high) >> 1;
-            if (await fits(mid)) low = mid;
-            else high = mid;
-        }
+        else
+            while (high - low > 1) {
+                const mid = (low + high) >> 1;
+                if (await fits(mid)) low = mid;
+                else high = mid;
+            }
         parallel = low;
     }
     const needed = await need(parallel);
     if (needed.total > available) {
         const setting = `${replicas > 1 ? `${replicas} replicas x ` : ""}${parallel} sequence${parallel === 1 ? "" : "s"} x ${contextSize} tokens`;
         const fix = options.parallel !== undefined && options.parallel > 1 ? "lower --parallel" : "lower --context-size / --max-tokens";
-        throw new MemoryFitError(`memory: the model and context need ${formatBytes(needed.total)} of ${memory} (model ${formatBytes(modelTotal)}, context ${formatBytes(needed.context * replicas)} for ${setting}) but ${formatBytes(available)} is ${options.limitBytes !== undefined ? "allowed (AIRLABEL_MEMORY_LIMIT)" : "available"}; ${fix}${replicas > 1 ? ", use fewer replicas" : ""} or use a smaller model`);
+        throw new MemoryFitError(
+            `memory: the model and context need ${formatBytes(needed.total)} of ${memory} (model ${formatBytes(modelTotal)}, context ${formatBytes(needed.context * replicas)} for ${setting}) but ${formatBytes(available)} is ${options.limitBytes !== undefined ? "allowed (AIRLABEL_MEMORY_LIMIT)" : "available"}; ${fix}${replicas > 1 ? ", use fewer replicas" : ""} or use a smaller model`
+        );
     }
     return {parallel, memory, neededBytes: needed.total, availableBytes: available, skipped: null};
 }

@@ -9,21 +9,21 @@ import {buildCommandFor} from "./placementSupport.js";
 /** A llama.cpp binary this install could load. */
 export type LlamaBinary = {
     /** Folder name, e.g. "linux-x64-cuda" (prebuilt) or "linux-x64" (local build). */
-    name: string,
+    name: string;
     /** The backend it runs: "cpu", "cuda", "vulkan", "metal". */
-    gpu: string,
+    gpu: string;
     /** Whether it is airlabel's patched build (placement options work). */
-    patched: boolean
+    patched: boolean;
 };
 
 /** What `airlabel inspect --gpus` reports. */
 export type GpuInspection = GpuDetection & {
     /** node-llama-cpp's prebuilt binaries installed (npm optional packages). */
-    prebuiltBinaries: LlamaBinary[],
+    prebuiltBinaries: LlamaBinary[];
     /** Builds made here with `npm run build:native` (node-llama-cpp's localBuilds). */
-    localBuilds: LlamaBinary[],
+    localBuilds: LlamaBinary[];
     /** The command that builds the patched addon for the detected backend. */
-    buildCommand: string
+    buildCommand: string;
 };
 
 const placementMarker = Buffer.from("getAirlabelPlacement");
@@ -61,8 +61,10 @@ function localBuilds(packageRoot: string): LlamaBinary[] {
         if (!fs.existsSync(addon)) return [];
         let gpu = gpuOfName(name);
         try {
-            const metadata = JSON.parse(fs.readFileSync(path.join(root, name, "Release", "_nlcBuildMetadata.json"), "utf8")) as {buildOptions?: {gpu?: string | false}};
-            gpu = metadata.buildOptions?.gpu === false ? "cpu" : metadata.buildOptions?.gpu ?? gpu;
+            const metadata = JSON.parse(fs.readFileSync(path.join(root, name, "Release", "_nlcBuildMetadata.json"), "utf8")) as {
+                buildOptions?: {gpu?: string | false};
+            };
+            gpu = metadata.buildOptions?.gpu === false ? "cpu" : (metadata.buildOptions?.gpu ?? gpu);
         } catch {
             // no metadata: the name tells
         }

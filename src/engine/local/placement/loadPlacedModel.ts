@@ -13,11 +13,16 @@ type AddonModelClass = new (modelPath: string, options: Record<string, unknown>)
  * their replicas to different GPUs. Without placement it is a plain `loadModel`; with placement on a build that
  * is not patched it throws instead of loading a model that would silently ignore it.
  */
-export async function loadPlacedModel(llama: Llama, options: {modelPath: string, gpuLayers: number | "max" | "auto", placement: WorkerPlacement}): Promise<LlamaModel> {
+export async function loadPlacedModel(
+    llama: Llama,
+    options: {modelPath: string; gpuLayers: number | "max" | "auto"; placement: WorkerPlacement}
+): Promise<LlamaModel> {
     const extra = Object.fromEntries(Object.entries(options.placement).filter(([, value]) => value !== undefined));
     if (Object.keys(extra).length === 0) return await llama.loadModel({modelPath: options.modelPath, gpuLayers: options.gpuLayers});
     if (placementSupport(llama) === null)
-        throw new PlacementError(`options.${Object.keys(extra)[0]} needs airlabel's patched llama.cpp build, which this worker did not load; build it with: ${buildCommandFor(llama.gpu === false ? "cpu" : llama.gpu)}`);
+        throw new PlacementError(
+            `options.${Object.keys(extra)[0]} needs airlabel's patched llama.cpp build, which this worker did not load; build it with: ${buildCommandFor(llama.gpu === false ? "cpu" : llama.gpu)}`
+        );
     const bindings = (llama as unknown as {_bindings: {AddonModel: AddonModelClass}})._bindings;
     const original = bindings.AddonModel;
     bindings.AddonModel = new Proxy(original, {

@@ -2,11 +2,11 @@ import type {Llama} from "node-llama-cpp";
 
 /** What airlabel's patched addon reports (native/patches/airlabel-placement.patch). */
 export type PlacementSupport = {
-    patch: number,
-    maxDevices: number,
-    options: string[],
+    patch: number;
+    maxDevices: number;
+    options: string[];
     /** The GPUs a model can be placed on, in llama.cpp's order: `name` is what `devices` takes ("CUDA0"), `description` the card. */
-    devices: {name: string, description: string}[]
+    devices: {name: string; description: string}[];
 };
 
 /**

@@ -16,11 +16,14 @@ import {buildCommandFor} from "./placementSupport.js";
 export function resolvePlacement(request: PlacementRequest, detection: GpuDetection, workers: number): WorkerPlacement[] {
     const requirePatched = (option: string) => {
         if (!detection.patched)
-            throw new PlacementError(`${option} needs airlabel's patched llama.cpp build (the loaded ${detection.buildType === "localBuild" ? "host build" : "prebuilt binary"} does not apply split_mode/tensor_split/main_gpu/devices); build it with: ${buildCommandFor(detection.backend)}`);
+            throw new PlacementError(
+                `${option} needs airlabel's patched llama.cpp build (the loaded ${detection.buildType === "localBuild" ? "host build" : "prebuilt binary"} does not apply split_mode/tensor_split/main_gpu/devices); build it with: ${buildCommandFor(detection.backend)}`
+            );
     };
-    const found = (count: number) => count === 0
-        ? `the ${detection.backend} backend has no GPU`
-        : `${count} GPU${count === 1 ? " was" : "s were"} found (${detection.devices.map((name, index) => `${index}: ${name}`).join(", ")})`;
+    const found = (count: number) =>
+        count === 0
+            ? `the ${detection.backend} backend has no GPU`
+            : `${count} GPU${count === 1 ? " was" : "s were"} found (${detection.devices.map((name, index) => `${index}: ${name}`).join(", ")})`;
 
     // with devices, the model's device list (what mainGpu and tensorSplit index) is the one given
     let gpus = detection.devices.length;
@@ -30,13 +33,17 @@ export function resolvePlacement(request: PlacementRequest, detection: GpuDetect
         const known = detection.deviceNames;
         const unknown = request.devices.find((name) => !known.includes(name));
         if (unknown !== undefined)
-            throw new PlacementError(`options.devices names "${unknown}", which is not a GPU found (${known.length === 0 ? `the ${detection.backend} backend has none` : known.map((name, index) => `${name}: ${detection.devices[index] ?? "?"}`).join(", ")}); see airlabel inspect --gpus`);
+            throw new PlacementError(
+                `options.devices names "${unknown}", which is not a GPU found (${known.length === 0 ? `the ${detection.backend} backend has none` : known.map((name, index) => `${name}: ${detection.devices[index] ?? "?"}`).join(", ")}); see airlabel inspect --gpus`
+            );
         gpus = request.devices.length;
         of = `options.devices lists ${gpus} (${request.devices.join(", ")})`;
     }
 
     if (request.tensorSplit !== undefined && request.tensorSplit.length !== gpus)
-        throw new PlacementError(`options.tensorSplit has ${request.tensorSplit.length} entr${request.tensorSplit.length === 1 ? "y" : "ies"} but ${of}; give one ratio per GPU`);
+        throw new PlacementError(
+            `options.tensorSplit has ${request.tensorSplit.length} entr${request.tensorSplit.length === 1 ? "y" : "ies"} but ${of}; give one ratio per GPU`
+        );
     if (request.mainGpu !== undefined && gpus === 0 && request.mainGpu !== 0)
         throw new PlacementError(`options.mainGpu is ${request.mainGpu} but ${of}; use 0 or remove it`);
     if (request.mainGpu !== undefined && gpus > 0 && request.mainGpu >= gpus)
@@ -47,13 +54,11 @@ export function resolvePlacement(request: PlacementRequest, detection: GpuDetect
         ...(request.tensorSplit !== undefined ? {tensorSplit: request.tensorSplit} : {}),
         ...(request.mainGpu !== undefined ? {mainGpu: request.mainGpu} : {})
     };
-    for (const name of ["splitMode", "tensorSplit", "mainGpu"] as const)
-        if (request[name] !== undefined) requirePatched(`options.${name}`);
+    for (const name of ["splitMode", "tensorSplit", "mainGpu"] as const) if (request[name] !== undefined) requirePatched(`options.${name}`);
     const userPlaced = Object.keys(userPlacement).length > 0;
     // one GPU for replica i: its own device when devices are listed, else main GPU i with no split
-    const pinned = (index: number): WorkerPlacement => request.devices !== undefined
-        ? {devices: [request.devices[index % gpus]!]}
-        : {splitMode: "none", mainGpu: index % gpus};
+    const pinned = (index: number): WorkerPlacement =>
+        request.devices !== undefined ? {devices: [request.devices[index % gpus]!]} : {splitMode: "none", mainGpu: index % gpus};
 
     if (request.replicas === "per-gpu") {
         if (gpus === 0) throw new PlacementError(`options.replicas "per-gpu" needs GPUs but ${of}; give a number of replicas instead (e.g. 2)`);
@@ -76,7 +81,9 @@ export function describePlacement(placements: WorkerPlacement[], detection: GpuD
         const parts = [
             placement.devices !== undefined ? `device${placement.devices.length === 1 ? "" : "s"} ${placement.devices.join(",")}` : null,
             placement.splitMode !== undefined ? `split ${placement.splitMode}` : null,
-            placement.mainGpu !== undefined ? `main GPU ${placement.mainGpu}${placement.devices === undefined && detection.devices[placement.mainGpu] !== undefined ? ` (${detection.devices[placement.mainGpu]})` : ""}` : null,
+            placement.mainGpu !== undefined
+                ? `main GPU ${placement.mainGpu}${placement.devices === undefined && detection.devices[placement.mainGpu] !== undefined ? ` (${detection.devices[placement.mainGpu]})` : ""}`
+                : null,
             placement.tensorSplit !== undefined ? `tensor split ${placement.tensorSplit.map((ratio) => Number(ratio.toFixed(3))).join(",")}` : null
         ].filter((part) => part !== null);
         return parts.length === 0 ? "llama.cpp defaults" : parts.join(", ");
