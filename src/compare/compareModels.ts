@@ -12,6 +12,7 @@ import {readComparisonFile, writeComparisonFile, type ComparisonFile, type Recor
 import {readComparison, type Comparison} from "./readComparison.js";
 import {writeMergedView} from "./writeMergedView.js";
 import {isRemoteBackend} from "../options/isRemoteBackend.js";
+import {REMOTE_ONLY_OPTIONS} from "../options/validateBackendOptions.js";
 
 /** Raised when a comparison cannot run: the output dir holds something else, the model list changed, a model failed. */
 export class CompareError extends AirlabelError {}
@@ -37,21 +38,6 @@ export type CompareResult = {
     /** True when every model's run is complete. */
     complete: boolean;
 };
-
-const remoteOnly = [
-    "baseUrl",
-    "apiKeyEnv",
-    "apiKeyFile",
-    "endpoint",
-    "stream",
-    "concurrency",
-    "maxRequestsPerMinute",
-    "maxTokensPerMinute",
-    "requestTimeoutMs",
-    "maxRequestAttempts",
-    "retryBaseDelayMs",
-    "retryMaxDelayMs"
-] as const;
 
 /**
  * Runs every model on the same input rows, one model after the other (each model's engine is disposed before the
@@ -114,7 +100,7 @@ export async function compareModelsWithRows(options: CompareOptions): Promise<{r
         const entry = file.models[i]!;
         const {id, name: _name, ...overrides} = spec;
         const modelOptions: AnnotateOptions = {...base, ...overrides, output: path.join(output, entry.dir)};
-        if (overrides.backend === "local") for (const name of remoteOnly) delete modelOptions[name];
+        if (overrides.backend === "local") for (const name of REMOTE_ONLY_OPTIONS) delete modelOptions[name];
         if (halted || base.signal?.aborted === true) {
             halted = true;
             results.push({id, model: spec.model, skipped: false, result: null});

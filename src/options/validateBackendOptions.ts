@@ -33,7 +33,8 @@ const remoteDefaults = {
 
 const badBaseUrl = "options.baseUrl must be an http:// or https:// URL (the server's API root, e.g. http://host:8000/v1)";
 
-const remoteOnly = [
+/** The options only the openai backend takes (refused with the local one). */
+export const REMOTE_ONLY_OPTIONS = [
     "baseUrl",
     "apiKeyEnv",
     "apiKeyFile",
@@ -52,7 +53,7 @@ const remoteOnly = [
 export function validateBackendOptions(options: BackendOptions): ResolvedBackend {
     const backend = oneOf("backend", options.backend, ["local", "openai", "vllm"], "local");
     if (!isRemoteBackend(backend)) {
-        for (const name of remoteOnly)
+        for (const name of REMOTE_ONLY_OPTIONS)
             check(options[name] === undefined, `options.${name} needs options.backend "openai" (or "vllm"); remove it or set the backend`);
         return {backend: "local", remote: null};
     }

@@ -139,3 +139,12 @@ test("the local and the openai engines do not import each other", () => {
     expect([...imports.keys()].some((file) => file.startsWith(local)) && [...imports.keys()].some((file) => file.startsWith(openai))).toBe(true);
     expect(crossing).toEqual([]);
 });
+
+test("the README's layout section names every folder of src/", () => {
+    const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
+    const folders = [...new Set(files.map((file) => path.relative(repoRoot, path.dirname(file)).split(path.sep).join("/")))].filter(
+        (folder) => folder !== "src"
+    );
+    expect(folders.length).toBeGreaterThan(15);
+    expect(folders.filter((folder) => !readme.includes(`\`${folder}\``))).toEqual([]);
+});

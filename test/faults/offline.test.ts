@@ -45,8 +45,8 @@ describe("offline by construction", () => {
     test("node-llama-cpp is loaded in one place only, told never to build and never to download", () => {
         const sources = fs.readdirSync(path.join(repoRoot, "src"), {recursive: true, encoding: "utf8"}).filter((file) => file.endsWith(".ts"));
         const callers = sources.filter((file) => /\bgetLlama\s*\(/u.test(fs.readFileSync(path.join(repoRoot, "src", file), "utf8")));
-        expect(callers).toEqual([path.join("engine", "loadLlama.ts")]);
-        const loader = fs.readFileSync(path.join(repoRoot, "src", "engine", "loadLlama.ts"), "utf8");
+        expect(callers).toEqual([path.join("llama", "loadLlama.ts")]);
+        const loader = fs.readFileSync(path.join(repoRoot, "src", "llama", "loadLlama.ts"), "utf8");
         const call = loader.slice(loader.indexOf("getLlama("), loader.indexOf("})", loader.indexOf("getLlama(")));
         expect(call).toMatch(/build: "never"/u);
         expect(call).toMatch(/skipDownload: true/u);
