@@ -108,7 +108,8 @@ export function addGenerationOptions(command: Command): Command {
         .option("--retry-base-delay-ms <ms>", "openai backend: first retry delay, doubled per retry with jitter, unless Retry-After (default 500)", toInteger)
         .option("--retry-max-delay-ms <ms>", "openai backend: longest wait between attempts (default 60000)", toInteger)
         .option("-q, --quiet", "nothing on stderr but errors and warnings (no progress, no summary)")
-        .option("--json", "print the run summary as JSON on stdout");
+        .option("--json", "print the run summary as JSON on stdout")
+        .option("--fail-on-errors", "exit with code 3 when any row of the output ended in errors/ (earlier runs included), after committing everything");
 }
 
 /** `--model a --model b` collects a list; one `--model` stays a string. */

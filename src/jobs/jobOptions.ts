@@ -4,6 +4,16 @@ import {oneLine} from "../oneLine.js";
 import type {AnnotateOptions} from "../options/AnnotateOptions.js";
 import {readJobFile} from "./readJobFile.js";
 
+/** What a job file or the flags say about the command's own output, beside the run's options. */
+export type RunOutputOptions = {
+    /** Nothing on stderr but errors and warnings. Defaults to false. */
+    quiet?: boolean;
+    /** The summary as JSON on stdout. Defaults to false. */
+    json?: boolean;
+    /** Exit with code 3 when any row of the output ended in `errors/` (earlier runs included). Defaults to false. */
+    failOnErrors?: boolean;
+};
+
 /** Raised when a file named by an option (config, template, schema) cannot be read or parsed. */
 export class OptionFileError extends AirlabelError {}
 
@@ -18,7 +28,7 @@ export function resolveJobOptions(
     flags: JobValues,
     defaults: JobValues = {},
     required: readonly string[] = ["input", "model", "output"]
-): AnnotateOptions & {quiet?: boolean; json?: boolean} {
+): AnnotateOptions & RunOutputOptions {
     return resolveMergedOptions(mergeJobConfig(flags, defaults), required);
 }
 
@@ -31,10 +41,7 @@ export function mergeJobConfig(flags: JobValues, defaults: JobValues = {}): JobV
 }
 
 /** Merged options (see mergeJobConfig) checked for the required ones, with the files they name read. */
-export function resolveMergedOptions(
-    merged: JobValues,
-    required: readonly string[] = ["input", "model", "output"]
-): AnnotateOptions & {quiet?: boolean; json?: boolean} {
+export function resolveMergedOptions(merged: JobValues, required: readonly string[] = ["input", "model", "output"]): AnnotateOptions & RunOutputOptions {
     for (const key of ["steps", "models"]) {
         if (merged[key] !== undefined && required.includes("model"))
             throw new InvalidOptionError(`the job file has "${key}", which only \`airlabel run JOB\` runs; give it to airlabel run`);
@@ -68,7 +75,7 @@ export function resolveMergedOptions(
     if (typeof merged.replicas === "string" && /^\d+$/u.test(merged.replicas)) options.replicas = Number(merged.replicas);
     if (typeof merged.stop === "string") options.stop = [merged.stop];
     if (typeof merged.gpuLayers === "string") options.gpuLayers = /^\d+$/u.test(merged.gpuLayers) ? Number(merged.gpuLayers) : merged.gpuLayers;
-    return options as AnnotateOptions & {quiet?: boolean; json?: boolean};
+    return options as AnnotateOptions & RunOutputOptions;
 }
 
 /** Reads a text file an option names; one-line errors naming the option and the file. */

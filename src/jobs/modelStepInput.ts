@@ -19,6 +19,7 @@ export async function modelStepInput(run: JobRun, step: StepPlan): Promise<Model
     const {name: _name, type: _type, where: _where, models: _models, ...stepOptions} = step.step;
     const raw: Record<string, unknown> = {...jobDefaults, ...stepOptions, ...overrides, output: stepDir};
     delete raw.quiet;
+    delete raw.failOnErrors;
     delete raw.json;
     if (step.models !== undefined) delete raw.model;
     else raw.model = step.model;

@@ -15,7 +15,7 @@ export async function runGenerateStep(run: JobRun, step: StepPlan): Promise<bool
     const stepDir = path.join(output, "steps", step.name);
     const {name: _n, type: _t, prompt, prompts, count, prefix, prefixFile, ...own} = step.step;
     const raw: Record<string, unknown> = {...jobDefaults, ...own, ...overrides, output: stepDir, model: step.model};
-    for (const key of ["quiet", "json", "input", "template", "prompt", ...inputOnly]) if (!(key in own)) delete raw[key];
+    for (const key of ["quiet", "json", "failOnErrors", "input", "template", "prompt", ...inputOnly]) if (!(key in own)) delete raw[key];
     if (raw.model === undefined) throw new JobError(`${origin}: steps[${step.index}]: no model; set model: in the step or the job, or pass --model`);
     const resolved = await run.inStep(step, async () => resolveJobOptions(raw, {}, ["model", "output"]));
     const {input: _input, template: _template, templateOrigin: _origin, ...base} = resolved;

@@ -2,9 +2,10 @@ import {Option, type Command} from "commander";
 import {InvalidOptionError} from "../../AirlabelError.js";
 import type {GenerateOptions} from "../../options/GenerateOptions.js";
 import {generate} from "../../pipeline/generate.js";
-import {mergeJobConfig, readText, resolveMergedOptions} from "../../jobs/jobOptions.js";
+import {mergeJobConfig, readText, resolveMergedOptions, type RunOutputOptions} from "../../jobs/jobOptions.js";
 import {addGenerationOptions, toInteger} from "../jobOptions.js";
 import {printSummary, progressHooks, runWithSignals} from "./run.js";
+import {exitOnErrorRows} from "../exitOnErrorRows.js";
 
 export function registerGenerateCommand(program: Command): void {
     const command = program
@@ -56,10 +57,11 @@ Examples:
                 `airlabel: prompt reuse: ${result.evaluatedPromptTokens} of ${result.promptTokens} prompt tokens evaluated (each sequence keeps the prefix it shares with its previous row)\n`
             );
         if (result.stopped) process.exitCode = 130;
+        else await exitOnErrorRows(options.failOnErrors, [options.output]);
     });
 }
 
-function resolveGenerateOptions(flags: Record<string, unknown>): GenerateOptions & {quiet?: boolean; json?: boolean} {
+function resolveGenerateOptions(flags: Record<string, unknown>): GenerateOptions & RunOutputOptions {
     const {prompt, prompts, count, prefix, prefixFile, ...rest} = mergeJobConfig(flags);
     if (prompt !== undefined && prompts !== undefined) throw new InvalidOptionError("--prompt and --prompts cannot be used together; give the prompts one way");
     if (prompt === undefined && prompts === undefined) throw new InvalidOptionError('generate needs prompts: --prompt "..." (repeatable) or --prompts file');

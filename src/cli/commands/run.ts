@@ -10,6 +10,7 @@ import type {CompareModelSpec} from "../../options/CompareOptions.js";
 import {annotate, type AnnotateResult} from "../../pipeline/annotate.js";
 import {resolveJobOptions} from "../../jobs/jobOptions.js";
 import {addRunOptions} from "../jobOptions.js";
+import {exitOnErrorRows} from "../exitOnErrorRows.js";
 import {ProgressPrinter} from "../ProgressPrinter.js";
 
 export function registerRunCommand(program: Command): void {
@@ -38,10 +39,16 @@ Examples:
             const given = Object.fromEntries(Object.entries(flags).filter(([name, value]) => value !== undefined && name !== "config"));
             const quiet = (given.quiet ?? job.quiet) === true;
             const json = (given.json ?? job.json) === true;
+            const failOnErrors = (given.failOnErrors ?? job.failOnErrors) === true;
             if (job.steps !== undefined) {
                 const result = await runWithSignals((signal) => runJob({job, origin: file!, overrides: given, signal, ...progressHooks(quiet)}));
                 printJobSummary(result, json, quiet);
                 if (result.stopped) process.exitCode = 130;
+                else
+                    await exitOnErrorRows(
+                        failOnErrors,
+                        result.steps.flatMap((step) => (step.dir !== null ? [step.dir] : []))
+                    );
                 return;
             }
             const models = Array.isArray(given.model)
@@ -58,6 +65,7 @@ Examples:
                 const result = await runWithSignals((signal) => compareModels({...base, models, signal, ...progressHooks(quiet)}));
                 printCompareSummary(result, json, quiet);
                 if (result.stopped) process.exitCode = 130;
+                else await exitOnErrorRows(failOnErrors, [result.output]);
                 return;
             }
             const options = resolveJobOptions(given, job);
@@ -68,6 +76,7 @@ Examples:
             const result = await runWithSignals((signal) => annotate({...options, signal, ...progressHooks(quiet)}));
             printSummary(result, json, quiet);
             if (result.stopped) process.exitCode = 130;
+            else await exitOnErrorRows(failOnErrors, [options.output]);
         });
 }
 
