@@ -107,6 +107,11 @@ export function addGenerationOptions(command: Command): Command {
         .option("--max-request-attempts <n>", "openai backend: attempts per request on connection errors, timeouts, 408, 429, 5xx (default 6)", toInteger)
         .option("--retry-base-delay-ms <ms>", "openai backend: first retry delay, doubled per retry with jitter, unless Retry-After (default 500)", toInteger)
         .option("--retry-max-delay-ms <ms>", "openai backend: longest wait between attempts (default 60000)", toInteger)
+        .option(
+            "--stop-grace-ms <ms>",
+            "after SIGINT/SIGTERM, how long rows in flight may still finish; then they are cut off and left for the resume (default 5000)",
+            toInteger
+        )
         .option("-q, --quiet", "nothing on stderr but errors and warnings (no progress, no summary)")
         .option("--json", "print the run summary as JSON on stdout")
         .option("--fail-on-errors", "exit with code 3 when any row of the output ended in errors/ (earlier runs included), after committing everything");

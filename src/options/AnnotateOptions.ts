@@ -118,8 +118,14 @@ export type AnnotateOptions = PrepareOptions &
         devices?: string[];
         /** Data parallelism: "per-gpu" runs one worker (model + context) on each detected GPU, a number runs that many workers (round-robin over the GPUs; on CPU they share the cores). Rows are spread over them; the output is the same as with one. Replaces `workers`. Defaults to one worker. */
         replicas?: "per-gpu" | number;
-        /** Aborting stops feeding new rows, commits what finished, and resolves with `stopped: true`. Defaults to none. */
+        /**
+         * Aborting stops feeding new rows; rows in flight get `stopGraceMs` to finish and are committed, those still
+         * generating then are cut off and left for the resume (neither answered nor failed); the call resolves with
+         * `stopped: true`. Defaults to none.
+         */
         signal?: AbortSignal;
+        /** After `signal` aborts, how long rows in flight may still take (milliseconds) before they are cut off. Defaults to 5000. */
+        stopGraceMs?: number;
         /** Called after every finished row and at the end with progress figures (keep it cheap). Defaults to none. */
         onProgress?: (progress: AnnotateProgress) => void;
         /**
@@ -150,6 +156,9 @@ export type AnnotateProgress = {
     promptTokens: number;
     elapsedMs: number;
 };
+
+/** How long rows in flight may finish after a stop, unless `stopGraceMs` says otherwise. */
+export const DEFAULT_STOP_GRACE_MS = 5000;
 
 export const generationDefaults = {
     maxTokens: 256,

@@ -70,6 +70,7 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     devices: "none",
     replicas: "none",
     signal: "none",
+    stopGraceMs: "none",
     onProgress: "none",
     onLog: "none",
     apiKeyEnv: "none",

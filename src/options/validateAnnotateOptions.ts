@@ -1,4 +1,4 @@
-import {generationDefaults, type AnnotateOptions, type GenerationOptions} from "./AnnotateOptions.js";
+import {DEFAULT_STOP_GRACE_MS, generationDefaults, type AnnotateOptions, type GenerationOptions} from "./AnnotateOptions.js";
 import {
     checkOption as check,
     isFiniteNumber,
@@ -30,6 +30,7 @@ export type ResolvedAnnotateOptions = AnnotateOptions &
             | "gpu"
             | "gpuLayers"
             | "schemaOrigin"
+            | "stopGraceMs"
         >
     > & {generation: Required<GenerationOptions>; resolvedBackend: ResolvedBackend; placement: PlacementRequest};
 
@@ -62,6 +63,7 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     );
     check(options.hooks === undefined || (typeof options.hooks === "string" && options.hooks.length > 0), "options.hooks must be the path of an ES module");
     optionalPositiveInteger("hookTimeoutMs", options.hookTimeoutMs);
+    optionalNonNegativeInteger("stopGraceMs", options.stopGraceMs);
     check(
         options.seedColumn === undefined || (typeof options.seedColumn === "string" && options.seedColumn.length > 0),
         "options.seedColumn must be a non-empty string"
@@ -150,6 +152,7 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         retriesInvalid: options.retriesInvalid ?? 2,
         shardSize: options.shardSize ?? 1000,
         overwrite: options.overwrite ?? false,
+        stopGraceMs: options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
         workers: options.workers ?? 1,
         // the environment's default for every run of this machine or shell (several processes sharing the cores)
         ...(options.threads === undefined && envThreads !== undefined && envThreads !== "" ? {threads: Number(envThreads)} : {}),

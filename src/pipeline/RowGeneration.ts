@@ -1,7 +1,7 @@
 import {AirlabelError} from "../AirlabelError.js";
 import type {Engine} from "../engine/Engine.js";
 import type {EngineResult, EngineTask} from "../engine/EngineTask.js";
-import {RequestStoppedError} from "../engine/openai/openaiErrors.js";
+import {RowStoppedError} from "../engine/RowStoppedError.js";
 import type {StepProfile} from "../engine/StepProfile.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 import type {AnnotateProgress} from "../options/AnnotateOptions.js";
@@ -84,7 +84,7 @@ export class RowGeneration {
         const generationMs = this.#generationStart > 0 ? performance.now() - this.#generationStart : 0;
         const stats = store.stats;
         const allCommitted = stats.committedRows + stats.committedErrors >= job.totalRows;
-        // a stop after the last row was handed out can still leave rows cut off (openai backend): stopped, not done
+        // a stop after the last row was handed out can still leave rows cut off (the grace period ended): stopped, not done
         if (!allCommitted && resolved.signal?.aborted === true) this.#stopped = true;
         this.#report();
         const requestStats = this.#plan?.requestStats() ?? {requests: 0, retries: 0};
@@ -120,7 +120,7 @@ export class RowGeneration {
         const loadStart = performance.now();
         const loaded = await engine.ready().catch((err: unknown) => {
             // stopped while the openai backend probed the server
-            if (err instanceof RequestStoppedError) return null;
+            if (err instanceof RowStoppedError) return null;
             throw err;
         });
         this.#stopped = loaded === null;

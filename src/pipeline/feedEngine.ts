@@ -2,7 +2,7 @@ import {AirlabelError} from "../AirlabelError.js";
 import type {Engine} from "../engine/Engine.js";
 import {EngineError} from "../engine/EngineError.js";
 import type {EngineResult, EngineTask} from "../engine/EngineTask.js";
-import {RequestStoppedError} from "../engine/openai/openaiErrors.js";
+import {RowStoppedError} from "../engine/RowStoppedError.js";
 
 /**
  * Keeps the engine full: up to twice its capacity in flight, a new row pulled and submitted as each finishes.
@@ -29,8 +29,8 @@ export async function feedEngine(
                     return writes;
                 },
                 (err: unknown) => {
-                    // a row the stop cut off (openai backend) is not committed: the resume generates it
-                    if (!(err instanceof RequestStoppedError)) failure ??= err;
+                    // a row the stop cut off is not committed: the resume generates it
+                    if (!(err instanceof RowStoppedError)) failure ??= err;
                 }
             )
             .catch((err: unknown) => {

@@ -60,7 +60,9 @@ export async function localEngineSetup({resolved, answerSchema, hooks, log}: Eng
                         placements: fitted.placements,
                         // only validate/parse run in the worker
                         ...(answerHooks ? {hooks: hooks.file} : {}),
-                        ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
+                        ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {}),
+                        ...(resolved.signal !== undefined ? {signal: resolved.signal} : {}),
+                        stopGraceMs: resolved.stopGraceMs
                     }),
                 readyLine: (loaded) =>
                     `engine: ${loaded.engine}; parallel ${parallel}${workers > 1 ? ` x ${workers} workers` : ""}, context ${contextSize} per sequence`,

@@ -28,6 +28,7 @@ export function openaiEngineSetup(remote: ResolvedRemoteOptions, {resolved, answ
                         system: resolved.system,
                         schema: answerSchema.jsonSchema,
                         ...(resolved.signal !== undefined ? {signal: resolved.signal} : {}),
+                        stopGraceMs: resolved.stopGraceMs,
                         schemaOrigin: resolved.schemaOrigin,
                         generation: resolved.generation,
                         retriesInvalid: resolved.retriesInvalid,

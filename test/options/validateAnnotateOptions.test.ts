@@ -21,6 +21,8 @@ describe("validateAnnotateOptions messages", () => {
         [{shardSize: 0}, "options.shardSize must be a positive integer"],
         [{maxRows: 0}, "options.maxRows must be a positive integer"],
         [{shuffleSeed: -1}, "options.shuffleSeed must be a non-negative integer"],
+        [{stopGraceMs: -1}, "options.stopGraceMs must be a non-negative integer"],
+        [{stopGraceMs: 1.5}, "options.stopGraceMs must be a non-negative integer"],
         [{retriesInvalid: -1}, "options.retriesInvalid must be a non-negative integer"],
         [{grammarMaxStringLength: 0}, "options.grammarMaxStringLength must be a positive integer"],
         [{grammarMaxItems: 1.5}, "options.grammarMaxItems must be a positive integer"],

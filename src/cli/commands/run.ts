@@ -149,7 +149,7 @@ export async function runWithSignals<T>(run: (signal: AbortSignal) => Promise<T>
             return;
         }
         process.stderr.write(
-            `\nairlabel: ${name}: finishing the rows in flight and committing them; re-run the same command to resume (${name} again to exit now)\n`
+            `\nairlabel: ${name}: finishing the rows in flight and committing them; re-run the same command to resume (rows still generating after the grace period, --stop-grace-ms, are left for it; ${name} again to exit now)\n`
         );
         controller.abort();
     };

@@ -6,9 +6,16 @@ import {EngineError} from "../EngineError.js";
 import {setOpenMpWaitPolicy} from "../../llama/setOpenMpWaitPolicy.js";
 import {createStepProfileBuffer, readStepProfile, type StepProfile} from "../StepProfile.js";
 import type {EngineResult, EngineTask, WarmupResult} from "../EngineTask.js";
-import type {WarmupTask, WorkerConfig} from "./WorkerProtocol.js";
+import type {StoppedTaskResult, WarmupTask, WorkerConfig} from "./WorkerProtocol.js";
+import {RowStoppedError} from "../RowStoppedError.js";
+import {DEFAULT_STOP_GRACE_MS} from "../../options/AnnotateOptions.js";
 
-export type LocalEngineOptions = WorkerConfig;
+export type LocalEngineOptions = Omit<WorkerConfig, "stopFlag" | "placementClaims" | "stepProfile"> & {
+    /** The run's stop: no row starts after it, rows in flight get `stopGraceMs` to finish, then the workers cut them off. Defaults to none. */
+    signal?: AbortSignal;
+    /** How long rows in flight may still take after the stop (milliseconds). Defaults to 5000. */
+    stopGraceMs?: number;
+};
 
 /**
  * The local backend: a piscina pool of worker threads, each owning one model instance and a context with
@@ -19,6 +26,13 @@ export class LocalEngine implements Engine {
     public readonly options: LocalEngineOptions;
     private readonly _pool: Piscina;
     private readonly _stepProfile: SharedArrayBuffer;
+    /** Set to 1 (and notified) when the stop's grace period ends: the workers cut off the rows they hold. */
+    private readonly _stopFlag = new Int32Array(new SharedArrayBuffer(4));
+    private _graceTimer: NodeJS.Timeout | undefined;
+    private readonly _onStop = () => {
+        this._graceTimer = setTimeout(() => this.cutOffRows(), this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS);
+        this._graceTimer.unref();
+    };
     private _disposed = false;
 
     public constructor(options: LocalEngineOptions) {
@@ -26,14 +40,17 @@ export class LocalEngine implements Engine {
         // before any worker loads llama.cpp (the workers' environment is a copy)
         setOpenMpWaitPolicy();
         this._stepProfile = createStepProfileBuffer(options.workers);
+        const {signal, stopGraceMs: _grace, ...config} = options;
+        const workerData: WorkerConfig = {
+            ...config,
+            // the counter by which each worker takes its own placement (replica i -> placement i)
+            ...(options.placements !== undefined ? {placementClaims: new SharedArrayBuffer(4)} : {}),
+            stepProfile: this._stepProfile,
+            stopFlag: this._stopFlag.buffer as SharedArrayBuffer
+        };
         this._pool = new Piscina({
             filename: workerFileUrl(),
-            workerData: {
-                ...options,
-                // the counter by which each worker takes its own placement (replica i -> placement i)
-                ...(options.placements !== undefined ? {placementClaims: new SharedArrayBuffer(4)} : {}),
-                stepProfile: this._stepProfile
-            },
+            workerData,
             minThreads: options.workers,
             maxThreads: options.workers,
             // twice the sequences: a finished sequence finds its next row already waiting in the worker
@@ -41,6 +58,15 @@ export class LocalEngine implements Engine {
             idleTimeout: Number.MAX_SAFE_INTEGER
             // no maxQueue: annotate() bounds what is in flight itself (twice the capacity)
         });
+        if (signal?.aborted === true) this._onStop();
+        // removed on dispose: a job's steps share one signal
+        else signal?.addEventListener("abort", this._onStop, {once: true});
+    }
+
+    /** Cuts off every row the workers hold now (the stop's grace period is over): each rejects with RowStoppedError. */
+    public cutOffRows(): void {
+        Atomics.store(this._stopFlag, 0, 1);
+        Atomics.notify(this._stopFlag, 0);
     }
 
     /** How many rows can be generating at once across all workers. */
@@ -65,14 +91,18 @@ export class LocalEngine implements Engine {
         return readStepProfile(this._stepProfile);
     }
 
-    public generate(task: EngineTask, signal?: AbortSignal): Promise<EngineResult> {
-        return this._pool.run(task, signal === undefined ? {} : {signal}) as Promise<EngineResult>;
+    public async generate(task: EngineTask): Promise<EngineResult> {
+        const result = (await this._pool.run(task)) as EngineResult | StoppedTaskResult;
+        if ("stopped" in result) throw new RowStoppedError(`row ${result.idx} was cut off by the stop; a resume generates it`);
+        return result;
     }
 
     /** Terminates the workers (and their models). Safe to call twice. */
     public async dispose(): Promise<void> {
         if (this._disposed) return;
         this._disposed = true;
+        clearTimeout(this._graceTimer);
+        this.options.signal?.removeEventListener("abort", this._onStop);
         await this._pool.destroy();
     }
 }

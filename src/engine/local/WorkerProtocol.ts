@@ -33,7 +33,12 @@ export type WorkerConfig = {
     hooks?: string;
     /** Time limit of one hook call. Absent: 30000 ms. */
     hookTimeoutMs?: number;
+    /** A 4-byte flag the pool sets (to 1) when the run's stop grace period ends: rows in flight are cut off (see StoppedTaskResult). */
+    stopFlag?: SharedArrayBuffer;
 };
+
+/** A row the stop cut off in the worker (not answered, not failed): {@link LocalEngine} rejects it with RowStoppedError. */
+export type StoppedTaskResult = {idx: number; stopped: true};
 
 /** Sent once per worker before the clock starts: loads the model and context, generates nothing. */
 export type WarmupTask = {warmup: true};

@@ -24,7 +24,7 @@ import {samplingForAttempt} from "../samplingForAttempt.js";
 import {StepProfileSlot} from "../StepProfile.js";
 import {tokenizePrompt} from "../../llama/tokenizePrompt.js";
 import type {EngineResult, EngineTask, WarmupResult} from "../EngineTask.js";
-import type {WarmupTask, WorkerConfig} from "./WorkerProtocol.js";
+import type {StoppedTaskResult, WarmupTask, WorkerConfig} from "./WorkerProtocol.js";
 
 type WorkerState = {
     llama: Llama;
@@ -43,6 +43,20 @@ type WorkerState = {
 
 const config = workerData as WorkerConfig;
 let statePromise: Promise<WorkerState> | undefined;
+const stopFlag = config.stopFlag !== undefined ? new Int32Array(config.stopFlag) : null;
+
+/** Whether the run's stop grace period is over: the rows this worker holds are cut off. */
+function cutOff(): boolean {
+    return stopFlag !== null && Atomics.load(stopFlag, 0) === 1;
+}
+
+/** When the pool sets the stop flag, the driver rejects every generation it holds (each row then resolves as stopped). */
+function disposeOnStop(driver: GenerationDriver): void {
+    if (stopFlag === null) return;
+    // Atomics.waitAsync (Node 16+) is not in TypeScript's ES2023 library
+    const {waitAsync} = Atomics as unknown as {waitAsync(array: Int32Array, index: number, value: number): {value: Promise<string> | string}};
+    void Promise.resolve(waitAsync(stopFlag, 0, 0).value).then(() => driver.dispose());
+}
 
 /**
  * llama.cpp threads per worker on CPU: all of its share of the cores when each context decodes on a thread of its
@@ -89,11 +103,13 @@ async function loadState(): Promise<WorkerState> {
             .filter((text) => text.length > 0)
     ];
     const hooks = config.hooks !== undefined ? await loadHooks(config.hooks) : null;
+    const driver = createDriver({context, ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {})});
+    disposeOnStop(driver);
     return {
         llama,
         engine: describeLlama(llama, threads),
         model,
-        driver: createDriver({context, ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {})}),
+        driver,
         grammar,
         answerSchema,
         wrapper,
@@ -102,10 +118,22 @@ async function loadState(): Promise<WorkerState> {
     };
 }
 
-export default async function generateRow(task: EngineTask | WarmupTask): Promise<EngineResult | WarmupResult> {
+export default async function generateRow(task: EngineTask | WarmupTask): Promise<EngineResult | WarmupResult | StoppedTaskResult> {
     statePromise ??= loadState();
     const state = await statePromise;
     if ("warmup" in task) return state.engine;
+    if (cutOff()) return {idx: task.idx, stopped: true};
+    try {
+        return await generateAnswer(state, task);
+    } catch (err) {
+        // the driver rejected the generations it held because the stop's grace period ended
+        if (cutOff()) return {idx: task.idx, stopped: true};
+        throw err;
+    }
+}
+
+/** One row's answer: its prompt formatted and tokenized, then generated and validated with retries. */
+async function generateAnswer(state: WorkerState, task: EngineTask): Promise<EngineResult> {
     const prompt = tokenizePrompt(state.model, formatPrompt(state.wrapper, task.system ?? config.system, task.prompt));
     // task.row arrived by postMessage: it is already this row's own copy
     const hooks = answerHooksFor(state.hooks, task.row ?? {}, config.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS);

@@ -14,6 +14,7 @@ import {RemoteServerError} from "./openaiErrors.js";
 import {probeServer} from "./probeServer.js";
 import {RateLimiter} from "./RateLimiter.js";
 import {RequestSender} from "./RequestSender.js";
+import {DEFAULT_STOP_GRACE_MS} from "../../options/AnnotateOptions.js";
 
 export type OpenAIEngineOptions = ResolvedRemoteOptions & {
     /** The server's model name. */
@@ -32,12 +33,11 @@ export type OpenAIEngineOptions = ResolvedRemoteOptions & {
     hookTimeoutMs?: number;
     /** Retry warnings and the probe's findings. Defaults to none. */
     onLog?: (line: string, level?: LogLevel) => void;
-    /** The run's stop (SIGINT/SIGTERM): from then on no request or retry starts, and requests in flight get {@link STOP_GRACE_MS} (or the request timeout, if shorter) to finish. Defaults to none. */
+    /** The run's stop (SIGINT/SIGTERM): from then on no request or retry starts, and requests in flight get `stopGraceMs` (or the request timeout, if shorter) to finish. Defaults to none. */
     signal?: AbortSignal;
+    /** How long requests in flight may still take after the stop before they are cancelled (their rows are redone on resume). Defaults to 5000. */
+    stopGraceMs?: number;
 };
-
-/** How long requests in flight at a stop may still take to answer before they are cancelled (their rows are redone on resume). */
-export const STOP_GRACE_MS = 30_000;
 
 /**
  * The remote backend: each row is one request to an OpenAI-compatible server (vLLM, llama-server, SGLang, TGI),
@@ -53,7 +53,7 @@ export class OpenAIEngine implements Engine {
     readonly #waiting: (() => void)[] = [];
     #active = 0;
     #disposed = false;
-    readonly #stop = () => this.#sender.stop(Math.min(STOP_GRACE_MS, this.options.requestTimeoutMs));
+    readonly #stop = () => this.#sender.stop(Math.min(this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS, this.options.requestTimeoutMs));
 
     public constructor(options: OpenAIEngineOptions) {
         this.options = options;

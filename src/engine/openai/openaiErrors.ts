@@ -1,4 +1,5 @@
 import {AirlabelError} from "../../AirlabelError.js";
+import {RowStoppedError} from "../RowStoppedError.js";
 
 /**
  * The server cannot be used for the rest of the run: unreachable or overloaded past the retry bound, the key
@@ -11,4 +12,4 @@ export class RemoteServerError extends AirlabelError {}
  * after the signal, and one still in flight when the grace period ends is cancelled. The row is not committed: a resume
  * generates it.
  */
-export class RequestStoppedError extends AirlabelError {}
+export class RequestStoppedError extends RowStoppedError {}
