@@ -56,6 +56,11 @@ export function addGenerationOptions(command: Command): Command {
         .option("--ignore-eos", "free text only: keep generating to --max-tokens through end-of-generation tokens (benchmarks)")
         .option("--retries-invalid <n>", "retries of an invalid or truncated answer, with changed sampling (default 2)", toInteger)
         .option(
+            "--row-timeout <seconds>",
+            "one row's time limit (its generation, retries included); a row past it goes to errors/ with finish_reason timeout (default none)",
+            toNumber
+        )
+        .option(
             "--grammar-max-string-length <n>",
             "grammar-only cap on strings the schema leaves unbounded, for models that never end a string (default none)",
             toInteger

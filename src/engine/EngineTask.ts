@@ -22,7 +22,8 @@ export type EngineResult = {
     annotation: unknown;
     /** The last raw answer text. */
     response: string;
-    finishReason: "stop" | "length";
+    /** "timeout": the row's time limit (`rowTimeout`) passed. */
+    finishReason: "stop" | "length" | "timeout";
     promptTokens: number;
     /** Generated tokens over all attempts. */
     completionTokens: number;

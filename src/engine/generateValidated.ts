@@ -4,7 +4,10 @@ import type {EngineResult} from "./EngineTask.js";
 /** One generation attempt, as a backend reports it. */
 export type AttemptOutput = {
     text: string;
-    finishReason: "stop" | "length";
+    /** "timeout": the attempt was cut off at the time limit it was given. */
+    finishReason: "stop" | "length" | "timeout";
+    /** Milliseconds the attempt spent generating (not waiting for a sequence); absent: the attempt's wall time counts. */
+    generationMs?: number;
     /** Prompt tokens of this attempt; null keeps the count known so far. */
     promptTokens: number | null;
     generatedTokens: number;
@@ -34,8 +37,13 @@ export type GenerateValidatedOptions = {
     maxTokens: number;
     /** Prompt tokens before any attempt reports its own count. */
     promptTokens: number;
-    /** Runs attempt number `attempt` (0-based); each attempt must sample differently (see samplingForAttempt). */
-    attempt: (attempt: number) => Promise<AttemptOutput | AttemptRefused>;
+    /**
+     * Runs attempt number `attempt` (0-based); each attempt must sample differently (see samplingForAttempt). With a
+     * time limit, `timeLimitMs` is what is left of the row's: past it the attempt ends with finishReason "timeout".
+     */
+    attempt: (attempt: number, timeLimitMs: number | undefined) => Promise<AttemptOutput | AttemptRefused>;
+    /** The row's time limit in milliseconds, its attempts' generation time summed (retries included); a row past it fails (stage "generate", finishReason "timeout"). Defaults to none. */
+    timeLimitMs?: number;
     /** The user's validate/parse hooks for this row. Defaults to none. */
     hooks?: AnswerHooks;
 };
@@ -53,12 +61,16 @@ export async function generateValidated(options: GenerateValidatedOptions): Prom
     let firstTokenMs = -1;
     let evaluatedPromptTokens: number | undefined;
     let response = "";
-    let finishReason: "stop" | "length" = "stop";
+    let finishReason: EngineResult["finishReason"] = "stop";
     let reason = "";
+    let spentMs = 0;
     const hooks = options.hooks;
     const maxAttempts = answerSchema.isFreeText && hooks?.validate === undefined ? 1 : 1 + options.retriesInvalid;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
-        const output = await options.attempt(attempt);
+        const limit = options.timeLimitMs;
+        if (limit !== undefined && spentMs >= limit) return timedOut(options, {idx, response, promptTokens, completionTokens, attempts: attempt, firstTokenMs});
+        const attemptStart = performance.now();
+        const output = await options.attempt(attempt, limit === undefined ? undefined : limit - spentMs);
         if ("refused" in output) {
             return {
                 idx,
@@ -80,6 +92,17 @@ export async function generateValidated(options: GenerateValidatedOptions): Prom
         if (output.evaluatedPromptTokens !== undefined) evaluatedPromptTokens = (evaluatedPromptTokens ?? 0) + output.evaluatedPromptTokens;
         response = output.text;
         finishReason = output.finishReason;
+        spentMs += output.generationMs ?? performance.now() - attemptStart;
+        if (finishReason === "timeout")
+            return timedOut(options, {
+                idx,
+                response,
+                promptTokens,
+                completionTokens,
+                attempts: attempt + 1,
+                firstTokenMs,
+                ...(evaluatedPromptTokens !== undefined ? {evaluatedPromptTokens} : {})
+            });
         const result = {
             idx,
             response,
@@ -131,5 +154,21 @@ export async function generateValidated(options: GenerateValidatedOptions): Prom
         ...(evaluatedPromptTokens !== undefined ? {evaluatedPromptTokens} : {}),
         reason: `${reason} (after ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"})`,
         stage: "validate"
+    };
+}
+
+/** The row ran out of its time limit: it fails at the generate stage, with what it had generated so far as the response. */
+function timedOut(
+    options: GenerateValidatedOptions,
+    row: Pick<EngineResult, "idx" | "response" | "promptTokens" | "completionTokens" | "attempts" | "firstTokenMs" | "evaluatedPromptTokens">
+): EngineResult {
+    const seconds = (options.timeLimitMs ?? 0) / 1000;
+    return {
+        ...row,
+        ok: false,
+        annotation: null,
+        finishReason: "timeout",
+        reason: `the row took longer than its time limit (--row-timeout ${seconds} s) in ${row.attempts} attempt${row.attempts === 1 ? "" : "s"}; raise --row-timeout`,
+        stage: "generate"
     };
 }

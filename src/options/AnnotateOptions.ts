@@ -84,6 +84,12 @@ export type AnnotateOptions = PrepareOptions &
         choices?: string[];
         /** A kept column holding a non-negative integer that replaces `idx` in each row's first-attempt seed (`seed + value`); `generate()` uses its `sample` column. Defaults to none (`seed + idx`). */
         seedColumn?: string;
+        /**
+         * One row's time limit in seconds: its generation time, retries included (not the wait for a free sequence or a
+         * request slot). A row past it fails (errors/, stage "generate", finish_reason "timeout", the reason naming the
+         * limit) and the others go on. Defaults to none.
+         */
+        rowTimeout?: number;
         /** Retries of an invalid or truncated answer, each with changed sampling. Defaults to 2. */
         retriesInvalid?: number;
         /** Grammar-only cap on the length of strings the schema leaves unbounded (no `maxLength`), for models that do not end their strings by themselves; not schema semantics. Defaults to none. */

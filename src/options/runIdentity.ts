@@ -45,6 +45,7 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     ignoreEos: "answers",
     seedColumn: "answers",
     retriesInvalid: "answers",
+    rowTimeout: "answers",
     grammarMaxStringLength: "answers",
     grammarMaxItems: "answers",
     format: "answers",

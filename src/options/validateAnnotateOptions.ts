@@ -65,6 +65,10 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     optionalPositiveInteger("hookTimeoutMs", options.hookTimeoutMs);
     optionalNonNegativeInteger("stopGraceMs", options.stopGraceMs);
     check(
+        options.rowTimeout === undefined || (isFiniteNumber(options.rowTimeout) && options.rowTimeout > 0),
+        "options.rowTimeout must be a number of seconds > 0"
+    );
+    check(
         options.seedColumn === undefined || (typeof options.seedColumn === "string" && options.seedColumn.length > 0),
         "options.seedColumn must be a non-empty string"
     );

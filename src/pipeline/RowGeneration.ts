@@ -182,7 +182,8 @@ export class RowGeneration {
                 reason: result.reason ?? "invalid answer",
                 // a request the backend refused has no answer of its own
                 response: result.stage === "generate" && result.response === "" ? null : result.response,
-                finishReason: result.stage === "generate" ? null : result.finishReason,
+                // a refused request has no answer to tell of; a timed-out row says so
+                finishReason: result.stage === "generate" && result.finishReason !== "timeout" ? null : result.finishReason,
                 attempts: result.attempts,
                 model: modelName,
                 columns: row.columns

@@ -62,7 +62,8 @@ export async function localEngineSetup({resolved, answerSchema, hooks, log}: Eng
                         ...(answerHooks ? {hooks: hooks.file} : {}),
                         ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {}),
                         ...(resolved.signal !== undefined ? {signal: resolved.signal} : {}),
-                        stopGraceMs: resolved.stopGraceMs
+                        stopGraceMs: resolved.stopGraceMs,
+                        ...(resolved.rowTimeout !== undefined ? {rowTimeoutMs: resolved.rowTimeout * 1000} : {})
                     }),
                 readyLine: (loaded) =>
                     `engine: ${loaded.engine}; parallel ${parallel}${workers > 1 ? ` x ${workers} workers` : ""}, context ${contextSize} per sequence`,

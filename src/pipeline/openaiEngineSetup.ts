@@ -29,6 +29,7 @@ export function openaiEngineSetup(remote: ResolvedRemoteOptions, {resolved, answ
                         schema: answerSchema.jsonSchema,
                         ...(resolved.signal !== undefined ? {signal: resolved.signal} : {}),
                         stopGraceMs: resolved.stopGraceMs,
+                        ...(resolved.rowTimeout !== undefined ? {rowTimeoutMs: resolved.rowTimeout * 1000} : {}),
                         schemaOrigin: resolved.schemaOrigin,
                         generation: resolved.generation,
                         retriesInvalid: resolved.retriesInvalid,

@@ -23,6 +23,8 @@ describe("validateAnnotateOptions messages", () => {
         [{shuffleSeed: -1}, "options.shuffleSeed must be a non-negative integer"],
         [{stopGraceMs: -1}, "options.stopGraceMs must be a non-negative integer"],
         [{stopGraceMs: 1.5}, "options.stopGraceMs must be a non-negative integer"],
+        [{rowTimeout: 0}, "options.rowTimeout must be a number of seconds > 0"],
+        [{rowTimeout: Number.NaN}, "options.rowTimeout must be a number of seconds > 0"],
         [{retriesInvalid: -1}, "options.retriesInvalid must be a non-negative integer"],
         [{grammarMaxStringLength: 0}, "options.grammarMaxStringLength must be a positive integer"],
         [{grammarMaxItems: 1.5}, "options.grammarMaxItems must be a positive integer"],

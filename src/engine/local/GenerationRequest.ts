@@ -20,15 +20,19 @@ export type GenerationRequest = {
     stopStrings: string[];
     /** Keep generating through end-of-generation tokens (benchmarks: exactly `maxTokens` tokens). */
     ignoreEos: boolean;
+    /** Milliseconds the generation may take once it has a sequence; then it ends with finishReason "timeout". Defaults to no limit. */
+    timeLimitMs?: number;
 };
 
 export type GenerationOutput = {
     text: string;
     /** Tokens generated (stop strings included, trailing end-of-generation token excluded). */
     generatedTokens: number;
-    finishReason: "stop" | "length";
+    finishReason: "stop" | "length" | "timeout";
     /** Milliseconds from the request starting on a sequence to its first generated token. */
     firstTokenMs: number;
+    /** Milliseconds from the request starting on a sequence to its end. */
+    generationMs: number;
     /** Prompt tokens this request evaluated: those after the prefix its sequence already held. */
     evaluatedPromptTokens: number;
 };

@@ -156,10 +156,18 @@ export class LockstepDriver implements GenerationDriver {
         // Batch items in ascending sequence id order: llama.cpp (one KV stream per sequence) then splits the step into
         // one ubatch; in another order it splits it into several and a step costs over 3x more (measured: 95 ms vs
         // 320 ms per step, 32 sequences, 85M F16 model, 1 thread).
-        const active = this._active.splice(0).sort((a, b) => this._order.get(a.sequence)! - this._order.get(b.sequence)!);
+        const sorted = this._active.splice(0).sort((a, b) => this._order.get(a.sequence)! - this._order.get(b.sequence)!);
+        // a generation past its time limit ends before the step, with what it generated (as the native loop does)
+        const now = performance.now();
+        const finished: (() => Promise<void>)[] = [];
+        const active: Active[] = [];
+        for (const a of sorted) {
+            const limit = a.request.timeLimitMs ?? 0;
+            if (limit > 0 && now - a.startedAt >= limit) finished.push(() => this._finish(a, "timeout"));
+            else active.push(a);
+        }
         // all next() calls in one synchronous loop: their decodes land in the same batch
         const results = await Promise.allSettled(active.map((a) => a.iterator.next()));
-        const finished: (() => Promise<void>)[] = [];
         for (let i = 0; i < active.length; i++) {
             const a = active[i]!;
             const result = results[i]!;
@@ -197,7 +205,7 @@ export class LockstepDriver implements GenerationDriver {
         await Promise.all(finished.map((finish) => finish()));
     }
 
-    private async _finish(a: Active, finishReason: "stop" | "length" | null, error?: unknown): Promise<void> {
+    private async _finish(a: Active, finishReason: GenerationOutput["finishReason"] | null, error?: unknown): Promise<void> {
         try {
             await a.iterator.return(undefined);
         } catch {
@@ -214,6 +222,7 @@ export class LockstepDriver implements GenerationDriver {
             generatedTokens: a.tokens.length,
             finishReason,
             firstTokenMs: Math.max(0, a.firstTokenMs),
+            generationMs: performance.now() - a.startedAt,
             evaluatedPromptTokens: a.evaluatedPromptTokens
         });
     }

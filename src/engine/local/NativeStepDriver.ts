@@ -21,6 +21,8 @@ type Active = {
     /** Kept while the native sampler uses its native state. */
     grammarState: LlamaGrammarEvaluationState | undefined;
     evaluatedPromptTokens: number;
+    /** performance.now() when it took its sequence. */
+    startedAt: number;
     resolve: (output: GenerationOutput) => void;
     reject: (err: unknown) => void;
 };
@@ -29,7 +31,8 @@ type Waiting = Pick<Active, "request" | "resolve" | "reject">;
 
 type Steps = Required<
     Pick<AddonContext, "airlabelStepsAdd" | "airlabelStepsRun" | "airlabelStepsInterrupt" | "airlabelStepsCancel" | "removeTokenCellsFromSequence">
->;
+> &
+    Pick<AddonContext, "airlabelStepsTimeLimits">;
 
 /** The addon's native decode loop, or undefined when the binary lacks airlabel's steps patch. */
 export function nativeStepsOf(context: LlamaContext): Steps | undefined {
@@ -177,7 +180,16 @@ export class NativeStepDriver implements GenerationDriver {
         if (made === undefined) throw new Error("node-llama-cpp's sampler internals differ from what airlabel's native decode loop expects");
         const toEvaluate = prompt.slice(keep);
         try {
-            this._steps.airlabelStepsAdd(slot.id, Uint32Array.from(toEvaluate), keep, made.sampler, request.maxTokens, request.ignoreEos, request.stopStrings);
+            this._steps.airlabelStepsAdd(
+                slot.id,
+                Uint32Array.from(toEvaluate),
+                keep,
+                made.sampler,
+                request.maxTokens,
+                request.ignoreEos,
+                request.stopStrings,
+                request.timeLimitMs ?? 0
+            );
         } catch (err) {
             made.sampler.dispose();
             throw err;
@@ -188,6 +200,7 @@ export class NativeStepDriver implements GenerationDriver {
             sampler: made.sampler,
             grammarState: made.grammarState,
             evaluatedPromptTokens: toEvaluate.length,
+            startedAt: performance.now(),
             resolve: waiting.resolve,
             reject: waiting.reject
         });
@@ -214,6 +227,7 @@ export class NativeStepDriver implements GenerationDriver {
             generatedTokens: tokens.length,
             finishReason: finished.finish,
             firstTokenMs: Math.max(0, finished.firstTokenMs),
+            generationMs: performance.now() - active.startedAt,
             evaluatedPromptTokens: active.evaluatedPromptTokens
         });
     }

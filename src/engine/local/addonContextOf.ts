@@ -36,7 +36,8 @@ export type AddonContext = {
         sampler: object,
         maxTokens: number,
         ignoreEos: boolean,
-        stopStrings: string[]
+        stopStrings: string[],
+        timeLimitMs?: number
     ): void;
     /** Steps patch: runs the native decode loop until a generation finishes or it is interrupted. */
     airlabelStepsRun?(): Promise<NativeStepsResult>;
@@ -44,6 +45,8 @@ export type AddonContext = {
     airlabelStepsInterrupt?(): void;
     /** Steps patch: drops every registered generation (not while a run is in flight); how many there were. */
     airlabelStepsCancel?(): number;
+    /** Steps patch: whether `airlabelStepsAdd` takes a time limit (absent in builds before it did). */
+    airlabelStepsTimeLimits?(): boolean;
     /** Steps patch: builds the vocabulary trie grammar masks walk now, not at a run's first mask; false where masks are not computed that way. */
     airlabelPrepareGrammarMasks?(): boolean;
     /** node-llama-cpp's own: removes a sequence's cells from `start` to `end` (-1: to its end). */
@@ -55,7 +58,7 @@ export type NativeStepsResult = {
     finished: {
         sequenceId: number;
         tokens: Uint32Array;
-        finish: "stop" | "length" | "error";
+        finish: "stop" | "length" | "timeout" | "error";
         error?: string;
         /** Milliseconds from `airlabelStepsAdd` to the first sampled token; -1: none. */
         firstTokenMs: number;

@@ -43,7 +43,8 @@ type WorkerState = {
 
 const config = workerData as WorkerConfig;
 let statePromise: Promise<WorkerState> | undefined;
-const stopFlag = config.stopFlag !== undefined ? new Int32Array(config.stopFlag) : null;
+// (workerData is null where this module is imported outside a worker: defaultThreads in tests)
+const stopFlag = (workerData as WorkerConfig | null)?.stopFlag !== undefined ? new Int32Array(config.stopFlag!) : null;
 
 /** Whether the run's stop grace period is over: the rows this worker holds are cut off. */
 function cutOff(): boolean {
@@ -103,7 +104,10 @@ async function loadState(): Promise<WorkerState> {
             .filter((text) => text.length > 0)
     ];
     const hooks = config.hooks !== undefined ? await loadHooks(config.hooks) : null;
-    const driver = createDriver({context, ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {})});
+    const driver = createDriver(
+        {context, ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {})},
+        config.rowTimeoutMs !== undefined
+    );
     disposeOnStop(driver);
     return {
         llama,
@@ -145,7 +149,8 @@ async function generateAnswer(state: WorkerState, task: EngineTask): Promise<Eng
         maxTokens: gen.maxTokens,
         promptTokens: prompt.length,
         ...(hooks !== undefined ? {hooks} : {}),
-        attempt: async (attempt) => {
+        ...(config.rowTimeoutMs !== undefined ? {timeLimitMs: config.rowTimeoutMs} : {}),
+        attempt: async (attempt, timeLimitMs) => {
             const output = await state.driver.generate({
                 tokens: prompt,
                 maxTokens: gen.maxTokens,
@@ -153,7 +158,8 @@ async function generateAnswer(state: WorkerState, task: EngineTask): Promise<Eng
                 repeatPenalty: gen.repeatPenalty,
                 ...(state.grammar !== undefined ? {grammar: state.grammar} : {}),
                 stopStrings: state.stopStrings,
-                ignoreEos: gen.ignoreEos && state.grammar === undefined
+                ignoreEos: gen.ignoreEos && state.grammar === undefined,
+                ...(timeLimitMs !== undefined ? {timeLimitMs} : {})
             });
             return {
                 text: output.text,
@@ -161,6 +167,7 @@ async function generateAnswer(state: WorkerState, task: EngineTask): Promise<Eng
                 promptTokens: null,
                 generatedTokens: output.generatedTokens,
                 firstTokenMs: output.firstTokenMs,
+                generationMs: output.generationMs,
                 evaluatedPromptTokens: output.evaluatedPromptTokens
             };
         }

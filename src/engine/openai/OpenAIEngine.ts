@@ -31,6 +31,8 @@ export type OpenAIEngineOptions = ResolvedRemoteOptions & {
     hooks?: LoadedHooks | null;
     /** Time limit of one hook call. Defaults to 30000 ms. */
     hookTimeoutMs?: number;
+    /** One row's time limit in milliseconds, its requests and retries included; a row past it fails (finish "timeout"). Defaults to none. */
+    rowTimeoutMs?: number;
     /** Retry warnings and the probe's findings. Defaults to none. */
     onLog?: (line: string, level?: LogLevel) => void;
     /** The run's stop (SIGINT/SIGTERM): from then on no request or retry starts, and requests in flight get `stopGraceMs` (or the request timeout, if shorter) to finish. Defaults to none. */
@@ -121,9 +123,11 @@ export class OpenAIEngine implements Engine {
             maxTokens: gen.maxTokens,
             promptTokens: estimate,
             ...(hooks !== undefined ? {hooks} : {}),
-            attempt: async (attempt) => {
+            ...(this.options.rowTimeoutMs !== undefined ? {timeLimitMs: this.options.rowTimeoutMs} : {}),
+            attempt: async (attempt, timeLimitMs) => {
                 const {path, body} = buildRequest(spec, task.prompt, samplingForAttempt(gen, task.idx, attempt, task.seed));
-                const outcome = await this.#sender.send(path, body, estimate + gen.maxTokens, `row idx ${task.idx}`);
+                const outcome = await this.#sender.send(path, body, estimate + gen.maxTokens, `row idx ${task.idx}`, timeLimitMs);
+                if ("timedOut" in outcome) return {text: "", finishReason: "timeout", promptTokens: null, generatedTokens: 0, firstTokenMs: -1};
                 if (!outcome.ok) return {refused: outcome.reason};
                 const {completion} = outcome;
                 return {

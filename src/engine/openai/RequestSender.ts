@@ -24,7 +24,9 @@ export type RequestSenderOptions = {
 /** What one generation request ended as: an answer, or the server refusing this request (400: the row fails). */
 export type SendOutcome =
     | {ok: true; completion: ParsedCompletion; httpAttempts: number; firstByteMs: number}
-    | {ok: false; reason: string; httpAttempts: number};
+    | {ok: false; reason: string; httpAttempts: number}
+    /** The row's time limit passed while waiting, requesting or between retries. */
+    | {ok: false; timedOut: true};
 
 /** Statuses worth retrying: the server is busy, restarting or behind a proxy that failed. */
 const retryableStatuses = new Set([408, 429, 500, 502, 503, 504]);
@@ -89,17 +91,25 @@ export class RequestSender {
         this.#graceTimer.unref();
     }
 
-    public async send(path: string, body: unknown, estimatedTokens: number, what: string): Promise<SendOutcome> {
+    public async send(path: string, body: unknown, estimatedTokens: number, what: string, timeLimitMs?: number): Promise<SendOutcome> {
         const {client, limiter, maxRequestAttempts, requestTimeoutMs} = this.#options;
-        const waits = AbortSignal.any([this.#abort.signal, this.#stopWaits.signal]);
-        const requests = AbortSignal.any([this.#abort.signal, this.#stopRequests.signal]);
+        // the row's time limit ends waits, requests and retries alike (a timed-out row is not retried)
+        const limit = timeLimitMs === undefined ? [] : [AbortSignal.timeout(Math.max(1, Math.ceil(timeLimitMs)))];
+        const waits = AbortSignal.any([this.#abort.signal, this.#stopWaits.signal, ...limit]);
+        const requests = AbortSignal.any([this.#abort.signal, this.#stopRequests.signal, ...limit]);
+        const timedOut = () => limit[0]?.aborted === true && this.#fatal === null && this.#stopped === null;
         let lastProblem = "";
         for (let attempt = 1; attempt <= maxRequestAttempts; attempt++) {
             this.#throwIfFatal();
-            await limiter.acquire(estimatedTokens, waits).catch((err: unknown) => {
-                this.#throwIfFatal();
-                throw err;
-            });
+            const acquired = await limiter.acquire(estimatedTokens, waits).then(
+                () => true,
+                (err: unknown) => {
+                    this.#throwIfFatal();
+                    if (timedOut()) return false;
+                    throw err;
+                }
+            );
+            if (!acquired) return {ok: false, timedOut: true};
             this.#throwIfFatal();
             let response: HttpResponse | null = null;
             try {
@@ -107,6 +117,7 @@ export class RequestSender {
                 response = await client.postJson(path, body, requestTimeoutMs, requests);
             } catch (err) {
                 this.#throwIfFatal();
+                if (timedOut()) return {ok: false, timedOut: true};
                 // stopping: a request that failed (or was cancelled after the grace period) is not retried
                 if (this.#stopped !== null) throw this.#stopped;
                 if (!(err instanceof TransportError)) throw err;
@@ -135,10 +146,15 @@ export class RequestSender {
             if (this.#stopped !== null) throw this.#stopped;
             this.#retries++;
             this.#logRetry(lastProblem);
-            await sleep(retryDelayMs(attempt, retryAfter, this.#options.retry), waits).catch((err: unknown) => {
-                this.#throwIfFatal();
-                throw err;
-            });
+            const slept = await sleep(retryDelayMs(attempt, retryAfter, this.#options.retry), waits).then(
+                () => true,
+                (err: unknown) => {
+                    this.#throwIfFatal();
+                    if (timedOut()) return false;
+                    throw err;
+                }
+            );
+            if (!slept) return {ok: false, timedOut: true};
         }
         throw this.#setFatal(
             new RemoteServerError(
