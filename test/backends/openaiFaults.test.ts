@@ -271,10 +271,10 @@ describe("openai backend against a fake vLLM server", () => {
         await expectEveryRowOnce(options.output, server);
     });
 
-    test("with request and token rate limits set, every row is still answered within them (the first minute's allowance)", async () => {
+    test("with request and token rate limits set, every row is still answered within them (one second's share at a time)", async () => {
         const server = await startServer();
-        // 24 rows + the probe fit in the first minute's requests; each row's estimate (prompt + 32) fits the tokens
-        const options = optionsFor(server, {maxRequestsPerMinute: 30, maxTokensPerMinute: 30 * 60});
+        // 20 requests and 600 tokens per second, each row's estimate (prompt + 32) about 45 tokens: 24 rows + the probe in about 2 s
+        const options = optionsFor(server, {maxRequestsPerMinute: 1200, maxTokensPerMinute: 600 * 60});
         const result = await annotate(options);
         expect(result).toMatchObject({okRows: rowCount, complete: true});
         await expectEveryRowOnce(options.output, server);

@@ -114,8 +114,9 @@ describe("openai request pieces", () => {
         expect(retryDelayMs(20, undefined, policy, () => 1)).toBe(5000);
     });
 
-    test("the rate limiter lets a minute's allowance through at once and serves callers in order", async () => {
-        const limiter = new RateLimiter({requestsPerMinute: 3, tokensPerMinute: null});
+    test("the rate limiter lets one second's share through at once and serves callers in order", async () => {
+        // 180 per minute: 3 per second
+        const limiter = new RateLimiter({requestsPerMinute: 180, tokensPerMinute: null});
         const order: number[] = [];
         await Promise.all([1, 2, 3].map((i) => limiter.acquire(10).then(() => order.push(i))));
         expect(order).toEqual([1, 2, 3]);
