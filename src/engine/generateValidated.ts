@@ -1,5 +1,6 @@
 import type {AnswerSchema} from "../schema/AnswerSchema.js";
 import type {EngineResult} from "./EngineTask.js";
+import type {AnswerHooks} from "../hooks/AnswerHooks.js";
 
 /** One generation attempt, as a backend reports it. */
 export type AttemptOutput = {
@@ -19,16 +20,6 @@ export type AttemptOutput = {
 
 /** The backend refused the request for good (the row fails at the generate stage with this reason). */
 export type AttemptRefused = {refused: string};
-
-/**
- * More checks of an answer the schema accepted, and the value stored for it (the user's validate/parse hooks).
- * `error` fails the row at stage "hook" at once (a broken hook is not the model's fault); `invalid` is retried like a
- * schema failure.
- */
-export type AnswerHooks = {
-    validate?: (answer: unknown) => Promise<{ok: true} | {invalid: string} | {error: string}>;
-    parse?: (answer: unknown) => Promise<{value: unknown} | {error: string}>;
-};
 
 export type GenerateValidatedOptions = {
     idx: number;

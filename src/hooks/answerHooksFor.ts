@@ -1,5 +1,5 @@
 import path from "node:path";
-import type {AnswerHooks} from "../engine/generateValidated.js";
+import type {AnswerHooks} from "./AnswerHooks.js";
 import {callHook} from "./callHook.js";
 import {hasAnswerHooks, type LoadedHooks} from "./Hooks.js";
 import {describeValue} from "./loadHooks.js";
