@@ -8,12 +8,15 @@ import {AnswerSchema} from "../schema/AnswerSchema.js";
  * What changing an option changes. Every key derived here follows from it:
  * - `"rows"`: the rows and prompts the prepare stage makes: the prepared cache key, the manifest identity and the skip key;
  * - `"order"`: only the order the rows are prepared in: the prepared cache key;
+ * - `"extent"`: how many of the input's rows the run covers: the prepared cache key and the skip key. Raising it adds
+ *   rows to a run that goes on (as appending rows to the input does), so the manifest identity holds it, and the
+ *   input's content, only while a shuffle (`shuffleSeed`) makes the rows picked depend on the whole input;
  * - `"schema"`: the answer schema: its hash (which the manifest identity, the skip key and the hand-off commands use);
  * - `"answers"`: what is written for the same prompts (sampling, grammar caps, backend, output format): the manifest identity and the skip key;
  * - `"content"`: enters by what it names, not by its value: the input's rows, the model file's fingerprint, the hooks module's bytes;
  * - `"none"`: only how fast or where the run goes, or what its messages say.
  */
-export type OptionEffect = "rows" | "order" | "schema" | "answers" | "content" | "none";
+export type OptionEffect = "rows" | "order" | "extent" | "schema" | "answers" | "content" | "none";
 
 /** The one list: every option of a run, with what changing it changes (a new option must be added here to compile). */
 export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>> = {
@@ -26,7 +29,7 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     system: "rows",
     chatTemplate: "rows",
     keepColumns: "rows",
-    maxRows: "rows",
+    maxRows: "extent",
     shuffleSeed: "rows",
     dedup: "rows",
     skipInvalidRows: "rows",
@@ -164,6 +167,9 @@ export class RunIdentity {
     /** The manifest identity of a run with these (validated) options. */
     public manifestIdentity(options: ResolvedOptions, facts: RunFacts): Record<string, string> {
         const remote = options.resolvedBackend.remote;
+        // the run may grow (rows appended to the input, --max-rows raised): what it covers is checked as a prefix of
+        // the input instead (see annotate), unless a shuffle picks its rows from the whole input
+        const grows = options.shuffleSeed === undefined;
         const held = new Set(Object.values(historicalEntries).flat());
         const others = this.optionsWith("rows", "schema", "answers").filter((name) => !held.has(name) && options[name] !== undefined);
         return {
@@ -171,7 +177,7 @@ export class RunIdentity {
             ...(remote !== null
                 ? {backend: JSON.stringify({backend: "openai", baseUrl: remote.baseUrl, model: options.model, endpoint: remote.endpoint})}
                 : {}),
-            input: facts.inputHash.slice(0, 16),
+            ...(grows ? {} : {input: facts.inputHash.slice(0, 16)}),
             template: sha16(options.template),
             system: sha16(options.system),
             schema: this.answerSchemaHash(options as Pick<AnnotateOptions, "schema" | "choices">),
@@ -189,7 +195,7 @@ export class RunIdentity {
             ...(facts.hooks !== null ? {"hooks file": `${path.basename(facts.hooks.file)} sha256 ${facts.hooks.sha256.slice(0, 12)}`} : {}),
             rows: JSON.stringify({
                 keepColumns: options.keepColumns ?? null,
-                maxRows: options.maxRows ?? null,
+                ...(grows ? {} : {maxRows: options.maxRows ?? null}),
                 shuffleSeed: options.shuffleSeed ?? null,
                 dedup: options.dedup,
                 skipInvalidRows: options.skipInvalidRows,
@@ -201,20 +207,55 @@ export class RunIdentity {
         };
     }
 
-    /** The skip key: a fingerprint of the manifest identity (compare and jobs store it beside a finished model or step). */
-    public skipKey(identity: Record<string, string>): string {
+    /**
+     * The skip key (compare and jobs store it beside a finished model or step): the manifest identity, the input's
+     * content and the `"extent"` options, so that a grown input or a raised --max-rows runs the step again (which then
+     * generates only the new rows).
+     */
+    public skipKey(identity: Record<string, string>, options: Record<string, unknown>, inputHash: string): string {
         const sorted = Object.fromEntries(Object.entries(identity).sort(([a], [b]) => a.localeCompare(b)));
-        return crypto.createHash("sha256").update(JSON.stringify(sorted)).digest("hex").slice(0, 32);
+        const extent = Object.fromEntries(this.optionsWith("extent").map((name) => [name, options[name]]));
+        return crypto
+            .createHash("sha256")
+            .update(JSON.stringify({identity: sorted, input: inputHash, extent}))
+            .digest("hex")
+            .slice(0, 32);
     }
 
-    /** The prepared-rows cache key: the `"rows"` and `"order"` options, the input files by content, the model and the prompt hook. */
+    /**
+     * A manifest identity as an older airlabel wrote it, in this one's terms: the input's content and --max-rows,
+     * which identities held before a run could grow, are left out where `current` (this run's) leaves them out.
+     */
+    public upgradeRecorded(recorded: Record<string, string>, current: Record<string, string>): Record<string, string> {
+        const upgraded = {...recorded};
+        if (current.input === undefined) delete upgraded.input;
+        const rows = parseObject(upgraded.rows);
+        const now = parseObject(current.rows);
+        if (rows !== null && now !== null) {
+            for (const name of this.optionsWith("extent")) if (!(name in now)) delete rows[name];
+            upgraded.rows = JSON.stringify(rows);
+        }
+        return upgraded;
+    }
+
+    /** The prepared-rows cache key: the `"rows"`, `"order"` and `"extent"` options, the input files by content, the model and the prompt hook. */
     public prepareCacheKey(options: Record<string, unknown>, facts: PrepareFacts): string {
         // an unset option is left out (JSON drops undefined), so adding an option leaves the caches of runs without it valid
-        const chosen = Object.fromEntries(this.optionsWith("rows", "order").map((name) => [name, options[name]]));
+        const chosen = Object.fromEntries(this.optionsWith("rows", "order", "extent").map((name) => [name, options[name]]));
         return crypto
             .createHash("sha256")
             .update(JSON.stringify({...chosen, content: facts.files, model: facts.model, promptHook: facts.promptHook ?? null}))
             .digest("hex");
+    }
+}
+
+function parseObject(text: string | undefined): Record<string, unknown> | null {
+    if (text === undefined) return null;
+    try {
+        const value = JSON.parse(text) as unknown;
+        return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    } catch {
+        return null;
     }
 }
 

@@ -31,6 +31,11 @@ export interface OutputStoreOptions {
     /** Rows (data + errors) buffered before a shard is committed. Defaults to 1000. */
     shardSize?: number;
     /** Named parts of the run's fingerprint (`{input, template, schema, model, sampling, format}`); a resumed run must match. Required (no default). */
+    /**
+     * How an identity an earlier airlabel recorded reads in this one's terms (entries since retired left out), before
+     * it is compared with `identity`; a manifest that passes then records `identity`. Defaults to as recorded.
+     */
+    upgradeIdentity?: (recorded: Record<string, string>) => Record<string, string>;
     identity: Record<string, string>;
     /** Delete airlabel's own files of a previous run in `dir` and start fresh. Defaults to false. */
     overwrite?: boolean;
@@ -170,7 +175,9 @@ export class OutputStore {
                 };
                 await saveManifest(dir, manifest);
             } else {
-                checkIdentity(dir, manifest, options.identity, format);
+                const recorded = options.upgradeIdentity?.(manifest.identity) ?? manifest.identity;
+                checkIdentity(dir, {...manifest, identity: recorded}, options.identity, format);
+                manifest.identity = {...options.identity};
                 if (options.meta !== undefined) manifest.meta = {...options.meta};
                 ({manifest, checkedIdx} = await dropDamagedShards(dir, manifest, log));
             }

@@ -3,6 +3,7 @@ import {hasAnswerHooks} from "../hooks/Hooks.js";
 import {loadHooks} from "../hooks/loadHooks.js";
 import type {AnnotateOptions} from "../options/AnnotateOptions.js";
 import {runIdentity} from "../options/runIdentity.js";
+import {checkCoverage, recordedCoverage} from "./inputCoverage.js";
 import {validateAnnotateOptions, type ResolvedAnnotateOptions} from "../options/validateAnnotateOptions.js";
 import {OutputStore} from "../output/OutputStore.js";
 import {lockOutputDir} from "../output/openOutputDir.js";
@@ -35,14 +36,19 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     const setup = await resolveEngineSetup({resolved, answerSchema, hooks, log});
     // the dir is ours before the prepare stage writes its cache/ there (a run the lock refuses writes nothing)
     const lock = await lockOutputDir(resolved.output);
+    // a run that may grow: the rows an earlier run here covered must still be the input's first rows
+    const previous = resolved.overwrite || resolved.shuffleSeed !== undefined ? undefined : await recordedCoverage(resolved.output);
     let prepareResult: PrepareResult;
     try {
         prepareResult = await prepare({
             ...resolved,
             maxTokens: resolved.generation.maxTokens,
             ...setup.prepareOptions,
-            ...(hooks !== null ? {hooks: hooks.file, loadedHooks: hooks} : {})
+            ...(hooks !== null ? {hooks: hooks.file, loadedHooks: hooks} : {}),
+            ...(previous !== undefined ? {prefixRows: previous.rows} : {})
         });
+        const grown = previous !== undefined ? checkCoverage(previous, prepareResult.job, resolved) : null;
+        if (grown !== null) log(grown);
     } catch (err) {
         await lock.release();
         throw err;
@@ -52,6 +58,11 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         `prepared ${prepared.totalRows} rows${prepared.fromCache ? " (from cache)" : ""}: ${prepared.rowCount} to generate, ${prepared.failureCount} failed in prepare`
     );
 
+    const identity = runIdentity.manifestIdentity(resolved, {
+        inputHash: prepared.inputHash,
+        model: modelFile.fingerprint,
+        hooks: hooks !== null ? {file: hooks.file, sha256: hooks.sha256} : null
+    });
     const store = await OutputStore.open({
         dir: resolved.output,
         lock,
@@ -59,16 +70,15 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         shardSize: resolved.shardSize,
         overwrite: resolved.overwrite,
         onLog: log,
-        identity: runIdentity.manifestIdentity(resolved, {
-            inputHash: prepared.inputHash,
-            model: modelFile.fingerprint,
-            hooks: hooks !== null ? {file: hooks.file, sha256: hooks.sha256} : null
-        }),
+        identity,
+        upgradeIdentity: (recorded) => runIdentity.upgradeRecorded(recorded, identity),
         meta: {
             airlabel: version,
             model: modelFile.path,
             input: resolved.input,
+            // the rows this run covers, which a later run over a grown input checks are still the first ones
             totalRows: prepared.totalRows,
+            inputSha256: prepared.inputHash,
             // the answer schema itself (the identity holds only its hash): export/import/stats read the labels from it
             ...(answerSchema.jsonSchema !== null ? {schema: answerSchema.jsonSchema} : {}),
             ...setup.manifestMeta

@@ -26,7 +26,7 @@ export async function skipKeyOf(options: AnnotateOptions, inputContent?: string)
         const remote = resolved.resolvedBackend.remote;
         const model = remote !== null ? remoteModelFingerprint(remote.baseUrl, options.model) : (await checkModelFile(options.model)).fingerprint;
         const hooks = options.hooks !== undefined ? {file: options.hooks, sha256: await sha256OfFiles([options.hooks])} : null;
-        return runIdentity.skipKey(runIdentity.manifestIdentity(resolved, {inputHash, model, hooks}));
+        return runIdentity.skipKey(runIdentity.manifestIdentity(resolved, {inputHash, model, hooks}), resolved, inputHash);
     } catch {
         return null;
     }

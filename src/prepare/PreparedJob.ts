@@ -43,6 +43,8 @@ export type PreparedJob = {
     failureCount: number;
     /** sha256 over every input record's hash, in input order: the input's identity. */
     inputHash: string;
+    /** With `prefixRows`: the same over the first `prefixRows` records; null when the input has fewer. */
+    prefixHash?: string | null;
     /** Input columns (names). */
     columns: string[];
     /** Fewest prompt tokens of any row to generate (0 when there is none). */

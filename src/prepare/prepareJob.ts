@@ -35,6 +35,12 @@ export type PrepareJobOptions = Required<Pick<PrepareOptions, "template" | "temp
         useCache?: boolean;
         /** Rows per window (one record batch of the cache; what a run holds in memory at a time). Defaults to 4096. */
         windowRows?: number;
+        /**
+         * Also hash the first this many input records (as `inputHash` hashes all of them): `PreparedJob.prefixHash`,
+         * which tells whether the rows an earlier run prepared are still the first ones (the input only grew). Defaults
+         * to none.
+         */
+        prefixRows?: number;
         /** The module `hooks` names, already loaded by the caller (annotate loads it before anything else); loaded here when absent. Defaults to none. */
         loadedHooks?: LoadedHooks;
     };
@@ -61,7 +67,9 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     const cacheKey = options.useCache === false || dataset.files.length === 0 ? null : await cacheKeyFor(dataset.files, options, promptHook?.sha256);
     const cache = new PreparedCache(options.output, cacheKey ?? "uncached");
     const cached = cacheKey === null ? null : await cache.loadMeta();
-    if (cached !== null) return jobOf(cache, cached, true, options);
+    // a prefix other than the whole input is not in the cache: the rows are prepared again to hash it
+    if (cached !== null && (options.prefixRows === undefined || options.prefixRows === cached.totalRows))
+        return jobOf(cache, cached, true, options, options.prefixRows === undefined ? undefined : cached.inputHash);
 
     const columnInfo = await dataset.columns();
     const columns = columnInfo.map((c) => c.name);
@@ -81,7 +89,9 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
         const seenIdx = new Set<number>();
         let totalRows = 0;
         let firstPrompt: string | null = null;
+        let prefixHash: string | null = null;
         for await (const record of selectRecords(dataset, options)) {
+            if (totalRows === options.prefixRows) prefixHash = allHashes.copy().digest("hex");
             totalRows++;
             if ("error" in record) {
                 allHashes.update(`!${record.ordinal}\n`);
@@ -141,8 +151,9 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
         // one rule for every format: an input with no rows is refused (a header-only CSV as an empty JSONL)
         if (totalRows === 0 && options.records === undefined && options.maxRows !== 0)
             throw new PrepareError(`input ${options.input} has no rows (${columns.length > 0 ? "only a header" : "it is empty"}); check the --input path`);
+        if (totalRows === options.prefixRows) prefixHash = allHashes.copy().digest("hex");
         const meta = await writer.finish({totalRows, inputHash: allHashes.digest("hex"), columns, sort: options.sort, firstPrompt});
-        return jobOf(cache, meta, false, options);
+        return jobOf(cache, meta, false, options, options.prefixRows === undefined ? undefined : prefixHash);
     } catch (err) {
         await writer.abort();
         throw cacheWriteError(err, cache.dir);
@@ -215,7 +226,7 @@ function sample(count: number, take: number, seed: number): Uint32Array {
 }
 
 /** The job over a written cache, with the limit that depends on the run (context size) applied. */
-function jobOf(cache: PreparedCache, meta: PreparedCacheMeta, fromCache: boolean, options: PrepareJobOptions): PreparedJob {
+function jobOf(cache: PreparedCache, meta: PreparedCacheMeta, fromCache: boolean, options: PrepareJobOptions, prefixHash?: string | null): PreparedJob {
     const limit = options.maxPromptTokens ?? Infinity;
     const stats = histogramStats(meta.histogram, limit);
     return {
@@ -223,6 +234,7 @@ function jobOf(cache: PreparedCache, meta: PreparedCacheMeta, fromCache: boolean
         rowCount: stats.rows,
         failureCount: meta.failures + stats.overLimit,
         inputHash: meta.inputHash,
+        ...(prefixHash !== undefined ? {prefixHash} : {}),
         columns: meta.columns,
         minPromptTokens: stats.min,
         maxPromptTokens: stats.max,

@@ -58,7 +58,7 @@ function args(input: string, model: string, output: string): string[] {
 }
 
 describe("what a resume compares covers all of the content", () => {
-    test("an input edited in place with its size and mtime put back (touch -r) is a different input: refused, not resumed from stale prompts", async () => {
+    test("an input edited in place with its size and mtime put back (touch -r): the rows answered changed, refused, not resumed from stale prompts", async () => {
         const model = await generatedModel();
         const dir = tempDir();
         const rows = Array.from({length: 8}, (_, i) => ({id: i, text: `the cat ${i}`}));
@@ -78,7 +78,7 @@ describe("what a resume compares covers all of the content", () => {
         expect(stderrLines(again)).toEqual([
             expect.stringMatching(
                 new RegExp(
-                    `^airlabel: output dir ${output}/ holds a run with a different input \\(was [0-9a-f]{8}, now [0-9a-f]{8}\\); re-run with --overwrite`,
+                    `^airlabel: ${input}: its first rows are not the 8 rows the run in ${output} answered \\(rows were edited, removed or reordered, or inserted before them\\)`,
                     "u"
                 )
             )

@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import path from "node:path";
 import {beforeAll, describe, expect, test} from "vitest";
 import {writeLlamaGguf} from "../../src/gguf/writeLlamaGguf.js";
@@ -23,7 +22,7 @@ function withFlag(args: string[], flag: string, value: string): string[] {
     return copy;
 }
 
-describe("input, template, schema or model changed between runs", () => {
+describe("template, schema or model changed between runs (a grown input goes on: test/pipeline/incremental.test.ts)", () => {
     test.each([
         {changed: "template", change: async (args: string[]) => withFlag(args, "-p", "Label that: {text}")},
         {changed: "schema", change: async (args: string[]) => withFlag(args, "--choices", "good,bad,meh")},
@@ -33,14 +32,6 @@ describe("input, template, schema or model changed between runs", () => {
                 const model = path.join(tempDir(), "other.gguf");
                 await writeLlamaGguf({path: model, parameters: 1_000_000, type: "q8_0", seed: 8});
                 return withFlag(args, "-m", model);
-            }
-        },
-        {
-            changed: "input",
-            change: async (args: string[]) => {
-                // the same file, one row appended (the test file's last use of it)
-                fs.appendFileSync(job.input, JSON.stringify({id: 99, text: "one more row"}) + "\n");
-                return args;
             }
         }
     ])("$changed: refused in one line naming what changed; the output is untouched", async ({changed, change}) => {

@@ -68,7 +68,7 @@ describe("generate (real engine, generated model)", () => {
         expect(second).toMatchObject({resumedRows: first.doneRows, doneRows: 12 - first.doneRows, complete: true});
         const rows = (await readOutput(output)).rows;
         expect(rows.map((r) => r.idx).sort((x, y) => (x as number) - (y as number))).toEqual(Array.from({length: 12}, (_, i) => i));
-        await expect(generate({...options, count: 5})).rejects.toThrow(/holds a run with a different input/u);
+        await expect(generate({...options, count: 5})).rejects.toThrow(/its first rows are not the 12 rows the run in .* answered/u);
     });
 
     test("temperature 0 with count > 1 is refused before anything runs (the samples would be identical); count 1 is fine", async () => {

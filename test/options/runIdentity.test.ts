@@ -19,7 +19,7 @@ function keys(policy: RunIdentity, options: Record<string, unknown>) {
     const identity = policy.manifestIdentity(resolved, facts);
     return {
         identity: JSON.stringify(identity),
-        skipKey: policy.skipKey(identity),
+        skipKey: policy.skipKey(identity, resolved, facts.inputHash),
         cacheKey: policy.prepareCacheKey(resolved, prepareFacts),
         schemaHash: policy.answerSchemaHash(resolved)
     };
@@ -30,6 +30,7 @@ describe("a fake option added to the list", () => {
     const reaches: Record<Exclude<OptionEffect, "content">, string[]> = {
         rows: ["identity", "skipKey", "cacheKey"],
         order: ["cacheKey"],
+        extent: ["skipKey", "cacheKey"],
         schema: ["identity", "skipKey", "schemaHash"],
         answers: ["identity", "skipKey"],
         none: []
@@ -61,6 +62,9 @@ test("every real option reaches the keys its effect says", () => {
     expect(changedBy("template", "{text}", "Label: {text}")).toEqual(["identity", "skipKey", "cacheKey"]);
     expect(changedBy("idxColumn", undefined, "id")).toEqual(["identity", "skipKey", "cacheKey"]);
     expect(changedBy("sort", "longest", "shortest")).toEqual(["cacheKey"]);
+    // --max-rows raised: the run goes on with the new rows (a step of a job runs again); with a shuffle it is another run
+    expect(changedBy("maxRows", 10, 20)).toEqual(["skipKey", "cacheKey"]);
+    expect(keys(runIdentity, {shuffleSeed: 1, maxRows: 10}).identity).not.toBe(keys(runIdentity, {shuffleSeed: 1, maxRows: 20}).identity);
     expect(changedBy("choices", ["yes", "no"], ["no", "yes"])).toEqual(["identity", "skipKey", "schemaHash"]);
     expect(changedBy("format", "jsonl", "parquet")).toEqual(["identity", "skipKey"]);
     expect(changedBy("parallel", 8, 64)).toEqual([]);
