@@ -3,15 +3,14 @@ import {hasAnswerHooks} from "../hooks/Hooks.js";
 import {loadHooks} from "../hooks/loadHooks.js";
 import type {AnnotateOptions} from "../options/AnnotateOptions.js";
 import {runIdentity} from "../options/runIdentity.js";
-import {checkCoverage, recordedCoverage} from "./inputCoverage.js";
 import {validateAnnotateOptions, type ResolvedAnnotateOptions} from "../options/validateAnnotateOptions.js";
 import {OutputStore} from "../output/OutputStore.js";
 import {lockOutputDir} from "../output/openOutputDir.js";
-import {prepare, type PrepareResult} from "../prepare/prepare.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {version} from "../version.js";
 import {annotateResult, type AnnotateResult} from "./annotateResult.js";
 import {resolveEngineSetup} from "./resolveEngineSetup.js";
+import {prepareRun} from "./prepareRun.js";
 import {RowGeneration} from "./RowGeneration.js";
 
 export {EngineError};
@@ -36,27 +35,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     const setup = await resolveEngineSetup({resolved, answerSchema, hooks, log});
     // the dir is ours before the prepare stage writes its cache/ there (a run the lock refuses writes nothing)
     const lock = await lockOutputDir(resolved.output);
-    // a run that may grow: the rows an earlier run here covered must still be the input's first rows
-    const previous = resolved.overwrite || resolved.shuffleSeed !== undefined ? undefined : await recordedCoverage(resolved.output);
-    let prepareResult: PrepareResult;
-    try {
-        prepareResult = await prepare({
-            ...resolved,
-            maxTokens: resolved.generation.maxTokens,
-            ...setup.prepareOptions,
-            ...(hooks !== null ? {hooks: hooks.file, loadedHooks: hooks} : {}),
-            ...(previous !== undefined ? {prefixRows: previous.rows} : {})
-        });
-        const grown = previous !== undefined ? checkCoverage(previous, prepareResult.job, resolved) : null;
-        if (grown !== null) log(grown);
-    } catch (err) {
-        await lock.release();
-        throw err;
-    }
-    const {job: prepared, model: modelFile, contextSize} = prepareResult;
-    log(
-        `prepared ${prepared.totalRows} rows${prepared.fromCache ? " (from cache)" : ""}: ${prepared.rowCount} to generate, ${prepared.failureCount} failed in prepare`
-    );
+    const {job: prepared, model: modelFile, contextSize} = await prepareRun({resolved, setup, hooks, lock, log});
 
     const identity = runIdentity.manifestIdentity(resolved, {
         inputHash: prepared.inputHash,
