@@ -42,12 +42,18 @@ export async function generate(options: GenerateOptions): Promise<AnnotateResult
 
     const prompts = given ?? (await readPromptsFile(promptsFile!));
     const joinedPrefix = prefix === undefined || prefix.length === 0 ? undefined : /\s$/u.test(prefix) ? prefix : `${prefix}\n`;
-    // row `prompt_idx * count + sample`, made when prepare reads it: prompts x count rows are never all held
+    // row `sample * prompts + prompt_idx`, made when prepare reads it (prompts x count rows are never all held): a
+    // raised count adds rows after the ones a run already covered, so the run goes on with the new samples only
     const records: RecordList = {
         length: prompts.length * count,
         at: (ordinal) => {
-            const p = Math.floor(ordinal / count);
-            return {prompt: prompts[p]!, prompt_idx: p, sample: ordinal % count, ...(joinedPrefix !== undefined ? {prefix: joinedPrefix} : {})};
+            const p = ordinal % prompts.length;
+            return {
+                prompt: prompts[p]!,
+                prompt_idx: p,
+                sample: Math.floor(ordinal / prompts.length),
+                ...(joinedPrefix !== undefined ? {prefix: joinedPrefix} : {})
+            };
         }
     };
     const source = promptsFile ?? `--prompt (${prompts.length})`;
@@ -56,7 +62,7 @@ export async function generate(options: GenerateOptions): Promise<AnnotateResult
         temperature,
         input: source,
         records,
-        recordLocation: (ordinal) => `${source} prompt ${Math.floor(ordinal / count) + 1}, sample ${ordinal % count}`,
+        recordLocation: (ordinal) => `${source} prompt ${(ordinal % prompts.length) + 1}, sample ${Math.floor(ordinal / prompts.length)}`,
         template: joinedPrefix !== undefined ? "{prefix}{prompt}" : "{prompt}",
         templateOrigin: "generate prompt",
         keepColumns: [...generateColumns],

@@ -31,7 +31,7 @@ describe("generate (real engine, generated model)", () => {
         expect(out.errors).toEqual([]);
         const rows = byIdx(out.rows);
         expect(rows.map((r) => [r.idx, r.prompt, r.prompt_idx, r.sample])).toEqual(
-            prompts.flatMap((prompt, p) => [0, 1, 2].map((sample) => [p * 3 + sample, prompt, p, sample]))
+            [0, 1, 2].flatMap((sample) => prompts.map((prompt, p) => [sample * prompts.length + p, prompt, p, sample]))
         );
         for (const row of rows) expect(typeof row.annotation).toBe("string");
         // the default temperature (0.8) with a different seed per sample: the samples of a prompt differ
@@ -52,7 +52,7 @@ describe("generate (real engine, generated model)", () => {
         expect(b[0]!.annotation).not.toEqual(a.find((r) => r.prompt_idx === 0 && r.sample === 1)!.annotation);
     });
 
-    test("a stopped run resumes by idx, and a different count against the same output dir is refused", async () => {
+    test("a stopped run resumes by idx; a raised count generates only the new samples; a lowered one is refused", async () => {
         const output = path.join(dir, "out-resume");
         const options = {prompts, count: 4, model, output, maxTokens: 12, parallel: 2, shardSize: 3};
         const controller = new AbortController();
@@ -68,7 +68,12 @@ describe("generate (real engine, generated model)", () => {
         expect(second).toMatchObject({resumedRows: first.doneRows, doneRows: 12 - first.doneRows, complete: true});
         const rows = (await readOutput(output)).rows;
         expect(rows.map((r) => r.idx).sort((x, y) => (x as number) - (y as number))).toEqual(Array.from({length: 12}, (_, i) => i));
-        await expect(generate({...options, count: 5})).rejects.toThrow(/its first rows are not the 12 rows the run in .* answered/u);
+        const more = await generate({...options, count: 6});
+        expect(more).toMatchObject({totalRows: 18, resumedRows: 12, doneRows: 6, complete: true});
+        const grown = (await readOutput(output)).rows;
+        expect(grown.map((r) => r.idx).sort((x, y) => (x as number) - (y as number))).toEqual(Array.from({length: 18}, (_, i) => i));
+        expect(grown.filter((r) => (r.sample as number) >= 4).map((r) => [r.prompt_idx, r.sample]).length).toBe(prompts.length * 2);
+        await expect(generate({...options, count: 3})).rejects.toThrow(/has 9 rows, fewer than the 18 rows the run in .* answered/u);
     });
 
     test("temperature 0 with count > 1 is refused before anything runs (the samples would be identical); count 1 is fine", async () => {

@@ -39,10 +39,10 @@ describe("airlabel generate", () => {
         const rows = readJsonlDir(path.join(output, "data")).sort((a, b) => (a.idx as number) - (b.idx as number));
         expect(rows.map((r) => [r.idx, r.prompt_idx, r.sample, r.prompt])).toEqual([
             [0, 0, 0, "Write a haiku about rain"],
-            [1, 0, 1, "Write a haiku about rain"],
-            [2, 0, 2, "Write a haiku about rain"],
-            [3, 1, 0, "Name three colours"],
-            [4, 1, 1, "Name three colours"],
+            [1, 1, 0, "Name three colours"],
+            [2, 0, 1, "Write a haiku about rain"],
+            [3, 1, 1, "Name three colours"],
+            [4, 0, 2, "Write a haiku about rain"],
             [5, 1, 2, "Name three colours"]
         ]);
         expect(fs.existsSync(path.join(output, "manifest.json"))).toBe(true);
