@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {beforeAll, describe, expect, test} from "vitest";
+import {runJob} from "../../src/jobs/runJob.js";
 import {annotate} from "../../src/pipeline/annotate.js";
 import {readOutput} from "../../src/output/readOutput.js";
 import {generatedModel, runCli, tempDir, writeJsonl} from "../support/fixtures.js";
@@ -133,5 +134,39 @@ describe("incremental runs", () => {
         await annotate(options);
         fs.appendFileSync(input, `${JSON.stringify({id: 6, text: "row 6"})}\n`);
         await expect(annotate(options)).rejects.toThrow(/holds a run with a different input \(was [0-9a-f]{8}, now [0-9a-f]{8}\)/u);
+    });
+    test("a nightly job over a grown input: every step generates only the rows the input gained, the result holds every row once", async () => {
+        const input = path.join(dir, "nightly.jsonl");
+        writeJsonl(input, rowsOf(0, 6));
+        const job = {
+            input,
+            model,
+            output: path.join(dir, "nightly-out"),
+            maxTokens: 4,
+            steps: [
+                {name: "first", prompt: "Say: {text}"},
+                {name: "second", prompt: "Again: {text} / {steps.first.annotation}"}
+            ]
+        };
+        const first = await runJob({job});
+        expect(first).toMatchObject({complete: true, rows: 6});
+        fs.appendFileSync(
+            input,
+            rowsOf(6, 9)
+                .map((row) => `${JSON.stringify(row)}\n`)
+                .join("")
+        );
+        const second = await runJob({job});
+        expect(second).toMatchObject({complete: true, rows: 9});
+        // each step ran again, over the grown rows, and generated only the 3 new ones
+        expect(second.steps.map((step) => [step.name, step.skipped, step.run?.resumedRows, step.run?.doneRows])).toEqual([
+            ["first", false, 6, 3],
+            ["second", false, 6, 3]
+        ]);
+        const result = (await readOutput(path.join(dir, "nightly-out", "steps", "second"))).rows;
+        expect(result.map((row) => Number(row.idx)).sort((a, b) => a - b)).toEqual(Array.from({length: 9}, (_, i) => i));
+        // nothing changed: both steps are skipped
+        const third = await runJob({job});
+        expect(third.steps.map((step) => step.skipped)).toEqual([true, true]);
     });
 });
