@@ -140,16 +140,20 @@ const sha16 = (value: unknown): string =>
  * answer schema's hash (the hand-off commands compare the schema they are given with it).
  */
 export class RunIdentity {
-    readonly #effects: Readonly<Record<string, OptionEffect>>;
+    readonly #effects: Readonly<Record<string, OptionEffect | readonly OptionEffect[]>>;
 
-    public constructor(effects: Readonly<Record<string, OptionEffect>> = optionEffects) {
+    /** `effects`: every option with its effect, or its effects (an option may have several: it reaches the keys of each). */
+    public constructor(effects: Readonly<Record<string, OptionEffect | readonly OptionEffect[]>> = optionEffects) {
         this.#effects = effects;
     }
 
     /** The options with one of these effects. */
     public optionsWith(...effects: OptionEffect[]): string[] {
         return Object.keys(this.#effects)
-            .filter((name) => effects.includes(this.#effects[name]!))
+            .filter((name) => {
+                const of = this.#effects[name]!;
+                return typeof of === "string" ? effects.includes(of) : of.some((effect) => effects.includes(effect));
+            })
             .sort();
     }
 

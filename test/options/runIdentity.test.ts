@@ -48,6 +48,13 @@ describe("a fake option added to the list", () => {
         });
     }
 
+    test("with effects rows and schema (say, an option that renders the schema into the prompt) changes all four", () => {
+        const policy = new RunIdentity({...optionEffects, fakeOption: ["rows", "schema"]});
+        const without = keys(policy, {});
+        const withIt = keys(policy, {fakeOption: 7});
+        for (const name of ["identity", "skipKey", "cacheKey", "schemaHash"] as const) expect(withIt[name], name).not.toBe(without[name]);
+    });
+
     test("that is unset leaves every key as runs wrote it before the option existed", () => {
         expect(keys(new RunIdentity({...optionEffects, fakeOption: "rows"}), {})).toEqual(keys(runIdentity, {}));
     });
