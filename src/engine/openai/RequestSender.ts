@@ -91,6 +91,10 @@ export class RequestSender {
         this.#graceTimer.unref();
     }
 
+    /** Sends one request, with retries; without a time limit it cannot time out. */
+    public send(path: string, body: unknown, estimatedTokens: number, what: string): Promise<Exclude<SendOutcome, {timedOut: true}>>;
+    /** Sends one request, with retries, within `timeLimitMs` (the row's time limit left; undefined: none). */
+    public send(path: string, body: unknown, estimatedTokens: number, what: string, timeLimitMs: number | undefined): Promise<SendOutcome>;
     public async send(path: string, body: unknown, estimatedTokens: number, what: string, timeLimitMs?: number): Promise<SendOutcome> {
         const {client, limiter, maxRequestAttempts, requestTimeoutMs} = this.#options;
         // the row's time limit ends waits, requests and retries alike (a timed-out row is not retried)
