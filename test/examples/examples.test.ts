@@ -95,10 +95,10 @@ describe("examples/ (run as written)", () => {
         const run = await runCli(["run", "examples/generate-filter/job.yaml", "-o", out, "--max-tokens", "120", "--grammar-max-string-length", "12"]);
         expect(run.code, run.stderr).toBe(0);
         const generated = await idxOnce(path.join(out, "steps", "generate"));
-        expect(generated).toEqual(Array.from({length: 12}, (_, i) => i)); // 4 prompts x 3 samples, idx = prompt_idx * 3 + sample
+        expect(generated).toEqual(Array.from({length: 12}, (_, i) => i)); // 4 prompts x 3 samples, idx = sample * 4 + prompt_idx
         const made = (await readOutput(path.join(out, "steps", "generate"))).rows;
         expect(made, "every generated review is valid under the caps").toHaveLength(12);
-        for (const row of made) expect(row.idx).toBe((row.prompt_idx as number) * 3 + (row.sample as number));
+        for (const row of made) expect(row.idx).toBe((row.sample as number) * 4 + (row.prompt_idx as number));
         expect(await idxOnce(path.join(out, "steps", "judge"))).toEqual(made.map((r) => r.idx as number).sort((a, b) => a - b));
         const judged = (await readOutput(path.join(out, "steps", "judge"))).rows;
         const kept = judged.filter((r) => (r.annotation as {score: number}).score >= 3).map((r) => r.idx);
