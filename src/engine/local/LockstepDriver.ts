@@ -5,6 +5,7 @@ import type {GenerationDriver, GenerationDriverOptions, GenerationOutput, Genera
 import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
 import {textBeforeStop} from "./textBeforeStop.js";
 import type {StepProfileSlot} from "../StepProfile.js";
+import {StartGate} from "./StartGate.js";
 
 type Active = {
     request: GenerationRequest;
@@ -40,6 +41,10 @@ export class LockstepDriver implements GenerationDriver {
     private readonly _active: Active[] = [];
     private readonly _waiting: Waiting[] = [];
     private _running = false;
+    private readonly _gate = new StartGate(() => {
+        this._running = true;
+        void this._run();
+    });
     private _disposed = false;
     private readonly _profileSlot: StepProfileSlot | undefined;
     private readonly _profile = {steps: 0, sequenceSteps: 0, stepMs: 0};
@@ -61,12 +66,8 @@ export class LockstepDriver implements GenerationDriver {
         if (this._disposed) return Promise.reject(new Error("LockstepDriver is disposed"));
         return new Promise((resolve, reject) => {
             this._waiting.push({request, resolve, reject});
-            if (!this._running) {
-                this._running = true;
-                // after the rows that have already arrived, so that rows queued together start in the same step (the
-                // same input gives the same batches, and so the same rows; see NativeStepDriver)
-                setImmediate(() => void this._run());
-            }
+            // rows handed to the worker together start in the same step (see StartGate)
+            if (!this._running) this._gate.arrived(this._waiting.length, this._free.length);
         });
     }
 

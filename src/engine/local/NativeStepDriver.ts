@@ -6,6 +6,7 @@ import type {GenerationDriver, GenerationDriverOptions, GenerationOutput, Genera
 import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
 import type {StepProfileSlot} from "../StepProfile.js";
 import {textBeforeStop} from "./textBeforeStop.js";
+import {StartGate} from "./StartGate.js";
 
 type Slot = {
     sequence: LlamaContextSequence;
@@ -66,6 +67,10 @@ export class NativeStepDriver implements GenerationDriver {
     private readonly _waiting: Waiting[] = [];
     private _running = false;
     private _inFlight = false;
+    private readonly _gate = new StartGate(() => {
+        this._running = true;
+        void this._run();
+    });
     private _disposed = false;
     private readonly _profileSlot: StepProfileSlot | undefined;
     private readonly _profile = {steps: 0, sequenceSteps: 0, stepMs: 0};
@@ -89,13 +94,8 @@ export class NativeStepDriver implements GenerationDriver {
         if (this._disposed) return Promise.reject(new Error("the generation driver is disposed"));
         return new Promise((resolve, reject) => {
             this._waiting.push({request, resolve, reject});
-            if (!this._running) {
-                this._running = true;
-                // after the rows that have already arrived (a worker's queued task messages are delivered together),
-                // so that rows queued together start in the same step: a step's batch changes a sequence's logits in
-                // the last bits, enough to change a sampled token, so the same input gives the same batches and rows
-                setImmediate(() => void this._run());
-            }
+            // rows handed to the worker together start in the same step (see StartGate)
+            if (!this._running) this._gate.arrived(this._waiting.length, this._free.length);
             // a free sequence can take it at the next step instead of when a row finishes
             else if (this._inFlight && this._free.length > 0) this._steps.airlabelStepsInterrupt();
         });
