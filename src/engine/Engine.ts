@@ -14,7 +14,7 @@ export interface Engine {
      * Generates (with validation and retries) one row. Resolves with the row's result, ok or failed; rejects
      * only when the engine as a whole cannot go on (the run stops and the rows not committed stay resumable).
      */
-    generate(task: EngineTask, signal?: AbortSignal): Promise<EngineResult>;
+    generate(task: EngineTask): Promise<EngineResult>;
     /** Where decode steps spent their time so far (engines that decode locally). */
     stepProfile?(): StepProfile;
     /** Releases workers, models and connections. Safe to call twice. */

@@ -39,6 +39,11 @@ export class JobRun {
         this.options.onLog?.(line, level);
     }
 
+    /** A step's output dir: `<output>/steps/<name>`. */
+    public stepDir(step: StepPlan): string {
+        return path.join(this.plan.output, "steps", step.name);
+    }
+
     /** Log lines of one step, prefixed with its name. */
     public stepLog(step: StepPlan): (line: string, level?: LogLevel) => void {
         return (line, level) => this.log(`[${step.name}] ${line}`, level);

@@ -15,7 +15,7 @@ export type ModelStepInput = {raw: Record<string, unknown>; handed: number; step
  */
 export async function modelStepInput(run: JobRun, step: StepPlan): Promise<ModelStepInput | null> {
     const {origin, output, jobDefaults, overrides} = run.plan;
-    const stepDir = path.join(output, "steps", step.name);
+    const stepDir = run.stepDir(step);
     const {name: _name, type: _type, where: _where, models: _models, ...stepOptions} = step.step;
     const raw: Record<string, unknown> = {...jobDefaults, ...stepOptions, ...overrides, output: stepDir};
     delete raw.quiet;

@@ -1,5 +1,4 @@
 import fs from "node:fs";
-import path from "node:path";
 import type {GenerateOptions} from "../options/GenerateOptions.js";
 import {generate} from "../pipeline/generate.js";
 import {skipKeyOf} from "../pipeline/skipKeyOf.js";
@@ -11,8 +10,8 @@ import {singleAnswers} from "./stepAnswers.js";
 
 /** A generate step (the first): makes the job's rows from its prompts. False when it did not complete. */
 export async function runGenerateStep(run: JobRun, step: StepPlan): Promise<boolean> {
-    const {origin, output, jobDefaults, overrides} = run.plan;
-    const stepDir = path.join(output, "steps", step.name);
+    const {origin, jobDefaults, overrides} = run.plan;
+    const stepDir = run.stepDir(step);
     const {name: _n, type: _t, prompt, prompts, count, prefix, prefixFile, ...own} = step.step;
     const raw: Record<string, unknown> = {...jobDefaults, ...own, ...overrides, output: stepDir, model: step.model};
     for (const key of ["quiet", "json", "failOnErrors", "input", "template", "prompt", ...inputOnly]) if (!(key in own)) delete raw[key];
