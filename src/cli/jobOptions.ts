@@ -69,6 +69,10 @@ export function addGenerationOptions(command: Command): Command {
         .addOption(new Option("--format <format>", "output shard format (default jsonl)").choices(["jsonl", "parquet", "arrow"]))
         .option("--shard-size <n>", "rows per committed shard (default 1000)", toInteger)
         .option("--overwrite", "delete an existing run in the output dir and start over")
+        .option(
+            "--retry-failed",
+            "attempt again exactly the rows in errors/ of the run in --output, with the generation settings given now (max tokens, sampling, caps, model)"
+        )
         .option("--parallel <n>", "parallel sequences per worker (default 8)", toInteger)
         .option("--workers <n>", "worker threads, each with its own model instance (default 1)", toInteger)
         .option(

@@ -63,6 +63,11 @@ export async function compareModelsWithRows(options: CompareOptions): Promise<{r
         throw new CompareError("a comparison reads its input once per model, which stdin cannot do; save the rows to a file and pass it with --input", {
             exitCode: 2
         });
+    if (base.retryFailed === true)
+        throw new CompareError(
+            `--retry-failed retries one run's failed rows: give it one model's dir, e.g. --output ${path.join(output, "models", "<id>")} with that model's --model`,
+            {exitCode: 2}
+        );
     const log = base.onLog ?? (() => {});
     await fs.mkdir(output, {recursive: true});
     if ((await loadManifest(output)) !== undefined)

@@ -10,6 +10,7 @@ import {OutputNotFoundError, errorSummaryOf} from "../output/outputErrors.js";
 import {readCommitted} from "../output/readOutput.js";
 import type {OutputContents} from "../output/readOutput.js";
 import {inputColumnsOf} from "../output/inputColumnsOf.js";
+import {settingsLabel} from "../output/settingsPasses.js";
 import {encodeDataShard, planColumns} from "../output/shardCodec.js";
 
 /** An export cannot be made: the target's format cannot be told, the run is incomplete, the target cannot be written. */
@@ -26,6 +27,11 @@ export interface ExportOutputOptions {
     includeErrors?: boolean;
     /** Export a run whose manifest is not marked complete (rows still missing are left out). Defaults to false. */
     allowIncomplete?: boolean;
+    /**
+     * Add an `answered_under` column, last: the settings that gave each row its answer, "run" or, for a row a
+     * `--retry-failed` pass answered, "retry 1: maxTokens 4 -> 32". Defaults to false.
+     */
+    settingsColumn?: boolean;
 }
 
 /** What `exportOutput` wrote. */
@@ -43,6 +49,8 @@ export interface ExportResult {
 
 /** Column holding the failure reason of a failed row when `includeErrors` is set. */
 const EXPORT_ERROR_COLUMN = "error";
+/** Column holding the settings that answered each row when `settingsColumn` is set. */
+const SETTINGS_COLUMN = "answered_under";
 
 const EXTENSION_FORMATS: Readonly<Record<string, OutputFormat>> = {
     ".jsonl": "jsonl",
@@ -107,21 +115,24 @@ function checkExportOptions(options: ExportOutputOptions): OutputFormat {
 async function writeExport(options: ExportOutputOptions, format: OutputFormat, contents: OutputContents): Promise<ExportResult> {
     const {dir, to} = options;
     const includeErrors = options.includeErrors === true;
-    const records = mergeInIdxOrder(dir, contents.rows, contents.errors, includeErrors);
+    let records = mergeInIdxOrder(dir, contents.rows, contents.errors, includeErrors);
 
     const known = {...contents.manifest.columns};
-    if (includeErrors) {
-        if (EXPORT_ERROR_COLUMN in known || contents.rows.some((row) => EXPORT_ERROR_COLUMN in row))
+    const added = [...(includeErrors ? [[EXPORT_ERROR_COLUMN, "--include-errors", "failed rows are in its errors/ shards"]] : [])];
+    if (options.settingsColumn === true) added.push([SETTINGS_COLUMN, "--settings-column", "`airlabel stats` shows the settings too"]);
+    for (const [column, flag, instead] of added) {
+        if (column! in known || contents.rows.some((row) => column! in row))
             throw new ExportError(
-                `${displayDir(dir)} rows have an input column named "${EXPORT_ERROR_COLUMN}", which --include-errors would overwrite; ` +
-                    "export without --include-errors (failed rows are in its errors/ shards)"
+                `${displayDir(dir)} rows have an input column named "${column}", which ${flag} would overwrite; export without ${flag} (${instead})`
             );
     }
+    if (options.settingsColumn === true)
+        records = records.map((record) => ({...record, [SETTINGS_COLUMN]: settingsLabel(contents, contents.retryPass.get(Number(record.idx)) ?? 0)}));
     const plan = planColumns(records, known);
-    if (includeErrors) {
-        // the failure reason goes last, after airlabel's own columns
-        delete plan[EXPORT_ERROR_COLUMN];
-        plan[EXPORT_ERROR_COLUMN] = "string";
+    // the failure reason and the settings go last, after airlabel's own columns
+    for (const [column] of added) {
+        delete plan[column!];
+        plan[column!] = "string";
     }
     const bytes = encodeDataShard(records, format, plan);
 

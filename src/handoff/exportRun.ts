@@ -22,6 +22,8 @@ export interface ExportRunOptions extends LoadAnswerSpecOptions {
     includeErrors?: boolean;
     /** Export a run that has not finished. Defaults to false. */
     allowIncomplete?: boolean;
+    /** jsonl/parquet/arrow tables of one run: an `answered_under` column (see ExportOutputOptions). Defaults to false. */
+    settingsColumn?: boolean;
 }
 
 /** What `exportRun` wrote: one table of a run in input order (`to` a .jsonl/.parquet/.arrow file), or a hand-off. */
@@ -41,7 +43,11 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportRunRes
         // to FILE: one table in input order, as before `to` named targets
         const format = options.format ?? (path.extname(to).toLowerCase() === ".csv" ? "csv" : exportFormatOf(to));
         if (format !== "csv" && format !== undefined && !isComparisonDir(options.dir))
-            return {kind: "table", file: to, result: await exportOutput({dir: options.dir, to, format, includeErrors, allowIncomplete})};
+            return {
+                kind: "table",
+                file: to,
+                result: await exportOutput({dir: options.dir, to, format, includeErrors, allowIncomplete, settingsColumn: options.settingsColumn === true})
+            };
         if (format === undefined) {
             const ext = path.extname(to);
             throw new ExportError(
@@ -53,6 +59,11 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportRunRes
         out = to;
         to = format;
     }
+    if (options.settingsColumn === true)
+        throw new ExportError(
+            `--settings-column writes a .jsonl, .parquet or .arrow table of one run; ${to} is not one (airlabel stats ${options.dir} shows the settings too)`,
+            {exitCode: 2}
+        );
     const spec = await loadAnswerSpec({
         ...(options.schema !== undefined ? {schema: options.schema} : {}),
         ...(options.config !== undefined ? {config: options.config} : {}),

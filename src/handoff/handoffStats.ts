@@ -5,7 +5,8 @@ import {canonicalJson} from "../canonicalJson.js";
 import {fieldOf} from "./exportHandoff.js";
 import type {AnswerSpec} from "./loadAnswerSpec.js";
 import {specMismatchNote} from "./loadAnswerSpec.js";
-import {readHandoffSource} from "./readHandoffSource.js";
+import {readHandoffSourceWithOutput} from "./readHandoffSource.js";
+import {type SettingsPass, settingsPasses} from "../output/settingsPasses.js";
 import type {HandoffSource} from "./readHandoffSource.js";
 import type {AnswerField} from "./resolveAnswerField.js";
 import {modelValues} from "./handoffRows.js";
@@ -72,6 +73,8 @@ export interface HandoffStats {
     /** Every pair of models (comparisons only). */
     pairs: PairStats[];
     reviews: ReviewStats[];
+    /** A single run with `--retry-failed` passes: which settings answered its rows (empty otherwise). */
+    settings: SettingsPass[];
     /** Things the user should know (the schema given differs from the run's). */
     notes: string[];
 }
@@ -83,7 +86,7 @@ export interface HandoffStats {
  */
 export async function handoffStats(options: HandoffStatsOptions): Promise<HandoffStats> {
     if (typeof options.dir !== "string" || options.dir === "") throw new InvalidOptionError("options.dir must be the output dir of an airlabel run");
-    const source = await readHandoffSource(options.dir, {allowIncomplete: true});
+    const {source, output} = await readHandoffSourceWithOutput(options.dir, {allowIncomplete: true});
     const field = fieldOf(source, options);
     const categorical = field.kind === "label" || field.kind === "binary" || field.kind === "rating";
     const numeric = field.kind === "rating" || field.kind === "number";
@@ -157,6 +160,7 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
         models,
         pairs,
         reviews,
+        settings: output !== null ? settingsPasses(output) : [],
         notes: [specMismatchNote(options, source.schemaHash)].filter((note): note is string => note !== undefined)
     };
 }
@@ -234,6 +238,15 @@ export function formatHandoffStats(stats: HandoffStats): string {
                 "models",
                 stats.pairs.map((pair) => ({...pair, label: `${pair.a} ~ ${pair.b}`})),
                 "agreement"
+            )
+        );
+    }
+    if (stats.settings.length > 0) {
+        lines.push("");
+        lines.push(
+            table(
+                ["answered under", "answered", "failed"],
+                stats.settings.map((pass) => [pass.settings, String(pass.answered), String(pass.failed)])
             )
         );
     }

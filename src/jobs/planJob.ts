@@ -55,6 +55,10 @@ export function planJob(options: RunJobOptions): JobPlan {
         throw new InvalidOptionError(
             `--model is given ${overrides.model.length} times; a multi-step job takes its models from its steps (models: [...] in a step compares them)`
         );
+    if (overrides.retryFailed === true || job.retryFailed === true)
+        throw new InvalidOptionError(
+            "--retry-failed retries one run's failed rows: give it a step's dir as --output (steps/<name>) with that step's options, not the whole job"
+        );
     const rawSteps = job.steps as Record<string, unknown>[] | undefined;
     if (rawSteps === undefined || rawSteps.length === 0) throw new JobError(`${origin}: has no steps; list them under steps:`);
     const top = {...job, ...overrides};

@@ -102,6 +102,14 @@ export type AnnotateOptions = PrepareOptions &
         shardSize?: number;
         /** Delete an existing run in the output dir and start over. Defaults to false. */
         overwrite?: boolean;
+        /**
+         * Re-attempt exactly the rows whose latest committed row in the run in `output` is an error row, and nothing
+         * else. The generation settings (sampling, `maxTokens`, retries, grammar caps, `rowTimeout`, the model and
+         * backend) may differ from the run's; what defines the rows (input, template, schema, ...) may not. New rows go
+         * to new shards and replace the error rows they retry for every reader; the manifest records each pass
+         * (`retries`) with what it changed. Defaults to false.
+         */
+        retryFailed?: boolean;
         /** Parallel sequences per worker (continuous batching). Defaults to 8 on CPU, 32 on a GPU. */
         parallel?: number;
         /** Worker threads, each with its own model instance and context (see also `replicas`). Defaults to 1. */

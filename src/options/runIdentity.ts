@@ -62,6 +62,7 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     hookTimeoutMs: "none",
     shardSize: "none",
     overwrite: "none",
+    retryFailed: "none",
     parallel: "none",
     workers: "none",
     threads: "none",
@@ -242,6 +243,46 @@ export class RunIdentity {
         return upgraded;
     }
 
+    /**
+     * A `--retry-failed` pass's identity against the run's recorded one: `identity` is `current` with the generation
+     * settings a retry may change (sampling, grammar caps, the backend and model, and the other `"answers"` options but
+     * the output format) taken from `recorded`, so that comparing it with `recorded` finds only what a retry may not
+     * change; `changes` says what the pass changes, one entry each ("maxTokens 4 -> 32").
+     */
+    public retryIdentity(recorded: Record<string, string>, current: Record<string, string>): {identity: Record<string, string>; changes: string[]} {
+        const identity = {...current};
+        const changes: string[] = [];
+        const take = (entry: string) => {
+            if (recorded[entry] === current[entry]) return;
+            changes.push(...describeChange(entry, recorded[entry], current[entry]));
+            if (recorded[entry] === undefined) delete identity[entry];
+            else identity[entry] = recorded[entry];
+        };
+        for (const entry of this.#retryableEntries()) take(entry);
+        take("model");
+        // the options no historical entry holds: those with an "answers" effect are taken from the run, the rest compared
+        const retryable = new Set(this.optionsWith("answers").filter((name) => name !== "format"));
+        const was = parseObject(recorded.options) ?? {};
+        const now = parseObject(current.options) ?? {};
+        const merged = Object.fromEntries(Object.entries(now).filter(([name]) => !retryable.has(name)));
+        for (const name of [...new Set([...Object.keys(was), ...Object.keys(now)])].sort()) {
+            if (!retryable.has(name)) continue;
+            if (name in was) merged[name] = was[name];
+            if (JSON.stringify(was[name]) !== JSON.stringify(now[name])) changes.push(`${name} ${shown(was[name])} -> ${shown(now[name])}`);
+        }
+        if (Object.keys(merged).length > 0) identity.options = JSON.stringify(merged);
+        else delete identity.options;
+        return {identity, changes};
+    }
+
+    /** The historical entries that hold only generation settings a retry may change (every option `"answers"`, not the format). */
+    #retryableEntries(): string[] {
+        const answers = new Set(this.optionsWith("answers"));
+        return Object.entries(historicalEntries)
+            .filter(([entry, names]) => entry !== "format" && names.every((name) => answers.has(name)))
+            .map(([entry]) => entry);
+    }
+
     /** The prepared-rows cache key: the `"rows"`, `"order"` and `"extent"` options, the input files by content, the model and the prompt hook. */
     public prepareCacheKey(options: Record<string, unknown>, facts: PrepareFacts): string {
         // an unset option is left out (JSON drops undefined), so adding an option leaves the caches of runs without it valid
@@ -251,6 +292,26 @@ export class RunIdentity {
             .update(JSON.stringify({...chosen, content: facts.files, model: facts.model, promptHook: facts.promptHook ?? null}))
             .digest("hex");
     }
+}
+
+/** An identity entry's change, per option where the entry is a JSON object ("maxTokens 4 -> 32"), else as a whole. */
+function describeChange(entry: string, was: string | undefined, now: string | undefined): string[] {
+    const before = parseObject(was);
+    const after = parseObject(now);
+    if (before === null || after === null) return [`${entry} ${shortEntry(was)} -> ${shortEntry(now)}`];
+    return [...new Set([...Object.keys(before), ...Object.keys(after)])]
+        .filter((name) => JSON.stringify(before[name]) !== JSON.stringify(after[name]))
+        .map((name) => `${name} ${shown(before[name])} -> ${shown(after[name])}`);
+}
+
+/** A model fingerprint by its file name (`name:size:sha256:...`), other entries as they are. */
+function shortEntry(value: string | undefined): string {
+    if (value === undefined) return "none";
+    return /^(.+?):\d+:sha256:[0-9a-f]+$/u.exec(value)?.[1] ?? value;
+}
+
+function shown(value: unknown): string {
+    return value === undefined ? "none" : JSON.stringify(value);
 }
 
 function parseObject(text: string | undefined): Record<string, unknown> | null {

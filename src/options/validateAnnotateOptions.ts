@@ -26,6 +26,7 @@ export type ResolvedAnnotateOptions = AnnotateOptions &
             | "format"
             | "shardSize"
             | "overwrite"
+            | "retryFailed"
             | "workers"
             | "gpu"
             | "gpuLayers"
@@ -91,6 +92,11 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     optionalPositiveInteger("grammarMaxStringLength", options.grammarMaxStringLength);
     optionalPositiveInteger("grammarMaxItems", options.grammarMaxItems);
     optionalPositiveInteger("shardSize", options.shardSize);
+    check(options.retryFailed === undefined || typeof options.retryFailed === "boolean", "options.retryFailed must be a boolean");
+    check(
+        options.retryFailed !== true || options.overwrite !== true,
+        "options.retryFailed and options.overwrite cannot be used together (--overwrite starts over, --retry-failed keeps the run)"
+    );
     optionalPositiveInteger("parallel", options.parallel);
     optionalPositiveInteger("workers", options.workers);
     optionalPositiveInteger("threads", options.threads);
@@ -156,6 +162,7 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         retriesInvalid: options.retriesInvalid ?? 2,
         shardSize: options.shardSize ?? 1000,
         overwrite: options.overwrite ?? false,
+        retryFailed: options.retryFailed ?? false,
         stopGraceMs: options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
         workers: options.workers ?? 1,
         // the environment's default for every run of this machine or shell (several processes sharing the cores)

@@ -30,7 +30,23 @@ export interface ShardEntry {
     rows: number;
     data: ShardFileEntry | null;
     errors: ShardFileEntry | null;
+    /**
+     * Rows of this commit that replace error rows committed before it (a `--retry-failed` pass): readers take the
+     * latest row of each idx, so those earlier error rows no longer count. Absent when none.
+     */
+    replaced?: number;
     committedAt: string;
+}
+
+/** One `--retry-failed` pass: the shards from `firstSeq` on were answered under `identity`. */
+export interface RetryEntry {
+    /** Seq of the pass's first commit. */
+    firstSeq: number;
+    /** The pass's own identity (the run's, with its generation settings changed). */
+    identity: Record<string, string>;
+    /** What the pass changed against the run's settings, one entry each ("maxTokens 4 -> 32"); empty when nothing. */
+    changes: string[];
+    startedAt: string;
 }
 
 /** Content of `manifest.json`: the single source of truth of what is committed. */
@@ -47,6 +63,8 @@ export interface Manifest {
     /** Storage kind of each data column so far, kept so that later shards share the schema of earlier ones. */
     columns?: Record<string, ColumnKind>;
     shards: ShardEntry[];
+    /** The `--retry-failed` passes, in order; absent before the first. */
+    retries?: RetryEntry[];
 }
 
 /** `out/` as the user wrote it, with one trailing slash, for messages. */
@@ -71,6 +89,16 @@ function isFileEntry(value: unknown): value is ShardFileEntry | null {
     );
 }
 
+function isRetryEntry(value: unknown): value is RetryEntry {
+    return (
+        isRecord(value) &&
+        typeof value.firstSeq === "number" &&
+        isRecord(value.identity) &&
+        Array.isArray(value.changes) &&
+        value.changes.every((change) => typeof change === "string")
+    );
+}
+
 function describeShapeProblem(value: unknown): string | undefined {
     if (!isRecord(value) || value.format !== "airlabel-manifest") return "not an airlabel manifest";
     if (typeof value.version !== "number") return "no version";
@@ -80,7 +108,9 @@ function describeShapeProblem(value: unknown): string | undefined {
     for (const [i, shard] of value.shards.entries()) {
         if (!isRecord(shard) || typeof shard.seq !== "number" || typeof shard.rows !== "number" || !isFileEntry(shard.data) || !isFileEntry(shard.errors))
             return `malformed shards[${i}]`;
+        if (shard.replaced !== undefined && (typeof shard.replaced !== "number" || shard.replaced > shard.rows)) return `malformed shards[${i}].replaced`;
     }
+    if (value.retries !== undefined && (!Array.isArray(value.retries) || !value.retries.every(isRetryEntry))) return "malformed retries";
     return undefined;
 }
 
@@ -178,15 +208,25 @@ async function keepPreviousManifest(dir: string): Promise<void> {
     crashPoint("manifest-previous-kept");
 }
 
-/** Data rows and error rows committed in the shards `manifest` lists. */
+/**
+ * Data rows and error rows committed in the shards `manifest` lists, each idx counted once: an error row a later
+ * retry replaced no longer counts (retries replace only error rows).
+ */
 export function committedCounts(manifest: Manifest): {rows: number; errors: number} {
     let rows = 0;
     let errors = 0;
     for (const shard of manifest.shards) {
         rows += shard.data?.rows ?? 0;
-        errors += shard.errors?.rows ?? 0;
+        errors += (shard.errors?.rows ?? 0) - (shard.replaced ?? 0);
     }
     return {rows, errors};
+}
+
+/** The settings a shard was answered under: the retry pass that committed it, or null for the run's own settings. */
+export function retryOfShard(manifest: Manifest, seq: number): {pass: number; entry: RetryEntry} | null {
+    const retries = manifest.retries ?? [];
+    for (let pass = retries.length; pass >= 1; pass--) if (seq >= retries[pass - 1]!.firstSeq) return {pass, entry: retries[pass - 1]!};
+    return null;
 }
 
 /** What is wrong with a committed shard file on disk ("is missing", "has 90 of its 120 bytes"), or undefined with its bytes. */

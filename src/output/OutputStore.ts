@@ -3,24 +3,27 @@ import path from "node:path";
 import {InvalidOptionError} from "../AirlabelError.js";
 import {sha256Of} from "../files/sha256Of.js";
 import {fsyncDir, writeFileDurable} from "../files/durableFs.js";
-import type {Manifest, ShardEntry, ShardFileEntry} from "./Manifest.js";
+import type {Manifest, RetryEntry, ShardEntry, ShardFileEntry} from "./Manifest.js";
 import {crashPoint} from "../files/crashPoint.js";
-import {
-    MANIFEST_FILE,
-    PREVIOUS_MANIFEST_FILE,
-    committedCounts,
-    displayDir,
-    inspectShardFile,
-    loadManifestRecovering,
-    readShardFile,
-    saveManifest
-} from "./Manifest.js";
-import {LOCK_FILE, type OutputLock, isAlive} from "./OutputLock.js";
+import {MANIFEST_FILE, PREVIOUS_MANIFEST_FILE, committedCounts, displayDir, loadManifestRecovering, readShardFile, saveManifest} from "./Manifest.js";
+import type {OutputLock} from "./OutputLock.js";
 import type {AnnotatedRow, FailedRow, OutputFormat} from "./OutputRow.js";
 import {OUTPUT_FORMATS, dataRecordOf, errorRecordOf} from "./OutputRow.js";
 import {lockOutputDir} from "./openOutputDir.js";
-import {ManifestCorruptError, OutputWriteError, RunIdentityMismatchError, errorSummaryOf} from "./outputErrors.js";
-import {decodeDataShard, decodeJsonl, encodeDataShard, planColumns, shardExtension} from "./shardCodec.js";
+import {NoRunToRetryError, OutputWriteError, errorSummaryOf} from "./outputErrors.js";
+import {encodeDataShard, planColumns, shardExtension} from "./shardCodec.js";
+import {
+    type CheckedShardIdx,
+    DATA_DIR,
+    ERRORS_DIR,
+    checkIdentity,
+    dropDamagedShards,
+    refuseShardsWithoutManifest,
+    removeLeftoverTempFiles,
+    removeRunFiles,
+    removeUnlistedShards,
+    shardIdx
+} from "./openStoreDir.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 
 export interface OutputStoreOptions {
@@ -45,6 +48,19 @@ export interface OutputStoreOptions {
     onLog?: (line: string, level: "warning") => void;
     /** The dir's lock, already taken with `lockOutputDir` (before the prepared cache was written); the store releases it on close. Defaults to taking it here. */
     lock?: OutputLock;
+    /**
+     * A `--retry-failed` pass over the run in `dir` (which must exist; `identity` is then the run's own, which must
+     * match as for a resume): rows added replace the error rows `committedRows` reports, and the pass is recorded in
+     * the manifest (`retries`) with its own identity at its first commit. `meta` is left as the run recorded it.
+     * Defaults to none (a run or its resume).
+     */
+    retry?: {identity: Record<string, string>; changes: string[]};
+}
+
+/** What is committed, by idx: every row, and those whose latest row is an error row. */
+export interface CommittedRows {
+    all: Set<number>;
+    failed: Set<number>;
 }
 
 /** Counts of what is committed so far. */
@@ -54,47 +70,10 @@ export interface OutputStoreStats {
     shards: number;
 }
 
-/** The idx of one shard file checked when the store was opened, with the sha256 they were read under. */
-interface CheckedShardIdx {
-    sha256: string;
-    idx: readonly number[];
-}
-
 type BufferedRow = {kind: "data"; idx: number; record: Record<string, unknown>} | {kind: "error"; idx: number; record: Record<string, unknown>};
-
-const DATA_DIR = "data";
-const ERRORS_DIR = "errors";
-/** Where damaged shard files are moved (out of data/ and errors/) before their rows are generated again. */
-const DAMAGED_DIR = "damaged";
-const SHARD_NAME = /^part-\d{5,}\.(jsonl|parquet|arrow)$/;
 
 function shardBaseName(seq: number): string {
     return `part-${String(seq).padStart(5, "0")}`;
-}
-
-/** A value short enough for a one-line message: hex digests to 8 chars, long text around its first difference. */
-function shortValue(value: string | undefined, other: string | undefined): string {
-    if (value === undefined) return "none";
-    if (/^[0-9a-f]{16,}$/i.test(value)) return value.slice(0, 8);
-    if (value.length <= 40) return value;
-    let first = 0;
-    while (other !== undefined && first < value.length && value[first] === other[first]) first++;
-    if (first < 30) return value.slice(0, 37) + "...";
-    return "..." + value.slice(first - 10, first + 27) + (first + 27 < value.length ? "..." : "");
-}
-
-function joinParts(parts: string[]): string {
-    if (parts.length <= 1) return parts.join("");
-    return parts.slice(0, -1).join(", ") + " and " + parts[parts.length - 1];
-}
-
-async function listDir(dir: string): Promise<string[]> {
-    try {
-        return await fs.readdir(dir);
-    } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR") return [];
-        throw error;
-    }
 }
 
 /**
@@ -117,6 +96,10 @@ export class OutputStore {
      * `committedIdx` (a resume) does not read and hash them again; released by it.
      */
     #checkedIdx: ReadonlyMap<string, CheckedShardIdx>;
+    /** A retry pass: recorded in the manifest with its first commit. */
+    #retry: RetryEntry | null;
+    /** A retry pass: the failed rows a row added now replaces (each once). */
+    #replaceable = new Set<number>();
 
     private constructor(
         dir: string,
@@ -124,7 +107,8 @@ export class OutputStore {
         shardSize: number,
         manifest: Manifest,
         lock: OutputLock,
-        checkedIdx: ReadonlyMap<string, CheckedShardIdx>
+        checkedIdx: ReadonlyMap<string, CheckedShardIdx>,
+        retry: OutputStoreOptions["retry"]
     ) {
         this.dir = dir;
         this.format = format;
@@ -132,6 +116,8 @@ export class OutputStore {
         this.#manifest = manifest;
         this.#lock = lock;
         this.#checkedIdx = checkedIdx;
+        this.#retry =
+            retry !== undefined ? {firstSeq: -1, identity: {...retry.identity}, changes: [...retry.changes], startedAt: new Date().toISOString()} : null;
     }
 
     public static async open(options: OutputStoreOptions): Promise<OutputStore> {
@@ -155,6 +141,8 @@ export class OutputStore {
                 const loaded = await loadManifestRecovering(dir);
                 manifest = loaded.manifest;
                 if (manifest === undefined) await refuseShardsWithoutManifest(dir);
+                if (manifest === undefined && options.retry !== undefined)
+                    throw new NoRunToRetryError(`--retry-failed: ${displayDir(dir)} holds no run to retry; run the same command without --retry-failed first`);
                 if (loaded.recovered !== undefined && manifest !== undefined) {
                     log(`${loaded.recovered}; recovered the commit before it from ${PREVIOUS_MANIFEST_FILE} (rows committed after it are generated again)`);
                     await saveManifest(dir, manifest, false);
@@ -178,12 +166,12 @@ export class OutputStore {
                 const recorded = options.upgradeIdentity?.(manifest.identity) ?? manifest.identity;
                 checkIdentity(dir, {...manifest, identity: recorded}, options.identity, format);
                 manifest.identity = {...options.identity};
-                if (options.meta !== undefined) manifest.meta = {...options.meta};
+                if (options.meta !== undefined && options.retry === undefined) manifest.meta = {...options.meta};
                 ({manifest, checkedIdx} = await dropDamagedShards(dir, manifest, log));
             }
             await removeUnlistedShards(dir, manifest);
             crashPoint("store-opened");
-            return new OutputStore(dir, format, shardSize, manifest, lock, checkedIdx);
+            return new OutputStore(dir, format, shardSize, manifest, lock, checkedIdx, options.retry);
         } catch (error) {
             await lock.release();
             throw error;
@@ -212,7 +200,16 @@ export class OutputStore {
      * Throws `ShardCorruptError` when one of those is missing or its sha256 differs.
      */
     public async committedIdx(): Promise<Set<number>> {
-        const result = new Set<number>();
+        return (await this.committedRows()).all;
+    }
+
+    /**
+     * `committedIdx`, and which of those rows hold an error row as their latest (a retry pass replaced the others).
+     * In a retry pass, rows added from now on replace those failed rows.
+     */
+    public async committedRows(): Promise<CommittedRows> {
+        const all = new Set<number>();
+        const failed = new Set<number>();
         for (const shard of this.#manifest.shards) {
             for (const file of [shard.data, shard.errors]) {
                 if (file === null) continue;
@@ -221,11 +218,16 @@ export class OutputStore {
                     checked !== undefined && checked.sha256 === file.sha256
                         ? checked.idx
                         : await shardIdx(await readShardFile(this.dir, file), file === shard.data ? this.#manifest.outputFormat : "jsonl");
-                for (const value of idx) result.add(value);
+                for (const value of idx) {
+                    all.add(value);
+                    if (file === shard.errors) failed.add(value);
+                    else failed.delete(value);
+                }
             }
         }
         this.#checkedIdx = new Map();
-        return result;
+        if (this.#retry !== null) this.#replaceable = new Set(failed);
+        return {all, failed};
     }
 
     /** Buffer an annotated row; commits a shard (and waits for it) once `shardSize` rows are buffered. */
@@ -306,11 +308,13 @@ export class OutputStore {
             const bytes = Buffer.from(errors.map((record) => stringifyJson(record) + "\n").join(""), "utf8");
             errorsEntry = await this.#writeShard(`${ERRORS_DIR}/${base}.jsonl`, bytes, errors.length, written);
         }
+        const replaced = taken.filter((row) => this.#replaceable.has(row.idx)).length;
         const entry: ShardEntry = {
             seq,
             rows: taken.length,
             data: dataEntry,
             errors: errorsEntry,
+            ...(replaced > 0 ? {replaced} : {}),
             committedAt: new Date().toISOString()
         };
         const next: Manifest = {
@@ -319,10 +323,14 @@ export class OutputStore {
             updatedAt: entry.committedAt,
             shards: [...this.#manifest.shards, entry]
         };
+        // a retry pass is recorded with its first commit (a pass with nothing to commit leaves no trace)
+        if (this.#retry !== null && this.#retry.firstSeq < 0) next.retries = [...(this.#manifest.retries ?? []), {...this.#retry, firstSeq: seq}];
         if (columns !== undefined) next.columns = columns;
         crashPoint("shards-renamed");
         await this.#saveManifest(next, written);
         this.#buffer.splice(0, taken.length);
+        for (const row of taken) this.#replaceable.delete(row.idx);
+        if (this.#retry !== null && this.#retry.firstSeq < 0) this.#retry.firstSeq = seq;
     }
 
     async #writeShard(file: string, bytes: Uint8Array, rows: number, written: string[]): Promise<ShardFileEntry> {
@@ -369,158 +377,4 @@ export class OutputStore {
 
 async function removeFiles(files: string[]): Promise<void> {
     for (const file of files) await fs.rm(file, {force: true}).catch(() => undefined);
-}
-
-function checkIdentity(dir: string, manifest: Manifest, identity: Record<string, string>, format: OutputFormat): void {
-    const differences: string[] = [];
-    const names = [...new Set([...Object.keys(identity), ...Object.keys(manifest.identity)])];
-    for (const name of names) {
-        const was = manifest.identity[name];
-        const now = identity[name];
-        if (was === now) continue;
-        // `name:size:<16 hex>` is the fingerprint of an older airlabel (the first and last MiB only), now `name:size:sha256:<16 hex>`
-        const older =
-            name === "model" &&
-            was !== undefined &&
-            now !== undefined &&
-            /^(.+:\d+):[0-9a-f]{16}$/u.exec(was)?.[1] === /^(.+:\d+):sha256:[0-9a-f]{16}$/u.exec(now)?.[1];
-        differences.push(
-            older
-                ? "model fingerprint (written by an older airlabel from the model's first and last MiB; now the sha256 of all of it, which cannot be checked against that)"
-                : `${name} (was ${shortValue(was, now)}, now ${shortValue(now, was)})`
-        );
-    }
-    if (manifest.outputFormat !== format && manifest.identity.format === identity.format)
-        differences.push(`format (was ${manifest.outputFormat}, now ${format})`);
-    if (differences.length === 0) return;
-    throw new RunIdentityMismatchError(
-        `output dir ${displayDir(dir)} holds a run with a different ${joinParts(differences)}; re-run with --overwrite to start over, or use another --output`
-    );
-}
-
-/** Remove what a killed run leaves behind: `*.tmp` files in the dir and its shard dirs, stale lock leftovers (cache/ cleans itself). */
-async function removeLeftoverTempFiles(dir: string): Promise<void> {
-    for (const sub of [".", DATA_DIR, ERRORS_DIR]) {
-        const folder = path.join(dir, sub);
-        for (const name of await listDir(folder)) {
-            if (!name.endsWith(".tmp") && !(name.startsWith(LOCK_FILE + ".") && name.endsWith(".stale"))) continue;
-            if (name.startsWith(LOCK_FILE + ".")) {
-                // another process's lock being written: `.airlabel.lock.<pid>.<random>.tmp`
-                const pid = Number(name.slice(LOCK_FILE.length + 1).split(".")[0]);
-                if (Number.isSafeInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
-            }
-            await fs.rm(path.join(folder, name), {force: true});
-        }
-    }
-}
-
-/** Remove shard files the manifest does not list: written by a run killed before it could commit them. */
-async function removeUnlistedShards(dir: string, manifest: Manifest): Promise<void> {
-    const listed = new Set<string>();
-    for (const shard of manifest.shards) {
-        if (shard.data !== null) listed.add(shard.data.file);
-        if (shard.errors !== null) listed.add(shard.errors.file);
-    }
-    for (const sub of [DATA_DIR, ERRORS_DIR]) {
-        let removed = false;
-        for (const name of await listDir(path.join(dir, sub))) {
-            if (SHARD_NAME.test(name) && !listed.has(`${sub}/${name}`)) {
-                await fs.rm(path.join(dir, sub, name), {force: true});
-                removed = true;
-            }
-        }
-        if (removed) await fsyncDir(path.join(dir, sub));
-    }
-}
-
-/** `--overwrite`: remove airlabel's own files of a previous run (manifest and shards), nothing else. */
-async function removeRunFiles(dir: string): Promise<void> {
-    for (const sub of [DATA_DIR, ERRORS_DIR]) {
-        for (const name of await listDir(path.join(dir, sub))) if (SHARD_NAME.test(name)) await fs.rm(path.join(dir, sub, name), {force: true});
-    }
-    await fs.rm(path.join(dir, MANIFEST_FILE), {force: true});
-    await fs.rm(path.join(dir, PREVIOUS_MANIFEST_FILE), {force: true});
-    await fsyncDir(dir);
-}
-
-/**
- * Shard files in data/ or errors/ with neither manifest.json nor manifest.prev.json: the manifests were deleted, and
- * what is committed is unknown. Refused like a corrupt manifest rather than written over.
- */
-async function refuseShardsWithoutManifest(dir: string): Promise<void> {
-    for (const sub of [DATA_DIR, ERRORS_DIR]) {
-        const shards = (await listDir(path.join(dir, sub))).filter((name) => SHARD_NAME.test(name));
-        if (shards.length === 0) continue;
-        throw new ManifestCorruptError(
-            `${displayDir(dir)}${sub}/ holds ${shards.length} shard file${shards.length === 1 ? "" : "s"} (${sub}/${shards.sort()[0]}${shards.length > 1 ? ", ..." : ""}) but there is no ${MANIFEST_FILE} or ${PREVIOUS_MANIFEST_FILE} saying what they hold; ` +
-                "restore the manifest, or re-run with --overwrite to start over, or use another --output"
-        );
-    }
-}
-
-/**
- * Check every committed shard file against the manifest (size and sha256). A commit with a damaged or missing file
- * is taken out of the manifest (its files moved to damaged/), so that its rows are generated again; one log line
- * names each.
- */
-async function dropDamagedShards(
-    dir: string,
-    manifest: Manifest,
-    log: (line: string) => void
-): Promise<{manifest: Manifest; checkedIdx: Map<string, CheckedShardIdx>}> {
-    const kept: ShardEntry[] = [];
-    const damaged: {entry: ShardEntry; file: string; problem: string}[] = [];
-    const checkedIdx = new Map<string, CheckedShardIdx>();
-    for (const entry of manifest.shards) {
-        let problem: {file: string; problem: string} | undefined;
-        const intact: {file: ShardFileEntry; bytes: Uint8Array; format: OutputFormat}[] = [];
-        for (const file of [entry.data, entry.errors]) {
-            if (file === null || problem !== undefined) continue;
-            const checked = await inspectShardFile(dir, file);
-            if (checked.problem !== undefined) problem = {file: file.file, problem: checked.problem};
-            else intact.push({file, bytes: checked.bytes, format: file === entry.data ? manifest.outputFormat : "jsonl"});
-        }
-        if (problem !== undefined) {
-            damaged.push({entry, ...problem});
-            continue;
-        }
-        kept.push(entry);
-        for (const {file, bytes, format} of intact) {
-            // bytes that match the manifest and still do not decode are left to committedIdx, which reports them as before
-            const idx = await shardIdx(bytes, format).catch(() => undefined);
-            if (idx !== undefined) checkedIdx.set(file.file, {sha256: file.sha256, idx});
-        }
-    }
-    if (damaged.length === 0) return {manifest, checkedIdx};
-    const stamp = new Date().toISOString().replace(/[:.]/gu, "-");
-    for (const {entry, file, problem} of damaged) {
-        const moved: string[] = [];
-        for (const part of [entry.data, entry.errors]) {
-            if (part === null) continue;
-            const target = path.join(dir, DAMAGED_DIR, `${stamp}-${part.file.replace("/", "-")}`);
-            await fs.mkdir(path.dirname(target), {recursive: true});
-            try {
-                await fs.rename(path.join(dir, ...part.file.split("/")), target);
-                moved.push(`${DAMAGED_DIR}/${path.basename(target)}`);
-            } catch (error) {
-                if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-            }
-        }
-        log(
-            `committed shard ${displayDir(dir)}${file} ${problem}; its ${entry.rows} row${entry.rows === 1 ? "" : "s"} will be generated again` +
-                (moved.length > 0 ? ` (damaged files moved to ${moved.join(", ")})` : "")
-        );
-    }
-    const repaired: Manifest = {...manifest, complete: false, updatedAt: new Date().toISOString(), shards: kept};
-    delete repaired.summary;
-    await saveManifest(dir, repaired);
-    // the moves took files out of data/ and errors/ and into damaged/
-    for (const sub of [DATA_DIR, ERRORS_DIR, DAMAGED_DIR]) await fsyncDir(path.join(dir, sub)).catch(() => undefined);
-    return {manifest: repaired, checkedIdx};
-}
-
-/** The idx of every row of a shard file's bytes (a data shard in `format`, or an error shard: "jsonl"). */
-async function shardIdx(bytes: Uint8Array, format: OutputFormat): Promise<number[]> {
-    const records = format === "jsonl" ? decodeJsonl(bytes) : await decodeDataShard(bytes, format, true);
-    return records.map((record) => Number(record.idx));
 }

@@ -12,6 +12,9 @@ export class ManifestCorruptError extends AirlabelError {}
 /** The output dir holds a run whose identity (input, template, schema, model, ...) differs from this one. */
 export class RunIdentityMismatchError extends AirlabelError {}
 
+/** `--retry-failed` was given for an output dir that holds no run. */
+export class NoRunToRetryError extends AirlabelError {}
+
 /** A committed shard is missing or its bytes differ from the sha256 recorded in the manifest. */
 export class ShardCorruptError extends AirlabelError {}
 

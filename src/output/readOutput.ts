@@ -1,5 +1,5 @@
 import type {Manifest} from "./Manifest.js";
-import {displayDir, loadManifest, readShardFile} from "./Manifest.js";
+import {displayDir, loadManifest, readShardFile, retryOfShard} from "./Manifest.js";
 import {OutputNotFoundError} from "./outputErrors.js";
 import {decodeDataShard, decodeJsonl} from "./shardCodec.js";
 
@@ -10,6 +10,8 @@ export interface OutputContents {
     /** Error rows (`idx`, `stage`, `reason`, ...), sorted by idx. */
     errors: Record<string, unknown>[];
     manifest: Manifest;
+    /** The `--retry-failed` pass (1 for the first) whose row each retried idx holds; empty when no pass committed a row. */
+    retryPass: Map<number, number>;
 }
 
 /**
@@ -23,14 +25,34 @@ export async function readOutput(dir: string): Promise<OutputContents> {
     return readCommitted(dir, manifest);
 }
 
-/** `readOutput` for a manifest already loaded from `dir`. Throws `ShardCorruptError`. */
+/**
+ * `readOutput` for a manifest already loaded from `dir`: the latest committed row of each idx (a `--retry-failed`
+ * pass commits new rows for failed ones; the error rows they replace stay in their shards). Throws `ShardCorruptError`.
+ */
 export async function readCommitted(dir: string, manifest: Manifest): Promise<OutputContents> {
+    const latest = new Map<number, {error: boolean; record: Record<string, unknown>}>();
+    // rows committed twice that no retry pass explains (a damaged or hand-edited manifest): kept, so that readers see both
+    const repeated: {error: boolean; record: Record<string, unknown>}[] = [];
+    const retryPass = new Map<number, number>();
+    for (const shard of manifest.shards) {
+        const pass = retryOfShard(manifest, shard.seq)?.pass;
+        const files = [
+            {error: false, records: shard.data !== null ? await decodeDataShard(await readShardFile(dir, shard.data), manifest.outputFormat) : []},
+            {error: true, records: shard.errors !== null ? decodeJsonl(await readShardFile(dir, shard.errors)) : []}
+        ];
+        for (const {error, records} of files) {
+            for (const record of records) {
+                const idx = Number(record.idx);
+                const earlier = latest.get(idx);
+                if (earlier !== undefined && !(earlier.error && pass !== undefined)) repeated.push(earlier);
+                latest.set(idx, {error, record});
+                if (pass !== undefined) retryPass.set(idx, pass);
+            }
+        }
+    }
     const rows: Record<string, unknown>[] = [];
     const errors: Record<string, unknown>[] = [];
-    for (const shard of manifest.shards) {
-        if (shard.data !== null) rows.push(...(await decodeDataShard(await readShardFile(dir, shard.data), manifest.outputFormat)));
-        if (shard.errors !== null) errors.push(...decodeJsonl(await readShardFile(dir, shard.errors)));
-    }
+    for (const {error, record} of [...latest.values(), ...repeated]) (error ? errors : rows).push(record);
     const byIdx = (a: Record<string, unknown>, b: Record<string, unknown>) => Number(a.idx) - Number(b.idx);
-    return {rows: rows.sort(byIdx), errors: errors.sort(byIdx), manifest};
+    return {rows: rows.sort(byIdx), errors: errors.sort(byIdx), manifest, retryPass};
 }

@@ -7,13 +7,13 @@ import {stringifyJson} from "../json/stringifyJson.js";
 import type {AnnotateProgress} from "../options/AnnotateOptions.js";
 import {isNonNegativeInteger} from "../options/checkOption.js";
 import type {ResolvedAnnotateOptions} from "../options/validateAnnotateOptions.js";
-import type {OutputStore} from "../output/OutputStore.js";
+import type {CommittedRows, OutputStore} from "../output/OutputStore.js";
 import type {PreparedFailure, PreparedJob, PreparedRow} from "../prepare/PreparedJob.js";
 import type {EnginePlan, EngineSetup} from "./EngineSetup.js";
 import {feedEngine} from "./feedEngine.js";
 
 export type RowGenerationOptions = {
-    resolved: Pick<ResolvedAnnotateOptions, "output" | "generation" | "seedColumn" | "signal" | "onProgress">;
+    resolved: Pick<ResolvedAnnotateOptions, "output" | "generation" | "seedColumn" | "signal" | "onProgress" | "retryFailed">;
     job: PreparedJob;
     /** Where rows are written, opened on the run's output dir. */
     store: OutputStore;
@@ -33,6 +33,8 @@ export type RowGenerationOptions = {
 export type GeneratedRows = {
     progress: AnnotateProgress;
     okRows: number;
+    /** `--retry-failed`: the failed rows attempted again. */
+    retriedRows: number;
     evaluatedPromptTokens: number;
     stopped: boolean;
     complete: boolean;
@@ -74,10 +76,14 @@ export class RowGeneration {
     /** Generates every row not committed yet (or until stopped), commits what was written and reports the final progress. */
     public async run(): Promise<GeneratedRows> {
         const {resolved, job, store, log} = this.#options;
-        const committed = await store.committedIdx();
-        this.#progress.resumedRows = committed.size;
-        if (committed.size > 0) log(`resuming: ${committed.size} rows already committed in ${resolved.output}`);
-        const pending = pendingRows(job, committed, (failure) => this.#recordFailure(failure));
+        const committed = await store.committedRows();
+        // --retry-failed takes exactly the rows whose latest row is an error row; otherwise every row not committed
+        const retry = resolved.retryFailed;
+        const take = retry ? (idx: number) => committed.failed.has(idx) : (idx: number) => !committed.all.has(idx);
+        this.#progress.resumedRows = committed.all.size - (retry ? committed.failed.size : 0);
+        if (retry) log(retryLine(committed, job.totalRows));
+        else if (committed.all.size > 0) log(`resuming: ${committed.all.size} rows already committed in ${resolved.output}`);
+        const pending = pendingRows(job, take, (failure) => this.#recordFailure(failure));
         const first = await pending.next();
         if (first.done !== true) await this.#generate(first.value, pending);
         await store.commit();
@@ -91,6 +97,7 @@ export class RowGeneration {
         return {
             progress: this.#progress,
             okRows: this.#okRows,
+            retriedRows: retry ? this.#progress.doneRows : 0,
             evaluatedPromptTokens: this.#evaluatedPromptTokens,
             stopped: this.#stopped,
             complete: !this.#stopped && allCommitted,
@@ -219,14 +226,24 @@ export class RowGeneration {
  */
 async function* pendingRows(
     job: PreparedJob,
-    committed: Set<number>,
+    take: (idx: number) => boolean,
     recordFailure: (failure: PreparedFailure) => Promise<void>
 ): AsyncGenerator<PreparedRow, null> {
     for await (const window of job.windows()) {
-        for (const failure of window.failures) if (!committed.has(failure.idx)) await recordFailure(failure);
-        for (const row of window.rows) if (!committed.has(row.idx)) yield row;
+        for (const failure of window.failures) if (take(failure.idx)) await recordFailure(failure);
+        for (const row of window.rows) if (take(row.idx)) yield row;
     }
     return null;
+}
+
+/** What a `--retry-failed` pass takes on, and what it leaves to a plain re-run. */
+function retryLine(committed: CommittedRows, totalRows: number): string {
+    const {all, failed} = committed;
+    const left = totalRows - all.size;
+    return (
+        `--retry-failed: ${failed.size === 0 ? "no failed rows to retry" : `retrying the ${failed.size} failed row${failed.size === 1 ? "" : "s"}`}` +
+        (left > 0 ? `; the ${left} row${left === 1 ? "" : "s"} not attempted yet are left for a run without --retry-failed` : "")
+    );
 }
 
 /**

@@ -11,6 +11,7 @@ import {version} from "../version.js";
 import {annotateResult, type AnnotateResult} from "./annotateResult.js";
 import {resolveEngineSetup} from "./resolveEngineSetup.js";
 import {prepareRun} from "./prepareRun.js";
+import {retryPass} from "./retryPass.js";
 import {RowGeneration} from "./RowGeneration.js";
 
 export {EngineError};
@@ -42,6 +43,9 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         model: modelFile.fingerprint,
         hooks: hooks !== null ? {file: hooks.file, sha256: hooks.sha256} : null
     });
+    // --retry-failed: the generation settings may differ from the run's; the pass is recorded with what it changed
+    const retry = resolved.retryFailed ? await retryPass(resolved.output, identity) : null;
+    if (retry !== null && retry.retry.changes.length > 0) log(`--retry-failed with changed settings: ${retry.retry.changes.join(", ")}`);
     const store = await OutputStore.open({
         dir: resolved.output,
         lock,
@@ -49,7 +53,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         shardSize: resolved.shardSize,
         overwrite: resolved.overwrite,
         onLog: log,
-        identity,
+        identity: retry?.identity ?? identity,
+        ...(retry !== null ? {retry: retry.retry} : {}),
         upgradeIdentity: (recorded) => runIdentity.upgradeRecorded(recorded, identity),
         meta: {
             airlabel: version,
@@ -75,7 +80,13 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         log
     });
     try {
-        const result = annotateResult(await generation.run(), {output: resolved.output, job: prepared, contextSize, backend: setup.backend});
+        const result = annotateResult(await generation.run(), {
+            output: resolved.output,
+            job: prepared,
+            contextSize,
+            backend: setup.backend,
+            retryChanges: retry?.retry.changes ?? null
+        });
         if (result.complete) await store.markComplete({...result});
         return result;
     } finally {

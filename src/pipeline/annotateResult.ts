@@ -10,6 +10,12 @@ export type AnnotateResult = {
     resumedRows: number;
     /** Rows finished in this run. */
     doneRows: number;
+    /**
+     * A `--retry-failed` pass: the failed rows it attempted again (counted in `doneRows`, and in `okRows` or
+     * `failedRows` by how they ended now) and what it changed against the run's settings ("maxTokens 4 -> 32"); null
+     * for a run or its resume.
+     */
+    retry: {rows: number; changes: string[]} | null;
     okRows: number;
     failedRows: number;
     promptTokens: number;
@@ -56,6 +62,8 @@ export type AnnotatedRun = {
     /** Context size per sequence (the prepare stage's; 0 with the openai backend). */
     contextSize: number;
     backend: AnnotateResult["backend"];
+    /** A `--retry-failed` pass: what it changed; null otherwise. */
+    retryChanges: string[] | null;
 };
 
 /**
@@ -70,6 +78,7 @@ export function annotateResult(generated: GeneratedRows, run: AnnotatedRun): Ann
         totalRows: run.job.totalRows,
         resumedRows: progress.resumedRows,
         doneRows: progress.doneRows,
+        retry: run.retryChanges !== null ? {rows: generated.retriedRows, changes: run.retryChanges} : null,
         okRows: generated.okRows,
         failedRows: progress.failedRows,
         promptTokens: progress.promptTokens,

@@ -57,7 +57,9 @@ describe("readJobFile", () => {
             .options.map((option) => option.attributeName())
             .filter((name) => name !== "config");
         expect(names.filter((name) => !(name in schema.properties))).toEqual([]);
-        const stepNames = names.filter((name) => !["input", "output", "quiet", "json", "failOnErrors", "stopGraceMs", "overwrite"].includes(name));
+        const stepNames = names.filter(
+            (name) => !["input", "output", "quiet", "json", "failOnErrors", "stopGraceMs", "overwrite", "retryFailed"].includes(name)
+        );
         expect(stepNames.filter((name) => !(name in schema.definitions.step.properties))).toEqual([]);
     });
 });

@@ -19,6 +19,11 @@ describe("validateAnnotateOptions messages", () => {
         [{workers: -1}, "options.workers must be a positive integer"],
         [{threads: 0}, "options.threads must be a positive integer"],
         [{shardSize: 0}, "options.shardSize must be a positive integer"],
+        [{retryFailed: "yes"}, "options.retryFailed must be a boolean"],
+        [
+            {retryFailed: true, overwrite: true},
+            "options.retryFailed and options.overwrite cannot be used together (--overwrite starts over, --retry-failed keeps the run)"
+        ],
         [{maxRows: 0}, "options.maxRows must be a positive integer"],
         [{shuffleSeed: -1}, "options.shuffleSeed must be a non-negative integer"],
         [{stopGraceMs: -1}, "options.stopGraceMs must be a non-negative integer"],

@@ -19,6 +19,7 @@ type ExportFlags = {
     text?: string;
     includeErrors?: boolean;
     allowIncomplete?: boolean;
+    settingsColumn?: boolean;
     json?: boolean;
 };
 
@@ -45,6 +46,7 @@ export function registerExportCommand(program: Command): void {
         .option("--text <column>", "Prodigy: the input column shown as text (default: text, else the first text column)")
         .option("--include-errors", "tables: also write the failed rows, with annotation null and an error column holding the reason")
         .option("--allow-incomplete", "export a run that has not finished (its missing rows are left out)")
+        .option("--settings-column", 'tables: an answered_under column, "run" or the --retry-failed pass that answered the row ("retry 1: maxTokens 4 -> 32")')
         .option("--json", "print what was written as JSON on stdout")
         .addHelpText(
             "after",
@@ -63,6 +65,7 @@ Examples:
                 to: flags.to,
                 includeErrors,
                 allowIncomplete: flags.allowIncomplete === true,
+                settingsColumn: flags.settingsColumn === true,
                 ...(flags.format !== undefined ? {format: flags.format} : {}),
                 ...(flags.out !== undefined ? {out: flags.out} : {}),
                 ...(flags.schema !== undefined ? {schema: flags.schema} : {}),

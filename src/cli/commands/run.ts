@@ -179,6 +179,13 @@ export function printSummary(result: AnnotateResult, json: boolean, quiet: boole
         `time: ${(result.elapsedMs / 1000).toFixed(1)} s in all, of which ${(result.loadMs / 1000).toFixed(1)} s ${result.backend === "openai" ? "probing the server" : "loading the model"}`,
         `output: ${result.output}/ (data/ shards, errors/ for failed rows, manifest.json)`
     ];
+    if (result.retry !== null)
+        lines.splice(
+            1,
+            0,
+            `retry: ${result.retry.rows} failed row${result.retry.rows === 1 ? "" : "s"} attempted again` +
+                (result.retry.changes.length > 0 ? ` with ${result.retry.changes.join(", ")}` : " with the run's own settings")
+        );
     if (result.stopped) lines.push("resume: re-run the same command");
     process.stderr.write(lines.map((line) => `airlabel: ${line}\n`).join(""));
 }
