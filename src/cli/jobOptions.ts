@@ -31,6 +31,10 @@ export function addJobOptions(command: Command): Command {
         .addOption(new Option("--sort <order>", "generation order by prompt token count").choices(["shortest", "longest", "none"]))
         .option("--dedup", "rows whose prompt repeats an earlier row's go to the errors file instead of being generated")
         .option("--skip-invalid-rows", "record malformed input rows in the errors file instead of stopping")
+        .option(
+            "--id-column <name>",
+            "the input's own unique id column: a re-run matches answered rows by it and finds changed ones (default: by each row's content)"
+        )
         .option("--hooks <hooks.mjs>", "ES module exporting prompt(row), validate(row, answer) and/or parse(row, answer) hooks")
         .option("--hook-timeout-ms <ms>", "time limit of one hook call; a slower hook fails its row (default 30000)", toInteger);
 }
@@ -69,6 +73,12 @@ export function addGenerationOptions(command: Command): Command {
         .addOption(new Option("--format <format>", "output shard format (default jsonl)").choices(["jsonl", "parquet", "arrow"]))
         .option("--shard-size <n>", "rows per committed shard (default 1000)", toInteger)
         .option("--overwrite", "delete an existing run in the output dir and start over")
+        .addOption(
+            new Option(
+                "--changed-rows <what>",
+                "with --id-column: rows changed since answered are answered again, or keep their answer (default regenerate)"
+            ).choices(["regenerate", "keep"])
+        )
         .option(
             "--retry-failed",
             "attempt again exactly the rows in errors/ of the run in --output, with the generation settings given now (max tokens, sampling, caps, model)"

@@ -42,6 +42,9 @@ export async function modelStepInput(run: JobRun, step: StepPlan): Promise<Model
     raw.input = inputFile;
     raw.inputFormat = "jsonl";
     raw.idxColumn = "idx";
+    // the first step matched the input's rows by key; later steps take its idx
+    delete raw.idColumn;
+    delete raw.changedRows;
     // later steps see the input columns the first step kept; the joined `steps` column is for templates only
     raw.keepColumns = stepOptions.keepColumns ?? columnNamesOf(selected);
     for (const key of inputOnly) if (!(key in stepOptions)) delete raw[key];

@@ -59,6 +59,13 @@ export type PrepareOptions = {
     /** Take each row's idx from this input column (a unique non-negative integer) instead of its position, so a row keeps its idx through the steps of a job. Defaults to none (the position). */
     idxColumn?: string;
     /**
+     * The input's own id column (unique, non-empty strings or integers): a re-run matches the rows an earlier run
+     * answered by it, wherever they moved, and finds the rows whose content changed since (see `changedRows`).
+     * Defaults to none: rows are matched by their content (the record's sha256 and its occurrence number), so an
+     * edited row is a removed row and a new one.
+     */
+    idColumn?: string;
+    /**
      * Rows given in memory instead of read from `input` (which then only names them in messages and the manifest):
      * an array, or a {@link RecordList} that makes each row when it is read (`generate()` uses one, so that
      * prompts x count rows are never all held). Defaults to reading `input`.
@@ -110,6 +117,12 @@ export type AnnotateOptions = PrepareOptions &
          * (`retries`) with what it changed. Defaults to false.
          */
         retryFailed?: boolean;
+        /**
+         * With `idColumn`, what a re-run does with a row whose content changed since an earlier run answered it:
+         * "regenerate" answers it again (the new row replaces the old one for every reader; committed shards are not
+         * rewritten), "keep" keeps the earlier answer. Either way the changed rows are reported. Defaults to "regenerate".
+         */
+        changedRows?: "regenerate" | "keep";
         /** Parallel sequences per worker (continuous batching). Defaults to 8 on CPU, 32 on a GPU. */
         parallel?: number;
         /** Worker threads, each with its own model instance and context (see also `replicas`). Defaults to 1. */

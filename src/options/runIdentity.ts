@@ -34,6 +34,8 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     dedup: "rows",
     skipInvalidRows: "rows",
     idxColumn: "rows",
+    idColumn: "rows",
+    changedRows: "none",
     sort: "order",
     schema: "schema",
     choices: "schema",

@@ -27,6 +27,7 @@ export type ResolvedAnnotateOptions = AnnotateOptions &
             | "shardSize"
             | "overwrite"
             | "retryFailed"
+            | "changedRows"
             | "workers"
             | "gpu"
             | "gpuLayers"
@@ -92,6 +93,14 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     optionalPositiveInteger("grammarMaxStringLength", options.grammarMaxStringLength);
     optionalPositiveInteger("grammarMaxItems", options.grammarMaxItems);
     optionalPositiveInteger("shardSize", options.shardSize);
+    check(
+        options.idColumn === undefined || (typeof options.idColumn === "string" && options.idColumn.length > 0),
+        "options.idColumn must be a non-empty string"
+    );
+    check(
+        options.idColumn === undefined || options.idxColumn === undefined,
+        "options.idColumn and options.idxColumn cannot be used together (an idx column already keys the rows)"
+    );
     check(options.retryFailed === undefined || typeof options.retryFailed === "boolean", "options.retryFailed must be a boolean");
     check(
         options.retryFailed !== true || options.overwrite !== true,
@@ -163,6 +172,7 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         shardSize: options.shardSize ?? 1000,
         overwrite: options.overwrite ?? false,
         retryFailed: options.retryFailed ?? false,
+        changedRows: oneOf("changedRows", options.changedRows, ["regenerate", "keep"], "regenerate"),
         stopGraceMs: options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
         workers: options.workers ?? 1,
         // the environment's default for every run of this machine or shell (several processes sharing the cores)

@@ -12,7 +12,7 @@ export const MANIFEST_FILE = "manifest.json";
 /** The manifest of the commit before the current one, kept to recover from a damaged `manifest.json`. */
 export const PREVIOUS_MANIFEST_FILE = "manifest.prev.json";
 /** The only shard file names a manifest may list: made by airlabel, always inside the output dir. */
-const SHARD_FILE = /^(data\/part-\d{5,}\.(jsonl|parquet|arrow)|errors\/part-\d{5,}\.jsonl)$/u;
+const SHARD_FILE = /^(data\/part-\d{5,}\.(jsonl|parquet|arrow)|(errors|keys)\/part-\d{5,}\.jsonl)$/u;
 
 /** One committed file of a shard, as recorded in the manifest. */
 export interface ShardFileEntry {
@@ -30,11 +30,14 @@ export interface ShardEntry {
     rows: number;
     data: ShardFileEntry | null;
     errors: ShardFileEntry | null;
+    /** The key and content of each row of this commit (`{"idx", "key", "content"}` lines), by which a re-run matches rows; absent in runs that do not key their rows. */
+    keys?: ShardFileEntry | null;
     /**
-     * Rows of this commit that replace error rows committed before it (a `--retry-failed` pass): readers take the
-     * latest row of each idx, so those earlier error rows no longer count. Absent when none.
+     * Rows of this commit that replace rows committed before it (a `--retry-failed` pass replaces error rows, a changed
+     * row answered again its data or error row), by the kind of the row replaced: readers take the latest row of each
+     * idx, so those earlier rows no longer count. Absent when none.
      */
-    replaced?: number;
+    replaced?: {data: number; errors: number};
     committedAt: string;
 }
 
@@ -108,7 +111,15 @@ function describeShapeProblem(value: unknown): string | undefined {
     for (const [i, shard] of value.shards.entries()) {
         if (!isRecord(shard) || typeof shard.seq !== "number" || typeof shard.rows !== "number" || !isFileEntry(shard.data) || !isFileEntry(shard.errors))
             return `malformed shards[${i}]`;
-        if (shard.replaced !== undefined && (typeof shard.replaced !== "number" || shard.replaced > shard.rows)) return `malformed shards[${i}].replaced`;
+        if (shard.keys !== undefined && !isFileEntry(shard.keys)) return `malformed shards[${i}].keys`;
+        if (
+            shard.replaced !== undefined &&
+            (!isRecord(shard.replaced) ||
+                typeof shard.replaced.data !== "number" ||
+                typeof shard.replaced.errors !== "number" ||
+                shard.replaced.data + shard.replaced.errors > shard.rows)
+        )
+            return `malformed shards[${i}].replaced`;
     }
     if (value.retries !== undefined && (!Array.isArray(value.retries) || !value.retries.every(isRetryEntry))) return "malformed retries";
     return undefined;
@@ -208,16 +219,13 @@ async function keepPreviousManifest(dir: string): Promise<void> {
     crashPoint("manifest-previous-kept");
 }
 
-/**
- * Data rows and error rows committed in the shards `manifest` lists, each idx counted once: an error row a later
- * retry replaced no longer counts (retries replace only error rows).
- */
+/** Data rows and error rows committed in the shards `manifest` lists, each idx counted once (by its latest row). */
 export function committedCounts(manifest: Manifest): {rows: number; errors: number} {
     let rows = 0;
     let errors = 0;
     for (const shard of manifest.shards) {
-        rows += shard.data?.rows ?? 0;
-        errors += (shard.errors?.rows ?? 0) - (shard.replaced ?? 0);
+        rows += (shard.data?.rows ?? 0) - (shard.replaced?.data ?? 0);
+        errors += (shard.errors?.rows ?? 0) - (shard.replaced?.errors ?? 0);
     }
     return {rows, errors};
 }

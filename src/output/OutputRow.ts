@@ -1,5 +1,12 @@
 import type {ColumnKind} from "./ColumnKind.js";
 
+/** A row's key across re-runs and the content it was answered from (16 hex digits each; see RowKeys), as `keys/` shards record them. */
+export interface RowKey {
+    key: string;
+    /** The first 16 hex digits of the record's sha256; "" for a row that could not be read. */
+    content: string;
+}
+
 /** One successfully annotated dataset row, as handed to `OutputStore.add()`. */
 export interface AnnotatedRow {
     /** Stable index of the row in the input dataset. */
@@ -14,6 +21,8 @@ export interface AnnotatedRow {
     completionTokens: number;
     attempts: number;
     model: string;
+    /** Recorded in the commit's `keys/` shard, so that a re-run can match the row. Defaults to none. */
+    rowKey?: RowKey;
 }
 
 /** One dataset row that could not be annotated, as handed to `OutputStore.fail()`. */
@@ -30,6 +39,8 @@ export interface FailedRow {
     location?: string;
     /** The row's kept input columns, as a data row would have them; absent for a row that could not be read. */
     columns?: Record<string, unknown>;
+    /** As for AnnotatedRow. Defaults to none. */
+    rowKey?: RowKey;
 }
 
 /** Output shard formats for data rows (error rows are always JSONL). */

@@ -7,15 +7,16 @@ import type {Manifest, RetryEntry, ShardEntry, ShardFileEntry} from "./Manifest.
 import {crashPoint} from "../files/crashPoint.js";
 import {MANIFEST_FILE, PREVIOUS_MANIFEST_FILE, committedCounts, displayDir, loadManifestRecovering, readShardFile, saveManifest} from "./Manifest.js";
 import type {OutputLock} from "./OutputLock.js";
-import type {AnnotatedRow, FailedRow, OutputFormat} from "./OutputRow.js";
+import type {AnnotatedRow, FailedRow, OutputFormat, RowKey} from "./OutputRow.js";
 import {OUTPUT_FORMATS, dataRecordOf, errorRecordOf} from "./OutputRow.js";
 import {lockOutputDir} from "./openOutputDir.js";
 import {NoRunToRetryError, OutputWriteError, errorSummaryOf} from "./outputErrors.js";
-import {encodeDataShard, planColumns, shardExtension} from "./shardCodec.js";
+import {decodeJsonl, encodeDataShard, planColumns, shardExtension} from "./shardCodec.js";
 import {
     type CheckedShardIdx,
     DATA_DIR,
     ERRORS_DIR,
+    KEYS_DIR,
     checkIdentity,
     dropDamagedShards,
     refuseShardsWithoutManifest,
@@ -50,7 +51,7 @@ export interface OutputStoreOptions {
     lock?: OutputLock;
     /**
      * A `--retry-failed` pass over the run in `dir` (which must exist; `identity` is then the run's own, which must
-     * match as for a resume): rows added replace the error rows `committedRows` reports, and the pass is recorded in
+     * match as for a resume): the pass is recorded in
      * the manifest (`retries`) with its own identity at its first commit. `meta` is left as the run recorded it.
      * Defaults to none (a run or its resume).
      */
@@ -61,6 +62,11 @@ export interface OutputStoreOptions {
 export interface CommittedRows {
     all: Set<number>;
     failed: Set<number>;
+    /**
+     * Each committed row's key with its idx and the content it was answered from (see RowKey), from the `keys/`
+     * shards; null when a commit has none (rows of a run that does not key them, or of an older airlabel).
+     */
+    keys: Map<string, {idx: number; content: string}> | null;
 }
 
 /** Counts of what is committed so far. */
@@ -70,7 +76,7 @@ export interface OutputStoreStats {
     shards: number;
 }
 
-type BufferedRow = {kind: "data"; idx: number; record: Record<string, unknown>} | {kind: "error"; idx: number; record: Record<string, unknown>};
+type BufferedRow = {kind: "data" | "error"; idx: number; record: Record<string, unknown>; rowKey: RowKey | undefined};
 
 function shardBaseName(seq: number): string {
     return `part-${String(seq).padStart(5, "0")}`;
@@ -98,8 +104,8 @@ export class OutputStore {
     #checkedIdx: ReadonlyMap<string, CheckedShardIdx>;
     /** A retry pass: recorded in the manifest with its first commit. */
     #retry: RetryEntry | null;
-    /** A retry pass: the failed rows a row added now replaces (each once). */
-    #replaceable = new Set<number>();
+    /** The idx committed so far, and those whose latest row is an error row (from committedRows on): a row added for one of them replaces it. */
+    #committed: {all: Set<number>; failed: Set<number>} = {all: new Set(), failed: new Set()};
 
     private constructor(
         dir: string,
@@ -204,13 +210,19 @@ export class OutputStore {
     }
 
     /**
-     * `committedIdx`, and which of those rows hold an error row as their latest (a retry pass replaced the others).
-     * In a retry pass, rows added from now on replace those failed rows.
+     * `committedIdx`, which of those rows hold an error row as their latest (a retry pass or a changed row replaced the
+     * others), and the rows' keys. A row added from now on for one of these idx replaces the committed one (the commit
+     * records how many it replaced: see ShardEntry.replaced).
      */
     public async committedRows(): Promise<CommittedRows> {
         const all = new Set<number>();
         const failed = new Set<number>();
+        let keys: CommittedRows["keys"] = new Map();
         for (const shard of this.#manifest.shards) {
+            if (shard.keys === undefined || shard.keys === null) keys = null;
+            else if (keys !== null)
+                for (const line of decodeJsonl(await readShardFile(this.dir, shard.keys)))
+                    keys.set(String(line.key), {idx: Number(line.idx), content: String(line.content)});
             for (const file of [shard.data, shard.errors]) {
                 if (file === null) continue;
                 const checked = this.#checkedIdx.get(file.file);
@@ -226,18 +238,18 @@ export class OutputStore {
             }
         }
         this.#checkedIdx = new Map();
-        if (this.#retry !== null) this.#replaceable = new Set(failed);
-        return {all, failed};
+        this.#committed = {all: new Set(all), failed: new Set(failed)};
+        return {all, failed, keys};
     }
 
     /** Buffer an annotated row; commits a shard (and waits for it) once `shardSize` rows are buffered. */
     public add(row: AnnotatedRow): Promise<void> {
-        return this.#push({kind: "data", idx: row.idx, record: dataRecordOf(row)});
+        return this.#push({kind: "data", idx: row.idx, record: dataRecordOf(row), rowKey: row.rowKey});
     }
 
     /** Buffer a failed row; commits a shard (and waits for it) once `shardSize` rows are buffered. */
     public fail(row: FailedRow): Promise<void> {
-        return this.#push({kind: "error", idx: row.idx, record: errorRecordOf(row)});
+        return this.#push({kind: "error", idx: row.idx, record: errorRecordOf(row), rowKey: row.rowKey});
     }
 
     #push(row: BufferedRow): Promise<void> {
@@ -308,13 +320,21 @@ export class OutputStore {
             const bytes = Buffer.from(errors.map((record) => stringifyJson(record) + "\n").join(""), "utf8");
             errorsEntry = await this.#writeShard(`${ERRORS_DIR}/${base}.jsonl`, bytes, errors.length, written);
         }
-        const replaced = taken.filter((row) => this.#replaceable.has(row.idx)).length;
+        const keyed = taken.filter((row) => row.rowKey !== undefined).sort(byIdx);
+        let keysEntry: ShardFileEntry | null = null;
+        if (keyed.length > 0) {
+            const lines = keyed.map((row) => stringifyJson({idx: row.idx, key: row.rowKey!.key, content: row.rowKey!.content}) + "\n");
+            keysEntry = await this.#writeShard(`${KEYS_DIR}/${base}.jsonl`, Buffer.from(lines.join(""), "utf8"), keyed.length, written);
+        }
+        const replaced = {data: 0, errors: 0};
+        for (const row of taken) if (this.#committed.all.has(row.idx)) replaced[this.#committed.failed.has(row.idx) ? "errors" : "data"]++;
         const entry: ShardEntry = {
             seq,
             rows: taken.length,
             data: dataEntry,
             errors: errorsEntry,
-            ...(replaced > 0 ? {replaced} : {}),
+            ...(keysEntry !== null ? {keys: keysEntry} : {}),
+            ...(replaced.data + replaced.errors > 0 ? {replaced} : {}),
             committedAt: new Date().toISOString()
         };
         const next: Manifest = {
@@ -329,7 +349,11 @@ export class OutputStore {
         crashPoint("shards-renamed");
         await this.#saveManifest(next, written);
         this.#buffer.splice(0, taken.length);
-        for (const row of taken) this.#replaceable.delete(row.idx);
+        for (const row of taken) {
+            this.#committed.all.add(row.idx);
+            if (row.kind === "error") this.#committed.failed.add(row.idx);
+            else this.#committed.failed.delete(row.idx);
+        }
         if (this.#retry !== null && this.#retry.firstSeq < 0) this.#retry.firstSeq = seq;
     }
 

@@ -19,6 +19,8 @@ export interface CheckedShardIdx {
 
 export const DATA_DIR = "data";
 export const ERRORS_DIR = "errors";
+/** Where each commit records its rows' keys (see ShardEntry.keys). */
+export const KEYS_DIR = "keys";
 /** Where damaged shard files are moved (out of data/ and errors/) before their rows are generated again. */
 const DAMAGED_DIR = "damaged";
 export const SHARD_NAME = /^part-\d{5,}\.(jsonl|parquet|arrow)$/;
@@ -75,7 +77,7 @@ export function checkIdentity(dir: string, manifest: Manifest, identity: Record<
 
 /** Remove what a killed run leaves behind: `*.tmp` files in the dir and its shard dirs, stale lock leftovers (cache/ cleans itself). */
 export async function removeLeftoverTempFiles(dir: string): Promise<void> {
-    for (const sub of [".", DATA_DIR, ERRORS_DIR]) {
+    for (const sub of [".", DATA_DIR, ERRORS_DIR, KEYS_DIR]) {
         const folder = path.join(dir, sub);
         for (const name of await listDir(folder)) {
             if (!name.endsWith(".tmp") && !(name.startsWith(LOCK_FILE + ".") && name.endsWith(".stale"))) continue;
@@ -95,8 +97,9 @@ export async function removeUnlistedShards(dir: string, manifest: Manifest): Pro
     for (const shard of manifest.shards) {
         if (shard.data !== null) listed.add(shard.data.file);
         if (shard.errors !== null) listed.add(shard.errors.file);
+        if (shard.keys != null) listed.add(shard.keys.file);
     }
-    for (const sub of [DATA_DIR, ERRORS_DIR]) {
+    for (const sub of [DATA_DIR, ERRORS_DIR, KEYS_DIR]) {
         let removed = false;
         for (const name of await listDir(path.join(dir, sub))) {
             if (SHARD_NAME.test(name) && !listed.has(`${sub}/${name}`)) {
@@ -110,7 +113,7 @@ export async function removeUnlistedShards(dir: string, manifest: Manifest): Pro
 
 /** `--overwrite`: remove airlabel's own files of a previous run (manifest and shards), nothing else. */
 export async function removeRunFiles(dir: string): Promise<void> {
-    for (const sub of [DATA_DIR, ERRORS_DIR]) {
+    for (const sub of [DATA_DIR, ERRORS_DIR, KEYS_DIR]) {
         for (const name of await listDir(path.join(dir, sub))) if (SHARD_NAME.test(name)) await fs.rm(path.join(dir, sub, name), {force: true});
     }
     await fs.rm(path.join(dir, MANIFEST_FILE), {force: true});
@@ -123,7 +126,7 @@ export async function removeRunFiles(dir: string): Promise<void> {
  * what is committed is unknown. Refused like a corrupt manifest rather than written over.
  */
 export async function refuseShardsWithoutManifest(dir: string): Promise<void> {
-    for (const sub of [DATA_DIR, ERRORS_DIR]) {
+    for (const sub of [DATA_DIR, ERRORS_DIR, KEYS_DIR]) {
         const shards = (await listDir(path.join(dir, sub))).filter((name) => SHARD_NAME.test(name));
         if (shards.length === 0) continue;
         throw new ManifestCorruptError(
@@ -149,7 +152,7 @@ export async function dropDamagedShards(
     for (const entry of manifest.shards) {
         let problem: {file: string; problem: string} | undefined;
         const intact: {file: ShardFileEntry; bytes: Uint8Array; format: OutputFormat}[] = [];
-        for (const file of [entry.data, entry.errors]) {
+        for (const file of [entry.data, entry.errors, entry.keys ?? null]) {
             if (file === null || problem !== undefined) continue;
             const checked = await inspectShardFile(dir, file);
             if (checked.problem !== undefined) problem = {file: file.file, problem: checked.problem};
@@ -170,7 +173,7 @@ export async function dropDamagedShards(
     const stamp = new Date().toISOString().replace(/[:.]/gu, "-");
     for (const {entry, file, problem} of damaged) {
         const moved: string[] = [];
-        for (const part of [entry.data, entry.errors]) {
+        for (const part of [entry.data, entry.errors, entry.keys ?? null]) {
             if (part === null) continue;
             const target = path.join(dir, DAMAGED_DIR, `${stamp}-${part.file.replace("/", "-")}`);
             await fs.mkdir(path.dirname(target), {recursive: true});
@@ -190,7 +193,7 @@ export async function dropDamagedShards(
     delete repaired.summary;
     await saveManifest(dir, repaired);
     // the moves took files out of data/ and errors/ and into damaged/
-    for (const sub of [DATA_DIR, ERRORS_DIR, DAMAGED_DIR]) await fsyncDir(path.join(dir, sub)).catch(() => undefined);
+    for (const sub of [DATA_DIR, ERRORS_DIR, KEYS_DIR, DAMAGED_DIR]) await fsyncDir(path.join(dir, sub)).catch(() => undefined);
     return {manifest: repaired, checkedIdx};
 }
 

@@ -44,7 +44,7 @@ export async function readCommitted(dir: string, manifest: Manifest): Promise<Ou
             for (const record of records) {
                 const idx = Number(record.idx);
                 const earlier = latest.get(idx);
-                if (earlier !== undefined && !(earlier.error && pass !== undefined)) repeated.push(earlier);
+                if (earlier !== undefined && shard.replaced === undefined) repeated.push(earlier);
                 latest.set(idx, {error, record});
                 if (pass !== undefined) retryPass.set(idx, pass);
             }

@@ -8,12 +8,16 @@ import type {AnnotateProgress} from "../options/AnnotateOptions.js";
 import {isNonNegativeInteger} from "../options/checkOption.js";
 import type {ResolvedAnnotateOptions} from "../options/validateAnnotateOptions.js";
 import type {CommittedRows, OutputStore} from "../output/OutputStore.js";
+import type {RowKey} from "../output/OutputRow.js";
 import type {PreparedFailure, PreparedJob, PreparedRow} from "../prepare/PreparedJob.js";
 import type {EnginePlan, EngineSetup} from "./EngineSetup.js";
 import {feedEngine} from "./feedEngine.js";
+import {type InputChanges, RowMatcher, type RowPlace} from "./RowMatcher.js";
 
 export type RowGenerationOptions = {
-    resolved: Pick<ResolvedAnnotateOptions, "output" | "generation" | "seedColumn" | "signal" | "onProgress" | "retryFailed">;
+    resolved: Pick<ResolvedAnnotateOptions, "output" | "generation" | "seedColumn" | "signal" | "onProgress" | "retryFailed" | "changedRows">;
+    /** What the run's rows are matched by across re-runs (RowKeys.source), or null when by position (see RowMatcher). */
+    keySource: string | null;
     job: PreparedJob;
     /** Where rows are written, opened on the run's output dir. */
     store: OutputStore;
@@ -35,6 +39,8 @@ export type GeneratedRows = {
     okRows: number;
     /** `--retry-failed`: the failed rows attempted again. */
     retriedRows: number;
+    /** How the input compares with what was answered before; null when the run stopped before it saw every row. */
+    inputChanges: InputChanges | null;
     evaluatedPromptTokens: number;
     stopped: boolean;
     complete: boolean;
@@ -56,7 +62,10 @@ export type GeneratedRows = {
 export class RowGeneration {
     readonly #options: RowGenerationOptions;
     readonly #progress: AnnotateProgress;
-    readonly #rowsById = new Map<number, PreparedRow>();
+    readonly #rowsById = new Map<number, {row: PreparedRow; rowKey: RowKey | undefined}>();
+    /** Rows of the input that were committed before and are not generated again. */
+    #alreadyCommitted = 0;
+    #sawEveryRow = false;
     readonly #firstTokenMs: number[] = [];
     #okRows = 0;
     #evaluatedPromptTokens = 0;
@@ -79,17 +88,16 @@ export class RowGeneration {
         const committed = await store.committedRows();
         // --retry-failed takes exactly the rows whose latest row is an error row; otherwise every row not committed
         const retry = resolved.retryFailed;
-        const take = retry ? (idx: number) => committed.failed.has(idx) : (idx: number) => !committed.all.has(idx);
+        const matcher = new RowMatcher(committed, {keySource: this.#options.keySource, totalRows: job.totalRows, retry, changedRows: resolved.changedRows});
         this.#progress.resumedRows = committed.all.size - (retry ? committed.failed.size : 0);
         if (retry) log(retryLine(committed, job.totalRows));
         else if (committed.all.size > 0) log(`resuming: ${committed.all.size} rows already committed in ${resolved.output}`);
-        const pending = pendingRows(job, take, (failure) => this.#recordFailure(failure));
+        const pending = this.#pendingRows(matcher);
         const first = await pending.next();
         if (first.done !== true) await this.#generate(first.value, pending);
         await store.commit();
         const generationMs = this.#generationStart > 0 ? performance.now() - this.#generationStart : 0;
-        const stats = store.stats;
-        const allCommitted = stats.committedRows + stats.committedErrors >= job.totalRows;
+        const allCommitted = this.#sawEveryRow && this.#alreadyCommitted + this.#progress.doneRows >= job.totalRows;
         // a stop after the last row was handed out can still leave rows cut off (the grace period ended): stopped, not done
         if (!allCommitted && resolved.signal?.aborted === true) this.#stopped = true;
         this.#report();
@@ -98,6 +106,7 @@ export class RowGeneration {
             progress: this.#progress,
             okRows: this.#okRows,
             retriedRows: retry ? this.#progress.doneRows : 0,
+            inputChanges: this.#sawEveryRow ? matcher.changes() : null,
             evaluatedPromptTokens: this.#evaluatedPromptTokens,
             stopped: this.#stopped,
             complete: !this.#stopped && allCommitted,
@@ -116,7 +125,7 @@ export class RowGeneration {
         await this.#engine?.dispose();
     }
 
-    async #generate(first: PreparedRow, pending: AsyncGenerator<PreparedRow, null>): Promise<void> {
+    async #generate(first: PendingRow, pending: AsyncGenerator<PendingRow, null>): Promise<void> {
         const {resolved, setup, contextSize, store, log} = this.#options;
         const plan = await setup.plan(contextSize);
         this.#plan = plan;
@@ -136,13 +145,13 @@ export class RowGeneration {
         if (loaded?.hint != null) log(`hint: ${loaded.hint}`);
         this.#generationStart = performance.now();
         if (loaded === null) return;
-        let waiting: PreparedRow | null = first;
+        let waiting: PendingRow | null = first;
         const nextTask = async (): Promise<EngineTask | null> => {
-            const row = waiting ?? (await pending.next()).value ?? null;
+            const next = waiting ?? (await pending.next()).value ?? null;
             waiting = null;
-            if (row === null) return null;
-            this.#rowsById.set(row.idx, row);
-            return taskOf(row, resolved.generation.seed, resolved.seedColumn, this.#options.answerHooks);
+            if (next === null) return null;
+            this.#rowsById.set(next.row.idx, next);
+            return taskOf(next.row, resolved.generation.seed, resolved.seedColumn, this.#options.answerHooks);
         };
         try {
             this.#stopped = await feedEngine(
@@ -162,7 +171,7 @@ export class RowGeneration {
     async #record(result: EngineResult): Promise<void> {
         const {store, modelName} = this.#options;
         const progress = this.#progress;
-        const row = this.#rowsById.get(result.idx)!;
+        const {row, rowKey} = this.#rowsById.get(result.idx)!;
         this.#rowsById.delete(result.idx);
         progress.doneRows++;
         progress.promptTokens += result.promptTokens;
@@ -179,7 +188,8 @@ export class RowGeneration {
                 promptTokens: result.promptTokens,
                 completionTokens: result.completionTokens,
                 attempts: result.attempts,
-                model: modelName
+                model: modelName,
+                ...(rowKey !== undefined ? {rowKey} : {})
             });
         } else {
             progress.failedRows++;
@@ -193,14 +203,15 @@ export class RowGeneration {
                 finishReason: result.stage === "generate" && result.finishReason !== "timeout" ? null : result.finishReason,
                 attempts: result.attempts,
                 model: modelName,
-                columns: row.columns
+                columns: row.columns,
+                ...(rowKey !== undefined ? {rowKey} : {})
             });
         }
     }
 
-    async #recordFailure(failure: PreparedFailure): Promise<void> {
+    async #recordFailure(failure: PreparedFailure, place: RowPlace): Promise<void> {
         await this.#options.store.fail({
-            idx: failure.idx,
+            idx: place.idx,
             stage: failure.stage,
             reason: failure.reason,
             response: null,
@@ -208,10 +219,34 @@ export class RowGeneration {
             attempts: 0,
             model: null,
             location: failure.location,
-            ...(failure.columns !== undefined ? {columns: failure.columns} : {})
+            ...(failure.columns !== undefined ? {columns: failure.columns} : {}),
+            ...(place.rowKey !== undefined ? {rowKey: place.rowKey} : {})
         });
         this.#progress.failedRows++;
         this.#progress.doneRows++;
+    }
+
+    /**
+     * The job's rows to generate now (see RowMatcher), in generation order, read window by window; prepare's failures
+     * to record are recorded as they come.
+     */
+    async *#pendingRows(matcher: RowMatcher): AsyncGenerator<PendingRow, null> {
+        const placed = (place: RowPlace) => {
+            if (!place.take && place.committed) this.#alreadyCommitted++;
+            return place.take;
+        };
+        for await (const window of this.#options.job.windows()) {
+            for (const failure of window.failures) {
+                const place = matcher.place(failure.idx, failure.key, failure.inputHash);
+                if (placed(place)) await this.#recordFailure(failure, place);
+            }
+            for (const row of window.rows) {
+                const place = matcher.place(row.idx, row.key, row.inputHash);
+                if (placed(place)) yield {row: {...row, idx: place.idx}, rowKey: place.rowKey};
+            }
+        }
+        this.#sawEveryRow = true;
+        return null;
     }
 
     #report(): void {
@@ -220,21 +255,8 @@ export class RowGeneration {
     }
 }
 
-/**
- * The job's rows not committed yet, in generation order, read window by window; prepare's failures not committed
- * yet are recorded as they come.
- */
-async function* pendingRows(
-    job: PreparedJob,
-    take: (idx: number) => boolean,
-    recordFailure: (failure: PreparedFailure) => Promise<void>
-): AsyncGenerator<PreparedRow, null> {
-    for await (const window of job.windows()) {
-        for (const failure of window.failures) if (take(failure.idx)) await recordFailure(failure);
-        for (const row of window.rows) if (take(row.idx)) yield row;
-    }
-    return null;
-}
+/** A row to generate, with its idx in the run (see RowMatcher) and the key the store records for it. */
+type PendingRow = {row: PreparedRow; rowKey: RowKey | undefined};
 
 /** What a `--retry-failed` pass takes on, and what it leaves to a plain re-run. */
 function retryLine(committed: CommittedRows, totalRows: number): string {

@@ -6,6 +6,7 @@ import {runIdentity} from "../options/runIdentity.js";
 import {validateAnnotateOptions, type ResolvedAnnotateOptions} from "../options/validateAnnotateOptions.js";
 import {OutputStore} from "../output/OutputStore.js";
 import {lockOutputDir} from "../output/openOutputDir.js";
+import {loadManifest} from "../output/Manifest.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {version} from "../version.js";
 import {annotateResult, type AnnotateResult} from "./annotateResult.js";
@@ -36,7 +37,11 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     const setup = await resolveEngineSetup({resolved, answerSchema, hooks, log});
     // the dir is ours before the prepare stage writes its cache/ there (a run the lock refuses writes nothing)
     const lock = await lockOutputDir(resolved.output);
-    const {job: prepared, model: modelFile, contextSize} = await prepareRun({resolved, setup, hooks, lock, log});
+    // the run there, read once (unreadable: opening the output says why); its rows are matched by key unless an older
+    // airlabel wrote it or an idx column numbers them (see RowMatcher)
+    const recorded = resolved.overwrite ? undefined : await loadManifest(resolved.output).catch(() => undefined);
+    const keyed = resolved.idxColumn === undefined && (recorded === undefined || typeof recorded.meta.rowKeys === "string");
+    const {job: prepared, model: modelFile, contextSize} = await prepareRun({resolved, setup, hooks, lock, byPosition: keyed ? undefined : recorded, log});
 
     const identity = runIdentity.manifestIdentity(resolved, {
         inputHash: prepared.inputHash,
@@ -44,7 +49,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         hooks: hooks !== null ? {file: hooks.file, sha256: hooks.sha256} : null
     });
     // --retry-failed: the generation settings may differ from the run's; the pass is recorded with what it changed
-    const retry = resolved.retryFailed ? await retryPass(resolved.output, identity) : null;
+    const retry = resolved.retryFailed ? retryPass(recorded, identity) : null;
     if (retry !== null && retry.retry.changes.length > 0) log(`--retry-failed with changed settings: ${retry.retry.changes.join(", ")}`);
     const store = await OutputStore.open({
         dir: resolved.output,
@@ -63,6 +68,8 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
             // the rows this run covers, which a later run over a grown input checks are still the first ones
             totalRows: prepared.totalRows,
             inputSha256: prepared.inputHash,
+            // what a re-run matches the committed rows by
+            ...(keyed ? {rowKeys: prepared.keySource} : {}),
             // the answer schema itself (the identity holds only its hash): export/import/stats read the labels from it
             ...(answerSchema.jsonSchema !== null ? {schema: answerSchema.jsonSchema} : {}),
             ...setup.manifestMeta
@@ -76,6 +83,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
         contextSize,
         modelName: setup.modelName(modelFile),
         answerHooks: hasAnswerHooks(hooks),
+        keySource: keyed ? prepared.keySource : null,
         startedAt,
         log
     });

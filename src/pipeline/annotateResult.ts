@@ -1,6 +1,7 @@
 import type {StepProfile} from "../engine/StepProfile.js";
 import type {PreparedJob} from "../prepare/PreparedJob.js";
 import type {GeneratedRows} from "./RowGeneration.js";
+import type {InputChanges} from "./RowMatcher.js";
 
 /** What `annotate()` (and `generate()`) resolve with: the run's counts, speeds and how it ended. */
 export type AnnotateResult = {
@@ -16,6 +17,12 @@ export type AnnotateResult = {
      * for a run or its resume.
      */
     retry: {rows: number; changes: string[]} | null;
+    /**
+     * How the input compares with what earlier runs in the output dir answered: what rows are matched by, the rows
+     * changed since they were answered (and whether they were answered again), the rows no longer in the input
+     * (their rows stay in the output). Null when the run stopped before it saw every row.
+     */
+    inputChanges: InputChanges | null;
     okRows: number;
     failedRows: number;
     promptTokens: number;
@@ -78,6 +85,7 @@ export function annotateResult(generated: GeneratedRows, run: AnnotatedRun): Ann
         totalRows: run.job.totalRows,
         resumedRows: progress.resumedRows,
         doneRows: progress.doneRows,
+        inputChanges: generated.inputChanges,
         retry: run.retryChanges !== null ? {rows: generated.retriedRows, changes: run.retryChanges} : null,
         okRows: generated.okRows,
         failedRows: progress.failedRows,

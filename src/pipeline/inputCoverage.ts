@@ -1,5 +1,5 @@
 import {AirlabelError} from "../AirlabelError.js";
-import {loadManifest} from "../output/Manifest.js";
+import type {Manifest} from "../output/Manifest.js";
 import type {PreparedJob} from "../prepare/PreparedJob.js";
 
 /** The input rows an earlier run in the output dir covered: the first `rows` records, and their hash (hex; 16 digits from an older airlabel). */
@@ -9,24 +9,17 @@ export type InputCoverage = {rows: number; sha256: string};
 export class InputChangedError extends AirlabelError {}
 
 /**
- * What the run in `output` covered of its input, from its manifest (`totalRows` and `inputSha256`; an older airlabel's
- * identity held the hash as its `input` entry). Undefined when there is no run yet, or its manifest cannot be read
- * (opening the output then says why).
+ * What the run recorded in `manifest` covered of its input (`totalRows` and `inputSha256`; an older airlabel's
+ * identity held the hash as its `input` entry). Undefined when it does not say.
  */
-export async function recordedCoverage(output: string): Promise<InputCoverage | undefined> {
-    try {
-        const manifest = await loadManifest(output);
-        if (manifest === undefined) return undefined;
-        const rows = manifest.meta?.totalRows;
-        const sha256 = manifest.meta?.inputSha256 ?? manifest.identity.input;
-        return typeof rows === "number" && typeof sha256 === "string" ? {rows, sha256} : undefined;
-    } catch {
-        return undefined;
-    }
+export function recordedCoverage(manifest: Manifest): InputCoverage | undefined {
+    const rows = manifest.meta?.totalRows;
+    const sha256 = manifest.meta?.inputSha256 ?? manifest.identity.input;
+    return typeof rows === "number" && typeof sha256 === "string" ? {rows, sha256} : undefined;
 }
 
 /**
- * A run goes on over a grown input only when the rows the earlier run covered are still its first rows (rows appended
+ * For a run whose rows are matched by position (an idx column, or a run an older airlabel wrote): a run goes on over a grown input only when the rows the earlier run covered are still its first rows (rows appended
  * at the end, --max-rows raised); otherwise it stops before anything is generated, naming what to do. Returns the
  * log line for a grown input, else null.
  */

@@ -1,6 +1,7 @@
 import type {LoadedHooks} from "../hooks/Hooks.js";
 import type {ResolvedAnnotateOptions} from "../options/validateAnnotateOptions.js";
 import type {OutputLock} from "../output/OutputLock.js";
+import type {Manifest} from "../output/Manifest.js";
 import {prepare, type PrepareResult} from "../prepare/prepare.js";
 import type {EngineSetup} from "./EngineSetup.js";
 import {checkCoverage, recordedCoverage} from "./inputCoverage.js";
@@ -12,16 +13,18 @@ export type PrepareRunOptions = {
     hooks: LoadedHooks | null;
     /** Released when the prepare stage fails (the run then writes nothing). */
     lock: OutputLock;
+    /** The manifest of the run in the output dir, when it goes on (not overwritten) and its rows are matched by position: what it covered is checked. */
+    byPosition: Manifest | undefined;
     log: (line: string) => void;
 };
 
 /**
- * The run's prepare stage, in the locked output dir. A run that may grow (no shuffle, no overwrite) also checks that
- * the rows an earlier run there covered are still the input's first rows (see checkCoverage), and says when it grew.
+ * The run's prepare stage, in the locked output dir. A run that goes on over rows matched by position (no shuffle)
+ * also checks that the rows it covered are still the input's first rows (see checkCoverage), and says when it grew.
  */
-export async function prepareRun({resolved, setup, hooks, lock, log}: PrepareRunOptions): Promise<PrepareResult> {
+export async function prepareRun({resolved, setup, hooks, lock, byPosition, log}: PrepareRunOptions): Promise<PrepareResult> {
     try {
-        const previous = resolved.overwrite || resolved.shuffleSeed !== undefined ? undefined : await recordedCoverage(resolved.output);
+        const previous = byPosition === undefined || resolved.shuffleSeed !== undefined ? undefined : recordedCoverage(byPosition);
         const result = await prepare({
             ...resolved,
             maxTokens: resolved.generation.maxTokens,

@@ -1,4 +1,4 @@
-import {loadManifest} from "../output/Manifest.js";
+import type {Manifest} from "../output/Manifest.js";
 import {runIdentity} from "../options/runIdentity.js";
 
 /** What `OutputStore.open` gets for a `--retry-failed` pass: the identity to check the run against, and the pass's own. */
@@ -9,12 +9,11 @@ export type RetryPass = {
 };
 
 /**
- * A `--retry-failed` pass over the run in `output`, whose identity this run's (`identity`) must match except for the
+ * A `--retry-failed` pass over the run `manifest` records, whose identity this run's (`identity`) must match except for the
  * generation settings (see RunIdentity.retryIdentity). With no readable run there, `identity` as it is (opening the
  * output then says why there is nothing to retry).
  */
-export async function retryPass(output: string, identity: Record<string, string>): Promise<RetryPass> {
-    const manifest = await loadManifest(output).catch(() => undefined);
+export function retryPass(manifest: Manifest | undefined, identity: Record<string, string>): RetryPass {
     if (manifest === undefined) return {identity, retry: {identity, changes: []}};
     const recorded = runIdentity.upgradeRecorded(manifest.identity, identity);
     const {identity: checked, changes} = runIdentity.retryIdentity(recorded, identity);

@@ -7,8 +7,8 @@ import {RowIndex, type RowSort} from "./RowIndex.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 import {parseJsonText} from "../json/parseJsonText.js";
 
-/** 5: columns keep integers past 2^53 exactly (4 held them rounded to a float); failures keep the row's columns. */
-const cacheVersion = 5;
+/** 6: each row's key (and a failure's record hash); 5: columns keep integers past 2^53 exactly; failures keep the row's columns. */
+const cacheVersion = 6;
 
 /** What the cache knows about a prepared job besides its rows (`prepared-<key>.json`, written last). */
 export type PreparedCacheMeta = {
@@ -22,12 +22,14 @@ export type PreparedCacheMeta = {
     /** Failures stored after the rows (malformed input, duplicates). */
     failures: number;
     firstPrompt: string | null;
+    /** What the rows' keys are made from (see RowKeys.source). */
+    keySource: string;
     /** The window files in generation order, with their sizes: a cache whose files do not match is rebuilt. */
     windows: Array<{file: string; rows: number; bytes: number}>;
 };
 
 /** The facts of a job that `PreparedCacheWriter.finish` needs besides the rows. */
-export type PreparedCacheFinishOptions = Pick<PreparedCacheMeta, "totalRows" | "inputHash" | "columns" | "sort" | "firstPrompt">;
+export type PreparedCacheFinishOptions = Pick<PreparedCacheMeta, "totalRows" | "inputHash" | "columns" | "sort" | "firstPrompt" | "keySource">;
 
 /**
  * The prepared rows of a job under `<output>/cache/`: a folder `prepared-<key>/` of Arrow IPC files, one per window
@@ -76,17 +78,21 @@ export class PreparedCache {
             const stage = batch.getChild("fail_stage")!,
                 reason = batch.getChild("fail_reason")!,
                 location = batch.getChild("location")!;
-            const system = batch.getChild("system")!;
+            const system = batch.getChild("system")!,
+                key = batch.getChild("row_key")!;
             const window: PreparedWindow = {rows: [], failures: []};
             for (let i = 0; i < batch.numRows; i++) {
                 const failStage = stage.get(i) as string | null;
                 if (failStage !== null) {
                     const failedColumns = columns.get(i) as string | null;
+                    const failedHash = hash.get(i) as string | null;
                     window.failures.push({
                         idx: idx.get(i) as number,
                         stage: failStage as PreparedFailure["stage"],
                         reason: reason.get(i) as string,
                         location: location.get(i) as string,
+                        key: key.get(i) as string,
+                        ...(failedHash !== null ? {inputHash: failedHash} : {}),
                         ...(failedColumns !== null ? {columns: decodeJson(failedColumns) as Record<string, unknown>} : {})
                     });
                 } else {
@@ -96,6 +102,7 @@ export class PreparedCache {
                         prompt: prompt.get(i) as string,
                         promptTokens: tokens.get(i) as number,
                         inputHash: hash.get(i) as string,
+                        key: key.get(i) as string,
                         columns: decodeJson(columns.get(i) as string) as Record<string, unknown>,
                         ...(rowSystem !== null ? {system: rowSystem} : {})
                     });
@@ -147,13 +154,21 @@ export class PreparedCacheWriter {
     public async addRow(row: PreparedRow): Promise<void> {
         this.#index.push(row.idx, row.promptTokens);
         await this.#rows.write(
-            encodeJson([row.idx, row.promptTokens, row.inputHash, row.prompt, row.columns, ...(row.system !== undefined ? [row.system] : [])])
+            encodeJson([row.idx, row.promptTokens, row.inputHash, row.key, row.prompt, row.columns, ...(row.system !== undefined ? [row.system] : [])])
         );
     }
 
     public async addFailure(failure: PreparedFailure): Promise<void> {
         await this.#failures.write(
-            encodeJson([failure.idx, failure.stage, failure.reason, failure.location, ...(failure.columns !== undefined ? [failure.columns] : [])])
+            encodeJson([
+                failure.idx,
+                failure.stage,
+                failure.reason,
+                failure.location,
+                failure.key,
+                failure.inputHash ?? null,
+                ...(failure.columns !== undefined ? [failure.columns] : [])
+            ])
         );
     }
 
@@ -175,14 +190,24 @@ export class PreparedCacheWriter {
             for await (const rows of this.#rowWindows(options.sort)) await write(rowBatch(rows));
             let failures: PreparedFailure[] = [];
             for await (const line of this.#failures.read()) {
-                const [idx, stage, reason, location, columns] = decodeJson(line) as [
+                const [idx, stage, reason, location, key, inputHash, columns] = decodeJson(line) as [
                     number,
                     PreparedFailure["stage"],
                     string,
                     string,
+                    string,
+                    string | null,
                     Record<string, unknown>?
                 ];
-                failures.push({idx, stage, reason, location, ...(columns !== undefined ? {columns} : {})});
+                failures.push({
+                    idx,
+                    stage,
+                    reason,
+                    location,
+                    key,
+                    ...(inputHash !== null ? {inputHash} : {}),
+                    ...(columns !== undefined ? {columns} : {})
+                });
                 if (failures.length >= this.#windowRows) {
                     await write(failureBatch(failures));
                     failures = [];
@@ -241,15 +266,16 @@ export class PreparedCacheWriter {
         for await (const line of lines) {
             const tab = ranked ? line.indexOf("\t") : -1;
             const at = ranked ? Number(line.slice(0, tab)) : rank[position++]!;
-            const [idx, promptTokens, inputHash, prompt, columns, system] = decodeJson(line.slice(tab + 1)) as [
+            const [idx, promptTokens, inputHash, key, prompt, columns, system] = decodeJson(line.slice(tab + 1)) as [
                 number,
                 number,
+                string,
                 string,
                 string,
                 Record<string, unknown>,
                 string?
             ];
-            entries.push({at, row: {idx, promptTokens, inputHash, prompt, columns, ...(system !== undefined ? {system} : {})}});
+            entries.push({at, row: {idx, promptTokens, inputHash, key, prompt, columns, ...(system !== undefined ? {system} : {})}});
         }
         return entries.sort((a, b) => a.at - b.at).map((entry) => entry.row);
     }
@@ -283,7 +309,8 @@ const fields = [
     new Field("fail_reason", new Utf8(), true),
     new Field("location", new Utf8(), true),
     // a prompt hook's per-row system message
-    new Field("system", new Utf8(), true)
+    new Field("system", new Utf8(), true),
+    new Field("row_key", new Utf8(), false)
 ];
 const schema = new Schema(fields);
 
@@ -304,7 +331,8 @@ function rowBatch(rows: PreparedRow[]): RecordBatch {
         nulls,
         nulls,
         nulls,
-        rows.map((row) => row.system ?? null)
+        rows.map((row) => row.system ?? null),
+        rows.map((row) => row.key)
     ]);
 }
 
@@ -314,11 +342,12 @@ function failureBatch(failures: PreparedFailure[]): RecordBatch {
         failures.map((failure) => failure.idx),
         nulls,
         failures.map(() => 0),
-        nulls,
+        failures.map((failure) => failure.inputHash ?? null),
         failures.map((failure) => (failure.columns !== undefined ? encodeJson(failure.columns) : null)),
         failures.map((failure) => failure.stage),
         failures.map((failure) => failure.reason),
         failures.map((failure) => failure.location),
-        nulls
+        nulls,
+        failures.map((failure) => failure.key)
     ]);
 }

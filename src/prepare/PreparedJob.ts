@@ -10,6 +10,8 @@ export type PreparedRow = {
     promptTokens: number;
     /** sha256 of the input record. */
     inputHash: string;
+    /** The row's key across re-runs (see RowKeys): 16 hex digits. */
+    key: string;
     /** The kept input columns. */
     columns: Record<string, unknown>;
 };
@@ -20,6 +22,10 @@ export type PreparedFailure = {
     stage: "input" | "prepare" | "hook";
     reason: string;
     location: string;
+    /** The row's key across re-runs (see RowKeys): 16 hex digits. */
+    key: string;
+    /** sha256 of the input record (none for a row that could not be read). */
+    inputHash?: string;
     /** The row's kept input columns (none for a row that could not be read). */
     columns?: Record<string, unknown>;
 };
@@ -47,6 +53,8 @@ export type PreparedJob = {
     prefixHash?: string | null;
     /** Input columns (names). */
     columns: string[];
+    /** What the rows' keys are made from (see RowKeys.source): "content" or "id:<column>". */
+    keySource: string;
     /** Fewest prompt tokens of any row to generate (0 when there is none). */
     minPromptTokens: number;
     /** Most prompt tokens of any row to generate (0 when there is none). */

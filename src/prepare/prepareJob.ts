@@ -10,6 +10,7 @@ import {loadHooks} from "../hooks/loadHooks.js";
 import type {LoadedHooks} from "../hooks/Hooks.js";
 import {promptFromHook} from "../hooks/promptFromHook.js";
 import {PromptTemplate} from "./PromptTemplate.js";
+import {RowKeys} from "./RowKeys.js";
 import {memoryDataset, type PrepareSource} from "./memoryDataset.js";
 import {cacheWriteError} from "./cacheWriteError.js";
 import {KeptColumns} from "./KeptColumns.js";
@@ -85,6 +86,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     });
     try {
         const allHashes = crypto.createHash("sha256");
+        const keys = new RowKeys(options.idColumn);
         const seenPrompts = new Map<string, number>();
         const seenIdx = new Set<number>();
         let totalRows = 0;
@@ -95,7 +97,13 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             totalRows++;
             if ("error" in record) {
                 allHashes.update(`!${record.ordinal}\n`);
-                await writer.addFailure({idx: record.ordinal, stage: "input", reason: record.error, location: record.location});
+                await writer.addFailure({
+                    idx: record.ordinal,
+                    stage: "input",
+                    reason: record.error,
+                    location: record.location,
+                    key: keys.ofUnreadable(record.ordinal)
+                });
                 continue;
             }
             const idx = options.idxColumn === undefined ? record.ordinal : idxOf(record.values, options.idxColumn, record.location, seenIdx);
@@ -104,12 +112,14 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             const canonical = stringifyJson(record.values);
             const inputHash = crypto.createHash("sha256").update(canonical).digest("hex");
             allHashes.update(`${inputHash}\n`);
+            const key = keys.of(record.values, inputHash, record.ordinal, record.location);
+            const failed = {location: record.location, columns: kept, key, inputHash};
             let prompt: string;
             let rowSystem: string | undefined;
             if (promptHook !== null) {
                 const fromHook = await promptFromHook(promptHook, record.values, hookTimeoutMs);
                 if ("error" in fromHook) {
-                    await writer.addFailure({idx, stage: "hook", reason: fromHook.error, location: record.location, columns: kept});
+                    await writer.addFailure({idx, stage: "hook", reason: fromHook.error, ...failed});
                     continue;
                 }
                 ({prompt, system: rowSystem} = fromHook);
@@ -118,7 +128,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
                     prompt = template.render(record.values, record.location);
                 } catch (err) {
                     if (!options.skipInvalidRows) throw err;
-                    await writer.addFailure({idx, stage: "prepare", reason: (err as Error).message, location: record.location, columns: kept});
+                    await writer.addFailure({idx, stage: "prepare", reason: (err as Error).message, ...failed});
                     continue;
                 }
             }
@@ -136,8 +146,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
                         idx,
                         stage: "prepare",
                         reason: `duplicate of row idx ${first} (--dedup)`,
-                        location: record.location,
-                        columns: kept
+                        ...failed
                     });
                     continue;
                 }
@@ -146,13 +155,13 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             const promptTokens =
                 vocabModel === null ? approxTokens(`${system ?? ""}${prompt}`) : tokenizePrompt(vocabModel, formatPrompt(wrapper, system, prompt)).length;
             firstPrompt ??= prompt;
-            await writer.addRow({idx, prompt, promptTokens, inputHash, columns: kept, ...(rowSystem !== undefined ? {system: rowSystem} : {})});
+            await writer.addRow({idx, prompt, promptTokens, inputHash, key, columns: kept, ...(rowSystem !== undefined ? {system: rowSystem} : {})});
         }
         // one rule for every format: an input with no rows is refused (a header-only CSV as an empty JSONL)
         if (totalRows === 0 && options.records === undefined && options.maxRows !== 0)
             throw new PrepareError(`input ${options.input} has no rows (${columns.length > 0 ? "only a header" : "it is empty"}); check the --input path`);
         if (totalRows === options.prefixRows) prefixHash = allHashes.copy().digest("hex");
-        const meta = await writer.finish({totalRows, inputHash: allHashes.digest("hex"), columns, sort: options.sort, firstPrompt});
+        const meta = await writer.finish({totalRows, inputHash: allHashes.digest("hex"), columns, sort: options.sort, firstPrompt, keySource: keys.source});
         return jobOf(cache, meta, false, options, options.prefixRows === undefined ? undefined : prefixHash);
     } catch (err) {
         await writer.abort();
@@ -236,6 +245,7 @@ function jobOf(cache: PreparedCache, meta: PreparedCacheMeta, fromCache: boolean
         inputHash: meta.inputHash,
         ...(prefixHash !== undefined ? {prefixHash} : {}),
         columns: meta.columns,
+        keySource: meta.keySource,
         minPromptTokens: stats.min,
         maxPromptTokens: stats.max,
         totalPromptTokens: stats.total,
@@ -262,6 +272,8 @@ async function* limitedWindows(cache: PreparedCache, meta: PreparedCacheMeta, li
                     stage: "prepare",
                     reason: `prompt has ${row.promptTokens} tokens, more than the ${limit} the context leaves for it; raise --context-size or shorten the prompt`,
                     location: `row idx ${row.idx}`,
+                    key: row.key,
+                    inputHash: row.inputHash,
                     columns: row.columns
                 });
         }

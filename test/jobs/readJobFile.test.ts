@@ -58,7 +58,7 @@ describe("readJobFile", () => {
             .filter((name) => name !== "config");
         expect(names.filter((name) => !(name in schema.properties))).toEqual([]);
         const stepNames = names.filter(
-            (name) => !["input", "output", "quiet", "json", "failOnErrors", "stopGraceMs", "overwrite", "retryFailed"].includes(name)
+            (name) => !["input", "output", "quiet", "json", "failOnErrors", "stopGraceMs", "overwrite", "retryFailed", "idColumn", "changedRows"].includes(name)
         );
         expect(stepNames.filter((name) => !(name in schema.definitions.step.properties))).toEqual([]);
     });

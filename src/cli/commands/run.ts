@@ -186,6 +186,24 @@ export function printSummary(result: AnnotateResult, json: boolean, quiet: boole
             `retry: ${result.retry.rows} failed row${result.retry.rows === 1 ? "" : "s"} attempted again` +
                 (result.retry.changes.length > 0 ? ` with ${result.retry.changes.join(", ")}` : " with the run's own settings")
         );
+    const changes = result.inputChanges;
+    if (changes !== null && changes.changed + changes.removed > 0) lines.splice(1, 0, inputChangesLine(changes));
     if (result.stopped) lines.push("resume: re-run the same command");
     process.stderr.write(lines.map((line) => `airlabel: ${line}\n`).join(""));
+}
+
+/** The summary's line on rows changed or removed since an earlier run answered them. */
+function inputChangesLine(changes: NonNullable<AnnotateResult["inputChanges"]>): string {
+    const idx = (list: number[], count: number) => `idx ${list.join(", ")}${count > list.length ? ", ..." : ""}`;
+    const parts: string[] = [];
+    if (changes.changed > 0)
+        parts.push(
+            `${changes.changed} row${changes.changed === 1 ? "" : "s"} changed since answered (${idx(changes.changedIdx, changes.changed)}): ` +
+                (changes.changedRows === "regenerate" ? "answered again" : "earlier answers kept (--changed-rows keep)")
+        );
+    if (changes.removed > 0)
+        parts.push(
+            `${changes.removed} answered row${changes.removed === 1 ? " is" : "s are"} no longer in the input (${idx(changes.removedIdx, changes.removed)}): kept in the output`
+        );
+    return `input: ${parts.join("; ")}`;
 }
