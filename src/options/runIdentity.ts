@@ -285,10 +285,15 @@ export class RunIdentity {
             .map(([entry]) => entry);
     }
 
-    /** The prepared-rows cache key: the `"rows"`, `"order"` and `"extent"` options, the input files by content, the model and the prompt hook. */
-    public prepareCacheKey(options: Record<string, unknown>, facts: PrepareFacts): string {
+    /**
+     * The prepared-rows cache key: the `"rows"`, `"order"` and `"extent"` options, the input files by content, the
+     * model and the prompt hook. Without `extent`, the `"extent"` options are left out (the key of the prepares a
+     * grown input may grow from, whose files are given by name only).
+     */
+    public prepareCacheKey(options: Record<string, unknown>, facts: PrepareFacts, extent = true): string {
         // an unset option is left out (JSON drops undefined), so adding an option leaves the caches of runs without it valid
-        const chosen = Object.fromEntries(this.optionsWith("rows", "order", "extent").map((name) => [name, options[name]]));
+        const effects: OptionEffect[] = extent ? ["rows", "order", "extent"] : ["rows", "order"];
+        const chosen = Object.fromEntries(this.optionsWith(...effects).map((name) => [name, options[name]]));
         return crypto
             .createHash("sha256")
             .update(JSON.stringify({...chosen, content: facts.files, model: facts.model, promptHook: facts.promptHook ?? null}))

@@ -27,7 +27,7 @@ const LISTED = 20;
  * Matches the prepared rows (idx = position in the input, a key, the record's hash) with the committed ones. Keyed: a
  * row whose key was answered keeps that row's idx (wherever it moved) and is generated again only when its content
  * changed and `changedRows` is "regenerate"; a new row takes its position as idx when no committed row holds it, else
- * the next idx past every committed row and position. Unkeyed: idx is the position. `retry` takes exactly the rows
+ * its position past every committed row and position (deterministic, whatever the generation order). Unkeyed: idx is the position. `retry` takes exactly the rows
  * whose latest committed row is an error row.
  */
 export class RowMatcher {
@@ -36,7 +36,8 @@ export class RowMatcher {
     readonly #retry: boolean;
     readonly #changedRows: "regenerate" | "keep";
     readonly #keyedBy: string;
-    #nextIdx: number;
+    /** A new row whose position a committed row holds takes this plus its position: the same idx whatever order rows are generated in (a comparison's models agree). */
+    readonly #base: number;
     #changed = 0;
     #new = 0;
     readonly #changedIdx: number[] = [];
@@ -50,7 +51,7 @@ export class RowMatcher {
         this.#changedRows = options.changedRows;
         let max = options.totalRows - 1;
         for (const idx of committed.all) if (idx > max) max = idx;
-        this.#nextIdx = max + 1;
+        this.#base = max + 1;
     }
 
     /** Whether rows are matched by key (else by position). */
@@ -69,7 +70,7 @@ export class RowMatcher {
         const rowKey = {key, content: (inputHash ?? "").slice(0, 16)};
         const match = this.#keys.get(key);
         if (match === undefined) {
-            const idx = all.has(position) ? this.#nextIdx++ : position;
+            const idx = all.has(position) ? this.#base + position : position;
             this.#new++;
             return {idx, take: !this.#retry, committed: false, rowKey};
         }

@@ -35,7 +35,8 @@ export async function prepareRun({resolved, setup, hooks, lock, byPosition, log}
         const grown = previous !== undefined ? checkCoverage(previous, result.job, resolved) : null;
         if (grown !== null) log(grown);
         const {job} = result;
-        log(`prepared ${job.totalRows} rows${job.fromCache ? " (from cache)" : ""}: ${job.rowCount} to generate, ${job.failureCount} failed in prepare`);
+        const from = job.fromCache ? " (from cache)" : job.grownFrom > 0 ? ` (${job.grownFrom} from the earlier prepare of the input's first rows)` : "";
+        log(`prepared ${job.totalRows} rows${from}: ${job.rowCount} to generate, ${job.failureCount} failed in prepare`);
         return result;
     } catch (err) {
         await lock.release();

@@ -24,12 +24,22 @@ export type PreparedCacheMeta = {
     firstPrompt: string | null;
     /** What the rows' keys are made from (see RowKeys.source). */
     keySource: string;
+    /** The prepare's key without the input's content and extent: a prepare of the grown input grows from this one (see findBase). */
+    baseKey?: string;
+    /** The records an earlier prepare had made, whose rows this one copied (an input that grew); absent when none. */
+    grownFrom?: number;
     /** The window files in generation order, with their sizes: a cache whose files do not match is rebuilt. */
     windows: Array<{file: string; rows: number; bytes: number}>;
 };
 
 /** The facts of a job that `PreparedCacheWriter.finish` needs besides the rows. */
-export type PreparedCacheFinishOptions = Pick<PreparedCacheMeta, "totalRows" | "inputHash" | "columns" | "sort" | "firstPrompt" | "keySource">;
+export type PreparedCacheFinishOptions = Pick<
+    PreparedCacheMeta,
+    "totalRows" | "inputHash" | "columns" | "sort" | "firstPrompt" | "keySource" | "baseKey" | "grownFrom"
+>;
+
+/** An earlier prepare a new one may grow from: its cache and meta. */
+export type PreparedBase = {cache: PreparedCache; meta: PreparedCacheMeta};
 
 /**
  * The prepared rows of a job under `<output>/cache/`: a folder `prepared-<key>/` of Arrow IPC files, one per window
@@ -56,6 +66,31 @@ export class PreparedCache {
         } catch {
             return null; // missing or torn: rebuilt
         }
+    }
+
+    /**
+     * The complete prepare under `outputDir` with this `baseKey` (the same job over an input that may since have
+     * grown) holding the most rows, other than `except`; null when there is none.
+     */
+    public static async findBase(outputDir: string, baseKey: string, except: PreparedCache): Promise<PreparedBase | null> {
+        let best: PreparedBase | null = null;
+        const names = await fs.readdir(path.join(outputDir, "cache")).catch(() => [] as string[]);
+        for (const name of names) {
+            const match = /^prepared-([0-9a-f]+)\.json$/u.exec(name);
+            if (match === null) continue;
+            const cache = new PreparedCache(outputDir, match[1]!);
+            if (cache.dir === except.dir) continue;
+            const meta = await cache.loadMeta();
+            if (meta === null || meta.baseKey !== baseKey || meta.totalRows === 0) continue;
+            if (best === null || meta.totalRows > best.meta.totalRows) best = {cache, meta};
+        }
+        return best;
+    }
+
+    /** Deletes this cache (its meta first, which makes it invalid). */
+    public async remove(): Promise<void> {
+        await fs.rm(this.metaFile, {force: true});
+        await fs.rm(this.dir, {recursive: true, force: true});
     }
 
     /** Starts writing this cache: rows and failures are spilled to disk as they come. */

@@ -65,6 +65,8 @@ export type PreparedJob = {
     firstPrompt: string | null;
     /** Whether this came from the cache of an earlier prepare. */
     fromCache: boolean;
+    /** Records an earlier prepare of the input's first records had made, whose rows were copied (not rendered and tokenized again); 0 when none. */
+    grownFrom: number;
     /** The folder of Arrow IPC files (one per window, in generation order) holding the prepared rows. */
     cacheDir: string;
     /**

@@ -1,25 +1,20 @@
-import crypto from "node:crypto";
 import type {LlamaModel} from "node-llama-cpp";
-import {approxTokens} from "../engine/approxTokens.js";
 import {openDataset} from "../datasets/openDataset.js";
 import {sha256OfFiles} from "../files/sha256OfFiles.js";
-import {chatWrapperFor, formatPrompt} from "../llama/formatPrompt.js";
-import {tokenizePrompt} from "../llama/tokenizePrompt.js";
+import {chatWrapperFor} from "../llama/formatPrompt.js";
 import type {PrepareOptions} from "../options/AnnotateOptions.js";
 import {loadHooks} from "../hooks/loadHooks.js";
 import type {LoadedHooks} from "../hooks/Hooks.js";
-import {promptFromHook} from "../hooks/promptFromHook.js";
 import {PromptTemplate} from "./PromptTemplate.js";
-import {RowKeys} from "./RowKeys.js";
 import {memoryDataset, type PrepareSource} from "./memoryDataset.js";
 import {cacheWriteError} from "./cacheWriteError.js";
 import {KeptColumns} from "./KeptColumns.js";
 import {PrepareError} from "./PrepareError.js";
-import {PreparedCache, type PreparedCacheMeta} from "./PreparedCache.js";
+import {PreparedCache, type PreparedBase, type PreparedCacheMeta, type PreparedCacheWriter} from "./PreparedCache.js";
+import {type DatasetRecord, RowPreparer} from "./RowPreparer.js";
 import type {PreparedJob, PreparedRow, PreparedWindow} from "./PreparedJob.js";
 import {histogramStats} from "./RowIndex.js";
 import {DEFAULT_HOOK_TIMEOUT_MS} from "../hooks/Hooks.js";
-import {stringifyJson} from "../json/stringifyJson.js";
 import {runIdentity} from "../options/runIdentity.js";
 
 export {PrepareError};
@@ -80,108 +75,97 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     const keep = new KeptColumns(columns, {keepColumns: options.keepColumns, idxColumn: options.idxColumn, input: options.input});
 
     const vocabModel = options.vocabModel;
-    const wrapper = vocabModel === null ? null : chatWrapperFor(vocabModel, options.chatTemplate);
+    const makePreparer = (writer: PreparedCacheWriter) =>
+        new RowPreparer({
+            writer,
+            template,
+            promptHook,
+            hookTimeoutMs,
+            keep,
+            vocabModel,
+            wrapper: vocabModel === null ? null : chatWrapperFor(vocabModel, options.chatTemplate),
+            system: options.system,
+            idxColumn: options.idxColumn,
+            idColumn: options.idColumn,
+            dedup: options.dedup,
+            skipInvalidRows: options.skipInvalidRows,
+            prefixRows: options.prefixRows
+        });
+    // an input that grew since an earlier prepare of the same job: its rows are copied, not rendered and tokenized again
+    const baseKey = cacheKey === null || options.shuffleSeed !== undefined ? null : baseKeyFor(dataset.files, options, promptHook?.sha256);
+    const base = baseKey === null ? null : await PreparedCache.findBase(options.output, baseKey, cache);
+    const job: CacheWrite = {cache, dataset, options, columns, makePreparer, baseKey};
+    const grown = base !== null ? await writeCache(job, base) : null;
+    // the earlier prepare is superseded by this one, which holds its rows
+    if (grown !== null) await base!.cache.remove();
+    const written = grown ?? (await writeCache(job, null))!;
+    return jobOf(cache, written.meta, false, options, options.prefixRows === undefined ? undefined : written.prefixHash);
+}
+
+/** What `writeCache` writes, and how. */
+type CacheWrite = {
+    cache: PreparedCache;
+    dataset: PrepareSource;
+    options: PrepareJobOptions;
+    /** The input's column names. */
+    columns: string[];
+    makePreparer: (writer: PreparedCacheWriter) => RowPreparer;
+    /** Recorded in the cache, so that a later prepare of the grown input finds it (see PreparedCache.findBase). */
+    baseKey: string | null;
+};
+
+/**
+ * Prepares every record into `cache`. With `base` (an earlier prepare of the same job), its records are only hashed,
+ * and once they are found to be the input's first records its rows are copied; when they are not, nothing is written
+ * and null is returned (the caller prepares everything).
+ */
+async function writeCache(job: CacheWrite, base: PreparedBase | null): Promise<{meta: PreparedCacheMeta; prefixHash: string | null} | null> {
+    const {cache, dataset, options, columns, baseKey} = job;
     const writer = await cache.writer(options.windowRows ?? 4096).catch((err: unknown) => {
         throw cacheWriteError(err, cache.dir);
     });
     try {
-        const allHashes = crypto.createHash("sha256");
-        const keys = new RowKeys(options.idColumn);
-        const seenPrompts = new Map<string, number>();
-        const seenIdx = new Set<number>();
-        let totalRows = 0;
-        let firstPrompt: string | null = null;
-        let prefixHash: string | null = null;
+        const preparer = job.makePreparer(writer);
         for await (const record of selectRecords(dataset, options)) {
-            if (totalRows === options.prefixRows) prefixHash = allHashes.copy().digest("hex");
-            totalRows++;
-            if ("error" in record) {
-                allHashes.update(`!${record.ordinal}\n`);
-                await writer.addFailure({
-                    idx: record.ordinal,
-                    stage: "input",
-                    reason: record.error,
-                    location: record.location,
-                    key: keys.ofUnreadable(record.ordinal)
-                });
+            if (base === null || preparer.totalRows >= base.meta.totalRows) {
+                await preparer.prepareRecord(record);
                 continue;
             }
-            const idx = options.idxColumn === undefined ? record.ordinal : idxOf(record.values, options.idxColumn, record.location, seenIdx);
-            // failed rows keep them too (errors/ files)
-            const kept = keep.of(record.values, record.location, idx);
-            const canonical = stringifyJson(record.values);
-            const inputHash = crypto.createHash("sha256").update(canonical).digest("hex");
-            allHashes.update(`${inputHash}\n`);
-            const key = keys.of(record.values, inputHash, record.ordinal, record.location);
-            const failed = {location: record.location, columns: kept, key, inputHash};
-            let prompt: string;
-            let rowSystem: string | undefined;
-            if (promptHook !== null) {
-                const fromHook = await promptFromHook(promptHook, record.values, hookTimeoutMs);
-                if ("error" in fromHook) {
-                    await writer.addFailure({idx, stage: "hook", reason: fromHook.error, ...failed});
-                    continue;
-                }
-                ({prompt, system: rowSystem} = fromHook);
-            } else {
-                try {
-                    prompt = template.render(record.values, record.location);
-                } catch (err) {
-                    if (!options.skipInvalidRows) throw err;
-                    await writer.addFailure({idx, stage: "prepare", reason: (err as Error).message, ...failed});
-                    continue;
-                }
+            preparer.hashRecord(record);
+            if (preparer.totalRows < base.meta.totalRows) continue;
+            if (preparer.hashSoFar() !== base.meta.inputHash) {
+                await writer.abort();
+                return null;
             }
-            const system = rowSystem ?? options.system;
-            if (options.dedup) {
-                // a 132-bit digest instead of the prompt: memory per row stays small however long the prompts
-                const key = crypto
-                    .createHash("sha256")
-                    .update(rowSystem === undefined ? prompt : `${rowSystem}\u0000${prompt}`)
-                    .digest("base64")
-                    .slice(0, 22);
-                const first = seenPrompts.get(key);
-                if (first !== undefined) {
-                    await writer.addFailure({
-                        idx,
-                        stage: "prepare",
-                        reason: `duplicate of row idx ${first} (--dedup)`,
-                        ...failed
-                    });
-                    continue;
-                }
-                seenPrompts.set(key, idx);
-            }
-            const promptTokens =
-                vocabModel === null ? approxTokens(`${system ?? ""}${prompt}`) : tokenizePrompt(vocabModel, formatPrompt(wrapper, system, prompt)).length;
-            firstPrompt ??= prompt;
-            await writer.addRow({idx, prompt, promptTokens, inputHash, key, columns: kept, ...(rowSystem !== undefined ? {system: rowSystem} : {})});
+            preparer.startWith(base.meta.firstPrompt);
+            for await (const window of base.cache.windows(base.meta)) await preparer.copyRows(window.rows, window.failures);
         }
+        // fewer records than the earlier prepare had: not a grown input
+        if (base !== null && preparer.totalRows < base.meta.totalRows) {
+            await writer.abort();
+            return null;
+        }
+        const {totalRows} = preparer;
         // one rule for every format: an input with no rows is refused (a header-only CSV as an empty JSONL)
         if (totalRows === 0 && options.records === undefined && options.maxRows !== 0)
             throw new PrepareError(`input ${options.input} has no rows (${columns.length > 0 ? "only a header" : "it is empty"}); check the --input path`);
-        if (totalRows === options.prefixRows) prefixHash = allHashes.copy().digest("hex");
-        const meta = await writer.finish({totalRows, inputHash: allHashes.digest("hex"), columns, sort: options.sort, firstPrompt, keySource: keys.source});
-        return jobOf(cache, meta, false, options, options.prefixRows === undefined ? undefined : prefixHash);
+        const {inputHash, prefixHash, firstPrompt} = preparer.finish();
+        const meta = await writer.finish({
+            totalRows,
+            inputHash,
+            columns,
+            sort: options.sort,
+            firstPrompt,
+            keySource: preparer.keySource,
+            ...(baseKey !== null ? {baseKey} : {}),
+            ...(base !== null ? {grownFrom: base.meta.totalRows} : {})
+        });
+        return {meta, prefixHash};
     } catch (err) {
         await writer.abort();
         throw cacheWriteError(err, cache.dir);
     }
 }
-
-/** The row's idx from `column` (options.idxColumn): a non-negative integer, unique in the input. */
-function idxOf(values: Record<string, unknown>, column: string, location: string, seen: Set<number>): number {
-    const value = values[column];
-    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
-        throw new PrepareError(
-            `${location}: column "${column}" must hold the row's idx (a non-negative integer), found ${value === undefined ? "nothing" : stringifyJson(value)}`
-        );
-    if (seen.has(value)) throw new PrepareError(`${location}: idx ${value} (column "${column}") appears twice; each row needs its own idx`);
-    seen.add(value);
-    return value;
-}
-
-type DatasetRecord = {ordinal: number; location: string; values: Record<string, unknown>} | {ordinal: number; location: string; error: string};
 
 /**
  * The records the job covers, in input order: all of them, the first `maxRows`, or with `shuffleSeed` a seeded
@@ -251,6 +235,7 @@ function jobOf(cache: PreparedCache, meta: PreparedCacheMeta, fromCache: boolean
         totalPromptTokens: stats.total,
         firstPrompt: meta.firstPrompt,
         fromCache,
+        grownFrom: fromCache ? 0 : (meta.grownFrom ?? 0),
         cacheDir: cache.dir,
         windows: () => limitedWindows(cache, meta, limit)
     };
@@ -279,6 +264,14 @@ async function* limitedWindows(cache: PreparedCache, meta: PreparedCacheMeta, li
         }
         yield {rows, failures};
     }
+}
+
+/**
+ * The key of the prepares this one may grow from (see PreparedCache.findBase): the prepared cache's key without the
+ * input's content and extent (the files by name instead).
+ */
+function baseKeyFor(files: string[], options: PrepareJobOptions, promptHookSha: string | undefined): string {
+    return runIdentity.prepareCacheKey(options, {files: files.map((file) => [file, ""]), model: options.modelFingerprint, promptHook: promptHookSha}, false);
 }
 
 /**

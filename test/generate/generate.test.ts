@@ -52,7 +52,7 @@ describe("generate (real engine, generated model)", () => {
         expect(b[0]!.annotation).not.toEqual(a.find((r) => r.prompt_idx === 0 && r.sample === 1)!.annotation);
     });
 
-    test("a stopped run resumes by idx; a raised count generates only the new samples; a lowered one is refused", async () => {
+    test("a stopped run resumes by idx; a raised count generates only the new samples; a lowered one keeps them and says so", async () => {
         const output = path.join(dir, "out-resume");
         const options = {prompts, count: 4, model, output, maxTokens: 12, parallel: 2, shardSize: 3};
         const controller = new AbortController();
@@ -73,7 +73,9 @@ describe("generate (real engine, generated model)", () => {
         const grown = (await readOutput(output)).rows;
         expect(grown.map((r) => r.idx).sort((x, y) => (x as number) - (y as number))).toEqual(Array.from({length: 18}, (_, i) => i));
         expect(grown.filter((r) => (r.sample as number) >= 4).map((r) => [r.prompt_idx, r.sample]).length).toBe(prompts.length * 2);
-        await expect(generate({...options, count: 3})).rejects.toThrow(/has 9 rows, fewer than the 18 rows the run in .* answered/u);
+        const lowered = await generate({...options, count: 3});
+        expect(lowered).toMatchObject({totalRows: 9, doneRows: 0, complete: true, inputChanges: {removed: 9, removedIdx: [9, 10, 11, 12, 13, 14, 15, 16, 17]}});
+        expect((await readOutput(output)).rows).toHaveLength(18);
     });
 
     test("temperature 0 with count > 1 is refused before anything runs (the samples would be identical); count 1 is fine", async () => {

@@ -107,6 +107,44 @@ describe("incremental runs", () => {
         expect(text.stderr).toContain("airlabel: input: 2 answered rows are no longer in the input (idx 2, 4): kept in the output");
     });
 
+    test("a grown input prepares only its new rows: the earlier prepare's rows are copied, not rendered again, and its cache replaced", async () => {
+        const input = path.join(dir, "prepared.jsonl");
+        const output = path.join(dir, "prepared-out");
+        const calls = path.join(dir, "prompt-calls.txt");
+        const hooks = path.join(dir, "counting.mjs");
+        // the prompt hook counts its calls: one per row rendered
+        fs.writeFileSync(
+            hooks,
+            `import fs from "node:fs";\nexport const prompt = (row) => { fs.appendFileSync(${JSON.stringify(calls)}, "x"); return "Say: " + row.text; };\n`
+        );
+        const options = {input, model, output, maxTokens: 4, hooks};
+        const rendered = () => (fs.existsSync(calls) ? fs.readFileSync(calls, "utf8").length : 0);
+        const caches = () => fs.readdirSync(path.join(output, "cache")).filter((name) => name.endsWith(".json"));
+        writeJsonl(input, rowsOf(0, 5));
+        await annotate(options);
+        expect(rendered()).toBe(5);
+        fs.appendFileSync(
+            input,
+            rowsOf(5, 8)
+                .map((row) => `${JSON.stringify(row)}\n`)
+                .join("")
+        );
+        const logs: string[] = [];
+        expect(await annotate({...options, onLog: (line) => logs.push(line)})).toMatchObject({resumedRows: 5, doneRows: 3, complete: true});
+        expect(rendered()).toBe(8);
+        expect(logs).toContain("prepared 8 rows (5 from the earlier prepare of the input's first rows): 8 to generate, 0 failed in prepare");
+        expect(caches()).toHaveLength(1);
+        // the same input again: the cache as it is
+        await annotate(options);
+        expect(rendered()).toBe(8);
+        // the first rows edited: not a grown input, every row is rendered again (and matched by content as always)
+        writeJsonl(input, [{id: 0, text: "row 0, edited"}, ...rowsOf(1, 8)]);
+        const edited = await annotate(options);
+        expect(rendered()).toBe(16);
+        expect(edited.inputChanges).toMatchObject({newRows: 1, removed: 1, removedIdx: [0]});
+        expect((await readOutput(output)).rows.map((row) => row.text)).toContain("row 0, edited");
+    });
+
     test("a run an older airlabel wrote (its identity held the input's hash and --max-rows) resumes and grows", async () => {
         const input = writeJsonl(path.join(dir, "older.jsonl"), rowsOf(0, 4));
         const output = path.join(dir, "older-out");

@@ -1,0 +1,187 @@
+import crypto from "node:crypto";
+import type {ChatWrapper, LlamaModel} from "node-llama-cpp";
+import {approxTokens} from "../engine/approxTokens.js";
+import type {LoadedHooks} from "../hooks/Hooks.js";
+import {promptFromHook} from "../hooks/promptFromHook.js";
+import {stringifyJson} from "../json/stringifyJson.js";
+import {formatPrompt} from "../llama/formatPrompt.js";
+import {tokenizePrompt} from "../llama/tokenizePrompt.js";
+import type {KeptColumns} from "./KeptColumns.js";
+import {PrepareError} from "./PrepareError.js";
+import type {PreparedCacheWriter} from "./PreparedCache.js";
+import type {PreparedFailure, PreparedRow} from "./PreparedJob.js";
+import type {PromptTemplate} from "./PromptTemplate.js";
+import {RowKeys} from "./RowKeys.js";
+
+/** One record of the input as the dataset reader gives it: its values, or why it could not be read. */
+export type DatasetRecord = {ordinal: number; location: string; values: Record<string, unknown>} | {ordinal: number; location: string; error: string};
+
+/** What turning records into prepared rows needs. */
+export type RowPreparerOptions = {
+    writer: PreparedCacheWriter;
+    template: PromptTemplate;
+    promptHook: (LoadedHooks & {prompt: NonNullable<LoadedHooks["prompt"]>}) | null;
+    hookTimeoutMs: number;
+    keep: KeptColumns;
+    /** The model's vocabulary and chat wrapper; null for a remote model (prompt tokens estimated). */
+    vocabModel: LlamaModel | null;
+    wrapper: ChatWrapper | null;
+    system: string | undefined;
+    idxColumn: string | undefined;
+    idColumn: string | undefined;
+    dedup: boolean;
+    skipInvalidRows: boolean;
+    /** Hash the first this many records also on their own (see PreparedJob.prefixHash). */
+    prefixRows: number | undefined;
+};
+
+/**
+ * Turns the input's records, in input order, into prepared rows and failures for the cache writer: each record's
+ * hash and key, its idx, its prompt (template or prompt hook), `--dedup`, its token count. Records an earlier
+ * prepare already made (an input that grew) are only hashed and keyed (`hashRecord`), and that prepare's rows copied
+ * (`copyRows`), so they are not rendered and tokenized again.
+ */
+export class RowPreparer {
+    readonly #options: RowPreparerOptions;
+    readonly #allHashes = crypto.createHash("sha256");
+    readonly #keys: RowKeys;
+    readonly #seenPrompts = new Map<string, number>();
+    readonly #seenIdx = new Set<number>();
+    #totalRows = 0;
+    #firstPrompt: string | null = null;
+    #prefixHash: string | null = null;
+
+    public constructor(options: RowPreparerOptions) {
+        this.#options = options;
+        this.#keys = new RowKeys(options.idColumn);
+    }
+
+    public get totalRows(): number {
+        return this.#totalRows;
+    }
+
+    public get keySource(): string {
+        return this.#keys.source;
+    }
+
+    /** sha256 over every record's hash so far, in input order (the hash goes on). */
+    public hashSoFar(): string {
+        return this.#allHashes.copy().digest("hex");
+    }
+
+    /** The input's hash, its prefix hash (null when it had fewer than `prefixRows` records) and its first prompt: call once, after the last record. */
+    public finish(): {inputHash: string; prefixHash: string | null; firstPrompt: string | null} {
+        if (this.#totalRows === this.#options.prefixRows) this.#prefixHash = this.hashSoFar();
+        return {inputHash: this.#allHashes.digest("hex"), prefixHash: this.#prefixHash, firstPrompt: this.#firstPrompt};
+    }
+
+    /** Hashes and keys a record an earlier prepare made (its idx checked as for any record), without rendering it. */
+    public hashRecord(record: DatasetRecord): void {
+        this.#count();
+        if ("error" in record) {
+            this.#allHashes.update(`!${record.ordinal}\n`);
+            return;
+        }
+        // the checks a record gets in full (a repeated idx or id) hold for these too
+        this.#idxOf(record);
+        this.#keys.of(record.values, this.#hash(record.values), record.ordinal, record.location);
+    }
+
+    /** The first prompt of an earlier prepare whose rows `copyRows` copies: the input's first prompt. */
+    public startWith(firstPrompt: string | null): void {
+        this.#firstPrompt ??= firstPrompt;
+    }
+
+    /** The rows and failures of an earlier prepare whose records were hashed with `hashRecord`, into the writer. */
+    public async copyRows(rows: PreparedRow[], failures: PreparedFailure[]): Promise<void> {
+        const {writer} = this.#options;
+        for (const failure of failures) await writer.addFailure(failure);
+        for (const row of rows) {
+            if (this.#options.dedup) this.#seenPrompts.set(dedupKey(row.prompt, row.system), row.idx);
+            await writer.addRow(row);
+        }
+    }
+
+    /** Prepares one record: a row to generate, or a failure with its reason. */
+    public async prepareRecord(record: DatasetRecord): Promise<void> {
+        const options = this.#options;
+        const {writer, keep, promptHook, template} = options;
+        this.#count();
+        if ("error" in record) {
+            await writer.addFailure({
+                idx: record.ordinal,
+                stage: "input",
+                reason: record.error,
+                location: record.location,
+                key: this.#keys.ofUnreadable(record.ordinal)
+            });
+            return;
+        }
+        const idx = this.#idxOf(record);
+        // failed rows keep them too (errors/ files)
+        const kept = keep.of(record.values, record.location, idx);
+        const inputHash = this.#hash(record.values);
+        const key = this.#keys.of(record.values, inputHash, record.ordinal, record.location);
+        const failed = {idx, location: record.location, columns: kept, key, inputHash};
+        let prompt: string;
+        let rowSystem: string | undefined;
+        if (promptHook !== null) {
+            const fromHook = await promptFromHook(promptHook, record.values, options.hookTimeoutMs);
+            if ("error" in fromHook) return writer.addFailure({stage: "hook", reason: fromHook.error, ...failed});
+            ({prompt, system: rowSystem} = fromHook);
+        } else {
+            try {
+                prompt = template.render(record.values, record.location);
+            } catch (err) {
+                if (!options.skipInvalidRows) throw err;
+                return writer.addFailure({stage: "prepare", reason: (err as Error).message, ...failed});
+            }
+        }
+        if (options.dedup) {
+            const seen = dedupKey(prompt, rowSystem);
+            const first = this.#seenPrompts.get(seen);
+            if (first !== undefined) return writer.addFailure({stage: "prepare", reason: `duplicate of row idx ${first} (--dedup)`, ...failed});
+            this.#seenPrompts.set(seen, idx);
+        }
+        const system = rowSystem ?? options.system;
+        const {vocabModel, wrapper} = options;
+        const promptTokens =
+            vocabModel === null ? approxTokens(`${system ?? ""}${prompt}`) : tokenizePrompt(vocabModel, formatPrompt(wrapper, system, prompt)).length;
+        this.#firstPrompt ??= prompt;
+        await writer.addRow({idx, prompt, promptTokens, inputHash, key, columns: kept, ...(rowSystem !== undefined ? {system: rowSystem} : {})});
+    }
+
+    #count(): void {
+        if (this.#totalRows === this.#options.prefixRows) this.#prefixHash = this.hashSoFar();
+        this.#totalRows++;
+    }
+
+    #hash(values: Record<string, unknown>): string {
+        const inputHash = crypto.createHash("sha256").update(stringifyJson(values)).digest("hex");
+        this.#allHashes.update(`${inputHash}\n`);
+        return inputHash;
+    }
+
+    /** The row's idx: its position, or from `idxColumn` (a non-negative integer, unique in the input). */
+    #idxOf(record: {ordinal: number; location: string; values: Record<string, unknown>}): number {
+        const column = this.#options.idxColumn;
+        if (column === undefined) return record.ordinal;
+        const value = record.values[column];
+        if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
+            throw new PrepareError(
+                `${record.location}: column "${column}" must hold the row's idx (a non-negative integer), found ${value === undefined ? "nothing" : stringifyJson(value)}`
+            );
+        if (this.#seenIdx.has(value)) throw new PrepareError(`${record.location}: idx ${value} (column "${column}") appears twice; each row needs its own idx`);
+        this.#seenIdx.add(value);
+        return value;
+    }
+}
+
+/** `--dedup`'s key of a prompt: a 132-bit digest instead of the prompt, so memory per row stays small however long the prompts. */
+function dedupKey(prompt: string, rowSystem: string | undefined): string {
+    return crypto
+        .createHash("sha256")
+        .update(rowSystem === undefined ? prompt : `${rowSystem}\u0000${prompt}`)
+        .digest("base64")
+        .slice(0, 22);
+}
