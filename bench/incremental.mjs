@@ -6,8 +6,9 @@
 //
 // Each measurement is a fresh process under /usr/bin/time (wall time, maximum resident set size). The 1M-parameter
 // generated model, free text with --max-tokens 1 (one token per row), as bench/memory.mjs. What a re-run still pays
-// for the rows it does not generate is the prepare stage over the whole input (reading, rendering and tokenizing
-// every row again: the prepared cache is keyed on the input's content) and reading the committed shards' idx.
+// for the rows it does not generate: reading and hashing every record (the prepare stage copies the rows its earlier
+// prepare made of the input's first records rather than rendering and tokenizing them again), and reading the
+// committed shards' idx and keys.
 // Needs `npm run build` first. Prints a Markdown table on stdout.
 import {spawnSync} from "node:child_process";
 import fs from "node:fs";

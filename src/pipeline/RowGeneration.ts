@@ -89,7 +89,8 @@ export class RowGeneration {
         // --retry-failed takes exactly the rows whose latest row is an error row; otherwise every row not committed
         const retry = resolved.retryFailed;
         const matcher = new RowMatcher(committed, {keySource: this.#options.keySource, totalRows: job.totalRows, retry, changedRows: resolved.changedRows});
-        this.#progress.resumedRows = committed.all.size - (retry ? committed.failed.size : 0);
+        // until every row was seen: what is committed, at most the input's rows (some may have been removed from it)
+        this.#progress.resumedRows = Math.min(job.totalRows, committed.all.size - (retry ? committed.failed.size : 0));
         if (retry) log(retryLine(committed, job.totalRows));
         else if (committed.all.size > 0) log(`resuming: ${committed.all.size} rows already committed in ${resolved.output}`);
         const pending = this.#pendingRows(matcher);
@@ -98,6 +99,7 @@ export class RowGeneration {
         await store.commit();
         const generationMs = this.#generationStart > 0 ? performance.now() - this.#generationStart : 0;
         const allCommitted = this.#sawEveryRow && this.#alreadyCommitted + this.#progress.doneRows >= job.totalRows;
+        if (this.#sawEveryRow) this.#progress.resumedRows = this.#alreadyCommitted;
         // a stop after the last row was handed out can still leave rows cut off (the grace period ended): stopped, not done
         if (!allCommitted && resolved.signal?.aborted === true) this.#stopped = true;
         this.#report();

@@ -7,7 +7,7 @@ import type {InputChanges} from "./RowMatcher.js";
 export type AnnotateResult = {
     output: string;
     totalRows: number;
-    /** Rows committed by earlier runs, skipped in this one. */
+    /** Rows of the input committed by earlier runs and not generated again (rows no longer in the input are not counted). */
     resumedRows: number;
     /** Rows finished in this run. */
     doneRows: number;

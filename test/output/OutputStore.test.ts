@@ -299,3 +299,60 @@ describe("damaged output dirs", () => {
         await expect(readOutput(tempDir())).rejects.toBeInstanceOf(OutputNotFoundError);
     });
 });
+
+describe("row keys and replaced rows", () => {
+    const key = (idx: number, content = "c0") => ({key: `k${idx}`, content});
+
+    test("each commit records its rows' keys; a row added again for a committed idx replaces it for every reader", async () => {
+        const dir = tempDir();
+        const store = await open({dir, identity: IDENTITY, shardSize: 100});
+        await store.add({...annotated(0), rowKey: key(0)});
+        await store.fail({...failed(1), rowKey: key(1)});
+        await store.commit();
+        await store.close();
+        expect(fs.readFileSync(path.join(dir, "keys", "part-00000.jsonl"), "utf8")).toBe(
+            '{"idx":0,"key":"k0","content":"c0"}\n{"idx":1,"key":"k1","content":"c0"}\n'
+        );
+        const again = await open({dir, identity: IDENTITY});
+        const committed = await again.committedRows();
+        expect(committed).toEqual({
+            all: new Set([0, 1]),
+            failed: new Set([1]),
+            keys: new Map([
+                ["k0", {idx: 0, content: "c0"}],
+                ["k1", {idx: 1, content: "c0"}]
+            ])
+        });
+        // the failed row answered now, the answered one answered again from new content
+        await again.add({...annotated(1), rowKey: key(1)});
+        await again.add({...annotated(0), annotation: {label: "new"}, rowKey: key(0, "c1")});
+        await again.commit();
+        expect(again.stats).toEqual({committedRows: 2, committedErrors: 0, shards: 2});
+        expect(again.manifest.shards[1]!.replaced).toEqual({data: 1, errors: 1});
+        const contents = await readOutput(dir);
+        expect(contents.rows.map((row) => [row.idx, row.annotation])).toEqual([
+            [0, {label: "new"}],
+            [1, annotated(1).annotation]
+        ]);
+        expect(contents.errors).toEqual([]);
+        expect((await again.committedRows()).keys!.get("k0")).toEqual({idx: 0, content: "c1"});
+    });
+
+    test("a commit without keys (an older airlabel's) makes the keys unknown; a damaged keys file sets its commit aside like a damaged shard", async () => {
+        const dir = tempDir();
+        const store = await open({dir, identity: IDENTITY, shardSize: 100});
+        await store.add(annotated(0));
+        await store.commit();
+        await store.add({...annotated(1), rowKey: key(1)});
+        await store.commit();
+        expect((await store.committedRows()).keys).toBeNull();
+        await store.close();
+        fs.writeFileSync(path.join(dir, "keys", "part-00001.jsonl"), '{"idx":1,"key":"kX","content":"c0"}\n');
+        const warnings: string[] = [];
+        const again = await open({dir, identity: IDENTITY, onLog: (line) => warnings.push(line)});
+        expect(warnings).toEqual([
+            expect.stringMatching(/^committed shard .*keys\/part-00001\.jsonl (was modified|has \d+ bytes).*; its 1 row will be generated again/u)
+        ]);
+        expect(await again.committedIdx()).toEqual(new Set([0]));
+    });
+});
