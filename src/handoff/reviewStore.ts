@@ -20,6 +20,10 @@ export interface ReviewedRow {
     reviews: number;
     /** Reviewer ids, when the file names them. */
     annotators?: string[];
+    /** Each annotator's own value (null for one who rejected, ignored or discarded), by annotator id, when the file names them. */
+    values?: Record<string, unknown>;
+    /** The annotators split with no majority: `value` is null and `decision` "tie", never one annotator's value picked. */
+    tie?: boolean;
 }
 
 /** `reviews/<name>.json`: what was imported, from where, and the sha256 of `reviews/<name>.jsonl`. */
