@@ -2,6 +2,7 @@ import path from "node:path";
 import {Option} from "commander";
 import type {Command} from "commander";
 import {HANDOFF_TARGETS, type ExportHandoffResult} from "../../handoff/exportHandoff.js";
+import {exportGold} from "../../handoff/exportGold.js";
 import {exportRun} from "../../handoff/exportRun.js";
 import {splitList} from "../../jobs/jobOptions.js";
 import type {AnswerField} from "../../handoff/resolveAnswerField.js";
@@ -31,7 +32,7 @@ export function registerExportCommand(program: Command): void {
             "hand a run (or a model comparison) to people: Argilla records + settings, Prodigy tasks, or one jsonl/parquet/arrow/csv file in input order (by idx)"
         )
         .argument("<output-dir>", "the --output dir of an airlabel run, or a comparison dir (compare.json + models/)")
-        .requiredOption("--to <target>", `${HANDOFF_TARGETS.join("|")}, or a file name (.jsonl .parquet .arrow .csv) to write one table there`)
+        .requiredOption("--to <target>", `${HANDOFF_TARGETS.join("|")}|gold, or a file name (.jsonl .parquet .arrow .csv) to write one table there`)
         .option(
             "--out <file>",
             "file to write (default: <output-dir>/export/argilla.json, prodigy.jsonl, data.<ext>); Argilla settings go beside it as <name>.settings.json"
@@ -56,9 +57,18 @@ Examples:
   $ airlabel export out/reviews --to argilla --schema schema.json --out review/argilla.json
   $ airlabel export out/compare --to csv --out compare.csv
   $ airlabel export out/reviews --to reviews.annotated.parquet
-  $ airlabel export out/reviews --to all.jsonl --include-errors --json`
+  $ airlabel export out/reviews --to all.jsonl --include-errors --json
+  $ airlabel export out/reviews --to gold --out gold.jsonl            # the reviewed answers of airlabel review over the model's`
         )
         .action(async (dir: string, flags: ExportFlags) => {
+            if (flags.to === "gold") {
+                const gold = await exportGold({dir, ...(flags.out !== undefined ? {out: flags.out} : {})});
+                process.stderr.write(
+                    `airlabel: wrote ${gold.rows} rows to ${gold.file}: ${gold.reviewed} with the reviewers' answer, ${gold.fromModel} still the model's, ${gold.rejected} rejected, ${gold.ties} tied\n`
+                );
+                if (flags.json === true) process.stdout.write(`${JSON.stringify(gold)}\n`);
+                return;
+            }
             const includeErrors = flags.includeErrors === true;
             const exported = await exportRun({
                 dir,
