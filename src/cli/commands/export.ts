@@ -2,14 +2,14 @@ import path from "node:path";
 import {Option} from "commander";
 import type {Command} from "commander";
 import {HANDOFF_TARGETS, type ExportHandoffResult} from "../../handoff/exportHandoff.js";
-import {exportGold} from "../../handoff/exportGold.js";
 import {exportRun} from "../../handoff/exportRun.js";
+import {REVIEW_TARGETS, exportFromReviews, type ReviewExportFlags} from "../reviewExports.js";
 import {splitList} from "../../jobs/jobOptions.js";
 import type {AnswerField} from "../../handoff/resolveAnswerField.js";
 import type {ExportResult} from "../../handoff/exportOutput.js";
 import type {OutputFormat} from "../../output/OutputRow.js";
 
-type ExportFlags = {
+type ExportFlags = ReviewExportFlags & {
     to: string;
     out?: string;
     format?: OutputFormat | "csv";
@@ -32,7 +32,10 @@ export function registerExportCommand(program: Command): void {
             "hand a run (or a model comparison) to people: Argilla records + settings, Prodigy tasks, or one jsonl/parquet/arrow/csv file in input order (by idx)"
         )
         .argument("<output-dir>", "the --output dir of an airlabel run, or a comparison dir (compare.json + models/)")
-        .requiredOption("--to <target>", `${HANDOFF_TARGETS.join("|")}|gold, or a file name (.jsonl .parquet .arrow .csv) to write one table there`)
+        .requiredOption(
+            "--to <target>",
+            `${[...HANDOFF_TARGETS, ...REVIEW_TARGETS].join("|")}, or a file name (.jsonl .parquet .arrow .csv) to write one table there`
+        )
         .option(
             "--out <file>",
             "file to write (default: <output-dir>/export/argilla.json, prodigy.jsonl, data.<ext>); Argilla settings go beside it as <name>.settings.json"
@@ -47,6 +50,10 @@ export function registerExportCommand(program: Command): void {
         .option("--text <column>", "Prodigy: the input column shown as text (default: text, else the first text column)")
         .option("--include-errors", "tables: also write the failed rows, with annotation null and an error column holding the reason")
         .option("--allow-incomplete", "export a run that has not finished (its missing rows are left out)")
+        .option("--template <file>", "sft/preference: the run's prompt template, which renders each row's instruction (or --prompt, or --config)")
+        .option("--prompt <template>", "sft/preference: the run's template given inline")
+        .option("--system <text>", "sft/preference: the run's system message")
+        .option("--system-file <file>", "sft/preference: the run's system message, read from a file")
         .option("--settings-column", 'tables: an answered_under column, "run" or the --retry-failed pass that answered the row ("retry 1: maxTokens 4 -> 32")')
         .option("--json", "print what was written as JSON on stdout")
         .addHelpText(
@@ -58,17 +65,11 @@ Examples:
   $ airlabel export out/compare --to csv --out compare.csv
   $ airlabel export out/reviews --to reviews.annotated.parquet
   $ airlabel export out/reviews --to all.jsonl --include-errors --json
-  $ airlabel export out/reviews --to gold --out gold.jsonl            # the reviewed answers of airlabel review over the model's`
+  $ airlabel export out/reviews --to gold --out gold.jsonl            # the reviewed answers of airlabel review over the model's
+  $ airlabel export out/compare --to preference --config job.yaml     # chosen/rejected pairs from the reviewers' ratings`
         )
         .action(async (dir: string, flags: ExportFlags) => {
-            if (flags.to === "gold") {
-                const gold = await exportGold({dir, ...(flags.out !== undefined ? {out: flags.out} : {})});
-                process.stderr.write(
-                    `airlabel: wrote ${gold.rows} rows to ${gold.file}: ${gold.reviewed} with the reviewers' answer, ${gold.fromModel} still the model's, ${gold.rejected} rejected, ${gold.ties} tied\n`
-                );
-                if (flags.json === true) process.stdout.write(`${JSON.stringify(gold)}\n`);
-                return;
-            }
+            if ((REVIEW_TARGETS as readonly string[]).includes(flags.to)) return exportFromReviews(dir, flags);
             const includeErrors = flags.includeErrors === true;
             const exported = await exportRun({
                 dir,
