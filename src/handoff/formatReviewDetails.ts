@@ -40,9 +40,10 @@ function formatTeam(name: string, team: TeamStats): string[] {
         ...(team.fleiss !== undefined ? [`Fleiss' kappa ${formatFigure(team.fleiss.kappa)} (${plural(team.fleiss.items, "row")})`] : []),
         `Krippendorff's alpha (${team.alpha.metric}) ${formatFigure(team.alpha.alpha)} (${plural(team.alpha.values, "value")})`
     ];
+    const [first, ...others] = team.annotators;
     const lines = [
-        `${name} annotators ${team.annotators.map((a) => `${a.id} (${a.labelled})`).join(", ")}: ${plural(team.rows, "row")}, ` +
-            `${team.overlap} with two values or more, ${plural(team.disagreements, "disagreement")}, ${plural(team.ties, "tie")}`,
+        `${name}: ${team.annotators.length} annotators (${[`${first!.id} ${plural(first!.labelled, "value")}`, ...others.map((a) => `${a.id} ${a.labelled}`)].join(", ")}) on ${plural(team.rows, "row")}; ` +
+            `${team.overlap} with two values or more, ${team.disagreements} where they disagree, ${plural(team.ties, "tie")}`,
         figures.join(", ")
     ];
     if (team.pairs.length > 0) {
