@@ -317,3 +317,41 @@ alice ~ bob  4  0.750      0.636
         expect(json.reviews[0]!.models[0]).toMatchObject({n: 25, agreement: 0, failed: 0});
     });
 });
+
+describe("team statistics on a scale", () => {
+    test("ratings: Cohen's kappa and MAD per pair, Fleiss' kappa on the values as labels, Krippendorff's alpha interval; no confusion matrix", async () => {
+        const dir = await writeRun(
+            path.join(tempDir(), "scores"),
+            [3, 1, 5, 0].map((score, idx) => ({idx, columns: {text: `t${idx}`}, answer: {score}}))
+        );
+        const schema = {type: "object", properties: {score: {type: "integer", minimum: 0, maximum: 7}}};
+        const rated: ReviewedRow[] = [
+            {idx: 0, value: 3, decision: "labelled", reviews: 2, values: {x: 3, y: 3}},
+            {idx: 1, value: null, decision: "tie", reviews: 2, values: {x: 1, y: 2}, tie: true},
+            {idx: 2, value: 5, decision: "labelled", reviews: 1, values: {x: 5}},
+            {idx: 3, value: null, decision: "tie", reviews: 2, values: {x: 0, y: 2}, tie: true}
+        ];
+        await writeReviewSet(
+            dir,
+            {name: "scores", source: "hand-made", from: "jsonl", field: "score", kind: "rating", rows: 4, labelled: 2, importedAt: "2026-11-24T00:00:00.000Z"},
+            rated
+        );
+        const review = (await handoffStats({dir, schema})).reviews[0]!;
+        // the model is right on both rows with a value (0 and 2); the two ties are left out
+        expect(review.models[0]).toMatchObject({n: 2, agreement: 1, mad: 0, failed: 0});
+        expect(review).toMatchObject({labelled: 2, ties: 2, unlabelled: 0});
+        const team = review.team!;
+        // rows 0, 1, 3: x 3 1 0, y 3 2 2: agreement 1/3, MAD (0 + 1 + 2) / 3 = 1; pe = 1/9 (only 3 in common): kappa (1/3 - 1/9) / (8/9) = 1/4
+        expect(team.pairs).toHaveLength(1);
+        expect(team.pairs[0]).toMatchObject({a: "x", b: "y", n: 3, mad: 1});
+        expect(team.pairs[0]!.agreement).toBeCloseTo(1 / 3, 12);
+        expect(team.pairs[0]!.kappa).toBeCloseTo(1 / 4, 12);
+        expect(team.pairs[0]!.confusion).toBeUndefined();
+        // Fleiss: P_i 1, 0, 0 -> P̄ 1/3; ratings 3:2 1:1 2:2 0:1 of 6: Pe 10/36, kappa (12/36 - 10/36) / (26/36) = 1/13
+        expect(team.fleiss!.kappa).toBeCloseTo(1 / 13, 12);
+        // Krippendorff interval: n 6; observed 2·1²/1 + 2·2²/1 = 10; expected 2·(2·1·4 + 2·2·1 + 2·1·9 + 1·2·1 + 1·1·1 + 2·1·4) = 82:
+        // alpha = 1 - 5·10/82 = 16/41
+        expect(team.alpha).toMatchObject({metric: "interval", units: 3, values: 6});
+        expect(team.alpha.alpha).toBeCloseTo(16 / 41, 12);
+    });
+});
