@@ -85,6 +85,11 @@ export {
     type ReviewStats
 } from "./handoff/handoffStats.js";
 export {cohenKappa, percentAgreement, meanAbsoluteDifference} from "./handoff/agreement.js";
+export {fleissKappa, type FleissKappa} from "./handoff/fleissKappa.js";
+export {krippendorffAlpha, type KrippendorffAlpha, type AlphaMetric} from "./handoff/krippendorffAlpha.js";
+export {confusionMatrix, type ConfusionMatrix} from "./handoff/confusionMatrix.js";
+export type {TeamStats, AnnotatorStats} from "./handoff/teamStats.js";
+export type {Disagreement} from "./handoff/listDisagreements.js";
 export {readReviewSets, ReviewStoreError, type ReviewSet, type ReviewedRow, type ReviewManifest} from "./handoff/reviewStore.js";
 export {readHandoffSource, IncompleteRunError, type HandoffSource, type HandoffRow, type HandoffModel} from "./handoff/readHandoffSource.js";
 export {resolveAnswerField, AnswerFieldError, type AnswerField, type AnswerKind} from "./handoff/resolveAnswerField.js";

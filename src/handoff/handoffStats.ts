@@ -1,17 +1,26 @@
 import {InvalidOptionError} from "../AirlabelError.js";
-import {cohenKappa, meanAbsoluteDifference, percentAgreement} from "./agreement.js";
 import type {RatingPair} from "./agreement.js";
 import {canonicalJson} from "../canonicalJson.js";
+import {type ConfusionMatrix, confusionMatrix} from "./confusionMatrix.js";
 import {fieldOf} from "./exportHandoff.js";
+import {formatFigure} from "./formatFigure.js";
+import {formatReviewDetails} from "./formatReviewDetails.js";
+import {type Disagreement, listDisagreements} from "./listDisagreements.js";
 import type {AnswerSpec} from "./loadAnswerSpec.js";
 import {specMismatchNote} from "./loadAnswerSpec.js";
+import {type PairStats, pairStatsOf} from "./pairStats.js";
 import {readHandoffSourceWithOutput} from "./readHandoffSource.js";
 import {type SettingsPass, settingsPasses} from "../output/settingsPasses.js";
 import type {HandoffSource} from "./readHandoffSource.js";
 import type {AnswerField} from "./resolveAnswerField.js";
 import {modelValues} from "./handoffRows.js";
 import {labelTextOf} from "./resolveAnswerField.js";
-import {readReviewSets} from "./reviewStore.js";
+import {type ReviewSet, readReviewSets} from "./reviewStore.js";
+import {type TeamStats, teamStats} from "./teamStats.js";
+import {textTable} from "./textTable.js";
+import {formatPairTable} from "./formatPairTable.js";
+
+export type {PairStats} from "./pairStats.js";
 
 /** Options of `handoffStats`. */
 export interface HandoffStatsOptions extends AnswerSpec {
@@ -38,29 +47,27 @@ export interface ModelStats {
     mean?: number | null;
 }
 
-/** Agreement of two raters (two models, or a model and the reviewers) on the rows both answered. */
-export interface PairStats {
-    a: string;
-    b: string;
-    /** Rows both answered. */
-    n: number;
-    /** Share of those rows with the same answer (for reviews: the model's accuracy). */
-    agreement: number | null;
-    /** Cohen's kappa (labels, true/false, scales); null where undefined (no rows, or one label given by both everywhere). */
-    kappa?: number | null;
-    /** Mean absolute difference (scales, numbers). */
-    mad?: number | null;
-}
-
-/** A review set compared with each model. */
+/** A review set compared with each model, and its annotators with each other. */
 export interface ReviewStats {
     name: string;
-    /** Rows reviewed, and those with a reviewed value. */
+    /** Rows reviewed, and those with a reviewed value (the gold set each model is scored on). */
     rows: number;
     labelled: number;
+    /** Rows without a reviewed value because the annotators tied (left out of the accuracy). */
+    ties: number;
+    /** Rows without a reviewed value for another reason: rejected, ignored or discarded (left out of the accuracy). */
+    unlabelled: number;
     distribution?: Record<string, number>;
-    /** Each model against the reviewed values: `agreement` is its accuracy on the reviewed rows it answered. */
-    models: (PairStats & {failed: number})[];
+    /**
+     * Each model against the reviewed values: `agreement` is its accuracy on the reviewed rows it answered, `failed`
+     * the reviewed rows it has no answer for (failed, or lacking the field); labels and true/false: its confusion
+     * matrix (the model's labels as rows, the reviewed ones as columns).
+     */
+    models: (PairStats & {failed: number; confusion?: ConfusionMatrix})[];
+    /** Agreement between the human annotators, when the set records each annotator's value (null otherwise). */
+    team: TeamStats | null;
+    /** Every row to settle: annotators disagree or tie, or a model differs from the reviewed value (idx order). */
+    disagreements: Disagreement[];
 }
 
 /** What `airlabel stats` reports. */
@@ -82,7 +89,8 @@ export interface HandoffStats {
 /**
  * Per-model counts and answer distributions, agreement between every pair of models (percent agreement and Cohen's
  * kappa for labels, mean absolute difference for numbers) and between each model and each imported review set
- * (accuracy, kappa, MAD). Rows are matched by idx. Throws the errors of reading the output dir and its reviews.
+ * (accuracy, kappa, MAD, confusion matrix), the agreement between each review set's annotators (Cohen's kappa per
+ * pair, Fleiss' kappa, Krippendorff's alpha) and the rows to settle. Rows are matched by idx. Throws the errors of reading the output dir and its reviews.
  */
 export async function handoffStats(options: HandoffStatsOptions): Promise<HandoffStats> {
     if (typeof options.dir !== "string" || options.dir === "") throw new InvalidOptionError("options.dir must be the output dir of an airlabel run");
@@ -114,37 +122,15 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
         };
     });
 
-    const pairStats = (a: string, b: string, pairs: RatingPair[]): PairStats => ({
-        a,
-        b,
-        n: pairs.length,
-        agreement: percentAgreement(pairs),
-        ...(categorical ? {kappa: cohenKappa(pairs)} : {}),
-        ...(numeric ? {mad: meanAbsoluteDifference(pairs)} : {})
-    });
     const pairs: PairStats[] = [];
     for (let i = 0; i < source.models.length; i++)
         for (let j = i + 1; j < source.models.length; j++) {
             const a = source.models[i]!;
             const b = source.models[j]!;
-            pairs.push(pairStats(a.id, b.id, matched(answers.get(a.id)!, answers.get(b.id)!)));
+            pairs.push(pairStatsOf(a.id, b.id, matched(answers.get(a.id)!, answers.get(b.id)!), field.kind));
         }
 
-    const reviews: ReviewStats[] = (await readReviewSets(options.dir)).map((set) => {
-        const reviewed = new Map<number, unknown>();
-        for (const row of set.rows) if (row.value !== null) reviewed.set(row.idx, normalize(row.value, field));
-        return {
-            name: set.manifest.name,
-            rows: set.rows.length,
-            labelled: reviewed.size,
-            ...(categorical ? {distribution: distributionOf([...reviewed.values()])} : {}),
-            models: source.models.map((model) => {
-                const own = answers.get(model.id)!;
-                const failed = [...reviewed.keys()].filter((idx) => !own.has(idx)).length;
-                return {...pairStats(model.id, set.manifest.name, matched(own, reviewed)), failed};
-            })
-        };
-    });
+    const reviews = (await readReviewSets(options.dir)).map((set) => reviewStatsOf(set, source, field, answers));
 
     return {
         dir: options.dir,
@@ -162,6 +148,37 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
         reviews,
         settings: output !== null ? settingsPasses(output) : [],
         notes: [specMismatchNote(options, source.schemaHash)].filter((note): note is string => note !== undefined)
+    };
+}
+
+/**
+ * One review set: its gold values (rows with a reviewed value; ties and rows without one counted apart), each model
+ * scored against them with a confusion matrix for labels, its annotators' agreement, and the rows to settle.
+ */
+function reviewStatsOf(set: ReviewSet, source: HandoffSource, field: AnswerField, answers: ReadonlyMap<string, ReadonlyMap<number, unknown>>): ReviewStats {
+    const normalizeValue = (value: unknown) => normalize(value, field);
+    const reviewed = new Map<number, unknown>();
+    for (const row of set.rows) if (row.value !== null && row.value !== undefined && row.tie !== true) reviewed.set(row.idx, normalizeValue(row.value));
+    const ties = set.rows.filter((row) => row.tie === true).length;
+    const withLabels = field.kind === "label" || field.kind === "binary";
+    return {
+        name: set.manifest.name,
+        rows: set.rows.length,
+        labelled: reviewed.size,
+        ties,
+        unlabelled: set.rows.length - reviewed.size - ties,
+        ...(withLabels || field.kind === "rating" ? {distribution: distributionOf([...reviewed.values()])} : {}),
+        models: source.models.map((model) => {
+            const own = answers.get(model.id)!;
+            const both = matched(own, reviewed);
+            return {
+                ...pairStatsOf(model.id, set.manifest.name, both, field.kind),
+                failed: [...reviewed.keys()].filter((idx) => !own.has(idx)).length,
+                ...(withLabels ? {confusion: confusionMatrix(model.id, set.manifest.name, both, field.labels)} : {})
+            };
+        }),
+        team: teamStats(set.rows, field, normalizeValue),
+        disagreements: listDisagreements(set.rows, answers, normalizeValue)
     };
 }
 
@@ -198,7 +215,7 @@ function meanOf(values: readonly unknown[]): number | null {
     return numbers.length === 0 ? null : numbers.reduce((sum, value) => sum + value, 0) / numbers.length;
 }
 
-/** The stats as the text `airlabel stats` prints. */
+/** The stats as the text `airlabel stats` prints: per-model table, model pairs, settings passes, then each review set. */
 export function formatHandoffStats(stats: HandoffStats): string {
     const lines: string[] = [];
     const kindText =
@@ -213,14 +230,14 @@ export function formatHandoffStats(stats: HandoffStats): string {
     lines.push(`field ${stats.field.name}: ${kindText} (${from})${stats.complete ? "" : "; the run is incomplete"}`);
     lines.push("");
     lines.push(
-        table(
+        textTable(
             ["model", "rows", "valid", "failed", stats.models.some((m) => m.mean !== undefined) ? "mean" : "", "answers"].filter((h) => h !== ""),
             stats.models.map((m) => [
                 m.id,
                 String(m.rows),
                 String(m.valid),
                 String(m.failed),
-                ...(m.mean !== undefined ? [fmt(m.mean)] : []),
+                ...(m.mean !== undefined ? [formatFigure(m.mean)] : []),
                 m.distribution !== undefined
                     ? Object.entries(m.distribution)
                           .map(([label, count]) => `${label} ${count}`)
@@ -234,7 +251,7 @@ export function formatHandoffStats(stats: HandoffStats): string {
     if (stats.pairs.length > 0) {
         lines.push("");
         lines.push(
-            pairTable(
+            formatPairTable(
                 "models",
                 stats.pairs.map((pair) => ({...pair, label: `${pair.a} ~ ${pair.b}`})),
                 "agreement"
@@ -244,7 +261,7 @@ export function formatHandoffStats(stats: HandoffStats): string {
     if (stats.settings.length > 0) {
         lines.push("");
         lines.push(
-            table(
+            textTable(
                 ["answered under", "answered", "failed"],
                 stats.settings.map((pass) => [pass.settings, String(pass.answered), String(pass.failed)])
             )
@@ -252,50 +269,34 @@ export function formatHandoffStats(stats: HandoffStats): string {
     }
     for (const review of stats.reviews) {
         lines.push("");
+        const leftOut = [
+            review.ties > 0 ? `${review.ties} tie${review.ties === 1 ? "" : "s"}` : "",
+            review.unlabelled > 0 ? `${review.unlabelled} without a value` : ""
+        ]
+            .filter((part) => part !== "")
+            .join(" and ");
         lines.push(
             `${review.name}: ${review.rows} rows reviewed, ${review.labelled} with a value` +
                 (review.distribution !== undefined
                     ? ` (${Object.entries(review.distribution)
                           .map(([label, count]) => `${label} ${count}`)
                           .join(", ")})`
-                    : "")
+                    : "") +
+                (leftOut !== "" ? `; ${leftOut} left out of the accuracy` : "")
         );
         lines.push(
-            pairTable(
+            formatPairTable(
                 `vs ${review.name}`,
                 review.models.map((pair) => ({...pair, label: pair.a})),
                 "accuracy"
             )
         );
+        lines.push(
+            ...formatReviewDetails(
+                review,
+                stats.models.map((model) => model.id)
+            )
+        );
     }
     return lines.join("\n") + "\n";
-}
-
-function pairTable(title: string, pairs: readonly (PairStats & {label: string})[], agreementName: string): string {
-    const withKappa = pairs.some((pair) => pair.kappa !== undefined);
-    const withMad = pairs.some((pair) => pair.mad !== undefined);
-    return table(
-        [title, "n", agreementName, ...(withKappa ? ["kappa"] : []), ...(withMad ? ["MAD"] : [])],
-        pairs.map((pair) => [
-            pair.label,
-            String(pair.n),
-            fmt(pair.agreement),
-            ...(withKappa ? [fmt(pair.kappa ?? null)] : []),
-            ...(withMad ? [fmt(pair.mad ?? null)] : [])
-        ])
-    );
-}
-
-function fmt(value: number | null): string {
-    return value === null ? "n/a" : value.toFixed(3);
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-    const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => row[i]?.length ?? 0)));
-    const line = (cells: readonly string[]) =>
-        cells
-            .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
-            .join("  ")
-            .trimEnd();
-    return [line(header), ...rows.map(line)].join("\n");
 }

@@ -79,9 +79,34 @@ describe("importReviews + handoffStats on a single run", () => {
                 name: "reviewed",
                 rows: 4,
                 labelled: 2,
+                ties: 0,
+                // idx 2 rejected, idx 4 ignored: no value, left out of the accuracy
+                unlabelled: 2,
                 distribution: {negative: 1, positive: 1},
                 // model said positive/positive, reviewers positive/negative: accuracy 1/2; kappa: po 0.5, pe 0.5 -> 0
-                models: [{a: "tiny", b: "reviewed", n: 2, agreement: 0.5, kappa: 0, failed: 0}]
+                models: [
+                    {
+                        a: "tiny",
+                        b: "reviewed",
+                        n: 2,
+                        agreement: 0.5,
+                        kappa: 0,
+                        failed: 0,
+                        confusion: {
+                            rows: "tiny",
+                            columns: "reviewed",
+                            labels: LABELS,
+                            counts: {
+                                positive: {positive: 1, negative: 1, neutral: 0},
+                                negative: {positive: 0, negative: 0, neutral: 0},
+                                neutral: {positive: 0, negative: 0, neutral: 0}
+                            }
+                        }
+                    }
+                ],
+                // the file names the annotators but not each one's value: no team figures
+                team: null,
+                disagreements: [{idx: 1, value: "negative", tie: false, annotatorsDisagree: false, modelsDisagree: ["tiny"], answers: {tiny: "positive"}}]
             }
         ]);
     });
