@@ -16,6 +16,7 @@ import type {AnswerField} from "./resolveAnswerField.js";
 import {modelValues} from "./handoffRows.js";
 import {labelTextOf} from "./resolveAnswerField.js";
 import {type ReviewSet, readReviewSets} from "./reviewStore.js";
+import {reviewSetFromLog} from "./reviewSetFromLog.js";
 import {type TeamStats, teamStats} from "./teamStats.js";
 import {textTable} from "./textTable.js";
 import {formatPairTable} from "./formatPairTable.js";
@@ -130,7 +131,10 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
             pairs.push(pairStatsOf(a.id, b.id, matched(answers.get(a.id)!, answers.get(b.id)!), field.kind));
         }
 
-    const reviews = (await readReviewSets(options.dir)).map((set) => reviewStatsOf(set, source, field, answers));
+    // the imported review sets, and the reviews of airlabel review
+    const fromApp = await reviewSetFromLog(options.dir, field);
+    const sets = [...(await readReviewSets(options.dir)), ...(fromApp !== null ? [fromApp] : [])];
+    const reviews = sets.map((set) => reviewStatsOf(set, source, field, answers));
 
     return {
         dir: options.dir,

@@ -7,7 +7,7 @@ import {latestReviews, readReviewLog} from "../../src/handoff/ReviewLog.js";
 import {readOutput} from "../../src/output/readOutput.js";
 import {annotate} from "../../src/pipeline/annotate.js";
 import {startReviewServer, type ReviewServer} from "../../src/review/reviewServer.js";
-import {generatedModel, tempDir, writeJsonl} from "../support/fixtures.js";
+import {generatedModel, runCli, tempDir, writeJsonl} from "../support/fixtures.js";
 
 // The review web app in a real headless browser (Debian's Chromium, driven by playwright-core): two annotators review
 // the same 10 rows (overlap 2) with the keyboard and the mouse, disagreeing on one; then the review log, the gold
@@ -42,7 +42,7 @@ afterAll(async () => {
 type PageDocument = {getElementById(id: string): {hidden: boolean; textContent: string | null}};
 
 /** Logs `name` in and reviews every task it gets: `pick(idx)` is the option it chooses (1-based) and `keys` whether it uses the keyboard. */
-async function review(name: string, pick: (idx: number) => number, keys: boolean): Promise<number[]> {
+async function reviewAs(name: string, pick: (idx: number) => number, keys: boolean): Promise<number[]> {
     const page: Page = await (await browser.newContext()).newPage();
     await page.goto(server.url);
     await page.getByTestId("annotator").fill(name);
@@ -86,8 +86,8 @@ describe("airlabel review in a browser", () => {
         const answers = new Map((await readOutput(output)).rows.map((row) => [Number(row.idx), row.annotation]));
         expect(answers.size).toBe(10);
         // ann always picks "positive"; bob picks "positive" too, except on row 3
-        const annSaw = await review("ann", () => 1, true);
-        const bobSaw = await review("bob", (idx) => (idx === 3 ? 2 : 1), false);
+        const annSaw = await reviewAs("ann", () => 1, true);
+        const bobSaw = await reviewAs("bob", (idx) => (idx === 3 ? 2 : 1), false);
         expect(annSaw.sort((a, b) => a - b)).toEqual([...Array(10).keys()]);
         expect(bobSaw.sort((a, b) => a - b)).toEqual([...Array(10).keys()]);
 
@@ -117,11 +117,17 @@ describe("airlabel review in a browser", () => {
             expect(record.text).toMatch(/^review number /u);
         }
 
-        // agreement by hand: 9 of 10 rows the same; ann said positive 10 times, bob 9 times:
-        // p_o = 0.9, p_e = (10/10)(9/10) + (0/10)(1/10) = 0.9, so Cohen's kappa = (0.9 - 0.9) / (1 - 0.9) = 0
-        const byRow = new Map<number, Record<string, unknown>>();
-        for (const entry of entries) byRow.set(entry.idx, {...byRow.get(entry.idx), [entry.annotator]: entry.value});
-        const agree = [...byRow.values()].filter((values) => values.ann === values.bob).length;
-        expect(agree / 10).toBe(0.9);
+        // the agreement `airlabel stats` reports, against figures worked out by hand: 9 of 10 rows the same; ann said
+        // positive 10 times, bob 9 times: p_o = 0.9, p_e = (10/10)(9/10) + (0/10)(1/10) = 0.9, so Cohen's kappa =
+        // (0.9 - 0.9) / (1 - 0.9) = 0 (all of the agreement is what chance gives with ann's labels)
+        const stats = await runCli(["stats", output, "--json"]);
+        expect(stats.code, stats.stderr).toBe(0);
+        const fromApp = (
+            JSON.parse(stats.stdout) as {
+                reviews: {name: string; ties: number; team: {pairs: {a: string; b: string; n: number; agreement: number; kappa: number}[]}}[];
+            }
+        ).reviews.find((set) => set.name === "review")!;
+        expect(fromApp.ties).toBe(1);
+        expect(fromApp.team.pairs).toEqual([expect.objectContaining({a: "ann", b: "bob", n: 10, agreement: 0.9, kappa: 0})]);
     }, 180_000);
 });
