@@ -1,8 +1,11 @@
+import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import {AirlabelError} from "../AirlabelError.js";
 import {fsyncDir} from "../files/durableFs.js";
+import {canonicalJson} from "../canonicalJson.js";
 import {displayDir} from "../output/Manifest.js";
+import type {HandoffRow} from "./readHandoffSource.js";
 
 /** What an annotator did with a row in `airlabel review`. */
 export type ReviewAction = "accept" | "correct" | "reject" | "skip";
@@ -27,6 +30,11 @@ export interface ReviewEntry {
     /** The model whose answer the annotator found better, when several answered; null when none was chosen. */
     better: string | null;
     comment: string;
+    /**
+     * What the annotator saw (see reviewedRowHash): a later run that changed the row (its input, an answer) makes
+     * the review stale, and the row is reviewed again. Absent: taken as current.
+     */
+    seen?: string;
 }
 
 /** The review log cannot be read or written. */
@@ -104,11 +112,28 @@ export async function readReviewLog(dir: string): Promise<ReviewEntry[]> {
     return (await readLogFile(path.join(dir, REVIEW_LOG_FILE))).entries;
 }
 
-/** Each annotator's latest review of each row (a later review of the same row replaces an earlier one), in log order. */
-export function latestReviews(entries: readonly ReviewEntry[]): ReviewEntry[] {
+/**
+ * Each annotator's latest review of each row (a later review of the same row replaces an earlier one), in log order.
+ * With `rows`, reviews of rows the run no longer has, or that changed since they were reviewed (a re-run answered a
+ * changed row again), are left out.
+ */
+export function latestReviews(entries: readonly ReviewEntry[], rows?: readonly HandoffRow[]): ReviewEntry[] {
     const latest = new Map<string, ReviewEntry>();
     for (const entry of entries) latest.set(`${entry.annotator}\u0000${entry.idx}`, entry);
-    return [...latest.values()].sort((a, b) => a.seq - b.seq);
+    const current = rows === undefined ? null : new Map(rows.map((row) => [row.idx, reviewedRowHash(row)]));
+    return [...latest.values()]
+        .filter((entry) => current === null || (current.has(entry.idx) && (entry.seen === undefined || entry.seen === current.get(entry.idx))))
+        .sort((a, b) => a.seq - b.seq);
+}
+
+/** A row as a reviewer sees it, hashed (16 hex digits): its input columns and every model's answer or failure. */
+export function reviewedRowHash(row: HandoffRow): string {
+    const responses = Object.fromEntries(Object.entries(row.responses).map(([model, response]) => [model, {ok: response.ok, annotation: response.annotation}]));
+    return crypto
+        .createHash("sha256")
+        .update(canonicalJson({columns: row.columns, responses}))
+        .digest("hex")
+        .slice(0, 16);
 }
 
 async function readLogFile(file: string): Promise<{entries: ReviewEntry[]; validBytes: number; totalBytes: number}> {

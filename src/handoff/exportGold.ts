@@ -37,7 +37,7 @@ type Provenance = {annotator: string; action: ReviewEntry["action"]; value: unkn
 export async function exportGold(options: ExportGoldOptions): Promise<ExportGoldResult> {
     const source = await readHandoffSource(options.dir, {allowIncomplete: true});
     const reviews = new Map<number, ReviewEntry[]>();
-    for (const entry of latestReviews(await readReviewLog(options.dir))) {
+    for (const entry of latestReviews(await readReviewLog(options.dir), source.rows)) {
         if (entry.action === "skip") continue;
         reviews.set(entry.idx, [...(reviews.get(entry.idx) ?? []), entry]);
     }

@@ -45,7 +45,7 @@ type Message = {role: "system" | "user" | "assistant"; content: string};
  */
 export async function exportTraining(options: ExportTrainingOptions): Promise<ExportTrainingResult> {
     const source = await readHandoffSource(options.dir, {allowIncomplete: true});
-    const reviews = latestReviews(await readReviewLog(options.dir));
+    const reviews = latestReviews(await readReviewLog(options.dir), source.rows);
     if (reviews.length === 0) throw new TrainingExportError(`${options.dir} has no reviews yet; review it first with airlabel review ${options.dir}`);
     const template = new PromptTemplate(options.template, "--template");
     const rows = new Map(source.rows.map((row) => [row.idx, row]));

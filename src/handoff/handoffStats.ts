@@ -132,7 +132,7 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
         }
 
     // the imported review sets, and the reviews of airlabel review
-    const fromApp = await reviewSetFromLog(options.dir, field);
+    const fromApp = await reviewSetFromLog(options.dir, field, source.rows);
     const sets = [...(await readReviewSets(options.dir)), ...(fromApp !== null ? [fromApp] : [])];
     const reviews = sets.map((set) => reviewStatsOf(set, source, field, answers));
 

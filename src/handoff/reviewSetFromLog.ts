@@ -3,6 +3,7 @@ import {REVIEW_LOG_FILE, latestReviews, readReviewLog} from "./ReviewLog.js";
 import type {AnswerField} from "./resolveAnswerField.js";
 import {answerValueOf} from "./resolveAnswerField.js";
 import type {ReviewSet, ReviewedRow} from "./reviewStore.js";
+import type {HandoffRow} from "./readHandoffSource.js";
 
 /** The name the reviews of `airlabel review` go by in `stats`. */
 export const REVIEW_APP_SET = "review";
@@ -10,10 +11,10 @@ export const REVIEW_APP_SET = "review";
 /**
  * The reviews of `airlabel review` in the output dir `dir` as a review set of `field` (null when there are none):
  * each annotator's latest review of a row, skips left out; an accepted or corrected answer's value of the field, a
- * rejection as no value. A row's value is the annotators' majority; an even split is a tie (no value).
+ * rejection as no value; reviews of rows that changed since are left out (see latestReviews). A row's value is the annotators' majority; an even split is a tie (no value).
  */
-export async function reviewSetFromLog(dir: string, field: AnswerField): Promise<ReviewSet | null> {
-    const entries = latestReviews(await readReviewLog(dir)).filter((entry) => entry.action !== "skip");
+export async function reviewSetFromLog(dir: string, field: AnswerField, runRows: readonly HandoffRow[]): Promise<ReviewSet | null> {
+    const entries = latestReviews(await readReviewLog(dir), runRows).filter((entry) => entry.action !== "skip");
     if (entries.length === 0) return null;
     const byRow = new Map<number, Record<string, unknown>>();
     for (const entry of entries) {

@@ -40,7 +40,7 @@ export class ReviewQueue {
 
     /** The next task for `annotator` given the reviews so far, or null when it has none left. */
     public next(annotator: string, entries: readonly ReviewEntry[]): ReviewTask | null {
-        const latest = latestReviews(entries);
+        const latest = latestReviews(entries, this.#source.rows);
         const mine = new Set(latest.filter((entry) => entry.annotator === annotator).map((entry) => entry.idx));
         const reviewers = new Map<number, ReviewEntry[]>();
         for (const entry of latest) if (entry.action !== "skip") reviewers.set(entry.idx, [...(reviewers.get(entry.idx) ?? []), entry]);
@@ -57,7 +57,7 @@ export class ReviewQueue {
     public progress(entries: readonly ReviewEntry[]): ReviewProgress {
         const byAnnotator: Record<string, number> = {};
         const perRow = new Map<number, number>();
-        for (const entry of latestReviews(entries)) {
+        for (const entry of latestReviews(entries, this.#source.rows)) {
             if (entry.action === "skip") continue;
             byAnnotator[entry.annotator] = (byAnnotator[entry.annotator] ?? 0) + 1;
             perRow.set(entry.idx, (perRow.get(entry.idx) ?? 0) + 1);

@@ -5,7 +5,7 @@ import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {InvalidOptionError} from "../AirlabelError.js";
 import {readHandoffSource, type HandoffSource} from "../handoff/readHandoffSource.js";
-import {REVIEW_ACTIONS, ReviewLog, type ReviewAction} from "../handoff/ReviewLog.js";
+import {REVIEW_ACTIONS, ReviewLog, reviewedRowHash, type ReviewAction} from "../handoff/ReviewLog.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {ReviewQueue} from "./ReviewQueue.js";
 
@@ -192,8 +192,8 @@ function reviewOf(body: unknown, context: RequestContext): Parameters<ReviewLog[
     const review = body as Record<string, unknown>;
     const annotator = annotatorOf(review.annotator);
     const idx = review.idx;
-    if (typeof idx !== "number" || !context.source.rows.some((row) => row.idx === idx))
-        throw new Refused(400, `idx ${JSON.stringify(idx)} is not a row of this run`);
+    const row = context.source.rows.find((candidate) => candidate.idx === idx);
+    if (typeof idx !== "number" || row === undefined) throw new Refused(400, `idx ${JSON.stringify(idx)} is not a row of this run`);
     const action = review.action as ReviewAction;
     if (!REVIEW_ACTIONS.includes(action)) throw new Refused(400, `action must be one of ${REVIEW_ACTIONS.join(", ")}`);
     const models = new Set(context.source.models.map((model) => model.id));
@@ -215,7 +215,7 @@ function reviewOf(body: unknown, context: RequestContext): Parameters<ReviewLog[
         throw new Refused(400, `better ${JSON.stringify(better)} is not a model of this run`);
     const comment = review.comment ?? "";
     if (typeof comment !== "string" || comment.length > 10_000) throw new Refused(400, "comment is text of at most 10,000 characters");
-    return {annotator, idx, action, value, model, ratings: ratings as Record<string, number>, better, comment};
+    return {annotator, idx, action, value, model, ratings: ratings as Record<string, number>, better, comment, seen: reviewedRowHash(row)};
 }
 
 async function readJson(request: http.IncomingMessage): Promise<unknown> {

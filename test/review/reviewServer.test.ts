@@ -3,6 +3,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import {afterAll, beforeAll, describe, expect, test} from "vitest";
+import {exportGold} from "../../src/handoff/exportGold.js";
 import {readReviewLog} from "../../src/handoff/ReviewLog.js";
 import {annotate} from "../../src/pipeline/annotate.js";
 import {startReviewServer, type ReviewServer} from "../../src/review/reviewServer.js";
@@ -139,5 +140,45 @@ describe("review durability", () => {
         expect((await readReviewLog(output)).length).toBe(before + 6);
         await server.close();
         servers = servers.filter((other) => other !== server);
+    }, 60_000);
+});
+
+describe("reviews across re-runs", () => {
+    test("a row a re-run changed (its input, hence its answer) is reviewed again; its earlier review no longer counts", async () => {
+        const dir = tempDir();
+        const run = path.join(dir, "ids");
+        const input = path.join(dir, "ids.jsonl");
+        const rows = (second: string) => [
+            {id: "a", text: "first"},
+            {id: "b", text: second},
+            {id: "c", text: "third"}
+        ];
+        writeJsonl(input, rows("second"));
+        const options = {input, model: await generatedModel(), output: run, choices: ["yes", "no"], template: "{text}", maxTokens: 16, idColumn: "id"};
+        await annotate(options);
+        const post = async (server: ReviewServer, body: Record<string, unknown>) => {
+            const response = await fetch(`http://127.0.0.1:${new URL(server.url).port}/api/review`, {
+                method: "POST",
+                headers: {"X-Airlabel-Token": server.token, "Content-Type": "application/json"},
+                body: JSON.stringify(body)
+            });
+            expect(response.status).toBe(200);
+        };
+        const next = async (server: ReviewServer) => {
+            const response = await fetch(`http://127.0.0.1:${new URL(server.url).port}/api/next?annotator=ann`, {headers: {"X-Airlabel-Token": server.token}});
+            return ((await response.json()) as {task: {idx: number} | null}).task;
+        };
+        const first = await startReviewServer({dir: run, port: 0});
+        for (const idx of [0, 1, 2]) await post(first, {...review, idx, action: "reject"});
+        expect(await next(first)).toBeNull();
+        await first.close();
+        // row b corrected in the input: answered again (its idx kept), so ann's review of it is stale
+        writeJsonl(input, rows("second, corrected"));
+        await annotate(options);
+        const second = await startReviewServer({dir: run, port: 0});
+        servers.push(second);
+        expect(await next(second)).toMatchObject({idx: 1, columns: {text: "second, corrected"}});
+        const gold = await exportGold({dir: run});
+        expect(gold).toMatchObject({rows: 3, rejected: 2, fromModel: 1});
     }, 60_000);
 });
