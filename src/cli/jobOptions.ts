@@ -31,6 +31,7 @@ export function addJobOptions(command: Command): Command {
         .addOption(new Option("--sort <order>", "generation order by prompt token count").choices(["shortest", "longest", "none"]))
         .option("--dedup", "rows whose prompt repeats an earlier row's go to the errors file instead of being generated")
         .option("--skip-invalid-rows", "record malformed input rows in the errors file instead of stopping")
+        .option("--skip-empty", "rows whose template fields are empty or whitespace go to the errors file instead of being annotated")
         .option(
             "--id-column <name>",
             "the input's own unique id column: a re-run matches answered rows by it and finds changed ones (default: by each row's content)"

@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import YAML from "yaml";
 import {AirlabelError} from "../AirlabelError.js";
-import {splitList} from "../jobs/jobOptions.js";
+import {choiceList} from "../jobs/jobOptions.js";
 import {runIdentity} from "../options/runIdentity.js";
 
 /** A `--schema` or `--config` file named for the hand-off commands cannot be read or parsed. */
@@ -36,7 +36,7 @@ export async function loadAnswerSpec(options: LoadAnswerSpecOptions): Promise<An
             if (typeof job.schema === "string") spec.schema = await readSchema(job.schema, `--config ${options.config} schema`);
             else if (typeof job.schema === "object" && job.schema !== null) spec.schema = job.schema as Record<string, unknown>;
             if (Array.isArray(job.choices)) spec.choices = job.choices.map(String);
-            else if (typeof job.choices === "string") spec.choices = splitList(job.choices);
+            else if (typeof job.choices === "string") spec.choices = choiceList(job.choices);
         }
     }
     if (options.schema !== undefined) spec.schema = await readSchema(options.schema, "--schema");

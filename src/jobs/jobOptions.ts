@@ -68,7 +68,7 @@ export function resolveMergedOptions(merged: JobValues, required: readonly strin
         options.schema = readJson(merged.schema, "--schema");
         options.schemaOrigin = `schema ${merged.schema}`;
     }
-    if (typeof merged.choices === "string") options.choices = splitList(merged.choices);
+    if (typeof merged.choices === "string") options.choices = choiceList(merged.choices);
     if (typeof merged.keepColumns === "string") options.keepColumns = merged.keepColumns === "" ? [] : splitList(merged.keepColumns);
     if (typeof merged.devices === "string") options.devices = splitList(merged.devices);
     if (typeof merged.tensorSplit === "string") options.tensorSplit = splitList(merged.tensorSplit).map(Number);
@@ -96,6 +96,19 @@ export function readJson(file: string, option: string): unknown {
     } catch (err) {
         throw new OptionFileError(`${option} file ${file} is not valid JSON (${oneLine(err)}); fix the file`);
     }
+}
+
+/**
+ * The labels `--choices` gives: a comma-separated list, or the name of a text file with one label per line (as
+ * Prodigy's `--label labels.txt` reads them: each line trimmed, empty lines dropped).
+ */
+export function choiceList(value: string): string[] {
+    if (!value.includes(",") && fs.existsSync(value) && fs.statSync(value).isFile())
+        return readText(value, "--choices")
+            .split(/\r?\n/u)
+            .map((line) => line.trim())
+            .filter((line) => line.length > 0);
+    return splitList(value);
 }
 
 /** A comma-separated list, each part trimmed, empty parts dropped. */

@@ -56,6 +56,12 @@ export type PrepareOptions = {
     dedup?: boolean;
     /** Record malformed input rows in the errors file instead of stopping. Defaults to false. */
     skipInvalidRows?: boolean;
+    /**
+     * A row whose template field is empty, whitespace only, null or missing goes to the errors file with that reason
+     * instead of being annotated (Prodigy's `filter_empty`). With a prompt hook: a prompt that is empty or whitespace
+     * only. Defaults to false.
+     */
+    skipEmpty?: boolean;
     /** Take each row's idx from this input column (a unique non-negative integer) instead of its position, so a row keeps its idx through the steps of a job. Defaults to none (the position). */
     idxColumn?: string;
     /**

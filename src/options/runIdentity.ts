@@ -33,6 +33,7 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     shuffleSeed: "rows",
     dedup: "rows",
     skipInvalidRows: "rows",
+    skipEmpty: "rows",
     idxColumn: "rows",
     idColumn: "rows",
     changedRows: "none",

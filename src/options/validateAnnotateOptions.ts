@@ -101,6 +101,7 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         options.idColumn === undefined || options.idxColumn === undefined,
         "options.idColumn and options.idxColumn cannot be used together (an idx column already keys the rows)"
     );
+    check(options.skipEmpty === undefined || typeof options.skipEmpty === "boolean", "options.skipEmpty must be a boolean");
     check(options.retryFailed === undefined || typeof options.retryFailed === "boolean", "options.retryFailed must be a boolean");
     check(
         options.retryFailed !== true || options.overwrite !== true,

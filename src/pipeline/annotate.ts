@@ -1,7 +1,8 @@
 import {EngineError} from "../engine/EngineError.js";
 import {hasAnswerHooks} from "../hooks/Hooks.js";
 import {loadHooks} from "../hooks/loadHooks.js";
-import type {AnnotateOptions} from "../options/AnnotateOptions.js";
+import type {AnnotateOptions, LogLevel} from "../options/AnnotateOptions.js";
+import {RunLogFile} from "../output/RunLogFile.js";
 import {runIdentity} from "../options/runIdentity.js";
 import {validateAnnotateOptions, type ResolvedAnnotateOptions} from "../options/validateAnnotateOptions.js";
 import {OutputStore} from "../output/OutputStore.js";
@@ -26,7 +27,28 @@ export type {AnnotateResult};
  */
 export async function annotate(options: AnnotateOptions): Promise<AnnotateResult> {
     const resolved = validateAnnotateOptions(options);
-    const log = resolved.onLog ?? (() => {});
+    // every log line also goes to the output dir's airlabel.log, once the dir is the run's
+    const file = new RunLogFile();
+    const log = (line: string, level?: LogLevel) => {
+        file.line(line, level);
+        resolved.onLog?.(line, level);
+    };
+    file.line(
+        `airlabel ${version}: ${resolved.retryFailed ? "retrying the failed rows of" : "run"} ${resolved.input} -> ${resolved.output} (model ${resolved.model})`
+    );
+    try {
+        const result = await annotateLogged(resolved, log, file);
+        file.line(
+            `${result.complete ? "done" : result.stopped ? "stopped" : "incomplete"}: ${result.okRows} answered, ${result.failedRows} failed, ${result.resumedRows} already committed, of ${result.totalRows} rows in ${(result.elapsedMs / 1000).toFixed(1)} s`
+        );
+        return result;
+    } catch (error) {
+        file.line(`failed: ${(error as Error).message?.split("\n")[0] ?? String(error)}`, "warning");
+        throw error;
+    }
+}
+
+async function annotateLogged(resolved: ResolvedAnnotateOptions, log: (line: string, level?: LogLevel) => void, file: RunLogFile): Promise<AnnotateResult> {
     const startedAt = Date.now();
 
     const answerSchema = answerSchemaOf(resolved);
@@ -37,6 +59,7 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     const setup = await resolveEngineSetup({resolved, answerSchema, hooks, log});
     // the dir is ours before the prepare stage writes its cache/ there (a run the lock refuses writes nothing)
     const lock = await lockOutputDir(resolved.output);
+    file.attach(resolved.output);
     // the run there, read once (unreadable: opening the output says why); its rows are matched by key unless an older
     // airlabel wrote it or an idx column numbers them (see RowMatcher)
     const recorded = resolved.overwrite ? undefined : await loadManifest(resolved.output).catch(() => undefined);

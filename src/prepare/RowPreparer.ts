@@ -31,6 +31,8 @@ export type RowPreparerOptions = {
     idColumn: string | undefined;
     dedup: boolean;
     skipInvalidRows: boolean;
+    /** Fail rows whose template fields (or hook prompt) are empty (see AnnotateOptions.skipEmpty). */
+    skipEmpty: boolean;
     /** Hash the first this many records also on their own (see PreparedJob.prefixHash). */
     prefixRows: number | undefined;
 };
@@ -123,6 +125,9 @@ export class RowPreparer {
         const inputHash = this.#hash(record.values);
         const key = this.#keys.of(record.values, inputHash, record.ordinal, record.location);
         const failed = {idx, location: record.location, columns: kept, key, inputHash};
+        // --skip-empty: the template's fields before the template renders them (a hook's prompt once it is made)
+        const emptyInput = options.skipEmpty && promptHook === null ? emptyField(record.values, template) : null;
+        if (emptyInput !== null) return writer.addFailure({stage: "prepare", reason: `${emptyInput} is empty (--skip-empty)`, ...failed});
         let prompt: string;
         let rowSystem: string | undefined;
         if (promptHook !== null) {
@@ -137,6 +142,8 @@ export class RowPreparer {
                 return writer.addFailure({stage: "prepare", reason: (err as Error).message, ...failed});
             }
         }
+        if (options.skipEmpty && promptHook !== null && prompt.trim() === "")
+            return writer.addFailure({stage: "prepare", reason: "the prompt is empty (--skip-empty)", ...failed});
         if (options.dedup) {
             const seen = dedupKey(prompt, rowSystem);
             const first = this.#seenPrompts.get(seen);
@@ -175,6 +182,16 @@ export class RowPreparer {
         this.#seenIdx.add(value);
         return value;
     }
+}
+
+/** The first template field of `values` that is empty (whitespace only, null or missing), named; null when none is. */
+function emptyField(values: Record<string, unknown>, template: PromptTemplate): string | null {
+    for (const field of template.fields) {
+        let value: unknown = values;
+        for (const part of field.split(".")) value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[part] : undefined;
+        if (value === undefined || value === null || (typeof value === "string" && value.trim() === "")) return `field "${field}"`;
+    }
+    return null;
 }
 
 /** `--dedup`'s key of a prompt: a 132-bit digest instead of the prompt, so memory per row stays small however long the prompts. */

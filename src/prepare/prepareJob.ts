@@ -89,6 +89,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             idColumn: options.idColumn,
             dedup: options.dedup,
             skipInvalidRows: options.skipInvalidRows,
+            skipEmpty: options.skipEmpty === true,
             prefixRows: options.prefixRows
         });
     // an input that grew since an earlier prepare of the same job: its rows are copied, not rendered and tokenized again

@@ -20,6 +20,10 @@ describe("validateAnnotateOptions messages", () => {
         [{threads: 0}, "options.threads must be a positive integer"],
         [{shardSize: 0}, "options.shardSize must be a positive integer"],
         [{retryFailed: "yes"}, "options.retryFailed must be a boolean"],
+        [{skipEmpty: 1}, "options.skipEmpty must be a boolean"],
+        [{idColumn: ""}, "options.idColumn must be a non-empty string"],
+        [{idColumn: "id", idxColumn: "idx"}, "options.idColumn and options.idxColumn cannot be used together (an idx column already keys the rows)"],
+        [{changedRows: "drop"}, "options.changedRows must be one of regenerate, keep"],
         [
             {retryFailed: true, overwrite: true},
             "options.retryFailed and options.overwrite cannot be used together (--overwrite starts over, --retry-failed keeps the run)"

@@ -4,7 +4,7 @@ import type {Command} from "commander";
 import {HANDOFF_TARGETS, type ExportHandoffResult} from "../../handoff/exportHandoff.js";
 import {exportRun} from "../../handoff/exportRun.js";
 import {REVIEW_TARGETS, exportFromReviews, type ReviewExportFlags} from "../reviewExports.js";
-import {splitList} from "../../jobs/jobOptions.js";
+import {choiceList} from "../../jobs/jobOptions.js";
 import type {AnswerField} from "../../handoff/resolveAnswerField.js";
 import type {ExportResult} from "../../handoff/exportOutput.js";
 import type {OutputFormat} from "../../output/OutputRow.js";
@@ -81,7 +81,7 @@ Examples:
                 ...(flags.out !== undefined ? {out: flags.out} : {}),
                 ...(flags.schema !== undefined ? {schema: flags.schema} : {}),
                 ...(flags.config !== undefined ? {config: flags.config} : {}),
-                ...(flags.choices !== undefined ? {choices: splitList(flags.choices)} : {}),
+                ...(flags.choices !== undefined ? {choices: choiceList(flags.choices)} : {}),
                 ...(flags.field !== undefined ? {field: flags.field} : {}),
                 ...(flags.text !== undefined ? {text: flags.text} : {})
             });

@@ -4,7 +4,7 @@ import type {Command} from "commander";
 import {importReviews, REVIEW_SOURCES} from "../../handoff/importReviews.js";
 import type {ReviewSource} from "../../handoff/importReviews.js";
 import {loadAnswerSpec} from "../../handoff/loadAnswerSpec.js";
-import {splitList} from "../../jobs/jobOptions.js";
+import {choiceList} from "../../jobs/jobOptions.js";
 
 type ImportFlags = {from?: ReviewSource; as?: string; field?: string; schema?: string; choices?: string; config?: string; json?: boolean};
 
@@ -36,7 +36,7 @@ Examples:
             const spec = await loadAnswerSpec({
                 ...(flags.schema !== undefined ? {schema: flags.schema} : {}),
                 ...(flags.config !== undefined ? {config: flags.config} : {}),
-                ...(flags.choices !== undefined ? {choices: splitList(flags.choices)} : {})
+                ...(flags.choices !== undefined ? {choices: choiceList(flags.choices)} : {})
             });
             const result = await importReviews({
                 dir,

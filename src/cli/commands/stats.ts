@@ -1,7 +1,7 @@
 import type {Command} from "commander";
 import {formatHandoffStats, handoffStats} from "../../handoff/handoffStats.js";
 import {loadAnswerSpec} from "../../handoff/loadAnswerSpec.js";
-import {splitList} from "../../jobs/jobOptions.js";
+import {choiceList} from "../../jobs/jobOptions.js";
 
 type StatsFlags = {field?: string; schema?: string; choices?: string; config?: string; json?: boolean};
 
@@ -32,7 +32,7 @@ Examples:
             const spec = await loadAnswerSpec({
                 ...(flags.schema !== undefined ? {schema: flags.schema} : {}),
                 ...(flags.config !== undefined ? {config: flags.config} : {}),
-                ...(flags.choices !== undefined ? {choices: splitList(flags.choices)} : {})
+                ...(flags.choices !== undefined ? {choices: choiceList(flags.choices)} : {})
             });
             const stats = await handoffStats({dir, ...spec, ...(flags.field !== undefined ? {field: flags.field} : {})});
             for (const note of stats.notes) process.stderr.write(`airlabel: note: ${note}\n`);
