@@ -31,6 +31,7 @@ export function addJobOptions(command: Command): Command {
         .addOption(new Option("--sort <order>", "generation order by prompt token count").choices(["shortest", "longest", "none"]))
         .option("--dedup", "rows whose prompt repeats an earlier row's go to the errors file instead of being generated")
         .option("--skip-invalid-rows", "record malformed input rows in the errors file instead of stopping")
+        .option("--rename <old:new,...>", "rename input columns before the template, hooks and --keep-columns see them, e.g. --rename review:text")
         .option("--skip-empty", "rows whose template fields are empty or whitespace go to the errors file instead of being annotated")
         .option(
             "--id-column <name>",

@@ -69,6 +69,7 @@ export function resolveMergedOptions(merged: JobValues, required: readonly strin
         options.schemaOrigin = `schema ${merged.schema}`;
     }
     if (typeof merged.choices === "string") options.choices = choiceList(merged.choices);
+    if (typeof merged.rename === "string") options.rename = renameMap(merged.rename);
     if (typeof merged.keepColumns === "string") options.keepColumns = merged.keepColumns === "" ? [] : splitList(merged.keepColumns);
     if (typeof merged.devices === "string") options.devices = splitList(merged.devices);
     if (typeof merged.tensorSplit === "string") options.tensorSplit = splitList(merged.tensorSplit).map(Number);
@@ -109,6 +110,18 @@ export function choiceList(value: string): string[] {
             .map((line) => line.trim())
             .filter((line) => line.length > 0);
     return splitList(value);
+}
+
+/** `--rename old:new,old2:new2` as a map; a part without exactly one colon is refused. */
+function renameMap(value: string): Record<string, string> {
+    const map: Record<string, string> = {};
+    for (const part of splitList(value)) {
+        const pieces = part.split(":").map((piece) => piece.trim());
+        if (pieces.length !== 2 || pieces[0] === "" || pieces[1] === "")
+            throw new InvalidOptionError(`--rename ${part}: give old:new pairs separated by commas, e.g. --rename review:text,stars:rating`);
+        map[pieces[0]!] = pieces[1]!;
+    }
+    return map;
 }
 
 /** A comma-separated list, each part trimmed, empty parts dropped. */

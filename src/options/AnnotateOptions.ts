@@ -62,6 +62,11 @@ export type PrepareOptions = {
      * only. Defaults to false.
      */
     skipEmpty?: boolean;
+    /**
+     * Input columns renamed before anything reads them (old name -> new name): the template, hooks, `keepColumns`,
+     * `idColumn` and the output see the new names (llm_annotator's `prompt_field_swapper`). Defaults to none.
+     */
+    rename?: Record<string, string>;
     /** Take each row's idx from this input column (a unique non-negative integer) instead of its position, so a row keeps its idx through the steps of a job. Defaults to none (the position). */
     idxColumn?: string;
     /**

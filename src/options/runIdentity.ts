@@ -34,6 +34,7 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     dedup: "rows",
     skipInvalidRows: "rows",
     skipEmpty: "rows",
+    rename: "rows",
     idxColumn: "rows",
     idColumn: "rows",
     changedRows: "none",

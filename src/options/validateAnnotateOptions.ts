@@ -101,6 +101,14 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         options.idColumn === undefined || options.idxColumn === undefined,
         "options.idColumn and options.idxColumn cannot be used together (an idx column already keys the rows)"
     );
+    check(
+        options.rename === undefined ||
+            (typeof options.rename === "object" &&
+                options.rename !== null &&
+                Object.entries(options.rename).every(([from, to]) => from !== "" && typeof to === "string" && to !== "") &&
+                new Set(Object.values(options.rename)).size === Object.keys(options.rename).length),
+        "options.rename must map column names to distinct non-empty new names"
+    );
     check(options.skipEmpty === undefined || typeof options.skipEmpty === "boolean", "options.skipEmpty must be a boolean");
     check(options.retryFailed === undefined || typeof options.retryFailed === "boolean", "options.retryFailed must be a boolean");
     check(

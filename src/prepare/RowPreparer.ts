@@ -33,6 +33,8 @@ export type RowPreparerOptions = {
     skipInvalidRows: boolean;
     /** Fail rows whose template fields (or hook prompt) are empty (see AnnotateOptions.skipEmpty). */
     skipEmpty: boolean;
+    /** Input columns renamed (old -> new) before anything reads a record; the hash is the record's as read. Defaults to none. */
+    rename?: Readonly<Record<string, string>> | undefined;
     /** Hash the first this many records also on their own (see PreparedJob.prefixHash). */
     prefixRows: number | undefined;
 };
@@ -85,8 +87,10 @@ export class RowPreparer {
             return;
         }
         // the checks a record gets in full (a repeated idx or id) hold for these too
-        this.#idxOf(record);
-        this.#keys.of(record.values, this.#hash(record.values), record.ordinal, record.location);
+        const inputHash = this.#hash(record.values);
+        const renamed = {...record, values: this.#renamed(record.values)};
+        this.#idxOf(renamed);
+        this.#keys.of(renamed.values, inputHash, record.ordinal, record.location);
     }
 
     /** The first prompt of an earlier prepare whose rows `copyRows` copies: the input's first prompt. */
@@ -119,10 +123,11 @@ export class RowPreparer {
             });
             return;
         }
+        const inputHash = this.#hash(record.values);
+        record = {...record, values: this.#renamed(record.values)};
         const idx = this.#idxOf(record);
         // failed rows keep them too (errors/ files)
         const kept = keep.of(record.values, record.location, idx);
-        const inputHash = this.#hash(record.values);
         const key = this.#keys.of(record.values, inputHash, record.ordinal, record.location);
         const failed = {idx, location: record.location, columns: kept, key, inputHash};
         // --skip-empty: the template's fields before the template renders them (a hook's prompt once it is made)
@@ -156,6 +161,15 @@ export class RowPreparer {
             vocabModel === null ? approxTokens(`${system ?? ""}${prompt}`) : tokenizePrompt(vocabModel, formatPrompt(wrapper, system, prompt)).length;
         this.#firstPrompt ??= prompt;
         await writer.addRow({idx, prompt, promptTokens, inputHash, key, columns: kept, ...(rowSystem !== undefined ? {system: rowSystem} : {})});
+    }
+
+    /** The record's values with `rename` applied (the same object when there is nothing to rename). */
+    #renamed(values: Record<string, unknown>): Record<string, unknown> {
+        const rename = this.#options.rename;
+        if (rename === undefined) return values;
+        const renamed: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(values)) renamed[rename[name] ?? name] = value;
+        return renamed;
     }
 
     #count(): void {

@@ -67,8 +67,11 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     if (cached !== null && (options.prefixRows === undefined || options.prefixRows === cached.totalRows))
         return jobOf(cache, cached, true, options, options.prefixRows === undefined ? undefined : cached.inputHash);
 
-    const columnInfo = await dataset.columns();
-    const columns = columnInfo.map((c) => c.name);
+    const columns = renamedColumns(
+        (await dataset.columns()).map((c) => c.name),
+        options.rename,
+        options.input
+    );
     // a prompt hook replaces the template (whose fields need not exist); an empty input is still refused with one
     const checkEmpty = columns.length === 0 && (promptHook !== null || template.fields.length > 0);
     if ((!checkEmpty || !(await firstRowIsInvalid(dataset.rows(), options))) && promptHook === null) template.checkColumns(columns);
@@ -90,6 +93,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             dedup: options.dedup,
             skipInvalidRows: options.skipInvalidRows,
             skipEmpty: options.skipEmpty === true,
+            rename: options.rename,
             prefixRows: options.prefixRows
         });
     // an input that grew since an earlier prepare of the same job: its rows are copied, not rendered and tokenized again
@@ -166,6 +170,18 @@ async function writeCache(job: CacheWrite, base: PreparedBase | null): Promise<{
         await writer.abort();
         throw cacheWriteError(err, cache.dir);
     }
+}
+
+/** The input's columns with `rename` applied; a name to rename that is not a column, or a new name that already is one, is refused. */
+function renamedColumns(columns: string[], rename: Readonly<Record<string, string>> | undefined, input: string): string[] {
+    if (rename === undefined) return columns;
+    for (const [from, to] of Object.entries(rename)) {
+        if (!columns.includes(from))
+            throw new PrepareError(`--rename ${from}:${to}: ${input} has no column "${from}"; columns available: ${columns.join(", ")}`);
+        if (columns.includes(to) && rename[to] === undefined)
+            throw new PrepareError(`--rename ${from}:${to}: ${input} already has a column "${to}"; rename that one too, or choose another name`);
+    }
+    return columns.map((name) => rename[name] ?? name);
 }
 
 /**

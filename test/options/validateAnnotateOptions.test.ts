@@ -21,6 +21,8 @@ describe("validateAnnotateOptions messages", () => {
         [{shardSize: 0}, "options.shardSize must be a positive integer"],
         [{retryFailed: "yes"}, "options.retryFailed must be a boolean"],
         [{skipEmpty: 1}, "options.skipEmpty must be a boolean"],
+        [{rename: {a: "x", b: "x"}}, "options.rename must map column names to distinct non-empty new names"],
+        [{rename: {a: ""}}, "options.rename must map column names to distinct non-empty new names"],
         [{idColumn: ""}, "options.idColumn must be a non-empty string"],
         [{idColumn: "id", idxColumn: "idx"}, "options.idColumn and options.idxColumn cannot be used together (an idx column already keys the rows)"],
         [{changedRows: "drop"}, "options.changedRows must be one of regenerate, keep"],

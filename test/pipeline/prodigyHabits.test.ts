@@ -75,6 +75,24 @@ describe("Prodigy habits", () => {
         expect(one.stderr).toContain("options.choices must be at least two distinct non-empty strings");
     });
 
+    test("--rename: the template, --keep-columns and the output see the new names; a name that is not a column is refused", async () => {
+        const input = writeJsonl(path.join(dir, "rename.jsonl"), [{review: "great", stars: 5, extra: 1}]);
+        const output = path.join(dir, "rename");
+        const args = ["run", "-i", input, "-m", model, "-o", output, "-p", "{text} ({rating})", "--max-tokens", "4", "--rename", "review:text,stars:rating"];
+        const run = await runCli([...args, "--keep-columns", "text,rating"]);
+        expect(run.code, run.stderr).toBe(0);
+        expect((await readOutput(output)).rows).toEqual([expect.objectContaining({idx: 0, text: "great", rating: 5})]);
+        expect(Object.keys((await readOutput(output)).rows[0]!)).not.toContain("review");
+        const wrong = await runCli(["run", "-i", input, "-m", model, "-o", path.join(dir, "rename-wrong"), "-p", "{text}", "--rename", "body:text"]);
+        expect(wrong.code).toBe(1);
+        expect(wrong.stderr.trim()).toBe(`airlabel: --rename body:text: ${input} has no column "body"; columns available: review, stars, extra`);
+        const clash = await runCli(["run", "-i", input, "-m", model, "-o", path.join(dir, "rename-clash"), "-p", "{text}", "--rename", "review:extra"]);
+        expect(clash.stderr.trim()).toBe(`airlabel: --rename review:extra: ${input} already has a column "extra"; rename that one too, or choose another name`);
+        const bad = await runCli(["run", "-i", input, "-m", model, "-o", path.join(dir, "rename-bad"), "-p", "{text}", "--rename", "review"]);
+        expect(bad.code).toBe(2);
+        expect(bad.stderr.trim()).toBe("airlabel: --rename review: give old:new pairs separated by commas, e.g. --rename review:text,stars:rating");
+    });
+
     test("the run's log goes to airlabel.log in the output dir, with timestamps, appended across a resume", async () => {
         const input = writeJsonl(
             path.join(dir, "log.jsonl"),
