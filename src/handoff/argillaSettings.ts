@@ -31,7 +31,13 @@ export function textField(name: string, title: string, required: boolean, descri
     };
 }
 
-function question(name: string, title: string, description: string | null, required: boolean, settings: Record<string, unknown> & {type: string}): ArgillaEntry {
+function question(
+    name: string,
+    title: string,
+    description: string | null,
+    required: boolean,
+    settings: Record<string, unknown> & {type: string}
+): ArgillaEntry {
     return {id: null, name, settings, title, description, required, inserted_at: null, updated_at: null, type: settings.type};
 }
 

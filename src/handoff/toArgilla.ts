@@ -179,7 +179,8 @@ function recordOf(row: HandoffRow, source: HandoffSource, field: AnswerField, la
         if (judge !== null) fields[judge] = verdictText(shown, row, source);
         const judged = shown?.judge?.score;
         if (score !== null && typeof judged === "number") metadata[score] = judged;
-        if (rating !== null && typeof judged === "number" && layout.scale.includes(judged)) suggestions[rating] = {value: judged, score: null, agent: judgeAgent};
+        if (rating !== null && typeof judged === "number" && layout.scale.includes(judged))
+            suggestions[rating] = {value: judged, score: null, agent: judgeAgent};
     }
     const values = modelValues(row, source, field);
     if (source.comparison) {
@@ -191,7 +192,11 @@ function recordOf(row: HandoffRow, source: HandoffSource, field: AnswerField, la
                 score: majority.modelIds.length / source.models.length,
                 agent: majority.modelIds.map((id) => source.models.find((model) => model.id === id)?.model ?? id).join(" + ")
             };
-        metadata.agreement = isTie(values) ? "tie" : values.size === source.models.length && majority?.modelIds.length === values.size ? "all agree" : "disagree";
+        metadata.agreement = isTie(values)
+            ? "tie"
+            : values.size === source.models.length && majority?.modelIds.length === values.size
+              ? "all agree"
+              : "disagree";
     } else {
         const model = source.models[0]!;
         const response = row.responses[model.id];

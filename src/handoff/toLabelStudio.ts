@@ -128,7 +128,8 @@ function confidenceOf(annotation: unknown, field: AnswerField): number | null {
 function configOf(field: AnswerField, control: string, objects: readonly string[], slots: readonly AnswerSlot[]): string {
     const lines = ["<View>"];
     for (const column of objects) lines.push(`  <Header value="${xml(column)}"/>`, `  <Text name="${xml(tagName(column))}" value="$${xml(column)}"/>`);
-    for (const slot of slots) lines.push(`  <Header value="${xml(`${slot.title}'s answer`)}"/>`, `  <Text name="${xml(answerKey(slot))}" value="$${xml(answerKey(slot))}"/>`);
+    for (const slot of slots)
+        lines.push(`  <Header value="${xml(`${slot.title}'s answer`)}"/>`, `  <Text name="${xml(answerKey(slot))}" value="$${xml(answerKey(slot))}"/>`);
     const toName = xml(tagName(objects[0]!));
     lines.push(`  <Header value="${xml(`The right ${field.name}`)}"/>`);
     switch (field.kind) {
