@@ -66,7 +66,14 @@ describe("importReviews + handoffStats on a single run", () => {
         expect(result.stored).toBe(path.resolve(run, "reviews", "reviewed.jsonl"));
         expect(readJsonl(result.stored)).toEqual([
             {idx: 0, value: "positive", decision: "accept", reviews: 1, annotators: ["ds-alice"], values: {"ds-alice": "positive"}},
-            {idx: 1, value: "negative", decision: "accept", reviews: 2, annotators: ["ds-alice", "ds-bob"], values: {"ds-alice": "negative", "ds-bob": "negative"}},
+            {
+                idx: 1,
+                value: "negative",
+                decision: "accept",
+                reviews: 2,
+                annotators: ["ds-alice", "ds-bob"],
+                values: {"ds-alice": "negative", "ds-bob": "negative"}
+            },
             {idx: 2, value: null, decision: "reject", reviews: 1, annotators: ["ds-alice"], values: {"ds-alice": null}},
             {idx: 4, value: null, decision: "ignore", reviews: 1, annotators: ["ds-alice"], values: {"ds-alice": null}}
         ]);
@@ -159,7 +166,13 @@ describe("handoffStats on a comparison", () => {
             ...record,
             responses: {
                 // model a's answer, shown as the field response_a
-                label: [{value: (JSON.parse(record.fields.response_a!) as {label: string}).label, user_id: "4b0e8e1c-0000-4000-8000-000000000001", status: "submitted"}]
+                label: [
+                    {
+                        value: (JSON.parse(record.fields.response_a!) as {label: string}).label,
+                        user_id: "4b0e8e1c-0000-4000-8000-000000000001",
+                        status: "submitted"
+                    }
+                ]
             }
         }));
         const file = path.join(tempDir(), "argilla-export.json");
