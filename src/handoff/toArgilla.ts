@@ -142,7 +142,8 @@ export function datasetName(dir: string): string {
 
 function layoutOf(source: HandoffSource, field: AnswerField): Layout {
     const names = new ArgillaNames();
-    names.take("idx");
+    // the metadata properties' names first: names are unique across fields, questions and metadata
+    for (const name of source.comparison ? ["idx", "agreement"] : ["idx", "model", "failed", "error", "prompt_tokens", "completion_tokens"]) names.take(name);
     const question = names.take(field.name);
     const {slots, judged} = answerSlotsOf(source);
     const multi = source.comparison || judged;

@@ -300,3 +300,17 @@ describe("Argilla from_disk folder", () => {
         expect(second!.metadata).toMatchObject({failed: "yes", error: "judge ran out of tokens"});
     });
 });
+
+describe("Argilla names", () => {
+    test("names stay unique across fields, questions and metadata: an input column named like a metadata property or question is renamed", async () => {
+        const dir = await writeRun(path.join(tempDir(), "names"), [
+            {idx: 0, columns: {text: "a", failed: "f1", label: "x"}, answer: {label: "positive"}},
+            {idx: 1, columns: {text: "b", failed: "f2", label: "y"}, answer: {label: "negative"}}
+        ]);
+        const out = path.join(tempDir(), "names-argilla");
+        await exportHandoff({dir, to: "argilla", out, choices: LABELS.split(",")});
+        const loaded = loadFromDisk(out);
+        expect(loaded.settings.fields.map((field) => field.name)).toEqual(["text", "failed_2", "label_2", "response_tiny"]);
+        expect(loaded.records[0]).toMatchObject({fields: {text: "a", failed_2: "f1", label_2: "x"}, metadata: {model: "tiny.gguf", failed: "no"}});
+    });
+});
