@@ -69,6 +69,7 @@ export type {RunJobOptions} from "./options/RunJobOptions.js";
 export {exportHandoff, HANDOFF_TARGETS, type ExportHandoffOptions, type ExportHandoffResult, type HandoffTarget} from "./handoff/exportHandoff.js";
 export {
     importReviews,
+    combineVerdicts,
     ReviewImportError,
     REVIEW_SOURCES,
     type ImportReviewsOptions,
@@ -93,9 +94,17 @@ export type {Disagreement} from "./handoff/listDisagreements.js";
 export {readReviewSets, ReviewStoreError, type ReviewSet, type ReviewedRow, type ReviewManifest} from "./handoff/reviewStore.js";
 export {readHandoffSource, IncompleteRunError, type HandoffSource, type HandoffRow, type HandoffModel} from "./handoff/readHandoffSource.js";
 export {resolveAnswerField, AnswerFieldError, type AnswerField, type AnswerKind} from "./handoff/resolveAnswerField.js";
-export {toArgilla, type ArgillaExport, type ArgillaRecord, type ArgillaSettings} from "./handoff/toArgilla.js";
+export {
+    toArgilla,
+    type ArgillaDatasetModel,
+    type ArgillaExport,
+    type ArgillaRecord,
+    type ArgillaSettings,
+    type ToArgillaOptions
+} from "./handoff/toArgilla.js";
 export {toProdigy, type ProdigyExport, type ProdigyTask} from "./handoff/toProdigy.js";
-export {prodigyHashes} from "./handoff/prodigyHashes.js";
+export {toLabelStudio, type LabelStudioExport, type LabelStudioResult, type LabelStudioTask} from "./handoff/toLabelStudio.js";
+export {prodigyHashes, type ProdigyHashExtra} from "./handoff/prodigyHashes.js";
 export {murmurhash3} from "./handoff/murmurhash3.js";
 export {loadAnswerSpec, AnswerSpecError, type AnswerSpec} from "./handoff/loadAnswerSpec.js";
 export {inspectGpus, type GpuInspection, type LlamaBinary} from "./engine/local/placement/inspectGpus.js";

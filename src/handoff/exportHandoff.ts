@@ -1,10 +1,7 @@
-import fs from "node:fs/promises";
 import path from "node:path";
 import {InvalidOptionError} from "../AirlabelError.js";
 import {ExportError, exportCommitted} from "./exportOutput.js";
-import {writeFileDurable} from "../files/durableFs.js";
 import {MANIFEST_FILE, displayDir} from "../output/Manifest.js";
-import {errorSummaryOf} from "../output/outputErrors.js";
 import {inputColumnsOf} from "../output/inputColumnsOf.js";
 import type {OutputFormat} from "../output/OutputRow.js";
 import type {OutputContents} from "../output/readOutput.js";
@@ -17,13 +14,11 @@ import type {HandoffSource} from "./readHandoffSource.js";
 import {readHandoffSourceWithOutput} from "./readHandoffSource.js";
 import type {AnswerField} from "./resolveAnswerField.js";
 import {resolveAnswerField} from "./resolveAnswerField.js";
-import {toArgilla} from "./toArgilla.js";
-import {toProdigy} from "./toProdigy.js";
-import {stringifyJson} from "../json/stringifyJson.js";
+import {writeOut, writeReviewExport} from "./writeReviewExport.js";
 
 /** What `airlabel export --to` writes. */
-export type HandoffTarget = "argilla" | "prodigy" | "jsonl" | "parquet" | "arrow" | "csv";
-export const HANDOFF_TARGETS: readonly HandoffTarget[] = ["argilla", "prodigy", "jsonl", "parquet", "arrow", "csv"];
+export type HandoffTarget = "argilla" | "prodigy" | "label-studio" | "jsonl" | "parquet" | "arrow" | "csv";
+export const HANDOFF_TARGETS: readonly HandoffTarget[] = ["argilla", "prodigy", "label-studio", "jsonl", "parquet", "arrow", "csv"];
 
 /** Options of `exportHandoff`. */
 export interface ExportHandoffOptions extends AnswerSpec {
@@ -31,10 +26,12 @@ export interface ExportHandoffOptions extends AnswerSpec {
     dir: string;
     /** What to write. Required (no default). */
     to: HandoffTarget;
-    /** File to write (Argilla: the records; the settings go beside it as `<name>.settings.json`). Defaults to `<dir>/export/<to>.<ext>` (`argilla.json`, `prodigy.jsonl`, `data.jsonl`, `data.parquet`, `data.arrow`, `data.csv`). */
+    /** Where to write: Argilla a folder (`records.json` + `.argilla/settings.json` + `.argilla/dataset.json`, what `rg.Dataset.from_disk` reads), Label Studio the tasks JSON (its labeling config goes beside it as `<name>.config.xml`), the rest one file. Defaults to `<dir>/export/argilla/`, `<dir>/export/label-studio.json`, `<dir>/export/prodigy.jsonl` or `<dir>/export/data.<ext>`. */
     out?: string;
-    /** Key of the annotation object to review (Argilla question, Prodigy question). Defaults to the only key, or the first holding labels, true/false or a small scale. */
+    /** Key of the annotation object to review (Argilla, Prodigy and Label Studio question). Defaults to the only key, or the first holding labels, true/false or a small scale. */
     field?: string;
+    /** Argilla: the dataset's guidelines, markdown text. Defaults to a paragraph naming the models, the field and the source. */
+    guidelines?: string;
     /** Input column shown as Prodigy's `text`. Defaults to the `text` column, else the first text column. */
     text?: string;
     /** Tables (jsonl/parquet/arrow/csv) of a single run: also write failed rows, with an `error` column. Defaults to false. */
@@ -46,23 +43,26 @@ export interface ExportHandoffOptions extends AnswerSpec {
 /** What `exportHandoff` wrote. */
 export interface ExportHandoffResult {
     to: HandoffTarget;
-    /** Absolute paths of the files written (Argilla: records, then settings). */
+    /** Absolute paths of the files written (Argilla: records.json, .argilla/settings.json, .argilla/dataset.json; Label Studio: tasks, then config). */
     files: string[];
     /** Records/tasks/rows written. */
     records: number;
-    /** Rows left out (Argilla/Prodigy: rows no model answered, which keep no input text; tables: failed rows unless includeErrors). */
+    /** Rows left out (Argilla/Prodigy/Label Studio: rows that keep no input columns; tables: failed rows unless includeErrors). */
     skipped: number;
+    /** Argilla/Prodigy/Label Studio: records of rows a model failed, included and marked (0 for tables). */
+    failed: number;
     comparison: boolean;
     complete: boolean;
-    /** The reviewed answer field (Argilla and Prodigy only). */
+    /** The reviewed answer field (Argilla, Prodigy and Label Studio only). */
     field: AnswerField | null;
     /** Things the user should know (the schema given differs from the run's). */
     notes: string[];
 }
 
 const DEFAULT_FILES: Readonly<Record<HandoffTarget, string>> = {
-    argilla: "argilla.json",
+    argilla: "argilla",
     prodigy: "prodigy.jsonl",
+    "label-studio": "label-studio.json",
     jsonl: "data.jsonl",
     parquet: "data.parquet",
     arrow: "data.arrow",
@@ -70,8 +70,8 @@ const DEFAULT_FILES: Readonly<Record<HandoffTarget, string>> = {
 };
 
 /**
- * Export a run (or a multi-model comparison) for people: Argilla records + dataset settings, Prodigy tasks, or one
- * flat table in input order. Every file is written to a temp file, fsynced and renamed. Throws `ExportError`,
+ * Export a run (or a multi-model comparison) for people: the Argilla 2.x `from_disk` folder, Prodigy tasks, Label
+ * Studio tasks + labeling config, or one flat table in input order. Every file is written to a temp file, fsynced and renamed. Throws `ExportError`,
  * `InvalidOptionError`, `AnswerFieldError`, `IncompleteRunError`, `OutputNotFoundError`, `ComparisonDirError`.
  */
 export async function exportHandoff(options: ExportHandoffOptions): Promise<ExportHandoffResult> {
@@ -83,39 +83,22 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
     const allowIncomplete = options.allowIncomplete === true;
     // a single run's rows are read once: the tables below are written from what this read
     const {source, output} = await readHandoffSourceWithOutput(options.dir, {allowIncomplete});
-    const note = options.to === "argilla" || options.to === "prodigy" ? specMismatchNote(options, source.schemaHash) : undefined;
+    const review = options.to === "argilla" || options.to === "prodigy" || options.to === "label-studio";
+    const note = review ? specMismatchNote(options, source.schemaHash) : undefined;
     const notes = note === undefined ? [] : [note];
+    if (options.guidelines !== undefined && options.to !== "argilla")
+        throw new ExportError(`--guidelines is for --to argilla (the dataset's guidelines); leave it out with --to ${options.to}`, {exitCode: 2});
 
-    if (options.to === "argilla" || options.to === "prodigy") {
+    if (options.to === "argilla" || options.to === "prodigy" || options.to === "label-studio") {
         const field = fieldOf(source, options);
-        if (options.to === "argilla") {
-            const built = toArgilla(source, field);
-            const settingsFile = out.replace(/(\.json)?$/iu, ".settings.json");
-            await writeOut(out, stringifyJson(built.records, 1) + "\n", options.out);
-            await writeOut(settingsFile, JSON.stringify(built.settings, null, 2) + "\n", options.out);
-            return {
-                to: options.to,
-                files: [out, settingsFile],
-                records: built.records.length,
-                skipped: built.skipped,
-                comparison: source.comparison,
-                complete: source.complete,
-                field,
-                notes
-            };
-        }
-        const built = toProdigy(source, field, options.text);
-        await writeOut(out, built.tasks.map((task) => stringifyJson(task) + "\n").join(""), options.out);
-        return {
+        const written = await writeReviewExport(source, field, {
             to: options.to,
-            files: [out],
-            records: built.tasks.length,
-            skipped: built.skipped,
-            comparison: source.comparison,
-            complete: source.complete,
-            field,
-            notes
-        };
+            out,
+            ...(options.out !== undefined ? {shown: options.out} : {}),
+            ...(options.text !== undefined ? {text: options.text} : {}),
+            ...(options.guidelines !== undefined ? {guidelines: options.guidelines} : {})
+        });
+        return {to: options.to, ...written, comparison: source.comparison, complete: source.complete, field, notes};
     }
 
     if (output !== null && options.to !== "csv") {
@@ -128,6 +111,7 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
             files: [result.file],
             records: result.rows,
             skipped: options.includeErrors === true ? 0 : result.errors,
+            failed: 0,
             comparison: false,
             complete: result.complete,
             field: null,
@@ -141,7 +125,17 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
     } else {
         await writeOut(out, encodeDataShard(records, options.to as OutputFormat, planOf(records, objectColumns)), options.out);
     }
-    return {to: options.to, files: [out], records: records.length, skipped, comparison: source.comparison, complete: source.complete, field: null, notes};
+    return {
+        to: options.to,
+        files: [out],
+        records: records.length,
+        skipped,
+        failed: 0,
+        comparison: source.comparison,
+        complete: source.complete,
+        field: null,
+        notes
+    };
 }
 
 /** The answer field of a source, from the spec the user gave or the answers themselves. */
@@ -214,15 +208,6 @@ function planOf(records: readonly Record<string, unknown>[], objectColumns: Read
         plan[name] = name === "idx" ? "int" : (inferColumnKind(records.map((record) => record[name])) ?? "string");
     }
     return plan;
-}
-
-async function writeOut(file: string, bytes: Uint8Array | string, shown: string | undefined): Promise<void> {
-    try {
-        await fs.mkdir(path.dirname(file), {recursive: true});
-        await writeFileDurable(file, bytes);
-    } catch (error) {
-        throw new ExportError(`could not write ${shown ?? file} (${errorSummaryOf(error)}); fix the cause or choose another --out`, {cause: error});
-    }
 }
 
 /** Refuse targets inside the run's own files (manifest, data/, errors/, models/, reviews/). */

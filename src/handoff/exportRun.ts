@@ -1,3 +1,4 @@
+import fs from "node:fs/promises";
 import path from "node:path";
 import {isComparisonDir} from "../compare/readComparison.js";
 import {exportHandoff, HANDOFF_TARGETS, type ExportHandoffResult, type HandoffTarget} from "./exportHandoff.js";
@@ -8,10 +9,12 @@ import {loadAnswerSpec, type LoadAnswerSpecOptions} from "./loadAnswerSpec.js";
 export interface ExportRunOptions extends LoadAnswerSpecOptions {
     /** Output dir of an `airlabel run`, or a comparison dir. Required. */
     dir: string;
-    /** A hand-off target (argilla, prodigy, jsonl, parquet, arrow, csv), or a file name (.jsonl .parquet .arrow .csv) to write one table there. Required. */
+    /** A hand-off target (argilla, prodigy, label-studio, jsonl, parquet, arrow, csv), or a file name (.jsonl .parquet .arrow .csv) to write one table there. Required. */
     to: string;
-    /** File to write with a hand-off target. Defaults to `<dir>/export/argilla.json`, `prodigy.jsonl` or `data.<ext>`. */
+    /** Where to write with a hand-off target (Argilla: a folder). Defaults to `<dir>/export/argilla/`, `label-studio.json`, `prodigy.jsonl` or `data.<ext>`. */
     out?: string;
+    /** Argilla: a markdown file whose text becomes the dataset's guidelines. Defaults to none (airlabel's own paragraph). */
+    guidelines?: string;
     /** With `to` a file name: its format. Defaults to the one its extension names. */
     format?: "jsonl" | "parquet" | "arrow" | "csv";
     /** Argilla/Prodigy: the answer key to review. Defaults as in ExportHandoffOptions. */
@@ -69,9 +72,11 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportRunRes
         ...(options.config !== undefined ? {config: options.config} : {}),
         ...(options.choices !== undefined ? {choices: options.choices} : {})
     });
+    const guidelines = options.guidelines === undefined ? undefined : await readGuidelines(options.guidelines);
     return {
         kind: "handoff",
         result: await exportHandoff({
+            ...(guidelines !== undefined ? {guidelines} : {}),
             dir: options.dir,
             to: to as HandoffTarget,
             ...spec,
@@ -82,4 +87,19 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportRunRes
             ...(options.text !== undefined ? {text: options.text} : {})
         })
     };
+}
+
+/** The text of a `--guidelines` file. Throws `ExportError` naming the file when it cannot be read or is empty. */
+async function readGuidelines(file: string): Promise<string> {
+    let text: string;
+    try {
+        text = await fs.readFile(file, "utf8");
+    } catch (error) {
+        throw new ExportError(`--guidelines ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the path`, {
+            exitCode: 2,
+            cause: error
+        });
+    }
+    if (text.trim() === "") throw new ExportError(`--guidelines ${file} is empty; write the annotation guidelines in it (markdown)`, {exitCode: 2});
+    return text;
 }

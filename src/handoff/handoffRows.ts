@@ -17,7 +17,10 @@ export function modelValues(row: HandoffRow, source: HandoffSource, field: Answe
     return values;
 }
 
-/** The value most models gave (ties: the first model's, in the source's model order), with the ids that gave it. */
+/**
+ * The value most models (or annotators) gave, with the ids that gave it; undefined when none gave a value or when
+ * two values tie for the most (a split is never settled by order: the caller flags it).
+ */
 export function majorityOf(values: ReadonlyMap<string, unknown>): {value: unknown; modelIds: string[]} | undefined {
     const groups = new Map<string, {value: unknown; modelIds: string[]}>();
     for (const [id, value] of values) {
@@ -26,9 +29,14 @@ export function majorityOf(values: ReadonlyMap<string, unknown>): {value: unknow
         if (group === undefined) groups.set(key, {value, modelIds: [id]});
         else group.modelIds.push(id);
     }
-    let best: {value: unknown; modelIds: string[]} | undefined;
-    for (const group of groups.values()) if (best === undefined || group.modelIds.length > best.modelIds.length) best = group;
-    return best;
+    const sorted = [...groups.values()].sort((a, b) => b.modelIds.length - a.modelIds.length);
+    if (sorted.length === 0 || (sorted.length > 1 && sorted[0]!.modelIds.length === sorted[1]!.modelIds.length)) return undefined;
+    return sorted[0];
+}
+
+/** Whether the values split with no single most-given value (two or more values tie for the most). */
+export function isTie(values: ReadonlyMap<string, unknown>): boolean {
+    return values.size > 0 && majorityOf(values) === undefined;
 }
 
 /** The input columns holding text, in first-seen order (the fields a person reads). */

@@ -1,32 +1,26 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
+import {InvalidOptionError} from "../AirlabelError.js";
 import {displayDir} from "../output/Manifest.js";
 import {majorityOf} from "./handoffRows.js";
 import {fieldOf} from "./exportHandoff.js";
 import type {AnswerSpec} from "./loadAnswerSpec.js";
 import {specMismatchNote} from "./loadAnswerSpec.js";
 import {readHandoffSource} from "./readHandoffSource.js";
-import type {AnswerField} from "./resolveAnswerField.js";
 import {REVIEWS_DIR, writeReviewSet} from "./reviewStore.js";
 import type {ReviewManifest, ReviewedRow} from "./reviewStore.js";
 import {argillaQuestionName} from "./toArgilla.js";
-import {PRODIGY_INPUT_KEY} from "./toProdigy.js";
+import {detectSource, type Entry, idxOf, REVIEW_SOURCES, ReviewImportError, type ReviewSource, type Verdict, verdictsOf} from "./reviewVerdicts.js";
 
-/** A reviewed file cannot be read, a record in it cannot be joined to a row (no idx, unknown idx), or holds no usable answer. */
-export class ReviewImportError extends AirlabelError {}
-
-/** Where reviewed data comes from. */
-export type ReviewSource = "prodigy" | "argilla" | "jsonl";
-export const REVIEW_SOURCES: readonly ReviewSource[] = ["prodigy", "argilla", "jsonl"];
+export {REVIEW_SOURCES, ReviewImportError, type ReviewSource} from "./reviewVerdicts.js";
 
 /** Options of `importReviews`. */
 export interface ImportReviewsOptions extends AnswerSpec {
     /** The output dir (run or comparison) the reviewed data was exported from. Required (no default). */
     dir: string;
-    /** The reviewed file: Prodigy `db-out` JSONL, Argilla records JSON (`dataset.records.to_json`, or JSONL of records), or JSONL of `{idx, value}`. Required (no default). */
+    /** The reviewed file: Prodigy `db-out` JSONL, Argilla records JSON (`dataset.records.to_json`, or JSONL of records), Label Studio's JSON export, or JSONL of `{idx, value}` (optionally `annotator`). Required (no default). */
     file: string;
-    /** The file's format. Defaults to what its first record looks like (`answer`/`_task_hash`: prodigy; `responses`/`fields`: argilla; else jsonl). */
+    /** The file's format. Defaults to what its first record looks like (`answer`/`_task_hash`: prodigy; `annotations` + `data`: label-studio; `responses`/`fields`: argilla; else jsonl). */
     from?: ReviewSource;
     /** Name of the review set (`reviews/<name>.jsonl`); importing again under the same name replaces it. Defaults to "reviewed". */
     as?: string;
@@ -43,12 +37,11 @@ export interface ImportReviewsResult {
     labelled: number;
     /** Reviewed rows without one: rejected, ignored or discarded. */
     withoutValue: number;
+    /** Reviewed rows whose annotators split with no majority (`tie: true`, no value; counted in withoutValue too). */
+    ties: number;
     /** Things the user should know (the schema given differs from the run's). */
     notes: string[];
 }
-
-type Entry = {where: string; record: Record<string, unknown>};
-type Verdict = {value: unknown; decision: string; annotator?: string};
 
 /**
  * Read reviewed data back and store it, joined on `idx`, as the review set `reviews/<as>.jsonl` of the output dir so
@@ -86,8 +79,9 @@ export async function importReviews(options: ImportReviewsOptions): Promise<Impo
                 ? `${options.file} holds no submitted responses to the question ${argillaQuestionName(field)} (${answeredQuestions(entries)}); review in Argilla first, or pass --field with the question that was answered`
                 : `${options.file} holds no reviews; pass the file the review tool exported`
         );
-    const rows: ReviewedRow[] = [...byIdx.entries()].sort(([a], [b]) => a - b).map(([idx, verdicts]) => combine(idx, verdicts));
+    const rows: ReviewedRow[] = [...byIdx.entries()].sort(([a], [b]) => a - b).map(([idx, verdicts]) => combineVerdicts(idx, verdicts));
     const labelled = rows.filter((row) => row.value !== null).length;
+    const ties = rows.filter((row) => row.tie === true).length;
     const manifest = await writeReviewSet(
         options.dir,
         {
@@ -98,6 +92,7 @@ export async function importReviews(options: ImportReviewsOptions): Promise<Impo
             kind: field.kind,
             rows: rows.length,
             labelled,
+            ties,
             importedAt: new Date().toISOString()
         },
         rows
@@ -108,6 +103,7 @@ export async function importReviews(options: ImportReviewsOptions): Promise<Impo
         stored: path.resolve(options.dir, REVIEWS_DIR, `${name}.jsonl`),
         labelled,
         withoutValue: rows.length - labelled,
+        ties,
         notes: note === undefined ? [] : [note]
     };
 }
@@ -180,140 +176,29 @@ function jsonErrorOf(text: string): string {
     }
 }
 
-function detectSource(record: Record<string, unknown> | undefined): ReviewSource {
-    if (record === undefined) return "jsonl";
-    if ("_task_hash" in record || "_input_hash" in record || ["accept", "reject", "ignore"].includes(record.answer as string)) return "prodigy";
-    if ("responses" in record || ("fields" in record && ("metadata" in record || "suggestions" in record))) return "argilla";
-    return "jsonl";
-}
-
-function idxOf(entry: Entry, from: ReviewSource): number {
-    const {record} = entry;
-    const meta = from === "prodigy" ? record.meta : from === "argilla" ? record.metadata : undefined;
-    const candidates =
-        from === "jsonl"
-            ? [record.idx]
-            : from === "prodigy"
-              ? [isObject(meta) ? meta.idx : undefined]
-              : [isObject(meta) ? meta.idx : undefined, record.idx, record.id, record.external_id];
-    for (const candidate of candidates) {
-        const idx = typeof candidate === "string" && /^\d+$/u.test(candidate) ? Number(candidate) : candidate;
-        if (typeof idx === "number" && Number.isSafeInteger(idx) && idx >= 0) return idx;
+/**
+ * One row's verdicts as one reviewed row: each named annotator's last verdict counts once (unnamed ones each), the
+ * value most of those with a value gave is the row's; when two values tie for the most, the row is a tie (value
+ * null, decision "tie"), never one annotator's value picked. Each named annotator's value is kept in `values`.
+ */
+export function combineVerdicts(idx: number, verdicts: readonly Verdict[]): ReviewedRow {
+    const byAnnotator = new Map<string, Verdict>();
+    const unnamed: Verdict[] = [];
+    for (const verdict of verdicts) {
+        if (verdict.annotator === undefined) unnamed.push(verdict);
+        else byAnnotator.set(verdict.annotator, verdict);
     }
-    const looked = from === "jsonl" ? "idx" : from === "prodigy" ? "meta.idx" : "metadata.idx, idx, id and external_id";
-    throw new ReviewImportError(`${entry.where}: no idx (looked in ${looked}); records exported by \`airlabel export\` carry it, keep it when editing`);
-}
-
-function verdictsOf(entry: Entry, from: ReviewSource, field: AnswerField): Verdict[] {
-    const {record} = entry;
-    if (from === "prodigy") {
-        const answer = record.answer;
-        const annotator =
-            typeof record._annotator_id === "string" ? record._annotator_id : typeof record._session_id === "string" ? record._session_id : undefined;
-        const withAnnotator = (verdict: Verdict): Verdict[] => [annotator === undefined ? verdict : {...verdict, annotator}];
-        if (answer !== "accept" && answer !== "reject" && answer !== "ignore")
-            throw new ReviewImportError(`${entry.where}: no answer (accept, reject or ignore); pass the output of \`prodigy db-out\``);
-        if (answer === "ignore") return withAnnotator({value: null, decision: "ignore"});
-        if (Array.isArray(record.options)) {
-            const accepted = Array.isArray(record.accept) ? record.accept : [];
-            if (answer === "reject" || accepted.length === 0) return withAnnotator({value: null, decision: answer});
-            return withAnnotator({value: typed(accepted[0], field, entry), decision: "accept"});
-        }
-        if (PRODIGY_INPUT_KEY in record) {
-            if (answer === "reject") return withAnnotator({value: null, decision: "reject"});
-            return withAnnotator({value: typed(record[PRODIGY_INPUT_KEY], field, entry), decision: "accept"});
-        }
-        if (typeof record.label === "string") {
-            if (field.kind === "binary") return withAnnotator({value: answer === "accept", decision: answer});
-            return withAnnotator({value: answer === "accept" ? typed(record.label, field, entry) : null, decision: answer});
-        }
-        throw new ReviewImportError(
-            `${entry.where}: not a task this field can be read from (no options, user_input or label); pass the file \`prodigy db-out\` wrote for the tasks airlabel exported`
-        );
-    }
-    if (from === "argilla") {
-        const question = argillaQuestionName(field);
-        const nested = isObject(record.responses) ? record.responses[question] : undefined;
-        const flat = record[`${question}.responses`];
-        // Argilla 1.x FeedbackDataset records: responses: [{user_id, status, values: {question: {value}}}]
-        const v1 = Array.isArray(record.responses)
-            ? record.responses.filter(isObject).flatMap((response) => {
-                  const values = isObject(response.values) ? response.values[question] : undefined;
-                  return isObject(values)
-                      ? [{value: values.value, status: response.status, user_id: response.user_id}]
-                      : response.status === "discarded"
-                        ? [{value: null, status: "discarded", user_id: response.user_id}]
-                        : [];
-              })
-            : undefined;
-        const responses: unknown[] =
-            v1 !== undefined
-                ? v1
-                : Array.isArray(nested)
-                  ? nested
-                  : Array.isArray(flat)
-                    ? flat.map((value, i) => ({
-                          value,
-                          status: (record[`${question}.responses.status`] as unknown[] | undefined)?.[i],
-                          user_id: (record[`${question}.responses.users`] as unknown[] | undefined)?.[i]
-                      }))
-                    : [];
-        const verdicts: Verdict[] = [];
-        for (const response of responses) {
-            if (!isObject(response)) continue;
-            const status = typeof response.status === "string" ? response.status : "submitted";
-            if (status === "draft") continue;
-            const annotator = typeof response.user_id === "string" ? response.user_id : undefined;
-            const verdict: Verdict =
-                status === "discarded" ? {value: null, decision: "discarded"} : {value: typed(response.value, field, entry), decision: "submitted"};
-            verdicts.push(annotator === undefined ? verdict : {...verdict, annotator});
-        }
-        return verdicts;
-    }
-    const value =
-        "value" in record
-            ? record.value
-            : field.name in record
-              ? record[field.name]
-              : "annotation" in record
-                ? field.key !== null && isObject(record.annotation)
-                    ? record.annotation[field.key]
-                    : record.annotation
-                : undefined;
-    if (value === undefined)
-        throw new ReviewImportError(`${entry.where}: no reviewed value (looked in value, ${field.name} and annotation); add one of those keys`);
-    return [{value: value === null ? null : typed(value, field, entry), decision: value === null ? "unlabelled" : "labelled"}];
-}
-
-/** A reviewed value as the field's type: labels as text, true/false as booleans, scales and numbers as numbers. */
-function typed(value: unknown, field: AnswerField, entry: Entry): unknown {
-    switch (field.kind) {
-        case "binary":
-            if (typeof value === "boolean") return value;
-            if (value === "true" || value === "false") return value === "true";
-            throw new ReviewImportError(`${entry.where}: ${JSON.stringify(value)} is not true or false, the answers of ${field.name}; fix the record`);
-        case "rating":
-        case "number": {
-            const number = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
-            if (!Number.isFinite(number))
-                throw new ReviewImportError(`${entry.where}: ${JSON.stringify(value)} is not a number, the answers of ${field.name}; fix the record`);
-            return number;
-        }
-        case "label":
-            return typeof value === "string" ? value : JSON.stringify(value);
-        case "text":
-            return value;
-    }
-}
-
-/** One row's verdicts (several annotators) as one reviewed row: the majority value among those with a value. */
-function combine(idx: number, verdicts: readonly Verdict[]): ReviewedRow {
-    const annotators = [...new Set(verdicts.flatMap((verdict) => (verdict.annotator === undefined ? [] : [verdict.annotator])))];
-    const withValue = verdicts.filter((verdict) => verdict.value !== null);
+    const counted = [...byAnnotator.values(), ...unnamed];
+    const named =
+        byAnnotator.size === 0
+            ? {}
+            : {annotators: [...byAnnotator.keys()], values: Object.fromEntries([...byAnnotator].map(([annotator, verdict]) => [annotator, verdict.value]))};
+    const withValue = counted.filter((verdict) => verdict.value !== null);
     // the majority rule of the models' suggestions (handoffRows.majorityOf), keyed by each verdict's position
     const majority = majorityOf(new Map(withValue.map((verdict, i) => [String(i), verdict.value])));
-    const chosen: Verdict = majority === undefined ? verdicts[0]! : withValue[Number(majority.modelIds[0])]!;
-    return {idx, value: chosen.value, decision: chosen.decision, reviews: verdicts.length, ...(annotators.length > 0 ? {annotators} : {})};
+    if (withValue.length > 0 && majority === undefined) return {idx, value: null, decision: "tie", reviews: verdicts.length, ...named, tie: true};
+    const chosen: Verdict = majority === undefined ? counted[0]! : withValue[Number(majority.modelIds[0])]!;
+    return {idx, value: chosen.value, decision: chosen.decision, reviews: verdicts.length, ...named};
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -7,6 +7,8 @@ import {readOutput} from "../output/readOutput.js";
 import type {OutputContents} from "../output/readOutput.js";
 import {isComparisonDir} from "../compare/readComparison.js";
 import {readComparisonDirs} from "./readComparisonDirs.js";
+import {inputColumnsOf} from "../output/inputColumnsOf.js";
+import {readEarlierSteps} from "./readEarlierSteps.js";
 
 /** The run (or one model of a comparison) is not finished and `allowIncomplete` was not given. */
 export class IncompleteRunError extends AirlabelError {}
@@ -34,9 +36,11 @@ export interface HandoffResponse {
 /** One input row with every model's answer, keyed by model id. */
 export interface HandoffRow {
     idx: number;
-    /** The kept input columns (empty when every model failed the row: failed rows do not keep their columns). */
+    /** The kept input columns (a failed row's too, as its error record keeps them; empty for a row that could not be read). */
     columns: Record<string, unknown>;
     responses: Record<string, HandoffResponse>;
+    /** A later job step's row: what the earlier steps answered (`steps.<name>`), as the step's template saw it. */
+    steps?: Record<string, unknown>;
 }
 
 /** What the hand-off commands read from an output dir, in input (idx) order. */
@@ -100,6 +104,8 @@ export async function readHandoffSourceWithOutput(
     const id = modelIdOf(model);
     const byIdx = new Map<number, HandoffRow>();
     addOutput(byIdx, id, output);
+    const earlier = await readEarlierSteps(output.manifest.meta.input, dir);
+    if (earlier !== null) for (const [idx, steps] of earlier) if (byIdx.has(idx)) byIdx.get(idx)!.steps = steps;
     const source: HandoffSource = {
         dir,
         comparison: false,
@@ -153,6 +159,7 @@ function addOutput(byIdx: Map<number, HandoffRow>, modelId: string, output: Outp
     }
     for (const record of output.errors) {
         const row = rowOf(Number(record.idx));
+        for (const [name, value] of Object.entries(inputColumnsOf(record))) if (!reserved.has(name) && !(name in row.columns)) row.columns[name] = value;
         row.responses[modelId] = {ok: false, annotation: null, reason: typeof record.reason === "string" ? record.reason : String(record.reason ?? "failed")};
     }
 }

@@ -32,12 +32,14 @@ export interface ReviewManifest {
     version: 1;
     name: string;
     source: string;
-    from: "prodigy" | "argilla" | "jsonl";
+    from: "prodigy" | "argilla" | "label-studio" | "jsonl";
     field: string;
     kind: AnswerKind;
     rows: number;
-    /** Rows with a reviewed value (the rest were rejected, ignored or discarded). */
+    /** Rows with a reviewed value (the rest were rejected, ignored, discarded or tied). */
     labelled: number;
+    /** Rows whose annotators split with no majority (absent in sets imported before ties were flagged). */
+    ties?: number;
     sha256: string;
     importedAt: string;
 }

@@ -1,7 +1,7 @@
 import {AnswerFieldError, labelTextOf} from "./resolveAnswerField.js";
 import type {AnswerField} from "./resolveAnswerField.js";
 import type {HandoffSource} from "./readHandoffSource.js";
-import {majorityOf, modelValues, suggestionFor, textColumnsOf} from "./handoffRows.js";
+import {isTie, majorityOf, modelValues, suggestionFor, textColumnsOf} from "./handoffRows.js";
 import {prodigyHashes} from "./prodigyHashes.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 
@@ -20,8 +20,10 @@ export type ProdigyTask = Record<string, unknown> & {text: string; meta: Record<
 /** What `toProdigy` built. */
 export interface ProdigyExport {
     tasks: ProdigyTask[];
-    /** Rows left out: no model answered them, so there is no input text (failed rows keep no columns). */
+    /** Rows left out: they keep no input columns (a row that could not be read), so there is no text to show. */
     skipped: number;
+    /** Tasks of rows a model failed (included, `meta.airlabel_failed`). */
+    failed: number;
     /** The input column shown as `text`. */
     textColumn: string | null;
 }
@@ -32,8 +34,12 @@ export const PRODIGY_INPUT_KEY = "user_input";
 /**
  * Prodigy tasks, one per input row: `text` from `textColumn` (default: the `text` column, else the first text column),
  * the other input columns and each model's answer in `meta`, and the question by the answer's kind: `options` +
- * `accept` (the model's answer, or the majority's in a comparison) for labels and small scales, `label` for
- * true/false answers (accept = true, reject = false), `user_input` (prefilled) for free text and numbers.
+ * `accept` (the model's answer, or the majority's in a comparison, none when they tie) for labels and small scales,
+ * `label` for true/false answers (accept = true, reject = false), `user_input` (prefilled) for free text and numbers.
+ * Each row is its own task: `_input_hash` covers the row's idx with its text (rows with equal text do not collide),
+ * `_task_hash` also the answer and the model(s) that gave it (exports of two models do not collide). A row a model
+ * failed is included with `meta.airlabel_failed` (and `airlabel_failed_models` in a comparison) and the reason in
+ * `meta.airlabel_error`, with no answer of the failed model prefilled.
  */
 export function toProdigy(source: HandoffSource, field: AnswerField, textColumn?: string): ProdigyExport {
     const textColumns = textColumnsOf(source);
@@ -44,6 +50,7 @@ export function toProdigy(source: HandoffSource, field: AnswerField, textColumn?
     const shown = textColumn ?? (textColumns.includes("text") ? "text" : textColumns[0]) ?? null;
     const tasks: ProdigyTask[] = [];
     let skipped = 0;
+    let failed = 0;
     for (const row of source.rows) {
         if (Object.keys(row.columns).length === 0) {
             skipped++;
@@ -53,6 +60,7 @@ export function toProdigy(source: HandoffSource, field: AnswerField, textColumn?
         const meta: Record<string, unknown> = {idx: row.idx};
         for (const [name, value] of Object.entries(row.columns)) if (name !== shown && !(name in meta)) meta[name] = value;
         const values = modelValues(row, source, field);
+        const failures = source.models.filter((model) => row.responses[model.id]?.ok === false);
         if (source.comparison) {
             meta.models = source.models.map((model) => model.model).join(", ");
             const answers: Record<string, unknown> = {};
@@ -61,17 +69,25 @@ export function toProdigy(source: HandoffSource, field: AnswerField, textColumn?
                 answers[model.id] = response?.ok === true ? (values.get(model.id) ?? null) : `failed: ${response?.reason ?? "no answer"}`;
             }
             meta.answers = answers;
+            if (isTie(values)) meta.airlabel_tie = true;
         } else {
             const model = source.models[0]!;
             meta.model = model.model;
             meta.answer = values.get(model.id) ?? null;
         }
+        if (failures.length > 0) {
+            failed++;
+            meta.airlabel_failed = true;
+            if (source.comparison) meta.airlabel_failed_models = failures.map((model) => model.id);
+            meta.airlabel_error = failures.map((model) => row.responses[model.id]!.reason ?? "failed").join("; ");
+        }
         meta.field = field.name;
         const chosen = source.comparison ? majorityOf(values)?.value : values.get(source.models[0]!.id);
         const task: Record<string, unknown> = {text, ...questionOf(field, chosen), meta};
-        tasks.push({...task, ...prodigyHashes(task)} as ProdigyTask);
+        const answer = {models: source.models.map((model) => model.model), values: Object.fromEntries(values), failed: failures.map((model) => model.id)};
+        tasks.push({...task, ...prodigyHashes(task, {row: row.idx, answer})} as ProdigyTask);
     }
-    return {tasks, skipped, textColumn: shown};
+    return {tasks, skipped, failed, textColumn: shown};
 }
 
 function questionOf(field: AnswerField, chosen: unknown): Record<string, unknown> {

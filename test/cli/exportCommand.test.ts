@@ -89,7 +89,7 @@ describe("airlabel export (CLI)", () => {
         const bad = await runCli(["export", complete, "--to", target]);
         expect(bad.code).toBe(2);
         expect(bad.stderr).toBe(
-            `airlabel: cannot tell the export format of ${target} from its extension (.dat); name it .jsonl, .parquet, .arrow or .csv, pass --format, or pass --to argilla|prodigy|jsonl|parquet|arrow|csv with --out\n`
+            `airlabel: cannot tell the export format of ${target} from its extension (.dat); name it .jsonl, .parquet, .arrow or .csv, pass --format, or pass --to argilla|prodigy|label-studio|jsonl|parquet|arrow|csv with --out\n`
         );
         expect(fs.existsSync(target)).toBe(false);
     });
@@ -150,7 +150,7 @@ describe("airlabel export (CLI)", () => {
         // the fixture's recorded schema hash is not the hash of these choices: export says so, and goes on
         expect(prodigy.stderr).toBe(
             `airlabel: note: the --choices given is not the answer schema the run recorded (sha256 ${choicesHash} vs the run's cccccccccccccccc); the labels shown may not be the run's: pass the run's own --schema, --choices or --config\n` +
-                `airlabel: exported 6 Prodigy tasks (field label: labels L0, L1, L2, L4, L5, L6; 1 failed row left out, with no text to show) to ${file}\n`
+                `airlabel: exported 6 Prodigy tasks (field label: labels L0, L1, L2, L4, L5, L6; 1 unreadable row left out, with no text to show) to ${file}\n`
         );
         expect(readJsonl(file).map((task) => [task.text, task.accept])).toEqual([
             ["text 0", ["L0"]],
@@ -162,20 +162,43 @@ describe("airlabel export (CLI)", () => {
         ]);
     });
 
-    test("--to argilla takes the labels from the run's job file (--config) and writes records + settings", async () => {
+    test("--to argilla takes the labels from the run's job file (--config) and writes the from_disk folder; --guidelines becomes its guidelines", async () => {
         const out = tempDir();
         const schema = path.join(out, "schema.json");
         fs.writeFileSync(schema, JSON.stringify({type: "object", properties: {label: {enum: ["L0", "L1", "L2", "L3", "L4", "L5", "L6"]}}}));
         const job = path.join(out, "job.yaml");
         fs.writeFileSync(job, `input: data.jsonl\nschema: ${schema}\nprompt: "{text}"\n`);
-        const result = await runCli(["export", complete, "--to", "argilla", "--config", job, "--out", path.join(out, "argilla.json")]);
+        const guidelines = path.join(out, "guidelines.md");
+        fs.writeFileSync(guidelines, "# Labels\n\nPick the label that fits the text.\n");
+        const folder = path.join(out, "argilla");
+        const result = await runCli(["export", complete, "--to", "argilla", "--config", job, "--guidelines", guidelines, "--out", folder]);
         expect(result.code, result.stderr).toBe(0);
-        const settings = JSON.parse(fs.readFileSync(path.join(out, "argilla.settings.json"), "utf8")) as {
+        expect(result.stderr.split("\n")[1]).toBe(
+            `airlabel: exported 6 Argilla records (field label: labels L0, L1, L2, L3, L4, L5, L6; 1 unreadable row left out, with no text to show) to the folder ${folder} (load it with rg.Dataset.from_disk)`
+        );
+        const settings = JSON.parse(fs.readFileSync(path.join(folder, ".argilla", "settings.json"), "utf8")) as {
+            guidelines: string;
             questions: {settings: {options: {value: string}[]}}[];
         };
         expect(settings.questions[0]!.settings.options.map((option) => option.value)).toEqual(["L0", "L1", "L2", "L3", "L4", "L5", "L6"]);
-        const records = JSON.parse(fs.readFileSync(path.join(out, "argilla.json"), "utf8")) as {id: string}[];
+        expect(settings.guidelines).toBe("# Labels\n\nPick the label that fits the text.\n");
+        const dataset = JSON.parse(fs.readFileSync(path.join(folder, ".argilla", "dataset.json"), "utf8")) as {guidelines: string};
+        expect(dataset.guidelines).toBe(settings.guidelines);
+        const records = JSON.parse(fs.readFileSync(path.join(folder, "records.json"), "utf8")) as {id: string}[];
         expect(records.map((record) => record.id)).toEqual(["0", "1", "2", "4", "5", "6"]);
+        // the old layout's file name is refused as a folder; --guidelines with another target is refused
+        fs.writeFileSync(path.join(out, "argilla.json"), "[]");
+        const file = await runCli(["export", complete, "--to", "argilla", "--out", path.join(out, "argilla.json")]);
+        expect(file.code).toBe(2);
+        expect(file.stderr).toBe(
+            `airlabel: --out ${path.join(out, "argilla.json")} is a file; the Argilla export is a folder (records.json + .argilla/), so name a folder\n`
+        );
+        const notArgilla = await runCli(["export", complete, "--to", "prodigy", "--guidelines", guidelines]);
+        expect(notArgilla.code).toBe(2);
+        expect(notArgilla.stderr).toBe("airlabel: --guidelines is for --to argilla (the dataset's guidelines); leave it out with --to prodigy\n");
+        const missing = await runCli(["export", complete, "--to", "argilla", "--guidelines", path.join(out, "nope.md")]);
+        expect(missing.code).toBe(2);
+        expect(missing.stderr).toBe(`airlabel: --guidelines ${path.join(out, "nope.md")} cannot be read (ENOENT); check the path\n`);
         const badOut = await runCli(["export", complete, "--to", "argilla", "--out", path.join(complete, "data", "x.json")]);
         expect(badOut.code).toBe(2);
         expect(badOut.stderr).toMatch(

@@ -28,19 +28,19 @@ beforeAll(async () => {
 const readJson = <T>(file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as T;
 
 describe("exportHandoff --to argilla", () => {
-    test("records (id = idx, text fields, the model's answer as suggestion with the model as agent, metadata) and the matching settings", async () => {
-        const out = path.join(tempDir(), "review", "argilla.json");
+    test("the from_disk folder: records (id = idx, text fields, the answer as a field and as suggestion with the model as agent, metadata) and the matching settings", async () => {
+        const out = path.join(tempDir(), "review", "argilla");
         const result = await exportHandoff({dir: run, to: "argilla", out, schema: SCHEMA});
-        expect(result.files).toEqual([out, path.join(path.dirname(out), "argilla.settings.json")]);
+        expect(result.files).toEqual([path.join(out, "records.json"), path.join(out, ".argilla", "settings.json"), path.join(out, ".argilla", "dataset.json")]);
         expect(result).toMatchObject({records: 4, skipped: 1, comparison: false, complete: true});
         expect(result.field).toMatchObject({key: "label", name: "label", kind: "label", labels: LABELS, source: "schema"});
 
-        const records = readJson<ArgillaRecord[]>(out);
+        const records = readJson<ArgillaRecord[]>(result.files[0]!);
         expect(records.map((record) => record.id)).toEqual(["0", "1", "2", "4"]);
         expect(records[1]).toEqual({
             id: "1",
-            fields: {text: "broke after a day", product: "kettle"},
-            metadata: {idx: 1, stars: 1, model: "tiny.gguf", prompt_tokens: 11, completion_tokens: 4},
+            fields: {text: "broke after a day", product: "kettle", response_tiny: JSON.stringify({label: "negative", confidence: 0.9}, null, 2)},
+            metadata: {idx: 1, stars: 1, model: "tiny.gguf", failed: "no", prompt_tokens: 11, completion_tokens: 4},
             // the answer's own confidence (0..1) is the suggestion's score
             suggestions: {label: {value: "negative", score: 0.9, agent: "tiny.gguf"}},
             responses: {},
@@ -51,19 +51,23 @@ describe("exportHandoff --to argilla", () => {
         const settings = readJson<ArgillaSettings>(result.files[1]!);
         expect(settings.fields.map((field) => [field.name, field.required])).toEqual([
             ["text", true],
-            ["product", false]
+            ["product", false],
+            ["response_tiny", false]
         ]);
         expect(settings.questions).toEqual([
             {
+                id: null,
                 name: "label",
                 title: "label",
                 description: "The right label (suggested: the model's answer)",
                 required: true,
                 settings: {type: "label_selection", options: LABELS.map((label) => ({value: label, text: label, description: null})), visible_options: 3},
+                inserted_at: null,
+                updated_at: null,
                 type: "label_selection"
             }
         ]);
-        expect(settings.metadata.map((property) => property.name)).toEqual(["idx", "model", "prompt_tokens", "completion_tokens"]);
+        expect(settings.metadata.map((property) => property.name)).toEqual(["idx", "model", "failed", "prompt_tokens", "completion_tokens"]);
         expect(settings.allow_extra_metadata).toBe(true);
     });
 
@@ -74,7 +78,7 @@ describe("exportHandoff --to argilla", () => {
         ]);
         const schema = {type: "object", properties: {score: {type: "integer", minimum: 0, maximum: 7}, ok: {type: "boolean"}, why: {type: "string"}}};
         const question = async (field: string) => {
-            const result = await exportHandoff({dir, to: "argilla", out: path.join(tempDir(), "a.json"), schema, field});
+            const result = await exportHandoff({dir, to: "argilla", out: path.join(tempDir(), "a"), schema, field});
             return {q: readJson<ArgillaSettings>(result.files[1]!).questions[0]!, r: readJson<ArgillaRecord[]>(result.files[0]!)[0]!};
         };
         const score = await question("score");
@@ -90,7 +94,7 @@ describe("exportHandoff --to argilla", () => {
         expect(why.q.settings).toEqual({type: "text", use_markdown: false});
         expect(why.r.suggestions.why?.value).toBe("clear");
         // with no --field, the first field holding a scale, labels or true/false is reviewed
-        expect((await exportHandoff({dir, to: "argilla", out: path.join(tempDir(), "b.json"), schema})).field?.name).toBe("score");
+        expect((await exportHandoff({dir, to: "argilla", out: path.join(tempDir(), "b"), schema})).field?.name).toBe("score");
     });
 });
 
@@ -109,9 +113,9 @@ describe("exportHandoff --to prodigy", () => {
             meta: {idx: 0, product: "lamp", stars: 5, model: "tiny.gguf", answer: "positive", field: "label"}
         });
         expect(Number.isInteger(first._input_hash)).toBe(true);
-        // rows 0 and 2 have the same text and question: Prodigy sees the same input and task
-        expect(tasks[2]!._input_hash).toBe(first._input_hash);
-        expect(tasks[2]!._task_hash).toBe(first._task_hash);
+        // rows 0 and 2 have the same text and answer: still two rows, so two inputs and two tasks
+        expect(tasks[2]!._input_hash).not.toBe(first._input_hash);
+        expect(tasks[2]!._task_hash).not.toBe(first._task_hash);
         expect(tasks[1]!._input_hash).not.toBe(first._input_hash);
         // the same export again gives the same hashes
         const again = readJsonl((await exportHandoff({dir: run, to: "prodigy", out: path.join(tempDir(), "again.jsonl"), choices: LABELS})).files[0]!);
@@ -195,26 +199,30 @@ describe("exportHandoff of a comparison (compare.json + models/<id>/)", () => {
         ]);
     });
 
-    test("Argilla: one record per idx, one suggestion per model (own question each) and the majority on the main question", async () => {
+    test("Argilla: one record per idx, each model's answer a field, a rating question per answer, a better question, the majority on the main question", async () => {
         const result = await exportHandoff({dir: compare, to: "argilla", schema: {type: "object", properties: {label: {enum: LABELS}}}});
-        expect(result.files[0]).toBe(path.resolve(compare, "export", "argilla.json"));
+        expect(result.files[0]).toBe(path.resolve(compare, "export", "argilla", "records.json"));
         const records = readJson<ArgillaRecord[]>(result.files[0]!);
         expect(records.map((record) => record.id)).toEqual(["0", "1", "2"]);
-        expect(records[1]!.suggestions).toEqual({
-            "label-small": {value: "negative", score: null, agent: "small.gguf"},
-            "label-large": {value: "positive", score: null, agent: "large.gguf"},
-            "label-judge": {value: "positive", score: null, agent: "judge.gguf"},
-            label: {value: "positive", score: 2 / 3, agent: "large.gguf + judge.gguf"}
+        expect(records[1]!.suggestions).toEqual({label: {value: "positive", score: 2 / 3, agent: "large.gguf + judge.gguf"}});
+        expect(records[1]!.fields).toEqual({
+            text: "t1",
+            response_small: JSON.stringify({label: "negative"}, null, 2),
+            response_large: JSON.stringify({label: "positive"}, null, 2),
+            response_judge: JSON.stringify({label: "positive"}, null, 2)
         });
-        expect(records[2]!.suggestions).not.toHaveProperty("label-large");
+        expect(records[2]!.fields.response_large).toBe("(failed: no valid JSON)");
         expect(records[2]!.metadata).toMatchObject({idx: 2, "large-ok": "no", "small-ok": "yes", agreement: "disagree"});
+        expect(result.failed).toBe(1);
         const settings = readJson<ArgillaSettings>(result.files[1]!);
-        expect(settings.questions.map((question) => [question.name, question.required])).toEqual([
-            ["label", true],
-            ["label-small", false],
-            ["label-large", false],
-            ["label-judge", false]
+        expect(settings.questions.map((question) => [question.name, question.type, question.required])).toEqual([
+            ["label", "label_selection", true],
+            ["rating_small", "rating", false],
+            ["rating_large", "rating", false],
+            ["rating_judge", "rating", false],
+            ["better", "label_selection", false]
         ]);
+        expect(settings.fields.map((field) => field.name)).toEqual(["text", "response_small", "response_large", "response_judge"]);
     });
 
     test("Prodigy: the majority pre-accepted, every model's answer in meta", async () => {

@@ -66,9 +66,12 @@ describe("hand-off end to end (real engine): run -> export prodigy -> review -> 
         for (const task of tasks) {
             const idx = (task.meta as {idx: number}).idx;
             expect(task.text).toBe(rows[idx]!.text);
-            expect(task.accept).toEqual([modelLabel.get(idx)]);
+            // a row the model failed is a task too, marked, with nothing pre-accepted
+            expect(task.accept).toEqual(modelLabel.has(idx) ? [modelLabel.get(idx)] : []);
+            if (!modelLabel.has(idx)) expect(task.meta).toMatchObject({airlabel_failed: true, airlabel_error: expect.any(String)});
             expect(task.options).toEqual(LABELS.split(",").map((label) => ({id: label, text: label})));
         }
+        expect(new Set(tasks.map((task) => task._input_hash)).size).toBe(tasks.length);
 
         // the same --choices as the run: no note; other labels: a note that they are not the run's
         expect(exported.stderr).not.toContain("note:");
@@ -81,10 +84,13 @@ describe("hand-off end to end (real engine): run -> export prodigy -> review -> 
         const reviewedFile = writeJsonl(path.join(dir, "reviewed.jsonl"), tasks.map(review));
         const imported = await runCli(["import", out, reviewedFile, "--choices", LABELS]);
         expect(imported.code, imported.stderr).toBe(0);
-        const byDecision = (k: number) => tasks.filter((task) => (task.meta as {idx: number}).idx % 4 === k).length;
-        const labelled = byDecision(0) + byDecision(1);
+        const idxOf = (task: Record<string, unknown>) => (task.meta as {idx: number}).idx;
+        // kept: accepted as the model answered; changed: another label accepted (on a failed row too)
+        const kept = tasks.filter((task) => idxOf(task) % 4 === 0 && modelLabel.has(idxOf(task))).length;
+        const changed = tasks.filter((task) => idxOf(task) % 4 === 1);
+        const labelled = kept + changed.length;
         expect(imported.stderr).toBe(
-            `airlabel: imported ${tasks.length} reviewed rows from ${reviewedFile} (prodigy; ${labelled} with a label, ${byDecision(2) + byDecision(3)} rejected, ignored or discarded) ` +
+            `airlabel: imported ${tasks.length} reviewed rows from ${reviewedFile} (prodigy; ${labelled} with a label, ${tasks.length - labelled} rejected, ignored or discarded, 0 ties between annotators) ` +
                 `into ${path.join(out, "reviews", "reviewed.jsonl")}; compare with: airlabel stats ${out}\n`
         );
 
@@ -96,8 +102,9 @@ describe("hand-off end to end (real engine): run -> export prodigy -> review -> 
         };
         expect(parsed.models[0]!.valid + parsed.models[0]!.failed).toBe(16);
         expect(parsed.reviews[0]!.labelled).toBe(labelled);
-        // the reviewer kept the model's label on idx % 4 == 0 and changed it on idx % 4 == 1
-        expect(parsed.reviews[0]!.models[0]).toMatchObject({n: labelled, agreement: byDecision(0) / labelled});
+        // the reviewer kept the model's label on idx % 4 == 0 and changed it on idx % 4 == 1 (rows the model failed do not count)
+        const compared = kept + changed.filter((task) => modelLabel.has(idxOf(task))).length;
+        expect(parsed.reviews[0]!.models[0]).toMatchObject({n: compared, agreement: kept / compared});
 
         const text = await runCli(["stats", out, "--choices", LABELS]);
         expect(text.code, text.stderr).toBe(0);
@@ -165,11 +172,13 @@ describe("hand-off end to end (real engine): run -> export prodigy -> review -> 
 
         const argilla = await runCli(["export", compare, "--to", "argilla", "--choices", LABELS, "--json"]);
         expect(argilla.code, argilla.stderr).toBe(0);
-        const records = JSON.parse(fs.readFileSync(path.join(compare, "export", "argilla.json"), "utf8")) as {
-            id: string;
-            suggestions: Record<string, {agent: string}>;
-        }[];
-        expect(records.map((record) => Number(record.id))).toEqual([...new Set([...q8.keys(), ...f16.keys()])].sort((a, b) => a - b));
-        expect(records[0]!.suggestions["label-q8"]?.agent).toBe(path.basename(model));
+        const folder = path.join(compare, "export", "argilla");
+        const records = JSON.parse(fs.readFileSync(path.join(folder, "records.json"), "utf8")) as {id: string; fields: Record<string, string>}[];
+        // every row, the ones a model failed too
+        expect(records.map((record) => Number(record.id))).toEqual(rows.map((_, i) => i));
+        expect(Object.keys(records[0]!.fields)).toEqual(["text", "response_q8", "response_f16"]);
+        const settings = JSON.parse(fs.readFileSync(path.join(folder, ".argilla", "settings.json"), "utf8")) as {questions: {name: string}[]};
+        expect(settings.questions.map((question) => question.name)).toEqual(["label", "rating_q8", "rating_f16", "better"]);
+        expect(JSON.parse(fs.readFileSync(path.join(folder, ".argilla", "dataset.json"), "utf8"))).toMatchObject({name: "airlabel-compare"});
     });
 });

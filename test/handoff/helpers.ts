@@ -10,8 +10,8 @@ export function tempDir(): string {
 
 const IDENTITY = {input: "a".repeat(64), template: "b".repeat(64), schema: "c".repeat(64), model: "d".repeat(64)};
 
-/** One row of a test run: its input columns and the model's answer, or `failed` with a reason. */
-export type TestRow = {idx: number; columns: Record<string, unknown>; answer: unknown} | {idx: number; failed: string};
+/** One row of a test run: its input columns and the model's answer, or `failed` with a reason (and the columns the error record keeps). */
+export type TestRow = {idx: number; columns: Record<string, unknown>; answer: unknown} | {idx: number; failed: string; columns?: Record<string, unknown>};
 
 /**
  * A real run dir written by OutputStore, shards of 2 rows committed in the order given (generation order, not input
@@ -20,7 +20,7 @@ export type TestRow = {idx: number; columns: Record<string, unknown>; answer: un
 export async function writeRun(
     dir: string,
     rows: readonly TestRow[],
-    options: {model?: string; format?: OutputFormat; complete?: boolean} = {}
+    options: {model?: string; format?: OutputFormat; complete?: boolean; meta?: Record<string, unknown>} = {}
 ): Promise<string> {
     const model = options.model ?? "tiny.gguf";
     const store = await OutputStore.open({
@@ -28,12 +28,21 @@ export async function writeRun(
         format: options.format ?? "jsonl",
         shardSize: 2,
         identity: IDENTITY,
-        meta: {model: `/models/${model}`, totalRows: rows.length}
+        meta: {model: `/models/${model}`, totalRows: rows.length, ...options.meta}
     });
     try {
         for (const row of rows) {
             if ("failed" in row)
-                await store.fail({idx: row.idx, stage: "validate", reason: row.failed, response: "{", finishReason: "length", attempts: 3, model});
+                await store.fail({
+                    idx: row.idx,
+                    stage: "validate",
+                    reason: row.failed,
+                    response: "{",
+                    finishReason: "length",
+                    attempts: 3,
+                    model,
+                    ...(row.columns !== undefined ? {columns: row.columns} : {})
+                });
             else
                 await store.add({
                     idx: row.idx,

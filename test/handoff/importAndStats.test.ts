@@ -65,10 +65,17 @@ describe("importReviews + handoffStats on a single run", () => {
         expect(result.manifest).toMatchObject({name: "reviewed", from: "prodigy", field: "label", kind: "label", rows: 4, labelled: 2});
         expect(result.stored).toBe(path.resolve(run, "reviews", "reviewed.jsonl"));
         expect(readJsonl(result.stored)).toEqual([
-            {idx: 0, value: "positive", decision: "accept", reviews: 1, annotators: ["ds-alice"]},
-            {idx: 1, value: "negative", decision: "accept", reviews: 2, annotators: ["ds-alice", "ds-bob"]},
-            {idx: 2, value: null, decision: "reject", reviews: 1, annotators: ["ds-alice"]},
-            {idx: 4, value: null, decision: "ignore", reviews: 1, annotators: ["ds-alice"]}
+            {idx: 0, value: "positive", decision: "accept", reviews: 1, annotators: ["ds-alice"], values: {"ds-alice": "positive"}},
+            {
+                idx: 1,
+                value: "negative",
+                decision: "accept",
+                reviews: 2,
+                annotators: ["ds-alice", "ds-bob"],
+                values: {"ds-alice": "negative", "ds-bob": "negative"}
+            },
+            {idx: 2, value: null, decision: "reject", reviews: 1, annotators: ["ds-alice"], values: {"ds-alice": null}},
+            {idx: 4, value: null, decision: "ignore", reviews: 1, annotators: ["ds-alice"], values: {"ds-alice": null}}
         ]);
 
         const stats = await handoffStats({dir: run, choices: LABELS});
@@ -183,7 +190,14 @@ describe("handoffStats on a comparison", () => {
         const reviewed = records.map((record) => ({
             ...record,
             responses: {
-                label: [{value: (record.suggestions["label-a"] as {value: string}).value, user_id: "4b0e8e1c-0000-4000-8000-000000000001", status: "submitted"}]
+                // model a's answer, shown as the field response_a
+                label: [
+                    {
+                        value: (JSON.parse(record.fields.response_a!) as {label: string}).label,
+                        user_id: "4b0e8e1c-0000-4000-8000-000000000001",
+                        status: "submitted"
+                    }
+                ]
             }
         }));
         const file = path.join(tempDir(), "argilla-export.json");
@@ -246,9 +260,9 @@ describe("importReviews of Argilla exports", () => {
         const result = await importReviews({dir, file, from: "argilla"});
         expect(result.manifest).toMatchObject({field: "ok", kind: "binary", rows: 3, labelled: 2});
         expect(readJsonl(result.stored)).toEqual([
-            {idx: 0, value: false, decision: "submitted", reviews: 1, annotators: ["u1"]},
-            {idx: 1, value: false, decision: "submitted", reviews: 1, annotators: ["u1"]},
-            {idx: 2, value: null, decision: "discarded", reviews: 1, annotators: ["u1"]}
+            {idx: 0, value: false, decision: "submitted", reviews: 1, annotators: ["u1"], values: {u1: false}},
+            {idx: 1, value: false, decision: "submitted", reviews: 1, annotators: ["u1"], values: {u1: false}},
+            {idx: 2, value: null, decision: "discarded", reviews: 1, annotators: ["u1"], values: {u1: null}}
         ]);
         const stats = await handoffStats({dir});
         expect(stats.reviews[0]!.models[0]).toMatchObject({n: 2, agreement: 0.5});
@@ -285,8 +299,8 @@ describe("importReviews of Argilla exports", () => {
         );
         const result = await importReviews({dir, file, choices: LABELS});
         expect(readJsonl(result.stored)).toEqual([
-            {idx: 0, value: "neutral", decision: "submitted", reviews: 1, annotators: ["u1"]},
-            {idx: 1, value: null, decision: "discarded", reviews: 1, annotators: ["u1"]}
+            {idx: 0, value: "neutral", decision: "submitted", reviews: 1, annotators: ["u1"], values: {u1: "neutral"}},
+            {idx: 1, value: null, decision: "discarded", reviews: 1, annotators: ["u1"], values: {u1: null}}
         ]);
     });
 });

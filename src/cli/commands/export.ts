@@ -18,18 +18,19 @@ type ExportFlags = ReviewExportFlags & {
     choices?: string;
     config?: string;
     text?: string;
+    guidelines?: string;
     includeErrors?: boolean;
     allowIncomplete?: boolean;
     settingsColumn?: boolean;
     json?: boolean;
 };
 
-/** `airlabel export OUTPUT_DIR --to argilla|prodigy|jsonl|parquet|arrow|csv [--out FILE]` (or `--to FILE`): hand a run to people, or write it as one file. */
+/** `airlabel export OUTPUT_DIR --to argilla|prodigy|label-studio|jsonl|parquet|arrow|csv [--out PATH]` (or `--to FILE`): hand a run to people, or write it as one file. */
 export function registerExportCommand(program: Command): void {
     program
         .command("export")
         .description(
-            "hand a run (or a model comparison) to people: Argilla records + settings, Prodigy tasks, or one jsonl/parquet/arrow/csv file in input order (by idx)"
+            "hand a run (or a model comparison) to people: an Argilla 2.x from_disk folder, Prodigy tasks, Label Studio tasks + labeling config, or one jsonl/parquet/arrow/csv file in input order (by idx)"
         )
         .argument("<output-dir>", "the --output dir of an airlabel run, or a comparison dir (compare.json + models/)")
         .requiredOption(
@@ -37,8 +38,8 @@ export function registerExportCommand(program: Command): void {
             `${[...HANDOFF_TARGETS, ...REVIEW_TARGETS].join("|")}, or a file name (.jsonl .parquet .arrow .csv) to write one table there`
         )
         .option(
-            "--out <file>",
-            "file to write (default: <output-dir>/export/argilla.json, prodigy.jsonl, data.<ext>); Argilla settings go beside it as <name>.settings.json"
+            "--out <path>",
+            "where to write (default: <output-dir>/export/argilla/, label-studio.json, prodigy.jsonl, data.<ext>); Argilla writes a folder (records.json + .argilla/), Label Studio its config beside the tasks as <name>.config.xml"
         )
         .addOption(
             new Option("--format <format>", "with --to FILE: the file format (default: from its extension)").choices(["jsonl", "parquet", "arrow", "csv"])
@@ -48,6 +49,7 @@ export function registerExportCommand(program: Command): void {
         .option("--choices <a,b,c>", "the labels the run used (airlabel run --choices)")
         .option("--config <job.json|job.yaml>", "the run's job file: its schema and choices are used")
         .option("--text <column>", "Prodigy: the input column shown as text (default: text, else the first text column)")
+        .option("--guidelines <file.md>", "Argilla: a markdown file that becomes the dataset's guidelines")
         .option("--include-errors", "tables: also write the failed rows, with annotation null and an error column holding the reason")
         .option("--allow-incomplete", "export a run that has not finished (its missing rows are left out)")
         .option("--template <file>", "sft/preference: the run's prompt template, which renders each row's instruction (or --prompt, or --config)")
@@ -61,7 +63,8 @@ export function registerExportCommand(program: Command): void {
             `
 Examples:
   $ airlabel export out/reviews --to prodigy --choices positive,negative,neutral
-  $ airlabel export out/reviews --to argilla --schema schema.json --out review/argilla.json
+  $ airlabel export out/reviews --to argilla --schema schema.json --guidelines guidelines.md --out review/argilla
+  $ airlabel export out/compare --to label-studio --choices positive,negative,neutral
   $ airlabel export out/compare --to csv --out compare.csv
   $ airlabel export out/reviews --to reviews.annotated.parquet
   $ airlabel export out/reviews --to all.jsonl --include-errors --json
@@ -83,7 +86,8 @@ Examples:
                 ...(flags.config !== undefined ? {config: flags.config} : {}),
                 ...(flags.choices !== undefined ? {choices: choiceList(flags.choices)} : {}),
                 ...(flags.field !== undefined ? {field: flags.field} : {}),
-                ...(flags.text !== undefined ? {text: flags.text} : {})
+                ...(flags.text !== undefined ? {text: flags.text} : {}),
+                ...(flags.guidelines !== undefined ? {guidelines: flags.guidelines} : {})
             });
             if (exported.kind === "table") process.stderr.write(`airlabel: ${formatExportSummary(exported.result, exported.file, includeErrors)}\n`);
             else {
@@ -105,10 +109,14 @@ function formatExportSummary(result: ExportResult, shownFile: string, includeErr
 export function formatHandoffSummary(result: ExportHandoffResult, includeErrors: boolean): string {
     const shown = result.files.map(displayPath);
     const incomplete = result.complete ? "" : "; the run is incomplete, re-run the same `airlabel run` command to finish it";
-    const skipped = result.skipped === 0 ? "" : `; ${result.skipped} failed ${result.skipped === 1 ? "row" : "rows"} left out, with no text to show`;
+    const skipped = result.skipped === 0 ? "" : `; ${result.skipped} unreadable ${result.skipped === 1 ? "row" : "rows"} left out, with no text to show`;
+    const marked = result.failed === 0 ? "" : `; ${result.failed} ${result.failed === 1 ? "row" : "rows"} a model failed included and marked`;
+    const what = `(${result.field === null ? "" : fieldText(result.field)}${marked}${skipped})`;
     if (result.to === "argilla")
-        return `exported ${result.records} Argilla records (${fieldText(result.field!)}${skipped}) to ${shown[0]} and the dataset settings to ${shown[1]}${incomplete}`;
-    if (result.to === "prodigy") return `exported ${result.records} Prodigy tasks (${fieldText(result.field!)}${skipped}) to ${shown[0]}${incomplete}`;
+        return `exported ${result.records} Argilla records ${what} to the folder ${displayPath(path.dirname(result.files[0]!))} (load it with rg.Dataset.from_disk)${incomplete}`;
+    if (result.to === "prodigy") return `exported ${result.records} Prodigy tasks ${what} to ${shown[0]}${incomplete}`;
+    if (result.to === "label-studio")
+        return `exported ${result.records} Label Studio tasks ${what} to ${shown[0]} and the labeling config to ${shown[1]}${incomplete}`;
     const failed = result.comparison
         ? "one row per idx, one response column per model"
         : includeErrors

@@ -13,7 +13,7 @@ export function registerImportCommand(program: Command): void {
     program
         .command("import")
         .description(
-            "read reviewed data back (Prodigy db-out JSONL, Argilla records JSON, or JSONL of {idx, value}), joined on idx, into <output-dir>/reviews/ for airlabel stats"
+            "read reviewed data back (Prodigy db-out JSONL, Argilla records JSON, Label Studio JSON export, or JSONL of {idx, value}), joined on idx, into <output-dir>/reviews/ for airlabel stats"
         )
         .argument("<output-dir>", "the output dir (run or comparison) the data was exported from")
         .argument("<file>", "the reviewed file")
@@ -30,6 +30,7 @@ export function registerImportCommand(program: Command): void {
 Examples:
   $ prodigy db-out reviews_ds > reviewed.jsonl && airlabel import out/reviews reviewed.jsonl
   $ airlabel import out/reviews argilla-records.json --from argilla --as team-a
+  $ airlabel import out/reviews project-1-at-2026-01-05.json --from label-studio
   $ airlabel stats out/reviews`
         )
         .action(async (dir: string, file: string, flags: ImportFlags) => {
@@ -51,7 +52,8 @@ Examples:
             const stored = relative.startsWith("..") || path.isAbsolute(relative) ? result.stored : relative;
             process.stderr.write(
                 `airlabel: imported ${result.manifest.rows} reviewed rows from ${file} (${result.manifest.from}; ${result.labelled} with a ${result.manifest.field}, ` +
-                    `${result.withoutValue} rejected, ignored or discarded) into ${stored}; compare with: airlabel stats ${dir}\n`
+                    `${result.withoutValue - result.ties} rejected, ignored or discarded, ${result.ties} ${result.ties === 1 ? "tie" : "ties"} between annotators) ` +
+                    `into ${stored}; compare with: airlabel stats ${dir}\n`
             );
             if (flags.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
         });
