@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
-import type {LogLevel} from "../options/AnnotateOptions.js";
+/** The levels of log lines (as AnnotateOptions.onLog gives them). */
+type LogLevel = "info" | "warning";
 
 /** The run's log file in its output dir. */
 export const RUN_LOG_FILE = "airlabel.log";

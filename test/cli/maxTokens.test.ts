@@ -26,6 +26,8 @@ describe("--max-tokens above what the context leaves", () => {
         const result = await runCli(["run", "-i", input, "-m", model, "-o", output, "-p", "{text}", "--gpu", "cpu", ...args]);
         expect(result.code, result.stderr).toBe(2);
         expect(result.stderr.split("\n").filter((l) => l !== "")).toEqual([line(model)]);
-        expect(fs.readdirSync(output)).toEqual([]);
+        // nothing but the run's log, which says why it stopped
+        expect(fs.readdirSync(output)).toEqual(["airlabel.log"]);
+        expect(fs.readFileSync(path.join(output, "airlabel.log"), "utf8").trim().split("\n").at(-1)).toMatch(/ \[warning\] failed: .*--max-tokens/u);
     });
 });

@@ -112,8 +112,23 @@ describe("importReviews + handoffStats on a single run", () => {
                     }
                 ],
                 // the file names the annotators but not each one's value: no team figures
-                team: null,
-                disagreements: [{idx: 1, value: "negative", tie: false, annotatorsDisagree: false, modelsDisagree: ["tiny"], answers: {tiny: "positive"}}]
+                // the import keeps each annotator's value: both gave one on row 1 only (the same one)
+                team: expect.objectContaining({
+                    annotators: [expect.objectContaining({id: "ds-alice", rows: 4, labelled: 2}), expect.objectContaining({id: "ds-bob", labelled: 1})],
+                    pairs: [expect.objectContaining({a: "ds-alice", b: "ds-bob", n: 1, agreement: 1, kappa: null})],
+                    ties: 0
+                }),
+                disagreements: [
+                    {
+                        idx: 1,
+                        value: "negative",
+                        tie: false,
+                        annotatorsDisagree: false,
+                        modelsDisagree: ["tiny"],
+                        answers: {tiny: "positive"},
+                        values: {"ds-alice": "negative", "ds-bob": "negative"}
+                    }
+                ]
             }
         ]);
     });
