@@ -14,6 +14,7 @@ import {annotateResult, type AnnotateResult} from "./annotateResult.js";
 import {resolveEngineSetup} from "./resolveEngineSetup.js";
 import {prepareRun} from "./prepareRun.js";
 import {retryPass} from "./retryPass.js";
+import {recordedConfig} from "./recordedConfig.js";
 import {RowGeneration} from "./RowGeneration.js";
 
 export {EngineError};
@@ -95,7 +96,9 @@ async function annotateLogged(resolved: ResolvedAnnotateOptions, log: (line: str
             ...(keyed ? {rowKeys: prepared.keySource} : {}),
             // the answer schema itself (the identity holds only its hash): export/import/stats read the labels from it
             ...(answerSchema.jsonSchema !== null ? {schema: answerSchema.jsonSchema} : {}),
-            ...setup.manifestMeta
+            ...setup.manifestMeta,
+            // everything `airlabel run --from` needs to run it again (see RecordedConfig)
+            config: recordedConfig(resolved, modelFile)
         }
     });
     const generation = new RowGeneration({

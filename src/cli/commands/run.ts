@@ -8,6 +8,8 @@ import {runJob} from "../../jobs/runJob.js";
 import type {LogLevel} from "../../options/AnnotateOptions.js";
 import type {CompareModelSpec} from "../../options/CompareOptions.js";
 import {annotate, type AnnotateResult} from "../../pipeline/annotate.js";
+import {recordedOptions} from "../../pipeline/recordedConfig.js";
+import type {AnnotateOptions} from "../../options/AnnotateOptions.js";
 import {resolveJobOptions} from "../../jobs/jobOptions.js";
 import {addRunOptions} from "../jobOptions.js";
 import {exitOnErrorRows} from "../exitOnErrorRows.js";
@@ -30,10 +32,15 @@ Examples:
   $ airlabel run -i reviews.jsonl --model a.gguf --model b.gguf -o out/compare -p "Sentiment of: {text}" --choices positive,negative
   $ AIRLABEL_MODEL=a.gguf AIRLABEL_MODEL_B=b.gguf AIRLABEL_JUDGE_MODEL=c.gguf airlabel run examples/compare-judge/job.yaml`
         )
+        .option(
+            "--from <output-dir>",
+            "run again exactly what the run in that output dir recorded (its template, schema, model, sampling, ...); give -o for a new output dir, flags override"
+        )
         .argument("[job]", "job file (.yaml/.yml/.json): options in camelCase, or named steps (see schemas/job.schema.json); same as --config")
         .action(async (jobFile: string | undefined, flags: Record<string, unknown>) => {
             if (jobFile !== undefined && flags.config !== undefined)
                 throw new InvalidOptionError(`the job file is given twice (${jobFile} and --config ${String(flags.config)}); give it once`);
+            if (typeof flags.from === "string") return runFrom(flags.from, flags, jobFile);
             const file = jobFile ?? (typeof flags.config === "string" ? flags.config : undefined);
             const job = file !== undefined ? readJobFile(file) : {};
             const given = Object.fromEntries(Object.entries(flags).filter(([name, value]) => value !== undefined && name !== "config"));
@@ -78,6 +85,20 @@ Examples:
             if (result.stopped) process.exitCode = 130;
             else await exitOnErrorRows(failOnErrors, [options.output]);
         });
+}
+
+/** `airlabel run --from DIR`: the options the run in DIR recorded, with the flags given over them; its own dir unless -o names another. */
+async function runFrom(from: string, flags: Record<string, unknown>, jobFile: string | undefined): Promise<void> {
+    if (jobFile !== undefined || flags.config !== undefined || Array.isArray(flags.model))
+        throw new InvalidOptionError("--from runs one recorded run again: give no job file, --config or several --model with it");
+    const {from: _from, ...rest} = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
+    const given = resolveJobOptions(rest, {}, []);
+    const options = {...(await recordedOptions(from)), ...given, output: given.output ?? from} as AnnotateOptions;
+    const quiet = given.quiet === true;
+    const result = await runWithSignals((signal) => annotate({...options, signal, ...progressHooks(quiet)}));
+    printSummary(result, given.json === true, quiet);
+    if (result.stopped) process.exitCode = 130;
+    else await exitOnErrorRows(given.failOnErrors === true, [options.output]);
 }
 
 function printCompareSummary(result: CompareResult, json: boolean, quiet: boolean): void {
