@@ -4,6 +4,9 @@ export type PromptHookResult = string | {prompt: string; system?: string};
 /**
  * The functions a hooks module (`--hooks hooks.mjs`) may export, each optional and each may be async:
  *
+ * - `row(row)`: preprocessing (llm_annotator's `preprocess_fn`): fields to change or add, merged over the input
+ *   record before anything else reads it (the template, `prompt`, `--keep-columns`, the output); null or nothing =
+ *   unchanged. The row's key and hash stay the record's as read.
  * - `prompt(row)`: the row's prompt (replaces the template), or `{prompt, system}`.
  * - `validate(row, answer)`: `true` or nothing = valid; `false` or a reason string = invalid (retried with changed
  *   sampling like a schema failure, then recorded as failed).
@@ -13,13 +16,14 @@ export type PromptHookResult = string | {prompt: string; system?: string};
  * JSON, or the text for free-text runs.
  */
 export type AirlabelHooks = {
+    row?: (row: Record<string, unknown>) => Record<string, unknown> | null | undefined | Promise<Record<string, unknown> | null | undefined>;
     prompt?: (row: Record<string, unknown>) => PromptHookResult | Promise<PromptHookResult>;
     validate?: (row: Record<string, unknown>, answer: unknown) => boolean | string | undefined | Promise<boolean | string | undefined>;
     parse?: (row: Record<string, unknown>, answer: unknown) => unknown;
 };
 
 /** The names of the hooks a module may export. */
-export const hookNames = ["prompt", "validate", "parse"] as const;
+export const hookNames = ["row", "prompt", "validate", "parse"] as const;
 
 /** A loaded hooks module. */
 export type LoadedHooks = AirlabelHooks & {

@@ -11,7 +11,7 @@ export class HooksError extends AirlabelError {}
 
 /**
  * Loads the user's hooks module (an ES module; path resolved against the current directory). It must export at
- * least one of `prompt`, `validate`, `parse` as functions (named exports, or one default-exported object holding
+ * least one of `row`, `prompt`, `validate`, `parse` as functions (named exports, or one default-exported object holding
  * them), and nothing else. The module is imported by its content hash, so a changed file is imported afresh.
  */
 export async function loadHooks(file: string): Promise<LoadedHooks> {
@@ -36,7 +36,7 @@ export async function loadHooks(file: string): Promise<LoadedHooks> {
     const unknown = Object.keys(exports).filter((name) => !(hookNames as readonly string[]).includes(name));
     if (unknown.length > 0)
         throw new HooksError(
-            `hooks file ${file} exports ${unknown.map((name) => `"${name}"`).join(", ")}, which ${unknown.length === 1 ? "is not a hook" : "are not hooks"}; a hooks module exports only prompt, validate and parse (fix the name or stop exporting it)`
+            `hooks file ${file} exports ${unknown.map((name) => `"${name}"`).join(", ")}, which ${unknown.length === 1 ? "is not a hook" : "are not hooks"}; a hooks module exports only row, prompt, validate and parse (fix the name or stop exporting it)`
         );
     const hooks: LoadedHooks = {file: absolute, sha256};
     for (const name of hookNames) {
@@ -44,13 +44,13 @@ export async function loadHooks(file: string): Promise<LoadedHooks> {
         if (value === undefined) continue;
         if (typeof value !== "function")
             throw new HooksError(
-                `hooks file ${file}: export "${name}" is ${describeValue(value)}, not a function; export function ${name}(${name === "prompt" ? "row" : "row, answer"}) {...}`
+                `hooks file ${file}: export "${name}" is ${describeValue(value)}, not a function; export function ${name}(${name === "prompt" || name === "row" ? "row" : "row, answer"}) {...}`
             );
         (hooks as Record<string, unknown>)[name] = value;
     }
-    if (hooks.prompt === undefined && hooks.validate === undefined && hooks.parse === undefined)
+    if (hookNames.every((name) => hooks[name] === undefined))
         throw new HooksError(
-            `hooks file ${file} exports none of prompt, validate, parse; export at least one, e.g. export function validate(row, answer) { return true; }`
+            `hooks file ${file} exports none of row, prompt, validate, parse; export at least one, e.g. export function validate(row, answer) { return true; }`
         );
     return hooks;
 }

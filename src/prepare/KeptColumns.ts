@@ -18,7 +18,10 @@ export class KeptColumns {
     readonly #input: string;
     readonly #columns: readonly string[];
 
-    public constructor(columns: readonly string[], options: {keepColumns?: string[] | undefined; idxColumn?: string | undefined; input: string}) {
+    public constructor(
+        columns: readonly string[],
+        options: {keepColumns?: string[] | undefined; idxColumn?: string | undefined; input: string; fieldsMayBeAdded?: boolean}
+    ) {
         this.#explicit = options.keepColumns !== undefined;
         this.#names = options.keepColumns ?? columns;
         this.#known = new Set(this.#names);
@@ -26,7 +29,7 @@ export class KeptColumns {
         this.#input = options.input;
         this.#columns = columns;
         for (const name of this.#names) {
-            if (!columns.includes(name))
+            if (!columns.includes(name) && options.fieldsMayBeAdded !== true)
                 throw new PrepareError(`--keep-columns names "${name}", which ${options.input} does not have; columns available: ${columns.join(", ")}`);
             this.#refuseReserved(name, undefined);
         }

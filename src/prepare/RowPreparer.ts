@@ -3,6 +3,7 @@ import type {ChatWrapper, LlamaModel} from "node-llama-cpp";
 import {approxTokens} from "../engine/approxTokens.js";
 import type {LoadedHooks} from "../hooks/Hooks.js";
 import {promptFromHook} from "../hooks/promptFromHook.js";
+import {rowFromHook} from "../hooks/rowFromHook.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 import {formatPrompt} from "../llama/formatPrompt.js";
 import {tokenizePrompt} from "../llama/tokenizePrompt.js";
@@ -21,6 +22,8 @@ export type RowPreparerOptions = {
     writer: PreparedCacheWriter;
     template: PromptTemplate;
     promptHook: (LoadedHooks & {prompt: NonNullable<LoadedHooks["prompt"]>}) | null;
+    /** The hooks module's `row(row)` preprocessing, or null. */
+    rowHook: (LoadedHooks & {row: NonNullable<LoadedHooks["row"]>}) | null;
     hookTimeoutMs: number;
     keep: KeptColumns;
     /** The model's vocabulary and chat wrapper; null for a remote model (prompt tokens estimated). */
@@ -125,6 +128,23 @@ export class RowPreparer {
         }
         const inputHash = this.#hash(record.values);
         record = {...record, values: this.#renamed(record.values)};
+        if (options.rowHook !== null) {
+            const made = await rowFromHook(options.rowHook, record.values, options.hookTimeoutMs);
+            if ("error" in made) {
+                const idx = this.#idxOf(record);
+                const key = this.#keys.of(record.values, inputHash, record.ordinal, record.location);
+                return writer.addFailure({
+                    idx,
+                    stage: "hook",
+                    reason: made.error,
+                    location: record.location,
+                    key,
+                    inputHash,
+                    columns: keep.of(record.values, record.location, idx)
+                });
+            }
+            record = {...record, values: made.values};
+        }
         const idx = this.#idxOf(record);
         // failed rows keep them too (errors/ files)
         const kept = keep.of(record.values, record.location, idx);

@@ -59,6 +59,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     // a prompt hook replaces the template; loaded before any input is read (a bad module fails fast)
     const hooks = options.loadedHooks ?? (options.hooks !== undefined ? await loadHooks(options.hooks) : null);
     const promptHook = hooks?.prompt !== undefined ? {...hooks, prompt: hooks.prompt} : null;
+    const rowHook = hooks?.row !== undefined ? {...hooks, row: hooks.row} : null;
     const hookTimeoutMs = options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
     const cacheKey = options.useCache === false || dataset.files.length === 0 ? null : await cacheKeyFor(dataset.files, options, promptHook?.sha256);
     const cache = new PreparedCache(options.output, cacheKey ?? "uncached");
@@ -74,8 +75,14 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     );
     // a prompt hook replaces the template (whose fields need not exist); an empty input is still refused with one
     const checkEmpty = columns.length === 0 && (promptHook !== null || template.fields.length > 0);
-    if ((!checkEmpty || !(await firstRowIsInvalid(dataset.rows(), options))) && promptHook === null) template.checkColumns(columns);
-    const keep = new KeptColumns(columns, {keepColumns: options.keepColumns, idxColumn: options.idxColumn, input: options.input});
+    // a row hook may add the fields the template and --keep-columns name
+    if ((!checkEmpty || !(await firstRowIsInvalid(dataset.rows(), options))) && promptHook === null && rowHook === null) template.checkColumns(columns);
+    const keep = new KeptColumns(columns, {
+        keepColumns: options.keepColumns,
+        idxColumn: options.idxColumn,
+        input: options.input,
+        fieldsMayBeAdded: rowHook !== null
+    });
 
     const vocabModel = options.vocabModel;
     const makePreparer = (writer: PreparedCacheWriter) =>
@@ -83,6 +90,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             writer,
             template,
             promptHook,
+            rowHook,
             hookTimeoutMs,
             keep,
             vocabModel,
@@ -97,7 +105,8 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             prefixRows: options.prefixRows
         });
     // an input that grew since an earlier prepare of the same job: its rows are copied, not rendered and tokenized again
-    const baseKey = cacheKey === null || options.shuffleSeed !== undefined ? null : baseKeyFor(dataset.files, options, promptHook?.sha256);
+    // (not with a row hook: an earlier prepare's rows were made by it, and its key checks need it run again)
+    const baseKey = cacheKey === null || options.shuffleSeed !== undefined || rowHook !== null ? null : baseKeyFor(dataset.files, options, promptHook?.sha256);
     const base = baseKey === null ? null : await PreparedCache.findBase(options.output, baseKey, cache);
     const job: CacheWrite = {cache, dataset, options, columns, makePreparer, baseKey};
     const grown = base !== null ? await writeCache(job, base) : null;

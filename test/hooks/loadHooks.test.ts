@@ -59,9 +59,9 @@ describe("loadHooks", () => {
         [
             "none.mjs",
             "export const version = 1;\n",
-            /^hooks file .*none\.mjs exports "version", which is not a hook; a hooks module exports only prompt, validate and parse/u
+            /^hooks file .*none\.mjs exports "version", which is not a hook; a hooks module exports only row, prompt, validate and parse/u
         ],
-        ["empty.mjs", "// nothing\n", /^hooks file .*empty\.mjs exports none of prompt, validate, parse; export at least one/u],
+        ["empty.mjs", "// nothing\n", /^hooks file .*empty\.mjs exports none of row, prompt, validate, parse; export at least one/u],
         ["typo.mjs", "export function validat() {}\nexport function parse() {}\n", /exports "validat", which is not a hook/u],
         [
             "notfn.mjs",
