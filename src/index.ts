@@ -105,7 +105,7 @@ export {
 export {toProdigy, type ProdigyExport, type ProdigyTask} from "./handoff/toProdigy.js";
 export {toLabelStudio, type LabelStudioExport, type LabelStudioResult, type LabelStudioTask} from "./handoff/toLabelStudio.js";
 export {prodigyHashes, type ProdigyHashExtra} from "./handoff/prodigyHashes.js";
-export {murmurhash3} from "./handoff/murmurhash3.js";
+export {murmurhash3} from "./files/murmurhash3.js";
 export {loadAnswerSpec, AnswerSpecError, type AnswerSpec} from "./handoff/loadAnswerSpec.js";
 export {inspectGpus, type GpuInspection, type LlamaBinary} from "./engine/local/placement/inspectGpus.js";
 export type {GpuDetection} from "./engine/local/placement/detectGpus.js";

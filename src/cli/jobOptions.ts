@@ -32,6 +32,11 @@ export function addJobOptions(command: Command): Command {
         .option("--dedup", "rows whose prompt repeats an earlier row's go to the errors file instead of being generated")
         .option("--skip-invalid-rows", "record malformed input rows in the errors file instead of stopping")
         .option("--rename <old:new,...>", "rename input columns before the template, hooks and --keep-columns see them, e.g. --rename review:text")
+        .option(
+            "--exclude <path>",
+            "skip rows seen before (to errors/): their text's Prodigy input hash is in this output dir, Prodigy or Argilla export, or dataset (repeatable)",
+            collect
+        )
         .option("--skip-empty", "rows whose template fields are empty or whitespace go to the errors file instead of being annotated")
         .option(
             "--id-column <name>",

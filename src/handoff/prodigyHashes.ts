@@ -1,5 +1,5 @@
 import {canonicalJson} from "../canonicalJson.js";
-import {murmurhash3} from "./murmurhash3.js";
+import {murmurhash3} from "../files/murmurhash3.js";
 
 /**
  * Prodigy's default hash keys (prodigy.util INPUT_HASH_KEYS / TASK_HASH_KEYS, as Prodigy's maintainers list them on
@@ -17,7 +17,7 @@ export interface ProdigyHashes {
 
 /** What else a task's hashes cover, beyond Prodigy's default keys. */
 export interface ProdigyHashExtra {
-    /** The row's identity (airlabel: its idx), so that rows with the same text are different inputs. Defaults to none. */
+    /** The row's identity (airlabel: its text's occurrence number when not the first, see prodigyInputHash), so that rows with the same text are different inputs. Defaults to none. */
     row?: unknown;
     /** The answer the task carries and who gave it (airlabel: the model(s) and their value), so that exports of two models are different tasks. Defaults to none. */
     answer?: unknown;

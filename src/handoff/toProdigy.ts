@@ -1,3 +1,4 @@
+import {TextOccurrences} from "../files/prodigyInputHash.js";
 import {AnswerFieldError, labelTextOf} from "./resolveAnswerField.js";
 import type {AnswerField} from "./resolveAnswerField.js";
 import type {HandoffSource} from "./readHandoffSource.js";
@@ -49,6 +50,7 @@ export function toProdigy(source: HandoffSource, field: AnswerField, textColumn?
         );
     const shown = textColumn ?? (textColumns.includes("text") ? "text" : textColumns[0]) ?? null;
     const tasks: ProdigyTask[] = [];
+    const occurrences = new TextOccurrences();
     let skipped = 0;
     let failed = 0;
     for (const row of source.rows) {
@@ -85,7 +87,9 @@ export function toProdigy(source: HandoffSource, field: AnswerField, textColumn?
         const chosen = source.comparison ? majorityOf(values)?.value : values.get(source.models[0]!.id);
         const task: Record<string, unknown> = {text, ...questionOf(field, chosen), meta};
         const answer = {models: source.models.map((model) => model.model), values: Object.fromEntries(values), failed: failures.map((model) => model.id)};
-        tasks.push({...task, ...prodigyHashes(task, {row: row.idx, answer})} as ProdigyTask);
+        // the same input hash for the same text's first occurrence in any dataset (what --exclude matches), another for each repeat
+        const occurrence = occurrences.next(text);
+        tasks.push({...task, ...prodigyHashes(task, {...(occurrence > 0 ? {row: occurrence} : {}), answer})} as ProdigyTask);
     }
     return {tasks, skipped, failed, textColumn: shown};
 }

@@ -70,6 +70,7 @@ export function resolveMergedOptions(merged: JobValues, required: readonly strin
     }
     if (typeof merged.choices === "string") options.choices = choiceList(merged.choices);
     if (typeof merged.rename === "string") options.rename = renameMap(merged.rename);
+    if (typeof merged.exclude === "string") options.exclude = [merged.exclude];
     if (typeof merged.keepColumns === "string") options.keepColumns = merged.keepColumns === "" ? [] : splitList(merged.keepColumns);
     if (typeof merged.devices === "string") options.devices = splitList(merged.devices);
     if (typeof merged.tensorSplit === "string") options.tensorSplit = splitList(merged.tensorSplit).map(Number);

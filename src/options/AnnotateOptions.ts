@@ -67,6 +67,12 @@ export type PrepareOptions = {
      * `idColumn` and the output see the new names (llm_annotator's `prompt_field_swapper`). Defaults to none.
      */
     rename?: Record<string, string>;
+    /**
+     * Rows seen before go to the errors file instead of being annotated (Prodigy's `exclude`): their text's
+     * `_input_hash` (as airlabel's Prodigy export writes it) is in one of these: another airlabel output dir, a Prodigy
+     * export or db-out JSONL, an Argilla `from_disk` folder, or a dataset. Defaults to none.
+     */
+    exclude?: string[];
     /** Take each row's idx from this input column (a unique non-negative integer) instead of its position, so a row keeps its idx through the steps of a job. Defaults to none (the position). */
     idxColumn?: string;
     /**

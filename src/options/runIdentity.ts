@@ -35,6 +35,7 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     skipInvalidRows: "rows",
     skipEmpty: "rows",
     rename: "rows",
+    exclude: "rows",
     idxColumn: "rows",
     idColumn: "rows",
     changedRows: "none",

@@ -109,6 +109,10 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
                 new Set(Object.values(options.rename)).size === Object.keys(options.rename).length),
         "options.rename must map column names to distinct non-empty new names"
     );
+    check(
+        options.exclude === undefined || (Array.isArray(options.exclude) && options.exclude.every((p) => typeof p === "string" && p !== "")),
+        "options.exclude must be an array of paths"
+    );
     check(options.skipEmpty === undefined || typeof options.skipEmpty === "boolean", "options.skipEmpty must be a boolean");
     check(options.retryFailed === undefined || typeof options.retryFailed === "boolean", "options.retryFailed must be a boolean");
     check(

@@ -4,6 +4,7 @@ import {approxTokens} from "../engine/approxTokens.js";
 import type {LoadedHooks} from "../hooks/Hooks.js";
 import {promptFromHook} from "../hooks/promptFromHook.js";
 import {rowFromHook} from "../hooks/rowFromHook.js";
+import type {ExcludedInputs} from "./ExcludedInputs.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 import {formatPrompt} from "../llama/formatPrompt.js";
 import {tokenizePrompt} from "../llama/tokenizePrompt.js";
@@ -22,6 +23,8 @@ export type RowPreparerOptions = {
     writer: PreparedCacheWriter;
     template: PromptTemplate;
     promptHook: (LoadedHooks & {prompt: NonNullable<LoadedHooks["prompt"]>}) | null;
+    /** `--exclude`: the inputs seen before, or null. */
+    excluded: ExcludedInputs | null;
     /** The hooks module's `row(row)` preprocessing, or null. */
     rowHook: (LoadedHooks & {row: NonNullable<LoadedHooks["row"]>}) | null;
     hookTimeoutMs: number;
@@ -150,6 +153,8 @@ export class RowPreparer {
         const kept = keep.of(record.values, record.location, idx);
         const key = this.#keys.of(record.values, inputHash, record.ordinal, record.location);
         const failed = {idx, location: record.location, columns: kept, key, inputHash};
+        const seenIn = options.excluded?.seenIn(record.values) ?? null;
+        if (seenIn !== null) return writer.addFailure({stage: "prepare", reason: `seen before in ${seenIn} (--exclude)`, ...failed});
         // --skip-empty: the template's fields before the template renders them (a hook's prompt once it is made)
         const emptyInput = options.skipEmpty && promptHook === null ? emptyField(record.values, template) : null;
         if (emptyInput !== null) return writer.addFailure({stage: "prepare", reason: `${emptyInput} is empty (--skip-empty)`, ...failed});

@@ -12,6 +12,7 @@ import {KeptColumns} from "./KeptColumns.js";
 import {PrepareError} from "./PrepareError.js";
 import {PreparedCache, type PreparedBase, type PreparedCacheMeta, type PreparedCacheWriter} from "./PreparedCache.js";
 import {type DatasetRecord, RowPreparer} from "./RowPreparer.js";
+import {ExcludedInputs} from "./ExcludedInputs.js";
 import type {PreparedJob, PreparedRow, PreparedWindow} from "./PreparedJob.js";
 import {histogramStats} from "./RowIndex.js";
 import {DEFAULT_HOOK_TIMEOUT_MS} from "../hooks/Hooks.js";
@@ -85,12 +86,14 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     });
 
     const vocabModel = options.vocabModel;
+    const excluded = options.exclude !== undefined && options.exclude.length > 0 ? await ExcludedInputs.load(options.exclude) : null;
     const makePreparer = (writer: PreparedCacheWriter) =>
         new RowPreparer({
             writer,
             template,
             promptHook,
             rowHook,
+            excluded,
             hookTimeoutMs,
             keep,
             vocabModel,
@@ -106,7 +109,10 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
         });
     // an input that grew since an earlier prepare of the same job: its rows are copied, not rendered and tokenized again
     // (not with a row hook: an earlier prepare's rows were made by it, and its key checks need it run again)
-    const baseKey = cacheKey === null || options.shuffleSeed !== undefined || rowHook !== null ? null : baseKeyFor(dataset.files, options, promptHook?.sha256);
+    const baseKey =
+        cacheKey === null || options.shuffleSeed !== undefined || rowHook !== null || excluded !== null
+            ? null
+            : baseKeyFor(dataset.files, options, promptHook?.sha256);
     const base = baseKey === null ? null : await PreparedCache.findBase(options.output, baseKey, cache);
     const job: CacheWrite = {cache, dataset, options, columns, makePreparer, baseKey};
     const grown = base !== null ? await writeCache(job, base) : null;

@@ -1,7 +1,7 @@
 import {describe, expect, test} from "vitest";
 import {cohenKappa, meanAbsoluteDifference, percentAgreement} from "../../src/handoff/agreement.js";
 import type {RatingPair} from "../../src/handoff/agreement.js";
-import {murmurhash3} from "../../src/handoff/murmurhash3.js";
+import {murmurhash3} from "../../src/files/murmurhash3.js";
 import {prodigyHashes} from "../../src/handoff/prodigyHashes.js";
 
 /** Pairs from a confusion table: table[i][j] items rated labels[i] by the first rater and labels[j] by the second. */

@@ -4,6 +4,7 @@ import {beforeAll, describe, expect, test} from "vitest";
 import {lockOutputDir} from "../../src/output/openOutputDir.js";
 import {OutputLockedError} from "../../src/output/outputErrors.js";
 import {readOutput} from "../../src/output/readOutput.js";
+import {prodigyInputHash} from "../../src/files/prodigyInputHash.js";
 import {annotate} from "../../src/pipeline/annotate.js";
 import {generatedModel, runCli, tempDir, writeJsonl} from "../support/fixtures.js";
 
@@ -128,5 +129,42 @@ describe("Prodigy habits", () => {
         await expect(annotate({input, model, output: other, template: "{text}", maxTokens: 4})).rejects.toBeInstanceOf(OutputLockedError);
         await lock.release();
         expect(fs.existsSync(path.join(other, "airlabel.log"))).toBe(false);
+    });
+});
+
+describe("--exclude (Prodigy's exclude / filter_seen_before)", () => {
+    test("rows seen in another output dir, its Prodigy export or a dataset go to errors/; a text seen once excludes one row", async () => {
+        const earlier = path.join(dir, "earlier");
+        const first = writeJsonl(path.join(dir, "first.jsonl"), [{text: "alpha"}, {text: "beta"}, {text: "gamma"}]);
+        expect((await runCli(["run", "-i", first, "-m", model, "-o", earlier, "-p", "{text}", "--max-tokens", "4", "-q"])).code).toBe(0);
+        const prodigy = path.join(dir, "earlier.prodigy.jsonl");
+        expect((await runCli(["export", earlier, "--to", "prodigy", "--out", prodigy])).code).toBe(0);
+        // identical texts in one export are different inputs; the first occurrence hashes as the text alone
+        const tasks = fs
+            .readFileSync(prodigy, "utf8")
+            .trim()
+            .split("\n")
+            .map((line) => JSON.parse(line) as {text: string; _input_hash: number});
+        expect(tasks.map((task) => task._input_hash)).toEqual(tasks.map((task) => prodigyInputHash(task.text, 0)));
+        const second = writeJsonl(path.join(dir, "second.jsonl"), [{text: "beta"}, {text: "delta"}, {text: "beta"}, {text: "gamma"}]);
+        for (const source of [earlier, prodigy, first]) {
+            const output = path.join(dir, `excluded-${path.basename(source)}`);
+            const run = await runCli(["run", "-i", second, "-m", model, "-o", output, "-p", "{text}", "--max-tokens", "4", "--exclude", source, "-q"]);
+            expect(run.code, run.stderr).toBe(0);
+            const {rows, errors} = await readOutput(output);
+            expect(rows.map((row) => [row.idx, row.text])).toEqual([
+                [1, "delta"],
+                [2, "beta"]
+            ]);
+            expect(errors.map((row) => [row.idx, row.reason])).toEqual([
+                [0, `seen before in ${source} (--exclude)`],
+                [3, `seen before in ${source} (--exclude)`]
+            ]);
+        }
+        const missing = await runCli(["run", "-i", second, "-m", model, "-o", path.join(dir, "x"), "-p", "{text}", "--exclude", path.join(dir, "nope.jsonl")]);
+        expect(missing.code).toBe(1);
+        expect(missing.stderr.trim()).toBe(
+            `airlabel: --exclude ${path.join(dir, "nope.jsonl")}: not found; give an airlabel output dir, a Prodigy or Argilla export, or a dataset`
+        );
     });
 });
