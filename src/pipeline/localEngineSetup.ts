@@ -1,6 +1,7 @@
 import {LocalEngine} from "../engine/local/LocalEngine.js";
 import {fitLocalRun, placeLocalRun} from "../engine/local/placement/planLocalRun.js";
 import {hasAnswerHooks} from "../hooks/Hooks.js";
+import {localSamplingParams} from "../options/generationParams.js";
 import {compileSchemaGrammar, type CompileSchemaGrammarOptions} from "../schema/grammar/compileSchemaGrammar.js";
 import type {EnginePlan, EngineSetup, EngineSetupOptions} from "./EngineSetup.js";
 
@@ -55,6 +56,7 @@ export async function localEngineSetup({resolved, answerSchema, hooks, log}: Eng
                         schemaOrigin: resolved.schemaOrigin,
                         grammar,
                         generation: resolved.generation,
+                        ...(resolved.params !== undefined ? {params: localSamplingParams(resolved.params)} : {}),
                         retriesInvalid: resolved.retriesInvalid,
                         workers,
                         placements: fitted.placements,
