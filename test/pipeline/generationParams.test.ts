@@ -1,6 +1,8 @@
+import fs from "node:fs";
 import path from "node:path";
 import {beforeAll, describe, expect, test} from "vitest";
 import {readOutput} from "../../src/output/readOutput.js";
+import {runJob} from "../../src/jobs/runJob.js";
 import {annotate} from "../../src/pipeline/annotate.js";
 import {generatedModel, runCli, tempDir, writeJsonl} from "../support/fixtures.js";
 
@@ -79,11 +81,37 @@ test("a changed --param is refused on resume; a job file's generation: map works
     expect(changed.stderr).toMatch(/holds a run with a different options \(was .*100.*now .*50.*\); re-run with --overwrite/u);
     // the same parameter from a job file is the same run
     const job = path.join(dir, "job.yaml");
-    const {writeFileSync} = await import("node:fs");
-    writeFileSync(job, `generation:\n  logit_bias:\n    "${Z}": 100\n`);
+    fs.writeFileSync(job, `generation:\n  logit_bias:\n    "${Z}": 100\n`);
     const fromJob = await runCli([...args, "--config", job, "--json"]);
     expect(fromJob.code, fromJob.stderr).toBe(0);
     expect(JSON.parse(fromJob.stdout)).toMatchObject({resumedRows: 2});
     const {rows} = await readOutput(output);
     expect(rows.map((row) => row.annotation)).toEqual(["ZZZZ", "ZZZZ"]);
+});
+
+test("in a multi-step job, a step's generation: map replaces the job's; --param (the overrides) wins key by key", async () => {
+    const output = path.join(dir, "job");
+    const result = await runJob({
+        job: {
+            input,
+            output,
+            model,
+            maxTokens: 4,
+            generation: {logit_bias: {[Z]: 100}},
+            steps: [
+                {name: "first", prompt: "{text}"},
+                {name: "second", prompt: "{text} {steps.first.annotation}", generation: {logit_bias: {[Y]: 100}}}
+            ]
+        },
+        overrides: {param: ["repeat_last_n=0"]}
+    });
+    expect(result.complete).toBe(true);
+    const first = await readOutput(path.join(output, "steps", "first"));
+    const second = await readOutput(path.join(output, "steps", "second"));
+    expect(first.rows.map((row) => row.annotation)).toEqual(["ZZZZ", "ZZZZ"]);
+    expect(second.rows.map((row) => row.annotation)).toEqual(["YYYY", "YYYY"]);
+    expect(JSON.parse(JSON.parse(fs.readFileSync(path.join(output, "steps", "second", "manifest.json"), "utf8")).identity.options).params).toEqual({
+        logit_bias: {[Y]: 100},
+        repeat_last_n: 0
+    });
 });
