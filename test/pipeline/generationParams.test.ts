@@ -52,6 +52,16 @@ describe.each(["native", "lockstep"])("--param on the local backend (%s driver)"
         expect(await answers(`${driver}-y`, {logit_bias: {[Z]: false, [Y]: 95}})).toEqual(["YYYY", "YYYY"]);
     });
 
+    test("logit_bias steers a grammar-constrained answer (the grammar still decides what may come)", async () => {
+        // byte tokens "n" (3 + 0x6e) and "p" (3 + 0x70): each the first letter of one choice
+        for (const [token, label] of [[3 + 0x6e, "negative"], [3 + 0x70, "positive"]] as const) {
+            const output = path.join(dir, `${driver}-choices-${label}`);
+            const result = await annotate({input, model, output, choices: ["positive", "negative"], params: {logit_bias: {[token]: 50}}});
+            expect(result).toMatchObject({okRows: 2, failedRows: 0});
+            expect((await readOutput(output)).rows.map((row) => row.annotation)).toEqual([label, label]);
+        }
+    });
+
     test("presence_penalty, frequency_penalty and repeat_last_n are llama.cpp's", async () => {
         const bias = {logit_bias: {[Z]: 100, [Y]: 95}};
         // presence: Z (100 > 95), Y (95 > 90), then both present: Z (90 > 85) twice
