@@ -31,7 +31,7 @@ async function answers(name: string, params: Record<string, unknown> | undefined
     const result = await annotate({input, model, output, maxTokens: 4, parallel: 2, ...(params !== undefined ? {params} : {})});
     expect(result).toMatchObject({okRows: 2, failedRows: 0});
     const {rows} = await readOutput(output);
-    return rows.sort((a, b) => a.idx - b.idx).map((row) => row.annotation as string);
+    return rows.sort((a, b) => (a.idx as number) - (b.idx as number)).map((row) => row.annotation as string);
 }
 
 describe.each(["native", "lockstep"])("--param on the local backend (%s driver)", (driver) => {
@@ -54,7 +54,10 @@ describe.each(["native", "lockstep"])("--param on the local backend (%s driver)"
 
     test("logit_bias steers a grammar-constrained answer (the grammar still decides what may come)", async () => {
         // byte tokens "n" (3 + 0x6e) and "p" (3 + 0x70): each the first letter of one choice
-        for (const [token, label] of [[3 + 0x6e, "negative"], [3 + 0x70, "positive"]] as const) {
+        for (const [token, label] of [
+            [3 + 0x6e, "negative"],
+            [3 + 0x70, "positive"]
+        ] as const) {
             const output = path.join(dir, `${driver}-choices-${label}`);
             const result = await annotate({input, model, output, choices: ["positive", "negative"], params: {logit_bias: {[token]: 50}}});
             expect(result).toMatchObject({okRows: 2, failedRows: 0});
@@ -78,6 +81,13 @@ test("another parameter is refused before the model loads, naming the ones the l
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(
         "airlabel: options.params.min_tokens is not supported by the local backend (llama.cpp); it supports frequency_penalty, logit_bias, presence_penalty, repeat_last_n (the openai backend sends any parameter)"
+    );
+});
+
+test("a logit_bias token beyond the model's vocabulary is refused once the model is loaded, before any row", async () => {
+    // the generated model's vocabulary: 906 tokens
+    await expect(annotate({input, model, output: path.join(dir, "outside"), params: {logit_bias: {"906": 5}}})).rejects.toThrow(
+        /^options\.params\.logit_bias: token 906 is not in the model's vocabulary \(906 tokens, ids 0 to 905\); check the token ids for this model$/u
     );
 });
 
