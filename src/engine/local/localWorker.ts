@@ -70,17 +70,6 @@ export function defaultThreads(workers: number, parallel: number, decodeThread: 
     return Math.max(1, Math.floor((parallel > 1 || decodeThread ? cores : cores - 1) / workers));
 }
 
-/** A `logit_bias` token id beyond the model's vocabulary would be ignored by llama.cpp without a word: refused here, once the vocabulary is known. */
-function checkBiasTokens(model: LlamaModel): void {
-    const tokens = (model.fileInfo.metadata as {tokenizer?: {ggml?: {tokens?: unknown}}}).tokenizer?.ggml?.tokens;
-    if (!Array.isArray(tokens)) return;
-    const outside = config.params?.logitBias?.find(([token]) => token >= tokens.length);
-    if (outside !== undefined)
-        throw new Error(
-            `options.params.logit_bias: token ${outside[0]} is not in the model's vocabulary (${tokens.length} tokens, ids 0 to ${tokens.length - 1}); check the token ids for this model`
-        );
-}
-
 async function loadState(): Promise<WorkerState> {
     const llama = await loadLlama(config.gpu);
     const model = await loadPlacedModel(llama, {
@@ -88,7 +77,6 @@ async function loadState(): Promise<WorkerState> {
         gpuLayers: config.gpuLayers,
         placement: claimPlacement(config.placements, config.placementClaims)
     });
-    checkBiasTokens(model);
     const threads = config.threads ?? (llama.gpu === false ? defaultThreads(config.workers, config.parallel, hasDecodeThread(llama)) : undefined);
     const context = await model.createContext({
         contextSize: config.contextSize,
