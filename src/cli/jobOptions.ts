@@ -65,6 +65,11 @@ export function addGenerationOptions(command: Command): Command {
         .option("--stop <string>", "stop string (repeatable)", collect)
         .option("--repeat-penalty <x>", "repeat penalty (default 1 = off)", toNumber)
         .option("--ignore-eos", "free text only: keep generating to --max-tokens through end-of-generation tokens (benchmarks)")
+        .option(
+            "--param <key=value>",
+            "generation parameter without a flag of its own, by its request name, value as JSON or else a string (repeatable): openai backend: any (logit_bias, chat_template_kwargs, min_tokens, ...); local: presence_penalty, frequency_penalty, repeat_last_n, logit_bias",
+            collect
+        )
         .option("--retries-invalid <n>", "retries of an invalid or truncated answer, with changed sampling (default 2)", toInteger)
         .option(
             "--row-timeout <seconds>",

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import {AirlabelError, InvalidOptionError} from "../AirlabelError.js";
 import {oneLine} from "../oneLine.js";
 import type {AnnotateOptions} from "../options/AnnotateOptions.js";
+import {parseParamFlags} from "../options/generationParams.js";
 import {readJobFile} from "./readJobFile.js";
 
 /** What a job file or the flags say about the command's own output, beside the run's options. */
@@ -76,8 +77,25 @@ export function resolveMergedOptions(merged: JobValues, required: readonly strin
     if (typeof merged.tensorSplit === "string") options.tensorSplit = splitList(merged.tensorSplit).map(Number);
     if (typeof merged.replicas === "string" && /^\d+$/u.test(merged.replicas)) options.replicas = Number(merged.replicas);
     if (typeof merged.stop === "string") options.stop = [merged.stop];
+    const params = generationParams(merged);
+    delete options.param;
+    delete options.generation;
+    if (params !== undefined) options.params = params;
     if (typeof merged.gpuLayers === "string") options.gpuLayers = /^\d+$/u.test(merged.gpuLayers) ? Number(merged.gpuLayers) : merged.gpuLayers;
     return options as AnnotateOptions & RunOutputOptions;
+}
+
+/**
+ * The generation parameters a job file's `generation:` map and `--param key=value` flags give (the flags win, key by
+ * key); undefined when neither does.
+ */
+export function generationParams(merged: JobValues): Record<string, unknown> | undefined {
+    const fromJob = merged.generation as Record<string, unknown> | undefined;
+    if (fromJob !== undefined && (typeof fromJob !== "object" || fromJob === null || Array.isArray(fromJob)))
+        throw new InvalidOptionError('"generation" must be a map of parameter name: value (e.g. generation: {presence_penalty: 0.5})');
+    const fromFlags = Array.isArray(merged.param) ? parseParamFlags(merged.param as string[]) : undefined;
+    if (fromJob === undefined && fromFlags === undefined) return undefined;
+    return {...fromJob, ...fromFlags};
 }
 
 /** Reads a text file an option names; one-line errors naming the option and the file. */

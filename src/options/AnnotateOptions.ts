@@ -104,6 +104,15 @@ export type AnnotateOptions = PrepareOptions &
         schema?: Record<string, unknown> | boolean;
         /** Where the schema came from, for messages. Defaults to "schema". */
         schemaOrigin?: string;
+        /**
+         * Generation parameters airlabel has no option for, by their request field name (`--param key=value`, a job
+         * file's `generation:` map): the openai backend merges them into every request body after its own fields
+         * (`logit_bias`, `chat_template_kwargs`, `min_tokens`, `presence_penalty`, vendor extras); the local backend
+         * applies `presence_penalty`, `frequency_penalty`, `repeat_last_n` and `logit_bias` and refuses the others. A
+         * field airlabel sets itself (`temperature`, `max_tokens`, `response_format`, ...) is refused: use its option.
+         * Part of the run identity (a resume must keep them; `retryFailed` may change them). Defaults to none.
+         */
+        params?: Record<string, unknown>;
         /** Shortcut for single-label classification: the answer is one of these strings. Defaults to none. */
         choices?: string[];
         /** A kept column holding a non-negative integer that replaces `idx` in each row's first-attempt seed (`seed + value`); `generate()` uses its `sample` column. Defaults to none (`seed + idx`). */

@@ -52,6 +52,7 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     repeatPenalty: "answers",
     ignoreEos: "answers",
     seedColumn: "answers",
+    params: "answers",
     retriesInvalid: "answers",
     rowTimeout: "answers",
     grammarMaxStringLength: "answers",

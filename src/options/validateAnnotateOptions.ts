@@ -9,6 +9,7 @@ import {
     optionalPositiveInteger
 } from "./checkOption.js";
 import {validateBackendOptions, type ResolvedBackend} from "./validateBackendOptions.js";
+import {validateParams} from "./generationParams.js";
 import type {PlacementRequest} from "./PlacementRequest.js";
 import {validatePlacementOptions} from "./validatePlacementOptions.js";
 
@@ -167,6 +168,8 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     const placement = validatePlacementOptions(options);
 
     const resolvedBackend = validateBackendOptions(options);
+    // after the backend: which parameters are taken depends on it
+    const params = validateParams(options.params, resolvedBackend.remote !== null);
 
     return {
         ...options,
@@ -191,6 +194,8 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         // the environment's default for every run of this machine or shell (several processes sharing the cores)
         ...(options.threads === undefined && envThreads !== undefined && envThreads !== "" ? {threads: Number(envThreads)} : {}),
         gpuLayers: options.gpuLayers ?? "auto",
+        // sorted keys, none when empty (so `{}` and no params are the same run)
+        params,
         generation
     };
 }

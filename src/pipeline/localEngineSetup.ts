@@ -1,6 +1,8 @@
+import {checkBiasTokens} from "../engine/local/checkBiasTokens.js";
 import {LocalEngine} from "../engine/local/LocalEngine.js";
 import {fitLocalRun, placeLocalRun} from "../engine/local/placement/planLocalRun.js";
 import {hasAnswerHooks} from "../hooks/Hooks.js";
+import {localSamplingParams} from "../options/generationParams.js";
 import {compileSchemaGrammar, type CompileSchemaGrammarOptions} from "../schema/grammar/compileSchemaGrammar.js";
 import type {EnginePlan, EngineSetup, EngineSetupOptions} from "./EngineSetup.js";
 
@@ -25,6 +27,8 @@ export async function localEngineSetup({resolved, answerSchema, hooks, log}: Eng
                   log
               )
             : null;
+    const params = localSamplingParams(resolved.params);
+    await checkBiasTokens(resolved.model, params);
     const placed = await placeLocalRun({gpu: resolved.gpu, workers: resolved.workers, placement: resolved.placement});
     const answerHooks = hasAnswerHooks(hooks);
     return {
@@ -55,6 +59,7 @@ export async function localEngineSetup({resolved, answerSchema, hooks, log}: Eng
                         schemaOrigin: resolved.schemaOrigin,
                         grammar,
                         generation: resolved.generation,
+                        ...(resolved.params !== undefined ? {params} : {}),
                         retriesInvalid: resolved.retriesInvalid,
                         workers,
                         placements: fitted.placements,

@@ -32,6 +32,7 @@ export function openaiEngineSetup(remote: ResolvedRemoteOptions, {resolved, answ
                         ...(resolved.rowTimeout !== undefined ? {rowTimeoutMs: resolved.rowTimeout * 1000} : {}),
                         schemaOrigin: resolved.schemaOrigin,
                         generation: resolved.generation,
+                        ...(resolved.params !== undefined ? {params: resolved.params} : {}),
                         retriesInvalid: resolved.retriesInvalid,
                         onLog: log,
                         hooks,

@@ -55,7 +55,9 @@ describe("readJobFile", () => {
         };
         const names = addRunOptions(new Command("run"))
             .options.map((option) => option.attributeName())
-            .filter((name) => name !== "config");
+            .filter((name) => name !== "config")
+            // --param key=value is the job file's generation: map
+            .map((name) => (name === "param" ? "generation" : name));
         expect(names.filter((name) => !(name in schema.properties))).toEqual([]);
         const stepNames = names.filter(
             (name) => !["input", "output", "quiet", "json", "failOnErrors", "stopGraceMs", "overwrite", "retryFailed", "idColumn", "changedRows"].includes(name)

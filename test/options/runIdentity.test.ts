@@ -76,7 +76,24 @@ test("every real option reaches the keys its effect says", () => {
     expect(changedBy("format", "jsonl", "parquet")).toEqual(["identity", "skipKey"]);
     expect(changedBy("parallel", 8, 64)).toEqual([]);
     expect(changedBy("concurrency", 8, 64)).toEqual([]);
+    expect(changedBy("params", undefined, {presence_penalty: 0.5})).toEqual(["identity", "skipKey"]);
+    expect(changedBy("params", {presence_penalty: 0.5}, {presence_penalty: 0.6})).toEqual(["identity", "skipKey"]);
 });
+
+test("--retry-failed may change the generation parameters: taken from the run, reported as a change", () => {
+    const identityWith = (params: Record<string, unknown> | undefined) => runIdentity.manifestIdentity({...keysBase(), params}, facts);
+    const recorded = identityWith({presence_penalty: 0.5});
+    const {identity, changes} = runIdentity.retryIdentity(recorded, identityWith({presence_penalty: 1}));
+    expect(identity).toEqual(recorded);
+    expect(changes).toEqual(['params {"presence_penalty":0.5} -> {"presence_penalty":1}']);
+    // set only now, or only before
+    expect(runIdentity.retryIdentity(identityWith(undefined), identityWith({logit_bias: {"5": -100}})).identity).toEqual(identityWith(undefined));
+    expect(runIdentity.retryIdentity(recorded, identityWith(undefined)).changes).toEqual(['params {"presence_penalty":0.5} -> none']);
+});
+
+function keysBase() {
+    return validateAnnotateOptions({input: "in.jsonl", model: "model.gguf", output: "out", choices: ["yes", "no"]});
+}
 
 test("the hand-off commands hash --choices and --schema as the run's identity did", () => {
     const identity = keys(runIdentity, {});

@@ -59,7 +59,24 @@ describe("validateAnnotateOptions messages", () => {
         [{sort: "random"}, "options.sort must be one of shortest, longest, none"],
         [{format: "csv"}, "options.format must be one of jsonl, parquet, arrow"],
         [{gpu: "tpu"}, "options.gpu must be one of auto, cuda, metal, vulkan, cpu"],
-        [{chatTemplate: "chatml"}, "options.chatTemplate must be one of auto, none"]
+        [{chatTemplate: "chatml"}, "options.chatTemplate must be one of auto, none"],
+        [{params: [1]}, "options.params must be an object of generation parameters (name: JSON value)"],
+        [{params: {temperature: 0.5}}, "options.params.temperature is a field airlabel sets itself; use --temperature instead"],
+        [
+            {params: {response_format: {type: "json_object"}}},
+            "options.params.response_format is a field airlabel sets itself; use --schema or --choices instead"
+        ],
+        [{params: {presence_penalty: Number.NaN}}, "options.params.presence_penalty must be a JSON value (string, number, boolean, null, array or object)"],
+        [
+            {params: {min_tokens: 5}},
+            "options.params.min_tokens is not supported by the local backend (llama.cpp); it supports frequency_penalty, logit_bias, presence_penalty, repeat_last_n (the openai backend sends any parameter)"
+        ],
+        [{params: {presence_penalty: "0.5"}}, "options.params.presence_penalty must be a number"],
+        [{params: {repeat_last_n: -1}}, "options.params.repeat_last_n must be a non-negative integer"],
+        [
+            {params: {logit_bias: {abc: 1}}},
+            'options.params.logit_bias must be an object of token id: bias (a number added to the logit, or false to ban the token), e.g. {"15043": -100}'
+        ]
     ] as [Record<string, unknown>, string][])("%j -> %s", (options, message) => {
         expect(messageOf(options)).toBe(message);
     });
@@ -72,6 +89,26 @@ describe("validateAnnotateOptions messages", () => {
             devices: undefined,
             replicas: undefined
         });
+    });
+
+    test("params: sorted keys (the run identity does not depend on their order), none when empty; the openai backend takes any", () => {
+        expect(validateAnnotateOptions({...base, params: {presence_penalty: 0.5, logit_bias: {"9": -2, "10": false}}}).params).toEqual({
+            logit_bias: {"10": false, "9": -2},
+            presence_penalty: 0.5
+        });
+        expect(Object.keys(validateAnnotateOptions({...base, params: {presence_penalty: 0.5, frequency_penalty: 1}}).params!)).toEqual([
+            "frequency_penalty",
+            "presence_penalty"
+        ]);
+        expect(validateAnnotateOptions({...base, params: {}}).params).toBeUndefined();
+        const remote = {...base, backend: "openai" as const, baseUrl: "http://127.0.0.1:1/v1"};
+        expect(validateAnnotateOptions({...remote, params: {min_tokens: 5, chat_template_kwargs: {enable_thinking: false}}}).params).toEqual({
+            chat_template_kwargs: {enable_thinking: false},
+            min_tokens: 5
+        });
+        expect(validationMessage({...remote, params: {max_tokens: 5}})).toBe(
+            "options.params.max_tokens is a field airlabel sets itself; use --max-tokens instead"
+        );
     });
 
     test("defaults are filled in", () => {

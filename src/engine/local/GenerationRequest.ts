@@ -1,4 +1,5 @@
 import type {LlamaContext, LlamaGrammar, Token} from "node-llama-cpp";
+import type {LocalSamplingParams} from "../../options/generationParams.js";
 import type {StepProfileSlot} from "../StepProfile.js";
 
 /** One generation: a prompt (already tokenized) and how to sample its answer. */
@@ -14,6 +15,8 @@ export type GenerationRequest = {
     seed: number;
     /** 1 = off. */
     repeatPenalty: number;
+    /** Presence and frequency penalties, the tokens the penalties look back on, token biases (`--param`). Defaults to none. */
+    params?: LocalSamplingParams;
     /** Decoding is constrained by this grammar. */
     grammar?: LlamaGrammar;
     /** Texts that end the answer (not included in it). */

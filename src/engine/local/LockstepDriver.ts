@@ -1,6 +1,8 @@
 import {setImmediate as nextMacrotask} from "node:timers/promises";
 import {LlamaGrammarEvaluationState, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token} from "node-llama-cpp";
+import {DEFAULT_PENALTY_LAST_N} from "../../options/generationParams.js";
 import {batchSampling} from "./batchSampling.js";
+import {penaltyAndBias} from "./penaltyAndBias.js";
 import type {GenerationDriver, GenerationDriverOptions, GenerationOutput, GenerationRequest} from "./GenerationRequest.js";
 import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
 import {textBeforeStop} from "./textBeforeStop.js";
@@ -124,6 +126,7 @@ export class LockstepDriver implements GenerationDriver {
             const grammarEvaluationState =
                 request.grammar !== undefined ? new LlamaGrammarEvaluationState({model: this._model, grammar: request.grammar}) : undefined;
             const recent: Token[] = [];
+            const lastN = request.params?.penaltyLastN ?? DEFAULT_PENALTY_LAST_N;
             const iterator = sequence.evaluate(toEvaluate, {
                 temperature: request.temperature,
                 topP: request.topP,
@@ -131,7 +134,7 @@ export class LockstepDriver implements GenerationDriver {
                 minP: request.minP,
                 seed: request.seed,
                 ...(grammarEvaluationState !== undefined ? {grammarEvaluationState} : {}),
-                ...(request.repeatPenalty !== 1 ? {repeatPenalty: {punishTokens: () => recent.slice(-64), penalty: request.repeatPenalty}} : {}),
+                ...penaltyAndBias(this._model, request, () => (lastN === 0 ? [] : recent.slice(-lastN))),
                 yieldEogToken: true
             });
             this._active.push({

@@ -1,4 +1,5 @@
 import type {GenerationOptions, GpuChoice} from "../../options/AnnotateOptions.js";
+import type {LocalSamplingParams} from "../../options/generationParams.js";
 import type {WorkerPlacement} from "../../options/PlacementRequest.js";
 
 /** Everything a worker needs to load its model instance and context; sent once as piscina `workerData`. */
@@ -20,6 +21,8 @@ export type WorkerConfig = {
     /** The schema's GBNF grammar, compiled once by the caller (null for free text). */
     grammar: string | null;
     generation: Required<GenerationOptions>;
+    /** The sampler settings `--param` gives (presence and frequency penalties, token biases); absent: none. */
+    params?: LocalSamplingParams;
     retriesInvalid: number;
     /** Worker count, to share CPU cores between them. */
     workers: number;

@@ -1,5 +1,6 @@
 import {LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaModel} from "node-llama-cpp";
 import type {GenerationRequest} from "./GenerationRequest.js";
+import {penaltyAndBias} from "./penaltyAndBias.js";
 
 /** node-llama-cpp's native sampler (`AddonSampler`), configured once for a whole generation. */
 export type AddonSampler = {
@@ -15,8 +16,8 @@ type Internals = {
 /**
  * A native sampler for `request`, configured as node-llama-cpp's `sequence.evaluate()` configures its own (its
  * `_resolveSamplerConfig`, so the defaults are node-llama-cpp's), with the grammar's evaluation state: the native decode
- * loop then samples and accepts every token with it. The repetition penalty starts from no tokens and the sampler
- * accepts each generated one, which is what the JavaScript loop's `punishTokens` (the last 64 generated) amounts to.
+ * loop then samples and accepts every token with it. The penalties start from no tokens and the sampler accepts each
+ * generated one, which is what the JavaScript loop's `punishTokens` (the last `repeat_last_n`, 64, generated) amounts to.
  *
  * Returns undefined where node-llama-cpp's internals differ.
  */
@@ -37,7 +38,7 @@ export function createAddonSampler(
         minP: request.minP,
         seed: request.seed,
         ...(grammarState !== undefined ? {grammarEvaluationState: grammarState} : {}),
-        ...(request.repeatPenalty !== 1 ? {repeatPenalty: {punishTokens: [], penalty: request.repeatPenalty}} : {})
+        ...penaltyAndBias(model, request, [])
     });
     const sampler = new AddonSamplerClass(internals.model._model);
     sampler.applyConfig(config);

@@ -156,6 +156,7 @@ async function generateAnswer(state: WorkerState, task: EngineTask): Promise<Eng
                 maxTokens: gen.maxTokens,
                 ...samplingForAttempt(gen, task.idx, attempt, task.seed),
                 repeatPenalty: gen.repeatPenalty,
+                ...(config.params !== undefined ? {params: config.params} : {}),
                 ...(state.grammar !== undefined ? {grammar: state.grammar} : {}),
                 stopStrings: state.stopStrings,
                 ignoreEos: gen.ignoreEos && state.grammar === undefined,

@@ -26,6 +26,8 @@ export type OpenAIEngineOptions = ResolvedRemoteOptions & {
     schema: Record<string, unknown> | boolean | null;
     schemaOrigin: string;
     generation: Required<GenerationOptions>;
+    /** Extra request fields (`--param`), sent in every generation request (not in the startup probe). Defaults to none. */
+    params?: Record<string, unknown>;
     retriesInvalid: number;
     /** The user's hooks module, whose validate/parse check answers here. Defaults to none. */
     hooks?: LoadedHooks | null;
@@ -82,7 +84,8 @@ export class OpenAIEngine implements Engine {
             system: options.system,
             schema: options.schema,
             generation: options.generation,
-            stream: options.stream
+            stream: options.stream,
+            ...(options.params !== undefined ? {params: options.params} : {})
         };
     }
 

@@ -11,6 +11,8 @@ export type RequestSpec = {
     generation: Required<GenerationOptions>;
     /** Ask for server-sent events with usage in the last chunk. */
     stream: boolean;
+    /** The user's extra request fields (`--param`), merged into the body after airlabel's own; none of them is one airlabel sets (see RESERVED_PARAMS). Defaults to none. */
+    params?: Record<string, unknown>;
 };
 
 export type BuiltRequest = {path: "/chat/completions" | "/completions"; body: Record<string, unknown>};
@@ -24,6 +26,7 @@ const schemaName = "airlabel_answer";
  * >= 0.12 ignores silently. Samplers beyond OpenAI's (top_k, min_p, repetition_penalty, ignore_eos) are sent only
  * when they differ from "off", so a strict server is not sent fields it would reject without need.
  * On the completions endpoint the system message, if any, is put before the prompt, separated by a blank line.
+ * The user's `params` come last.
  */
 export function buildRequest(spec: RequestSpec, prompt: string, sampling: AttemptSampling): BuiltRequest {
     const gen = spec.generation;
@@ -54,6 +57,7 @@ export function buildRequest(spec: RequestSpec, prompt: string, sampling: Attemp
     } else if (gen.ignoreEos) {
         body.ignore_eos = true;
     }
+    if (spec.params !== undefined) Object.assign(body, spec.params);
     return {path, body};
 }
 

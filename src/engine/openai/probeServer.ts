@@ -21,10 +21,13 @@ export type ProbeResult = {constrained: boolean | null; warning: string | null};
  * schema it asks for a greeting under {@link probeSchema}: a server that enforces structured output must answer
  * `{"probe": "airlabel-probe-7f3a"}`; anything else means the schema was ignored, which is worth a warning (answers
  * are still validated and retried, but most will fail). A refused probe stops the run with the server's message.
+ * The user's `params` are left out: they are meant for the rows' requests (a `min_tokens` above the probe's few tokens,
+ * a `logit_bias` against its answer).
  */
 export async function probeServer(sender: RequestSender, spec: RequestSpec): Promise<ProbeResult> {
+    const {params: _params, ...rest} = spec;
     const probeSpec: RequestSpec = {
-        ...spec,
+        ...rest,
         system: undefined,
         schema: spec.schema === null ? null : probeSchema,
         generation: {...spec.generation, maxTokens: spec.schema === null ? 1 : 32, stop: [], ignoreEos: false}
