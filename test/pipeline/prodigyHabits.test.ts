@@ -133,7 +133,7 @@ describe("Prodigy habits", () => {
 });
 
 describe("--exclude (Prodigy's exclude / filter_seen_before)", () => {
-    test("rows seen in another output dir, its Prodigy export or a dataset go to errors/; a text seen once excludes one row", async () => {
+    test("rows seen in another output dir, its Prodigy or Argilla export or a dataset go to errors/; a text seen once excludes one row", async () => {
         const earlier = path.join(dir, "earlier");
         const first = writeJsonl(path.join(dir, "first.jsonl"), [{text: "alpha"}, {text: "beta"}, {text: "gamma"}]);
         expect((await runCli(["run", "-i", first, "-m", model, "-o", earlier, "-p", "{text}", "--max-tokens", "4", "-q"])).code).toBe(0);
@@ -146,8 +146,10 @@ describe("--exclude (Prodigy's exclude / filter_seen_before)", () => {
             .split("\n")
             .map((line) => JSON.parse(line) as {text: string; _input_hash: number});
         expect(tasks.map((task) => task._input_hash)).toEqual(tasks.map((task) => prodigyInputHash(task.text, 0)));
+        const argilla = path.join(dir, "earlier-argilla");
+        expect((await runCli(["export", earlier, "--to", "argilla", "--out", argilla])).code).toBe(0);
         const second = writeJsonl(path.join(dir, "second.jsonl"), [{text: "beta"}, {text: "delta"}, {text: "beta"}, {text: "gamma"}]);
-        for (const source of [earlier, prodigy, first]) {
+        for (const source of [earlier, prodigy, argilla, first]) {
             const output = path.join(dir, `excluded-${path.basename(source)}`);
             const run = await runCli(["run", "-i", second, "-m", model, "-o", output, "-p", "{text}", "--max-tokens", "4", "--exclude", source, "-q"]);
             expect(run.code, run.stderr).toBe(0);
