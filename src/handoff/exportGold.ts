@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import {canonicalJson} from "../canonicalJson.js";
+import {majorityOf} from "./handoffRows.js";
 import {writeFileDurable} from "../files/durableFs.js";
 import {readHandoffSource} from "./readHandoffSource.js";
 import {latestReviews, readReviewLog, type ReviewEntry} from "./ReviewLog.js";
@@ -77,17 +77,8 @@ function verdictOf(reviews: readonly ReviewEntry[], modelAnswers: Record<string,
         const answers = Object.values(modelAnswers).filter((answer) => answer !== null);
         return {gold: answers[0] ?? null, source: "model"};
     }
-    const groups = new Map<string, {value: unknown; count: number}>();
-    for (const review of reviews) {
-        // a rejection is a vote for "no answer"
-        const value = review.action === "reject" ? null : review.value;
-        const key = canonicalJson(value);
-        const group = groups.get(key) ?? {value, count: 0};
-        group.count++;
-        groups.set(key, group);
-    }
-    const ranked = [...groups.values()].sort((a, b) => b.count - a.count);
-    if (ranked.length > 1 && ranked[0]!.count === ranked[1]!.count) return {gold: null, source: "tie"};
-    const top = ranked[0]!;
-    return top.value === null ? {gold: null, source: "rejected"} : {gold: top.value, source: "review"};
+    // a rejection is a vote for "no answer"
+    const majority = majorityOf(new Map(reviews.map((review) => [review.annotator, review.action === "reject" ? null : review.value])));
+    if (majority === undefined) return {gold: null, source: "tie"};
+    return majority.value === null ? {gold: null, source: "rejected"} : {gold: majority.value, source: "review"};
 }

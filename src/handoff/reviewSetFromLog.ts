@@ -1,4 +1,4 @@
-import {canonicalJson} from "../canonicalJson.js";
+import {majorityOf} from "./handoffRows.js";
 import {REVIEW_LOG_FILE, latestReviews, readReviewLog} from "./ReviewLog.js";
 import type {AnswerField} from "./resolveAnswerField.js";
 import {answerValueOf} from "./resolveAnswerField.js";
@@ -24,7 +24,9 @@ export async function reviewSetFromLog(dir: string, field: AnswerField, runRows:
     const rows: ReviewedRow[] = [...byRow.entries()]
         .sort(([a], [b]) => a - b)
         .map(([idx, values]) => {
-            const {value, tie} = majorityOf(Object.values(values));
+            const majority = majorityOf(new Map(Object.entries(values)));
+            const tie = majority === undefined;
+            const value = majority?.value ?? null;
             return {
                 idx,
                 value,
@@ -51,17 +53,4 @@ export async function reviewSetFromLog(dir: string, field: AnswerField, runRows:
         },
         rows
     };
-}
-
-function majorityOf(values: readonly unknown[]): {value: unknown; tie: boolean} {
-    const counts = new Map<string, {value: unknown; count: number}>();
-    for (const value of values) {
-        const key = canonicalJson(value);
-        const group = counts.get(key) ?? {value, count: 0};
-        group.count++;
-        counts.set(key, group);
-    }
-    const ranked = [...counts.values()].sort((a, b) => b.count - a.count);
-    if (ranked.length > 1 && ranked[0]!.count === ranked[1]!.count) return {value: null, tie: true};
-    return {value: ranked[0]!.value, tie: false};
 }
