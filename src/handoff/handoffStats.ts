@@ -46,6 +46,8 @@ export interface ModelStats {
     distribution?: Record<string, number>;
     /** Mean of the numeric answers (scales, numbers). */
     mean?: number | null;
+    /** The answers' recorded confidences (`run --confidence`, `--samples`): their mean, the lowest, and how many are below 0.5. */
+    confidence?: {mean: number; min: number; below50: number};
 }
 
 /** A review set compared with each model, and its annotators with each other. */
@@ -119,7 +121,8 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
             failed,
             missing: valid - values.length,
             ...(categorical ? {distribution: distributionOf(values)} : {}),
-            ...(numeric ? {mean: meanOf(values)} : {})
+            ...(numeric ? {mean: meanOf(values)} : {}),
+            ...confidenceStatsOf(source.rows.map((row) => row.responses[model.id]?.confidence))
         };
     });
 
@@ -252,6 +255,16 @@ export function formatHandoffStats(stats: HandoffStats): string {
             ])
         )
     );
+    const confident = stats.models.filter((m) => m.confidence !== undefined);
+    if (confident.length > 0) {
+        lines.push("");
+        lines.push(
+            textTable(
+                ["confidence", "mean", "lowest", "below 0.5"],
+                confident.map((m) => [m.id, formatFigure(m.confidence!.mean), formatFigure(m.confidence!.min), String(m.confidence!.below50)])
+            )
+        );
+    }
     if (stats.pairs.length > 0) {
         lines.push("");
         lines.push(
@@ -303,4 +316,12 @@ export function formatHandoffStats(stats: HandoffStats): string {
         );
     }
     return lines.join("\n") + "\n";
+}
+
+/** The confidence figures of one model's answers, or nothing where none was recorded. */
+function confidenceStatsOf(values: readonly (number | null | undefined)[]): Pick<ModelStats, "confidence"> {
+    const numbers = values.filter((value) => typeof value === "number");
+    if (numbers.length === 0) return {};
+    const mean = numbers.reduce((sum, value) => sum + value, 0) / numbers.length;
+    return {confidence: {mean, min: Math.min(...numbers), below50: numbers.filter((value) => value < 0.5).length}};
 }
