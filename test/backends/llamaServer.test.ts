@@ -5,6 +5,9 @@ import type {AnnotateOptions} from "../../src/options/AnnotateOptions.js";
 import {readOutput} from "../../src/output/readOutput.js";
 import {annotate} from "../../src/pipeline/annotate.js";
 import {runCli, storiesModel, tempDir, writeJsonl} from "../support/fixtures.js";
+import type {Token} from "node-llama-cpp";
+import {NativeStepDriver} from "../../src/engine/local/NativeStepDriver.js";
+import {loadLlama} from "../../src/llama/loadLlama.js";
 import {LlamaServer} from "./support/LlamaServer.js";
 import {llamaServerBinary} from "./support/llamaServerBinary.js";
 
@@ -12,7 +15,7 @@ import {llamaServerBinary} from "./support/llamaServerBinary.js";
 // source node-llama-cpp ships) on 127.0.0.1, serving stories260K: --param / generation: fields reach the server and
 // change its answers as they say. Greedy decoding (temperature 0), so every run is the same.
 // stories260K has no chat template: free text goes to /v1/completions; llama-server reads response_format only on
-// /v1/chat/completions (its chatml fallback template applies there), so the schema run uses the chat endpoint.
+// /v1/chat/completions (its chatml fallback template applies there); on /v1/completions airlabel also sends its json_schema.
 // llama-server's penalties count the prompt's tokens too, so no row's text holds " time" or " upon".
 
 let server: LlamaServer;
@@ -108,6 +111,72 @@ describe.runIf(fs.existsSync(storiesModel))("openai backend against a real llama
                 params: {logit_bias: {[token]: 30}}
             });
             expect(labels).toEqual([label, label]);
+        }
+    });
+
+    test("--repeat-penalty reaches llama-server (sent as its repeat_penalty too)", async () => {
+        const bias = {logit_bias: {[time]: 1000, [upon]: 950}};
+        expect(await answers("no-repeat", {maxTokens: 4, params: bias})).toEqual([" time time time time", " time time time time"]);
+        // llama.cpp's penalty divides a repeated token's positive logit: time 1000 / 2 < upon 950, then upon 475 < time 500
+        expect(await answers("repeat", {maxTokens: 4, repeatPenalty: 2, params: bias})).toEqual([" time upon time time", " time upon time time"]);
+    });
+
+    test("a schema on the completions endpoint constrains the answers (sent as llama-server's json_schema too)", async () => {
+        // (stories260K's free text never is one of these labels: every row answered means the grammar held)
+        for (const label of await answers("choices-completions", {maxTokens: 64, choices: ["positive", "negative"]}))
+            expect(["positive", "negative"]).toContain(label);
+    });
+
+    test("--confidence over the openai backend: the geometric mean of the logprobs llama-server returns", async () => {
+        const output = path.join(dir, "confidence-remote");
+        expect(await annotate(options("confidence-remote", {confidence: true}))).toMatchObject({okRows: 2});
+        for (const row of (await readOutput(output)).rows) {
+            const text = String((JSON.parse(fs.readFileSync(input, "utf8").split("\n")[Number(row.idx)]!) as {text: string}).text);
+            const reply = (await server.post("/completions", {prompt: text, max_tokens: 8, temperature: 0, seed: Number(row.idx), logprobs: 1})) as {
+                choices: [{text: string; logprobs: {content: {logprob: number}[]}}];
+            };
+            expect(row.annotation).toBe(reply.choices[0].text);
+            const logprobs = reply.choices[0].logprobs.content.map((entry) => entry.logprob);
+            const expected = Math.exp(logprobs.reduce((sum, value) => sum + value, 0) / logprobs.length);
+            expect(Math.abs((row.confidence as number) / expected - 1)).toBeLessThan(1e-5);
+        }
+    });
+
+    test("the native decode loop's token log-probabilities are llama-server's for the same prompt tokens", async () => {
+        const llama = await loadLlama("cpu");
+        const model = await llama.loadModel({modelPath: storiesModel});
+        const context = await model.createContext({contextSize: 256, sequences: 1});
+        const driver = new NativeStepDriver({context});
+        try {
+            const prompt = [model.tokens.bos!, ...(await server.tokenize("Lily and Tom")).map((token) => token.id)] as Token[];
+            const local = await driver.generate({
+                tokens: prompt,
+                maxTokens: 8,
+                temperature: 0,
+                topP: 1,
+                topK: 0,
+                minP: 0,
+                seed: 0,
+                repeatPenalty: 1,
+                stopStrings: [],
+                ignoreEos: false,
+                logprobs: true
+            });
+            const reply = (await server.post("/completions", {prompt, max_tokens: 8, temperature: 0, logprobs: 1})) as {
+                choices: [{logprobs: {content: {token: string; logprob: number}[]}}];
+            };
+            const remote = reply.choices[0].logprobs.content;
+            expect(local.tokenLogprobs!.map((token) => token.text).join("")).toBe(
+                remote
+                    .map((token) => token.token)
+                    .join("")
+                    .trimStart()
+            );
+            for (const [i, token] of local.tokenLogprobs!.entries()) expect(token.logprob).toBeCloseTo(remote[i]!.logprob, 3);
+        } finally {
+            driver.dispose();
+            await context.dispose();
+            await model.dispose();
         }
     });
 

@@ -53,6 +53,7 @@ describe("openai request pieces", () => {
             top_k: 40,
             min_p: 0.05,
             repetition_penalty: 1.1,
+            repeat_penalty: 1.1,
             ignore_eos: true
         });
         expect(extra.body).not.toHaveProperty("response_format");

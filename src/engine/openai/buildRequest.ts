@@ -24,9 +24,11 @@ const schemaName = "airlabel_answer";
 
 /**
  * One OpenAI-compatible request body. Structured output is asked for twice: `response_format` with a `json_schema`
- * (OpenAI, vLLM, llama-server, SGLang) and vLLM's `structured_outputs: {json}`; never `guided_json`, which vLLM
- * >= 0.12 ignores silently. Samplers beyond OpenAI's (top_k, min_p, repetition_penalty, ignore_eos) are sent only
- * when they differ from "off", so a strict server is not sent fields it would reject without need.
+ * (OpenAI, vLLM, llama-server, SGLang) and vLLM's `structured_outputs: {json}`, and on the completions endpoint also
+ * as llama-server's `json_schema` (its completions endpoint ignores `response_format`); never `guided_json`, which
+ * vLLM >= 0.12 ignores silently. Samplers beyond OpenAI's (top_k, min_p, the repeat penalty as vLLM's
+ * `repetition_penalty` and llama-server's `repeat_penalty`, ignore_eos) are sent only when they differ from "off",
+ * so a strict server is not sent fields it would reject without need.
  * On the completions endpoint the system message, if any, is put before the prompt, separated by a blank line.
  * The user's `params` come last.
  */
@@ -51,11 +53,17 @@ export function buildRequest(spec: RequestSpec, prompt: string, sampling: Attemp
     if (gen.stop.length > 0) body.stop = gen.stop;
     if (sampling.topK > 0) body.top_k = sampling.topK;
     if (sampling.minP > 0) body.min_p = sampling.minP;
-    if (gen.repeatPenalty !== 1) body.repetition_penalty = gen.repeatPenalty;
+    if (gen.repeatPenalty !== 1) {
+        // vLLM's and SGLang's name, and llama-server's (each ignores the other's)
+        body.repetition_penalty = gen.repeatPenalty;
+        body.repeat_penalty = gen.repeatPenalty;
+    }
     if (spec.schema !== null) {
         const schema = schemaObject(spec.schema);
         body.response_format = {type: "json_schema", json_schema: {name: schemaName, schema, strict: true}};
         body.structured_outputs = {json: schema};
+        // llama-server reads response_format only on its chat endpoint; on completions it takes its own json_schema
+        if (spec.endpoint === "completions") body.json_schema = schema;
     } else if (gen.ignoreEos) {
         body.ignore_eos = true;
     }
