@@ -36,7 +36,8 @@ export function openaiEngineSetup(remote: ResolvedRemoteOptions, {resolved, answ
                         retriesInvalid: resolved.retriesInvalid,
                         onLog: log,
                         hooks,
-                        ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
+                        ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {}),
+                        ...(resolved.oneToMany === true ? {oneToMany: true} : {})
                     })),
                 readyLine: (loaded) => `engine: ${loaded.engine}`,
                 requestStats: () => engine?.requestStats ?? {requests: 0, retries: 0}
