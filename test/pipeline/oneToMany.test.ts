@@ -6,6 +6,8 @@ import {afterAll, beforeAll, describe, expect, test} from "vitest";
 import {compareModels} from "../../src/compare/compareModels.js";
 import {exportRun} from "../../src/handoff/exportRun.js";
 import {handoffStats} from "../../src/handoff/handoffStats.js";
+import {importReviews} from "../../src/handoff/importReviews.js";
+import {startReviewServer} from "../../src/review/reviewServer.js";
 import {runJob} from "../../src/jobs/runJob.js";
 import {readOutput} from "../../src/output/readOutput.js";
 import {annotate} from "../../src/pipeline/annotate.js";
@@ -24,6 +26,8 @@ const pair = {
     required: ["q", "a"],
     additionalProperties: false
 };
+const refusal = (output: string, what: string) =>
+    `${output}/ holds a one-to-many run (each answer a list of output rows), and ${what} takes one answer per input row; export its items as a table instead (airlabel export ${output} --to items.jsonl: one row per item, with row_id)`;
 const pairShape = {q: expect.any(String), a: expect.any(String)};
 /** Exactly two Q&A pairs per answer (the grammar makes the model write two). */
 const twoPairs = {type: "array", items: pair, minItems: 2, maxItems: 2};
@@ -124,9 +128,9 @@ describe("a schema whose answer is a list of Q&A pairs (parquet shards)", () => 
             ["argilla", "Argilla"],
             ["label-studio", "Label Studio"]
         ] as const)
-            await expect(exportRun({dir: output, to})).rejects.toThrow(
-                `${output}/ holds a one-to-many run (each answer a list of output rows), and the ${name} export takes one answer per input row; export its items as a table instead (airlabel export ${output} --to items.jsonl: one row per item, with row_id)`
-            );
+            await expect(exportRun({dir: output, to})).rejects.toThrow(refusal(output, `the ${name} export`));
+        await expect(importReviews({dir: output, file: path.join(dir, "pairs.jsonl")})).rejects.toThrow(refusal(output, "airlabel import"));
+        await expect(startReviewServer({dir: output, port: 0})).rejects.toThrow(refusal(output, "airlabel review"));
     });
 });
 
