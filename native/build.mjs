@@ -66,7 +66,7 @@ const patches = [
     {name: "placement", file: path.join(root, "native", "patches", "airlabel-placement.patch"), marker: "getAirlabelPlacement"},
     {name: "decode-thread", file: path.join(root, "native", "patches", "airlabel-decode-thread.patch"), marker: "getAirlabelDecodeThread"},
     {name: "sampling", file: path.join(root, "native", "patches", "airlabel-sampling.patch"), marker: "airlabelSamplingStats"},
-    {name: "steps", file: path.join(root, "native", "patches", "airlabel-steps.patch"), marker: "airlabelStepsTimeLimits"}
+    {name: "steps", file: path.join(root, "native", "patches", "airlabel-steps.patch"), marker: "airlabelStepsLogprobs"}
 ];
 
 /**

@@ -72,6 +72,15 @@ export function addGenerationOptions(command: Command): Command {
         )
         .option("--retries-invalid <n>", "retries of an invalid or truncated answer, with changed sampling (default 2)", toInteger)
         .option(
+            "--confidence",
+            "record each answer's confidence (0..1) in a confidence column: the label's probability, else the geometric mean of its value tokens' (from token log-probabilities)"
+        )
+        .option(
+            "--samples <n>",
+            "self-consistency: draw n answers per row (needs --temperature > 0), keep the majority's, its vote share in the confidence column",
+            toInteger
+        )
+        .option(
             "--row-timeout <seconds>",
             "one row's time limit (its generation, retries included); a row past it goes to errors/ with finish_reason timeout (default none)",
             toNumber

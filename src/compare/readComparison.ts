@@ -20,6 +20,8 @@ export type ComparisonResponse = {
     ok: boolean;
     /** Why the row failed (the errors file's reason), or why there is no answer yet; null when ok. */
     reason: string | null;
+    /** The answer's confidence, where the model's run recorded one (`--confidence`, `--samples`). */
+    confidence?: number | null;
 };
 
 /** One input row with every model's answer, aligned by idx. */
@@ -70,7 +72,12 @@ export async function readComparison(dir: string): Promise<Comparison> {
         const contents = await readCommitted(modelDir, manifest);
         for (const record of contents.rows) {
             const row = rowOf(Number(record.idx));
-            row.responses[model.id] = {annotation: record.annotation ?? null, ok: true, reason: null};
+            row.responses[model.id] = {
+                annotation: record.annotation ?? null,
+                ok: true,
+                reason: null,
+                ...(typeof record.confidence === "number" || record.confidence === null ? {confidence: record.confidence as number | null} : {})
+            };
             if (!withColumns.has(row.idx)) {
                 withColumns.add(row.idx);
                 row.columns = Object.fromEntries(Object.entries(record).filter(([name]) => !reserved.has(name)));

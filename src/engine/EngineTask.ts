@@ -32,6 +32,8 @@ export type EngineResult = {
     firstTokenMs: number;
     /** Prompt tokens evaluated over all attempts, after reusing the prefix a sequence held (local engine only). */
     evaluatedPromptTokens?: number;
+    /** With `--confidence` or `--samples`: the answer's confidence in 0..1 (see answerConfidence, majorityVote); null where none could be measured. */
+    confidence?: number | null;
     /** Why the row failed, when not ok. */
     reason: string | null;
     /** Where a failed row failed: "validate" (the answers; the default), "generate" (the backend refused the request) or "hook" (a validate/parse hook threw, timed out or returned the wrong type). */

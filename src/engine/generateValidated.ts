@@ -2,6 +2,9 @@ import type {AnswerSchema} from "../schema/AnswerSchema.js";
 import type {EngineResult} from "./EngineTask.js";
 import type {AnswerHooks} from "../hooks/AnswerHooks.js";
 import {describeValue} from "../hooks/loadHooks.js";
+import {answerConfidence} from "./confidence/answerConfidence.js";
+import type {TokenLogprob} from "./confidence/TokenLogprob.js";
+import {majorityVote} from "./confidence/majorityVote.js";
 
 /** One generation attempt, as a backend reports it. */
 export type AttemptOutput = {
@@ -17,6 +20,8 @@ export type AttemptOutput = {
     firstTokenMs: number;
     /** Prompt tokens actually evaluated (after reusing the prefix a sequence held); absent when the backend cannot tell. */
     evaluatedPromptTokens?: number;
+    /** The generated tokens' texts and log-probabilities, when the attempt was asked for them (`confidence`). */
+    tokenLogprobs?: TokenLogprob[];
 };
 
 /** The backend refused the request for good (the row fails at the generate stage with this reason). */
@@ -30,10 +35,15 @@ export type GenerateValidatedOptions = {
     /** Prompt tokens before any attempt reports its own count. */
     promptTokens: number;
     /**
-     * Runs attempt number `attempt` (0-based); each attempt must sample differently (see samplingForAttempt). With a
-     * time limit, `timeLimitMs` is what is left of the row's: past it the attempt ends with finishReason "timeout".
+     * Runs attempt number `attempt` (0-based) of sample `sample` (0 without `samples`); each attempt must sample
+     * differently (see samplingForAttempt). With a time limit, `timeLimitMs` is what is left of the row's: past it the
+     * attempt ends with finishReason "timeout".
      */
-    attempt: (attempt: number, timeLimitMs: number | undefined) => Promise<AttemptOutput | AttemptRefused>;
+    attempt: (attempt: number, timeLimitMs: number | undefined, sample: number) => Promise<AttemptOutput | AttemptRefused>;
+    /** Record the answer's confidence from its tokens' log-probabilities (the attempts must return `tokenLogprobs`). Defaults to false. */
+    confidence?: boolean;
+    /** Self-consistency: this many answers are drawn, the majority's is kept and its vote share is the confidence. Defaults to 1. */
+    samples?: number;
     /** The row's time limit in milliseconds, its attempts' generation time summed (retries included); a row past it fails (stage "generate", finishReason "timeout"). Defaults to none. */
     timeLimitMs?: number;
     /** The user's validate/parse hooks for this row. Defaults to none. */
@@ -50,9 +60,47 @@ export type GenerateValidatedOptions = {
  * The answer loop every backend shares: generate, then accept free text as is, or parse and validate against the
  * schema; a truncated or invalid answer is retried up to `retriesInvalid` times, then the row fails with the last
  * reason. With hooks, `validate` is one more check (free text included, which is then retried too) and `parse`
- * shapes the stored annotation. With `oneToMany` the stored annotation is a list.
+ * shapes the stored annotation (with `oneToMany`, a list). With `samples`, that many answers are drawn (their
+ * attempts and tokens summed, the row's time limit over all of them) and the majority's is kept (see majorityVote);
+ * a sample that fails validation votes for nothing, one that fails at the generate or hook stage fails the row.
  */
 export async function generateValidated(options: GenerateValidatedOptions): Promise<EngineResult> {
+    const samples = options.samples ?? 1;
+    const clock = {spentMs: 0};
+    if (samples <= 1) return await answerOnce(options, 0, clock);
+    const results: EngineResult[] = [];
+    for (let sample = 0; sample < samples; sample++) {
+        const result = await answerOnce(options, sample, clock);
+        results.push(result);
+        if (!result.ok && result.stage !== "validate") break;
+    }
+    return voted(options, results, samples);
+}
+
+/** The samples' result: the majority's answer with the vote share as its confidence, or the last failure. */
+function voted(options: GenerateValidatedOptions, results: readonly EngineResult[], samples: number): EngineResult {
+    const sum = (pick: (result: EngineResult) => number | undefined): number => results.reduce((total, result) => total + (pick(result) ?? 0), 0);
+    const totals = {
+        completionTokens: sum((result) => result.completionTokens),
+        attempts: sum((result) => result.attempts),
+        firstTokenMs: results[0]!.firstTokenMs,
+        ...(results.some((result) => result.evaluatedPromptTokens !== undefined) ? {evaluatedPromptTokens: sum((result) => result.evaluatedPromptTokens)} : {})
+    };
+    const answered = results.filter((result) => result.ok);
+    const last = results.at(-1)!;
+    const vote =
+        last.ok || last.stage === "validate"
+            ? majorityVote(
+                  answered.map((result) => result.annotation),
+                  options.answerSchema.jsonSchema,
+                  samples
+              )
+            : undefined;
+    if (vote === undefined) return {...last, ...totals};
+    return {...answered[vote.index]!, ...totals, confidence: vote.share};
+}
+
+async function answerOnce(options: GenerateValidatedOptions, sample: number, clock: {spentMs: number}): Promise<EngineResult> {
     const {idx, answerSchema} = options;
     let promptTokens = options.promptTokens;
     let completionTokens = 0;
@@ -61,14 +109,15 @@ export async function generateValidated(options: GenerateValidatedOptions): Prom
     let response = "";
     let finishReason: EngineResult["finishReason"] = "stop";
     let reason = "";
-    let spentMs = 0;
+    let tokenLogprobs: TokenLogprob[] | undefined;
     const hooks = options.hooks;
     const maxAttempts = answerSchema.isFreeText && hooks?.validate === undefined ? 1 : 1 + options.retriesInvalid;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
         const limit = options.timeLimitMs;
-        if (limit !== undefined && spentMs >= limit) return timedOut(options, {idx, response, promptTokens, completionTokens, attempts: attempt, firstTokenMs});
+        if (limit !== undefined && clock.spentMs >= limit)
+            return timedOut(options, {idx, response, promptTokens, completionTokens, attempts: attempt, firstTokenMs});
         const attemptStart = performance.now();
-        const output = await options.attempt(attempt, limit === undefined ? undefined : limit - spentMs);
+        const output = await options.attempt(attempt, limit === undefined ? undefined : limit - clock.spentMs, sample);
         if ("refused" in output) {
             return {
                 idx,
@@ -90,7 +139,8 @@ export async function generateValidated(options: GenerateValidatedOptions): Prom
         if (output.evaluatedPromptTokens !== undefined) evaluatedPromptTokens = (evaluatedPromptTokens ?? 0) + output.evaluatedPromptTokens;
         response = output.text;
         finishReason = output.finishReason;
-        spentMs += output.generationMs ?? performance.now() - attemptStart;
+        tokenLogprobs = output.tokenLogprobs;
+        clock.spentMs += output.generationMs ?? performance.now() - attemptStart;
         if (finishReason === "timeout")
             return timedOut(options, {
                 idx,
@@ -141,7 +191,11 @@ export async function generateValidated(options: GenerateValidatedOptions): Prom
             if ("error" in parsed) return {...result, ok: false, annotation: null, reason: parsed.error, stage: "hook"};
             value = parsed.value;
         }
-        return {...result, ok: true, annotation: value, reason: null};
+        const confidence =
+            options.confidence === true
+                ? {confidence: tokenLogprobs !== undefined ? answerConfidence({response, tokens: tokenLogprobs, schema: answerSchema.jsonSchema}) : null}
+                : {};
+        return {...result, ok: true, annotation: value, reason: null, ...confidence};
     }
     return {
         idx,

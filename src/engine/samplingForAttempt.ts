@@ -14,9 +14,16 @@ export type AttemptSampling = {
  * (under greedy decoding the same settings repeat the same answer), so retries sample at a temperature of at
  * least 0.6 + 0.2 per retry (capped at 1.5) with a seed derived from the row and the attempt.
  * `firstSeed` replaces attempt 0's `seed + idx` (generate: `seed + sample`).
+ * `sample` (`--samples`: 0 .. N-1) draws sample k > 0 with the user's settings and a seed of its own; sample 0 is the
+ * answer a run without `--samples` gives.
  */
-export function samplingForAttempt(generation: Required<GenerationOptions>, idx: number, attempt: number, firstSeed?: number): AttemptSampling {
-    const seed = attempt === 0 && firstSeed !== undefined ? firstSeed >>> 0 : mixSeed(generation.seed, idx, attempt);
+export function samplingForAttempt(generation: Required<GenerationOptions>, idx: number, attempt: number, firstSeed?: number, sample = 0): AttemptSampling {
+    const seed =
+        sample > 0
+            ? mixSeed(generation.seed, idx, sample * 256 + attempt)
+            : attempt === 0 && firstSeed !== undefined
+              ? firstSeed >>> 0
+              : mixSeed(generation.seed, idx, attempt);
     if (attempt === 0) return {temperature: generation.temperature, topP: generation.topP, topK: generation.topK, minP: generation.minP, seed};
     return {
         temperature: Math.max(generation.temperature, Math.min(1.5, 0.6 + 0.2 * attempt)),

@@ -40,6 +40,8 @@ export interface ExportHandoffOptions extends AnswerSpec {
     includeErrors?: boolean;
     /** Export a run that has not finished (its missing rows are left out). Defaults to false. */
     allowIncomplete?: boolean;
+    /** Argilla/Prodigy/Label Studio: "confidence" writes the least confident rows first (runs with `--confidence` or `--samples`; failed rows first of all). Defaults to "idx". */
+    order?: "idx" | "confidence";
 }
 
 /** What `exportHandoff` wrote. */
@@ -92,6 +94,8 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
     const review = options.to === "argilla" || options.to === "prodigy" || options.to === "label-studio";
     const note = review ? specMismatchNote(options, source.schemaHash) : undefined;
     const notes = note === undefined ? [] : [note];
+    if (options.order !== undefined && options.order !== "idx" && options.order !== "confidence")
+        throw new InvalidOptionError(`options.order must be "idx" or "confidence", got ${JSON.stringify(options.order)}`);
     if (options.guidelines !== undefined && options.to !== "argilla")
         throw new ExportError(`--guidelines is for --to argilla (the dataset's guidelines); leave it out with --to ${options.to}`, {exitCode: 2});
 
@@ -103,7 +107,8 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
             out,
             ...(options.out !== undefined ? {shown: options.out} : {}),
             ...(options.text !== undefined ? {text: options.text} : {}),
-            ...(options.guidelines !== undefined ? {guidelines: options.guidelines} : {})
+            ...(options.guidelines !== undefined ? {guidelines: options.guidelines} : {}),
+            ...(options.order !== undefined ? {order: options.order} : {})
         });
         return {to: options.to, ...written, comparison: source.comparison, complete: source.complete, field, notes};
     }

@@ -27,6 +27,8 @@ export interface ExportRunOptions extends LoadAnswerSpecOptions {
     allowIncomplete?: boolean;
     /** jsonl/parquet/arrow tables of one run: an `answered_under` column (see ExportOutputOptions). Defaults to false. */
     settingsColumn?: boolean;
+    /** Argilla/Prodigy/Label Studio: "confidence" writes the least confident rows first (see ExportHandoffOptions). Defaults to "idx". */
+    order?: "idx" | "confidence";
 }
 
 /** What `exportRun` wrote: one table of a run in input order (`to` a .jsonl/.parquet/.arrow file), or a hand-off. */
@@ -67,6 +69,11 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportRunRes
             `--settings-column writes a .jsonl, .parquet or .arrow table of one run; ${to} is not one (airlabel stats ${options.dir} shows the settings too)`,
             {exitCode: 2}
         );
+    if (options.order !== undefined && options.order !== "idx" && (to === "jsonl" || to === "parquet" || to === "arrow" || to === "csv"))
+        throw new ExportError(
+            `--order ${options.order} orders the tasks of --to argilla, prodigy or label-studio; a ${to} table is in input order (sort it by its confidence column)`,
+            {exitCode: 2}
+        );
     const spec = await loadAnswerSpec({
         ...(options.schema !== undefined ? {schema: options.schema} : {}),
         ...(options.config !== undefined ? {config: options.config} : {}),
@@ -84,7 +91,8 @@ export async function exportRun(options: ExportRunOptions): Promise<ExportRunRes
             allowIncomplete,
             ...(out !== undefined ? {out} : {}),
             ...(options.field !== undefined ? {field: options.field} : {}),
-            ...(options.text !== undefined ? {text: options.text} : {})
+            ...(options.text !== undefined ? {text: options.text} : {}),
+            ...(options.order !== undefined ? {order: options.order} : {})
         })
     };
 }

@@ -54,6 +54,8 @@ export interface ModelStats {
      * `distribution`, `mean` and `missing` are of the output rows. Absent otherwise.
      */
     oneToMany?: {outputRows: number; emptyRows: number};
+    /** The answers' recorded confidences (`run --confidence`, `--samples`): their mean, the lowest, and how many are below 0.5. */
+    confidence?: {mean: number; min: number; below50: number};
 }
 
 /** A review set compared with each model, and its annotators with each other. */
@@ -131,7 +133,9 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
             missing: (items?.outputRows ?? valid) - values.length,
             ...(categorical ? {distribution: distributionOf(values)} : {}),
             ...(numeric ? {mean: meanOf(values)} : {}),
-            ...(items !== null ? {oneToMany: {outputRows: items.outputRows, emptyRows: items.emptyRows}} : {})
+            ...(items !== null ? {oneToMany: {outputRows: items.outputRows, emptyRows: items.emptyRows}} : {}),
+            // (per input row: a one-to-many answer's confidence is that of its whole list)
+            ...confidenceStatsOf(read.rows.map((row) => row.responses[model.id]?.confidence))
         };
     });
 
@@ -281,6 +285,16 @@ export function formatHandoffStats(stats: HandoffStats): string {
             `one-to-many run: rows, valid and failed count input rows, output rows the items of their answers${empty > 0 ? ` (${empty} answered with an empty list, no output row)` : ""}; the answers are counted per output row`
         );
     }
+    const confident = stats.models.filter((m) => m.confidence !== undefined);
+    if (confident.length > 0) {
+        lines.push("");
+        lines.push(
+            textTable(
+                ["confidence", "mean", "lowest", "below 0.5"],
+                confident.map((m) => [m.id, formatFigure(m.confidence!.mean), formatFigure(m.confidence!.min), String(m.confidence!.below50)])
+            )
+        );
+    }
     if (stats.pairs.length > 0) {
         lines.push("");
         lines.push(
@@ -332,4 +346,12 @@ export function formatHandoffStats(stats: HandoffStats): string {
         );
     }
     return lines.join("\n") + "\n";
+}
+
+/** The confidence figures of one model's answers, or nothing where none was recorded. */
+function confidenceStatsOf(values: readonly (number | null | undefined)[]): Pick<ModelStats, "confidence"> {
+    const numbers = values.filter((value) => typeof value === "number");
+    if (numbers.length === 0) return {};
+    const mean = numbers.reduce((sum, value) => sum + value, 0) / numbers.length;
+    return {confidence: {mean, min: Math.min(...numbers), below50: numbers.filter((value) => value < 0.5).length}};
 }

@@ -31,6 +31,8 @@ export interface HandoffResponse {
     reason: string | null;
     promptTokens?: number;
     completionTokens?: number;
+    /** The answer's confidence (runs with `--confidence` or `--samples`); absent where the run did not record one. */
+    confidence?: number | null;
 }
 
 /** One input row with every model's answer, keyed by model id. */
@@ -154,7 +156,8 @@ function addOutput(byIdx: Map<number, HandoffRow>, modelId: string, output: Outp
             annotation: record.annotation ?? null,
             reason: null,
             ...(typeof record.prompt_tokens === "number" ? {promptTokens: record.prompt_tokens} : {}),
-            ...(typeof record.completion_tokens === "number" ? {completionTokens: record.completion_tokens} : {})
+            ...(typeof record.completion_tokens === "number" ? {completionTokens: record.completion_tokens} : {}),
+            ...(typeof record.confidence === "number" || record.confidence === null ? {confidence: record.confidence as number | null} : {})
         };
     }
     for (const record of output.errors) {

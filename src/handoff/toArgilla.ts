@@ -1,6 +1,7 @@
 import path from "node:path";
 import type {AnswerField} from "./resolveAnswerField.js";
 import type {HandoffRow, HandoffSource} from "./readHandoffSource.js";
+import {answerScore} from "./answerScore.js";
 import {isTie, majorityOf, modelValues, suggestionFor, textColumnsOf} from "./handoffRows.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 import {
@@ -203,7 +204,7 @@ function recordOf(row: HandoffRow, source: HandoffSource, field: AnswerField, la
         const response = row.responses[model.id];
         const value = values.get(model.id);
         const suggestion = value === undefined ? undefined : suggestionFor(field, value);
-        if (suggestion !== undefined) suggestions[layout.question] = {value: suggestion, score: confidenceOf(response?.annotation, field), agent: model.model};
+        if (suggestion !== undefined) suggestions[layout.question] = {value: suggestion, score: answerScore(response, field), agent: model.model};
         metadata.model = model.model;
         metadata.failed = response?.ok === false ? "yes" : "no";
         if (response?.ok === false) metadata.error = response.reason ?? "failed";
@@ -247,19 +248,6 @@ function verdictText(shown: ShownAnswer | undefined, row: HandoffRow, source: Ha
     if (shown?.judge !== undefined) return typeof shown.judge.verdict === "string" ? shown.judge.verdict : stringifyJson(shown.judge.verdict, 2);
     const own = row.responses[source.models[0]?.id ?? ""];
     return own?.ok === false ? `(the judge failed: ${own.reason ?? "no answer"})` : "(no verdict)";
-}
-
-/** Answer keys read as the model's own confidence in its answer (Argilla's suggestion score, 0..1). */
-const SCORE_KEYS = ["confidence", "score", "probability"];
-
-/** The suggestion score: a `confidence`/`score`/`probability` number in 0..1 beside the reviewed key, else null. */
-function confidenceOf(annotation: unknown, field: AnswerField): number | null {
-    if (field.key === null || typeof annotation !== "object" || annotation === null || Array.isArray(annotation)) return null;
-    for (const key of SCORE_KEYS) {
-        const value = (annotation as Record<string, unknown>)[key];
-        if (key !== field.key && typeof value === "number" && value >= 0 && value <= 1) return value;
-    }
-    return null;
 }
 
 function settingsOf(source: HandoffSource, field: AnswerField, layout: Layout, guidelines: string): ArgillaSettings {

@@ -1,4 +1,5 @@
 import type {AnswerField} from "./resolveAnswerField.js";
+import {answerScore} from "./answerScore.js";
 import {labelTextOf} from "./resolveAnswerField.js";
 import type {HandoffRow, HandoffSource} from "./readHandoffSource.js";
 import {modelValues, textColumnsOf} from "./handoffRows.js";
@@ -86,7 +87,7 @@ function predictionsOf(row: HandoffRow, source: HandoffSource, field: AnswerFiel
         const value = values.get(model.id);
         const result = value === undefined ? undefined : resultOf(field, value, control, toName);
         if (result === undefined) continue;
-        predictions.push({model_version: model.model, score: confidenceOf(row.responses[model.id]?.annotation, field), result: [result]});
+        predictions.push({model_version: model.model, score: answerScore(row.responses[model.id], field), result: [result]});
     }
     return predictions;
 }
@@ -114,15 +115,6 @@ export function resultOf(field: AnswerField, value: unknown, fromName: string, t
 /** Label Studio's Rating control counts from 1: a scale starting at 0 is a Number control instead. */
 function usesRating(field: AnswerField): boolean {
     return (field.values?.[0] ?? 0) >= 1;
-}
-
-function confidenceOf(annotation: unknown, field: AnswerField): number | null {
-    if (field.key === null || typeof annotation !== "object" || annotation === null || Array.isArray(annotation)) return null;
-    for (const key of ["confidence", "score", "probability"]) {
-        const value = (annotation as Record<string, unknown>)[key];
-        if (key !== field.key && typeof value === "number" && value >= 0 && value <= 1) return value;
-    }
-    return null;
 }
 
 function configOf(field: AnswerField, control: string, objects: readonly string[], slots: readonly AnswerSlot[]): string {

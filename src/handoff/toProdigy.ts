@@ -1,4 +1,5 @@
 import {TextOccurrences} from "../files/prodigyInputHash.js";
+import {rowConfidence} from "./rowConfidence.js";
 import {AnswerFieldError, labelTextOf} from "./resolveAnswerField.js";
 import type {AnswerField} from "./resolveAnswerField.js";
 import type {HandoffSource} from "./readHandoffSource.js";
@@ -84,6 +85,8 @@ export function toProdigy(source: HandoffSource, field: AnswerField, textColumn?
             meta.airlabel_error = failures.map((model) => row.responses[model.id]!.reason ?? "failed").join("; ");
         }
         meta.field = field.name;
+        const confidence = rowConfidence(row);
+        if (confidence !== undefined && source.models.some((model) => typeof row.responses[model.id]?.confidence === "number")) meta.confidence = confidence;
         const chosen = source.comparison ? majorityOf(values)?.value : values.get(source.models[0]!.id);
         const task: Record<string, unknown> = {text, ...questionOf(field, chosen), meta};
         const answer = {models: source.models.map((model) => model.model), values: Object.fromEntries(values), failed: failures.map((model) => model.id)};

@@ -9,6 +9,7 @@ import type {AnswerField} from "./resolveAnswerField.js";
 import {toArgilla} from "./toArgilla.js";
 import {toLabelStudio} from "./toLabelStudio.js";
 import {toProdigy} from "./toProdigy.js";
+import {byConfidence} from "./rowConfidence.js";
 
 /** The targets a reviewing tool reads. */
 export type ReviewTarget = "argilla" | "prodigy" | "label-studio";
@@ -24,6 +25,8 @@ export interface WriteReviewExportOptions {
     text?: string;
     /** Argilla: the guidelines (markdown). Defaults to toArgilla's paragraph. */
     guidelines?: string;
+    /** "confidence": records in ascending order of the rows' confidence (see rowConfidence), so a tool that shows them in file order shows the least confident first. Defaults to "idx". */
+    order?: "idx" | "confidence";
 }
 
 /** What `writeReviewExport` wrote. */
@@ -51,6 +54,7 @@ export async function writeReviewExport(source: HandoffSource, field: AnswerFiel
     if (options.to === "argilla") {
         await refuseFile(out, shown);
         const built = toArgilla(source, field, options.guidelines !== undefined ? {guidelines: options.guidelines} : {});
+        built.records = ordered(built.records, (record) => record.metadata.idx, source, options);
         const files = [ARGILLA_RECORDS_FILE, ARGILLA_SETTINGS_FILE, ARGILLA_DATASET_FILE].map((name) => path.join(out, name));
         // what Argilla's own to_disk writes: json.dump of each (records: a list of Record.to_dict())
         await writeOut(files[0]!, stringifyJson(built.records) + "\n", shown);
@@ -60,14 +64,26 @@ export async function writeReviewExport(source: HandoffSource, field: AnswerFiel
     }
     if (options.to === "prodigy") {
         const built = toProdigy(source, field, options.text);
+        built.tasks = ordered(built.tasks, (task) => task.meta.idx, source, options);
         await writeOut(out, built.tasks.map((task) => stringifyJson(task) + "\n").join(""), shown);
         return {files: [out], records: built.tasks.length, skipped: built.skipped, failed: built.failed};
     }
     const built = toLabelStudio(source, field);
+    built.tasks = ordered(built.tasks, (task) => task.data.idx, source, options);
     const config = out.replace(/(\.json)?$/iu, ".config.xml");
     await writeOut(out, stringifyJson(built.tasks, 1) + "\n", shown);
     await writeOut(config, built.config, shown);
     return {files: [out, config], records: built.tasks.length, skipped: built.skipped, failed: built.failed};
+}
+
+/**
+ * The records in the order asked for. They are built in idx order, and reordered only then: Prodigy's input hash of a
+ * repeated text counts its occurrences in idx order, and must not depend on the order asked for.
+ */
+function ordered<Item>(items: Item[], idxOf: (item: Item) => unknown, source: HandoffSource, options: WriteReviewExportOptions): Item[] {
+    if (options.order !== "confidence") return items;
+    const rank = new Map(byConfidence(source.rows).map((row, i) => [row.idx, i]));
+    return [...items].sort((a, b) => (rank.get(Number(idxOf(a))) ?? 0) - (rank.get(Number(idxOf(b))) ?? 0));
 }
 
 /** The Argilla export is a folder: refuse a target that is an existing file (the old `argilla.json` layout). */

@@ -136,6 +136,18 @@ export type AnnotateOptions = PrepareOptions &
         rowTimeout?: number;
         /** Retries of an invalid or truncated answer, each with changed sampling. Defaults to 2. */
         retriesInvalid?: number;
+        /**
+         * Record each answer's confidence in the output's `confidence` column, from the log-probabilities of the tokens
+         * that spell it: a label's probability, else the geometric mean of its value tokens' probabilities (see
+         * answerConfidence). Local engine: needs airlabel's native build (`npm run build:native`); openai backend: a
+         * server that returns `logprobs`. Not with `samples`. Defaults to false.
+         */
+        confidence?: boolean;
+        /**
+         * Self-consistency: draw this many answers per row (at the run's temperature, which must be above 0) and keep the
+         * majority's, with its vote share in the `confidence` column (see majorityVote). Defaults to 1 (one answer).
+         */
+        samples?: number;
         /** Grammar-only cap on the length of strings the schema leaves unbounded (no `maxLength`), for models that do not end their strings by themselves; not schema semantics. Defaults to none. */
         grammarMaxStringLength?: number;
         /** Grammar-only cap on the items of arrays the schema leaves unbounded (no `maxItems`), likewise. Defaults to none. */

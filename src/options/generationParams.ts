@@ -27,7 +27,9 @@ export const RESERVED_PARAMS: Readonly<Record<string, string>> = {
     json_schema: "--schema or --choices",
     stream: "--stream",
     stream_options: "--stream",
-    n: "airlabel generate --count"
+    n: "airlabel generate --count",
+    logprobs: "--confidence",
+    top_logprobs: "--confidence"
 };
 
 /** The parameters the local backend (llama.cpp's sampler, through node-llama-cpp) applies; the others are refused. */

@@ -56,6 +56,8 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     seedColumn: "answers",
     params: "answers",
     retriesInvalid: "answers",
+    confidence: "answers",
+    samples: "answers",
     rowTimeout: "answers",
     grammarMaxStringLength: "answers",
     grammarMaxItems: "answers",

@@ -91,6 +91,12 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     );
     check(options.schema === undefined || options.choices === undefined, "options.schema and options.choices cannot be used together");
     optionalNonNegativeInteger("retriesInvalid", options.retriesInvalid);
+    check(options.confidence === undefined || typeof options.confidence === "boolean", "options.confidence must be true or false");
+    optionalPositiveInteger("samples", options.samples);
+    check(
+        options.samples === undefined || options.samples === 1 || options.confidence !== true,
+        "options.confidence and options.samples cannot be used together (with samples, the confidence is the vote share)"
+    );
     optionalPositiveInteger("grammarMaxStringLength", options.grammarMaxStringLength);
     optionalPositiveInteger("grammarMaxItems", options.grammarMaxItems);
     optionalPositiveInteger("shardSize", options.shardSize);
@@ -154,6 +160,10 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     };
     check(isPositiveInteger(generation.maxTokens), "options.maxTokens must be a positive integer");
     check(isFiniteNumber(generation.temperature) && generation.temperature >= 0, "options.temperature must be a number >= 0");
+    check(
+        (options.samples ?? 1) <= 1 || generation.temperature > 0,
+        `options.samples (${options.samples}) needs options.temperature above 0: at temperature 0 every sample is the same answer`
+    );
     check(isFiniteNumber(generation.topP) && generation.topP > 0 && generation.topP <= 1, "options.topP must be a number in (0, 1]");
     check(isNonNegativeInteger(generation.topK), "options.topK must be a non-negative integer");
     check(isFiniteNumber(generation.minP) && generation.minP >= 0 && generation.minP <= 1, "options.minP must be a number in [0, 1]");

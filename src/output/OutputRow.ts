@@ -21,6 +21,8 @@ export interface AnnotatedRow {
     completionTokens: number;
     attempts: number;
     model: string;
+    /** The answer's confidence in 0..1 (`--confidence`, `--samples`), null where none could be measured; absent: the run does not record it (no `confidence` column). */
+    confidence?: number | null;
     /** Recorded in the commit's `keys/` shard, so that a re-run can match the row. Defaults to none. */
     rowKey?: RowKey;
 }
@@ -48,7 +50,11 @@ export type OutputFormat = "jsonl" | "parquet" | "arrow";
 
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ["jsonl", "parquet", "arrow"];
 
-/** The columns airlabel writes next to the kept input columns of a data row, in order, and how parquet/arrow shards store them. */
+/**
+ * The columns airlabel writes next to the kept input columns of a data row, in order, and how parquet/arrow shards
+ * store them. `confidence` (an OPTIONAL_COLUMNS one) is written only by runs that record it; input columns may not use
+ * any of these names.
+ */
 export const RESERVED_COLUMN_KINDS: Readonly<Record<string, ColumnKind>> = {
     idx: "int",
     annotation: "json",
@@ -56,8 +62,12 @@ export const RESERVED_COLUMN_KINDS: Readonly<Record<string, ColumnKind>> = {
     prompt_tokens: "int",
     completion_tokens: "int",
     attempts: "int",
-    model: "string"
+    model: "string",
+    confidence: "double"
 };
+
+/** Reserved columns only the shards of runs that record them have. */
+export const OPTIONAL_COLUMNS: ReadonlySet<string> = new Set(["confidence"]);
 
 /** Column names airlabel writes next to the kept input columns of a data row; input columns must not use them. */
 export const RESERVED_OUTPUT_COLUMNS: readonly string[] = Object.keys(RESERVED_COLUMN_KINDS);
@@ -72,6 +82,7 @@ export function dataRecordOf(row: AnnotatedRow): Record<string, unknown> {
     record.completion_tokens = row.completionTokens;
     record.attempts = row.attempts;
     record.model = row.model;
+    if (row.confidence !== undefined) record.confidence = row.confidence;
     return record;
 }
 

@@ -4,7 +4,7 @@ import type {SchemaElement} from "hyparquet";
 import {Bool, Field, Float64, Int64, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Utf8, vectorFromArray} from "apache-arrow";
 import type {DataType, Vector} from "apache-arrow";
 import type {ColumnKind} from "./ColumnKind.js";
-import {RESERVED_COLUMN_KINDS, type OutputFormat} from "./OutputRow.js";
+import {OPTIONAL_COLUMNS, RESERVED_COLUMN_KINDS, type OutputFormat} from "./OutputRow.js";
 import {parseJsonText} from "../json/parseJsonText.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 
@@ -59,7 +59,8 @@ export function planColumns(records: readonly Record<string, unknown>[], known: 
     };
     for (const name of Object.keys(known)) addName(name);
     for (const record of records) for (const name of Object.keys(record)) addName(name);
-    for (const name of Object.keys(RESERVED_COLUMN_KINDS)) if (name !== "idx") names.push(name);
+    const present = (name: string) => name in known || records.some((record) => name in record);
+    for (const name of Object.keys(RESERVED_COLUMN_KINDS)) if (name !== "idx" && (!OPTIONAL_COLUMNS.has(name) || present(name))) names.push(name);
 
     const plan: Record<string, ColumnKind> = {};
     for (const name of names) {

@@ -191,6 +191,7 @@ export class RowGeneration {
                 completionTokens: result.completionTokens,
                 attempts: result.attempts,
                 model: modelName,
+                ...(result.confidence !== undefined ? {confidence: result.confidence} : {}),
                 ...(rowKey !== undefined ? {rowKey} : {})
             });
         } else {

@@ -61,6 +61,8 @@ export async function localEngineSetup({resolved, answerSchema, hooks, log}: Eng
                         generation: resolved.generation,
                         ...(resolved.params !== undefined ? {params} : {}),
                         retriesInvalid: resolved.retriesInvalid,
+                        ...(resolved.confidence === true ? {confidence: true} : {}),
+                        ...(resolved.samples !== undefined && resolved.samples > 1 ? {samples: resolved.samples} : {}),
                         workers,
                         placements: fitted.placements,
                         // only validate/parse run in the worker

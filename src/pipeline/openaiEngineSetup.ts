@@ -34,6 +34,8 @@ export function openaiEngineSetup(remote: ResolvedRemoteOptions, {resolved, answ
                         generation: resolved.generation,
                         ...(resolved.params !== undefined ? {params: resolved.params} : {}),
                         retriesInvalid: resolved.retriesInvalid,
+                        ...(resolved.confidence === true ? {confidence: true} : {}),
+                        ...(resolved.samples !== undefined && resolved.samples > 1 ? {samples: resolved.samples} : {}),
                         onLog: log,
                         hooks,
                         ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {}),

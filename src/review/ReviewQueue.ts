@@ -1,14 +1,26 @@
 import {canonicalJson} from "../canonicalJson.js";
 import type {HandoffRow, HandoffSource} from "../handoff/readHandoffSource.js";
 import {latestReviews, type ReviewEntry} from "../handoff/ReviewLog.js";
+import {rowConfidence} from "../handoff/rowConfidence.js";
 
 /** Why a row comes where it does in the queue. */
 export type TaskPriority = "failed" | "models disagree" | "annotators disagree" | "in order";
+
+/**
+ * The order of the queue: "priority" (failed rows, then rows the models or the annotators disagree on, then the rest,
+ * the least confident first where the run recorded confidence), "confidence" (the least confident first, failed rows
+ * and rows without a confidence before all others) or "idx" (input order; annotators' disagreements still first).
+ */
+export type ReviewOrder = "priority" | "confidence" | "idx";
+
+export const REVIEW_ORDERS: readonly ReviewOrder[] = ["priority", "confidence", "idx"];
 
 /** One task as an annotator gets it. */
 export type ReviewTask = {
     idx: number;
     priority: TaskPriority;
+    /** The lowest confidence of the models' answers, where the run recorded one. */
+    confidence?: number;
     columns: Record<string, unknown>;
     /** Each model's answer (or failure), by model id. */
     responses: HandoffRow["responses"];
@@ -30,12 +42,22 @@ export class ReviewQueue {
     readonly #order: HandoffRow[];
     readonly #priority = new Map<number, TaskPriority>();
 
-    public constructor(source: HandoffSource, overlap: number) {
+    readonly #confidence = new Map<number, number>();
+
+    public constructor(source: HandoffSource, overlap: number, order: ReviewOrder = "priority") {
         this.#source = source;
         this.#overlap = overlap;
-        for (const row of source.rows) this.#priority.set(row.idx, staticPriority(row, source));
+        for (const row of source.rows) {
+            this.#priority.set(row.idx, order === "priority" ? staticPriority(row, source) : "in order");
+            const confidence = rowConfidence(row);
+            if (confidence !== undefined) this.#confidence.set(row.idx, confidence);
+        }
         const rank: Record<TaskPriority, number> = {failed: 0, "models disagree": 1, "annotators disagree": 2, "in order": 3};
-        this.#order = [...source.rows].sort((a, b) => rank[this.#priority.get(a.idx)!] - rank[this.#priority.get(b.idx)!] || a.idx - b.idx);
+        // failed rows and rows without a confidence count as the least confident
+        const confidenceOf = (row: HandoffRow) => (order === "idx" ? 0 : (this.#confidence.get(row.idx) ?? -1));
+        this.#order = [...source.rows].sort(
+            (a, b) => rank[this.#priority.get(a.idx)!] - rank[this.#priority.get(b.idx)!] || confidenceOf(a) - confidenceOf(b) || a.idx - b.idx
+        );
     }
 
     /** The next task for `annotator` given the reviews so far, or null when it has none left. */
@@ -50,7 +72,15 @@ export class ReviewQueue {
         const row = open.find((candidate) => this.#priority.get(candidate.idx) !== "in order" || disputed(candidate)) ?? open[0];
         if (row === undefined) return null;
         const priority = disputed(row) ? "annotators disagree" : this.#priority.get(row.idx)!;
-        return {idx: row.idx, priority, columns: row.columns, responses: row.responses, prefill: prefillOf(row, this.#source)};
+        const confidence = this.#confidence.get(row.idx);
+        return {
+            idx: row.idx,
+            priority,
+            ...(confidence !== undefined ? {confidence} : {}),
+            columns: row.columns,
+            responses: row.responses,
+            prefill: prefillOf(row, this.#source)
+        };
     }
 
     /** Reviews done (not skips) per annotator, against the rows times the overlap. */

@@ -8,7 +8,7 @@ import {readHandoffSource, type HandoffSource} from "../handoff/readHandoffSourc
 import {refuseOneToMany} from "../handoff/refuseOneToMany.js";
 import {REVIEW_ACTIONS, ReviewLog, reviewedRowHash, type ReviewAction} from "../handoff/ReviewLog.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
-import {ReviewQueue} from "./ReviewQueue.js";
+import {REVIEW_ORDERS, type ReviewOrder, ReviewQueue} from "./ReviewQueue.js";
 
 /** Options of `startReviewServer` (`airlabel review`). */
 export interface ReviewServerOptions {
@@ -20,6 +20,8 @@ export interface ReviewServerOptions {
     port?: number;
     /** Annotators each row goes to. Defaults to 1. */
     overlap?: number;
+    /** The order rows are handed out in (see ReviewOrder). Defaults to "priority". */
+    order?: ReviewOrder;
     /** The access token (at least 16 characters). Defaults to a random one, printed with the URL. */
     token?: string;
     /** Receives log lines. Defaults to none. */
@@ -72,7 +74,9 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
     const source = await readHandoffSource(options.dir, {allowIncomplete: true});
     refuseOneToMany(options.dir, source.meta, "airlabel review");
     const schema = schemaOf(source);
-    const queue = new ReviewQueue(source, overlap);
+    const order = options.order ?? "priority";
+    if (!REVIEW_ORDERS.includes(order)) throw new InvalidOptionError(`--order must be one of ${REVIEW_ORDERS.join(", ")}, got ${String(options.order)}`);
+    const queue = new ReviewQueue(source, overlap, order);
     const log = await ReviewLog.open(options.dir);
     const context: RequestContext = {source, schema, queue, log, token, overlap, allowedHosts: new Set()};
     const server = http.createServer((request, response) => {

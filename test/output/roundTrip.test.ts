@@ -5,7 +5,7 @@ import {parquetMetadata, parquetReadObjects} from "hyparquet";
 import {tableFromIPC} from "apache-arrow";
 import {OutputStore} from "../../src/output/OutputStore.js";
 import {readOutput} from "../../src/output/readOutput.js";
-import {RESERVED_OUTPUT_COLUMNS, dataRecordOf, errorRecordOf} from "../../src/output/OutputRow.js";
+import {OPTIONAL_COLUMNS, RESERVED_OUTPUT_COLUMNS, dataRecordOf, errorRecordOf} from "../../src/output/OutputRow.js";
 import type {AnnotatedRow, OutputFormat} from "../../src/output/OutputRow.js";
 import {IDENTITY, annotated, failed, tempDir} from "./helpers.js";
 
@@ -38,7 +38,16 @@ describe.each(["jsonl", "parquet", "arrow"] as OutputFormat[])("%s shards", (for
         const expected = [...rows].sort((a, b) => a.idx - b.idx).map(dataRecordOf);
         expect(out.rows).toEqual(expected);
         expect(out.errors).toEqual([errorRecordOf(failed(4)), errorRecordOf(failed(9))]);
-        expect(Object.keys(out.rows[0]!)).toEqual(["idx", "text", "score", "count", "flag", "tags", "note", ...RESERVED_OUTPUT_COLUMNS.slice(1)]);
+        expect(Object.keys(out.rows[0]!)).toEqual([
+            "idx",
+            "text",
+            "score",
+            "count",
+            "flag",
+            "tags",
+            "note",
+            ...RESERVED_OUTPUT_COLUMNS.slice(1).filter((name) => !OPTIONAL_COLUMNS.has(name))
+        ]);
         expect(out.manifest.outputFormat).toBe(format);
         expect(fs.readdirSync(path.join(dir, "data"))).toEqual([`part-00000.${format}`]);
         expect(fs.readdirSync(path.join(dir, "errors"))).toEqual(["part-00000.jsonl"]);

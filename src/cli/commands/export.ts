@@ -22,6 +22,7 @@ type ExportFlags = ReviewExportFlags & {
     includeErrors?: boolean;
     allowIncomplete?: boolean;
     settingsColumn?: boolean;
+    order?: "idx" | "confidence";
     json?: boolean;
 };
 
@@ -57,6 +58,12 @@ export function registerExportCommand(program: Command): void {
         .option("--system <text>", "sft/preference: the run's system message")
         .option("--system-file <file>", "sft/preference: the run's system message, read from a file")
         .option("--settings-column", 'tables: an answered_under column, "run" or the --retry-failed pass that answered the row ("retry 1: maxTokens 4 -> 32")')
+        .addOption(
+            new Option(
+                "--order <order>",
+                "argilla/prodigy/label-studio: confidence writes the least confident rows first (runs with --confidence or --samples); idx: input order (default)"
+            ).choices(["idx", "confidence"])
+        )
         .option("--json", "print what was written as JSON on stdout")
         .addHelpText(
             "after",
@@ -87,7 +94,8 @@ Examples:
                 ...(flags.choices !== undefined ? {choices: choiceList(flags.choices)} : {}),
                 ...(flags.field !== undefined ? {field: flags.field} : {}),
                 ...(flags.text !== undefined ? {text: flags.text} : {}),
-                ...(flags.guidelines !== undefined ? {guidelines: flags.guidelines} : {})
+                ...(flags.guidelines !== undefined ? {guidelines: flags.guidelines} : {}),
+                ...(flags.order !== undefined ? {order: flags.order} : {})
             });
             if (exported.kind === "table") process.stderr.write(`airlabel: ${formatExportSummary(exported.result, exported.file, includeErrors)}\n`);
             else {

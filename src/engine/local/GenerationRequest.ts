@@ -1,4 +1,5 @@
 import type {LlamaContext, LlamaGrammar, Token} from "node-llama-cpp";
+import type {TokenLogprob} from "../confidence/TokenLogprob.js";
 import type {LocalSamplingParams} from "../../options/generationParams.js";
 import type {StepProfileSlot} from "../StepProfile.js";
 
@@ -25,6 +26,8 @@ export type GenerationRequest = {
     ignoreEos: boolean;
     /** Milliseconds the generation may take once it has a sequence; then it ends with finishReason "timeout". Defaults to no limit. */
     timeLimitMs?: number;
+    /** Return each generated token's text and log-probability (`tokenLogprobs`); needs airlabel's steps patch. Defaults to false. */
+    logprobs?: boolean;
 };
 
 export type GenerationOutput = {
@@ -38,6 +41,8 @@ export type GenerationOutput = {
     generationMs: number;
     /** Prompt tokens this request evaluated: those after the prefix its sequence already held. */
     evaluatedPromptTokens: number;
+    /** With `logprobs`: the generated tokens (end-of-generation excluded), their texts spelling the answer. */
+    tokenLogprobs?: TokenLogprob[];
 };
 
 /** What runs generations on one context's sequences: {@link LockstepDriver} or {@link NativeStepDriver}. */

@@ -6,6 +6,7 @@ import type {GenerationDriver, GenerationDriverOptions, GenerationOutput, Genera
 import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
 import type {StepProfileSlot} from "../StepProfile.js";
 import {textBeforeStop} from "./textBeforeStop.js";
+import {tokenLogprobsOf} from "./tokenLogprobsOf.js";
 import {StartGate} from "./StartGate.js";
 
 type Slot = {
@@ -33,7 +34,7 @@ type Waiting = Pick<Active, "request" | "resolve" | "reject">;
 type Steps = Required<
     Pick<AddonContext, "airlabelStepsAdd" | "airlabelStepsRun" | "airlabelStepsInterrupt" | "airlabelStepsCancel" | "removeTokenCellsFromSequence">
 > &
-    Pick<AddonContext, "airlabelStepsTimeLimits">;
+    Pick<AddonContext, "airlabelStepsTimeLimits" | "airlabelStepsLogprobs">;
 
 /** The addon's native decode loop, or undefined when the binary lacks airlabel's steps patch. */
 export function nativeStepsOf(context: LlamaContext): Steps | undefined {
@@ -188,7 +189,8 @@ export class NativeStepDriver implements GenerationDriver {
                 request.maxTokens,
                 request.ignoreEos,
                 request.stopStrings,
-                request.timeLimitMs ?? 0
+                request.timeLimitMs ?? 0,
+                request.logprobs === true
             );
         } catch (err) {
             made.sampler.dispose();
@@ -228,7 +230,8 @@ export class NativeStepDriver implements GenerationDriver {
             finishReason: finished.finish,
             firstTokenMs: Math.max(0, finished.firstTokenMs),
             generationMs: performance.now() - active.startedAt,
-            evaluatedPromptTokens: active.evaluatedPromptTokens
+            evaluatedPromptTokens: active.evaluatedPromptTokens,
+            ...(finished.logprobs !== undefined ? {tokenLogprobs: tokenLogprobsOf(this._model, tokens, finished.logprobs)} : {})
         });
     }
 

@@ -24,6 +24,10 @@ export type WorkerConfig = {
     /** The sampler settings `--param` gives (presence and frequency penalties, token biases); absent: none. */
     params?: LocalSamplingParams;
     retriesInvalid: number;
+    /** Record each answer's confidence from its tokens' log-probabilities; absent: false. */
+    confidence?: boolean;
+    /** Answers drawn per row (self-consistency); absent: 1. */
+    samples?: number;
     /** Worker count, to share CPU cores between them. */
     workers: number;
     /** One llama.cpp placement per worker (split mode, tensor split, main GPU, devices); absent = llama.cpp's defaults. */

@@ -37,7 +37,8 @@ export type AddonContext = {
         maxTokens: number,
         ignoreEos: boolean,
         stopStrings: string[],
-        timeLimitMs?: number
+        timeLimitMs?: number,
+        logprobs?: boolean
     ): void;
     /** Steps patch: runs the native decode loop until a generation finishes or it is interrupted. */
     airlabelStepsRun?(): Promise<NativeStepsResult>;
@@ -47,6 +48,8 @@ export type AddonContext = {
     airlabelStepsCancel?(): number;
     /** Steps patch: whether `airlabelStepsAdd` takes a time limit (absent in builds before it did). */
     airlabelStepsTimeLimits?(): boolean;
+    /** Steps patch: whether `airlabelStepsAdd` takes `logprobs` (absent in builds before it did). */
+    airlabelStepsLogprobs?(): boolean;
     /** Steps patch: builds the vocabulary trie grammar masks walk now, not at a run's first mask; false where masks are not computed that way. */
     airlabelPrepareGrammarMasks?(): boolean;
     /** node-llama-cpp's own: removes a sequence's cells from `start` to `end` (-1: to its end). */
@@ -64,6 +67,8 @@ export type NativeStepsResult = {
         firstTokenMs: number;
         /** Positions of the sequence that now hold tokens (the prompt and the generated tokens decoded). */
         position: number;
+        /** With `logprobs`: each generated token's log-probability under the model's raw logits. */
+        logprobs?: Float32Array;
     }[];
     steps: number;
     sequenceSteps: number;

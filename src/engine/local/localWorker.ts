@@ -106,7 +106,7 @@ async function loadState(): Promise<WorkerState> {
     const hooks = config.hooks !== undefined ? await loadHooks(config.hooks) : null;
     const driver = createDriver(
         {context, ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {})},
-        config.rowTimeoutMs !== undefined
+        {timeLimits: config.rowTimeoutMs !== undefined, logprobs: config.confidence === true}
     );
     disposeOnStop(driver);
     return {
@@ -151,17 +151,20 @@ async function generateAnswer(state: WorkerState, task: EngineTask): Promise<Eng
         ...(hooks !== undefined ? {hooks} : {}),
         ...(config.oneToMany === true ? {oneToMany: true} : {}),
         ...(config.rowTimeoutMs !== undefined ? {timeLimitMs: config.rowTimeoutMs} : {}),
-        attempt: async (attempt, timeLimitMs) => {
+        ...(config.confidence === true ? {confidence: true} : {}),
+        ...(config.samples !== undefined ? {samples: config.samples} : {}),
+        attempt: async (attempt, timeLimitMs, sample) => {
             const output = await state.driver.generate({
                 tokens: prompt,
                 maxTokens: gen.maxTokens,
-                ...samplingForAttempt(gen, task.idx, attempt, task.seed),
+                ...samplingForAttempt(gen, task.idx, attempt, task.seed, sample),
                 repeatPenalty: gen.repeatPenalty,
                 ...(config.params !== undefined ? {params: config.params} : {}),
                 ...(state.grammar !== undefined ? {grammar: state.grammar} : {}),
                 stopStrings: state.stopStrings,
                 ignoreEos: gen.ignoreEos && state.grammar === undefined,
-                ...(timeLimitMs !== undefined ? {timeLimitMs} : {})
+                ...(timeLimitMs !== undefined ? {timeLimitMs} : {}),
+                ...(config.confidence === true ? {logprobs: true} : {})
             });
             return {
                 text: output.text,
@@ -170,7 +173,8 @@ async function generateAnswer(state: WorkerState, task: EngineTask): Promise<Eng
                 generatedTokens: output.generatedTokens,
                 firstTokenMs: output.firstTokenMs,
                 generationMs: output.generationMs,
-                evaluatedPromptTokens: output.evaluatedPromptTokens
+                evaluatedPromptTokens: output.evaluatedPromptTokens,
+                ...(output.tokenLogprobs !== undefined ? {tokenLogprobs: output.tokenLogprobs} : {})
             };
         }
     });

@@ -29,6 +29,10 @@ export type OpenAIEngineOptions = ResolvedRemoteOptions & {
     /** Extra request fields (`--param`), sent in every generation request (not in the startup probe). Defaults to none. */
     params?: Record<string, unknown>;
     retriesInvalid: number;
+    /** Ask the server for log-probabilities and record each answer's confidence. Defaults to false. */
+    confidence?: boolean;
+    /** Answers drawn per row (self-consistency, see generateValidated). Defaults to 1. */
+    samples?: number;
     /** The user's hooks module, whose validate/parse check answers here. Defaults to none. */
     hooks?: LoadedHooks | null;
     /** Time limit of one hook call. Defaults to 30000 ms. */
@@ -58,6 +62,7 @@ export class OpenAIEngine implements Engine {
     readonly #spec: RequestSpec;
     readonly #waiting: (() => void)[] = [];
     #active = 0;
+    #warnedNoLogprobs = false;
     #disposed = false;
     readonly #stop = () => this.#sender.stop(Math.min(this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS, this.options.requestTimeoutMs));
 
@@ -87,6 +92,7 @@ export class OpenAIEngine implements Engine {
             schema: options.schema,
             generation: options.generation,
             stream: options.stream,
+            ...(options.confidence === true ? {logprobs: true} : {}),
             ...(options.params !== undefined ? {params: options.params} : {})
         };
     }
@@ -135,19 +141,29 @@ export class OpenAIEngine implements Engine {
             ...(hooks !== undefined ? {hooks} : {}),
             ...(this.options.oneToMany === true ? {oneToMany: true} : {}),
             ...(this.options.rowTimeoutMs !== undefined ? {timeLimitMs: this.options.rowTimeoutMs} : {}),
-            attempt: async (attempt, timeLimitMs) => {
-                const {path, body} = buildRequest(spec, task.prompt, samplingForAttempt(gen, task.idx, attempt, task.seed));
+            ...(this.options.confidence === true ? {confidence: true} : {}),
+            ...(this.options.samples !== undefined ? {samples: this.options.samples} : {}),
+            attempt: async (attempt, timeLimitMs, sample) => {
+                const {path, body} = buildRequest(spec, task.prompt, samplingForAttempt(gen, task.idx, attempt, task.seed, sample));
                 const outcome = await this.#sender.send(path, body, estimate + gen.maxTokens, `row idx ${task.idx}`, timeLimitMs);
                 if ("timedOut" in outcome) return {text: "", finishReason: "timeout", promptTokens: null, generatedTokens: 0, firstTokenMs: -1};
                 if (!outcome.ok) return {refused: outcome.reason};
                 const {completion} = outcome;
+                if (this.options.confidence === true && completion.tokenLogprobs === undefined && !this.#warnedNoLogprobs) {
+                    this.#warnedNoLogprobs = true;
+                    this.options.onLog?.(
+                        `${this.options.baseUrl} returned no logprobs (row idx ${task.idx}): answers without them get an empty confidence; vLLM, llama-server and OpenAI return them`,
+                        "warning"
+                    );
+                }
                 return {
                     text: completion.text,
                     finishReason: completion.finishReason,
                     promptTokens: completion.promptTokens ?? estimate,
                     generatedTokens: completion.completionTokens ?? approxTokens(completion.text),
                     // only a streamed answer's first bytes tell when the first token came
-                    firstTokenMs: this.options.stream ? outcome.firstByteMs : -1
+                    firstTokenMs: this.options.stream ? outcome.firstByteMs : -1,
+                    ...(completion.tokenLogprobs !== undefined ? {tokenLogprobs: completion.tokenLogprobs} : {})
                 };
             }
         });

@@ -11,6 +11,8 @@ export type RequestSpec = {
     generation: Required<GenerationOptions>;
     /** Ask for server-sent events with usage in the last chunk. */
     stream: boolean;
+    /** Ask for each generated token's log-probability (`--confidence`). Defaults to false. */
+    logprobs?: boolean;
     /** The user's extra request fields (`--param`), merged into the body after airlabel's own; none of them is one airlabel sets (see RESERVED_PARAMS). Defaults to none. */
     params?: Record<string, unknown>;
 };
@@ -56,6 +58,16 @@ export function buildRequest(spec: RequestSpec, prompt: string, sampling: Attemp
         body.structured_outputs = {json: schema};
     } else if (gen.ignoreEos) {
         body.ignore_eos = true;
+    }
+    if (spec.logprobs === true) {
+        // chat: a flag and how many alternatives; completions: how many alternatives (OpenAI, vLLM and llama-server
+        // return the sampled token's log-probability with them; llama-server returns none at 0)
+        if (spec.endpoint === "chat") {
+            body.logprobs = true;
+            body.top_logprobs = 1;
+        } else {
+            body.logprobs = 1;
+        }
     }
     if (spec.params !== undefined) Object.assign(body, spec.params);
     return {path, body};

@@ -1,3 +1,6 @@
+import type {TokenLogprob} from "../confidence/TokenLogprob.js";
+import {logprobsOfChoice} from "./logprobsOfChoice.js";
+
 /** The parts of a (non-streaming) chat or completions response airlabel uses. */
 export type ParsedCompletion = {
     text: string;
@@ -5,6 +8,8 @@ export type ParsedCompletion = {
     /** From `usage`; null when the server sends none. */
     promptTokens: number | null;
     completionTokens: number | null;
+    /** The generated tokens' log-probabilities, where the response has them (requests with `logprobs`). */
+    tokenLogprobs?: TokenLogprob[];
 };
 
 /** An OpenAI-style error body, `{"error": {message, type, param, code}}` (or vLLM's older flat `{message, type, param, code}`). */
@@ -27,12 +32,14 @@ export function parseCompletion(body: string): ParsedCompletion | {malformed: st
     const content = message !== null ? message.content : choice.text;
     if (typeof content !== "string" && content !== null && content !== undefined) return {malformed: "the choice's content is not text"};
     const usage = asRecord(record.usage);
+    const tokenLogprobs = logprobsOfChoice(choice);
     const count = (value: unknown) => (typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : null);
     return {
         text: typeof content === "string" ? content : "",
         finishReason: choice.finish_reason === "length" ? "length" : "stop",
         promptTokens: count(usage?.prompt_tokens),
-        completionTokens: count(usage?.completion_tokens)
+        completionTokens: count(usage?.completion_tokens),
+        ...(tokenLogprobs !== undefined ? {tokenLogprobs} : {})
     };
 }
 

@@ -1,4 +1,5 @@
 import type {ParsedCompletion} from "./parseCompletion.js";
+import {logprobsOfChoice} from "./logprobsOfChoice.js";
 
 /**
  * Reads a whole `text/event-stream` answer (`stream: true` with `stream_options.include_usage`): the text is the
@@ -12,6 +13,10 @@ export function parseCompletionStream(body: string): ParsedCompletion | {malform
     let promptTokens: number | null = null;
     let completionTokens: number | null = null;
     let done = false;
+    // the chunks' log-probability entries, decoded together at the end (a character's bytes may span chunks)
+    const content: unknown[] = [];
+    const tokens: unknown[] = [];
+    const tokenLogprobList: unknown[] = [];
     for (const line of body.split(/\r?\n/u)) {
         if (!line.startsWith("data:")) continue;
         const data = line.slice(5).trim();
@@ -36,6 +41,12 @@ export function parseCompletionStream(body: string): ParsedCompletion | {malform
             const piece = delta !== undefined ? delta.content : choice.text;
             if (typeof piece === "string") text += piece;
             if (typeof choice.finish_reason === "string") finishReason = choice.finish_reason;
+            const logprobs = choice.logprobs as {content?: unknown; tokens?: unknown; token_logprobs?: unknown} | null | undefined;
+            if (Array.isArray(logprobs?.content)) content.push(...logprobs.content);
+            if (Array.isArray(logprobs?.tokens) && Array.isArray(logprobs.token_logprobs)) {
+                tokens.push(...logprobs.tokens);
+                tokenLogprobList.push(...logprobs.token_logprobs);
+            }
         }
         const usage = chunk.usage as {prompt_tokens?: unknown; completion_tokens?: unknown} | undefined | null;
         if (usage != null) {
@@ -44,5 +55,17 @@ export function parseCompletionStream(body: string): ParsedCompletion | {malform
         }
     }
     if (finishReason === null) return {malformed: done ? "stream ended without a finish reason" : "stream cut before its end"};
-    return {text, finishReason: finishReason === "length" ? "length" : "stop", promptTokens, completionTokens};
+    const tokenLogprobs =
+        content.length > 0
+            ? logprobsOfChoice({logprobs: {content}})
+            : tokens.length > 0
+              ? logprobsOfChoice({logprobs: {tokens, token_logprobs: tokenLogprobList}})
+              : undefined;
+    return {
+        text,
+        finishReason: finishReason === "length" ? "length" : "stop",
+        promptTokens,
+        completionTokens,
+        ...(tokenLogprobs !== undefined ? {tokenLogprobs} : {})
+    };
 }

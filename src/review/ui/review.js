@@ -104,7 +104,8 @@ function showTask(task) {
     }
     $("message").textContent = "";
     $("idx").textContent = `row idx ${task.idx}`;
-    $("priority").textContent = task.priority === "in order" ? "" : `(${task.priority})`;
+    const confidence = task.confidence !== undefined ? `confidence ${task.confidence.toFixed(2)}` : "";
+    $("priority").textContent = [task.priority === "in order" ? "" : task.priority, confidence].filter((part) => part !== "").map((part) => `(${part})`).join(" ");
     $("input").replaceChildren(element("dl", {}, ...Object.entries(task.columns).flatMap(([key, value]) => [element("dt", {text: key}), element("dd", {text: typeof value === "string" ? value : JSON.stringify(value)})])));
     const models = state.info.models;
     $("answers").replaceChildren(
@@ -121,7 +122,7 @@ function showTask(task) {
             const card = element(
                 "div",
                 {"data-testid": `answer-${model.id}`, "data-model": model.id},
-                element("h3", {text: `${i + 1}. ${model.id}`}),
+                element("h3", {text: `${i + 1}. ${model.id}${typeof response?.confidence === "number" ? ` (confidence ${response.confidence.toFixed(2)})` : ""}`}),
                 response === undefined ? element("p", {text: "no answer"}) : response.ok ? element("pre", {text: JSON.stringify(response.annotation, null, 2)}) : element("p", {class: "failed", text: `failed: ${response.reason}`}),
                 rating
             );
