@@ -9,6 +9,7 @@ import {handoffStats} from "../../src/handoff/handoffStats.js";
 import {importReviews} from "../../src/handoff/importReviews.js";
 import {startReviewServer} from "../../src/review/reviewServer.js";
 import {runJob} from "../../src/jobs/runJob.js";
+import {RESERVED_OUTPUT_COLUMNS} from "../../src/output/OutputRow.js";
 import {readOutput} from "../../src/output/readOutput.js";
 import {annotate} from "../../src/pipeline/annotate.js";
 import {FakeOpenAIServer} from "../backends/support/FakeOpenAIServer.js";
@@ -237,7 +238,7 @@ describe("what a one-to-many run refuses", () => {
     test("input columns named item or row_id, which its readers write", async () => {
         const file = writeJsonl(path.join(tempDir(), "items.jsonl"), [{text: "a", item: "cup"}]);
         await expect(annotate({...base(), input: file, output: path.join(tempDir(), "out"), schema: twoPairs, oneToMany: true})).rejects.toThrow(
-            `input column "item" has the name of a column airlabel writes itself (idx, annotation, finish_reason, prompt_tokens, completion_tokens, attempts, model, item, row_id), which would replace its values; rename the column in ${file}, or leave it out with --keep-columns (e.g. --keep-columns text)`
+            `${file}: input column "item" has the name of a column airlabel writes itself (${[...RESERVED_OUTPUT_COLUMNS, "item", "row_id"].join(", ")}), which would replace its values; rename the column in ${file}, or leave it out with --keep-columns (e.g. --keep-columns text)`
         );
         // the same input is fine for a run whose rows are its input rows
         await expect(annotate({...base(), input: file, output: path.join(tempDir(), "out"), schema: twoPairs})).resolves.toMatchObject({okRows: 1});
