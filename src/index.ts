@@ -43,7 +43,7 @@ export {inspectDataset} from "./datasets/inspectDataset.js";
 export {parseJsonText, maxJsonDepth, JsonValueError} from "./json/parseJsonText.js";
 export {stringifyJson} from "./json/stringifyJson.js";
 export {OutputStore} from "./output/OutputStore.js";
-export {readOutput} from "./output/readOutput.js";
+export {readOutput, type OutputContents, type ReadOutputOptions} from "./output/readOutput.js";
 export {exportOutput, exportFormatOf, ExportError, type ExportOutputOptions, type ExportResult} from "./handoff/exportOutput.js";
 export {exportRun, type ExportRunOptions, type ExportRunResult} from "./handoff/exportRun.js";
 export {writeLlamaGguf, type WriteLlamaGgufOptions, type WriteLlamaGgufResult} from "./gguf/writeLlamaGguf.js";
@@ -107,6 +107,7 @@ export {toLabelStudio, type LabelStudioExport, type LabelStudioResult, type Labe
 export {prodigyHashes, type ProdigyHashExtra} from "./handoff/prodigyHashes.js";
 export {murmurhash3} from "./files/murmurhash3.js";
 export {loadAnswerSpec, AnswerSpecError, type AnswerSpec} from "./handoff/loadAnswerSpec.js";
+export {OneToManyRunError} from "./handoff/refuseOneToMany.js";
 export {inspectGpus, type GpuInspection, type LlamaBinary} from "./engine/local/placement/inspectGpus.js";
 export type {GpuDetection} from "./engine/local/placement/detectGpus.js";
 export {PlacementError} from "./engine/local/placement/PlacementError.js";

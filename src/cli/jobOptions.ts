@@ -101,6 +101,10 @@ export function addGenerationOptions(command: Command): Command {
             ).choices(["regenerate", "keep"])
         )
         .option(
+            "--one-to-many",
+            'the answer (after the parse hook) is a list of output rows: export, stats and readOutput give one row per item, with item and row_id ("<idx>-<item>")'
+        )
+        .option(
             "--retry-failed",
             "attempt again exactly the rows in errors/ of the run in --output, with the generation settings given now (max tokens, sampling, caps, model)"
         )

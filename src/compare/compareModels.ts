@@ -68,6 +68,11 @@ export async function compareModelsWithRows(options: CompareOptions): Promise<{r
             `--retry-failed retries one run's failed rows: give it one model's dir, e.g. --output ${path.join(output, "models", "<id>")} with that model's --model`,
             {exitCode: 2}
         );
+    if (base.oneToMany === true)
+        throw new CompareError(
+            "--one-to-many is for a single model's run (a comparison lines the models' answers up one row per input row); run each model with its own --output",
+            {exitCode: 2}
+        );
     const log = base.onLog ?? (() => {});
     await fs.mkdir(output, {recursive: true});
     if ((await loadManifest(output)) !== undefined)

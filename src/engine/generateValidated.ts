@@ -1,6 +1,7 @@
 import type {AnswerSchema} from "../schema/AnswerSchema.js";
 import type {EngineResult} from "./EngineTask.js";
 import type {AnswerHooks} from "../hooks/AnswerHooks.js";
+import {describeValue} from "../hooks/loadHooks.js";
 import {answerConfidence} from "./confidence/answerConfidence.js";
 import type {TokenLogprob} from "./confidence/TokenLogprob.js";
 import {majorityVote} from "./confidence/majorityVote.js";
@@ -47,15 +48,21 @@ export type GenerateValidatedOptions = {
     timeLimitMs?: number;
     /** The user's validate/parse hooks for this row. Defaults to none. */
     hooks?: AnswerHooks;
+    /**
+     * A one-to-many run: the stored value must be a list (its elements are the output rows). Without a parse hook, an
+     * answer that is not one is invalid (retried, then failed at stage "validate"); the parse hook checks its own
+     * value (see answerHooksFor). Defaults to false.
+     */
+    oneToMany?: boolean;
 };
 
 /**
  * The answer loop every backend shares: generate, then accept free text as is, or parse and validate against the
  * schema; a truncated or invalid answer is retried up to `retriesInvalid` times, then the row fails with the last
  * reason. With hooks, `validate` is one more check (free text included, which is then retried too) and `parse`
- * shapes the stored annotation. With `samples`, that many answers are drawn (their attempts and tokens summed, the
- * row's time limit over all of them) and the majority's is kept (see majorityVote); a sample that fails validation
- * votes for nothing, one that fails at the generate or hook stage fails the row.
+ * shapes the stored annotation (with `oneToMany`, a list). With `samples`, that many answers are drawn (their
+ * attempts and tokens summed, the row's time limit over all of them) and the majority's is kept (see majorityVote);
+ * a sample that fails validation votes for nothing, one that fails at the generate or hook stage fails the row.
  */
 export async function generateValidated(options: GenerateValidatedOptions): Promise<EngineResult> {
     const samples = options.samples ?? 1;
@@ -166,6 +173,10 @@ async function answerOnce(options: GenerateValidatedOptions, sample: number, clo
                 continue;
             }
             value = check.value;
+        }
+        if (options.oneToMany === true && hooks?.parse === undefined && !Array.isArray(value)) {
+            reason = `the answer is ${describeValue(value)}, not a list; a --one-to-many run stores one output row per element of a list answer (give a schema of "type": "array", or a parse hook that returns a list)`;
+            continue;
         }
         if (hooks?.validate !== undefined) {
             const verdict = await hooks.validate(value);

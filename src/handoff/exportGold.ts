@@ -3,6 +3,7 @@ import path from "node:path";
 import {majorityOf} from "./handoffRows.js";
 import {writeFileDurable} from "../files/durableFs.js";
 import {readHandoffSource} from "./readHandoffSource.js";
+import {refuseOneToMany} from "./refuseOneToMany.js";
 import {latestReviews, readReviewLog, type ReviewEntry} from "./ReviewLog.js";
 
 /** Options of `exportGold` (`airlabel export OUT --to gold`). */
@@ -36,6 +37,7 @@ type Provenance = {annotator: string; action: ReviewEntry["action"]; value: unkn
  */
 export async function exportGold(options: ExportGoldOptions): Promise<ExportGoldResult> {
     const source = await readHandoffSource(options.dir, {allowIncomplete: true});
+    refuseOneToMany(options.dir, source.meta, "the gold export");
     const reviews = new Map<number, ReviewEntry[]>();
     for (const entry of latestReviews(await readReviewLog(options.dir), source.rows)) {
         if (entry.action === "skip") continue;

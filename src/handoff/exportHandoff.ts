@@ -3,6 +3,8 @@ import {InvalidOptionError} from "../AirlabelError.js";
 import {ExportError, exportCommitted} from "./exportOutput.js";
 import {MANIFEST_FILE, displayDir} from "../output/Manifest.js";
 import {inputColumnsOf} from "../output/inputColumnsOf.js";
+import {isOneToManyRun, itemRows} from "../output/itemRows.js";
+import {refuseOneToMany} from "./refuseOneToMany.js";
 import type {OutputFormat} from "../output/OutputRow.js";
 import type {OutputContents} from "../output/readOutput.js";
 import {encodeDataShard, inferColumnKind} from "../output/shardCodec.js";
@@ -59,7 +61,11 @@ export interface ExportHandoffResult {
     field: AnswerField | null;
     /** Things the user should know (the schema given differs from the run's). */
     notes: string[];
+    /** Tables of a one-to-many run (one row per item): the input rows answered, and those answered with an empty list (no row). Absent otherwise. */
+    oneToMany?: {answeredRows: number; emptyRows: number};
 }
+
+const TARGET_NAMES: Readonly<Record<"argilla" | "prodigy" | "label-studio", string>> = {argilla: "Argilla", prodigy: "Prodigy", "label-studio": "Label Studio"};
 
 const DEFAULT_FILES: Readonly<Record<HandoffTarget, string>> = {
     argilla: "argilla",
@@ -94,6 +100,7 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
         throw new ExportError(`--guidelines is for --to argilla (the dataset's guidelines); leave it out with --to ${options.to}`, {exitCode: 2});
 
     if (options.to === "argilla" || options.to === "prodigy" || options.to === "label-studio") {
+        refuseOneToMany(options.dir, source.meta, `the ${TARGET_NAMES[options.to]} export`);
         const field = fieldOf(source, options);
         const written = await writeReviewExport(source, field, {
             to: options.to,
@@ -120,10 +127,11 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
             comparison: false,
             complete: result.complete,
             field: null,
-            notes
+            notes,
+            ...(result.oneToMany !== undefined ? {oneToMany: result.oneToMany} : {})
         };
     }
-    const {records, skipped, objectColumns} = output === null ? wideRecords(source) : singleRunRecords(output, options.includeErrors === true);
+    const {records, skipped, objectColumns, oneToMany} = output === null ? wideRecords(source) : singleRunRecords(output, options.includeErrors === true);
     if (options.to === "csv") {
         const flat = flattenColumns(records, objectColumns);
         await writeOut(out, encodeCsv(flat.records, flat.columns), options.out);
@@ -139,7 +147,8 @@ export async function exportHandoff(options: ExportHandoffOptions): Promise<Expo
         comparison: source.comparison,
         complete: source.complete,
         field: null,
-        notes
+        notes,
+        ...(oneToMany !== undefined ? {oneToMany} : {})
     };
 }
 
@@ -163,8 +172,16 @@ export function fieldOf(source: HandoffSource, spec: AnswerSpec & {field?: strin
     });
 }
 
+/** The records of a table airlabel builds itself, the rows left out, the columns holding answers, and a one-to-many run's counts. */
+type TableRecords = {
+    records: Record<string, unknown>[];
+    skipped: number;
+    objectColumns: Set<string>;
+    oneToMany?: {answeredRows: number; emptyRows: number};
+};
+
 /** A comparison as one wide table: idx, input columns, then `response_<id>` and `error_<id>` per model. */
-function wideRecords(source: HandoffSource): {records: Record<string, unknown>[]; skipped: number; objectColumns: Set<string>} {
+function wideRecords(source: HandoffSource): TableRecords {
     const columns: string[] = [];
     for (const row of source.rows) for (const name of Object.keys(row.columns)) if (!columns.includes(name)) columns.push(name);
     const objectColumns = new Set(source.models.map((model) => `response_${model.id}`));
@@ -181,11 +198,8 @@ function wideRecords(source: HandoffSource): {records: Record<string, unknown>[]
     return {records, skipped: 0, objectColumns};
 }
 
-/** A single run's rows (and failed rows when asked) in idx order, as `airlabel export` writes them. */
-function singleRunRecords(
-    {rows, errors}: OutputContents,
-    includeErrors: boolean
-): {records: Record<string, unknown>[]; skipped: number; objectColumns: Set<string>} {
+/** A single run's rows (and failed rows when asked) in idx order, as `airlabel export` writes them; a one-to-many run's one per item (see itemRows). */
+function singleRunRecords({rows, errors, manifest}: OutputContents, includeErrors: boolean): TableRecords {
     const failed = includeErrors
         ? errors.map((error) => ({
               idx: error.idx,
@@ -198,7 +212,11 @@ function singleRunRecords(
           }))
         : [];
     const records = [...rows, ...failed].sort((a, b) => Number(a.idx) - Number(b.idx));
-    return {records, skipped: includeErrors ? 0 : errors.length, objectColumns: new Set(["annotation"])};
+    const skipped = includeErrors ? 0 : errors.length;
+    if (!isOneToManyRun(manifest)) return {records, skipped, objectColumns: new Set(["annotation"])};
+    const failedSet = new Set<Record<string, unknown>>(failed);
+    const items = itemRows(records, (record) => failedSet.has(record));
+    return {records: items.rows, skipped, objectColumns: new Set(["annotation"]), oneToMany: {answeredRows: items.answeredRows, emptyRows: items.emptyRows}};
 }
 
 /** Column kinds for a table airlabel builds itself: answer columns JSON, the rest by their values. */

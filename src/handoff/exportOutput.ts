@@ -10,6 +10,7 @@ import {OutputNotFoundError, errorSummaryOf} from "../output/outputErrors.js";
 import {readCommitted} from "../output/readOutput.js";
 import type {OutputContents} from "../output/readOutput.js";
 import {inputColumnsOf} from "../output/inputColumnsOf.js";
+import {isOneToManyRun, itemRows} from "../output/itemRows.js";
 import {settingsLabel} from "../output/settingsPasses.js";
 import {encodeDataShard, planColumns} from "../output/shardCodec.js";
 
@@ -45,6 +46,11 @@ export interface ExportResult {
     format: OutputFormat;
     /** Whether the run's manifest is marked complete (false only with `allowIncomplete`). */
     complete: boolean;
+    /**
+     * A one-to-many run (`oneToMany`), whose rows are the items of its answers: the input rows answered, and how many
+     * of them answered with an empty list (they give no row). Absent for other runs.
+     */
+    oneToMany?: {answeredRows: number; emptyRows: number};
 }
 
 /** Column holding the failure reason of a failed row when `includeErrors` is set. */
@@ -116,8 +122,11 @@ async function writeExport(options: ExportOutputOptions, format: OutputFormat, c
     const {dir, to} = options;
     const includeErrors = options.includeErrors === true;
     let records = mergeInIdxOrder(dir, contents.rows, contents.errors, includeErrors);
+    // a one-to-many run: one row per item, `item` and `row_id` after `idx` (a failed row keeps one row, with nulls)
+    const items = isOneToManyRun(contents.manifest) ? itemRows(records, (record) => includeErrors && typeof record[EXPORT_ERROR_COLUMN] === "string") : null;
+    if (items !== null) records = items.rows;
 
-    const known = {...contents.manifest.columns};
+    const known = {...(items !== null ? {item: "int" as const, row_id: "string" as const} : {}), ...contents.manifest.columns};
     const added = [...(includeErrors ? [[EXPORT_ERROR_COLUMN, "--include-errors", "failed rows are in its errors/ shards"]] : [])];
     if (options.settingsColumn === true) added.push([SETTINGS_COLUMN, "--settings-column", "`airlabel stats` shows the settings too"]);
     for (const [column, flag, instead] of added) {
@@ -148,7 +157,8 @@ async function writeExport(options: ExportOutputOptions, format: OutputFormat, c
         errors: contents.errors.length,
         file,
         format,
-        complete: contents.manifest.complete
+        complete: contents.manifest.complete,
+        ...(items !== null ? {oneToMany: {answeredRows: items.answeredRows, emptyRows: items.emptyRows}} : {})
     };
 }
 

@@ -5,6 +5,7 @@ import {canonicalJson} from "../canonicalJson.js";
 import {writeFileDurable} from "../files/durableFs.js";
 import {PromptTemplate} from "../prepare/PromptTemplate.js";
 import {readHandoffSource, type HandoffRow} from "./readHandoffSource.js";
+import {refuseOneToMany} from "./refuseOneToMany.js";
 import {latestReviews, readReviewLog, type ReviewEntry} from "./ReviewLog.js";
 
 /** A training export cannot be made (no reviews to make it from). */
@@ -45,6 +46,7 @@ type Message = {role: "system" | "user" | "assistant"; content: string};
  */
 export async function exportTraining(options: ExportTrainingOptions): Promise<ExportTrainingResult> {
     const source = await readHandoffSource(options.dir, {allowIncomplete: true});
+    refuseOneToMany(options.dir, source.meta, `the ${options.kind} export`);
     const reviews = latestReviews(await readReviewLog(options.dir), source.rows);
     if (reviews.length === 0) throw new TrainingExportError(`${options.dir} has no reviews yet; review it first with airlabel review ${options.dir}`);
     const template = new PromptTemplate(options.template, "--template");

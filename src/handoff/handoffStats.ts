@@ -10,6 +10,8 @@ import type {AnswerSpec} from "./loadAnswerSpec.js";
 import {specMismatchNote} from "./loadAnswerSpec.js";
 import {type PairStats, pairStatsOf} from "./pairStats.js";
 import {readHandoffSourceWithOutput} from "./readHandoffSource.js";
+import {isOneToManyRun} from "../output/itemRows.js";
+import {itemSchemaOf, itemSource} from "./itemSource.js";
 import {type SettingsPass, settingsPasses} from "../output/settingsPasses.js";
 import type {HandoffSource} from "./readHandoffSource.js";
 import type {AnswerField} from "./resolveAnswerField.js";
@@ -46,6 +48,12 @@ export interface ModelStats {
     distribution?: Record<string, number>;
     /** Mean of the numeric answers (scales, numbers). */
     mean?: number | null;
+    /**
+     * A one-to-many run (each answer a list of output rows): `rows`, `valid` and `failed` count input rows, these the
+     * output rows (the items of every answer) and the input rows answered with an empty list (no output row);
+     * `distribution`, `mean` and `missing` are of the output rows. Absent otherwise.
+     */
+    oneToMany?: {outputRows: number; emptyRows: number};
     /** The answers' recorded confidences (`run --confidence`, `--samples`): their mean, the lowest, and how many are below 0.5. */
     confidence?: {mean: number; min: number; below50: number};
 }
@@ -97,8 +105,11 @@ export interface HandoffStats {
  */
 export async function handoffStats(options: HandoffStatsOptions): Promise<HandoffStats> {
     if (typeof options.dir !== "string" || options.dir === "") throw new InvalidOptionError("options.dir must be the output dir of an airlabel run");
-    const {source, output} = await readHandoffSourceWithOutput(options.dir, {allowIncomplete: true});
-    const field = fieldOf(source, options);
+    const {source: read, output} = await readHandoffSourceWithOutput(options.dir, {allowIncomplete: true});
+    // a one-to-many run: its values are tallied over the items of its answers, its rows counted both ways
+    const items = output !== null && isOneToManyRun(output.manifest) ? itemSource(read) : null;
+    const source = items?.source ?? read;
+    const field = fieldOf(source, items === null ? options : {...options, schema: itemSchemaOf(options.schema)});
     const categorical = field.kind === "label" || field.kind === "binary" || field.kind === "rating";
     const numeric = field.kind === "rating" || field.kind === "number";
     const answers = answersByModel(source, field);
@@ -106,7 +117,7 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
     const models: ModelStats[] = source.models.map((model) => {
         let valid = 0;
         let failed = 0;
-        for (const row of source.rows) {
+        for (const row of read.rows) {
             const response = row.responses[model.id];
             if (response === undefined) continue;
             if (response.ok) valid++;
@@ -119,10 +130,12 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
             rows: valid + failed,
             valid,
             failed,
-            missing: valid - values.length,
+            missing: (items?.outputRows ?? valid) - values.length,
             ...(categorical ? {distribution: distributionOf(values)} : {}),
             ...(numeric ? {mean: meanOf(values)} : {}),
-            ...confidenceStatsOf(source.rows.map((row) => row.responses[model.id]?.confidence))
+            ...(items !== null ? {oneToMany: {outputRows: items.outputRows, emptyRows: items.emptyRows}} : {}),
+            // (per input row: a one-to-many answer's confidence is that of its whole list)
+            ...confidenceStatsOf(read.rows.map((row) => row.responses[model.id]?.confidence))
         };
     });
 
@@ -135,8 +148,9 @@ export async function handoffStats(options: HandoffStatsOptions): Promise<Handof
         }
 
     // the imported review sets, and the reviews of airlabel review
-    const fromApp = await reviewSetFromLog(options.dir, field, source.rows);
-    const sets = [...(await readReviewSets(options.dir)), ...(fromApp !== null ? [fromApp] : [])];
+    // (a one-to-many run has none: its items are not reviewed by input row, see refuseOneToMany)
+    const fromApp = items !== null ? null : await reviewSetFromLog(options.dir, field, source.rows);
+    const sets = items !== null ? [] : [...(await readReviewSets(options.dir)), ...(fromApp !== null ? [fromApp] : [])];
     const reviews = sets.map((set) => reviewStatsOf(set, source, field, answers));
 
     return {
@@ -234,16 +248,26 @@ export function formatHandoffStats(stats: HandoffStats): string {
                 ? "true/false"
                 : stats.field.kind;
     const from = stats.field.source === "answers" ? "read from the answers; pass --schema or --choices to fix it" : `from the ${stats.field.source}`;
+    const oneToMany = stats.models.some((m) => m.oneToMany !== undefined);
     lines.push(`field ${stats.field.name}: ${kindText} (${from})${stats.complete ? "" : "; the run is incomplete"}`);
     lines.push("");
     lines.push(
         textTable(
-            ["model", "rows", "valid", "failed", stats.models.some((m) => m.mean !== undefined) ? "mean" : "", "answers"].filter((h) => h !== ""),
+            [
+                "model",
+                "rows",
+                "valid",
+                "failed",
+                oneToMany ? "output rows" : "",
+                stats.models.some((m) => m.mean !== undefined) ? "mean" : "",
+                "answers"
+            ].filter((h) => h !== ""),
             stats.models.map((m) => [
                 m.id,
                 String(m.rows),
                 String(m.valid),
                 String(m.failed),
+                ...(oneToMany ? [String(m.oneToMany?.outputRows ?? "")] : []),
                 ...(m.mean !== undefined ? [formatFigure(m.mean)] : []),
                 m.distribution !== undefined
                     ? Object.entries(m.distribution)
@@ -255,6 +279,12 @@ export function formatHandoffStats(stats: HandoffStats): string {
             ])
         )
     );
+    if (oneToMany) {
+        const empty = stats.models.reduce((sum, m) => sum + (m.oneToMany?.emptyRows ?? 0), 0);
+        lines.push(
+            `one-to-many run: rows, valid and failed count input rows, output rows the items of their answers${empty > 0 ? ` (${empty} answered with an empty list, no output row)` : ""}; the answers are counted per output row`
+        );
+    }
     const confident = stats.models.filter((m) => m.confidence !== undefined);
     if (confident.length > 0) {
         lines.push("");

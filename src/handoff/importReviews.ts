@@ -7,6 +7,7 @@ import {fieldOf} from "./exportHandoff.js";
 import type {AnswerSpec} from "./loadAnswerSpec.js";
 import {specMismatchNote} from "./loadAnswerSpec.js";
 import {readHandoffSource} from "./readHandoffSource.js";
+import {refuseOneToMany} from "./refuseOneToMany.js";
 import {REVIEWS_DIR, writeReviewSet} from "./reviewStore.js";
 import type {ReviewManifest, ReviewedRow} from "./reviewStore.js";
 import {argillaQuestionName} from "./toArgilla.js";
@@ -56,6 +57,7 @@ export async function importReviews(options: ImportReviewsOptions): Promise<Impo
     if (options.from !== undefined && !REVIEW_SOURCES.includes(options.from))
         throw new InvalidOptionError(`--from must be one of ${REVIEW_SOURCES.join(", ")}, got ${JSON.stringify(options.from)}`);
     const source = await readHandoffSource(options.dir, {allowIncomplete: true});
+    refuseOneToMany(options.dir, source.meta, "airlabel import");
     const field = fieldOf(source, options);
     const entries = await readEntries(options.file);
     const from = options.from ?? detectSource(entries[0]?.record);

@@ -23,6 +23,6 @@ export async function readComparisonDirs(dir: string): Promise<{models: Comparis
     if (file === undefined || file.models.length === 0)
         throw new ComparisonDirError(`${displayDir(dir)}compare.json ${file === undefined ? "not found" : "lists no models"}; re-run the comparison`);
     const outputs: OutputContents[] = [];
-    for (const model of file.models) outputs.push(await readOutput(path.join(dir, "models", model.id)));
+    for (const model of file.models) outputs.push(await readOutput(path.join(dir, "models", model.id), {items: false}));
     return {models: file.models, outputs};
 }

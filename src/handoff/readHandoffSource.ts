@@ -100,7 +100,7 @@ export async function readHandoffSourceWithOutput(
         };
         return {source, output: null};
     }
-    const output = await readOutput(dir);
+    const output = await readOutput(dir, {items: false});
     if (options.allowIncomplete !== true) checkComplete(dir, output.manifest);
     const model = singleModelName(output);
     const id = modelIdOf(model);

@@ -7,9 +7,10 @@ import {describeValue} from "./loadHooks.js";
 /**
  * The validate/parse hooks of a module bound to one row, in the shape the answer loop takes (see generateValidated);
  * undefined when the module has neither. `row` must be the hooks' own copy, so that what they do to it does not reach
- * the stored columns: a worker thread's task already is one (posted, so cloned); the main thread clones.
+ * the stored columns: a worker thread's task already is one (posted, so cloned); the main thread clones. In a
+ * one-to-many run (`oneToMany`), parse must return a list: the row's output rows.
  */
-export function answerHooksFor(hooks: LoadedHooks | null, row: Record<string, unknown>, timeoutMs: number): AnswerHooks | undefined {
+export function answerHooksFor(hooks: LoadedHooks | null, row: Record<string, unknown>, timeoutMs: number, oneToMany = false): AnswerHooks | undefined {
     if (!hasAnswerHooks(hooks)) return undefined;
     const name = path.basename(hooks.file);
     const result: AnswerHooks = {};
@@ -32,7 +33,12 @@ export function answerHooksFor(hooks: LoadedHooks | null, row: Record<string, un
             const label = `${name} parse()`;
             const outcome = await callHook(label, parse, [row, answer], timeoutMs);
             if ("error" in outcome) return outcome;
-            return plainValue(label, outcome.value);
+            const plain = plainValue(label, outcome.value);
+            if (oneToMany && "value" in plain && !Array.isArray(plain.value))
+                return {
+                    error: `${label} returned ${describeValue(plain.value)}, not a list; in a --one-to-many run it returns the list of the row's output rows (an empty list for none)`
+                };
+            return plain;
         };
     }
     return result;

@@ -59,6 +59,10 @@ export function planJob(options: RunJobOptions): JobPlan {
         throw new InvalidOptionError(
             "--retry-failed retries one run's failed rows: give it a step's dir as --output (steps/<name>) with that step's options, not the whole job"
         );
+    if (overrides.oneToMany === true || job.oneToMany === true)
+        throw new InvalidOptionError(
+            "--one-to-many is for a single run (the steps of a job pass their rows on one per input row); run it without steps:, or as its own airlabel run over the job's result"
+        );
     const rawSteps = job.steps as Record<string, unknown>[] | undefined;
     if (rawSteps === undefined || rawSteps.length === 0) throw new JobError(`${origin}: has no steps; list them under steps:`);
     const top = {...job, ...overrides};

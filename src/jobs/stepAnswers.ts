@@ -5,7 +5,7 @@ import type {RowFilter} from "./RowFilter.js";
 
 /** The rows a single-model step answered, with `steps.<name> = {annotation, model}`; the first step's rows come from its output. */
 export async function singleAnswers(dir: string, name: string, rows: JobRows | null): Promise<JobRows> {
-    const {rows: answered} = await readOutput(dir);
+    const {rows: answered} = await readOutput(dir, {items: false});
     const next: JobRows = new Map();
     for (const record of answered) {
         const idx = Number(record.idx);

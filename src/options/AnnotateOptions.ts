@@ -113,6 +113,17 @@ export type AnnotateOptions = PrepareOptions &
          * Part of the run identity (a resume must keep them; `retryFailed` may change them). Defaults to none.
          */
         params?: Record<string, unknown>;
+        /**
+         * One-to-many answers (Curator's multi-row `parse`): the answer (what the `parse` hook returns, else the
+         * schema-valid answer itself) is a JSON array whose elements are the output rows, e.g. a list of Q&A pairs
+         * becoming one row each. An answer that is not an array fails its row (stage "hook" from the parse hook, else
+         * "validate", retried like an invalid answer); an empty array is an answer with no output rows. The shards keep
+         * one row per input row (its items committed together); `readOutput`, `airlabel export` and `airlabel stats`
+         * give one row per item, with `item` (its 0-based position) and `row_id` (`"<idx>-<item>"`, stable across
+         * resumes and re-exports). Input columns named `item` or `row_id` are refused. Part of the run identity.
+         * Defaults to false.
+         */
+        oneToMany?: boolean;
         /** Shortcut for single-label classification: the answer is one of these strings. Defaults to none. */
         choices?: string[];
         /** A kept column holding a non-negative integer that replaces `idx` in each row's first-attempt seed (`seed + value`); `generate()` uses its `sample` column. Defaults to none (`seed + idx`). */

@@ -42,6 +42,8 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     sort: "order",
     schema: "schema",
     choices: "schema",
+    // the item columns it adds (item, row_id) are reserved in the prepared rows too
+    oneToMany: "rows",
     maxTokens: "answers",
     temperature: "answers",
     topP: "answers",

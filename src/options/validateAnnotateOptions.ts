@@ -121,6 +121,7 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         "options.exclude must be an array of paths"
     );
     check(options.skipEmpty === undefined || typeof options.skipEmpty === "boolean", "options.skipEmpty must be a boolean");
+    check(options.oneToMany === undefined || typeof options.oneToMany === "boolean", "options.oneToMany must be a boolean");
     check(options.retryFailed === undefined || typeof options.retryFailed === "boolean", "options.retryFailed must be a boolean");
     check(
         options.retryFailed !== true || options.overwrite !== true,
@@ -204,6 +205,8 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         // the environment's default for every run of this machine or shell (several processes sharing the cores)
         ...(options.threads === undefined && envThreads !== undefined && envThreads !== "" ? {threads: Number(envThreads)} : {}),
         gpuLayers: options.gpuLayers ?? "auto",
+        // set only when true, so that `false` and no option are the same run (and runs from before it still resume)
+        oneToMany: options.oneToMany === true ? true : undefined,
         // sorted keys, none when empty (so `{}` and no params are the same run)
         params,
         generation

@@ -9,6 +9,7 @@ import {OutputStore} from "../output/OutputStore.js";
 import {lockOutputDir} from "../output/openOutputDir.js";
 import {loadManifest} from "../output/Manifest.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
+import {checkOneToMany} from "../options/checkOneToMany.js";
 import {version} from "../version.js";
 import {annotateResult, type AnnotateResult} from "./annotateResult.js";
 import {resolveEngineSetup} from "./resolveEngineSetup.js";
@@ -55,6 +56,7 @@ async function annotateLogged(resolved: ResolvedAnnotateOptions, log: (line: str
     const answerSchema = answerSchemaOf(resolved);
     // a missing or broken hooks module fails before any model loads
     const hooks = resolved.hooks !== undefined ? await loadHooks(resolved.hooks) : null;
+    checkOneToMany(resolved, answerSchema, hooks);
     // local: the grammar compiled and the GPUs found, one placement per replica; openai: the API key read. All before
     // the prepare stage (a bad placement option fails first)
     const setup = await resolveEngineSetup({resolved, answerSchema, hooks, log});
@@ -96,6 +98,8 @@ async function annotateLogged(resolved: ResolvedAnnotateOptions, log: (line: str
             ...(keyed ? {rowKeys: prepared.keySource} : {}),
             // the answer schema itself (the identity holds only its hash): export/import/stats read the labels from it
             ...(answerSchema.jsonSchema !== null ? {schema: answerSchema.jsonSchema} : {}),
+            // each data row's annotation is the list of its output rows: the readers give one row per item (see itemRows)
+            ...(resolved.oneToMany === true ? {oneToMany: true} : {}),
             ...setup.manifestMeta,
             // everything `airlabel run --from` needs to run it again (see RecordedConfig)
             config: recordedConfig(resolved, modelFile)

@@ -68,6 +68,7 @@ export async function localEngineSetup({resolved, answerSchema, hooks, log}: Eng
                         // only validate/parse run in the worker
                         ...(answerHooks ? {hooks: hooks.file} : {}),
                         ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {}),
+                        ...(resolved.oneToMany === true ? {oneToMany: true} : {}),
                         ...(resolved.signal !== undefined ? {signal: resolved.signal} : {}),
                         stopGraceMs: resolved.stopGraceMs,
                         ...(resolved.rowTimeout !== undefined ? {rowTimeoutMs: resolved.rowTimeout * 1000} : {})

@@ -38,7 +38,8 @@ export function openaiEngineSetup(remote: ResolvedRemoteOptions, {resolved, answ
                         ...(resolved.samples !== undefined && resolved.samples > 1 ? {samples: resolved.samples} : {}),
                         onLog: log,
                         hooks,
-                        ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {})
+                        ...(resolved.hookTimeoutMs !== undefined ? {hookTimeoutMs: resolved.hookTimeoutMs} : {}),
+                        ...(resolved.oneToMany === true ? {oneToMany: true} : {})
                     })),
                 readyLine: (loaded) => `engine: ${loaded.engine}`,
                 requestStats: () => engine?.requestStats ?? {requests: 0, retries: 0}

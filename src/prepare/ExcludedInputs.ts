@@ -53,7 +53,7 @@ async function hashesOf(source: string): Promise<number[]> {
     };
     if (stat.isDirectory()) {
         if (fs.existsSync(path.join(source, "manifest.json"))) {
-            const {rows, errors} = await readOutput(source);
+            const {rows, errors} = await readOutput(source, {items: false});
             const all = [...rows, ...errors.map((row) => ({idx: row.idx, ...(row.columns as Record<string, unknown> | undefined)}))];
             return texts(all.sort((a, b) => Number(a.idx) - Number(b.idx)).map(({idx: _idx, ...columns}) => columns));
         }

@@ -1,8 +1,6 @@
 import {RESERVED_OUTPUT_COLUMNS} from "../output/OutputRow.js";
 import {PrepareError} from "./PrepareError.js";
 
-const reservedList = RESERVED_OUTPUT_COLUMNS.join(", ");
-
 /**
  * The input columns a run copies to its output, checked so that none is overwritten by a column airlabel writes
  * (`idx`, `annotation`, `model`, ...): an input column of such a name is refused, naming it and `--keep-columns`,
@@ -17,11 +15,21 @@ export class KeptColumns {
     readonly #idxColumn: string | undefined;
     readonly #input: string;
     readonly #columns: readonly string[];
+    /** The names airlabel writes itself: RESERVED_OUTPUT_COLUMNS and the `reserved` option's. */
+    readonly #reserved: readonly string[];
 
+    /** `reserved`: more column names the run's readers write (a one-to-many run's `item` and `row_id`). */
     public constructor(
         columns: readonly string[],
-        options: {keepColumns?: string[] | undefined; idxColumn?: string | undefined; input: string; fieldsMayBeAdded?: boolean}
+        options: {
+            keepColumns?: string[] | undefined;
+            idxColumn?: string | undefined;
+            input: string;
+            fieldsMayBeAdded?: boolean;
+            reserved?: readonly string[];
+        }
     ) {
+        this.#reserved = [...RESERVED_OUTPUT_COLUMNS, ...(options.reserved ?? [])];
         this.#explicit = options.keepColumns !== undefined;
         this.#names = options.keepColumns ?? columns;
         this.#known = new Set(this.#names);
@@ -52,15 +60,16 @@ export class KeptColumns {
 
     /** Refuses a kept column named like one airlabel writes; `idx` only once a row's value differs (`value`). */
     #refuseReserved(name: string, location: string | undefined, value?: unknown): void {
-        if (!RESERVED_OUTPUT_COLUMNS.includes(name) || (name === "idx" && (this.#idxColumn === "idx" || value === undefined))) return;
+        if (!this.#reserved.includes(name) || (name === "idx" && (this.#idxColumn === "idx" || value === undefined))) return;
         const where = location ?? this.#input;
+        const reservedList = this.#reserved.join(", ");
         const what = value !== undefined ? `holds ${describe(value)}, not the row's idx that airlabel writes in that column` : "";
         if (this.#explicit)
             throw new PrepareError(
                 `${value !== undefined ? `${where}: ` : ""}--keep-columns names "${name}", a column airlabel writes itself (${reservedList}), which would replace its values${what !== "" ? ` (it ${what})` : ""}; ` +
                     `leave it out of --keep-columns, or rename the column in ${this.#input}`
             );
-        const others = this.#columns.filter((column) => !RESERVED_OUTPUT_COLUMNS.includes(column));
+        const others = this.#columns.filter((column) => !this.#reserved.includes(column));
         throw new PrepareError(
             `${where}: input column "${name}" ${what !== "" ? what : `has the name of a column airlabel writes itself (${reservedList}), which would replace its values`}; ` +
                 `rename the column in ${this.#input}, or leave it out with --keep-columns${others.length > 0 ? ` (e.g. --keep-columns ${others.join(",")})` : ' ""'}`

@@ -9,6 +9,7 @@ import {PromptTemplate} from "./PromptTemplate.js";
 import {memoryDataset, type PrepareSource} from "./memoryDataset.js";
 import {cacheWriteError} from "./cacheWriteError.js";
 import {KeptColumns} from "./KeptColumns.js";
+import {ITEM_COLUMNS} from "../output/itemRows.js";
 import {PrepareError} from "./PrepareError.js";
 import {PreparedCache, type PreparedBase, type PreparedCacheMeta, type PreparedCacheWriter} from "./PreparedCache.js";
 import {type DatasetRecord, RowPreparer} from "./RowPreparer.js";
@@ -40,6 +41,8 @@ export type PrepareJobOptions = Required<Pick<PrepareOptions, "template" | "temp
         prefixRows?: number;
         /** The module `hooks` names, already loaded by the caller (annotate loads it before anything else); loaded here when absent. Defaults to none. */
         loadedHooks?: LoadedHooks;
+        /** The rows of a one-to-many run, whose readers add `item` and `row_id` columns: input columns of those names are refused too. Defaults to false. */
+        oneToMany?: boolean;
     };
 
 /**
@@ -82,7 +85,8 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
         keepColumns: options.keepColumns,
         idxColumn: options.idxColumn,
         input: options.input,
-        fieldsMayBeAdded: rowHook !== null
+        fieldsMayBeAdded: rowHook !== null,
+        ...(options.oneToMany === true ? {reserved: ITEM_COLUMNS} : {})
     });
 
     const vocabModel = options.vocabModel;

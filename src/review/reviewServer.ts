@@ -5,6 +5,7 @@ import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {InvalidOptionError} from "../AirlabelError.js";
 import {readHandoffSource, type HandoffSource} from "../handoff/readHandoffSource.js";
+import {refuseOneToMany} from "../handoff/refuseOneToMany.js";
 import {REVIEW_ACTIONS, ReviewLog, reviewedRowHash, type ReviewAction} from "../handoff/ReviewLog.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
 import {REVIEW_ORDERS, type ReviewOrder, ReviewQueue} from "./ReviewQueue.js";
@@ -71,6 +72,7 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
     if (options.token !== undefined && options.token.length < 16) throw new InvalidOptionError("--token must be at least 16 characters");
     const token = options.token ?? crypto.randomBytes(24).toString("base64url");
     const source = await readHandoffSource(options.dir, {allowIncomplete: true});
+    refuseOneToMany(options.dir, source.meta, "airlabel review");
     const schema = schemaOf(source);
     const order = options.order ?? "priority";
     if (!REVIEW_ORDERS.includes(order)) throw new InvalidOptionError(`--order must be one of ${REVIEW_ORDERS.join(", ")}, got ${String(options.order)}`);

@@ -89,6 +89,20 @@ describe("examples/ (run as written)", () => {
         expect(result.map((r) => r.idx)).toEqual(judged.map((r) => r.idx).sort((x, y) => (x as number) - (y as number)));
     });
 
+    it("qa-pairs: a list of 2-3 Q&A pairs per story, exported one row per pair (oneToMany)", async () => {
+        const out = path.join(tempDir(), "qa-pairs");
+        const run = await runCli(["run", "examples/qa-pairs/job.yaml", "-o", out, "--max-rows", "3"]);
+        expect(run.code, run.stderr).toBe(0);
+        const stored = (await readOutput(out, {items: false})).rows;
+        expect(stored.map((row) => row.idx)).toEqual([0, 1, 2]);
+        const file = path.join(tempDir(), "qa-pairs.jsonl");
+        const exported = await runCli(["export", out, "--to", file]);
+        expect(exported.code, exported.stderr).toBe(0);
+        const expected = stored.flatMap((row) => (row.annotation as unknown[]).map((pair, item) => ({row_id: `${row.idx as number}-${item}`, pair})));
+        expect(expected.length).toBeGreaterThanOrEqual(6);
+        expect(lines(file).map((row) => ({row_id: row.row_id, pair: row.annotation}))).toEqual(expected);
+    });
+
     it("generate-filter: generate reviews from prompts, grade them, keep the good ones", async () => {
         const out = path.join(tempDir(), "generate-filter");
         // a random-weight model never ends a free string: the grammar cap makes it finish (--grammar-max-string-length)

@@ -60,7 +60,20 @@ describe("readJobFile", () => {
             .map((name) => (name === "param" ? "generation" : name));
         expect(names.filter((name) => !(name in schema.properties))).toEqual([]);
         const stepNames = names.filter(
-            (name) => !["input", "output", "quiet", "json", "failOnErrors", "stopGraceMs", "overwrite", "retryFailed", "idColumn", "changedRows"].includes(name)
+            (name) =>
+                ![
+                    "input",
+                    "output",
+                    "quiet",
+                    "json",
+                    "failOnErrors",
+                    "stopGraceMs",
+                    "overwrite",
+                    "retryFailed",
+                    "idColumn",
+                    "changedRows",
+                    "oneToMany"
+                ].includes(name)
         );
         expect(stepNames.filter((name) => !(name in schema.definitions.step.properties))).toEqual([]);
     });

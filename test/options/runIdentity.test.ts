@@ -78,6 +78,17 @@ test("every real option reaches the keys its effect says", () => {
     expect(changedBy("concurrency", 8, 64)).toEqual([]);
     expect(changedBy("params", undefined, {presence_penalty: 0.5})).toEqual(["identity", "skipKey"]);
     expect(changedBy("params", {presence_penalty: 0.5}, {presence_penalty: 0.6})).toEqual(["identity", "skipKey"]);
+    // a one-to-many run is another run, whose prepared rows also reserve the item columns its readers add
+    expect(changedBy("oneToMany", undefined, true)).toEqual(["identity", "skipKey", "cacheKey"]);
+});
+
+test("--one-to-many: false is a run without it; --retry-failed may not change it", () => {
+    const without = runIdentity.manifestIdentity(keysBase(), facts);
+    expect(runIdentity.manifestIdentity(validateAnnotateOptions({...keysBase(), oneToMany: false}), facts)).toEqual(without);
+    const recorded = runIdentity.manifestIdentity(validateAnnotateOptions({...keysBase(), oneToMany: true}), facts);
+    expect(recorded.options).toBe('{"oneToMany":true}');
+    // the retry's identity keeps the flag as given, so comparing it with the run's finds the difference
+    expect(runIdentity.retryIdentity(recorded, without).identity).toEqual(without);
 });
 
 test("--retry-failed may change the generation parameters: taken from the run, reported as a change", () => {

@@ -21,6 +21,7 @@ describe("validateAnnotateOptions messages", () => {
         [{shardSize: 0}, "options.shardSize must be a positive integer"],
         [{retryFailed: "yes"}, "options.retryFailed must be a boolean"],
         [{skipEmpty: 1}, "options.skipEmpty must be a boolean"],
+        [{oneToMany: "yes"}, "options.oneToMany must be a boolean"],
         [{exclude: "seen.jsonl"}, "options.exclude must be an array of paths"],
         [{rename: {a: "x", b: "x"}}, "options.rename must map column names to distinct non-empty new names"],
         [{rename: {a: ""}}, "options.rename must map column names to distinct non-empty new names"],

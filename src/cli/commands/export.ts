@@ -110,7 +110,14 @@ Examples:
 function formatExportSummary(result: ExportResult, shownFile: string, includeErrors: boolean): string {
     const failed = includeErrors ? `${result.errors} failed rows included, with an error column` : `${result.errors} failed rows excluded`;
     const incomplete = result.complete ? "" : "; the run is incomplete, re-run the same `airlabel run` command to finish it";
-    return `exported ${result.rows} rows (${failed}) in input order to ${shownFile}${incomplete}`;
+    return `exported ${result.rows} rows (${itemsText(result.oneToMany)}${failed}) in input order to ${shownFile}${incomplete}`;
+}
+
+/** A one-to-many run's part of an export summary: "one per item of 3 answered input rows, 1 of them an empty list (no row); ". */
+function itemsText(counts: {answeredRows: number; emptyRows: number} | undefined): string {
+    if (counts === undefined) return "";
+    const empty = counts.emptyRows > 0 ? `, ${counts.emptyRows} of them an empty list (no row)` : "";
+    return `one per item of ${counts.answeredRows} answered input row${counts.answeredRows === 1 ? "" : "s"}${empty}; `;
 }
 
 /** The summary line of a hand-off export (without the `airlabel: ` prefix). */
@@ -130,7 +137,7 @@ export function formatHandoffSummary(result: ExportHandoffResult, includeErrors:
         : includeErrors
           ? "failed rows included, with an error column"
           : `${result.skipped} failed rows excluded`;
-    return `exported ${result.records} rows (${failed}) in input order to ${shown[0]}${incomplete}`;
+    return `exported ${result.records} rows (${itemsText(result.oneToMany)}${failed}) in input order to ${shown[0]}${incomplete}`;
 }
 
 function fieldText(field: AnswerField): string {

@@ -40,6 +40,8 @@ export type WorkerConfig = {
     hooks?: string;
     /** Time limit of one hook call. Absent: 30000 ms. */
     hookTimeoutMs?: number;
+    /** A one-to-many run: each answer must be a list (see GenerateValidatedOptions.oneToMany). Absent: false. */
+    oneToMany?: boolean;
     /** One row's time limit in milliseconds (generation time, retries included); absent: none. */
     rowTimeoutMs?: number;
     /** A 4-byte flag the pool sets (to 1) when the run's stop grace period ends: rows in flight are cut off (see StoppedTaskResult). */

@@ -140,7 +140,7 @@ export default async function generateRow(task: EngineTask | WarmupTask): Promis
 async function generateAnswer(state: WorkerState, task: EngineTask): Promise<EngineResult> {
     const prompt = tokenizePrompt(state.model, formatPrompt(state.wrapper, task.system ?? config.system, task.prompt));
     // task.row arrived by postMessage: it is already this row's own copy
-    const hooks = answerHooksFor(state.hooks, task.row ?? {}, config.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS);
+    const hooks = answerHooksFor(state.hooks, task.row ?? {}, config.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS, config.oneToMany === true);
     const gen = config.generation;
     return await generateValidated({
         idx: task.idx,
@@ -149,6 +149,7 @@ async function generateAnswer(state: WorkerState, task: EngineTask): Promise<Eng
         maxTokens: gen.maxTokens,
         promptTokens: prompt.length,
         ...(hooks !== undefined ? {hooks} : {}),
+        ...(config.oneToMany === true ? {oneToMany: true} : {}),
         ...(config.rowTimeoutMs !== undefined ? {timeLimitMs: config.rowTimeoutMs} : {}),
         ...(config.confidence === true ? {confidence: true} : {}),
         ...(config.samples !== undefined ? {samples: config.samples} : {}),

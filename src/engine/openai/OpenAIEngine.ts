@@ -37,6 +37,8 @@ export type OpenAIEngineOptions = ResolvedRemoteOptions & {
     hooks?: LoadedHooks | null;
     /** Time limit of one hook call. Defaults to 30000 ms. */
     hookTimeoutMs?: number;
+    /** A one-to-many run: each answer must be a list (see GenerateValidatedOptions.oneToMany). Defaults to false. */
+    oneToMany?: boolean;
     /** One row's time limit in milliseconds, its requests and retries included; a row past it fails (finish "timeout"). Defaults to none. */
     rowTimeoutMs?: number;
     /** Retry warnings and the probe's findings. Defaults to none. */
@@ -124,7 +126,12 @@ export class OpenAIEngine implements Engine {
         const estimate = approxTokens(`${system ?? ""}${task.prompt}`);
         const spec = task.system !== undefined ? {...this.#spec, system} : this.#spec;
         // the hooks' own copy of the row: this thread also writes the row's columns to the shards
-        const hooks = answerHooksFor(this.options.hooks ?? null, structuredClone(task.row ?? {}), this.options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS);
+        const hooks = answerHooksFor(
+            this.options.hooks ?? null,
+            structuredClone(task.row ?? {}),
+            this.options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS,
+            this.options.oneToMany === true
+        );
         return await generateValidated({
             idx: task.idx,
             answerSchema: this.#answerSchema,
@@ -132,6 +139,7 @@ export class OpenAIEngine implements Engine {
             maxTokens: gen.maxTokens,
             promptTokens: estimate,
             ...(hooks !== undefined ? {hooks} : {}),
+            ...(this.options.oneToMany === true ? {oneToMany: true} : {}),
             ...(this.options.rowTimeoutMs !== undefined ? {timeLimitMs: this.options.rowTimeoutMs} : {}),
             ...(this.options.confidence === true ? {confidence: true} : {}),
             ...(this.options.samples !== undefined ? {samples: this.options.samples} : {}),
