@@ -35,7 +35,7 @@ function run(input: string, output: string, ...extra: string[]): Promise<Awaited
     ]);
 }
 
-const reserved = "idx, annotation, finish_reason, prompt_tokens, completion_tokens, attempts, model";
+const reserved = "idx, annotation, finish_reason, prompt_tokens, completion_tokens, attempts, model, confidence";
 
 describe("input columns are never overwritten by airlabel's own", () => {
     test("an input with idx, annotation, model and attempts columns is refused in one line naming the column and --keep-columns; nothing is written", async () => {
