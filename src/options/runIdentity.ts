@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import path from "node:path";
+import type {ChatMessage} from "../chat/ChatMessage.js";
 import type {AnnotateOptions} from "./AnnotateOptions.js";
 import type {ResolvedAnnotateOptions} from "./validateAnnotateOptions.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
@@ -27,6 +28,8 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     inputFormat: "rows",
     template: "rows",
     system: "rows",
+    examples: "rows",
+    examplesAnswerColumn: "rows",
     chatTemplate: "rows",
     keepColumns: "rows",
     maxRows: "extent",
@@ -114,6 +117,8 @@ export type PrepareFacts = {
     model: string;
     /** sha256 of the hooks module when it has a prompt hook; else undefined. */
     promptHook: string | undefined;
+    /** The few-shot turns the examples make (which also depend on the answer schema: see fewShotExamples); absent without examples. */
+    exampleTurns?: readonly ChatMessage[];
 };
 
 type ResolvedOptions = Pick<ResolvedAnnotateOptions, "resolvedBackend" | "generation"> & Record<string, unknown>;
@@ -133,6 +138,12 @@ const historicalEntries: Readonly<Record<string, readonly string[]>> = {
     rows: ["keepColumns", "maxRows", "shuffleSeed", "dedup", "skipInvalidRows", "chatTemplate"],
     format: ["format"]
 };
+
+/**
+ * The entries that hold an option's hash rather than its value (its content may be long), each present only when the
+ * option is set (so runs written before it existed still resume).
+ */
+const hashedEntries: Readonly<Record<string, string>> = {examples: "examples"};
 
 const sha16 = (value: unknown): string =>
     crypto
@@ -181,7 +192,7 @@ export class RunIdentity {
         // the run may grow (rows appended to the input, --max-rows raised): what it covers is checked as a prefix of
         // the input instead (see annotate), unless a shuffle picks its rows from the whole input
         const grows = options.shuffleSeed === undefined;
-        const held = new Set(Object.values(historicalEntries).flat());
+        const held = new Set([...Object.values(historicalEntries).flat(), ...Object.values(hashedEntries)]);
         const others = this.optionsWith("rows", "schema", "answers").filter((name) => !held.has(name) && options[name] !== undefined);
         return {
             // only remote runs carry a backend entry, so runs written before it existed still resume
@@ -213,6 +224,9 @@ export class RunIdentity {
                 chatTemplate: options.chatTemplate
             }),
             format: String(options.format),
+            ...Object.fromEntries(
+                Object.entries(hashedEntries).flatMap(([entry, name]) => (options[name] !== undefined ? [[entry, sha16(options[name])]] : []))
+            ),
             // options no historical entry holds, only when set (so runs written before them still resume)
             ...(others.length > 0 ? {options: JSON.stringify(Object.fromEntries(others.map((name) => [name, options[name]])))} : {})
         };
@@ -291,7 +305,7 @@ export class RunIdentity {
 
     /**
      * The prepared-rows cache key: the `"rows"`, `"order"` and `"extent"` options, the input files by content, the
-     * model and the prompt hook. Without `extent`, the `"extent"` options are left out (the key of the prepares a
+     * model, the prompt hook and the few-shot turns. Without `extent`, the `"extent"` options are left out (the key of the prepares a
      * grown input may grow from, whose files are given by name only).
      */
     public prepareCacheKey(options: Record<string, unknown>, facts: PrepareFacts, extent = true): string {
@@ -300,7 +314,15 @@ export class RunIdentity {
         const chosen = Object.fromEntries(this.optionsWith(...effects).map((name) => [name, options[name]]));
         return crypto
             .createHash("sha256")
-            .update(JSON.stringify({...chosen, content: facts.files, model: facts.model, promptHook: facts.promptHook ?? null}))
+            .update(
+                JSON.stringify({
+                    ...chosen,
+                    content: facts.files,
+                    model: facts.model,
+                    promptHook: facts.promptHook ?? null,
+                    ...(facts.exampleTurns !== undefined ? {exampleTurns: facts.exampleTurns} : {})
+                })
+            )
             .digest("hex");
     }
 }

@@ -1,6 +1,7 @@
 import {EngineError} from "../engine/EngineError.js";
 import {hasAnswerHooks} from "../hooks/Hooks.js";
 import {loadHooks} from "../hooks/loadHooks.js";
+import {fewShotExamples} from "../prepare/fewShotExamples.js";
 import type {AnnotateOptions, LogLevel} from "../options/AnnotateOptions.js";
 import {RunLogFile} from "../output/RunLogFile.js";
 import {runIdentity} from "../options/runIdentity.js";
@@ -49,15 +50,20 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     }
 }
 
-async function annotateLogged(resolved: ResolvedAnnotateOptions, log: (line: string, level?: LogLevel) => void, file: RunLogFile): Promise<AnnotateResult> {
+async function annotateLogged(given: ResolvedAnnotateOptions, log: (line: string, level?: LogLevel) => void, file: RunLogFile): Promise<AnnotateResult> {
     const startedAt = Date.now();
 
-    const answerSchema = answerSchemaOf(resolved);
+    const answerSchema = answerSchemaOf(given);
     // a missing or broken hooks module fails before any model loads
-    const hooks = resolved.hooks !== undefined ? await loadHooks(resolved.hooks) : null;
+    const hooks = given.hooks !== undefined ? await loadHooks(given.hooks) : null;
+    // the few-shot examples read and checked before any model loads; their rows replace the file's name, so the run
+    // identity, the prepare stage and the recorded config all hold the content read once
+    const fewShot = await fewShotExamples(given, hooks?.prompt !== undefined ? hooks.file : null);
+    const resolved = fewShot === null ? given : {...given, examples: fewShot.rows};
+    if (fewShot !== null) log(`examples: ${fewShot.rows.length} few-shot example${fewShot.rows.length === 1 ? "" : "s"} before each row's prompt`);
     // local: the grammar compiled and the GPUs found, one placement per replica; openai: the API key read. All before
     // the prepare stage (a bad placement option fails first)
-    const setup = await resolveEngineSetup({resolved, answerSchema, hooks, log});
+    const setup = await resolveEngineSetup({resolved, answerSchema, hooks, exampleTurns: fewShot?.turns ?? [], log});
     // the dir is ours before the prepare stage writes its cache/ there (a run the lock refuses writes nothing)
     const lock = await lockOutputDir(resolved.output);
     file.attach(resolved.output);

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import type {ChatWrapper, LlamaModel} from "node-llama-cpp";
+import type {ChatMessage} from "../chat/ChatMessage.js";
 import {approxTokens} from "../engine/approxTokens.js";
 import type {LoadedHooks} from "../hooks/Hooks.js";
 import {promptFromHook} from "../hooks/promptFromHook.js";
@@ -33,6 +34,8 @@ export type RowPreparerOptions = {
     vocabModel: LlamaModel | null;
     wrapper: ChatWrapper | null;
     system: string | undefined;
+    /** The run's turns between the system message and each row's prompt: its few-shot examples (see FewShotExamples). Defaults to none. */
+    turns?: readonly ChatMessage[];
     idxColumn: string | undefined;
     idColumn: string | undefined;
     dedup: boolean;
@@ -109,7 +112,7 @@ export class RowPreparer {
         const {writer} = this.#options;
         for (const failure of failures) await writer.addFailure(failure);
         for (const row of rows) {
-            if (this.#options.dedup) this.#seenPrompts.set(dedupKey(row.prompt, row.system), row.idx);
+            if (this.#options.dedup) this.#seenPrompts.set(dedupKey(row.prompt, row.system, row.turns), row.idx);
             await writer.addRow(row);
         }
     }
@@ -160,10 +163,11 @@ export class RowPreparer {
         if (emptyInput !== null) return writer.addFailure({stage: "prepare", reason: `${emptyInput} is empty (--skip-empty)`, ...failed});
         let prompt: string;
         let rowSystem: string | undefined;
+        let rowTurns: ChatMessage[] | undefined;
         if (promptHook !== null) {
             const fromHook = await promptFromHook(promptHook, record.values, options.hookTimeoutMs);
             if ("error" in fromHook) return writer.addFailure({stage: "hook", reason: fromHook.error, ...failed});
-            ({prompt, system: rowSystem} = fromHook);
+            ({prompt, system: rowSystem, turns: rowTurns} = fromHook);
         } else {
             try {
                 prompt = template.render(record.values, record.location);
@@ -175,17 +179,23 @@ export class RowPreparer {
         if (options.skipEmpty && promptHook !== null && prompt.trim() === "")
             return writer.addFailure({stage: "prepare", reason: "the prompt is empty (--skip-empty)", ...failed});
         if (options.dedup) {
-            const seen = dedupKey(prompt, rowSystem);
+            const seen = dedupKey(prompt, rowSystem, rowTurns);
             const first = this.#seenPrompts.get(seen);
             if (first !== undefined) return writer.addFailure({stage: "prepare", reason: `duplicate of row idx ${first} (--dedup)`, ...failed});
             this.#seenPrompts.set(seen, idx);
         }
         const system = rowSystem ?? options.system;
+        const turns = rowTurns ?? options.turns ?? [];
         const {vocabModel, wrapper} = options;
         const promptTokens =
-            vocabModel === null ? approxTokens(`${system ?? ""}${prompt}`) : tokenizePrompt(vocabModel, formatPrompt(wrapper, system, prompt)).length;
+            vocabModel === null
+                ? approxTokens(`${system ?? ""}${turns.map((turn) => turn.content).join("")}${prompt}`)
+                : tokenizePrompt(vocabModel, formatPrompt(wrapper, system, prompt, turns)).length;
         this.#firstPrompt ??= prompt;
-        await writer.addRow({idx, prompt, promptTokens, inputHash, key, columns: kept, ...(rowSystem !== undefined ? {system: rowSystem} : {})});
+        const row: PreparedRow = {idx, prompt, promptTokens, inputHash, key, columns: kept};
+        if (rowSystem !== undefined) row.system = rowSystem;
+        if (rowTurns !== undefined) row.turns = rowTurns;
+        await writer.addRow(row);
     }
 
     /** The record's values with `rename` applied (the same object when there is nothing to rename). */
@@ -233,11 +243,9 @@ function emptyField(values: Record<string, unknown>, template: PromptTemplate): 
     return null;
 }
 
-/** `--dedup`'s key of a prompt: a 132-bit digest instead of the prompt, so memory per row stays small however long the prompts. */
-function dedupKey(prompt: string, rowSystem: string | undefined): string {
-    return crypto
-        .createHash("sha256")
-        .update(rowSystem === undefined ? prompt : `${rowSystem}\u0000${prompt}`)
-        .digest("base64")
-        .slice(0, 22);
+/** `--dedup`'s key of a prompt (with the row's own system message and turns): a 132-bit digest instead of the prompt, so memory per row stays small however long the prompts. */
+function dedupKey(prompt: string, rowSystem: string | undefined, rowTurns: ChatMessage[] | undefined): string {
+    const hash = crypto.createHash("sha256").update(rowSystem === undefined ? prompt : `${rowSystem}\u0000${prompt}`);
+    if (rowTurns !== undefined) hash.update(`\u0000${JSON.stringify(rowTurns)}`);
+    return hash.digest("base64").slice(0, 22);
 }
