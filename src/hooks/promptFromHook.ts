@@ -72,7 +72,7 @@ function messageFault(item: unknown): string | null {
     const {role, content, ...rest} = item as Record<string, unknown>;
     if (!(chatRoles as readonly unknown[]).includes(role))
         return role === undefined ? "has no role" : `has role ${JSON.stringify(role) ?? describeValue(role)}`;
-    if (typeof content !== "string") return `has ${content === undefined ? "no content" : `content ${describeValue(content)}`}`;
+    if (typeof content !== "string") return content === undefined ? "has no content" : `has ${describeValue(content)} as content`;
     const extra = Object.keys(rest);
     if (extra.length > 0) return `has ${extra.map((key) => `"${key}"`).join(", ")}`;
     return null;
