@@ -28,6 +28,7 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     inputFormat: "rows",
     template: "rows",
     system: "rows",
+    // by content: annotate() (and skipKeyOf) replace a file's name by its rows before any key is made
     examples: "rows",
     examplesAnswerColumn: "rows",
     chatTemplate: "rows",
@@ -140,10 +141,10 @@ const historicalEntries: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * The entries that hold an option's hash rather than its value (its content may be long), each present only when the
- * option is set (so runs written before it existed still resume).
+ * The options whose entry (named after the option) holds the sha256 of their value rather than the value (it may be
+ * long), present only when the option is set (so runs written before it existed still resume).
  */
-const hashedEntries: Readonly<Record<string, string>> = {examples: "examples"};
+const hashedOptions: readonly string[] = ["examples"];
 
 const sha16 = (value: unknown): string =>
     crypto
@@ -192,7 +193,7 @@ export class RunIdentity {
         // the run may grow (rows appended to the input, --max-rows raised): what it covers is checked as a prefix of
         // the input instead (see annotate), unless a shuffle picks its rows from the whole input
         const grows = options.shuffleSeed === undefined;
-        const held = new Set([...Object.values(historicalEntries).flat(), ...Object.values(hashedEntries)]);
+        const held = new Set([...Object.values(historicalEntries).flat(), ...hashedOptions]);
         const others = this.optionsWith("rows", "schema", "answers").filter((name) => !held.has(name) && options[name] !== undefined);
         return {
             // only remote runs carry a backend entry, so runs written before it existed still resume
@@ -224,9 +225,7 @@ export class RunIdentity {
                 chatTemplate: options.chatTemplate
             }),
             format: String(options.format),
-            ...Object.fromEntries(
-                Object.entries(hashedEntries).flatMap(([entry, name]) => (options[name] !== undefined ? [[entry, sha16(options[name])]] : []))
-            ),
+            ...Object.fromEntries(hashedOptions.flatMap((name) => (options[name] !== undefined ? [[name, sha16(options[name])]] : []))),
             // options no historical entry holds, only when set (so runs written before them still resume)
             ...(others.length > 0 ? {options: JSON.stringify(Object.fromEntries(others.map((name) => [name, options[name]])))} : {})
         };
@@ -305,8 +304,8 @@ export class RunIdentity {
 
     /**
      * The prepared-rows cache key: the `"rows"`, `"order"` and `"extent"` options, the input files by content, the
-     * model, the prompt hook and the few-shot turns. Without `extent`, the `"extent"` options are left out (the key of the prepares a
-     * grown input may grow from, whose files are given by name only).
+     * model, the prompt hook and the few-shot turns. Without `extent`, the `"extent"` options are left out (the key of
+     * the prepares a grown input may grow from, whose files are given by name only).
      */
     public prepareCacheKey(options: Record<string, unknown>, facts: PrepareFacts, extent = true): string {
         // an unset option is left out (JSON drops undefined), so adding an option leaves the caches of runs without it valid

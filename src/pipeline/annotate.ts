@@ -1,5 +1,6 @@
 import {EngineError} from "../engine/EngineError.js";
-import {hasAnswerHooks} from "../hooks/Hooks.js";
+import type {ChatMessage} from "../chat/ChatMessage.js";
+import {hasAnswerHooks, type LoadedHooks} from "../hooks/Hooks.js";
 import {loadHooks} from "../hooks/loadHooks.js";
 import {fewShotExamples} from "../prepare/fewShotExamples.js";
 import type {AnnotateOptions, LogLevel} from "../options/AnnotateOptions.js";
@@ -56,14 +57,10 @@ async function annotateLogged(given: ResolvedAnnotateOptions, log: (line: string
     const answerSchema = answerSchemaOf(given);
     // a missing or broken hooks module fails before any model loads
     const hooks = given.hooks !== undefined ? await loadHooks(given.hooks) : null;
-    // the few-shot examples read and checked before any model loads; their rows replace the file's name, so the run
-    // identity, the prepare stage and the recorded config all hold the content read once
-    const fewShot = await fewShotExamples(given, hooks?.prompt !== undefined ? hooks.file : null);
-    const resolved = fewShot === null ? given : {...given, examples: fewShot.rows};
-    if (fewShot !== null) log(`examples: ${fewShot.rows.length} few-shot example${fewShot.rows.length === 1 ? "" : "s"} before each row's prompt`);
+    const {resolved, exampleTurns} = await withExamples(given, hooks, log);
     // local: the grammar compiled and the GPUs found, one placement per replica; openai: the API key read. All before
     // the prepare stage (a bad placement option fails first)
-    const setup = await resolveEngineSetup({resolved, answerSchema, hooks, exampleTurns: fewShot?.turns ?? [], log});
+    const setup = await resolveEngineSetup({resolved, answerSchema, hooks, exampleTurns, log});
     // the dir is ours before the prepare stage writes its cache/ there (a run the lock refuses writes nothing)
     const lock = await lockOutputDir(resolved.output);
     file.attach(resolved.output);
@@ -133,6 +130,21 @@ async function annotateLogged(given: ResolvedAnnotateOptions, log: (line: string
         await generation.dispose();
         await store.close();
     }
+}
+
+/**
+ * The few-shot examples read and checked before any model loads, and the options with their rows in place of the
+ * file's name, so that the run identity, the prepare stage and the recorded config all hold the content read once.
+ */
+async function withExamples(
+    given: ResolvedAnnotateOptions,
+    hooks: LoadedHooks | null,
+    log: (line: string) => void
+): Promise<{resolved: ResolvedAnnotateOptions; exampleTurns: readonly ChatMessage[]}> {
+    const fewShot = await fewShotExamples(given, hooks?.prompt !== undefined ? hooks.file : null);
+    if (fewShot === null) return {resolved: given, exampleTurns: []};
+    log(`examples: ${fewShot.rows.length} few-shot example${fewShot.rows.length === 1 ? "" : "s"} before each row's prompt`);
+    return {resolved: {...given, examples: fewShot.rows}, exampleTurns: fewShot.turns};
 }
 
 /** The answer's shape: the choices, the JSON Schema, or free text. */
