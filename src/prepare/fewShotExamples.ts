@@ -93,8 +93,25 @@ async function readExamples(source: string | Record<string, unknown>[], column: 
     const dataset = await openDataset(source, {skipInvalidRows: true});
     for await (const record of dataset.rows()) {
         if ("error" in record) throw new ExamplesError(`--examples ${record.location}: ${record.error}; fix the example`);
+        const big = bigIntField(record.values);
+        // the run records its examples as JSON (run identity, manifest), which holds numbers as doubles
+        if (big !== null)
+            throw new ExamplesError(
+                `--examples ${record.location}: ${big} is an integer beyond 2^53, which the run cannot record exactly; write it as a string`
+            );
         records.push({location: record.location, values: record.values});
     }
     if (records.length === 0) throw new ExamplesError(`--examples file ${source} holds no examples; give one example per row, its answer in "${column}"`);
     return records;
+}
+
+/** The first field holding a `bigint` (an integer beyond 2^53 as the readers keep it), named ("id", "meta.size"); null when none does. */
+function bigIntField(value: unknown, at = ""): string | null {
+    if (typeof value === "bigint") return `"${at}"`;
+    if (typeof value !== "object" || value === null) return null;
+    for (const [key, item] of Object.entries(value)) {
+        const found = bigIntField(item, at === "" ? key : `${at}.${key}`);
+        if (found !== null) return found;
+    }
+    return null;
 }

@@ -38,11 +38,15 @@ async function refusal(options: Partial<AnnotateOptions>): Promise<string> {
 }
 
 describe("--examples refused at the boundary, naming the file and line", () => {
-    test("a missing file, an empty one, a line that is not JSON", async () => {
+    test("a missing file, an empty one, a line that is not JSON, an integer the run cannot record exactly", async () => {
         const missing = path.join(dir, "none.jsonl");
         expect(await refusal({examples: missing})).toBe(`--examples file ${missing} not found; check the path`);
         const empty = write("empty.jsonl", "");
         expect(await refusal({examples: empty})).toBe(`--examples file ${empty} holds no examples; give one example per row, its answer in "answer"`);
+        const big = write("big.jsonl", '{"text": "fine", "answer": "positive", "meta": {"id": 12345678901234567890}}\n');
+        expect(await refusal({examples: big})).toBe(
+            '--examples big.jsonl line 1: "meta.id" is an integer beyond 2^53, which the run cannot record exactly; write it as a string'
+        );
         const broken = write("broken.jsonl", '{"text": "fine", "answer": "positive"}\n{"text": oops}\n');
         expect(await refusal({examples: broken})).toMatch(/^--examples broken\.jsonl line 2: invalid JSON \(.+\); fix the example$/u);
     });
