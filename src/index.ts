@@ -33,6 +33,8 @@ export {RemoteServerError} from "./engine/openai/openaiErrors.js";
 export {ApiKeyError} from "./engine/openai/readApiKey.js";
 export {validateAnnotateOptions} from "./options/validateAnnotateOptions.js";
 export {PromptTemplate, TemplateError} from "./prepare/PromptTemplate.js";
+export {fewShotExamples, ExamplesError, type FewShot, type FewShotOptions} from "./prepare/fewShotExamples.js";
+export type {ChatMessage} from "./chat/ChatMessage.js";
 export {AnswerSchema, SchemaError} from "./schema/AnswerSchema.js";
 export {compileSchemaGrammar, SchemaGrammarError, type CompileSchemaGrammarOptions, type SchemaGrammar} from "./schema/grammar/compileSchemaGrammar.js";
 export {checkModelFile, ModelFileError} from "./model/checkModelFile.js";

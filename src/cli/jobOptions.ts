@@ -23,6 +23,11 @@ export function addJobOptions(command: Command): Command {
         .option("-p, --prompt <template>", "prompt template given inline instead of --template")
         .option("--system <text>", "system message (used with the model's chat template)")
         .option("--system-file <file>", "system message read from a file")
+        .option(
+            "--examples <file>",
+            "few-shot examples (.jsonl/.json/.csv): each rendered with the template as a user turn, its answer column as the assistant's, before every row's prompt"
+        )
+        .option("--examples-answer-column <name>", 'the column of --examples holding each example\'s answer (default "answer")')
         .option("--chat-template <mode>", "auto: use the GGUF's chat template if it has one; none: raw completion")
         .option("--input-format <format>", "input format when it cannot be told from the name: jsonl|json|csv|tsv|parquet|arrow")
         .option("--keep-columns <names>", 'comma-separated input columns to copy to the output (default: all; "" for none)')

@@ -1,3 +1,5 @@
+import type {ChatMessage} from "../chat/ChatMessage.js";
+
 /** What an engine loaded, for the run's startup line. */
 export type WarmupResult = {engine: string; hint: string | null};
 
@@ -8,6 +10,8 @@ export type EngineTask = {
     prompt: string;
     /** This row's system message (a prompt hook's); absent: the run's. */
     system?: string;
+    /** This row's turns between the system message and `prompt` (a prompt hook's message list); absent: the run's (its few-shot examples, if any). */
+    turns?: ChatMessage[];
     /** The first attempt's seed; absent: `generation.seed + idx` (see samplingForAttempt). */
     seed?: number;
     /** The row's kept columns, for the validate/parse hooks; sent only when there are such hooks. */

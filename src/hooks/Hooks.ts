@@ -1,5 +1,10 @@
-/** What a prompt hook returns: the prompt text, or the prompt and this row's system message. */
-export type PromptHookResult = string | {prompt: string; system?: string};
+import type {ChatMessage} from "../chat/ChatMessage.js";
+
+/**
+ * What a prompt hook returns: the prompt text, the prompt and this row's system message, or the row's whole conversation
+ * as a message list (an optional system message first, user and assistant turns, the last a user turn: the prompt).
+ */
+export type PromptHookResult = string | {prompt: string; system?: string} | ChatMessage[];
 
 /**
  * The functions a hooks module (`--hooks hooks.mjs`) may export, each optional and each may be async:
@@ -7,7 +12,9 @@ export type PromptHookResult = string | {prompt: string; system?: string};
  * - `row(row)`: preprocessing (llm_annotator's `preprocess_fn`): fields to change or add, merged over the input
  *   record before anything else reads it (the template, `prompt`, `--keep-columns`, the output); null or nothing =
  *   unchanged. The row's key and hash stay the record's as read.
- * - `prompt(row)`: the row's prompt (replaces the template), or `{prompt, system}`.
+ * - `prompt(row)`: the row's prompt (replaces the template), or `{prompt, system}`, or a message list
+ *   `[{role: "system" | "user" | "assistant", content}, ...]` ending with the user turn to answer (few-shot turns of
+ *   the row's own; a list without a system message gets the run's, as a prompt text does).
  * - `validate(row, answer)`: `true` or nothing = valid; `false` or a reason string = invalid (retried with changed
  *   sampling like a schema failure, then recorded as failed).
  * - `parse(row, answer)`: the value stored as the row's annotation (plain JSON data).

@@ -1,4 +1,6 @@
-import {LlamaText, resolveChatWrapper, type ChatWrapper, type LlamaModel} from "node-llama-cpp";
+import {LlamaText, resolveChatWrapper, type ChatHistoryItem, type ChatWrapper, type LlamaModel} from "node-llama-cpp";
+import type {ChatMessage} from "../chat/ChatMessage.js";
+import {plainTranscript} from "../chat/plainTranscript.js";
 
 export type FormattedPrompt = {
     /** What the model is fed. */
@@ -19,21 +21,24 @@ export function chatWrapperFor(model: LlamaModel, mode: "auto" | "none"): ChatWr
 }
 
 /**
- * Turns a rendered prompt (and optional system message) into the exact text the model sees.
- * The same function runs in the prepare stage (to count tokens) and in the workers (to generate),
- * so counts and generation agree. User text is never parsed for special tokens.
+ * Turns a rendered prompt (with an optional system message, and the turns before it: few-shot examples or a prompt
+ * hook's message list) into the exact text the model sees: the model's chat template renders the conversation, or
+ * without one it is a plain transcript (see plainTranscript). The same function runs in the prepare stage (to count
+ * tokens) and in the workers (to generate), so counts and generation agree. User text is never parsed for special tokens.
  */
-export function formatPrompt(wrapper: ChatWrapper | null, system: string | undefined, user: string): FormattedPrompt {
-    if (wrapper === null) {
-        const raw = system !== undefined && system.length > 0 ? `${system}\n\n${user}` : user;
-        return {text: LlamaText([raw]), stopTriggers: []};
-    }
-    const state = wrapper.generateContextState({
-        chatHistory: [
-            ...(system !== undefined && system.length > 0 ? [{type: "system" as const, text: system}] : []),
-            {type: "user", text: user},
-            {type: "model", response: []}
-        ]
-    });
+export function formatPrompt(wrapper: ChatWrapper | null, system: string | undefined, user: string, turns: readonly ChatMessage[] = []): FormattedPrompt {
+    const messages: ChatMessage[] = [
+        ...(system !== undefined && system.length > 0 ? [{role: "system" as const, content: system}] : []),
+        ...turns,
+        {role: "user", content: user}
+    ];
+    if (wrapper === null) return {text: LlamaText([plainTranscript(messages)]), stopTriggers: []};
+    const state = wrapper.generateContextState({chatHistory: [...messages.map(historyItem), {type: "model", response: []}]});
     return {text: state.contextText, stopTriggers: state.stopGenerationTriggers};
+}
+
+/** A message as node-llama-cpp's chat history holds it (an assistant turn is a model response). */
+function historyItem(message: ChatMessage): ChatHistoryItem {
+    if (message.role === "assistant") return {type: "model", response: [message.content]};
+    return {type: message.role, text: message.content};
 }

@@ -42,6 +42,17 @@ export type PrepareOptions = {
     templateOrigin?: string;
     /** System message (used when the model has a chat template). Defaults to none. */
     system?: string;
+    /**
+     * Fixed few-shot examples: a dataset file (.jsonl, .json, .csv, ... read like the input) or its rows. Each example is
+     * rendered with `template` as a user turn, its `examplesAnswerColumn` value as the assistant's answer; the turns go
+     * between the system message and each row's prompt (the model's chat template renders them; the openai backend sends
+     * them as `messages`). With a schema or choices, the answers are written as the JSON the model is to answer and must
+     * match the schema. Their content is part of the run identity (a run records the rows themselves). Not with a prompt
+     * hook (it replaces the template: return a message list instead). Defaults to none.
+     */
+    examples?: string | Record<string, unknown>[];
+    /** The column of `examples` holding each example's answer. Defaults to "answer". */
+    examplesAnswerColumn?: string;
     /** "auto" uses the chat template in the GGUF metadata when there is one; "none" sends the raw prompt. Defaults to "auto". */
     chatTemplate?: "auto" | "none";
     /** Input columns copied to the output; empty array keeps none. Defaults to all. */

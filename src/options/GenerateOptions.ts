@@ -7,6 +7,8 @@ export type GenerateOptions = Omit<
     | "inputFormat"
     | "template"
     | "templateOrigin"
+    | "examples"
+    | "examplesAnswerColumn"
     | "keepColumns"
     | "maxRows"
     | "shuffleSeed"

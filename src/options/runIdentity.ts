@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import path from "node:path";
+import type {ChatMessage} from "../chat/ChatMessage.js";
 import type {AnnotateOptions} from "./AnnotateOptions.js";
 import type {ResolvedAnnotateOptions} from "./validateAnnotateOptions.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
@@ -27,6 +28,9 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     inputFormat: "rows",
     template: "rows",
     system: "rows",
+    // by content: annotate() (and skipKeyOf) replace a file's name by its rows before any key is made
+    examples: "rows",
+    examplesAnswerColumn: "rows",
     chatTemplate: "rows",
     keepColumns: "rows",
     maxRows: "extent",
@@ -118,6 +122,8 @@ export type PrepareFacts = {
     model: string;
     /** sha256 of the hooks module when it has a prompt hook; else undefined. */
     promptHook: string | undefined;
+    /** The few-shot turns the examples make (which also depend on the answer schema: see fewShotExamples); absent without examples. */
+    exampleTurns?: readonly ChatMessage[];
 };
 
 type ResolvedOptions = Pick<ResolvedAnnotateOptions, "resolvedBackend" | "generation"> & Record<string, unknown>;
@@ -137,6 +143,12 @@ const historicalEntries: Readonly<Record<string, readonly string[]>> = {
     rows: ["keepColumns", "maxRows", "shuffleSeed", "dedup", "skipInvalidRows", "chatTemplate"],
     format: ["format"]
 };
+
+/**
+ * The options whose entry (named after the option) holds the sha256 of their value rather than the value (it may be
+ * long), present only when the option is set (so runs written before it existed still resume).
+ */
+const hashedOptions: readonly string[] = ["examples"];
 
 const sha16 = (value: unknown): string =>
     crypto
@@ -185,7 +197,7 @@ export class RunIdentity {
         // the run may grow (rows appended to the input, --max-rows raised): what it covers is checked as a prefix of
         // the input instead (see annotate), unless a shuffle picks its rows from the whole input
         const grows = options.shuffleSeed === undefined;
-        const held = new Set(Object.values(historicalEntries).flat());
+        const held = new Set([...Object.values(historicalEntries).flat(), ...hashedOptions]);
         const others = this.optionsWith("rows", "schema", "answers").filter((name) => !held.has(name) && options[name] !== undefined);
         return {
             // only remote runs carry a backend entry, so runs written before it existed still resume
@@ -217,6 +229,7 @@ export class RunIdentity {
                 chatTemplate: options.chatTemplate
             }),
             format: String(options.format),
+            ...Object.fromEntries(hashedOptions.flatMap((name) => (options[name] !== undefined ? [[name, sha16(options[name])]] : []))),
             // options no historical entry holds, only when set (so runs written before them still resume)
             ...(others.length > 0 ? {options: JSON.stringify(Object.fromEntries(others.map((name) => [name, options[name]])))} : {})
         };
@@ -295,8 +308,8 @@ export class RunIdentity {
 
     /**
      * The prepared-rows cache key: the `"rows"`, `"order"` and `"extent"` options, the input files by content, the
-     * model and the prompt hook. Without `extent`, the `"extent"` options are left out (the key of the prepares a
-     * grown input may grow from, whose files are given by name only).
+     * model, the prompt hook and the few-shot turns. Without `extent`, the `"extent"` options are left out (the key of
+     * the prepares a grown input may grow from, whose files are given by name only).
      */
     public prepareCacheKey(options: Record<string, unknown>, facts: PrepareFacts, extent = true): string {
         // an unset option is left out (JSON drops undefined), so adding an option leaves the caches of runs without it valid
@@ -304,7 +317,15 @@ export class RunIdentity {
         const chosen = Object.fromEntries(this.optionsWith(...effects).map((name) => [name, options[name]]));
         return crypto
             .createHash("sha256")
-            .update(JSON.stringify({...chosen, content: facts.files, model: facts.model, promptHook: facts.promptHook ?? null}))
+            .update(
+                JSON.stringify({
+                    ...chosen,
+                    content: facts.files,
+                    model: facts.model,
+                    promptHook: facts.promptHook ?? null,
+                    ...(facts.exampleTurns !== undefined ? {exampleTurns: facts.exampleTurns} : {})
+                })
+            )
             .digest("hex");
     }
 }

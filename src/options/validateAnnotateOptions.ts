@@ -65,6 +65,16 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         "options.records must be an array of objects, or a record list ({length, at(ordinal)})"
     );
     check(options.hooks === undefined || (typeof options.hooks === "string" && options.hooks.length > 0), "options.hooks must be the path of an ES module");
+    check(
+        options.examples === undefined ||
+            (typeof options.examples === "string" && options.examples.length > 0) ||
+            (Array.isArray(options.examples) && options.examples.every((r) => typeof r === "object" && r !== null && !Array.isArray(r))),
+        "options.examples must be the path of a dataset file or an array of objects"
+    );
+    check(
+        options.examplesAnswerColumn === undefined || (typeof options.examplesAnswerColumn === "string" && options.examplesAnswerColumn.length > 0),
+        "options.examplesAnswerColumn must be a non-empty string"
+    );
     optionalPositiveInteger("hookTimeoutMs", options.hookTimeoutMs);
     optionalNonNegativeInteger("stopGraceMs", options.stopGraceMs);
     check(

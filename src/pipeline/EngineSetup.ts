@@ -1,3 +1,4 @@
+import type {ChatMessage} from "../chat/ChatMessage.js";
 import type {Engine} from "../engine/Engine.js";
 import type {WarmupResult} from "../engine/EngineTask.js";
 import type {LoadedHooks} from "../hooks/Hooks.js";
@@ -44,5 +45,7 @@ export type EngineSetupOptions = {
     answerSchema: AnswerSchema;
     /** The user's hooks module; null for none. */
     hooks: LoadedHooks | null;
+    /** The few-shot turns before each row's prompt (see fewShotExamples); empty for none. */
+    exampleTurns: readonly ChatMessage[];
     log: (line: string) => void;
 };

@@ -272,12 +272,13 @@ function retryLine(committed: CommittedRows, totalRows: number): string {
 }
 
 /**
- * What the engine gets for a row: its prompt, its own system message (prompt hook), its first seed when a seed
+ * What the engine gets for a row: its prompt, its own system message and turns (prompt hook), its first seed when a seed
  * column replaces idx (generate: `seed + sample`), and its kept columns when validate/parse hooks need them.
  */
 function taskOf(row: PreparedRow, baseSeed: number, seedColumn: string | undefined, answerHooks: boolean): EngineTask {
     const task: EngineTask = {idx: row.idx, prompt: row.prompt};
     if (row.system !== undefined) task.system = row.system;
+    if (row.turns !== undefined) task.turns = row.turns;
     if (seedColumn !== undefined) {
         const value = row.columns[seedColumn];
         if (!isNonNegativeInteger(value))

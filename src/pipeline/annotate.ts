@@ -1,6 +1,8 @@
 import {EngineError} from "../engine/EngineError.js";
-import {hasAnswerHooks} from "../hooks/Hooks.js";
+import type {ChatMessage} from "../chat/ChatMessage.js";
+import {hasAnswerHooks, type LoadedHooks} from "../hooks/Hooks.js";
 import {loadHooks} from "../hooks/loadHooks.js";
+import {fewShotExamples} from "../prepare/fewShotExamples.js";
 import type {AnnotateOptions, LogLevel} from "../options/AnnotateOptions.js";
 import {RunLogFile} from "../output/RunLogFile.js";
 import {runIdentity} from "../options/runIdentity.js";
@@ -50,16 +52,17 @@ export async function annotate(options: AnnotateOptions): Promise<AnnotateResult
     }
 }
 
-async function annotateLogged(resolved: ResolvedAnnotateOptions, log: (line: string, level?: LogLevel) => void, file: RunLogFile): Promise<AnnotateResult> {
+async function annotateLogged(given: ResolvedAnnotateOptions, log: (line: string, level?: LogLevel) => void, file: RunLogFile): Promise<AnnotateResult> {
     const startedAt = Date.now();
 
-    const answerSchema = answerSchemaOf(resolved);
+    const answerSchema = answerSchemaOf(given);
     // a missing or broken hooks module fails before any model loads
-    const hooks = resolved.hooks !== undefined ? await loadHooks(resolved.hooks) : null;
+    const hooks = given.hooks !== undefined ? await loadHooks(given.hooks) : null;
+    const {resolved, exampleTurns} = await withExamples(given, hooks, log);
     checkOneToMany(resolved, answerSchema, hooks);
     // local: the grammar compiled and the GPUs found, one placement per replica; openai: the API key read. All before
     // the prepare stage (a bad placement option fails first)
-    const setup = await resolveEngineSetup({resolved, answerSchema, hooks, log});
+    const setup = await resolveEngineSetup({resolved, answerSchema, hooks, exampleTurns, log});
     // the dir is ours before the prepare stage writes its cache/ there (a run the lock refuses writes nothing)
     const lock = await lockOutputDir(resolved.output);
     file.attach(resolved.output);
@@ -131,6 +134,21 @@ async function annotateLogged(resolved: ResolvedAnnotateOptions, log: (line: str
         await generation.dispose();
         await store.close();
     }
+}
+
+/**
+ * The few-shot examples read and checked before any model loads, and the options with their rows in place of the
+ * file's name, so that the run identity, the prepare stage and the recorded config all hold the content read once.
+ */
+async function withExamples(
+    given: ResolvedAnnotateOptions,
+    hooks: LoadedHooks | null,
+    log: (line: string) => void
+): Promise<{resolved: ResolvedAnnotateOptions; exampleTurns: readonly ChatMessage[]}> {
+    const fewShot = await fewShotExamples(given, hooks?.prompt !== undefined ? hooks.file : null);
+    if (fewShot === null) return {resolved: given, exampleTurns: []};
+    log(`examples: ${fewShot.rows.length} few-shot example${fewShot.rows.length === 1 ? "" : "s"} before each row's prompt`);
+    return {resolved: {...given, examples: fewShot.rows}, exampleTurns: fewShot.turns};
 }
 
 /** The answer's shape: the choices, the JSON Schema, or free text. */

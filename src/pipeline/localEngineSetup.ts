@@ -14,7 +14,7 @@ const defaultParallel = 8;
  * grammar fails before any model loads), then finds the GPUs and places one replica per worker (a bad placement
  * option fails before the prepare stage).
  */
-export async function localEngineSetup({resolved, answerSchema, hooks, log}: EngineSetupOptions): Promise<EngineSetup> {
+export async function localEngineSetup({resolved, answerSchema, hooks, exampleTurns, log}: EngineSetupOptions): Promise<EngineSetup> {
     const grammar =
         answerSchema.jsonSchema !== null
             ? compileAndReportGrammar(
@@ -55,6 +55,7 @@ export async function localEngineSetup({resolved, answerSchema, hooks, log}: Eng
                         parallel,
                         chatTemplate: resolved.chatTemplate,
                         system: resolved.system,
+                        ...(exampleTurns.length > 0 ? {turns: [...exampleTurns]} : {}),
                         schema: answerSchema.jsonSchema,
                         schemaOrigin: resolved.schemaOrigin,
                         grammar,

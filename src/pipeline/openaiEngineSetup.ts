@@ -7,7 +7,7 @@ import type {EnginePlan, EngineSetup, EngineSetupOptions} from "./EngineSetup.js
  * The setup of an OpenAI-compatible server (`backend: "openai"`, vllm included): reads the API key now (a missing
  * one fails before the output dir is taken); the server's model name is `model`, and the server keeps the context.
  */
-export function openaiEngineSetup(remote: ResolvedRemoteOptions, {resolved, answerSchema, hooks, log}: EngineSetupOptions): EngineSetup {
+export function openaiEngineSetup(remote: ResolvedRemoteOptions, {resolved, answerSchema, hooks, exampleTurns, log}: EngineSetupOptions): EngineSetup {
     const apiKey = readApiKey(remote);
     return {
         backend: "openai",
@@ -26,6 +26,7 @@ export function openaiEngineSetup(remote: ResolvedRemoteOptions, {resolved, answ
                         model: resolved.model,
                         apiKey,
                         system: resolved.system,
+                        ...(exampleTurns.length > 0 ? {turns: exampleTurns} : {}),
                         schema: answerSchema.jsonSchema,
                         ...(resolved.signal !== undefined ? {signal: resolved.signal} : {}),
                         stopGraceMs: resolved.stopGraceMs,

@@ -1,14 +1,15 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import {Field, Float64, Int32, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Utf8, vectorFromArray, type Vector} from "apache-arrow";
+import type {ChatMessage} from "../chat/ChatMessage.js";
 import {LineSpill} from "./LineSpill.js";
 import type {PreparedFailure, PreparedRow, PreparedWindow} from "./PreparedJob.js";
 import {RowIndex, type RowSort} from "./RowIndex.js";
 import {stringifyJson} from "../json/stringifyJson.js";
 import {parseJsonText} from "../json/parseJsonText.js";
 
-/** 6: each row's key (and a failure's record hash); 5: columns keep integers past 2^53 exactly; failures keep the row's columns. */
-const cacheVersion = 6;
+/** 7: a row's own conversation turns (a prompt hook's message list); 6: each row's key (and a failure's record hash); 5: columns keep integers past 2^53 exactly; failures keep the row's columns. */
+const cacheVersion = 7;
 
 /** What the cache knows about a prepared job besides its rows (`prepared-<key>.json`, written last). */
 export type PreparedCacheMeta = {
@@ -114,6 +115,7 @@ export class PreparedCache {
                 reason = batch.getChild("fail_reason")!,
                 location = batch.getChild("location")!;
             const system = batch.getChild("system")!,
+                turns = batch.getChild("turns")!,
                 key = batch.getChild("row_key")!;
             const window: PreparedWindow = {rows: [], failures: []};
             for (let i = 0; i < batch.numRows; i++) {
@@ -132,6 +134,7 @@ export class PreparedCache {
                     });
                 } else {
                     const rowSystem = system.get(i) as string | null;
+                    const rowTurns = turns.get(i) as string | null;
                     window.rows.push({
                         idx: idx.get(i) as number,
                         prompt: prompt.get(i) as string,
@@ -139,7 +142,8 @@ export class PreparedCache {
                         inputHash: hash.get(i) as string,
                         key: key.get(i) as string,
                         columns: decodeJson(columns.get(i) as string) as Record<string, unknown>,
-                        ...(rowSystem !== null ? {system: rowSystem} : {})
+                        ...(rowSystem !== null ? {system: rowSystem} : {}),
+                        ...(rowTurns !== null ? {turns: decodeJson(rowTurns) as ChatMessage[]} : {})
                     });
                 }
             }
@@ -189,7 +193,16 @@ export class PreparedCacheWriter {
     public async addRow(row: PreparedRow): Promise<void> {
         this.#index.push(row.idx, row.promptTokens);
         await this.#rows.write(
-            encodeJson([row.idx, row.promptTokens, row.inputHash, row.key, row.prompt, row.columns, ...(row.system !== undefined ? [row.system] : [])])
+            encodeJson([
+                row.idx,
+                row.promptTokens,
+                row.inputHash,
+                row.key,
+                row.prompt,
+                row.columns,
+                row.system ?? null,
+                ...(row.turns !== undefined ? [row.turns] : [])
+            ])
         );
     }
 
@@ -301,16 +314,20 @@ export class PreparedCacheWriter {
         for await (const line of lines) {
             const tab = ranked ? line.indexOf("\t") : -1;
             const at = ranked ? Number(line.slice(0, tab)) : rank[position++]!;
-            const [idx, promptTokens, inputHash, key, prompt, columns, system] = decodeJson(line.slice(tab + 1)) as [
+            const [idx, promptTokens, inputHash, key, prompt, columns, system, turns] = decodeJson(line.slice(tab + 1)) as [
                 number,
                 number,
                 string,
                 string,
                 string,
                 Record<string, unknown>,
-                string?
+                string | null,
+                ChatMessage[]?
             ];
-            entries.push({at, row: {idx, promptTokens, inputHash, key, prompt, columns, ...(system !== undefined ? {system} : {})}});
+            const row: PreparedRow = {idx, promptTokens, inputHash, key, prompt, columns};
+            if (system !== null) row.system = system;
+            if (turns !== undefined) row.turns = turns;
+            entries.push({at, row});
         }
         return entries.sort((a, b) => a.at - b.at).map((entry) => entry.row);
     }
@@ -345,6 +362,8 @@ const fields = [
     new Field("location", new Utf8(), true),
     // a prompt hook's per-row system message
     new Field("system", new Utf8(), true),
+    // a prompt hook's per-row conversation turns before the prompt (JSON)
+    new Field("turns", new Utf8(), true),
     new Field("row_key", new Utf8(), false)
 ];
 const schema = new Schema(fields);
@@ -367,6 +386,7 @@ function rowBatch(rows: PreparedRow[]): RecordBatch {
         nulls,
         nulls,
         rows.map((row) => row.system ?? null),
+        rows.map((row) => (row.turns !== undefined ? encodeJson(row.turns) : null)),
         rows.map((row) => row.key)
     ]);
 }
@@ -382,6 +402,7 @@ function failureBatch(failures: PreparedFailure[]): RecordBatch {
         failures.map((failure) => failure.stage),
         failures.map((failure) => failure.reason),
         failures.map((failure) => failure.location),
+        nulls,
         nulls,
         failures.map((failure) => failure.key)
     ]);

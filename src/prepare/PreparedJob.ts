@@ -1,3 +1,5 @@
+import type {ChatMessage} from "../chat/ChatMessage.js";
+
 /** One row ready to generate. */
 export type PreparedRow = {
     /** Stable row index: the record's position in the input. */
@@ -6,6 +8,8 @@ export type PreparedRow = {
     prompt: string;
     /** This row's own system message (from a prompt hook); absent: the run's. */
     system?: string;
+    /** This row's own turns between the system message and `prompt` (a prompt hook's message list); absent: the run's (its few-shot examples, if any). */
+    turns?: ChatMessage[];
     /** Tokens the model sees for this row, chat formatting included. */
     promptTokens: number;
     /** sha256 of the input record. */

@@ -1,8 +1,9 @@
 import crypto from "node:crypto";
 import type {ChatWrapper, LlamaModel} from "node-llama-cpp";
+import type {ChatMessage} from "../chat/ChatMessage.js";
 import {approxTokens} from "../engine/approxTokens.js";
 import type {LoadedHooks} from "../hooks/Hooks.js";
-import {promptFromHook} from "../hooks/promptFromHook.js";
+import {type HookPrompt, promptFromHook} from "../hooks/promptFromHook.js";
 import {rowFromHook} from "../hooks/rowFromHook.js";
 import type {ExcludedInputs} from "./ExcludedInputs.js";
 import {stringifyJson} from "../json/stringifyJson.js";
@@ -17,6 +18,9 @@ import {RowKeys} from "./RowKeys.js";
 
 /** One record of the input as the dataset reader gives it: its values, or why it could not be read. */
 export type DatasetRecord = {ordinal: number; location: string; values: Record<string, unknown>} | {ordinal: number; location: string; error: string};
+
+/** A prompt the prompt hook (or the template) made. */
+type HookPromptMade = Exclude<HookPrompt, {error: string}>;
 
 /** What turning records into prepared rows needs. */
 export type RowPreparerOptions = {
@@ -33,6 +37,8 @@ export type RowPreparerOptions = {
     vocabModel: LlamaModel | null;
     wrapper: ChatWrapper | null;
     system: string | undefined;
+    /** The run's turns between the system message and each row's prompt: its few-shot examples (see FewShotExamples). Defaults to none. */
+    turns?: readonly ChatMessage[];
     idxColumn: string | undefined;
     idColumn: string | undefined;
     dedup: boolean;
@@ -109,7 +115,7 @@ export class RowPreparer {
         const {writer} = this.#options;
         for (const failure of failures) await writer.addFailure(failure);
         for (const row of rows) {
-            if (this.#options.dedup) this.#seenPrompts.set(dedupKey(row.prompt, row.system), row.idx);
+            if (this.#options.dedup) this.#seenPrompts.set(dedupKey(row.prompt, row.system, row.turns), row.idx);
             await writer.addRow(row);
         }
     }
@@ -158,34 +164,48 @@ export class RowPreparer {
         // --skip-empty: the template's fields before the template renders them (a hook's prompt once it is made)
         const emptyInput = options.skipEmpty && promptHook === null ? emptyField(record.values, template) : null;
         if (emptyInput !== null) return writer.addFailure({stage: "prepare", reason: `${emptyInput} is empty (--skip-empty)`, ...failed});
-        let prompt: string;
-        let rowSystem: string | undefined;
-        if (promptHook !== null) {
-            const fromHook = await promptFromHook(promptHook, record.values, options.hookTimeoutMs);
-            if ("error" in fromHook) return writer.addFailure({stage: "hook", reason: fromHook.error, ...failed});
-            ({prompt, system: rowSystem} = fromHook);
-        } else {
-            try {
-                prompt = template.render(record.values, record.location);
-            } catch (err) {
-                if (!options.skipInvalidRows) throw err;
-                return writer.addFailure({stage: "prepare", reason: (err as Error).message, ...failed});
-            }
-        }
-        if (options.skipEmpty && promptHook !== null && prompt.trim() === "")
-            return writer.addFailure({stage: "prepare", reason: "the prompt is empty (--skip-empty)", ...failed});
+        const made = await this.#promptOf(record);
+        if ("reason" in made) return writer.addFailure({...made, ...failed});
+        const {prompt, system: rowSystem, turns: rowTurns} = made;
         if (options.dedup) {
-            const seen = dedupKey(prompt, rowSystem);
+            const seen = dedupKey(prompt, rowSystem, rowTurns);
             const first = this.#seenPrompts.get(seen);
             if (first !== undefined) return writer.addFailure({stage: "prepare", reason: `duplicate of row idx ${first} (--dedup)`, ...failed});
             this.#seenPrompts.set(seen, idx);
         }
-        const system = rowSystem ?? options.system;
-        const {vocabModel, wrapper} = options;
-        const promptTokens =
-            vocabModel === null ? approxTokens(`${system ?? ""}${prompt}`) : tokenizePrompt(vocabModel, formatPrompt(wrapper, system, prompt)).length;
+        const promptTokens = this.#promptTokens(rowSystem ?? options.system, prompt, rowTurns ?? options.turns ?? []);
         this.#firstPrompt ??= prompt;
-        await writer.addRow({idx, prompt, promptTokens, inputHash, key, columns: kept, ...(rowSystem !== undefined ? {system: rowSystem} : {})});
+        const row: PreparedRow = {idx, prompt, promptTokens, inputHash, key, columns: kept};
+        if (rowSystem !== undefined) row.system = rowSystem;
+        if (rowTurns !== undefined) row.turns = rowTurns;
+        await writer.addRow(row);
+    }
+
+    /**
+     * The record's prompt: the prompt hook's (with the row's own system message and turns, when it gave them), or the
+     * template's; or why the row fails instead.
+     */
+    async #promptOf(record: {location: string; values: Record<string, unknown>}): Promise<HookPromptMade | {stage: "hook" | "prepare"; reason: string}> {
+        const options = this.#options;
+        if (options.promptHook !== null) {
+            const fromHook = await promptFromHook(options.promptHook, record.values, options.hookTimeoutMs);
+            if ("error" in fromHook) return {stage: "hook", reason: fromHook.error};
+            if (options.skipEmpty && fromHook.prompt.trim() === "") return {stage: "prepare", reason: "the prompt is empty (--skip-empty)"};
+            return fromHook;
+        }
+        try {
+            return {prompt: options.template.render(record.values, record.location)};
+        } catch (err) {
+            if (!options.skipInvalidRows) throw err;
+            return {stage: "prepare", reason: (err as Error).message};
+        }
+    }
+
+    /** The tokens the model is fed for a conversation (see formatPrompt); estimated for a remote model (see approxTokens). */
+    #promptTokens(system: string | undefined, prompt: string, turns: readonly ChatMessage[]): number {
+        const {vocabModel, wrapper} = this.#options;
+        if (vocabModel === null) return approxTokens(`${system ?? ""}${turns.map((turn) => turn.content).join("")}${prompt}`);
+        return tokenizePrompt(vocabModel, formatPrompt(wrapper, system, prompt, turns)).length;
     }
 
     /** The record's values with `rename` applied (the same object when there is nothing to rename). */
@@ -233,11 +253,9 @@ function emptyField(values: Record<string, unknown>, template: PromptTemplate): 
     return null;
 }
 
-/** `--dedup`'s key of a prompt: a 132-bit digest instead of the prompt, so memory per row stays small however long the prompts. */
-function dedupKey(prompt: string, rowSystem: string | undefined): string {
-    return crypto
-        .createHash("sha256")
-        .update(rowSystem === undefined ? prompt : `${rowSystem}\u0000${prompt}`)
-        .digest("base64")
-        .slice(0, 22);
+/** `--dedup`'s key of a prompt (with the row's own system message and turns): a 132-bit digest instead of the prompt, so memory per row stays small however long the prompts. */
+function dedupKey(prompt: string, rowSystem: string | undefined, rowTurns: ChatMessage[] | undefined): string {
+    const hash = crypto.createHash("sha256").update(rowSystem === undefined ? prompt : `${rowSystem}\u0000${prompt}`);
+    if (rowTurns !== undefined) hash.update(`\u0000${JSON.stringify(rowTurns)}`);
+    return hash.digest("base64").slice(0, 22);
 }

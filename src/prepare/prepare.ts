@@ -18,7 +18,7 @@ export type PrepareResult = {
 
 export type PrepareStageOptions = PrepareOptions &
     Required<Pick<PrepareOptions, "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows">> &
-    Pick<PrepareJobOptions, "loadedHooks" | "prefixRows" | "oneToMany"> & {
+    Pick<PrepareJobOptions, "loadedHooks" | "prefixRows" | "oneToMany" | "schema" | "choices"> & {
         /** Tokens generated per answer at most, reserved in the context. Defaults to 256. */
         maxTokens?: number;
         /** Context size per sequence; rows that do not fit fail. Defaults to the longest prompt plus `maxTokens`, within the model's training context. */

@@ -2,7 +2,7 @@ import type {LlamaModel} from "node-llama-cpp";
 import {openDataset} from "../datasets/openDataset.js";
 import {sha256OfFiles} from "../files/sha256OfFiles.js";
 import {chatWrapperFor} from "../llama/formatPrompt.js";
-import type {PrepareOptions} from "../options/AnnotateOptions.js";
+import type {AnnotateOptions, PrepareOptions} from "../options/AnnotateOptions.js";
 import {loadHooks} from "../hooks/loadHooks.js";
 import type {LoadedHooks} from "../hooks/Hooks.js";
 import {PromptTemplate} from "./PromptTemplate.js";
@@ -18,11 +18,15 @@ import type {PreparedJob, PreparedRow, PreparedWindow} from "./PreparedJob.js";
 import {histogramStats} from "./RowIndex.js";
 import {DEFAULT_HOOK_TIMEOUT_MS} from "../hooks/Hooks.js";
 import {runIdentity} from "../options/runIdentity.js";
+import type {ChatMessage} from "../chat/ChatMessage.js";
+import {fewShotExamples} from "./fewShotExamples.js";
 
 export {PrepareError};
 
 export type PrepareJobOptions = Required<Pick<PrepareOptions, "template" | "templateOrigin" | "chatTemplate" | "sort" | "dedup" | "skipInvalidRows">> &
-    PrepareOptions & {
+    PrepareOptions &
+    /** The answer schema: the few-shot examples' answers are written as the JSON it asks for (see fewShotExamples). Defaults to none (free text). */
+    Pick<AnnotateOptions, "schema" | "choices"> & {
         /** The model, loaded at least with its vocabulary (tokenizer and chat template); null for a remote model, whose prompt tokens are estimated (see approxTokens). */
         vocabModel: LlamaModel | null;
         /** Fingerprint of the model file (see checkModelFile). */
@@ -65,7 +69,12 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     const promptHook = hooks?.prompt !== undefined ? {...hooks, prompt: hooks.prompt} : null;
     const rowHook = hooks?.row !== undefined ? {...hooks, row: hooks.row} : null;
     const hookTimeoutMs = options.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
-    const cacheKey = options.useCache === false || dataset.files.length === 0 ? null : await cacheKeyFor(dataset.files, options, promptHook?.sha256);
+    const fewShot = await fewShotExamples(options, promptHook?.file ?? null);
+    const exampleTurns = fewShot?.turns;
+    // the examples by content (a file's rows, as annotate() hands them on), and the turns they make
+    const keyOptions = fewShot === null ? options : {...options, examples: fewShot.rows};
+    const facts = {promptHook: promptHook?.sha256, ...(exampleTurns !== undefined ? {exampleTurns} : {})};
+    const cacheKey = options.useCache === false || dataset.files.length === 0 ? null : await cacheKeyFor(dataset.files, keyOptions, facts);
     const cache = new PreparedCache(options.output, cacheKey ?? "uncached");
     const cached = cacheKey === null ? null : await cache.loadMeta();
     // a prefix other than the whole input is not in the cache: the rows are prepared again to hash it
@@ -103,6 +112,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
             vocabModel,
             wrapper: vocabModel === null ? null : chatWrapperFor(vocabModel, options.chatTemplate),
             system: options.system,
+            ...(exampleTurns !== undefined ? {turns: exampleTurns} : {}),
             idxColumn: options.idxColumn,
             idColumn: options.idColumn,
             dedup: options.dedup,
@@ -114,9 +124,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     // an input that grew since an earlier prepare of the same job: its rows are copied, not rendered and tokenized again
     // (not with a row hook: an earlier prepare's rows were made by it, and its key checks need it run again)
     const baseKey =
-        cacheKey === null || options.shuffleSeed !== undefined || rowHook !== null || excluded !== null
-            ? null
-            : baseKeyFor(dataset.files, options, promptHook?.sha256);
+        cacheKey === null || options.shuffleSeed !== undefined || rowHook !== null || excluded !== null ? null : baseKeyFor(dataset.files, options, facts);
     const base = baseKey === null ? null : await PreparedCache.findBase(options.output, baseKey, cache);
     const job: CacheWrite = {cache, dataset, options, columns, makePreparer, baseKey};
     const grown = base !== null ? await writeCache(job, base) : null;
@@ -302,23 +310,26 @@ async function* limitedWindows(cache: PreparedCache, meta: PreparedCacheMeta, li
     }
 }
 
+/** What the cache keys hold beyond the options and the input files (see PrepareFacts). */
+type KeyFacts = {promptHook: string | undefined; exampleTurns?: readonly ChatMessage[]};
+
 /**
  * The key of the prepares this one may grow from (see PreparedCache.findBase): the prepared cache's key without the
  * input's content and extent (the files by name instead).
  */
-function baseKeyFor(files: string[], options: PrepareJobOptions, promptHookSha: string | undefined): string {
-    return runIdentity.prepareCacheKey(options, {files: files.map((file) => [file, ""]), model: options.modelFingerprint, promptHook: promptHookSha}, false);
+function baseKeyFor(files: string[], options: PrepareJobOptions, facts: KeyFacts): string {
+    return runIdentity.prepareCacheKey(options, {files: files.map((file) => [file, ""]), model: options.modelFingerprint, ...facts}, false);
 }
 
 /**
  * The prepared cache's key: the input files by content (an input edited in place with its size and mtime put back
- * must not reuse stale prompts), the model, the prompt hook and every option that changes the rows or their order
- * (see runIdentity).
+ * must not reuse stale prompts), the model, the prompt hook, the few-shot turns and every option that changes the
+ * rows or their order (see runIdentity).
  */
-async function cacheKeyFor(files: string[], options: PrepareJobOptions, promptHookSha: string | undefined): Promise<string> {
+async function cacheKeyFor(files: string[], options: PrepareJobOptions, facts: KeyFacts): Promise<string> {
     const content: [string, string][] = [];
     for (const file of files) content.push([file, await sha256OfFiles([file])]);
-    return runIdentity.prepareCacheKey(options, {files: content, model: options.modelFingerprint, promptHook: promptHookSha});
+    return runIdentity.prepareCacheKey(options, {files: content, model: options.modelFingerprint, ...facts});
 }
 /**
  * No column was found and the template uses one: say why, rather than that the field is missing. An empty input is refused; an

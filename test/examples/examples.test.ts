@@ -43,6 +43,17 @@ describe("examples/ (run as written)", () => {
         for (const row of (await readOutput(out)).rows) expect(["positive", "negative", "neutral"]).toContain((row.annotation as {label: string}).label);
     });
 
+    it("fewshot: run examples/fewshot/job.yaml --model (three labelled examples before every prompt)", async () => {
+        const out = path.join(tempDir(), "fewshot");
+        const run = await runCli(["run", "examples/fewshot/job.yaml", "--model", models.a, "-o", out, "--max-rows", "4"]);
+        expect(run.code, run.stderr).toBe(0);
+        expect(run.stderr).toContain("airlabel: examples: 3 few-shot examples before each row's prompt");
+        expect(await idxOnce(out)).toEqual([0, 1, 2, 3]);
+        for (const row of (await readOutput(out)).rows) expect(["positive", "negative", "neutral"]).toContain((row.annotation as {label: string}).label);
+        const manifest = JSON.parse(fs.readFileSync(path.join(out, "manifest.json"), "utf8")) as {meta: {config: {options: {examples: unknown[]}}}};
+        expect(manifest.meta.config.options.examples).toHaveLength(3);
+    });
+
     it("entities: AIRLABEL_MODEL=… run examples/entities/job.yaml", async () => {
         const out = path.join(tempDir(), "entities");
         const run = await runCli(["run", "examples/entities/job.yaml", "-o", out, "--max-rows", "3"]);

@@ -71,7 +71,10 @@ describe("hooks on the local engine (real worker, generated model)", () => {
         expect(out.rows.length + out.errors.length).toBe(12);
         const errors = Object.fromEntries(out.errors.map((e) => [`r${e.idx as number}`, e]));
         expect(errors.r3).toMatchObject({stage: "hook", reason: "hooks.mjs prompt() threw: no prompt for r3", attempts: 0});
-        expect(errors.r4).toMatchObject({stage: "hook", reason: "hooks.mjs prompt() returned a number; return the prompt text or {prompt, system}"});
+        expect(errors.r4).toMatchObject({
+            stage: "hook",
+            reason: "hooks.mjs prompt() returned a number; return the prompt text, {prompt, system} or a message list ending with the user turn to answer"
+        });
         expect(errors.r1).toMatchObject({stage: "validate", reason: "rejected by the validate hook: r1 is never right (after 3 attempts)", attempts: 3});
         expect(errors.r2).toMatchObject({stage: "hook", reason: "hooks.mjs validate() threw: validator crashed", attempts: 1});
         expect(errors.r6).toMatchObject({

@@ -42,6 +42,15 @@ describe("readJobFile", () => {
         expect(() => readJobFile(path.join(tempDir(), "none.yaml"))).toThrow(/job file .*none\.yaml not found; check the path/u);
     });
 
+    it("takes few-shot examples as a file's path or inline rows", () => {
+        expect(readJobFile(write("job.yaml", "examples: examples.jsonl\nexamplesAnswerColumn: label\n"))).toEqual({
+            examples: "examples.jsonl",
+            examplesAnswerColumn: "label"
+        });
+        expect(readJobFile(write("job.yaml", "examples:\n  - {text: great, answer: positive}\n"))).toEqual({examples: [{text: "great", answer: "positive"}]});
+        expect(() => readJobFile(write("job.yaml", "examples: [great]\n"))).toThrow(/job\.yaml: examples\[0\]: must be object$/u);
+    });
+
     it("replaces ${VAR} from the environment, with defaults and $${ for a literal", () => {
         const file = write("job.yaml", 'model: ${M}\noutput: ${OUT:-out/default}\nprompt: "cost: $${price}"\n');
         expect(readJobFile(file, {M: "/models/x.gguf"})).toEqual({model: "/models/x.gguf", output: "out/default", prompt: "cost: ${price}"});

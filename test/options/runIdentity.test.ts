@@ -4,7 +4,7 @@ import {optionEffects, RunIdentity, runIdentity, type OptionEffect} from "../../
 import {validateAnnotateOptions} from "../../src/options/validateAnnotateOptions.js";
 import {specMismatchNote} from "../../src/handoff/loadAnswerSpec.js";
 import {skipKeyOf} from "../../src/pipeline/skipKeyOf.js";
-import {storiesModel, tempDir, writeJsonl} from "../support/fixtures.js";
+import {generatedModel, storiesModel, tempDir, writeJsonl} from "../support/fixtures.js";
 
 // One list says what each option changes; the manifest identity (resume), the skip key (compare and jobs), the
 // prepared cache key and the answer schema's hash (hand-off) all follow from it. A new option is added to the list
@@ -78,6 +78,12 @@ test("every real option reaches the keys its effect says", () => {
     expect(changedBy("concurrency", 8, 64)).toEqual([]);
     expect(changedBy("params", undefined, {presence_penalty: 0.5})).toEqual(["identity", "skipKey"]);
     expect(changedBy("params", {presence_penalty: 0.5}, {presence_penalty: 0.6})).toEqual(["identity", "skipKey"]);
+    // the examples by content (a run holds a file's rows), in an entry of their own holding their hash
+    expect(changedBy("examples", [{text: "a", answer: "yes"}], [{text: "a", answer: "no"}])).toEqual(["identity", "skipKey", "cacheKey"]);
+    expect(changedBy("examplesAnswerColumn", undefined, "label")).toEqual(["identity", "skipKey", "cacheKey"]);
+    expect(JSON.parse(keys(runIdentity, {examples: [{text: "a", answer: "yes"}]}).identity)).toMatchObject({
+        examples: expect.stringMatching(/^[0-9a-f]{16}$/u)
+    });
     // a one-to-many run is another run, whose prepared rows also reserve the item columns its readers add
     expect(changedBy("oneToMany", undefined, true)).toEqual(["identity", "skipKey", "cacheKey"]);
 });
@@ -126,4 +132,18 @@ test("the skip key of real files: unchanged by speed options, changed by the inp
     expect(await skipKeyOf(base)).not.toBe(key);
     expect(await skipKeyOf({...base, input: "-", inputFormat: "jsonl"})).toBeNull();
     expect(await skipKeyOf({...base, model: path.join(dir, "missing.gguf")})).toBeNull();
+});
+
+test("the skip key follows the examples file's content: a compare model or job step with edited examples runs again", async () => {
+    const dir = tempDir();
+    const input = writeJsonl(path.join(dir, "in.jsonl"), [{text: "a"}, {text: "b"}]);
+    const examples = writeJsonl(path.join(dir, "examples.jsonl"), [{text: "c", answer: "yes"}]);
+    const base = {input, model: await generatedModel(), output: path.join(dir, "out"), choices: ["yes", "no"], examples};
+    const key = await skipKeyOf(base);
+    expect(key).toMatch(/^[0-9a-f]{32}$/u);
+    // the file's rows given in memory are the same run
+    expect(await skipKeyOf({...base, examples: [{text: "c", answer: "yes"}]})).toBe(key);
+    writeJsonl(examples, [{text: "c", answer: "no"}]);
+    expect(await skipKeyOf(base)).not.toBe(key);
+    expect(await skipKeyOf({...base, examples: path.join(dir, "missing.jsonl")})).toBeNull();
 });

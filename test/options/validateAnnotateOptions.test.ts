@@ -26,6 +26,9 @@ describe("validateAnnotateOptions messages", () => {
         [{rename: {a: "x", b: "x"}}, "options.rename must map column names to distinct non-empty new names"],
         [{rename: {a: ""}}, "options.rename must map column names to distinct non-empty new names"],
         [{idColumn: ""}, "options.idColumn must be a non-empty string"],
+        [{examples: ""}, "options.examples must be the path of a dataset file or an array of objects"],
+        [{examples: ["great"]}, "options.examples must be the path of a dataset file or an array of objects"],
+        [{examplesAnswerColumn: ""}, "options.examplesAnswerColumn must be a non-empty string"],
         [{idColumn: "id", idxColumn: "idx"}, "options.idColumn and options.idxColumn cannot be used together (an idx column already keys the rows)"],
         [{changedRows: "drop"}, "options.changedRows must be one of regenerate, keep"],
         [

@@ -1,3 +1,4 @@
+import type {ChatMessage} from "../../chat/ChatMessage.js";
 import type {GenerationOptions, GpuChoice} from "../../options/AnnotateOptions.js";
 import type {LocalSamplingParams} from "../../options/generationParams.js";
 import type {WorkerPlacement} from "../../options/PlacementRequest.js";
@@ -15,6 +16,8 @@ export type WorkerConfig = {
     parallel: number;
     chatTemplate: "auto" | "none";
     system: string | undefined;
+    /** The run's turns between the system message and each row's prompt (its few-shot examples); a row's own (see EngineTask.turns) replace them. Absent: none. */
+    turns?: ChatMessage[];
     /** JSON Schema of the answer, or null for free text. */
     schema: Record<string, unknown> | boolean | null;
     schemaOrigin: string;

@@ -138,7 +138,7 @@ export default async function generateRow(task: EngineTask | WarmupTask): Promis
 
 /** One row's answer: its prompt formatted and tokenized, then generated and validated with retries. */
 async function generateAnswer(state: WorkerState, task: EngineTask): Promise<EngineResult> {
-    const prompt = tokenizePrompt(state.model, formatPrompt(state.wrapper, task.system ?? config.system, task.prompt));
+    const prompt = tokenizePrompt(state.model, formatPrompt(state.wrapper, task.system ?? config.system, task.prompt, task.turns ?? config.turns));
     // task.row arrived by postMessage: it is already this row's own copy
     const hooks = answerHooksFor(state.hooks, task.row ?? {}, config.hookTimeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS, config.oneToMany === true);
     const gen = config.generation;

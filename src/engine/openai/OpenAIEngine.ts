@@ -1,3 +1,4 @@
+import type {ChatMessage} from "../../chat/ChatMessage.js";
 import {generateValidated} from "../generateValidated.js";
 import type {Engine} from "../Engine.js";
 import {samplingForAttempt} from "../samplingForAttempt.js";
@@ -22,6 +23,8 @@ export type OpenAIEngineOptions = ResolvedRemoteOptions & {
     /** The API key (read by the caller from apiKeyEnv / apiKeyFile); null for none. */
     apiKey: string | null;
     system: string | undefined;
+    /** The run's turns between the system message and each row's prompt (its few-shot examples); a row's own (see EngineTask.turns) replace them. Defaults to none. */
+    turns?: readonly ChatMessage[];
     /** JSON Schema of the answer, or null for free text. */
     schema: Record<string, unknown> | boolean | null;
     schemaOrigin: string;
@@ -89,6 +92,7 @@ export class OpenAIEngine implements Engine {
             endpoint: options.endpoint,
             model: options.model,
             system: options.system,
+            ...(options.turns !== undefined && options.turns.length > 0 ? {turns: options.turns} : {}),
             schema: options.schema,
             generation: options.generation,
             stream: options.stream,
@@ -123,8 +127,9 @@ export class OpenAIEngine implements Engine {
     async #generateRow(task: EngineTask): Promise<EngineResult> {
         const gen = this.options.generation;
         const system = task.system ?? this.options.system;
-        const estimate = approxTokens(`${system ?? ""}${task.prompt}`);
-        const spec = task.system !== undefined ? {...this.#spec, system} : this.#spec;
+        const turns = task.turns ?? this.#spec.turns ?? [];
+        const estimate = approxTokens(`${system ?? ""}${turns.map((turn) => turn.content).join("")}${task.prompt}`);
+        const spec = task.system !== undefined || task.turns !== undefined ? {...this.#spec, system, turns} : this.#spec;
         // the hooks' own copy of the row: this thread also writes the row's columns to the shards
         const hooks = answerHooksFor(
             this.options.hooks ?? null,

@@ -1,3 +1,5 @@
+import type {ChatMessage} from "../../chat/ChatMessage.js";
+import {plainTranscript} from "../../chat/plainTranscript.js";
 import type {AttemptSampling} from "../samplingForAttempt.js";
 import type {GenerationOptions} from "../../options/AnnotateOptions.js";
 
@@ -6,6 +8,8 @@ export type RequestSpec = {
     /** The server's model name. */
     model: string;
     system: string | undefined;
+    /** The conversation's turns between the system message and the prompt (few-shot examples, a prompt hook's message list). Defaults to none. */
+    turns?: readonly ChatMessage[];
     /** JSON Schema of the answer, or null for free text. */
     schema: Record<string, unknown> | boolean | null;
     generation: Required<GenerationOptions>;
@@ -29,19 +33,26 @@ const schemaName = "airlabel_answer";
  * vLLM >= 0.12 ignores silently. Samplers beyond OpenAI's (top_k, min_p, the repeat penalty as vLLM's
  * `repetition_penalty` and llama-server's `repeat_penalty`, ignore_eos) are sent only when they differ from "off",
  * so a strict server is not sent fields it would reject without need.
- * On the completions endpoint the system message, if any, is put before the prompt, separated by a blank line.
+ * The chat endpoint gets the conversation as `messages`: the system message (if any), the turns, the prompt as the last
+ * user message. The completions endpoint gets it as one `prompt`, its messages separated by a blank line (see
+ * plainTranscript): the system message, if any, then the turns, then the prompt.
  * The user's `params` come last.
  */
 export function buildRequest(spec: RequestSpec, prompt: string, sampling: AttemptSampling): BuiltRequest {
     const gen = spec.generation;
     const body: Record<string, unknown> = {model: spec.model};
     let path: BuiltRequest["path"];
+    const messages: ChatMessage[] = [
+        ...(spec.system !== undefined ? [{role: "system" as const, content: spec.system}] : []),
+        ...(spec.turns ?? []),
+        {role: "user", content: prompt}
+    ];
     if (spec.endpoint === "chat") {
         path = "/chat/completions";
-        body.messages = [...(spec.system !== undefined ? [{role: "system", content: spec.system}] : []), {role: "user", content: prompt}];
+        body.messages = messages.map(({role, content}) => ({role, content}));
     } else {
         path = "/completions";
-        body.prompt = spec.system !== undefined ? `${spec.system}\n\n${prompt}` : prompt;
+        body.prompt = plainTranscript(messages);
     }
     body.max_tokens = gen.maxTokens;
     body.temperature = sampling.temperature;

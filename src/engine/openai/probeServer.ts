@@ -25,7 +25,7 @@ export type ProbeResult = {constrained: boolean | null; warning: string | null};
  * a `logit_bias` against its answer).
  */
 export async function probeServer(sender: RequestSender, spec: RequestSpec): Promise<ProbeResult> {
-    const {params: _params, ...rest} = spec;
+    const {params: _params, turns: _turns, ...rest} = spec;
     const probeSpec: RequestSpec = {
         ...rest,
         system: undefined,
