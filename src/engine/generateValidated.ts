@@ -110,8 +110,7 @@ async function answerOnce(options: GenerateValidatedOptions, sample: number, clo
     let finishReason: EngineResult["finishReason"] = "stop";
     let reason = "";
     let tokenLogprobs: TokenLogprob[] | undefined;
-    const hooks = options.hooks;
-    const maxAttempts = answerSchema.isFreeText && hooks?.validate === undefined ? 1 : 1 + options.retriesInvalid;
+    const maxAttempts = answerSchema.isFreeText && options.hooks?.validate === undefined ? 1 : 1 + options.retriesInvalid;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
         const limit = options.timeLimitMs;
         if (limit !== undefined && clock.spentMs >= limit)
@@ -161,36 +160,13 @@ async function answerOnce(options: GenerateValidatedOptions, sample: number, clo
             firstTokenMs,
             ...(evaluatedPromptTokens !== undefined ? {evaluatedPromptTokens} : {})
         };
-        let value: unknown = response;
-        if (!answerSchema.isFreeText) {
-            if (finishReason === "length") {
-                reason = `answer truncated at maxTokens (${options.maxTokens}); raise --max-tokens`;
-                continue;
-            }
-            const check = answerSchema.check(response);
-            if (!check.ok) {
-                reason = check.reason;
-                continue;
-            }
-            value = check.value;
-        }
-        if (options.oneToMany === true && hooks?.parse === undefined && !Array.isArray(value)) {
-            reason = `the answer is ${describeValue(value)}, not a list; a --one-to-many run stores one output row per element of a list answer (give a schema of "type": "array", or a parse hook that returns a list)`;
+        const judged = await judgeAnswer(options, response, finishReason);
+        if ("retry" in judged) {
+            reason = judged.retry;
             continue;
         }
-        if (hooks?.validate !== undefined) {
-            const verdict = await hooks.validate(value);
-            if ("error" in verdict) return {...result, ok: false, annotation: null, reason: verdict.error, stage: "hook"};
-            if ("invalid" in verdict) {
-                reason = `rejected by the validate hook: ${verdict.invalid}`;
-                continue;
-            }
-        }
-        if (hooks?.parse !== undefined) {
-            const parsed = await hooks.parse(value);
-            if ("error" in parsed) return {...result, ok: false, annotation: null, reason: parsed.error, stage: "hook"};
-            value = parsed.value;
-        }
+        if ("hookError" in judged) return {...result, ok: false, annotation: null, reason: judged.hookError, stage: "hook"};
+        const value = judged.value;
         const confidence =
             options.confidence === true
                 ? {confidence: tokenLogprobs !== undefined ? answerConfidence({response, tokens: tokenLogprobs, schema: answerSchema.jsonSchema}) : null}
@@ -211,6 +187,41 @@ async function answerOnce(options: GenerateValidatedOptions, sample: number, clo
         reason: `${reason} (after ${maxAttempts} attempt${maxAttempts === 1 ? "" : "s"})`,
         stage: "validate"
     };
+}
+
+/**
+ * One answer text judged: the value to store (parsed, checked by the schema and the validate hook, shaped by the parse
+ * hook), a reason to retry (truncated, invalid, rejected, not a list in a one-to-many run), or a hook's error (which
+ * fails the row).
+ */
+async function judgeAnswer(
+    options: GenerateValidatedOptions,
+    response: string,
+    finishReason: EngineResult["finishReason"]
+): Promise<{value: unknown} | {retry: string} | {hookError: string}> {
+    const {answerSchema, hooks} = options;
+    let value: unknown = response;
+    if (!answerSchema.isFreeText) {
+        if (finishReason === "length") return {retry: `answer truncated at maxTokens (${options.maxTokens}); raise --max-tokens`};
+        const check = answerSchema.check(response);
+        if (!check.ok) return {retry: check.reason};
+        value = check.value;
+    }
+    if (options.oneToMany === true && hooks?.parse === undefined && !Array.isArray(value))
+        return {
+            retry: `the answer is ${describeValue(value)}, not a list; a --one-to-many run stores one output row per element of a list answer (give a schema of "type": "array", or a parse hook that returns a list)`
+        };
+    if (hooks?.validate !== undefined) {
+        const verdict = await hooks.validate(value);
+        if ("error" in verdict) return {hookError: verdict.error};
+        if ("invalid" in verdict) return {retry: `rejected by the validate hook: ${verdict.invalid}`};
+    }
+    if (hooks?.parse !== undefined) {
+        const parsed = await hooks.parse(value);
+        if ("error" in parsed) return {hookError: parsed.error};
+        value = parsed.value;
+    }
+    return {value};
 }
 
 /** The row ran out of its time limit: it fails at the generate stage, with what it had generated so far as the response. */
