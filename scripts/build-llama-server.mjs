@@ -5,9 +5,10 @@
 //
 //   npm run build:llama-server
 //
-// Output: node_modules/.cache/airlabel/llama-server/<tag>/build/bin/llama-server (static, CPU, GGML_NATIVE), found
-// by test/backends/support/llamaServerBinary.ts; a later call reuses it. A failed build is resumed by the next call
-// (the source checkout and build folder stay). The web UI is left out: its assets would be downloaded (HF bucket)
+// Output: node_modules/.cache/airlabel/llama-server/<tag>/llama-server (static, CPU, GGML_NATIVE), found by
+// test/backends/support/llamaServerBinary.ts; a later call reuses it. A failed build is resumed by the next call
+// (the source checkout and build folder stay); a finished one keeps only the binary and the logs (the 300 MB of
+// source and objects would otherwise travel with node_modules, e.g. in ../shared/tools/bare-cuda's carry). The web UI is left out: its assets would be downloaded (HF bucket)
 // or built with npm, so the server serves the API only.
 //
 // On 2 cores the first build takes about 8 to 15 minutes. Needs cmake, git and a C++ compiler.
@@ -32,7 +33,8 @@ const tag = JSON.parse(fs.readFileSync(info, "utf8")).tag;
 if (typeof tag !== "string" || !/^[\w.-]+$/.test(tag)) fail(`${info} has no usable "tag" (got ${JSON.stringify(tag)})`);
 
 const dir = path.join(root, "node_modules", ".cache", "airlabel", "llama-server", tag);
-const binary = path.join(dir, "build", "bin", process.platform === "win32" ? "llama-server.exe" : "llama-server");
+const name = process.platform === "win32" ? "llama-server.exe" : "llama-server";
+const binary = path.join(dir, name);
 const started = Date.now();
 
 /** Runs a command with its output appended to `log`; fails naming the log when it exits non-zero. */
@@ -86,7 +88,13 @@ if (!alreadyBuilt) {
     fs.rmSync(buildLog, {force: true});
     const jobs = String(os.availableParallelism());
     run("cmake --build --target llama-server", "cmake", ["--build", path.join(dir, "build"), "-j", jobs, "--target", "llama-server"], buildLog);
-    if (!fs.existsSync(binary)) fail(`the build finished but ${binary} is missing; see ${buildLog}`);
+    const made = path.join(dir, "build", "bin", name);
+    if (!fs.existsSync(made)) fail(`the build finished but ${made} is missing; see ${buildLog}`);
+    fs.copyFileSync(made, `${binary}.partial`);
+    fs.chmodSync(`${binary}.partial`, 0o755);
+    fs.renameSync(`${binary}.partial`, binary);
+    fs.rmSync(path.join(dir, "build"), {recursive: true, force: true});
+    fs.rmSync(src, {recursive: true, force: true});
 }
 
 const version = spawnSync(binary, ["--version"], {encoding: "utf8"});

@@ -10,5 +10,5 @@ export function llamaServerBinary(): string {
     const info = path.join(repoRoot, "node_modules", "node-llama-cpp", "llama", "llama.cpp.info.json");
     const {tag} = JSON.parse(fs.readFileSync(info, "utf8")) as {tag: string};
     const name = process.platform === "win32" ? "llama-server.exe" : "llama-server";
-    return path.join(repoRoot, "node_modules", ".cache", "airlabel", "llama-server", tag, "build", "bin", name);
+    return path.join(repoRoot, "node_modules", ".cache", "airlabel", "llama-server", tag, name);
 }
