@@ -13,7 +13,11 @@
 // --measure-only skips both builds (a machine where `npm run build:native -- --gpu …` already ran).
 // On a bare CUDA machine (../shared/tools/bare-cuda): `source .cuda-carry/unpack; node bench/cuda.mjs --cuda-arch 90
 // --vocabulary "$OLDPWD/.cuda-carry/ggml-vocab-llama-bpe.gguf" --out "$OUT/report.md"` (the copy has no source bundle:
-// the packed, patched source is built with node-llama-cpp's own `source build`).
+// the packed, patched source is built with node-llama-cpp's own `source build`). The carry must stay under the
+// device's 64 MiB: bare-cuda's `pack` also packs the dev-only Biome binary (23 MB compressed; 77 MB in all on
+// 2026-12-05), so drop it after packing:
+//   xz -dc .cuda-carry/project.tar.xz | tar --delete --wildcards 'node_modules/@biomejs/*' | xz -T0 -6 > p.new && mv p.new .cuda-carry/project.tar.xz
+// (57 MB in all then).
 // On CPU (--gpu cpu) the defaults are the narrow model of bench/RESULTS.md: --shape 128,2,4,4,256, prompt 32,
 // generated 64, 1 wave, every core. --repeats N runs each measurement N times, interleaved, and keeps the best.
 // The model is written once to models/bench/ (its name says its shape and vocabulary).
