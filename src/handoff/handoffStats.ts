@@ -291,7 +291,7 @@ export function formatHandoffStats(stats: HandoffStats): string {
         lines.push(
             textTable(
                 ["confidence", "mean", "lowest", "below 0.5"],
-                confident.map((m) => [m.id, formatFigure(m.confidence!.mean), formatFigure(m.confidence!.min), String(m.confidence!.below50)])
+                confident.map((m) => [m.id, formatProbability(m.confidence!.mean), formatProbability(m.confidence!.min), String(m.confidence!.below50)])
             )
         );
     }
@@ -354,4 +354,9 @@ function confidenceStatsOf(values: readonly (number | null | undefined)[]): Pick
     if (numbers.length === 0) return {};
     const mean = numbers.reduce((sum, value) => sum + value, 0) / numbers.length;
     return {confidence: {mean, min: Math.min(...numbers), below50: numbers.filter((value) => value < 0.5).length}};
+}
+
+/** A probability as `stats` prints it: three decimals, or two significant digits below 0.001 (a label a model would not write). */
+function formatProbability(value: number): string {
+    return value !== 0 && value < 0.001 ? value.toExponential(1) : formatFigure(value);
 }
