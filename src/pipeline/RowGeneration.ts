@@ -52,6 +52,8 @@ export type GeneratedRows = {
     requests: number;
     requestRetries: number;
     stepProfile: StepProfile | null;
+    /** The answers of this run with a measured confidence (`--confidence`, `--samples`): how many, their sum, how many below 0.5. */
+    confidence: {answers: number; sum: number; below50: number};
 };
 
 /**
@@ -68,6 +70,7 @@ export class RowGeneration {
     #sawEveryRow = false;
     readonly #firstTokenMs: number[] = [];
     #okRows = 0;
+    readonly #confidence = {answers: 0, sum: 0, below50: 0};
     #evaluatedPromptTokens = 0;
     #stopped = false;
     #loadMs = 0;
@@ -118,7 +121,8 @@ export class RowGeneration {
             parallel: this.#parallel,
             requests: requestStats.requests,
             requestRetries: requestStats.retries,
-            stepProfile: this.#engine?.stepProfile?.() ?? null
+            stepProfile: this.#engine?.stepProfile?.() ?? null,
+            confidence: this.#confidence
         };
     }
 
@@ -182,6 +186,11 @@ export class RowGeneration {
         if (result.firstTokenMs >= 0) this.#firstTokenMs.push(result.firstTokenMs);
         if (result.ok) {
             this.#okRows++;
+            if (typeof result.confidence === "number") {
+                this.#confidence.answers++;
+                this.#confidence.sum += result.confidence;
+                if (result.confidence < 0.5) this.#confidence.below50++;
+            }
             await store.add({
                 idx: result.idx,
                 columns: row.columns,

@@ -60,6 +60,8 @@ export type AnnotateResult = {
     requestRetries: number;
     /** Where the local engine's decode steps spent their time (null with the openai backend). */
     stepProfile: StepProfile | null;
+    /** The answers this call recorded a confidence for (`--confidence`, `--samples`): how many, their mean, how many below 0.5; null when none. */
+    confidence: {answers: number; mean: number; below50: number} | null;
 };
 
 /** What the result says of the run besides what its generation stage did. */
@@ -108,7 +110,11 @@ export function annotateResult(generated: GeneratedRows, run: AnnotatedRun): Ann
         backend: run.backend,
         requests: generated.requests,
         requestRetries: generated.requestRetries,
-        stepProfile: generated.stepProfile
+        stepProfile: generated.stepProfile,
+        confidence:
+            generated.confidence.answers > 0
+                ? {answers: generated.confidence.answers, mean: generated.confidence.sum / generated.confidence.answers, below50: generated.confidence.below50}
+                : null
     };
 }
 

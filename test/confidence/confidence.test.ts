@@ -132,10 +132,18 @@ describe("--samples", () => {
         const output = path.join(dir, "samples");
         const result = await annotate({input, model: storiesModel, output, choices: ["happy", "sad", "angry"], samples: 3, temperature: 1, seed: 2});
         expect(result).toMatchObject({okRows: 6, failedRows: 0});
-        for (const row of await rowsOf(output)) {
+        const rows = await rowsOf(output);
+        for (const row of rows) {
             expect([0.333333, 0.666667, 1]).toContain(row.confidence);
             expect(row.attempts as number).toBeGreaterThanOrEqual(3);
         }
+        // the run's summary (and --json): the answers' mean confidence and how many are below 0.5
+        const shares = rows.map((row) => row.confidence as number);
+        expect(result.confidence).toEqual({
+            answers: 6,
+            mean: expect.closeTo(shares.reduce((sum, share) => sum + share, 0) / 6, 9),
+            below50: shares.filter((share) => share < 0.5).length
+        });
     });
 
     test("is refused at temperature 0 and beside --confidence, in one line each", async () => {

@@ -209,6 +209,14 @@ export function printSummary(result: AnnotateResult, json: boolean, quiet: boole
         );
     const changes = result.inputChanges;
     if (changes !== null && changes.changed + changes.removed > 0) lines.splice(1, 0, inputChangesLine(changes));
+    const confidence = result.confidence;
+    if (confidence !== null)
+        lines.splice(
+            1,
+            0,
+            `confidence: mean ${confidence.mean < 0.001 ? confidence.mean.toExponential(1) : confidence.mean.toFixed(3)} over ${confidence.answers} answers; ` +
+                `${confidence.below50} below 0.5${confidence.below50 > 0 ? ` (airlabel review ${result.output} --order confidence shows the least confident first)` : ""}`
+        );
     if (result.stopped) lines.push("resume: re-run the same command");
     process.stderr.write(lines.map((line) => `airlabel: ${line}\n`).join(""));
 }
