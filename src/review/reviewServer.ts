@@ -4,11 +4,12 @@ import http from "node:http";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {InvalidOptionError} from "../AirlabelError.js";
-import {readHandoffSource, type HandoffSource} from "../handoff/readHandoffSource.js";
+import type {HandoffSource} from "../handoff/readHandoffSource.js";
 import {refuseOneToMany} from "../handoff/refuseOneToMany.js";
 import {REVIEW_ACTIONS, ReviewLog, reviewedRowHash, type ReviewAction} from "../handoff/ReviewLog.js";
 import {AnswerSchema} from "../schema/AnswerSchema.js";
-import {REVIEW_ORDERS, type ReviewOrder, ReviewQueue} from "./ReviewQueue.js";
+import {LiveRun} from "./LiveRun.js";
+import {REVIEW_ORDERS, type ReviewOrder} from "./ReviewQueue.js";
 
 /** Options of `startReviewServer` (`airlabel review`). */
 export interface ReviewServerOptions {
@@ -71,14 +72,14 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
     if (!Number.isSafeInteger(overlap) || overlap < 1) throw new InvalidOptionError(`--overlap must be a positive integer, got ${String(options.overlap)}`);
     if (options.token !== undefined && options.token.length < 16) throw new InvalidOptionError("--token must be at least 16 characters");
     const token = options.token ?? crypto.randomBytes(24).toString("base64url");
-    const source = await readHandoffSource(options.dir, {allowIncomplete: true});
-    refuseOneToMany(options.dir, source.meta, "airlabel review");
-    const schema = schemaOf(source);
     const order = options.order ?? "priority";
     if (!REVIEW_ORDERS.includes(order)) throw new InvalidOptionError(`--order must be one of ${REVIEW_ORDERS.join(", ")}, got ${String(options.order)}`);
-    const queue = new ReviewQueue(source, overlap, order);
+    const run = await LiveRun.open(options.dir, overlap, order);
+    const source = run.source;
+    refuseOneToMany(options.dir, source.meta, "airlabel review");
+    const schema = schemaOf(source);
     const log = await ReviewLog.open(options.dir);
-    const context: RequestContext = {source, schema, queue, log, token, overlap, allowedHosts: new Set()};
+    const context: RequestContext = {run, schema, log, token, overlap, allowedHosts: new Set()};
     const server = http.createServer((request, response) => {
         handle(request, response, context).catch((error: unknown) => {
             const refused = error instanceof Refused ? error : new Refused(500, (error as Error).message.split("\n")[0] ?? "internal error");
@@ -108,9 +109,9 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
 }
 
 type RequestContext = {
-    source: HandoffSource;
+    /** The run, read again when a commit changes it (its source and queue). */
+    run: LiveRun;
     schema: AnswerSchema | null;
-    queue: ReviewQueue;
     log: ReviewLog;
     token: string;
     overlap: number;
@@ -123,17 +124,18 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
     if (context.allowedHosts.size > 0 && !context.allowedHosts.has(request.headers.host ?? "")) throw new Refused(421, "unexpected Host header");
     if (!url.pathname.startsWith("/api/")) return serveStatic(url.pathname, request, response);
     checkToken(request, context.token);
+    await context.run.refresh();
     if (request.method === "GET" && url.pathname === "/api/info") return send(response, 200, infoOf(context));
     if (request.method === "GET" && url.pathname === "/api/next") {
         const annotator = annotatorOf(url.searchParams.get("annotator"));
-        const task = context.queue.next(annotator, context.log.entries);
-        return send(response, 200, {task, progress: context.queue.progress(context.log.entries)});
+        const task = context.run.queue.next(annotator, context.log.entries);
+        return send(response, 200, {task, progress: context.run.queue.progress(context.log.entries)});
     }
-    if (request.method === "GET" && url.pathname === "/api/progress") return send(response, 200, context.queue.progress(context.log.entries));
+    if (request.method === "GET" && url.pathname === "/api/progress") return send(response, 200, context.run.queue.progress(context.log.entries));
     if (request.method === "POST" && url.pathname === "/api/review") {
         checkSameOrigin(request);
         const entry = await context.log.append(reviewOf(await readJson(request), context));
-        return send(response, 200, {entry, progress: context.queue.progress(context.log.entries)});
+        return send(response, 200, {entry, progress: context.run.queue.progress(context.log.entries)});
     }
     throw new Refused(404, `no such API: ${request.method ?? "?"} ${url.pathname}`);
 }
@@ -176,7 +178,7 @@ async function serveStatic(pathname: string, request: http.IncomingMessage, resp
 }
 
 function infoOf(context: RequestContext): Record<string, unknown> {
-    const {source} = context;
+    const {source} = context.run;
     return {
         dir: source.dir,
         comparison: source.comparison,
@@ -198,11 +200,11 @@ function reviewOf(body: unknown, context: RequestContext): Parameters<ReviewLog[
     const review = body as Record<string, unknown>;
     const annotator = annotatorOf(review.annotator);
     const idx = review.idx;
-    const row = context.source.rows.find((candidate) => candidate.idx === idx);
+    const row = context.run.source.rows.find((candidate) => candidate.idx === idx);
     if (typeof idx !== "number" || row === undefined) throw new Refused(400, `idx ${JSON.stringify(idx)} is not a row of this run`);
     const action = review.action as ReviewAction;
     if (!REVIEW_ACTIONS.includes(action)) throw new Refused(400, `action must be one of ${REVIEW_ACTIONS.join(", ")}`);
-    const models = new Set(context.source.models.map((model) => model.id));
+    const models = new Set(context.run.source.models.map((model) => model.id));
     const model = review.model ?? null;
     if (model !== null && (typeof model !== "string" || !models.has(model))) throw new Refused(400, `model ${JSON.stringify(model)} did not answer this run`);
     const value = action === "accept" || action === "correct" ? review.value : null;

@@ -182,3 +182,24 @@ describe("reviews across re-runs", () => {
         expect(gold).toMatchObject({rows: 3, rejected: 2, fromModel: 1});
     }, 60_000);
 });
+
+describe("a run that goes on while it is reviewed", () => {
+    test("rows a resumed run commits reach the annotators without restarting the server", async () => {
+        const dir = tempDir();
+        const live = path.join(dir, "live");
+        const rows = Array.from({length: 5}, (_, i) => ({text: `grown row ${i}`}));
+        const options = {model: await generatedModel(), output: live, choices: ["yes", "no"], template: "{text}", maxTokens: 16};
+        await annotate({...options, input: writeJsonl(path.join(dir, "in.jsonl"), rows.slice(0, 3))});
+        const server = await startReviewServer({dir: live, port: 0});
+        servers.push(server);
+        const base = `http://127.0.0.1:${new URL(server.url).port}`;
+        const headers = {"X-Airlabel-Token": server.token};
+        const info = async () => (await (await fetch(`${base}/api/info`, {headers})).json()) as {rows: number};
+        expect(await info()).toMatchObject({rows: 3});
+        // the input grew: the same command answers the 2 new rows
+        await annotate({...options, input: writeJsonl(path.join(dir, "in.jsonl"), rows)});
+        expect(await info()).toMatchObject({rows: 5});
+        const progress = (await (await fetch(`${base}/api/progress`, {headers})).json()) as {rows: number; reviewsNeeded: number};
+        expect(progress).toMatchObject({rows: 5, reviewsNeeded: 5});
+    });
+});
