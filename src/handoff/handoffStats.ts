@@ -238,6 +238,32 @@ function meanOf(values: readonly unknown[]): number | null {
 
 /** The stats as the text `airlabel stats` prints: per-model table, model pairs, settings passes, then each review set. */
 export function formatHandoffStats(stats: HandoffStats): string {
+    const lines: string[] = [...formatModels(stats)];
+    if (stats.pairs.length > 0) {
+        lines.push("");
+        lines.push(
+            formatPairTable(
+                "models",
+                stats.pairs.map((pair) => ({...pair, label: `${pair.a} ~ ${pair.b}`})),
+                "agreement"
+            )
+        );
+    }
+    if (stats.settings.length > 0) {
+        lines.push("");
+        lines.push(
+            textTable(
+                ["answered under", "answered", "failed"],
+                stats.settings.map((pass) => [pass.settings, String(pass.answered), String(pass.failed)])
+            )
+        );
+    }
+    for (const review of stats.reviews) lines.push("", ...formatReview(review, stats));
+    return lines.join("\n") + "\n";
+}
+
+/** The field line, each model's answers (and output rows of a one-to-many run), and the models' confidence. */
+function formatModels(stats: HandoffStats): string[] {
     const lines: string[] = [];
     const kindText =
         stats.field.kind === "label"
@@ -295,57 +321,35 @@ export function formatHandoffStats(stats: HandoffStats): string {
             )
         );
     }
-    if (stats.pairs.length > 0) {
-        lines.push("");
-        lines.push(
-            formatPairTable(
-                "models",
-                stats.pairs.map((pair) => ({...pair, label: `${pair.a} ~ ${pair.b}`})),
-                "agreement"
-            )
-        );
-    }
-    if (stats.settings.length > 0) {
-        lines.push("");
-        lines.push(
-            textTable(
-                ["answered under", "answered", "failed"],
-                stats.settings.map((pass) => [pass.settings, String(pass.answered), String(pass.failed)])
-            )
-        );
-    }
-    for (const review of stats.reviews) {
-        lines.push("");
-        const leftOut = [
-            review.ties > 0 ? `${review.ties} tie${review.ties === 1 ? "" : "s"}` : "",
-            review.unlabelled > 0 ? `${review.unlabelled} without a value` : ""
-        ]
-            .filter((part) => part !== "")
-            .join(" and ");
-        lines.push(
-            `${review.name}: ${review.rows} rows reviewed, ${review.labelled} with a value` +
-                (review.distribution !== undefined
-                    ? ` (${Object.entries(review.distribution)
-                          .map(([label, count]) => `${label} ${count}`)
-                          .join(", ")})`
-                    : "") +
-                (leftOut !== "" ? `; ${leftOut} left out of the accuracy` : "")
-        );
-        lines.push(
-            formatPairTable(
-                `vs ${review.name}`,
-                review.models.map((pair) => ({...pair, label: pair.a})),
-                "accuracy"
-            )
-        );
-        lines.push(
-            ...formatReviewDetails(
-                review,
-                stats.models.map((model) => model.id)
-            )
-        );
-    }
-    return lines.join("\n") + "\n";
+    return lines;
+}
+
+/** One review set: what it holds, each model's accuracy against it, the team's agreement and disagreements. */
+function formatReview(review: ReviewStats, stats: HandoffStats): string[] {
+    const leftOut = [
+        review.ties > 0 ? `${review.ties} tie${review.ties === 1 ? "" : "s"}` : "",
+        review.unlabelled > 0 ? `${review.unlabelled} without a value` : ""
+    ]
+        .filter((part) => part !== "")
+        .join(" and ");
+    return [
+        `${review.name}: ${review.rows} rows reviewed, ${review.labelled} with a value` +
+            (review.distribution !== undefined
+                ? ` (${Object.entries(review.distribution)
+                      .map(([label, count]) => `${label} ${count}`)
+                      .join(", ")})`
+                : "") +
+            (leftOut !== "" ? `; ${leftOut} left out of the accuracy` : ""),
+        formatPairTable(
+            `vs ${review.name}`,
+            review.models.map((pair) => ({...pair, label: pair.a})),
+            "accuracy"
+        ),
+        ...formatReviewDetails(
+            review,
+            stats.models.map((model) => model.id)
+        )
+    ];
 }
 
 /** The confidence figures of one model's answers, or nothing where none was recorded. */

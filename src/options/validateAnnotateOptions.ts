@@ -46,6 +46,52 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     check(typeof options.input === "string" && options.input.length > 0, "options.input must be a non-empty string");
     check(typeof options.model === "string" && options.model.length > 0, "options.model must be a non-empty string");
     check(typeof options.output === "string" && options.output.length > 0, "options.output must be a non-empty string");
+    checkRowOptions(options);
+    checkAnswerOptions(options);
+    checkRunOptions(options);
+    const envThreads = checkEngineOptions(options);
+    const generation = resolvedGeneration(options);
+
+    // placement: shape and combinations here; what needs the GPUs found is checked before loading (resolvePlacement)
+    const placement = validatePlacementOptions(options);
+
+    const resolvedBackend = validateBackendOptions(options);
+    // after the backend: which parameters are taken depends on it
+    const params = validateParams(options.params, resolvedBackend.remote !== null);
+
+    return {
+        ...options,
+        resolvedBackend,
+        placement,
+        template: options.template ?? "{text}",
+        templateOrigin: options.templateOrigin ?? "template",
+        schemaOrigin: options.schemaOrigin ?? "schema",
+        chatTemplate: oneOf("chatTemplate", options.chatTemplate, ["auto", "none"], "auto"),
+        sort: oneOf("sort", options.sort, ["shortest", "longest", "none"], "longest"),
+        format: oneOf("format", options.format, ["jsonl", "parquet", "arrow"], "jsonl"),
+        gpu: oneOf("gpu", options.gpu, ["auto", "cuda", "metal", "vulkan", "cpu"], "auto"),
+        dedup: options.dedup ?? false,
+        skipInvalidRows: options.skipInvalidRows ?? false,
+        retriesInvalid: options.retriesInvalid ?? 2,
+        shardSize: options.shardSize ?? 1000,
+        overwrite: options.overwrite ?? false,
+        retryFailed: options.retryFailed ?? false,
+        changedRows: oneOf("changedRows", options.changedRows, ["regenerate", "keep"], "regenerate"),
+        stopGraceMs: options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
+        workers: options.workers ?? 1,
+        // the environment's default for every run of this machine or shell (several processes sharing the cores)
+        ...(options.threads === undefined && envThreads !== undefined && envThreads !== "" ? {threads: Number(envThreads)} : {}),
+        gpuLayers: options.gpuLayers ?? "auto",
+        // set only when true, so that `false` and no option are the same run (and runs from before it still resume)
+        oneToMany: options.oneToMany === true ? true : undefined,
+        // sorted keys, none when empty (so `{}` and no params are the same run)
+        params,
+        generation
+    };
+}
+
+/** The input, row, template, hook and few-shot options. */
+function checkRowOptions(options: AnnotateOptions): void {
     check(options.template === undefined || typeof options.template === "string", "options.template must be a string");
     check(options.system === undefined || typeof options.system === "string", "options.system must be a string");
     check(
@@ -85,6 +131,10 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         options.seedColumn === undefined || (typeof options.seedColumn === "string" && options.seedColumn.length > 0),
         "options.seedColumn must be a non-empty string"
     );
+}
+
+/** What an answer must be (schema or choices), its retries, confidence and samples, the grammar caps. */
+function checkAnswerOptions(options: AnnotateOptions): void {
     check(
         options.schema === undefined ||
             typeof options.schema === "boolean" ||
@@ -109,6 +159,10 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     );
     optionalPositiveInteger("grammarMaxStringLength", options.grammarMaxStringLength);
     optionalPositiveInteger("grammarMaxItems", options.grammarMaxItems);
+}
+
+/** How the run keys, renames, excludes, skips and retries rows, and its shards. */
+function checkRunOptions(options: AnnotateOptions): void {
     optionalPositiveInteger("shardSize", options.shardSize);
     check(
         options.idColumn === undefined || (typeof options.idColumn === "string" && options.idColumn.length > 0),
@@ -137,6 +191,10 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         options.retryFailed !== true || options.overwrite !== true,
         "options.retryFailed and options.overwrite cannot be used together (--overwrite starts over, --retry-failed keeps the run)"
     );
+}
+
+/** The engine's sizes and threads; returns AIRLABEL_THREADS as checked. */
+function checkEngineOptions(options: AnnotateOptions): string | undefined {
     optionalPositiveInteger("parallel", options.parallel);
     optionalPositiveInteger("workers", options.workers);
     optionalPositiveInteger("threads", options.threads);
@@ -153,7 +211,11 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         options.gpuLayers === undefined || options.gpuLayers === "auto" || options.gpuLayers === "max" || isNonNegativeInteger(options.gpuLayers),
         'options.gpuLayers must be a non-negative integer, "max" or "auto"'
     );
+    return envThreads;
+}
 
+/** The generation options over their defaults, checked (samples need a temperature above 0). */
+function resolvedGeneration(options: AnnotateOptions): ResolvedAnnotateOptions["generation"] {
     const generation = {
         ...generationDefaults,
         ...definedOnly({
@@ -184,43 +246,7 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     );
     check(isFiniteNumber(generation.repeatPenalty) && generation.repeatPenalty > 0, "options.repeatPenalty must be a number > 0");
     check(typeof generation.ignoreEos === "boolean", "options.ignoreEos must be a boolean");
-
-    // placement: shape and combinations here; what needs the GPUs found is checked before loading (resolvePlacement)
-    const placement = validatePlacementOptions(options);
-
-    const resolvedBackend = validateBackendOptions(options);
-    // after the backend: which parameters are taken depends on it
-    const params = validateParams(options.params, resolvedBackend.remote !== null);
-
-    return {
-        ...options,
-        resolvedBackend,
-        placement,
-        template: options.template ?? "{text}",
-        templateOrigin: options.templateOrigin ?? "template",
-        schemaOrigin: options.schemaOrigin ?? "schema",
-        chatTemplate: oneOf("chatTemplate", options.chatTemplate, ["auto", "none"], "auto"),
-        sort: oneOf("sort", options.sort, ["shortest", "longest", "none"], "longest"),
-        format: oneOf("format", options.format, ["jsonl", "parquet", "arrow"], "jsonl"),
-        gpu: oneOf("gpu", options.gpu, ["auto", "cuda", "metal", "vulkan", "cpu"], "auto"),
-        dedup: options.dedup ?? false,
-        skipInvalidRows: options.skipInvalidRows ?? false,
-        retriesInvalid: options.retriesInvalid ?? 2,
-        shardSize: options.shardSize ?? 1000,
-        overwrite: options.overwrite ?? false,
-        retryFailed: options.retryFailed ?? false,
-        changedRows: oneOf("changedRows", options.changedRows, ["regenerate", "keep"], "regenerate"),
-        stopGraceMs: options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
-        workers: options.workers ?? 1,
-        // the environment's default for every run of this machine or shell (several processes sharing the cores)
-        ...(options.threads === undefined && envThreads !== undefined && envThreads !== "" ? {threads: Number(envThreads)} : {}),
-        gpuLayers: options.gpuLayers ?? "auto",
-        // set only when true, so that `false` and no option are the same run (and runs from before it still resume)
-        oneToMany: options.oneToMany === true ? true : undefined,
-        // sorted keys, none when empty (so `{}` and no params are the same run)
-        params,
-        generation
-    };
+    return generation;
 }
 
 function definedOnly<T extends Record<string, unknown>>(record: T): Partial<T> {
