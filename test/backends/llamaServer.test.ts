@@ -121,7 +121,7 @@ describe.runIf(fs.existsSync(storiesModel))("openai backend against a real llama
         expect(await answers("repeat", {maxTokens: 4, repeatPenalty: 2, params: bias})).toEqual([" time upon time time", " time upon time time"]);
     });
 
-    test("a schema on the completions endpoint constrains the answers (sent as llama-server's json_schema too)", async () => {
+    test("a schema on the completions endpoint constrains the answers (the probe finds llama-server needs its json_schema)", async () => {
         // (stories260K's free text never is one of these labels: every row answered means the grammar held)
         for (const label of await answers("choices-completions", {maxTokens: 64, choices: ["positive", "negative"]}))
             expect(["positive", "negative"]).toContain(label);

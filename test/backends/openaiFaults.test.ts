@@ -320,6 +320,19 @@ describe("openai backend against a fake vLLM server", () => {
         expect(result.generatedTokens).toBe(out.rows.reduce((sum, r) => sum + (r.completion_tokens as number), 0));
     });
 
+    test("completions endpoint with a schema the server enforces: response_format only, no llama-server json_schema field (SGLang takes a string there)", async () => {
+        const server = await startServer();
+        const options = optionsFor(server, {endpoint: "completions", maxRows: 2});
+        expect(await annotate(options)).toMatchObject({okRows: 2, failedRows: 0});
+        // one probe: the server constrained it, so it was not probed again with json_schema
+        expect(server.requests.filter((request) => request.isProbe)).toHaveLength(1);
+        for (const request of server.requests) {
+            expect(request.path).toBe("/completions");
+            expect(request.body.response_format).toMatchObject({type: "json_schema"});
+            expect(request.body).not.toHaveProperty("json_schema");
+        }
+    });
+
     test("completions endpoint: the system message precedes the raw prompt; free text answers; longest prompts first", async () => {
         const server = await startServer();
         const options = optionsFor(server, {endpoint: "completions", schema: undefined, system: "Be brief.", maxRows: 4, maxTokens: 64, concurrency: 1});

@@ -62,7 +62,7 @@ export class OpenAIEngine implements Engine {
     readonly #client: HttpClient;
     readonly #sender: RequestSender;
     readonly #answerSchema: AnswerSchema;
-    readonly #spec: RequestSpec;
+    #spec: RequestSpec;
     readonly #waiting: (() => void)[] = [];
     #active = 0;
     #warnedNoLogprobs = false;
@@ -114,8 +114,13 @@ export class OpenAIEngine implements Engine {
     public async ready(): Promise<WarmupResult> {
         const {endpoint, concurrency, baseUrl, model, stream} = this.options;
         const probe = await this.#withSlot(() => probeServer(this.#sender, this.#spec));
+        if (probe.jsonSchemaField === true) this.#spec = {...this.#spec, jsonSchemaField: true};
         return {
-            engine: `OpenAI-compatible server ${baseUrl}, model "${model}", ${endpoint} endpoint${stream ? " (streamed)" : ""}, concurrency ${concurrency}`,
+            engine:
+                `OpenAI-compatible server ${baseUrl}, model "${model}", ${endpoint} endpoint${stream ? " (streamed)" : ""}, concurrency ${concurrency}` +
+                (probe.jsonSchemaField === true
+                    ? "; the schema also sent as llama-server's json_schema (its completions endpoint ignores response_format)"
+                    : ""),
             hint: probe.warning
         };
     }

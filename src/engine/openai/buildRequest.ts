@@ -15,6 +15,12 @@ export type RequestSpec = {
     generation: Required<GenerationOptions>;
     /** Ask for server-sent events with usage in the last chunk. */
     stream: boolean;
+    /**
+     * Also send the schema as llama-server's own `json_schema` field, which its completions endpoint reads (it ignores
+     * `response_format` there). Only where the startup probe found it needed: SGLang takes a string in that field.
+     * Defaults to false.
+     */
+    jsonSchemaField?: boolean;
     /** Ask for each generated token's log-probability (`--confidence`). Defaults to false. */
     logprobs?: boolean;
     /** The user's extra request fields (`--param`), merged into the body after airlabel's own; none of them is one airlabel sets (see RESERVED_PARAMS). Defaults to none. */
@@ -28,7 +34,7 @@ const schemaName = "airlabel_answer";
 
 /**
  * One OpenAI-compatible request body. Structured output is asked for twice: `response_format` with a `json_schema`
- * (OpenAI, vLLM, llama-server, SGLang) and vLLM's `structured_outputs: {json}`, and on the completions endpoint also
+ * (OpenAI, vLLM, llama-server, SGLang) and vLLM's `structured_outputs: {json}`, and where the probe found it needed
  * as llama-server's `json_schema` (its completions endpoint ignores `response_format`); never `guided_json`, which
  * vLLM >= 0.12 ignores silently. Samplers beyond OpenAI's (top_k, min_p, the repeat penalty as vLLM's
  * `repetition_penalty` and llama-server's `repeat_penalty`, ignore_eos) are sent only when they differ from "off",
@@ -73,8 +79,7 @@ export function buildRequest(spec: RequestSpec, prompt: string, sampling: Attemp
         const schema = schemaObject(spec.schema);
         body.response_format = {type: "json_schema", json_schema: {name: schemaName, schema, strict: true}};
         body.structured_outputs = {json: schema};
-        // llama-server reads response_format only on its chat endpoint; on completions it takes its own json_schema
-        if (spec.endpoint === "completions") body.json_schema = schema;
+        if (spec.jsonSchemaField === true) body.json_schema = schema;
     } else if (gen.ignoreEos) {
         body.ignore_eos = true;
     }
