@@ -1,23 +1,32 @@
 import type {LlamaModel, Token} from "node-llama-cpp";
 import type {TokenLogprob} from "../confidence/TokenLogprob.js";
 
+/** Tokens detokenized before each one, so that a character's bytes and a word's leading space come out as in the answer. */
+const CONTEXT_TOKENS = 8;
+
 /**
  * Generated tokens with their log-probabilities, each token's text being what it adds to the detokenized answer (the
  * texts, in order, spell `model.detokenize(tokens, false)`; a character split over several tokens belongs to the
- * token that completes it).
+ * token that completes it). Each token's text is the difference between detokenizing a short window ending with it
+ * and the same window without it, so the work grows with the tokens (this runs between the native loop's runs).
  */
 export function tokenLogprobsOf(model: LlamaModel, tokens: readonly Token[], logprobs: ArrayLike<number>): TokenLogprob[] {
     const out: TokenLogprob[] = [];
-    let before = "";
     for (let i = 0; i < tokens.length; i++) {
-        const text = model.detokenize(tokens.slice(0, i + 1), false);
-        // an incomplete UTF-8 sequence detokenizes as U+FFFD until its last byte arrives
-        const stable = text.endsWith("\uFFFD") ? commonPrefixLength(before, text) : text.length;
-        const start = Math.min(before.length, commonPrefixLength(before, text));
-        out.push({text: text.slice(start, Math.max(start, stable)), logprob: logprobs[i] ?? Number.NaN});
-        before = text.slice(0, Math.max(start, stable));
+        const start = Math.max(0, i - CONTEXT_TOKENS);
+        const before = stableText(model.detokenize(tokens.slice(start, i), false));
+        const through = stableText(model.detokenize(tokens.slice(start, i + 1), false));
+        const from = Math.min(before.length, commonPrefixLength(before, through));
+        out.push({text: through.slice(from), logprob: logprobs[i] ?? Number.NaN});
     }
     return out;
+}
+
+/** The text without a trailing incomplete character (U+FFFD until its last byte arrives). */
+function stableText(text: string): string {
+    let end = text.length;
+    while (end > 0 && text.charCodeAt(end - 1) === 0xfffd) end--;
+    return text.slice(0, end);
 }
 
 function commonPrefixLength(a: string, b: string): number {
