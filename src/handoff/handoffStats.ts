@@ -3,7 +3,7 @@ import type {RatingPair} from "./agreement.js";
 import {canonicalJson} from "../canonicalJson.js";
 import {type ConfusionMatrix, confusionMatrix} from "./confusionMatrix.js";
 import {fieldOf} from "./exportHandoff.js";
-import {formatFigure} from "./formatFigure.js";
+import {formatFigure, formatProbability} from "./formatFigure.js";
 import {formatReviewDetails} from "./formatReviewDetails.js";
 import {type Disagreement, listDisagreements} from "./listDisagreements.js";
 import type {AnswerSpec} from "./loadAnswerSpec.js";
@@ -358,9 +358,4 @@ function confidenceStatsOf(values: readonly (number | null | undefined)[]): Pick
     if (numbers.length === 0) return {};
     const mean = numbers.reduce((sum, value) => sum + value, 0) / numbers.length;
     return {confidence: {mean, min: Math.min(...numbers), below50: numbers.filter((value) => value < 0.5).length}};
-}
-
-/** A probability as `stats` prints it: three decimals, or two significant digits below 0.001 (a label a model would not write). */
-function formatProbability(value: number): string {
-    return value !== 0 && value < 0.001 ? value.toExponential(1) : formatFigure(value);
 }

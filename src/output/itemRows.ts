@@ -39,7 +39,9 @@ export function itemRows(records: readonly Record<string, unknown>[], failed: (r
         }
         const list = record.annotation;
         if (!Array.isArray(list))
-            throw new Error(`idx ${String(idx)} of a one-to-many run has an annotation that is not a list (${typeof list}); a bug in the output store`);
+            throw new Error(
+                `idx ${String(idx)} of a one-to-many run has an annotation that is not a list (${typeof list}): its shards were changed outside airlabel; re-run it with --overwrite`
+            );
         answeredRows++;
         if (list.length === 0) emptyRows++;
         list.forEach((element: unknown, item) => {

@@ -14,6 +14,7 @@ import {resolveJobOptions} from "../../jobs/jobOptions.js";
 import {addRunOptions} from "../jobOptions.js";
 import {exitOnErrorRows} from "../exitOnErrorRows.js";
 import {ProgressPrinter} from "../ProgressPrinter.js";
+import {formatProbability} from "../../handoff/formatFigure.js";
 
 export function registerRunCommand(program: Command): void {
     addRunOptions(
@@ -214,7 +215,7 @@ export function printSummary(result: AnnotateResult, json: boolean, quiet: boole
         lines.splice(
             1,
             0,
-            `confidence: mean ${confidence.mean < 0.001 ? confidence.mean.toExponential(1) : confidence.mean.toFixed(3)} over ${confidence.answers} answers; ` +
+            `confidence: mean ${formatProbability(confidence.mean)} over ${confidence.answers} answers; ` +
                 `${confidence.below50} below 0.5${confidence.below50 > 0 ? ` (airlabel review ${result.output} --order confidence shows the least confident first)` : ""}`
         );
     if (result.stopped) lines.push("resume: re-run the same command");
