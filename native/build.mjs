@@ -21,6 +21,11 @@
 // - native/patches/airlabel-steps.patch (on top of the sampling patch; also edits llama/CMakeLists.txt): the decode
 //   loop in native code (addon/AirlabelSteps.cpp: airlabelStepsAdd/Run/Interrupt/Cancel), and sampling threads from
 //   the OpenMP team ggml decodes with where the build uses OpenMP.
+// - native/patches/airlabel-argmax.patch (on top of the steps patch) with native/patches/airlabel-argmax-llama.patch
+//   (llama.cpp's own source, applied to llama/llama.cpp after node-llama-cpp clones it from the bundle): the decode's
+//   graph can take each output row's argmax (llama_airlabel_set_argmax, one op over the logits) and skip copying
+//   logits rows out (llama_airlabel_set_skip_logits); the addon's airlabelGraphArgmax(on) turns it on for a context,
+//   and the native loop takes plain greedy tokens from it (`--argmax graph`).
 // After building, it loads the new addon and checks the exports.
 //
 // On 2 cores a CPU build takes about 6 minutes. Needs cmake, git, patch and a C++ compiler (and the CUDA toolkit for cuda).
@@ -66,7 +71,8 @@ const patches = [
     {name: "placement", file: path.join(root, "native", "patches", "airlabel-placement.patch"), marker: "getAirlabelPlacement"},
     {name: "decode-thread", file: path.join(root, "native", "patches", "airlabel-decode-thread.patch"), marker: "getAirlabelDecodeThread"},
     {name: "sampling", file: path.join(root, "native", "patches", "airlabel-sampling.patch"), marker: "airlabelSamplingStats"},
-    {name: "steps", file: path.join(root, "native", "patches", "airlabel-steps.patch"), marker: "airlabelStepsLogprobs"}
+    {name: "steps", file: path.join(root, "native", "patches", "airlabel-steps.patch"), marker: "airlabelStepsLogprobs"},
+    {name: "argmax", file: path.join(root, "native", "patches", "airlabel-argmax.patch"), marker: "airlabelGraphArgmax"}
 ];
 
 /**
@@ -98,6 +104,13 @@ function appliedPatchCount() {
     }
 }
 
+// applied to llama.cpp's source after `source download --skipBuild` clones it (a fresh clone every build)
+const llamaPatch = {
+    name: "argmax (llama.cpp)",
+    file: path.join(root, "native", "patches", "airlabel-argmax-llama.patch"),
+    marker: "llama_airlabel_set_argmax"
+};
+
 const appliedCount = appliedPatchCount();
 if (appliedCount < 0)
     fail(
@@ -108,13 +121,15 @@ const states = patches.map((_, i) => (i < appliedCount ? "applied" : "unapplied"
 const infoFile = path.join(root, "node_modules", "node-llama-cpp", "llama", "llama.cpp.info.json");
 // (a build in progress re-clones the source and rewrites this file)
 const info = fs.existsSync(infoFile) ? JSON.parse(fs.readFileSync(infoFile, "utf8")) : {tag: "(shipped release)"};
-const command = [process.execPath, cli, "source", "download", "--gpu", gpu, "--noUsageExample"];
+const command = [process.execPath, cli, "source", "download", "--gpu", gpu, "--noUsageExample", "--skipBuild"];
+const buildCommand = [process.execPath, cli, "source", "build", "--gpu", gpu, "--noUsageExample"];
 process.stderr.write(`build:native: llama.cpp ${info.tag} for ${values.gpu}, from ${path.relative(root, bundle)}\n`);
 process.stderr.write(
     `build:native: ${command.map((part) => (path.relative(root, part).startsWith("..") ? part : path.relative(root, part) || part)).join(" ")}\n`
 );
 for (const [i, patch] of patches.entries())
     process.stderr.write(`build:native: ${patch.name} patch ${path.relative(root, patch.file)}: ${states[i] === "applied" ? "already applied" : "to apply"}\n`);
+process.stderr.write(`build:native: ${llamaPatch.name} patch ${path.relative(root, llamaPatch.file)}: to apply to the fresh clone\n`);
 if (values["dry-run"]) {
     process.stderr.write("build:native: dry run, nothing patched or built\n");
     process.exit(0);
@@ -129,7 +144,19 @@ if (!values.check) {
             );
         process.stderr.write(`build:native: ${patch.name} patch applied\n`);
     }
-    const result = spawnSync(command[0], command.slice(1), {cwd: root, stdio: "inherit", env: {...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "false"}});
+    const env = {...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "false"};
+    const cloned = spawnSync(command[0], command.slice(1), {cwd: root, stdio: "inherit", env});
+    if (cloned.status !== 0) fail(`cloning llama.cpp from the bundle failed (exit ${cloned.status ?? cloned.signal}); see the output above`);
+    const patched = spawnSync("patch", ["-p1", "--forward", "--force", "-i", llamaPatch.file], {cwd: packageDir, encoding: "utf8"});
+    if (patched.status !== 0)
+        fail(
+            `applying ${path.relative(root, llamaPatch.file)} failed (another llama.cpp release? update the patch): ${(patched.stdout + patched.stderr).trim().replace(/\s+/gu, " ")}`
+        );
+    process.stderr.write(`build:native: ${llamaPatch.name} patch applied\n`);
+    process.stderr.write(
+        `build:native: ${buildCommand.map((part) => (path.relative(root, part).startsWith("..") ? part : path.relative(root, part) || part)).join(" ")}\n`
+    );
+    const result = spawnSync(buildCommand[0], buildCommand.slice(1), {cwd: root, stdio: "inherit", env});
     if (result.status !== 0) fail(`the build failed (exit ${result.status ?? result.signal}); see the output above`);
 }
 
@@ -150,6 +177,9 @@ if (addon === null || !fs.existsSync(addon))
 const binary = fs.readFileSync(addon);
 for (const patch of patches)
     if (!binary.includes(Buffer.from(patch.marker))) fail(`${path.relative(root, addon)} was built without the ${patch.name} patch; run the build again`);
+const libllama = fs.readdirSync(path.dirname(addon)).find((name) => /^(lib)?llama(\.v[\d.]+)?\.(so|dylib|dll)$/u.test(name));
+if (libllama !== undefined && !fs.readFileSync(path.join(path.dirname(addon), libllama)).includes(Buffer.from(llamaPatch.marker)))
+    fail(`${path.relative(root, path.join(path.dirname(addon), libllama))} was built without the ${llamaPatch.name} patch; run the build again`);
 const check = spawnSync(
     process.execPath,
     [
@@ -172,7 +202,7 @@ try {
 } catch {
     if (values.gpu === "cpu") fail(`the new build does not load: ${(check.stderr || check.stdout).trim().split("\n").at(-1)}`);
     process.stderr.write(
-        `build:native: ${values.check ? "checked" : "done"}; ${path.relative(root, addon)} has the placement, decode-thread, sampling and steps patches (not loaded here: no ${values.gpu} device or driver on this machine)\n`
+        `build:native: ${values.check ? "checked" : "done"}; ${path.relative(root, addon)} has the placement, decode-thread, sampling, steps and argmax patches (not loaded here: no ${values.gpu} device or driver on this machine)\n`
     );
     process.exit(0);
 }

@@ -26,6 +26,8 @@ export type BenchOptions = {
     schema?: Record<string, unknown>;
     /** Compute backend. Defaults to "auto". */
     gpu?: GpuChoice;
+    /** Where greedy tokens are picked (see AnnotateOptions.argmax). Defaults to "auto". */
+    argmax?: "auto" | "graph" | "host";
     /** Called with each setting's result as it finishes. Defaults to nothing. */
     onResult?: (result: BenchResult) => void;
 };
@@ -102,6 +104,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult[]> {
                 ...(options.schema !== undefined ? {schema: options.schema, schemaOrigin: "--schema", retriesInvalid: 0} : {}),
                 ...(options.threads !== undefined ? {threads: options.threads} : {}),
                 ...(options.gpu !== undefined ? {gpu: options.gpu} : {}),
+                ...(options.argmax !== undefined ? {argmax: options.argmax} : {}),
                 shardSize: rows,
                 overwrite: true
             });

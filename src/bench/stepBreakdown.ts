@@ -1,7 +1,10 @@
 import type {StepProfile} from "../engine/StepProfile.js";
 
 /** One decode step's time, on average, split by where it goes (milliseconds unless named otherwise), and the run's grammar counts. */
-export type StepBreakdown = Pick<StepProfile, "samplingCalls" | "grammarChecks" | "grammarRejections" | "maskHits" | "maskMisses" | "stockSamples"> & {
+export type StepBreakdown = Pick<
+    StepProfile,
+    "samplingCalls" | "grammarChecks" | "grammarRejections" | "maskHits" | "maskMisses" | "stockSamples" | "graphTokens"
+> & {
     steps: number;
     /** Average sequences per step. */
     sequencesPerStep: number;
@@ -45,6 +48,7 @@ export function stepBreakdown(profile: StepProfile): StepBreakdown {
         maskHits: profile.maskHits,
         maskMisses: profile.maskMisses,
         stockSamples: profile.stockSamples,
+        graphTokens: profile.graphTokens,
         native: profile.native
     };
 }

@@ -121,6 +121,12 @@ export function addGenerationOptions(command: Command): Command {
             toInteger
         )
         .addOption(new Option("--gpu <backend>", "compute backend (default auto)").choices(["auto", "cuda", "metal", "vulkan", "cpu"]))
+        .addOption(
+            new Option(
+                "--argmax <where>",
+                "where greedy decoding picks tokens: graph (inside the decode, on the GPU holding the output layer: no logits copied out), host (the CPU reads each logits row), auto (graph where the output layer is on a GPU; default)"
+            ).choices(["auto", "graph", "host"])
+        )
         .option("--gpu-layers <n|max|auto>", "layers to offload to the GPU (default auto)")
         .option("--context-size <n>", "context size per sequence (default: longest prompt + max tokens)", toInteger)
         .addOption(

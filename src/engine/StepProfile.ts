@@ -32,6 +32,8 @@ export type StepProfile = {
     maskMismatches: number;
     /** Sequences sampled by node-llama-cpp's own path (a sampler the fast path does not handle). */
     stockSamples: number;
+    /** Greedy tokens kept as the decode's graph chose them (`argmax` "graph"): no logits row read on the host for them. */
+    graphTokens: number;
     /** Whether the native counters were there (airlabel's sampling patch); without them only steps and wall time are. */
     native: boolean;
 };
@@ -51,6 +53,7 @@ const fields = [
     "maskChecks",
     "maskMismatches",
     "stockSamples",
+    "graphTokens",
     "native"
 ] as const;
 

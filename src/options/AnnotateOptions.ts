@@ -189,6 +189,15 @@ export type AnnotateOptions = PrepareOptions &
         workers?: number;
         /** llama.cpp compute threads per worker. Defaults to `AIRLABEL_THREADS`, else on CPU the cores shared by the workers (cores-1 when a worker runs a single sequence; at least 1), llama.cpp's choice on GPU. */
         threads?: number;
+        /**
+         * Where greedy decoding picks each token (temperature 0 and no penalty or bias; with a schema the grammar then
+         * checks that token on the host): "graph" takes the argmax inside the decode, on the device holding the output
+         * layer (llama.cpp's backend sampling: no logits row is copied to the host for it), "host" reads every
+         * sequence's logits row on the CPU, "auto" is "graph" where the output layer is on a GPU and "host" on CPU
+         * (measured: in the graph the CPU decode takes twice as long, see bench/RESULTS.md). The answers are the same.
+         * "graph" needs airlabel's native build (`npm run build:native`). Defaults to "auto".
+         */
+        argmax?: "auto" | "graph" | "host";
         /** Compute backend. Defaults to "auto" (CUDA, Metal or Vulkan when available, else CPU). */
         gpu?: GpuChoice;
         /** Layers to offload to the GPU: a number, "max" or "auto". Defaults to "auto". */

@@ -80,6 +80,7 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     parallel: "none",
     workers: "none",
     threads: "none",
+    argmax: "none",
     gpu: "none",
     gpuLayers: "none",
     contextSize: "none",

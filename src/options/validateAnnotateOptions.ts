@@ -58,6 +58,10 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
     const resolvedBackend = validateBackendOptions(options);
     // after the backend: which parameters are taken depends on it
     const params = validateParams(options.params, resolvedBackend.remote !== null);
+    check(
+        options.argmax === undefined || resolvedBackend.remote === null,
+        "options.argmax places the local engine's greedy sampling; the openai backend's server samples on its own (remove it)"
+    );
 
     return {
         ...options,
@@ -70,6 +74,7 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         sort: oneOf("sort", options.sort, ["shortest", "longest", "none"], "longest"),
         format: oneOf("format", options.format, ["jsonl", "parquet", "arrow"], "jsonl"),
         gpu: oneOf("gpu", options.gpu, ["auto", "cuda", "metal", "vulkan", "cpu"], "auto"),
+        argmax: oneOf("argmax", options.argmax, ["auto", "graph", "host"] as const, "auto"),
         dedup: options.dedup ?? false,
         skipInvalidRows: options.skipInvalidRows ?? false,
         retriesInvalid: options.retriesInvalid ?? 2,

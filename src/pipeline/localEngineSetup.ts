@@ -51,6 +51,7 @@ export async function localEngineSetup({resolved, answerSchema, hooks, exampleTu
                         gpu: resolved.gpu,
                         gpuLayers: resolved.gpuLayers,
                         threads: resolved.threads ?? null,
+                        argmax: resolved.argmax,
                         contextSize,
                         parallel,
                         chatTemplate: resolved.chatTemplate,

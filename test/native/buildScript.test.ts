@@ -9,21 +9,24 @@ function buildScript(...args: string[]) {
     return spawnSync(process.execPath, [path.join(repoRoot, "native", "build.mjs"), ...args], {cwd: repoRoot, encoding: "utf8"});
 }
 
-const patchFiles = ["airlabel-placement.patch", "airlabel-decode-thread.patch", "airlabel-sampling.patch", "airlabel-steps.patch"].map((name) =>
-    path.join(repoRoot, "native", "patches", name)
+const patchFiles = ["airlabel-placement.patch", "airlabel-decode-thread.patch", "airlabel-sampling.patch", "airlabel-steps.patch", "airlabel-argmax.patch"].map(
+    (name) => path.join(repoRoot, "native", "patches", name)
 );
+const llamaPatchFile = path.join(repoRoot, "native", "patches", "airlabel-argmax-llama.patch");
 const addonDir = path.join(repoRoot, "node_modules", "node-llama-cpp", "llama", "addon");
 
-test("the dry run names the shipped llama.cpp source, the four patches and the build command, and changes nothing", () => {
+test("the dry run names the shipped llama.cpp source, the patches and the build command, and changes nothing", () => {
     const before = fs.readFileSync(path.join(addonDir, "AddonModel.cpp"), "utf8");
     const run = buildScript("--gpu", "cpu", "--dry-run");
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toContain("node_modules/node-llama-cpp/llama/gitRelease.bundle");
-    expect(run.stderr).toMatch(/source download --gpu false --noUsageExample/u);
+    expect(run.stderr).toMatch(/source download --gpu false --noUsageExample --skipBuild/u);
     expect(run.stderr).toMatch(/placement patch native\/patches\/airlabel-placement\.patch: (already applied|to apply)\n/u);
     expect(run.stderr).toMatch(/decode-thread patch native\/patches\/airlabel-decode-thread\.patch: (already applied|to apply)\n/u);
     expect(run.stderr).toMatch(/sampling patch native\/patches\/airlabel-sampling\.patch: (already applied|to apply)\n/u);
     expect(run.stderr).toMatch(/steps patch native\/patches\/airlabel-steps\.patch: (already applied|to apply)\n/u);
+    expect(run.stderr).toMatch(/argmax patch native\/patches\/airlabel-argmax\.patch: (already applied|to apply)\n/u);
+    expect(run.stderr).toContain("argmax (llama.cpp) patch native/patches/airlabel-argmax-llama.patch: to apply to the fresh clone\n");
     expect(run.stderr).toContain("dry run, nothing patched or built");
     expect(fs.readFileSync(path.join(addonDir, "AddonModel.cpp"), "utf8")).toBe(before);
 });
@@ -35,7 +38,7 @@ test("an unknown backend is refused with the list of backends", () => {
 });
 
 test("the patches are unified diffs of node-llama-cpp's addon source that apply to it in order (or are applied), and round-trip", () => {
-    const [placementPatch, decodeThreadPatch, samplingPatch, stepsPatch] = patchFiles as [string, string, string, string];
+    const [placementPatch, decodeThreadPatch, samplingPatch, stepsPatch, argmaxPatch] = patchFiles as [string, string, string, string, string];
     const changedFiles = (file: string) => fs.readFileSync(file, "utf8").match(/^\+\+\+ b\/(.+)$/gmu);
     expect(changedFiles(placementPatch)).toEqual(["+++ b/llama/addon/AddonModel.cpp", "+++ b/llama/addon/AddonModel.h", "+++ b/llama/addon/addon.cpp"]);
     expect(changedFiles(decodeThreadPatch)).toEqual(["+++ b/llama/addon/AddonContext.cpp", "+++ b/llama/addon/AddonContext.h", "+++ b/llama/addon/addon.cpp"]);
@@ -52,6 +55,14 @@ test("the patches are unified diffs of node-llama-cpp's addon source that apply 
         "+++ b/llama/addon/AddonContext.h",
         "+++ b/llama/addon/AirlabelGrammarMask.cpp",
         "+++ b/llama/addon/AirlabelGrammarMask.h",
+        "+++ b/llama/addon/AirlabelSampling.cpp",
+        "+++ b/llama/addon/AirlabelSampling.h",
+        "+++ b/llama/addon/AirlabelSteps.cpp",
+        "+++ b/llama/addon/AirlabelSteps.h"
+    ]);
+    expect(changedFiles(argmaxPatch)).toEqual([
+        "+++ b/llama/addon/AddonContext.cpp",
+        "+++ b/llama/addon/AddonContext.h",
         "+++ b/llama/addon/AirlabelSampling.cpp",
         "+++ b/llama/addon/AirlabelSampling.h",
         "+++ b/llama/addon/AirlabelSteps.cpp",
@@ -85,6 +96,35 @@ test("the patches are unified diffs of node-llama-cpp's addon source that apply 
     // every decode of a context goes through its own thread, which is stopped before the context's memory is freed
     expect(read("AddonContext.cpp")).toMatch(/void Execute\(\) \{\s*\/\/[^\n]*\n\s*ctx->airlabelDecodeThread\.run\(/u);
     expect(read("AddonContext.cpp")).toMatch(/airlabelDecodeThread\.stop\(\);\s*if \(currentCtx != nullptr\) \{\s*llama_free\(currentCtx\);/u);
+});
+
+test("the llama.cpp part of the argmax patch applies to the shipped llama.cpp source (or is applied), and round-trips", () => {
+    const changed = (fs.readFileSync(llamaPatchFile, "utf8").match(/^\+\+\+ b\/(.+)$/gmu) ?? []).map((line) => line.slice("+++ b/".length));
+    expect(changed).toEqual([
+        "llama/llama.cpp/include/llama.h",
+        "llama/llama.cpp/src/llama-context.cpp",
+        "llama/llama.cpp/src/llama-context.h",
+        "llama/llama.cpp/src/llama-cparams.h",
+        "llama/llama.cpp/src/llama-graph.cpp",
+        "llama/llama.cpp/src/llama-graph.h",
+        "llama/llama.cpp/src/llama-model.cpp"
+    ]);
+    const copy = tempDir();
+    for (const file of changed) {
+        fs.mkdirSync(path.dirname(path.join(copy, file)), {recursive: true});
+        fs.copyFileSync(path.join(addonDir, "..", "..", file), path.join(copy, file));
+    }
+    const patch = (...flags: string[]) => spawnSync("patch", ["-p1", "--force", "--silent", ...flags, "-i", llamaPatchFile], {cwd: copy, encoding: "utf8"});
+    if (patch("--reverse", "--dry-run").status === 0) expect(patch("--reverse").status).toBe(0);
+    const read = (file: string) => fs.readFileSync(path.join(copy, "llama", "llama.cpp", file), "utf8");
+    expect(read("include/llama.h")).not.toContain("llama_airlabel_set_argmax");
+    expect(patch("--forward").status).toBe(0);
+    expect(read("include/llama.h")).toContain("LLAMA_API void        llama_airlabel_set_argmax");
+    // one argmax over every output row, built after the backend samplers, copied out with the outputs
+    expect(read("src/llama-model.cpp")).toMatch(/llm->build_sampling\(\);\s*\/\/ airlabel argmax patch\s*llm->airlabel_build_argmax\(\);/u);
+    expect(read("src/llama-graph.cpp")).toContain("ggml_argmax(ctx0, res->t_logits)");
+    expect(read("src/llama-context.cpp")).toContain("!(airlabel_skip_logits && res->t_airlabel_argmax)");
+    expect(patch("--forward", "--dry-run").status).not.toBe(0);
 });
 
 test.runIf(patchedCpuBuild)("--check finds the patched CPU build made here and loads it", () => {

@@ -13,6 +13,7 @@ type BenchFlags = {
     threads?: string;
     schema?: string;
     gpu?: GpuChoice;
+    argmax?: "auto" | "graph" | "host";
     json?: boolean;
 };
 
@@ -29,6 +30,12 @@ export function registerBenchCommand(program: Command): void {
         .option("--threads <n>", "llama.cpp threads (default: airlabel's default for this machine)")
         .option("-s, --schema <file.json>", "constrain answers to this JSON Schema (measures the grammar's cost)")
         .addOption(new Option("--gpu <backend>", "compute backend (default auto)").choices(["auto", "cuda", "metal", "vulkan", "cpu"]))
+        .addOption(
+            new Option(
+                "--argmax <where>",
+                "where greedy decoding picks tokens: graph (inside the decode), host (the CPU reads each logits row), auto (default)"
+            ).choices(["auto", "graph", "host"])
+        )
         .option("--json", "print the results as JSON on stdout")
         .addHelpText(
             "after",
@@ -36,6 +43,7 @@ export function registerBenchCommand(program: Command): void {
 Examples:
   $ airlabel bench -m models/bench/airlabel-85M-f16.gguf --parallel 1,8,32 --prompt-tokens 41 --gen-tokens 64 --threads 1
   $ airlabel bench -m model.gguf --parallel 8 --schema examples/demo/schema.json --json
+  $ airlabel bench -m model.gguf --parallel 128 --gpu cuda --argmax graph
 
 Prints per setting: prompt, generated and total tokens/s, rows/s, median time to first token, peak RSS, and an
 average decode step split into the decode (inside llama_decode), sampling (grammar included) and JavaScript, with
@@ -56,6 +64,7 @@ Model loading is not timed. Compare with llama.cpp's own ceiling: bench/ceiling.
                 ...(flags.threads !== undefined ? {threads: integer(flags.threads, "--threads")} : {}),
                 ...(schema !== undefined ? {schema} : {}),
                 ...(flags.gpu !== undefined ? {gpu: flags.gpu} : {}),
+                ...(flags.argmax !== undefined ? {argmax: flags.argmax} : {}),
                 onResult: (result) => {
                     if (result.parallel === parallel[0]) process.stderr.write(`airlabel: engine: ${result.engine}\n`);
                     if (!flags.json) {

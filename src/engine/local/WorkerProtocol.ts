@@ -8,6 +8,8 @@ export type WorkerConfig = {
     modelPath: string;
     gpu: GpuChoice;
     gpuLayers: number | "max" | "auto";
+    /** Where greedy tokens are picked (see AnnotateOptions.argmax); absent: "auto". */
+    argmax?: "auto" | "graph" | "host";
     /** llama.cpp threads; null lets the worker pick (see `defaultThreads`). */
     threads: number | null;
     /** Context size per sequence. */

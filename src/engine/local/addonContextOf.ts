@@ -16,6 +16,8 @@ export type NativeSamplingStats = {
     /** Steps patch (absent before it). */
     maskChecks?: number;
     maskMismatches?: number;
+    /** Argmax patch (absent before it). */
+    graphTokens?: number;
 };
 
 /**
@@ -50,6 +52,8 @@ export type AddonContext = {
     airlabelStepsTimeLimits?(): boolean;
     /** Steps patch: whether `airlabelStepsAdd` takes `logprobs` (absent in builds before it did). */
     airlabelStepsLogprobs?(): boolean;
+    /** Argmax patch: every decode's graph also takes each output row's argmax (or no longer); returns whether it does. Not while a run is in flight. */
+    airlabelGraphArgmax?(on: boolean): boolean;
     /** Steps patch: builds the vocabulary trie grammar masks walk now, not at a run's first mask; false where masks are not computed that way. */
     airlabelPrepareGrammarMasks?(): boolean;
     /** node-llama-cpp's own: removes a sequence's cells from `start` to `end` (-1: to its end). */

@@ -16,6 +16,7 @@ import {createDriver} from "./createDriver.js";
 import {chatWrapperFor, formatPrompt} from "../../llama/formatPrompt.js";
 import {describeLlama, loadLlama} from "../../llama/loadLlama.js";
 import {generateValidated} from "../generateValidated.js";
+import {placeArgmax} from "./placeArgmax.js";
 import {prepareGrammarMasks} from "./prepareGrammarMasks.js";
 import type {GenerationDriver} from "./GenerationRequest.js";
 import {workerBatchSize} from "./placement/fitMemory.js";
@@ -109,9 +110,11 @@ async function loadState(): Promise<WorkerState> {
         {timeLimits: config.rowTimeoutMs !== undefined, logprobs: config.confidence === true}
     );
     disposeOnStop(driver);
+    const argmax = placeArgmax({llama, model, context, driver, ...(config.argmax !== undefined ? {argmax: config.argmax} : {})});
+    const described = describeLlama(llama, threads);
     return {
         llama,
-        engine: describeLlama(llama, threads),
+        engine: argmax === "graph" ? {...described, engine: `${described.engine}, greedy argmax in the graph`} : described,
         model,
         driver,
         grammar,

@@ -25,6 +25,7 @@ export function stepProfileWithNativeStats(counts: Pick<StepProfile, "steps" | "
         maskChecks: stats?.maskChecks ?? 0,
         maskMismatches: stats?.maskMismatches ?? 0,
         stockSamples: stats?.fallbacks ?? 0,
+        graphTokens: stats?.graphTokens ?? 0,
         native: stats !== null
     };
 }
