@@ -21,7 +21,8 @@
 // - native/patches/airlabel-steps.patch (on top of the sampling patch; also edits llama/CMakeLists.txt): the decode
 //   loop in native code (addon/AirlabelSteps.cpp: airlabelStepsAdd/Run/Interrupt/Cancel), and sampling threads from
 //   the OpenMP team ggml decodes with where the build uses OpenMP.
-// - native/patches/airlabel-argmax.patch (on top of the steps patch) with native/patches/airlabel-argmax-llama.patch
+// - native/patches/airlabel-argmax.patch (on top of the steps patch; also lists the few tokens a cached grammar mask
+//   allows, for a greedy pick among them) with native/patches/airlabel-argmax-llama.patch
 //   (llama.cpp's own source, applied to llama/llama.cpp after node-llama-cpp clones it from the bundle): the decode's
 //   graph can take each output row's argmax (llama_airlabel_set_argmax, one op over the logits) and skip copying
 //   logits rows out (llama_airlabel_set_skip_logits); the addon's airlabelGraphArgmax(on) turns it on for a context,
