@@ -6,7 +6,8 @@
 //
 //   node bench/cuda.mjs [--gpu cuda|cpu|vulkan|metal] [--cuda-arch 90] [--measure-only]
 //       [--parallel 8,32,128,256] [--prompt-tokens 128] [--gen-tokens 128] [--waves 2] [--repeats 1]
-//       [--shape 2048,16,32,32,8192] [--threads N] [--schema examples/demo/schema.json] [--out bench/cuda-report.md]
+//       [--shape 2048,16,32,32,8192] [--threads N] [--schema examples/demo/schema.json] [--argmax auto|graph|host]
+//       [--out bench/cuda-report.md]
 //
 // The ceiling runs with OpenMP's default wait policy and with PASSIVE (airlabel's default for a build without the
 // steps patch); the better one counts.
@@ -43,6 +44,9 @@ const {values} = parseArgs({
         threads: {type: "string"},
         schema: {type: "string", default: path.join(root, "examples", "demo", "schema.json")},
         vocabulary: {type: "string"},
+        // where airlabel's greedy decoding picks tokens (airlabel bench --argmax); default: airlabel's (auto: the graph
+        // where the output layer is on a GPU)
+        argmax: {type: "string", default: "auto"},
         out: {type: "string", default: path.join(root, "bench", "cuda-report.md")}
     }
 });
@@ -126,7 +130,7 @@ if (!values["measure-only"] || !fs.existsSync(ceilingBin)) {
 await modelReady;
 write(`model: ${path.relative(root, model)} (shape ${settings.shape}, Llama 3's 128,256-token vocabulary, random F16 weights)`);
 write(
-    `settings: prompt ${settings.promptTokens}, generated ${settings.genTokens}, ${settings.waves} wave(s), ${settings.threads} threads, best of ${settings.repeats}`
+    `settings: prompt ${settings.promptTokens}, generated ${settings.genTokens}, ${settings.waves} wave(s), ${settings.threads} threads, best of ${settings.repeats}, --argmax ${values.argmax}`
 );
 write("");
 write(
@@ -135,6 +139,7 @@ write(
 write("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 
 // 4. side by side, per setting; 5. each row written as it appears
+let engine = null;
 for (const parallel of settings.parallel) {
     let ceiling = null,
         free = null,
@@ -154,8 +159,11 @@ for (const parallel of settings.parallel) {
             `${fixed(schema.generatedTokensPerSecond)} | ${fixed(free.generatedTokensPerSecond)} | ${(schema.generatedTokensPerSecond / free.generatedTokensPerSecond).toFixed(2)} | ` +
             `${fixed(schema.steps.hostUsPerSequence, 1)} |`
     );
+    engine ??= free.engine;
     fs.writeSync(report, `<!-- ${JSON.stringify({parallel, ceiling, free, schema})} -->\n`);
 }
+write("");
+write(`airlabel's startup line: engine: ${engine}`);
 fs.closeSync(report);
 
 function findBuildDir(gpu) {
@@ -237,6 +245,8 @@ function benchRun(parallel, withSchema) {
         String(settings.threads),
         "--gpu",
         values.gpu,
+        "--argmax",
+        values.argmax,
         "--json",
         ...(withSchema ? ["--schema", values.schema] : [])
     ];
