@@ -101,3 +101,33 @@ test("--argmax with the openai backend is refused with one line", async () => {
         "airlabel: options.argmax places the local engine's greedy sampling; the openai backend's server samples on its own (remove it)"
     );
 });
+
+test("--argmax auto picks the host on CPU, and the startup line says where greedy tokens are picked", async () => {
+    const run = async (args: string[]) => {
+        const result = await runCli([
+            "run",
+            "-i",
+            input,
+            "-m",
+            storiesModel,
+            "-o",
+            tempDir(),
+            "-p",
+            "{text}",
+            "--max-tokens",
+            "8",
+            "--gpu",
+            "cpu",
+            "--json",
+            ...args
+        ]);
+        expect(result.code, result.stderr).toBe(0);
+        return {stderr: result.stderr, summary: JSON.parse(result.stdout) as RunSummary};
+    };
+    const auto = await run([]);
+    expect(auto.summary.stepProfile.graphTokens).toBe(0);
+    expect(auto.stderr).not.toContain("argmax in the graph");
+    const graph = await run(["--argmax", "graph"]);
+    expect(graph.summary.stepProfile.graphTokens).toBe(graph.summary.stepProfile.sequenceSteps);
+    expect(graph.stderr).toMatch(/engine: llama\.cpp .*, greedy argmax in the graph/u);
+});
