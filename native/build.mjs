@@ -27,6 +27,9 @@
 //   graph can take each output row's argmax (llama_airlabel_set_argmax, one op over the logits) and skip copying
 //   logits rows out (llama_airlabel_set_skip_logits); the addon's airlabelGraphArgmax(on) turns it on for a context,
 //   and the native loop takes plain greedy tokens from it (`--argmax graph`).
+// - native/patches/airlabel-overlap.patch (on top of the argmax patch): with a callback, airlabelStepsRun hands each
+//   step's finished generations to JavaScript while it goes on with the others, and rows JavaScript adds for the
+//   freed sequences (airlabelStepsAdd with the event's id, then airlabelStepsAck) join two steps after the event's.
 // After building, it loads the new addon and checks the exports.
 //
 // On 2 cores a CPU build takes about 6 minutes. Needs cmake, git, patch and a C++ compiler (and the CUDA toolkit for cuda).
@@ -73,7 +76,8 @@ const patches = [
     {name: "decode-thread", file: path.join(root, "native", "patches", "airlabel-decode-thread.patch"), marker: "getAirlabelDecodeThread"},
     {name: "sampling", file: path.join(root, "native", "patches", "airlabel-sampling.patch"), marker: "airlabelSamplingStats"},
     {name: "steps", file: path.join(root, "native", "patches", "airlabel-steps.patch"), marker: "airlabelStepsLogprobs"},
-    {name: "argmax", file: path.join(root, "native", "patches", "airlabel-argmax.patch"), marker: "airlabelGraphArgmax"}
+    {name: "argmax", file: path.join(root, "native", "patches", "airlabel-argmax.patch"), marker: "airlabelGraphArgmax"},
+    {name: "overlap", file: path.join(root, "native", "patches", "airlabel-overlap.patch"), marker: "airlabelStepsAck"}
 ];
 
 /**
@@ -203,7 +207,7 @@ try {
 } catch {
     if (values.gpu === "cpu") fail(`the new build does not load: ${(check.stderr || check.stdout).trim().split("\n").at(-1)}`);
     process.stderr.write(
-        `build:native: ${values.check ? "checked" : "done"}; ${path.relative(root, addon)} has the placement, decode-thread, sampling, steps and argmax patches (not loaded here: no ${values.gpu} device or driver on this machine)\n`
+        `build:native: ${values.check ? "checked" : "done"}; ${path.relative(root, addon)} has the placement, decode-thread, sampling, steps, argmax and overlap patches (not loaded here: no ${values.gpu} device or driver on this machine)\n`
     );
     process.exit(0);
 }

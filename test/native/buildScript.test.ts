@@ -9,9 +9,14 @@ function buildScript(...args: string[]) {
     return spawnSync(process.execPath, [path.join(repoRoot, "native", "build.mjs"), ...args], {cwd: repoRoot, encoding: "utf8"});
 }
 
-const patchFiles = ["airlabel-placement.patch", "airlabel-decode-thread.patch", "airlabel-sampling.patch", "airlabel-steps.patch", "airlabel-argmax.patch"].map(
-    (name) => path.join(repoRoot, "native", "patches", name)
-);
+const patchFiles = [
+    "airlabel-placement.patch",
+    "airlabel-decode-thread.patch",
+    "airlabel-sampling.patch",
+    "airlabel-steps.patch",
+    "airlabel-argmax.patch",
+    "airlabel-overlap.patch"
+].map((name) => path.join(repoRoot, "native", "patches", name));
 const llamaPatchFile = path.join(repoRoot, "native", "patches", "airlabel-argmax-llama.patch");
 const addonDir = path.join(repoRoot, "node_modules", "node-llama-cpp", "llama", "addon");
 
@@ -26,6 +31,7 @@ test("the dry run names the shipped llama.cpp source, the patches and the build 
     expect(run.stderr).toMatch(/sampling patch native\/patches\/airlabel-sampling\.patch: (already applied|to apply)\n/u);
     expect(run.stderr).toMatch(/steps patch native\/patches\/airlabel-steps\.patch: (already applied|to apply)\n/u);
     expect(run.stderr).toMatch(/argmax patch native\/patches\/airlabel-argmax\.patch: (already applied|to apply)\n/u);
+    expect(run.stderr).toMatch(/overlap patch native\/patches\/airlabel-overlap\.patch: (already applied|to apply)\n/u);
     expect(run.stderr).toContain("argmax (llama.cpp) patch native/patches/airlabel-argmax-llama.patch: to apply to the fresh clone\n");
     expect(run.stderr).toContain("dry run, nothing patched or built");
     expect(fs.readFileSync(path.join(addonDir, "AddonModel.cpp"), "utf8")).toBe(before);
@@ -38,7 +44,14 @@ test("an unknown backend is refused with the list of backends", () => {
 });
 
 test("the patches are unified diffs of node-llama-cpp's addon source that apply to it in order (or are applied), and round-trip", () => {
-    const [placementPatch, decodeThreadPatch, samplingPatch, stepsPatch, argmaxPatch] = patchFiles as [string, string, string, string, string];
+    const [placementPatch, decodeThreadPatch, samplingPatch, stepsPatch, argmaxPatch, overlapPatch] = patchFiles as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string
+    ];
     const changedFiles = (file: string) => fs.readFileSync(file, "utf8").match(/^\+\+\+ b\/(.+)$/gmu);
     expect(changedFiles(placementPatch)).toEqual(["+++ b/llama/addon/AddonModel.cpp", "+++ b/llama/addon/AddonModel.h", "+++ b/llama/addon/addon.cpp"]);
     expect(changedFiles(decodeThreadPatch)).toEqual(["+++ b/llama/addon/AddonContext.cpp", "+++ b/llama/addon/AddonContext.h", "+++ b/llama/addon/addon.cpp"]);
@@ -68,6 +81,12 @@ test("the patches are unified diffs of node-llama-cpp's addon source that apply 
         "+++ b/llama/addon/AirlabelSteps.cpp",
         "+++ b/llama/addon/AirlabelSteps.h"
     ]);
+    expect(changedFiles(overlapPatch)).toEqual([
+        "+++ b/llama/addon/AddonContext.cpp",
+        "+++ b/llama/addon/AddonContext.h",
+        "+++ b/llama/addon/AirlabelSteps.cpp",
+        "+++ b/llama/addon/AirlabelSteps.h"
+    ]);
     // on a copy of the addon source: bring it to the unpatched state, apply in order, and check that applying again is refused
     const copy = tempDir();
     fs.cpSync(addonDir, path.join(copy, "llama", "addon"), {recursive: true});
@@ -87,7 +106,9 @@ test("the patches are unified diffs of node-llama-cpp's addon source that apply 
     );
     expect(read("AirlabelSampling.cpp")).toContain("void airlabelSampleMany(");
     // the native decode loop runs on the context's own thread too, and samples with airlabelSampleMany
-    expect(read("AddonContext.cpp")).toMatch(/ctx->airlabelDecodeThread\.run\(\[this\]\(\) \{\s*try \{\s*ctx->airlabelSteps\.run\(/u);
+    expect(read("AddonContext.cpp")).toMatch(
+        /ctx->airlabelDecodeThread\.run\(\[this\]\(\) \{\s*try \{\s*if \(overlapped\) \{\s*ctx->airlabelSteps\.runOverlapped\([\s\S]*?\} else \{\s*ctx->airlabelSteps\.run\(/u
+    );
     expect(read("AirlabelSteps.cpp")).toMatch(/airlabelSampleMany\(ctx, logitIndexes, samplers, tokens, errors, stats[,)]/u);
     for (const file of patchFiles) expect(patch(file, "--forward", "--dry-run").status).not.toBe(0);
     expect(read("AddonModel.cpp")).toMatch(

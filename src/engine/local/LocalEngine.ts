@@ -55,6 +55,9 @@ export class LocalEngine implements Engine {
             maxThreads: options.workers,
             // twice the sequences: a finished sequence finds its next row already waiting in the worker
             concurrentTasksPerWorker: options.parallel * 2,
+            // a worker with no task left must keep its event loop running: the native decode loop may still hand it
+            // events to acknowledge (piscina's default blocks an idle worker in Atomics.wait until the next task)
+            atomics: "disabled",
             idleTimeout: Number.MAX_SAFE_INTEGER
             // no maxQueue: annotate() bounds what is in flight itself (twice the capacity)
         });

@@ -1,6 +1,6 @@
 import {setImmediate as nextMacrotask} from "node:timers/promises";
 import type {LlamaContext, LlamaContextSequence, LlamaGrammarEvaluationState, LlamaModel, Token} from "node-llama-cpp";
-import {type AddonContext, addonContextOf, type NativeStepsResult} from "./addonContextOf.js";
+import {type AddonContext, addonContextOf, type NativeStepsCounts, type NativeStepsResult} from "./addonContextOf.js";
 import {type AddonSampler, createAddonSampler} from "./createAddonSampler.js";
 import type {GenerationDriver, GenerationDriverOptions, GenerationOutput, GenerationRequest} from "./GenerationRequest.js";
 import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
@@ -14,6 +14,8 @@ type Slot = {
     id: number;
     /** The tokens the sequence's cells hold, from position 0. */
     held: Token[];
+    /** The cells are in an unknown state (a failed generation): the next row empties them first. */
+    unknown: boolean;
 };
 
 type Active = {
@@ -34,7 +36,7 @@ type Waiting = Pick<Active, "request" | "resolve" | "reject">;
 type Steps = Required<
     Pick<AddonContext, "airlabelStepsAdd" | "airlabelStepsRun" | "airlabelStepsInterrupt" | "airlabelStepsCancel" | "removeTokenCellsFromSequence">
 > &
-    Pick<AddonContext, "airlabelStepsTimeLimits" | "airlabelStepsLogprobs">;
+    Pick<AddonContext, "airlabelStepsTimeLimits" | "airlabelStepsLogprobs" | "airlabelStepsAck">;
 
 /** The addon's native decode loop, or undefined when the binary lacks airlabel's steps patch. */
 export function nativeStepsOf(context: LlamaContext): Steps | undefined {
@@ -74,12 +76,20 @@ export class NativeStepDriver implements GenerationDriver {
     });
     private _disposed = false;
     private readonly _profileSlot: StepProfileSlot | undefined;
-    private readonly _profile = {steps: 0, sequenceSteps: 0, stepMs: 0};
+    private _profile = {steps: 0, sequenceSteps: 0, stepMs: 0};
+    /** Overlap patch (AIRLABEL_OVERLAP=0: without): finished rows are handled while the loop runs the others. */
+    private readonly _overlapped: boolean;
+    /** The loop's events, handled one after another (each: finish its rows, add the next ones, acknowledge). */
+    private _events: Promise<void> = Promise.resolve();
+    private _pendingEvents = 0;
+    /** The profile when the run in flight started. */
+    private _runBase = {steps: 0, sequenceSteps: 0, stepMs: 0};
 
     public constructor(options: GenerationDriverOptions) {
         const steps = nativeStepsOf(options.context);
         if (steps === undefined) throw new Error("NativeStepDriver needs a llama.cpp binary with airlabel's steps patch (npm run build:native)");
         this._steps = steps;
+        this._overlapped = typeof steps.airlabelStepsAck === "function" && process.env.AIRLABEL_OVERLAP !== "0";
         this._context = options.context;
         this._model = options.context.model;
         this._profileSlot = options.profile;
@@ -87,7 +97,7 @@ export class NativeStepDriver implements GenerationDriver {
             const sequence = this._context.getSequence();
             // node-llama-cpp's llama.cpp sequence id (internal; sequences are numbered from 0 in creation order)
             const id = (sequence as unknown as {_sequenceId?: number})._sequenceId ?? this._free.length;
-            this._free.push({sequence, id, held: []});
+            this._free.push({sequence, id, held: [], unknown: false});
         }
     }
 
@@ -97,8 +107,9 @@ export class NativeStepDriver implements GenerationDriver {
             this._waiting.push({request, resolve, reject});
             // rows handed to the worker together start in the same step (see StartGate)
             if (!this._running) this._gate.arrived(this._waiting.length, this._free.length);
-            // a free sequence can take it at the next step instead of when a row finishes
-            else if (this._inFlight && this._free.length > 0) this._steps.airlabelStepsInterrupt();
+            // a free sequence can take it at the next step instead of when a row finishes (an event being handled
+            // takes it anyway)
+            else if (this._inFlight && this._free.length > 0 && this._pendingEvents === 0) this._steps.airlabelStepsInterrupt();
         });
     }
 
@@ -115,12 +126,15 @@ export class NativeStepDriver implements GenerationDriver {
                 this._admitWaiting();
                 if (this._active.size === 0) continue;
                 this._inFlight = true;
+                this._runBase = {...this._profile};
                 let result: NativeStepsResult;
                 try {
-                    result = await this._steps.airlabelStepsRun();
+                    result = await (this._overlapped ? this._steps.airlabelStepsRun(this._onEvent) : this._steps.airlabelStepsRun());
                 } finally {
                     this._inFlight = false;
                 }
+                // (every event was acknowledged before the run returned; their handlers have run)
+                await this._events;
                 for (const finished of result.finished) this._finish(finished);
                 // recorded before any finished row's caller runs, so the profile a caller reads after its last row is whole
                 this._recordRun(result, performance.now() - started);
@@ -148,14 +162,42 @@ export class NativeStepDriver implements GenerationDriver {
         for (const waiting of this._waiting.splice(0)) waiting.reject(err);
     }
 
-    private _admitWaiting(): void {
+    /**
+     * Overlap patch: the generations that finished in one step of the run in flight. Handled in order, one event at
+     * a time: their rows resolve, their callers queue what comes next, the free sequences take waiting rows (which
+     * join the loop two steps after the event's), then the loop is told.
+     */
+    private readonly _onEvent = (finished: NativeStepsResult["finished"], eventId: number, counts: NativeStepsCounts): void => {
+        this._pendingEvents++;
+        // the native call runs no microtasks after it (as a promise's continuation would need): chained from a
+        // macrotask, in the order the events came
+        setImmediate(() => this._handleEvent(finished, eventId, counts));
+    };
+
+    private _handleEvent(finished: NativeStepsResult["finished"], eventId: number, counts: NativeStepsCounts): void {
+        this._events = this._events.then(async () => {
+            try {
+                this._recordCounts(counts);
+                for (const item of finished) this._finish(item);
+                await nextMacrotask();
+                if (!this._disposed) this._admitWaiting(eventId);
+            } catch (err) {
+                this._rejectAll(err);
+            } finally {
+                this._pendingEvents--;
+                this._steps.airlabelStepsAck!(eventId);
+            }
+        });
+    }
+
+    private _admitWaiting(forEvent = 0): void {
         // lowest sequence ids first (pop takes from the end)
         this._free.sort((a, b) => b.id - a.id);
         while (this._free.length > 0 && this._waiting.length > 0) {
             const waiting = this._waiting.shift()!;
             const slot = this._free.pop()!;
             try {
-                this._start(waiting, slot);
+                this._start(waiting, slot, forEvent);
             } catch (err) {
                 this._forget(slot);
                 this._free.push(slot);
@@ -164,7 +206,7 @@ export class NativeStepDriver implements GenerationDriver {
         }
     }
 
-    private _start(waiting: Waiting, slot: Slot): void {
+    private _start(waiting: Waiting, slot: Slot, forEvent: number): void {
         const {request} = waiting;
         const prompt = request.tokens;
         if (prompt.length === 0) throw new Error("a prompt needs at least one token");
@@ -173,10 +215,11 @@ export class NativeStepDriver implements GenerationDriver {
         let keep = 0;
         const limit = Math.min(slot.held.length, prompt.length - 1);
         while (keep < limit && slot.held[keep] === prompt[keep]) keep++;
-        if (keep < slot.held.length) {
-            this._steps.removeTokenCellsFromSequence(slot.id, keep, -1);
-            slot.held.length = keep;
-        }
+        // with the overlap patch the loop trims the sequence itself, on its own thread, when it adds the generation
+        const trimFrom = slot.unknown ? 0 : keep < slot.held.length ? keep : -1;
+        if (!this._overlapped && trimFrom >= 0) this._steps.removeTokenCellsFromSequence(slot.id, trimFrom, -1);
+        slot.held.length = keep;
+        slot.unknown = false;
         const made = createAddonSampler(this._model, slot.sequence, request);
         if (made === undefined) throw new Error("node-llama-cpp's sampler internals differ from what airlabel's native decode loop expects");
         const toEvaluate = prompt.slice(keep);
@@ -190,7 +233,8 @@ export class NativeStepDriver implements GenerationDriver {
                 request.ignoreEos,
                 request.stopStrings,
                 request.timeLimitMs ?? 0,
-                request.logprobs === true
+                request.logprobs === true,
+                ...(this._overlapped ? [trimFrom, forEvent] : [])
             );
         } catch (err) {
             made.sampler.dispose();
@@ -235,17 +279,29 @@ export class NativeStepDriver implements GenerationDriver {
         });
     }
 
-    /** The sequence's cells are in an unknown state (a failed decode): empty them. */
+    /** The sequence's cells are in an unknown state (a failed decode): empty them (with the overlap patch, the loop does when the sequence's next row starts). */
     private _forget(slot: Slot): void {
-        this._steps.removeTokenCellsFromSequence(slot.id, 0, -1);
+        if (this._overlapped) slot.unknown = true;
+        else this._steps.removeTokenCellsFromSequence(slot.id, 0, -1);
         slot.held = [];
     }
 
     private _recordRun(result: NativeStepsResult, ms: number): void {
-        if (this._profileSlot === undefined) return;
-        this._profile.steps += result.steps;
-        this._profile.sequenceSteps += result.sequenceSteps;
-        this._profile.stepMs += ms;
-        this._profileSlot.write(stepProfileWithNativeStats(this._profile, this._context));
+        this._profile = {
+            steps: this._runBase.steps + result.steps,
+            sequenceSteps: this._runBase.sequenceSteps + result.sequenceSteps,
+            stepMs: this._runBase.stepMs + ms
+        };
+        this._profileSlot?.write(stepProfileWithNativeStats(this._profile, this._context));
+    }
+
+    /** The run in flight so far (an event's counts), recorded before its rows resolve: a caller reading the profile after its last row reads it whole. */
+    private _recordCounts(counts: NativeStepsCounts): void {
+        this._profile = {
+            steps: this._runBase.steps + counts.steps,
+            sequenceSteps: this._runBase.sequenceSteps + counts.sequenceSteps,
+            stepMs: this._runBase.stepMs + counts.stepMs
+        };
+        this._profileSlot?.write(stepProfileWithNativeStats(this._profile, this._context));
     }
 }

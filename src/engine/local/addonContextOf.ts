@@ -40,10 +40,19 @@ export type AddonContext = {
         ignoreEos: boolean,
         stopStrings: string[],
         timeLimitMs?: number,
-        logprobs?: boolean
+        logprobs?: boolean,
+        trimFrom?: number,
+        forEvent?: number
     ): void;
-    /** Steps patch: runs the native decode loop until a generation finishes or it is interrupted. */
-    airlabelStepsRun?(): Promise<NativeStepsResult>;
+    /**
+     * Steps patch: runs the native decode loop until a generation finishes or it is interrupted. Overlap patch: with
+     * `onEvent`, it runs until nothing is left, handing each step's finished generations to `onEvent` while it goes
+     * on; before the step after next it waits for `airlabelStepsAck(eventId)`, and the generations added with
+     * `forEvent` = that id join then.
+     */
+    airlabelStepsRun?(onEvent?: (finished: NativeStepsResult["finished"], eventId: number, counts: NativeStepsCounts) => void): Promise<NativeStepsResult>;
+    /** Overlap patch: the event's finished generations are handled and the rows for its sequences added. */
+    airlabelStepsAck?(eventId: number): void;
     /** Steps patch: the run in flight returns after its current step. */
     airlabelStepsInterrupt?(): void;
     /** Steps patch: drops every registered generation (not while a run is in flight); how many there were. */
@@ -59,6 +68,9 @@ export type AddonContext = {
     /** node-llama-cpp's own: removes a sequence's cells from `start` to `end` (-1: to its end). */
     removeTokenCellsFromSequence(sequenceId: number, start: number, end: number): boolean;
 };
+
+/** A run's steps so far: decode steps, sequences summed over them, their wall time. */
+export type NativeStepsCounts = {steps: number; sequenceSteps: number; stepMs: number};
 
 /** What one `airlabelStepsRun()` did: the generations that finished, and its steps. */
 export type NativeStepsResult = {
