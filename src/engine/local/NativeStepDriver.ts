@@ -54,9 +54,14 @@ export function nativeStepsOf(context: LlamaContext): Steps | undefined {
 /**
  * Runs every sequence of one context through the native decode loop of airlabel's steps patch: one call decodes,
  * samples and checks every active sequence step after step, and comes back to JavaScript only when a generation
- * finishes (or a new row waits for a free sequence). The batches and the tokens are those of {@link LockstepDriver},
- * which does the same loop in JavaScript through node-llama-cpp's `evaluate()` at tens of microseconds a sequence a
- * step: on a GPU, where a step of 128 sequences takes a few milliseconds, that host time decided the throughput.
+ * finishes (or a new row waits for a free sequence). The steps are those of {@link LockstepDriver}, which does the
+ * same loop in JavaScript through node-llama-cpp's `evaluate()` at tens of microseconds a sequence a step: on a GPU,
+ * where a step of 128 sequences takes a few milliseconds, that host time decided the throughput.
+ *
+ * With the overlap patch the loop does not come back at all until nothing is left: it hands each step's finished
+ * generations over as an event and goes on; the events are handled one at a time (rows resolve, their callers queue
+ * what comes next, free sequences take waiting rows, the loop is told), and those rows join two steps after the
+ * event's step, whenever the handling ends (`AIRLABEL_OVERLAP=0`: without).
  *
  * A sequence keeps the tokens its cells hold, so a row that shares a prompt prefix with the sequence's previous
  * one evaluates only the rest.
