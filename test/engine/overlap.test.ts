@@ -4,11 +4,11 @@ import {expect, test} from "vitest";
 import {readJsonlDir, runCli, storiesModel, tempDir, writeJsonl} from "../support/fixtures.js";
 
 // The overlap patch: the native loop hands each step's finished rows to JavaScript and goes on; the rows JavaScript
-// adds for the freed sequences join two steps after the finishing step, whenever JavaScript answers. So runs of the
-// same input give the same batches, and the same rows, however the threads are timed; and a sequence that a row
-// leaves is trimmed by the loop before the next row's prompt goes in.
+// adds for the freed sequences join two steps after the finishing step, whenever JavaScript answers (when a row is
+// waiting in the worker; the pool keeps twice the sequences' rows there). Runs of the same input give the same rows;
+// and a sequence that a row leaves is trimmed by the loop before the next row's prompt goes in.
 
-type Summary = {okRows: number; stepProfile: {steps: number; sequenceSteps: number}};
+type Summary = {okRows: number};
 
 const input = writeJsonl(
     path.join(tempDir(), "rows.jsonl"),
@@ -19,19 +19,22 @@ const input = writeJsonl(
 
 async function annotate(env: Record<string, string> = {}): Promise<{summary: Summary; rows: Record<string, unknown>[]}> {
     const output = tempDir();
-    const run = await runCli(["run", "-i", input, "-m", storiesModel, "-o", output, "-p", "{text}", "--parallel", "3", "--max-tokens", "40", "--stop", ".", "--json"], {env});
+    const run = await runCli(
+        ["run", "-i", input, "-m", storiesModel, "-o", output, "-p", "{text}", "--parallel", "3", "--max-tokens", "40", "--stop", ".", "--json"],
+        {env}
+    );
     expect(run.code, run.stderr).toBe(0);
     const rows = readJsonlDir(path.join(output, "data")).map(({idx, annotation, completion_tokens: tokens}) => ({idx, annotation, tokens}));
     fs.rmSync(output, {recursive: true, force: true});
     return {summary: JSON.parse(run.stdout) as Summary, rows};
 }
 
-test("rows that take freed sequences join at fixed steps: two runs give the same rows, answers of every length", async () => {
+test("rows that take freed sequences mid-run: two runs give the same rows, answers of every length", async () => {
     const first = await annotate();
     const second = await annotate();
     expect(first.rows).toHaveLength(14);
     expect(second.rows).toEqual(first.rows);
-    expect(second.summary.stepProfile).toMatchObject({steps: first.summary.stepProfile.steps, sequenceSteps: first.summary.stepProfile.sequenceSteps});
+    expect(second.summary.okRows).toBe(14);
     // the rows ended at different steps (the case where sequences are freed and taken mid-run)
     expect(new Set(first.rows.map((row) => row.tokens)).size).toBeGreaterThan(1);
 });
