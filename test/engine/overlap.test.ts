@@ -21,7 +21,8 @@ async function annotate(env: Record<string, string> = {}): Promise<{summary: Sum
     const output = tempDir();
     const run = await runCli(
         ["run", "-i", input, "-m", storiesModel, "-o", output, "-p", "{text}", "--parallel", "3", "--max-tokens", "40", "--stop", ".", "--json"],
-        {env}
+        // the overlap is the default on a GPU; on CPU it is asked for
+        {env: {AIRLABEL_OVERLAP: "1", ...env}}
     );
     expect(run.code, run.stderr).toBe(0);
     const rows = readJsonlDir(path.join(output, "data")).map(({idx, annotation, completion_tokens: tokens}) => ({idx, annotation, tokens}));

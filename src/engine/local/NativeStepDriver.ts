@@ -61,7 +61,7 @@ export function nativeStepsOf(context: LlamaContext): Steps | undefined {
  * With the overlap patch the loop does not come back at all until nothing is left: it hands each step's finished
  * generations over as an event and goes on; the events are handled one at a time (rows resolve, their callers queue
  * what comes next, free sequences take waiting rows, the loop is told), and those rows join two steps after the
- * event's step, whenever the handling ends (`AIRLABEL_OVERLAP=0`: without).
+ * event's step, whenever the handling ends (`overlap`: the default on a GPU, see localWorker).
  *
  * A sequence keeps the tokens its cells hold, so a row that shares a prompt prefix with the sequence's previous
  * one evaluates only the rest.
@@ -94,7 +94,7 @@ export class NativeStepDriver implements GenerationDriver {
         const steps = nativeStepsOf(options.context);
         if (steps === undefined) throw new Error("NativeStepDriver needs a llama.cpp binary with airlabel's steps patch (npm run build:native)");
         this._steps = steps;
-        this._overlapped = typeof steps.airlabelStepsAck === "function" && process.env.AIRLABEL_OVERLAP !== "0";
+        this._overlapped = typeof steps.airlabelStepsAck === "function" && options.overlap === true;
         this._context = options.context;
         this._model = options.context.model;
         this._profileSlot = options.profile;

@@ -71,6 +71,17 @@ export function defaultThreads(workers: number, parallel: number, decodeThread: 
     return Math.max(1, Math.floor((parallel > 1 || decodeThread ? cores : cores - 1) / workers));
 }
 
+/**
+ * Whether the native loop goes on while JavaScript handles finished rows: on a GPU backend (the host is idle during a
+ * decode), not on CPU (its JavaScript would take the cores the decode uses). `AIRLABEL_OVERLAP=1` / `0` sets it (to
+ * measure on CPU the host time a GPU would wait for, or to compare).
+ */
+function overlapFor(llama: Llama): boolean {
+    const setting = process.env.AIRLABEL_OVERLAP;
+    if (setting === "1" || setting === "0") return setting === "1";
+    return llama.gpu !== false;
+}
+
 async function loadState(): Promise<WorkerState> {
     const llama = await loadLlama(config.gpu);
     const model = await loadPlacedModel(llama, {
@@ -106,7 +117,11 @@ async function loadState(): Promise<WorkerState> {
     ];
     const hooks = config.hooks !== undefined ? await loadHooks(config.hooks) : null;
     const driver = createDriver(
-        {context, ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {})},
+        {
+            context,
+            ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {}),
+            overlap: overlapFor(llama)
+        },
         {timeLimits: config.rowTimeoutMs !== undefined, logprobs: config.confidence === true}
     );
     disposeOnStop(driver);
