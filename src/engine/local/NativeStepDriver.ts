@@ -82,7 +82,7 @@ export class NativeStepDriver implements GenerationDriver {
     private _disposed = false;
     private readonly _profileSlot: StepProfileSlot | undefined;
     private _profile = {steps: 0, sequenceSteps: 0, stepMs: 0};
-    /** Overlap patch (AIRLABEL_OVERLAP=0: without): finished rows are handled while the loop runs the others. */
+    /** Overlap patch (`overlap`): finished rows are handled while the loop runs the others. */
     private readonly _overlapped: boolean;
     /** The loop's events, handled one after another (each: finish its rows, add the next ones, acknowledge). */
     private _events: Promise<void> = Promise.resolve();
@@ -185,7 +185,8 @@ export class NativeStepDriver implements GenerationDriver {
     private _handleEvent(finished: NativeStepsResult["finished"], eventId: number, counts: NativeStepsCounts): void {
         this._events = this._events.then(async () => {
             try {
-                this._recordCounts(counts);
+                // recorded before its rows resolve: a caller reading the profile after its last row reads it whole
+                this._recordRun(counts, counts.stepMs);
                 for (const item of finished) this._finish(item);
                 await nextMacrotask();
                 if (!this._disposed) this._admitWaiting(eventId);
@@ -294,21 +295,12 @@ export class NativeStepDriver implements GenerationDriver {
         slot.held = [];
     }
 
-    private _recordRun(result: NativeStepsResult, ms: number): void {
-        this._profile = {
-            steps: this._runBase.steps + result.steps,
-            sequenceSteps: this._runBase.sequenceSteps + result.sequenceSteps,
-            stepMs: this._runBase.stepMs + ms
-        };
-        this._profileSlot?.write(stepProfileWithNativeStats(this._profile, this._context));
-    }
-
-    /** The run in flight so far (an event's counts), recorded before its rows resolve: a caller reading the profile after its last row reads it whole. */
-    private _recordCounts(counts: NativeStepsCounts): void {
+    /** The profile: the run in flight's steps so far (its result, or an event's counts) over those before it, with `ms` of step time. */
+    private _recordRun(counts: Pick<NativeStepsCounts, "steps" | "sequenceSteps">, ms: number): void {
         this._profile = {
             steps: this._runBase.steps + counts.steps,
             sequenceSteps: this._runBase.sequenceSteps + counts.sequenceSteps,
-            stepMs: this._runBase.stepMs + counts.stepMs
+            stepMs: this._runBase.stepMs + ms
         };
         this._profileSlot?.write(stepProfileWithNativeStats(this._profile, this._context));
     }
