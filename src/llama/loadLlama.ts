@@ -2,7 +2,6 @@ import {getLlama, LlamaLogLevel, type Llama} from "node-llama-cpp";
 import type {GpuChoice} from "../options/AnnotateOptions.js";
 import {hasDecodeThread} from "./decodeThreadSupport.js";
 import {LlamaBinaryError} from "./LlamaBinaryError.js";
-import {setOpenMpWaitPolicy} from "./setOpenMpWaitPolicy.js";
 
 /** One instance per backend choice in this thread: each `getLlama` call makes a new one (and a process listener). */
 const loaded = new Map<GpuChoice, Promise<Llama>>();
@@ -16,7 +15,6 @@ const loaded = new Map<GpuChoice, Promise<Llama>>();
 export function loadLlama(gpu: GpuChoice): Promise<Llama> {
     let llama = loaded.get(gpu);
     if (llama === undefined) {
-        setOpenMpWaitPolicy();
         llama = getLlama({
             gpu: gpu === "auto" ? "auto" : gpu === "cpu" ? false : gpu,
             logLevel: LlamaLogLevel.error,

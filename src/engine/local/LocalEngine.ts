@@ -3,7 +3,6 @@ import {fileURLToPath} from "node:url";
 import {Piscina} from "piscina";
 import type {Engine} from "../Engine.js";
 import {EngineError} from "../EngineError.js";
-import {setOpenMpWaitPolicy} from "../../llama/setOpenMpWaitPolicy.js";
 import {createStepProfileBuffer, readStepProfile, type StepProfile} from "../StepProfile.js";
 import type {EngineResult, EngineTask, WarmupResult} from "../EngineTask.js";
 import type {StoppedTaskResult, WarmupTask, WorkerConfig} from "./WorkerProtocol.js";
@@ -37,8 +36,6 @@ export class LocalEngine implements Engine {
 
     public constructor(options: LocalEngineOptions) {
         this.options = options;
-        // before any worker loads llama.cpp (the workers' environment is a copy)
-        setOpenMpWaitPolicy();
         this._stepProfile = createStepProfileBuffer(options.workers);
         const {signal, stopGraceMs: _grace, ...config} = options;
         const workerData: WorkerConfig = {
