@@ -63,5 +63,13 @@ describe("the native decode loop gives the JavaScript loop's rows", () => {
         expect(native.summary.stepProfile.native).toBe(true);
         expect(native.summary.stepProfile.steps).toBeGreaterThan(0);
         expect(native.summary.stepProfile.samplingCalls).toBe(native.summary.stepProfile.steps);
+        if (args.includes("-s")) {
+            // an answer ends when its grammar admits only end-of-generation: no sequence is decoded just to sample that
+            // end, so each decode of a sequence gives an answer token (both loops)
+            expect(native.rows.filter((row) => row.finish === "stop").length).toBeGreaterThan(0);
+            const answerTokens = native.rows.reduce((sum, row) => sum + (row.tokens as number), 0);
+            expect(native.summary.stepProfile.sequenceSteps).toBe(answerTokens);
+            expect(lockstep.summary.stepProfile.sequenceSteps).toBe(answerTokens);
+        }
     });
 });

@@ -15,7 +15,8 @@ const patchFiles = [
     "airlabel-sampling.patch",
     "airlabel-steps.patch",
     "airlabel-argmax.patch",
-    "airlabel-overlap.patch"
+    "airlabel-overlap.patch",
+    "airlabel-grammar-end.patch"
 ].map((name) => path.join(repoRoot, "native", "patches", name));
 const llamaPatchFile = path.join(repoRoot, "native", "patches", "airlabel-argmax-llama.patch");
 const addonDir = path.join(repoRoot, "node_modules", "node-llama-cpp", "llama", "addon");
@@ -32,6 +33,7 @@ test("the dry run names the shipped llama.cpp source, the patches and the build 
     expect(run.stderr).toMatch(/steps patch native\/patches\/airlabel-steps\.patch: (already applied|to apply)\n/u);
     expect(run.stderr).toMatch(/argmax patch native\/patches\/airlabel-argmax\.patch: (already applied|to apply)\n/u);
     expect(run.stderr).toMatch(/overlap patch native\/patches\/airlabel-overlap\.patch: (already applied|to apply)\n/u);
+    expect(run.stderr).toMatch(/grammar-end patch native\/patches\/airlabel-grammar-end\.patch: (already applied|to apply)\n/u);
     expect(run.stderr).toContain("argmax (llama.cpp) patch native/patches/airlabel-argmax-llama.patch: to apply to the fresh clone\n");
     expect(run.stderr).toContain("dry run, nothing patched or built");
     expect(fs.readFileSync(path.join(addonDir, "AddonModel.cpp"), "utf8")).toBe(before);
@@ -44,7 +46,8 @@ test("an unknown backend is refused with the list of backends", () => {
 });
 
 test("the patches are unified diffs of node-llama-cpp's addon source that apply to it in order (or are applied), and round-trip", () => {
-    const [placementPatch, decodeThreadPatch, samplingPatch, stepsPatch, argmaxPatch, overlapPatch] = patchFiles as [
+    const [placementPatch, decodeThreadPatch, samplingPatch, stepsPatch, argmaxPatch, overlapPatch, grammarEndPatch] = patchFiles as [
+        string,
         string,
         string,
         string,
@@ -87,6 +90,13 @@ test("the patches are unified diffs of node-llama-cpp's addon source that apply 
         "+++ b/llama/addon/AirlabelSteps.cpp",
         "+++ b/llama/addon/AirlabelSteps.h"
     ]);
+    expect(changedFiles(grammarEndPatch)).toEqual([
+        "+++ b/llama/addon/AddonSampler.cpp",
+        "+++ b/llama/addon/AddonSampler.h",
+        "+++ b/llama/addon/AirlabelSampling.cpp",
+        "+++ b/llama/addon/AirlabelSampling.h",
+        "+++ b/llama/addon/AirlabelSteps.cpp"
+    ]);
     // on a copy of the addon source: bring it to the unpatched state, apply in order, and check that applying again is refused
     const copy = tempDir();
     fs.cpSync(addonDir, path.join(copy, "llama", "addon"), {recursive: true});
@@ -110,6 +120,10 @@ test("the patches are unified diffs of node-llama-cpp's addon source that apply 
         /ctx->airlabelDecodeThread\.run\(\[this\]\(\) \{\s*try \{\s*if \(overlapped\) \{\s*ctx->airlabelSteps\.runOverlapped\([\s\S]*?\} else \{\s*ctx->airlabelSteps\.run\(/u
     );
     expect(read("AirlabelSteps.cpp")).toMatch(/airlabelSampleMany\(ctx, logitIndexes, samplers, tokens, errors, stats[,)]/u);
+    // a generation whose grammar admits only its end stops without decoding its last token
+    expect(read("AirlabelSteps.cpp")).toMatch(
+        /else if \(!slot\.ignoreEos && airlabelGrammarEnded\(slot\.sampler\)\) \{[^}]*slot\.finish = 1;\s*\}\s*if \(slot\.finish != 0\) return;/u
+    );
     for (const file of patchFiles) expect(patch(file, "--forward", "--dry-run").status).not.toBe(0);
     expect(read("AddonModel.cpp")).toMatch(
         /options\.Has\("splitMode"\)[\s\S]*options\.Has\("mainGpu"\)[\s\S]*options\.Has\("tensorSplit"\)[\s\S]*options\.Has\("devices"\)/u

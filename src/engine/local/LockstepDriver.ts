@@ -2,6 +2,7 @@ import {setImmediate as nextMacrotask} from "node:timers/promises";
 import {LlamaGrammarEvaluationState, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token} from "node-llama-cpp";
 import {DEFAULT_PENALTY_LAST_N} from "../../options/generationParams.js";
 import {batchSampling} from "./batchSampling.js";
+import {grammarEndedCheck} from "./grammarEndedCheck.js";
 import {penaltyAndBias} from "./penaltyAndBias.js";
 import type {GenerationDriver, GenerationDriverOptions, GenerationOutput, GenerationRequest} from "./GenerationRequest.js";
 import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
@@ -13,6 +14,7 @@ type Active = {
     request: GenerationRequest;
     sequence: LlamaContextSequence;
     iterator: AsyncGenerator<Token, void, Token | Token[] | undefined>;
+    grammarState: LlamaGrammarEvaluationState | undefined;
     tokens: Token[];
     /** Length of the longest stop string (0: none). */
     longestStop: number;
@@ -50,10 +52,12 @@ export class LockstepDriver implements GenerationDriver {
     private _disposed = false;
     private readonly _profileSlot: StepProfileSlot | undefined;
     private readonly _profile = {steps: 0, sequenceSteps: 0, stepMs: 0};
+    private readonly _grammarEnded: ((state: LlamaGrammarEvaluationState) => boolean) | undefined;
 
     public constructor(options: GenerationDriverOptions) {
         this._context = options.context;
         this._model = options.context.model;
+        this._grammarEnded = grammarEndedCheck(this._model);
         this._profileSlot = options.profile;
         // one native sampling call per step instead of one per sequence, where the addon has airlabel's patch
         batchSampling(this._context);
@@ -141,6 +145,7 @@ export class LockstepDriver implements GenerationDriver {
                 request,
                 sequence,
                 iterator,
+                grammarState: grammarEvaluationState,
                 tokens: recent,
                 longestStop: Math.max(0, ...request.stopStrings.map((stop) => stop.length)),
                 startedAt: performance.now(),
@@ -201,6 +206,11 @@ export class LockstepDriver implements GenerationDriver {
             }
             if (a.tokens.length >= a.request.maxTokens) {
                 finished.push(() => this._finish(a, "length"));
+                continue;
+            }
+            // the grammar admits only end-of-generation: the answer ends without its last token decoded (as in the native loop)
+            if (a.grammarState !== undefined && !a.request.ignoreEos && this._grammarEnded?.(a.grammarState) === true) {
+                finished.push(() => this._finish(a, "stop"));
                 continue;
             }
             this._active.push(a);

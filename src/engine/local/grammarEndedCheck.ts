@@ -1,0 +1,15 @@
+import type {LlamaGrammarEvaluationState, LlamaModel} from "node-llama-cpp";
+
+type Internals = {_llama?: {_bindings?: {AddonSampler?: {airlabelGrammarEnded?: (state: unknown) => boolean}}}};
+
+/**
+ * Whether a grammar evaluation state admits nothing but end-of-generation after the tokens it has accepted: the
+ * check airlabel's native loop makes after each token (the grammar-end patch), where a generation then ends without a
+ * decode to sample the forced end. JavaScript's loop makes it too, so that both loops make the same batches. Undefined
+ * where the binary lacks the patch.
+ */
+export function grammarEndedCheck(model: LlamaModel): ((state: LlamaGrammarEvaluationState) => boolean) | undefined {
+    const check = (model as unknown as Internals)._llama?._bindings?.AddonSampler?.airlabelGrammarEnded;
+    if (check === undefined) return undefined;
+    return (state) => check((state as unknown as {_state: unknown})._state);
+}
