@@ -30,8 +30,9 @@
 // - native/patches/airlabel-overlap.patch (on top of the argmax patch): with a callback, airlabelStepsRun hands each
 //   step's finished generations to JavaScript while it goes on with the others, and rows JavaScript adds for the
 //   freed sequences (airlabelStepsAdd with the event's id, then airlabelStepsAck) join two steps after the event's.
-// - native/patches/airlabel-grammar-end.patch (on top of the overlap patch): a generation whose grammar admits only
-//   end-of-generation after its last token ends there (airlabelGrammarEnded), without a decode to sample the forced end.
+// - native/patches/airlabel-grammar.patch (on top of the overlap patch): a generation whose grammar admits only
+//   end-of-generation after its last token ends there (airlabelGrammarEnded), without a decode to sample the forced
+//   end; airlabelWarmGrammarMasks computes a grammar's first states' masks when a worker loads it.
 // After building, it loads the new addon and checks the exports.
 //
 // On 2 cores a CPU build takes about 6 minutes. Needs cmake, git, patch and a C++ compiler (and the CUDA toolkit for cuda).
@@ -80,7 +81,7 @@ const patches = [
     {name: "steps", file: path.join(root, "native", "patches", "airlabel-steps.patch"), marker: "airlabelStepsLogprobs"},
     {name: "argmax", file: path.join(root, "native", "patches", "airlabel-argmax.patch"), marker: "airlabelGraphArgmax"},
     {name: "overlap", file: path.join(root, "native", "patches", "airlabel-overlap.patch"), marker: "airlabelStepsAck"},
-    {name: "grammar-end", file: path.join(root, "native", "patches", "airlabel-grammar-end.patch"), marker: "airlabelGrammarEnded"}
+    {name: "grammar", file: path.join(root, "native", "patches", "airlabel-grammar.patch"), marker: "airlabelGrammarEnded"}
 ];
 
 /**

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {beforeAll, describe, expect, test} from "vitest";
-import {llama3VocabModel, runCli, sharedDir, tempDir, writeJsonl} from "../support/fixtures.js";
+import {llama3VocabModel, readJsonlDir, repoRoot, runCli, sharedDir, tempDir, writeJsonl} from "../support/fixtures.js";
 
 // airlabel's steps patch computes a grammar state's allowed tokens by walking a trie of the vocabulary's code points
 // (AirlabelGrammarMask.cpp) instead of llama.cpp's walk over every token. AIRLABEL_SAMPLING_CHECK_MASKS=1 computes each
@@ -106,4 +106,49 @@ describe("grammar masks from the vocabulary trie are llama.cpp's, state for stat
         // the random model made the grammar compute masks for many states
         expect(checked).toBeGreaterThan(8);
     });
+});
+
+test("a worker computes a grammar's first masks when it loads it: the run computes none of them, and gives the same rows", async () => {
+    const schemaFile = path.join(repoRoot, "examples", "demo", "schema.json");
+    const run = async (warmup: "0" | "1") => {
+        const output = path.join(tempDir(), `warm${warmup}`);
+        const cli = await runCli(
+            [
+                "run",
+                "-i",
+                input,
+                "-m",
+                model,
+                "-o",
+                output,
+                "-p",
+                "Describe: {text}",
+                "-s",
+                schemaFile,
+                "--parallel",
+                "3",
+                "--threads",
+                "1",
+                "--max-tokens",
+                "48",
+                "--json"
+            ],
+            {env: {AIRLABEL_GRAMMAR_WARMUP: warmup}}
+        );
+        expect(cli.code, cli.stderr).toBe(0);
+        const rows = readJsonlDir(path.join(output, "data")).map(({idx, annotation, completion_tokens: tokens, finish_reason: finish}) => ({
+            idx,
+            annotation,
+            tokens,
+            finish
+        }));
+        return {summary: JSON.parse(cli.stdout) as RunSummary, rows};
+    };
+    const cold = await run("0");
+    const warm = await run("1");
+    expect(warm.rows).toHaveLength(6);
+    expect(warm.rows).toEqual(cold.rows);
+    // the demo schema's states (`{`, its keys, the label's values, the number) allow few tokens each: all computed at load
+    expect(cold.summary.stepProfile.maskMisses).toBeGreaterThan(5);
+    expect(warm.summary.stepProfile.maskMisses).toBe(0);
 });

@@ -16,7 +16,7 @@ const patchFiles = [
     "airlabel-steps.patch",
     "airlabel-argmax.patch",
     "airlabel-overlap.patch",
-    "airlabel-grammar-end.patch"
+    "airlabel-grammar.patch"
 ].map((name) => path.join(repoRoot, "native", "patches", name));
 const llamaPatchFile = path.join(repoRoot, "native", "patches", "airlabel-argmax-llama.patch");
 const addonDir = path.join(repoRoot, "node_modules", "node-llama-cpp", "llama", "addon");
@@ -33,7 +33,7 @@ test("the dry run names the shipped llama.cpp source, the patches and the build 
     expect(run.stderr).toMatch(/steps patch native\/patches\/airlabel-steps\.patch: (already applied|to apply)\n/u);
     expect(run.stderr).toMatch(/argmax patch native\/patches\/airlabel-argmax\.patch: (already applied|to apply)\n/u);
     expect(run.stderr).toMatch(/overlap patch native\/patches\/airlabel-overlap\.patch: (already applied|to apply)\n/u);
-    expect(run.stderr).toMatch(/grammar-end patch native\/patches\/airlabel-grammar-end\.patch: (already applied|to apply)\n/u);
+    expect(run.stderr).toMatch(/grammar patch native\/patches\/airlabel-grammar\.patch: (already applied|to apply)\n/u);
     expect(run.stderr).toContain("argmax (llama.cpp) patch native/patches/airlabel-argmax-llama.patch: to apply to the fresh clone\n");
     expect(run.stderr).toContain("dry run, nothing patched or built");
     expect(fs.readFileSync(path.join(addonDir, "AddonModel.cpp"), "utf8")).toBe(before);
@@ -46,7 +46,7 @@ test("an unknown backend is refused with the list of backends", () => {
 });
 
 test("the patches are unified diffs of node-llama-cpp's addon source that apply to it in order (or are applied), and round-trip", () => {
-    const [placementPatch, decodeThreadPatch, samplingPatch, stepsPatch, argmaxPatch, overlapPatch, grammarEndPatch] = patchFiles as [
+    const [placementPatch, decodeThreadPatch, samplingPatch, stepsPatch, argmaxPatch, overlapPatch, grammarPatch] = patchFiles as [
         string,
         string,
         string,
@@ -90,7 +90,7 @@ test("the patches are unified diffs of node-llama-cpp's addon source that apply 
         "+++ b/llama/addon/AirlabelSteps.cpp",
         "+++ b/llama/addon/AirlabelSteps.h"
     ]);
-    expect(changedFiles(grammarEndPatch)).toEqual([
+    expect(changedFiles(grammarPatch)).toEqual([
         "+++ b/llama/addon/AddonSampler.cpp",
         "+++ b/llama/addon/AddonSampler.h",
         "+++ b/llama/addon/AirlabelSampling.cpp",

@@ -4,7 +4,7 @@ type Internals = {_llama?: {_bindings?: {AddonSampler?: {airlabelGrammarEnded?: 
 
 /**
  * Whether a grammar evaluation state admits nothing but end-of-generation after the tokens it has accepted: the
- * check airlabel's native loop makes after each token (the grammar-end patch), where a generation then ends without a
+ * check airlabel's native loop makes after each token (airlabel's grammar patch), where a generation then ends without a
  * decode to sample the forced end. JavaScript's loop makes it too, so that both loops make the same batches. Undefined
  * where the binary lacks the patch.
  */

@@ -18,6 +18,7 @@ import {describeLlama, loadLlama} from "../../llama/loadLlama.js";
 import {generateValidated} from "../generateValidated.js";
 import {placeArgmax} from "./placeArgmax.js";
 import {prepareGrammarMasks} from "./prepareGrammarMasks.js";
+import {warmGrammarMasks} from "./warmGrammarMasks.js";
 import type {GenerationDriver} from "./GenerationRequest.js";
 import {workerBatchSize} from "./placement/fitMemory.js";
 import {claimPlacement, loadPlacedModel} from "./placement/loadPlacedModel.js";
@@ -104,7 +105,10 @@ async function loadState(): Promise<WorkerState> {
     // airlabel's own JSON Schema -> GBNF compiler: the grammar ends with the JSON value, so a finished answer can
     // only be followed by end-of-generation
     const grammar = config.grammar === null ? undefined : await llama.createGrammar({grammar: config.grammar});
-    if (grammar !== undefined) prepareGrammarMasks(context);
+    if (grammar !== undefined) {
+        prepareGrammarMasks(context);
+        warmGrammarMasks(model, grammar);
+    }
     const wrapper = chatWrapperFor(model, config.chatTemplate);
     const stopStrings = [
         ...config.generation.stop,
