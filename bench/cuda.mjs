@@ -9,8 +9,8 @@
 //       [--shape 2048,16,32,32,8192] [--threads N] [--schema examples/demo/schema.json] [--argmax auto|graph|host]
 //       [--out bench/cuda-report.md]
 //
-// The ceiling runs with OpenMP's default wait policy and with PASSIVE (airlabel's default for a build without the
-// steps patch); the better one counts.
+// The ceiling runs with OpenMP's default wait policy and with PASSIVE (airlabel's default before session 11); the
+// better one counts.
 // --measure-only skips both builds (a machine where `npm run build:native -- --gpu …` already ran).
 // On a bare CUDA machine (../shared/tools/bare-cuda): `source .cuda-carry/unpack; node bench/cuda.mjs --cuda-arch 90
 // --vocabulary "$OLDPWD/.cuda-carry/ggml-vocab-llama-bpe.gguf" --out "$OUT/report.md"` (the copy has no source bundle:
