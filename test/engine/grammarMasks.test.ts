@@ -39,40 +39,26 @@ beforeAll(async () => {
     );
 });
 
-async function checkedRun(schemaFile: string, args: string[]): Promise<RunSummary> {
+/** `airlabel run` of the six rows with `schemaFile`, 3 sequences, 1 thread: the summary and the rows. */
+async function schemaRun(schemaFile: string, args: string[], env: Record<string, string>): Promise<{summary: RunSummary; rows: Record<string, unknown>[]}> {
+    const output = path.join(tempDir(), "out");
     const run = await runCli(
-        [
-            "run",
-            "-i",
-            input,
-            "-m",
-            model,
-            "-o",
-            path.join(tempDir(), "out"),
-            "-p",
-            "Describe: {text}",
-            "-s",
-            schemaFile,
-            "--parallel",
-            "3",
-            "--threads",
-            "1",
-            "--max-tokens",
-            "64",
-            "--grammar-max-string-length",
-            "16",
-            "--grammar-max-items",
-            "3",
-            "--retries-invalid",
-            "0",
-            "--skip-invalid-rows",
-            "--json",
-            ...args
-        ],
-        {env: {AIRLABEL_SAMPLING_CHECK_MASKS: "1"}}
+        ["run", "-i", input, "-m", model, "-o", output, "-p", "Describe: {text}", "-s", schemaFile, "--parallel", "3", "--threads", "1", "--json", ...args],
+        {env}
     );
     expect(run.code, run.stderr).toBe(0);
-    return JSON.parse(run.stdout) as RunSummary;
+    const rows = readJsonlDir(path.join(output, "data")).map(({idx, annotation, completion_tokens: tokens, finish_reason: finish}) => ({
+        idx,
+        annotation,
+        tokens,
+        finish
+    }));
+    return {summary: JSON.parse(run.stdout) as RunSummary, rows};
+}
+
+async function checkedRun(schemaFile: string, args: string[]): Promise<RunSummary> {
+    const limits = ["--max-tokens", "64", "--grammar-max-string-length", "16", "--grammar-max-items", "3", "--retries-invalid", "0", "--skip-invalid-rows"];
+    return (await schemaRun(schemaFile, [...limits, ...args], {AIRLABEL_SAMPLING_CHECK_MASKS: "1"})).summary;
 }
 
 describe("grammar masks from the vocabulary trie are llama.cpp's, state for state", () => {
@@ -110,40 +96,7 @@ describe("grammar masks from the vocabulary trie are llama.cpp's, state for stat
 
 test("a worker computes a grammar's first masks when it loads it: the run computes none of them, and gives the same rows", async () => {
     const schemaFile = path.join(repoRoot, "examples", "demo", "schema.json");
-    const run = async (warmup: "0" | "1") => {
-        const output = path.join(tempDir(), `warm${warmup}`);
-        const cli = await runCli(
-            [
-                "run",
-                "-i",
-                input,
-                "-m",
-                model,
-                "-o",
-                output,
-                "-p",
-                "Describe: {text}",
-                "-s",
-                schemaFile,
-                "--parallel",
-                "3",
-                "--threads",
-                "1",
-                "--max-tokens",
-                "48",
-                "--json"
-            ],
-            {env: {AIRLABEL_GRAMMAR_WARMUP: warmup}}
-        );
-        expect(cli.code, cli.stderr).toBe(0);
-        const rows = readJsonlDir(path.join(output, "data")).map(({idx, annotation, completion_tokens: tokens, finish_reason: finish}) => ({
-            idx,
-            annotation,
-            tokens,
-            finish
-        }));
-        return {summary: JSON.parse(cli.stdout) as RunSummary, rows};
-    };
+    const run = (warmup: "0" | "1") => schemaRun(schemaFile, ["--max-tokens", "48"], {AIRLABEL_GRAMMAR_WARMUP: warmup});
     const cold = await run("0");
     const warm = await run("1");
     expect(warm.rows).toHaveLength(6);
