@@ -1,7 +1,8 @@
 import {setImmediate as nextMacrotask} from "node:timers/promises";
 import type {LlamaContext, LlamaContextSequence, LlamaGrammarEvaluationState, LlamaModel, Token} from "node-llama-cpp";
 import {type AddonContext, addonContextOf, type NativeStepsCounts, type NativeStepsResult} from "./addonContextOf.js";
-import {type AddonSampler, createAddonSampler} from "./createAddonSampler.js";
+import type {AddonSampler} from "./addonSamplerClass.js";
+import {createAddonSampler} from "./createAddonSampler.js";
 import type {GenerationDriver, GenerationDriverOptions, GenerationOutput, GenerationRequest} from "./GenerationRequest.js";
 import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
 import type {StepProfileSlot} from "../StepProfile.js";

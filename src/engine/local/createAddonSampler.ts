@@ -1,15 +1,10 @@
 import {type LlamaContextSequence, type LlamaGrammar, LlamaGrammarEvaluationState, type LlamaModel} from "node-llama-cpp";
 import type {GenerationRequest} from "./GenerationRequest.js";
+import {type AddonSampler, addonSamplerClassOf} from "./addonSamplerClass.js";
 import {penaltyAndBias} from "./penaltyAndBias.js";
 
-/** node-llama-cpp's native sampler (`AddonSampler`), configured once for a whole generation. */
-export type AddonSampler = {
-    applyConfig(config: object): void;
-    dispose(): void;
-};
-
 type Internals = {
-    model: {_llama?: {_bindings?: {AddonSampler?: new (model: unknown) => AddonSampler}}; _model?: unknown};
+    model: {_model?: unknown};
     sequence: {_resolveSamplerConfig?(options: object): object};
 };
 
@@ -48,7 +43,7 @@ export function createAddonSampler(
     request: GenerationRequest
 ): {sampler: AddonSampler; grammarState?: LlamaGrammarEvaluationState} | undefined {
     const internals = {model, sequence} as unknown as Internals;
-    const AddonSamplerClass = internals.model._llama?._bindings?.AddonSampler;
+    const AddonSamplerClass = addonSamplerClassOf(model);
     const resolve = internals.sequence._resolveSamplerConfig;
     if (AddonSamplerClass === undefined || resolve === undefined || internals.model._model === undefined) return undefined;
     const grammarState = request.grammar !== undefined ? grammarStateFor(model, request.grammar) : undefined;

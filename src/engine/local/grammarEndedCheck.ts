@@ -1,6 +1,5 @@
 import type {LlamaGrammarEvaluationState, LlamaModel} from "node-llama-cpp";
-
-type Internals = {_llama?: {_bindings?: {AddonSampler?: {airlabelGrammarEnded?: (state: unknown) => boolean}}}};
+import {addonSamplerClassOf, nativeGrammarState} from "./addonSamplerClass.js";
 
 /**
  * Whether a grammar evaluation state admits nothing but end-of-generation after the tokens it has accepted: the
@@ -9,7 +8,7 @@ type Internals = {_llama?: {_bindings?: {AddonSampler?: {airlabelGrammarEnded?: 
  * where the binary lacks the patch.
  */
 export function grammarEndedCheck(model: LlamaModel): ((state: LlamaGrammarEvaluationState) => boolean) | undefined {
-    const check = (model as unknown as Internals)._llama?._bindings?.AddonSampler?.airlabelGrammarEnded;
+    const check = addonSamplerClassOf(model)?.airlabelGrammarEnded;
     if (check === undefined) return undefined;
-    return (state) => check((state as unknown as {_state: unknown})._state);
+    return (state) => check(nativeGrammarState(state));
 }

@@ -1,11 +1,10 @@
 import {type LlamaGrammar, LlamaGrammarEvaluationState, type LlamaModel} from "node-llama-cpp";
+import {addonSamplerClassOf, nativeGrammarState} from "./addonSamplerClass.js";
 
 /** How long a worker spends computing a grammar's masks when it loads it, at most. */
 const WARM_BUDGET_MS = 250;
 /** How many grammar states it goes through, at most. */
 const WARM_MAX_STATES = 512;
-
-type Internals = {_llama?: {_bindings?: {AddonSampler?: {airlabelWarmGrammarMasks?: (state: unknown, budgetMs: number, maxStates: number) => number}}}};
 
 /**
  * Computes, when a worker loads a grammar, the allowed-token masks of the grammar states a run meets first: from the
@@ -18,8 +17,7 @@ type Internals = {_llama?: {_bindings?: {AddonSampler?: {airlabelWarmGrammarMask
  */
 export function warmGrammarMasks(model: LlamaModel, grammar: LlamaGrammar): number {
     if (process.env.AIRLABEL_GRAMMAR_WARMUP === "0" || process.env.AIRLABEL_SAMPLING_CHECK_MASKS === "1") return 0;
-    const warm = (model as unknown as Internals)._llama?._bindings?.AddonSampler?.airlabelWarmGrammarMasks;
+    const warm = addonSamplerClassOf(model)?.airlabelWarmGrammarMasks;
     if (warm === undefined) return 0;
-    const state = new LlamaGrammarEvaluationState({model, grammar});
-    return warm((state as unknown as {_state: unknown})._state, WARM_BUDGET_MS, WARM_MAX_STATES);
+    return warm(nativeGrammarState(new LlamaGrammarEvaluationState({model, grammar})), WARM_BUDGET_MS, WARM_MAX_STATES);
 }
