@@ -33,6 +33,10 @@
 // - native/patches/airlabel-grammar.patch (on top of the overlap patch): a generation whose grammar admits only
 //   end-of-generation after its last token ends there (airlabelGrammarEnded), without a decode to sample the forced
 //   end; airlabelWarmGrammarMasks computes a grammar's first states' masks when a worker loads it.
+// - native/patches/airlabel-jump.patch (on top of the grammar patch): a token a grammar forces (its forced text split
+//   by the tokenizer, AirlabelForcedToken.cpp) is taken without reading logits or drawing a random number; with
+//   airlabelStepsJumpForward(true) the native loop appends the tokens forced after each sampled one and decodes them
+//   in its step (jump-forward).
 // After building, it loads the new addon and checks the exports.
 //
 // On 2 cores a CPU build takes about 6 minutes. Needs cmake, git, patch and a C++ compiler (and the CUDA toolkit for cuda).
@@ -81,7 +85,8 @@ const patches = [
     {name: "steps", file: path.join(root, "native", "patches", "airlabel-steps.patch"), marker: "airlabelStepsLogprobs"},
     {name: "argmax", file: path.join(root, "native", "patches", "airlabel-argmax.patch"), marker: "airlabelGraphArgmax"},
     {name: "overlap", file: path.join(root, "native", "patches", "airlabel-overlap.patch"), marker: "airlabelStepsAck"},
-    {name: "grammar", file: path.join(root, "native", "patches", "airlabel-grammar.patch"), marker: "airlabelGrammarEnded"}
+    {name: "grammar", file: path.join(root, "native", "patches", "airlabel-grammar.patch"), marker: "airlabelGrammarEnded"},
+    {name: "jump", file: path.join(root, "native", "patches", "airlabel-jump.patch"), marker: "airlabelStepsJumpForward"}
 ];
 
 /**

@@ -34,6 +34,13 @@ export type StepProfile = {
     stockSamples: number;
     /** Greedy tokens kept as the decode's graph chose them (`argmax` "graph"): no logits row read on the host for them. */
     graphTokens: number;
+    /**
+     * Answer tokens a grammar forced (the only continuation its text allows, spelled by the tokenizer's split), taken
+     * without reading logits; of those, the ones appended after a sampled token and decoded in its step, without a
+     * step of their own (jump-forward).
+     */
+    forcedTokens: number;
+    jumpedTokens: number;
     /** Whether the native counters were there (airlabel's sampling patch); without them only steps and wall time are. */
     native: boolean;
 };
@@ -54,6 +61,8 @@ const fields = [
     "maskMismatches",
     "stockSamples",
     "graphTokens",
+    "forcedTokens",
+    "jumpedTokens",
     "native"
 ] as const;
 

@@ -16,7 +16,8 @@ const patchFiles = [
     "airlabel-steps.patch",
     "airlabel-argmax.patch",
     "airlabel-overlap.patch",
-    "airlabel-grammar.patch"
+    "airlabel-grammar.patch",
+    "airlabel-jump.patch"
 ].map((name) => path.join(repoRoot, "native", "patches", name));
 const llamaPatchFile = path.join(repoRoot, "native", "patches", "airlabel-argmax-llama.patch");
 const addonDir = path.join(repoRoot, "node_modules", "node-llama-cpp", "llama", "addon");
@@ -34,6 +35,7 @@ test("the dry run names the shipped llama.cpp source, the patches and the build 
     expect(run.stderr).toMatch(/argmax patch native\/patches\/airlabel-argmax\.patch: (already applied|to apply)\n/u);
     expect(run.stderr).toMatch(/overlap patch native\/patches\/airlabel-overlap\.patch: (already applied|to apply)\n/u);
     expect(run.stderr).toMatch(/grammar patch native\/patches\/airlabel-grammar\.patch: (already applied|to apply)\n/u);
+    expect(run.stderr).toMatch(/jump patch native\/patches\/airlabel-jump\.patch: (already applied|to apply)\n/u);
     expect(run.stderr).toContain("argmax (llama.cpp) patch native/patches/airlabel-argmax-llama.patch: to apply to the fresh clone\n");
     expect(run.stderr).toContain("dry run, nothing patched or built");
     expect(fs.readFileSync(path.join(addonDir, "AddonModel.cpp"), "utf8")).toBe(before);
@@ -46,7 +48,8 @@ test("an unknown backend is refused with the list of backends", () => {
 });
 
 test("the patches are unified diffs of node-llama-cpp's addon source that apply to it in order (or are applied), and round-trip", () => {
-    const [placementPatch, decodeThreadPatch, samplingPatch, stepsPatch, argmaxPatch, overlapPatch, grammarPatch] = patchFiles as [
+    const [placementPatch, decodeThreadPatch, samplingPatch, stepsPatch, argmaxPatch, overlapPatch, grammarPatch, jumpPatch] = patchFiles as [
+        string,
         string,
         string,
         string,
@@ -97,6 +100,16 @@ test("the patches are unified diffs of node-llama-cpp's addon source that apply 
         "+++ b/llama/addon/AirlabelSampling.h",
         "+++ b/llama/addon/AirlabelSteps.cpp"
     ]);
+    expect(changedFiles(jumpPatch)).toEqual([
+        "+++ b/llama/addon/AddonContext.cpp",
+        "+++ b/llama/addon/AddonContext.h",
+        "+++ b/llama/addon/AirlabelForcedToken.cpp",
+        "+++ b/llama/addon/AirlabelForcedToken.h",
+        "+++ b/llama/addon/AirlabelSampling.cpp",
+        "+++ b/llama/addon/AirlabelSampling.h",
+        "+++ b/llama/addon/AirlabelSteps.cpp",
+        "+++ b/llama/addon/AirlabelSteps.h"
+    ]);
     // on a copy of the addon source: bring it to the unpatched state, apply in order, and check that applying again is refused
     const copy = tempDir();
     fs.cpSync(addonDir, path.join(copy, "llama", "addon"), {recursive: true});
@@ -122,8 +135,11 @@ test("the patches are unified diffs of node-llama-cpp's addon source that apply 
     expect(read("AirlabelSteps.cpp")).toMatch(/airlabelSampleMany\(ctx, logitIndexes, samplers, tokens, errors, stats[,)]/u);
     // a generation whose grammar admits only its end stops without decoding its last token
     expect(read("AirlabelSteps.cpp")).toMatch(
-        /else if \(!slot\.ignoreEos && airlabelGrammarEnded\(slot\.sampler\)\) \{[^}]*slot\.finish = 1;\s*\}\s*if \(slot\.finish != 0\) return;/u
+        /else if \(last && !slot\.ignoreEos && airlabelGrammarEnded\(slot\.sampler\)\) \{[^}]*slot\.finish = 1;\s*\}\s*return slot\.finish == 0;/u
     );
+    // a forced token is taken before any sampling; with jump-forward the tokens forced after a sampled one join its step
+    expect(read("AirlabelSampling.cpp")).toMatch(/int32_t token = forcedNow\(forcing, key\);[\s\S]*token = sampleFast\(/u);
+    expect(read("AirlabelSteps.cpp")).toMatch(/for \(size_t i = 0; i < forcedCount; i\+\+\) \{[^}]*slot\.pending\.push_back\(\(\*forced\)\[i\]\);/u);
     for (const file of patchFiles) expect(patch(file, "--forward", "--dry-run").status).not.toBe(0);
     expect(read("AddonModel.cpp")).toMatch(
         /options\.Has\("splitMode"\)[\s\S]*options\.Has\("mainGpu"\)[\s\S]*options\.Has\("tensorSplit"\)[\s\S]*options\.Has\("devices"\)/u

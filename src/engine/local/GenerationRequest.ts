@@ -64,4 +64,10 @@ export type GenerationDriverOptions = {
      * demo`: 27.0-27.4 rows/s with it, 28.2-28.5 without). Defaults to false.
      */
     overlap?: boolean;
+    /**
+     * The native decode loop appends the tokens a grammar forces after each sampled token and decodes them in that
+     * token's step (jump-forward; the same answers, fewer steps). The JavaScript loop takes them one a step.
+     * Defaults to true.
+     */
+    jumpForward?: boolean;
 };

@@ -37,7 +37,7 @@ type Waiting = Pick<Active, "request" | "resolve" | "reject">;
 type Steps = Required<
     Pick<AddonContext, "airlabelStepsAdd" | "airlabelStepsRun" | "airlabelStepsInterrupt" | "airlabelStepsCancel" | "removeTokenCellsFromSequence">
 > &
-    Pick<AddonContext, "airlabelStepsTimeLimits" | "airlabelStepsLogprobs" | "airlabelStepsAck">;
+    Pick<AddonContext, "airlabelStepsTimeLimits" | "airlabelStepsLogprobs" | "airlabelStepsAck" | "airlabelStepsJumpForward">;
 
 /** The addon's native decode loop, or undefined when the binary lacks airlabel's steps patch. */
 export function nativeStepsOf(context: LlamaContext): Steps | undefined {
@@ -96,6 +96,7 @@ export class NativeStepDriver implements GenerationDriver {
         if (steps === undefined) throw new Error("NativeStepDriver needs a llama.cpp binary with airlabel's steps patch (npm run build:native)");
         this._steps = steps;
         this._overlapped = typeof steps.airlabelStepsAck === "function" && options.overlap === true;
+        steps.airlabelStepsJumpForward?.(options.jumpForward !== false);
         this._context = options.context;
         this._model = options.context.model;
         this._profileSlot = options.profile;

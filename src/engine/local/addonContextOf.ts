@@ -18,6 +18,9 @@ export type NativeSamplingStats = {
     maskMismatches?: number;
     /** Argmax patch (absent before it). */
     graphTokens?: number;
+    /** Jump patch: tokens a grammar forced, and those appended without a step of their own. */
+    forcedTokens?: number;
+    jumpedTokens?: number;
 };
 
 /**
@@ -63,6 +66,8 @@ export type AddonContext = {
     airlabelStepsLogprobs?(): boolean;
     /** Argmax patch: every decode's graph also takes each output row's argmax (or no longer); returns whether it does. Not while a run is in flight. */
     airlabelGraphArgmax?(on: boolean): boolean;
+    /** Jump patch: the native decode loop appends the tokens a grammar forces after each sampled one, decoded in its step (or no longer); returns whether it does. Not while a run is in flight. */
+    airlabelStepsJumpForward?(on: boolean): boolean;
     /** Steps patch: builds the vocabulary trie grammar masks walk now, not at a run's first mask; false where masks are not computed that way. */
     airlabelPrepareGrammarMasks?(): boolean;
     /** node-llama-cpp's own: removes a sequence's cells from `start` to `end` (-1: to its end). */

@@ -124,7 +124,8 @@ async function loadState(): Promise<WorkerState> {
         {
             context,
             ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {}),
-            overlap: overlapFor(llama)
+            overlap: overlapFor(llama),
+            jumpForward: process.env.AIRLABEL_JUMP_FORWARD !== "0"
         },
         {timeLimits: config.rowTimeoutMs !== undefined, logprobs: config.confidence === true}
     );

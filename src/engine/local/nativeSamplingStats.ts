@@ -26,6 +26,8 @@ export function stepProfileWithNativeStats(counts: Pick<StepProfile, "steps" | "
         maskMismatches: stats?.maskMismatches ?? 0,
         stockSamples: stats?.fallbacks ?? 0,
         graphTokens: stats?.graphTokens ?? 0,
+        forcedTokens: stats?.forcedTokens ?? 0,
+        jumpedTokens: stats?.jumpedTokens ?? 0,
         native: stats !== null
     };
 }

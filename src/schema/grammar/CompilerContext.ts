@@ -7,6 +7,7 @@ import type {SchemaNode} from "./SchemaNode.js";
 export type ResolvedGrammarOptions = {
     maxRecursionDepth: number;
     maxWhitespace: number;
+    spacing: "canonical" | "flexible";
     maxStringLength: number;
     maxItems: number;
     propertyOrder: "schema" | "any";
@@ -19,8 +20,10 @@ export interface CompilerContext {
     readonly builder: GrammarBuilder;
     readonly ledger: KeywordLedger;
     readonly options: ResolvedGrammarOptions;
-    /** Optional whitespace between JSON tokens ("" when none is allowed). */
+    /** Optional whitespace between JSON tokens ("" when none is allowed: compact or canonical spacing). */
     readonly ws: string;
+    /** The whitespace after a ":" or a "," (one space with canonical spacing, else `ws`). */
+    readonly separatorWs: string;
     /** The grammar for a value at `node` (a rule name), or null when no value can be produced. */
     compile(node: SchemaNode, hint: string): Gbnf;
     /** Any JSON value (free-form containers nest at most maxRecursionDepth deep). */

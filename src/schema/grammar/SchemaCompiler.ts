@@ -47,6 +47,7 @@ export class SchemaCompiler implements CompilerContext {
     public readonly ledger: KeywordLedger;
     public readonly options: ResolvedGrammarOptions;
     public readonly ws: string;
+    public readonly separatorWs: string;
     private readonly _memo = new Map<string, Gbnf>();
     private readonly _inProgress = new Set<string>();
     private _anyValue: string | undefined;
@@ -55,7 +56,9 @@ export class SchemaCompiler implements CompilerContext {
         this.builder = builder;
         this.ledger = ledger;
         this.options = options;
-        this.ws = options.maxWhitespace === 0 ? "" : builder.named("ws", builder.repeat("[ \\t\\n]", 0, options.maxWhitespace) ?? "");
+        const flexible = options.spacing === "flexible" && options.maxWhitespace > 0;
+        this.ws = flexible ? builder.named("ws", builder.repeat("[ \\t\\n]", 0, options.maxWhitespace) ?? "") : "";
+        this.separatorWs = options.spacing === "canonical" ? literal(" ") : this.ws;
     }
 
     public compile(node: SchemaNode, hint: string): Gbnf {
@@ -74,7 +77,7 @@ export class SchemaCompiler implements CompilerContext {
 
     public anyValue(): string {
         if (this._anyValue !== undefined) return this._anyValue;
-        const {builder, ws} = this;
+        const {builder, ws, separatorWs} = this;
         const max = this.options.maxItems;
         const string = builder.named(
             "free-string",
@@ -84,10 +87,20 @@ export class SchemaCompiler implements CompilerContext {
         const scalar = builder.named("free-scalar", `${string} | ${number} | "true" | "false" | "null"`);
         let value = builder.named("free-value-0", `${scalar} | "{" ${ws} "}" | "[" ${ws} "]"`);
         for (let depth = 1; depth <= this.options.maxRecursionDepth; depth++) {
-            const member = seq(string, ws, literal(":"), ws, value, ws)!;
-            const object = seq(literal("{"), ws, builder.repeat(seq(member, builder.repeat(seq(literal(","), ws, member), 0, max - 1)), 0, 1), literal("}"))!;
+            const member = seq(string, ws, literal(":"), separatorWs, value, ws)!;
+            const object = seq(
+                literal("{"),
+                ws,
+                builder.repeat(seq(member, builder.repeat(seq(literal(","), separatorWs, member), 0, max - 1)), 0, 1),
+                literal("}")
+            )!;
             const item = seq(value, ws)!;
-            const array = seq(literal("["), ws, builder.repeat(seq(item, builder.repeat(seq(literal(","), ws, item), 0, max - 1)), 0, 1), literal("]"))!;
+            const array = seq(
+                literal("["),
+                ws,
+                builder.repeat(seq(item, builder.repeat(seq(literal(","), separatorWs, item), 0, max - 1)), 0, 1),
+                literal("]")
+            )!;
             value = builder.named(`free-value-${depth}`, `${scalar} | ${object} | ${array}`);
         }
         this._anyValue = value;

@@ -93,7 +93,7 @@ export function arrayGrammar(ctx: CompilerContext, node: SchemaNode, hint: strin
         at.push(ctx.compile(node.child(withContains), `${hint}-item${i}`));
     }
 
-    const comma = seq(literal(","), ws);
+    const comma = seq(literal(","), ctx.separatorWs);
     // after(i): what may follow once i items are written
     const after = (i: number): Gbnf => {
         if (i >= maxItems) return "";

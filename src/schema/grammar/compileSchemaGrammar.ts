@@ -15,7 +15,14 @@ export type CompileSchemaGrammarOptions = {
      * Defaults to 3.
      */
     maxRecursionDepth?: number;
-    /** Most whitespace characters (space, tab, newline) allowed between two JSON tokens; 0 writes compact JSON. Defaults to 1. */
+    /**
+     * "canonical": every answer is spaced as `{"a": 1, "b": [1, 2]}` (one space after each ":" and ",", none
+     * elsewhere), so the keys, punctuation and spaces between values are forced text a run appends without sampling
+     * (jump-forward). "flexible": up to `maxWhitespace` whitespace characters between any two JSON tokens, the model
+     * choosing. Defaults to "canonical".
+     */
+    spacing?: "canonical" | "flexible";
+    /** With "flexible" spacing, most whitespace characters (space, tab, newline) allowed between two JSON tokens; 0 writes compact JSON. Defaults to 1. */
     maxWhitespace?: number;
     /**
      * Most characters of a string whose schema sets no maxLength (also bounds unbounded regex quantifiers and
@@ -75,6 +82,7 @@ export function compileSchemaGrammar(schema: Record<string, unknown> | boolean, 
     const resolved = {
         maxRecursionDepth,
         maxWhitespace: options.maxWhitespace ?? 1,
+        spacing: options.spacing ?? "canonical",
         maxStringLength: options.maxStringLength ?? Infinity,
         maxItems: options.maxItems ?? Infinity,
         propertyOrder: options.propertyOrder ?? "schema",

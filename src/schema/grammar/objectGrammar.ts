@@ -231,7 +231,7 @@ function quickCheckKey(namesNode: SchemaNode, key: string): boolean {
 export function objectGrammar(ctx: CompilerContext, node: SchemaNode, hint: string): Gbnf {
     const plan = planObject(ctx, node);
     if (plan.never) return null;
-    const {builder, ws} = ctx;
+    const {builder, ws, separatorWs} = ctx;
     const members: {kv: Gbnf; required: boolean}[] = [];
     for (const property of plan.properties) {
         const value = ctx.compile(node.child(property.sources), `${hint}-${property.key}`);
@@ -239,7 +239,7 @@ export function objectGrammar(ctx: CompilerContext, node: SchemaNode, hint: stri
             if (property.required) return null;
             continue;
         }
-        members.push({kv: seq(literal(JSON.stringify(property.key)), ws, literal(":"), ws, value, ws), required: property.required});
+        members.push({kv: seq(literal(JSON.stringify(property.key)), ws, literal(":"), separatorWs, value, ws), required: property.required});
     }
 
     // entries: "key": value for free keys and pattern keys
@@ -249,7 +249,7 @@ export function objectGrammar(ctx: CompilerContext, node: SchemaNode, hint: stri
         const value = plan.extras.sources.length === 0 ? ctx.anyValue() : ctx.compile(node.child(plan.extras.sources), `${hint}-extra`);
         // never a key the schema declares (its own schema applies) or one this node must not write
         const key = stringExcluding([...new Set([...plan.declaredKeys, ...node.forbiddenKeys])], builder, cap);
-        if (key !== null) entryOptions.push(seq(literal('"'), key, literal('"'), ws, literal(":"), ws, value, ws));
+        if (key !== null) entryOptions.push(seq(literal('"'), key, literal('"'), ws, literal(":"), separatorWs, value, ws));
     }
     if (plan.maxEntries > 0) {
         for (const entry of plan.patterns) {
@@ -265,11 +265,11 @@ export function objectGrammar(ctx: CompilerContext, node: SchemaNode, hint: stri
                 continue;
             }
             const value = ctx.compile(node.child(entry.sources), `${hint}-entry`);
-            entryOptions.push(seq(literal('"'), key, literal('"'), ws, literal(":"), ws, value, ws));
+            entryOptions.push(seq(literal('"'), key, literal('"'), ws, literal(":"), separatorWs, value, ws));
         }
     }
     const entry = alt(entryOptions);
-    const comma = seq(literal(","), ws);
+    const comma = seq(literal(","), separatorWs);
     let entriesFirst: Gbnf = "";
     let entriesRest: Gbnf = "";
     if (entry !== null) {
@@ -308,8 +308,8 @@ const maxAnyOrder = 8;
  * properties already written (a bit mask), then the extra entries.
  */
 function anyOrder(ctx: CompilerContext, members: {kv: Gbnf; required: boolean}[], entries: {first: Gbnf; rest: Gbnf}, hint: string): Gbnf {
-    const {builder, ws} = ctx;
-    const comma = seq(literal(","), ws);
+    const {builder, separatorWs} = ctx;
+    const comma = seq(literal(","), separatorWs);
     const requiredMask = members.reduce((mask, m, i) => (m.required ? mask | (1 << i) : mask), 0);
     const memo = new Map<number, Gbnf>();
     const state = (written: number): Gbnf => {
