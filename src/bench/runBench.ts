@@ -28,6 +28,10 @@ export type BenchOptions = {
     gpu?: GpuChoice;
     /** Where greedy tokens are picked (see AnnotateOptions.argmax). Defaults to "auto". */
     argmax?: "auto" | "graph" | "host";
+    /** Jump-forward of forced tokens (see AnnotateOptions.jumpForward). Defaults to true. */
+    jumpForward?: boolean;
+    /** Shared prompt prefixes evaluated once and copied (see AnnotateOptions.sharePrefix). Defaults to true. */
+    sharePrefix?: boolean;
     /** Called with each setting's result as it finishes. Defaults to nothing. */
     onResult?: (result: BenchResult) => void;
 };
@@ -105,6 +109,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult[]> {
                 ...(options.threads !== undefined ? {threads: options.threads} : {}),
                 ...(options.gpu !== undefined ? {gpu: options.gpu} : {}),
                 ...(options.argmax !== undefined ? {argmax: options.argmax} : {}),
+                ...(options.jumpForward !== undefined ? {jumpForward: options.jumpForward} : {}),
+                ...(options.sharePrefix !== undefined ? {sharePrefix: options.sharePrefix} : {}),
                 shardSize: rows,
                 overwrite: true
             });

@@ -3,7 +3,17 @@ import type {StepProfile} from "../engine/StepProfile.js";
 /** One decode step's time, on average, split by where it goes (milliseconds unless named otherwise), and the run's grammar counts. */
 export type StepBreakdown = Pick<
     StepProfile,
-    "samplingCalls" | "grammarChecks" | "grammarRejections" | "maskHits" | "maskMisses" | "stockSamples" | "graphTokens"
+    | "samplingCalls"
+    | "grammarChecks"
+    | "grammarRejections"
+    | "maskHits"
+    | "maskMisses"
+    | "stockSamples"
+    | "graphTokens"
+    | "forcedTokens"
+    | "jumpedTokens"
+    | "sharedPrefixTokens"
+    | "sharedPrefixCopies"
 > & {
     steps: number;
     /** Average sequences per step. */
@@ -49,6 +59,10 @@ export function stepBreakdown(profile: StepProfile): StepBreakdown {
         maskMisses: profile.maskMisses,
         stockSamples: profile.stockSamples,
         graphTokens: profile.graphTokens,
+        forcedTokens: profile.forcedTokens,
+        jumpedTokens: profile.jumpedTokens,
+        sharedPrefixTokens: profile.sharedPrefixTokens,
+        sharedPrefixCopies: profile.sharedPrefixCopies,
         native: profile.native
     };
 }

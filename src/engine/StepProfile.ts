@@ -41,6 +41,9 @@ export type StepProfile = {
      */
     forcedTokens: number;
     jumpedTokens: number;
+    /** Shared prefixes: prompt prefix tokens evaluated once for several sequences, and the sequences they were copied to. */
+    sharedPrefixTokens: number;
+    sharedPrefixCopies: number;
     /** Whether the native counters were there (airlabel's sampling patch); without them only steps and wall time are. */
     native: boolean;
 };
@@ -63,6 +66,8 @@ const fields = [
     "graphTokens",
     "forcedTokens",
     "jumpedTokens",
+    "sharedPrefixTokens",
+    "sharedPrefixCopies",
     "native"
 ] as const;
 

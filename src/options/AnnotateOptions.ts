@@ -198,6 +198,21 @@ export type AnnotateOptions = PrepareOptions &
          * "graph" needs airlabel's native build (`npm run build:native`). Defaults to "auto".
          */
         argmax?: "auto" | "graph" | "host";
+        /**
+         * Jump-forward: where a schema's grammar forces the next text (keys, punctuation, the rest of an enum value),
+         * the tokens that spell it (the tokenizer's split) are appended after the sampled token and decoded in its
+         * step instead of one a step. The answers are the same either way: a forced token is taken without logits
+         * or a random draw in both. Needs airlabel's native build; the JavaScript decode loop takes forced tokens one
+         * a step. Defaults to true.
+         */
+        jumpForward?: boolean;
+        /**
+         * Shared prefixes: the prompt prefix the first rows share (the system message and the template up to the
+         * first row field) is evaluated once and copied to every sequence (llama.cpp's seq_cp), instead of once per
+         * sequence; after a sequence's first row its own prefix reuse keeps it. Needs airlabel's native build.
+         * Defaults to true.
+         */
+        sharePrefix?: boolean;
         /** Compute backend. Defaults to "auto" (CUDA, Metal or Vulkan when available, else CPU). */
         gpu?: GpuChoice;
         /** Layers to offload to the GPU: a number, "max" or "auto". Defaults to "auto". */

@@ -81,6 +81,8 @@ export const optionEffects: Readonly<Record<keyof AnnotateOptions, OptionEffect>
     workers: "none",
     threads: "none",
     argmax: "none",
+    jumpForward: "none",
+    sharePrefix: "none",
     gpu: "none",
     gpuLayers: "none",
     contextSize: "none",

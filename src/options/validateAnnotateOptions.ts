@@ -75,6 +75,8 @@ export function validateAnnotateOptions(options: AnnotateOptions): ResolvedAnnot
         format: oneOf("format", options.format, ["jsonl", "parquet", "arrow"], "jsonl"),
         gpu: oneOf("gpu", options.gpu, ["auto", "cuda", "metal", "vulkan", "cpu"], "auto"),
         argmax: oneOf("argmax", options.argmax, ["auto", "graph", "host"] as const, "auto"),
+        jumpForward: options.jumpForward ?? true,
+        sharePrefix: options.sharePrefix ?? true,
         dedup: options.dedup ?? false,
         skipInvalidRows: options.skipInvalidRows ?? false,
         retriesInvalid: options.retriesInvalid ?? 2,
@@ -157,6 +159,8 @@ function checkAnswerOptions(options: AnnotateOptions): void {
     check(options.schema === undefined || options.choices === undefined, "options.schema and options.choices cannot be used together");
     optionalNonNegativeInteger("retriesInvalid", options.retriesInvalid);
     check(options.confidence === undefined || typeof options.confidence === "boolean", "options.confidence must be true or false");
+    check(options.jumpForward === undefined || typeof options.jumpForward === "boolean", "options.jumpForward must be true or false");
+    check(options.sharePrefix === undefined || typeof options.sharePrefix === "boolean", "options.sharePrefix must be true or false");
     optionalPositiveInteger("samples", options.samples);
     check(
         options.samples === undefined || options.samples === 1 || options.confidence !== true,

@@ -52,6 +52,8 @@ export async function localEngineSetup({resolved, answerSchema, hooks, exampleTu
                         gpuLayers: resolved.gpuLayers,
                         threads: resolved.threads ?? null,
                         argmax: resolved.argmax,
+                        jumpForward: resolved.jumpForward,
+                        sharePrefix: resolved.sharePrefix,
                         contextSize,
                         parallel,
                         chatTemplate: resolved.chatTemplate,

@@ -37,15 +37,16 @@ beforeAll(async () => {
 const schema = {
     type: "object",
     additionalProperties: false,
-    required: ["label", "stars"],
-    properties: {label: {enum: ["positive", "negative", "neutral"]}, stars: {type: "integer", minimum: 1, maximum: 5}}
+    required: ["label", "stars", "note"],
+    // a free string: the generated models agree on label and stars, their notes tell them apart
+    properties: {label: {enum: ["positive", "negative", "neutral"]}, stars: {type: "integer", minimum: 1, maximum: 5}, note: {type: "string", maxLength: 6}}
 };
 const job = (output: string, input: string) => ({
     input,
     output,
     template: "Sentiment of: {text}",
     schema,
-    maxTokens: 32,
+    maxTokens: 48,
     parallel: 4,
     shardSize: 3
 });

@@ -75,9 +75,13 @@ export class GrammarHarness {
         return new GrammarHarness(llama, model);
     }
 
-    /** Compiles `schema`, loads the grammar into llama.cpp (which throws on invalid GBNF). */
+    /**
+     * Compiles `schema`, loads the grammar into llama.cpp (which throws on invalid GBNF). With "flexible" spacing unless
+     * the options say otherwise: the keyword tests write their JSON compact or spaced; canonical spacing (the
+     * default airlabel runs with) has tests of its own.
+     */
     public async compile(schema: Record<string, unknown> | boolean, options: CompileSchemaGrammarOptions = {}): Promise<LoadedGrammar> {
-        const compiled = compileSchemaGrammar(schema, options);
+        const compiled = compileSchemaGrammar(schema, {spacing: "flexible", ...options});
         const grammar = await this.llama.createGrammar({grammar: compiled.gbnf});
         return new LoadedGrammar(this, compiled, grammar, AnswerSchema.fromJsonSchema(schema, "test schema"));
     }

@@ -1,5 +1,6 @@
 import {describe, expect, test} from "vitest";
 import {useGrammarHarness} from "./grammarHarness.js";
+import {compileSchemaGrammar} from "../../src/schema/grammar/compileSchemaGrammar.js";
 
 const harness = useGrammarHarness();
 
@@ -32,6 +33,32 @@ describe("type", () => {
         // after "}" only end-of-generation: no newline, no space
         expect(harness.allowsNextByte(g.grammar, '{"a":1}', 0x0a)).toBe(false);
         expect(harness.allowsNextByte(g.grammar, '{"a":1}', 0x20)).toBe(false);
+    });
+
+    test("canonical spacing (the default): one space after each colon and comma, none elsewhere", async () => {
+        const g = await harness.compile(
+            {type: "object", properties: {a: {type: "integer"}, b: {type: "array", items: {type: "integer"}}, c: {type: "object"}}, required: ["a"]},
+            {spacing: "canonical"}
+        );
+        expect(
+            g.mismatches({
+                accept: ['{"a": 1}', '{"a": 1, "b": [1, 2]}', '{"a": 1, "b": [], "c": {"x": [true, null]}}', '{"a": 1, "c": {}}'],
+                reject: [
+                    '{"a":1}',
+                    '{ "a": 1}',
+                    '{"a" : 1}',
+                    '{"a": 1,"b": [1]}',
+                    '{"a": 1, "b": [1,2]}',
+                    '{"a": 1, "b": [ 1]}',
+                    '{"a":  1}',
+                    '{"a": 1, "c": {"x":1}}'
+                ]
+            })
+        ).toEqual([]);
+        // the default, so keys and separators are text the grammar forces (jump-forward)
+        expect(compileSchemaGrammar({type: "object", properties: {a: {type: "integer"}}}).gbnf).toBe(
+            compileSchemaGrammar({type: "object", properties: {a: {type: "integer"}}}, {spacing: "canonical"}).gbnf
+        );
     });
 
     test("maxWhitespace 0 gives compact JSON only, and a larger one allows indentation", async () => {

@@ -14,6 +14,8 @@ type BenchFlags = {
     schema?: string;
     gpu?: GpuChoice;
     argmax?: "auto" | "graph" | "host";
+    jumpForward?: boolean;
+    sharePrefix?: boolean;
     json?: boolean;
 };
 
@@ -36,6 +38,8 @@ export function registerBenchCommand(program: Command): void {
                 "where greedy decoding picks tokens: graph (inside the decode), host (the CPU reads each logits row), auto (default)"
             ).choices(["auto", "graph", "host"])
         )
+        .option("--no-jump-forward", "decode the tokens a schema forces one a step instead of with the token before them")
+        .option("--no-share-prefix", "evaluate the prompts' shared prefix on every sequence instead of once, copied")
         .option("--json", "print the results as JSON on stdout")
         .addHelpText(
             "after",
@@ -65,6 +69,8 @@ Model loading is not timed. Compare with llama.cpp's own ceiling: bench/ceiling.
                 ...(schema !== undefined ? {schema} : {}),
                 ...(flags.gpu !== undefined ? {gpu: flags.gpu} : {}),
                 ...(flags.argmax !== undefined ? {argmax: flags.argmax} : {}),
+                ...(flags.jumpForward === false ? {jumpForward: false} : {}),
+                ...(flags.sharePrefix === false ? {sharePrefix: false} : {}),
                 onResult: (result) => {
                     if (result.parallel === parallel[0]) process.stderr.write(`airlabel: engine: ${result.engine}\n`);
                     if (!flags.json) {

@@ -70,4 +70,10 @@ export type GenerationDriverOptions = {
      * Defaults to true.
      */
     jumpForward?: boolean;
+    /**
+     * The native decode loop evaluates the common prompt prefix of rows starting on sequences that lack it (the
+     * system message and the template up to the first row field, in a run's first rows) once, and copies it to those
+     * sequences (llama.cpp's seq_cp). Defaults to true.
+     */
+    sharePrefix?: boolean;
 };

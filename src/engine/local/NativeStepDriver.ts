@@ -6,6 +6,7 @@ import {createAddonSampler} from "./createAddonSampler.js";
 import type {GenerationDriver, GenerationDriverOptions, GenerationOutput, GenerationRequest} from "./GenerationRequest.js";
 import {stepProfileWithNativeStats} from "./nativeSamplingStats.js";
 import type {StepProfileSlot} from "../StepProfile.js";
+import {sharedPrefixOf} from "./sharedPrefixOf.js";
 import {textBeforeStop} from "./textBeforeStop.js";
 import {tokenLogprobsOf} from "./tokenLogprobsOf.js";
 import {StartGate} from "./StartGate.js";
@@ -37,7 +38,10 @@ type Waiting = Pick<Active, "request" | "resolve" | "reject">;
 type Steps = Required<
     Pick<AddonContext, "airlabelStepsAdd" | "airlabelStepsRun" | "airlabelStepsInterrupt" | "airlabelStepsCancel" | "removeTokenCellsFromSequence">
 > &
-    Pick<AddonContext, "airlabelStepsTimeLimits" | "airlabelStepsLogprobs" | "airlabelStepsAck" | "airlabelStepsJumpForward">;
+    Pick<AddonContext, "airlabelStepsTimeLimits" | "airlabelStepsLogprobs" | "airlabelStepsAck" | "airlabelStepsJumpForward" | "airlabelStepsSharePrefix">;
+
+/** A shared prefix shorter than this is evaluated by each sequence itself (a copy costs a whole sequence's cache). */
+const MIN_SHARED_PREFIX = 16;
 
 /** The addon's native decode loop, or undefined when the binary lacks airlabel's steps patch. */
 export function nativeStepsOf(context: LlamaContext): Steps | undefined {
@@ -88,6 +92,8 @@ export class NativeStepDriver implements GenerationDriver {
     /** The loop's events, handled one after another (each: finish its rows, add the next ones, acknowledge). */
     private _events: Promise<void> = Promise.resolve();
     private _pendingEvents = 0;
+    /** Shared prefixes (`sharePrefix`): the first rows' common prompt prefix is evaluated once and copied. */
+    private readonly _sharePrefix: boolean;
     /** The profile when the run in flight started. */
     private _runBase = {steps: 0, sequenceSteps: 0, stepMs: 0};
 
@@ -97,6 +103,7 @@ export class NativeStepDriver implements GenerationDriver {
         this._steps = steps;
         this._overlapped = typeof steps.airlabelStepsAck === "function" && options.overlap === true;
         steps.airlabelStepsJumpForward?.(options.jumpForward !== false);
+        this._sharePrefix = options.sharePrefix !== false && typeof steps.airlabelStepsSharePrefix === "function";
         this._context = options.context;
         this._model = options.context.model;
         this._profileSlot = options.profile;
@@ -130,6 +137,7 @@ export class NativeStepDriver implements GenerationDriver {
         try {
             while (!this._disposed && (this._active.size > 0 || this._waiting.length > 0)) {
                 const started = performance.now();
+                if (this._active.size === 0) await this._shareWaitingPrefix();
                 this._admitWaiting();
                 if (this._active.size === 0) continue;
                 this._inFlight = true;
@@ -157,6 +165,34 @@ export class NativeStepDriver implements GenerationDriver {
         } finally {
             this._running = false;
             if (this._disposed) this._rejectAll(new Error("the generation driver is disposed"));
+        }
+    }
+
+    /**
+     * Shared prefixes: rows about to start on sequences that lack their common prompt prefix (a run's first rows)
+     * get it evaluated once, on one of those sequences, and copied to the others (llama.cpp's seq_cp), so each row
+     * evaluates only the rest, as a sequence's own prefix reuse has it do from its second row on. A failed copy leaves
+     * those sequences to be emptied by their next rows (which then evaluate their whole prompts).
+     */
+    private async _shareWaitingPrefix(): Promise<void> {
+        if (!this._sharePrefix || this._waiting.length < 2 || this._free.length < 2) return;
+        const prefix = sharedPrefixOf(this._waiting.slice(0, this._free.length).map((waiting) => waiting.request.tokens));
+        const lacking = this._free.filter(
+            (slot) => slot.unknown || slot.held.length < prefix.length || slot.held.some((token, i) => i < prefix.length && token !== prefix[i])
+        );
+        if (prefix.length < MIN_SHARED_PREFIX || lacking.length < 2) return;
+        try {
+            await this._steps.airlabelStepsSharePrefix!(
+                lacking[0]!.id,
+                Uint32Array.from(prefix),
+                lacking.map((slot) => slot.id)
+            );
+            for (const slot of lacking) {
+                slot.held = [...prefix];
+                slot.unknown = false;
+            }
+        } catch {
+            for (const slot of lacking) this._forget(slot);
         }
     }
 

@@ -10,6 +10,10 @@ export type WorkerConfig = {
     gpuLayers: number | "max" | "auto";
     /** Where greedy tokens are picked (see AnnotateOptions.argmax); absent: "auto". */
     argmax?: "auto" | "graph" | "host";
+    /** Jump-forward of forced tokens in the native decode loop (see AnnotateOptions.jumpForward); absent: true. */
+    jumpForward?: boolean;
+    /** Shared prompt prefixes evaluated once and copied (see AnnotateOptions.sharePrefix); absent: true. */
+    sharePrefix?: boolean;
     /** llama.cpp threads; null lets the worker pick (see `defaultThreads`). */
     threads: number | null;
     /** Context size per sequence. */

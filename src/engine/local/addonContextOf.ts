@@ -21,6 +21,9 @@ export type NativeSamplingStats = {
     /** Jump patch: tokens a grammar forced, and those appended without a step of their own. */
     forcedTokens?: number;
     jumpedTokens?: number;
+    /** Jump patch: prompt prefix tokens evaluated once for several sequences, and the copies made of them. */
+    prefixTokens?: number;
+    prefixCopies?: number;
 };
 
 /**
@@ -68,6 +71,8 @@ export type AddonContext = {
     airlabelGraphArgmax?(on: boolean): boolean;
     /** Jump patch: the native decode loop appends the tokens a grammar forces after each sampled one, decoded in its step (or no longer); returns whether it does. Not while a run is in flight. */
     airlabelStepsJumpForward?(on: boolean): boolean;
+    /** Jump patch: evaluates `tokens` on sequence `source` from position 0 and copies its cells to each of `targets` (each emptied first). Not while a run is in flight. */
+    airlabelStepsSharePrefix?(source: number, tokens: Uint32Array, targets: number[]): Promise<void>;
     /** Steps patch: builds the vocabulary trie grammar masks walk now, not at a run's first mask; false where masks are not computed that way. */
     airlabelPrepareGrammarMasks?(): boolean;
     /** node-llama-cpp's own: removes a sequence's cells from `start` to `end` (-1: to its end). */

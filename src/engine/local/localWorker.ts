@@ -125,7 +125,8 @@ async function loadState(): Promise<WorkerState> {
             context,
             ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {}),
             overlap: overlapFor(llama),
-            jumpForward: process.env.AIRLABEL_JUMP_FORWARD !== "0"
+            jumpForward: config.jumpForward !== false,
+            sharePrefix: config.sharePrefix !== false
         },
         {timeLimits: config.rowTimeoutMs !== undefined, logprobs: config.confidence === true}
     );

@@ -28,6 +28,8 @@ export function stepProfileWithNativeStats(counts: Pick<StepProfile, "steps" | "
         graphTokens: stats?.graphTokens ?? 0,
         forcedTokens: stats?.forcedTokens ?? 0,
         jumpedTokens: stats?.jumpedTokens ?? 0,
+        sharedPrefixTokens: stats?.prefixTokens ?? 0,
+        sharedPrefixCopies: stats?.prefixCopies ?? 0,
         native: stats !== null
     };
 }
