@@ -139,3 +139,32 @@ describe.each(Object.keys(models))("jump-forward gives the rows of one token a s
         expect(jumped.profile.forcedTokens).toBeGreaterThan(jumped.answerTokens / 2);
     });
 });
+
+test("the run's summary says how many answer tokens the schema forced and how many were jumped", async () => {
+    const output = path.join(dir, "summary-out");
+    const run = await runCli([
+        "run",
+        "-i",
+        input,
+        "-m",
+        storiesModel,
+        "-o",
+        output,
+        "-p",
+        "Answer: {text}",
+        "-s",
+        path.join(dir, "const.json"),
+        "--parallel",
+        "4"
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    // a const answer is all forced: each row's first token taken at its prompt's step, the rest jumped with it
+    const line =
+        /airlabel: decoding: \d+ of \d+ prompt tokens evaluated; (\d+) of (\d+) answer tokens forced by the schema, (\d+) of them decoded with the token before them \(jump-forward\)/u.exec(
+            run.stderr
+        );
+    expect(line, run.stderr).not.toBeNull();
+    const [forced, answer, jumped] = line!.slice(1).map(Number);
+    expect(forced).toBe(answer);
+    expect(jumped).toBe(answer! - 9);
+});

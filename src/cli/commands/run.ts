@@ -185,6 +185,24 @@ export async function runWithSignals<T>(run: (signal: AbortSignal) => Promise<T>
     }
 }
 
+/**
+ * What the local engine's decode loop saved: prompt tokens kept or shared instead of evaluated, answer tokens the
+ * schema forced and those decoded with the token before them (jump-forward). None without the native counters.
+ */
+function decodingLines(result: AnnotateResult): string[] {
+    const profile = result.stepProfile;
+    if (profile === null || !profile.native || result.backend === "openai") return [];
+    const shared =
+        profile.sharedPrefixCopies > 0
+            ? `, a ${profile.sharedPrefixTokens}-token shared prefix evaluated once and copied to ${profile.sharedPrefixCopies} sequences`
+            : "";
+    const forced =
+        profile.forcedTokens > 0
+            ? `; ${profile.forcedTokens} of ${result.generatedTokens} answer tokens forced by the schema, ${profile.jumpedTokens} of them decoded with the token before them (jump-forward)`
+            : "";
+    return [`decoding: ${result.evaluatedPromptTokens} of ${result.promptTokens} prompt tokens evaluated${shared}${forced}`];
+}
+
 /** The run's summary: as JSON on stdout with `json`, else as lines on stderr unless `quiet` (errors are printed by main). */
 export function printSummary(result: AnnotateResult, json: boolean, quiet: boolean): void {
     if (json) {
@@ -198,6 +216,7 @@ export function printSummary(result: AnnotateResult, json: boolean, quiet: boole
             (result.backend === "openai"
                 ? `concurrency ${result.parallel}, ${result.requests} requests of which ${result.requestRetries} retries)`
                 : `parallel ${result.parallel}, context ${result.contextSize})`),
+        ...decodingLines(result),
         `time: ${(result.elapsedMs / 1000).toFixed(1)} s in all, of which ${(result.loadMs / 1000).toFixed(1)} s ${result.backend === "openai" ? "probing the server" : "loading the model"}`,
         `output: ${result.output}/ (data/ shards, errors/ for failed rows, manifest.json)`
     ];

@@ -13,6 +13,8 @@ import {loadHooks} from "../../hooks/loadHooks.js";
 import {AnswerSchema} from "../../schema/AnswerSchema.js";
 import {hasDecodeThread} from "../../llama/decodeThreadSupport.js";
 import {createDriver} from "./createDriver.js";
+import {createWorkerContext} from "./createWorkerContext.js";
+import {kvUnifiedFor} from "./kvUnifiedFor.js";
 import {chatWrapperFor, formatPrompt} from "../../llama/formatPrompt.js";
 import {describeLlama, loadLlama} from "../../llama/loadLlama.js";
 import {generateValidated} from "../generateValidated.js";
@@ -91,16 +93,24 @@ async function loadState(): Promise<WorkerState> {
         placement: claimPlacement(config.placements, config.placementClaims)
     });
     const threads = config.threads ?? (llama.gpu === false ? defaultThreads(config.workers, config.parallel, hasDecodeThread(llama)) : undefined);
-    const context = await model.createContext({
-        contextSize: config.contextSize,
-        sequences: config.parallel,
-        // a whole step (every sequence's next token, plus new prompts) fits one batch where memory allows
-        batchSize: workerBatchSize(config.contextSize, config.parallel),
-        // llama.cpp's own default: flash attention where the backend supports it (measured on CPU, 85M F16, 1 thread:
-        // 1 sequence 125 -> 162 total tokens/s, 8 sequences 248 -> 292)
-        flashAttention: "auto",
-        ...(threads !== undefined ? {threads} : {})
-    });
+    const wrapper = chatWrapperFor(model, config.chatTemplate);
+    // the part of every prompt known now (chat template head, system message, turns): whether one KV cache pays
+    const sharedTokens = tokenizePrompt(model, formatPrompt(wrapper, config.system, "", config.turns)).length;
+    const sharePrefix = config.sharePrefix !== false;
+    const {context, kvUnified} = await createWorkerContext(
+        model,
+        {
+            contextSize: config.contextSize,
+            sequences: config.parallel,
+            // a whole step (every sequence's next token, plus new prompts) fits one batch where memory allows
+            batchSize: workerBatchSize(config.contextSize, config.parallel),
+            // llama.cpp's own default: flash attention where the backend supports it (measured on CPU, 85M F16, 1 thread:
+            // 1 sequence 125 -> 162 total tokens/s, 8 sequences 248 -> 292)
+            flashAttention: "auto",
+            ...(threads !== undefined ? {threads} : {})
+        },
+        kvUnifiedFor({sharePrefix, parallel: config.parallel, sharedTokens, contextSize: config.contextSize})
+    );
     const answerSchema = config.schema === null ? AnswerSchema.freeText() : AnswerSchema.fromJsonSchema(config.schema, config.schemaOrigin);
     // airlabel's own JSON Schema -> GBNF compiler: the grammar ends with the JSON value, so a finished answer can
     // only be followed by end-of-generation
@@ -109,7 +119,6 @@ async function loadState(): Promise<WorkerState> {
         prepareGrammarMasks(context);
         warmGrammarMasks(model, grammar);
     }
-    const wrapper = chatWrapperFor(model, config.chatTemplate);
     const stopStrings = [
         ...config.generation.stop,
         ...formatPrompt(wrapper, config.system, "")
@@ -126,16 +135,17 @@ async function loadState(): Promise<WorkerState> {
             ...(config.stepProfile !== undefined ? {profile: new StepProfileSlot(config.stepProfile)} : {}),
             overlap: overlapFor(llama),
             jumpForward: config.jumpForward !== false,
-            sharePrefix: config.sharePrefix !== false
+            sharePrefix
         },
         {timeLimits: config.rowTimeoutMs !== undefined, logprobs: config.confidence === true}
     );
     disposeOnStop(driver);
     const argmax = placeArgmax({llama, model, context, driver, ...(config.argmax !== undefined ? {argmax: config.argmax} : {})});
     const described = describeLlama(llama, threads);
+    const notes = [...(argmax === "graph" ? ["greedy argmax in the graph"] : []), ...(kvUnified ? ["one KV cache for all sequences"] : [])];
     return {
         llama,
-        engine: argmax === "graph" ? {...described, engine: `${described.engine}, greedy argmax in the graph`} : described,
+        engine: notes.length > 0 ? {...described, engine: [described.engine, ...notes].join(", ")} : described,
         model,
         driver,
         grammar,
