@@ -96,7 +96,8 @@ async function loadState(): Promise<WorkerState> {
     const wrapper = chatWrapperFor(model, config.chatTemplate);
     // the part of every prompt known now (chat template head, system message, turns): whether one KV cache pays
     const sharedTokens = tokenizePrompt(model, formatPrompt(wrapper, config.system, "", config.turns)).length;
-    const sharePrefix = config.sharePrefix !== false;
+    // (JavaScript's loop, AIRLABEL_DRIVER=lockstep, shares none: one KV cache would only cost it)
+    const sharePrefix = config.sharePrefix !== false && process.env.AIRLABEL_DRIVER !== "lockstep";
     const {context, kvUnified} = await createWorkerContext(
         model,
         {

@@ -86,21 +86,12 @@ export class SchemaCompiler implements CompilerContext {
         const number = numberGrammar(builder, {integer: false, intDigits: this.options.intDigits, fracDigits: this.options.fracDigits}).expr!;
         const scalar = builder.named("free-scalar", `${string} | ${number} | "true" | "false" | "null"`);
         let value = builder.named("free-value-0", `${scalar} | "{" ${ws} "}" | "[" ${ws} "]"`);
+        // `{` or `[`, at most max entries separated by commas, `}` or `]`
+        const container = (open: string, entry: string, close: string): string =>
+            seq(literal(open), ws, builder.repeat(seq(entry, builder.repeat(seq(literal(","), separatorWs, entry), 0, max - 1)), 0, 1), literal(close))!;
         for (let depth = 1; depth <= this.options.maxRecursionDepth; depth++) {
-            const member = seq(string, ws, literal(":"), separatorWs, value, ws)!;
-            const object = seq(
-                literal("{"),
-                ws,
-                builder.repeat(seq(member, builder.repeat(seq(literal(","), separatorWs, member), 0, max - 1)), 0, 1),
-                literal("}")
-            )!;
-            const item = seq(value, ws)!;
-            const array = seq(
-                literal("["),
-                ws,
-                builder.repeat(seq(item, builder.repeat(seq(literal(","), separatorWs, item), 0, max - 1)), 0, 1),
-                literal("]")
-            )!;
+            const object = container("{", seq(string, ws, literal(":"), separatorWs, value, ws)!, "}");
+            const array = container("[", seq(value, ws)!, "]");
             value = builder.named(`free-value-${depth}`, `${scalar} | ${object} | ${array}`);
         }
         this._anyValue = value;
