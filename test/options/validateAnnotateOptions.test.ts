@@ -54,6 +54,8 @@ describe("validateAnnotateOptions messages", () => {
         [{stop: [""]}, "options.stop must be an array of non-empty strings"],
         [{repeatPenalty: 0}, "options.repeatPenalty must be a number > 0"],
         [{ignoreEos: "yes"}, "options.ignoreEos must be a boolean"],
+        [{jumpForward: "no"}, "options.jumpForward must be true or false"],
+        [{sharePrefix: 0}, "options.sharePrefix must be true or false"],
         [{choices: ["a"]}, "options.choices must be at least two distinct non-empty strings"],
         [{choices: ["a", "a"]}, "options.choices must be at least two distinct non-empty strings"],
         [{schema: {}, choices: ["a", "b"]}, "options.schema and options.choices cannot be used together"],
