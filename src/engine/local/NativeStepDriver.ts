@@ -177,10 +177,9 @@ export class NativeStepDriver implements GenerationDriver {
     private async _shareWaitingPrefix(): Promise<void> {
         if (!this._sharePrefix || this._waiting.length < 2 || this._free.length < 2) return;
         const prefix = sharedPrefixOf(this._waiting.slice(0, this._free.length).map((waiting) => waiting.request.tokens));
-        const lacking = this._free.filter(
-            (slot) => slot.unknown || slot.held.length < prefix.length || slot.held.some((token, i) => i < prefix.length && token !== prefix[i])
-        );
-        if (prefix.length < MIN_SHARED_PREFIX || lacking.length < 2) return;
+        if (prefix.length < MIN_SHARED_PREFIX) return;
+        const lacking = this._free.filter((slot) => slot.unknown || slot.held.length < prefix.length || prefix.some((token, i) => slot.held[i] !== token));
+        if (lacking.length < 2) return;
         try {
             await this._steps.airlabelStepsSharePrefix!(
                 lacking[0]!.id,

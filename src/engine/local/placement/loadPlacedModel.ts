@@ -2,8 +2,7 @@ import type {Llama, LlamaModel} from "node-llama-cpp";
 import {PlacementError} from "./PlacementError.js";
 import type {WorkerPlacement} from "../../../options/PlacementRequest.js";
 import {buildCommandFor, placementSupport} from "./placementSupport.js";
-
-type AddonModelClass = new (modelPath: string, options: Record<string, unknown>) => object;
+import {withAddonOptions} from "./withAddonOptions.js";
 
 /**
  * Loads a model with llama.cpp placement parameters. node-llama-cpp's `LlamaModel` passes a fixed set of options
@@ -23,19 +22,8 @@ export async function loadPlacedModel(
         throw new PlacementError(
             `options.${Object.keys(extra)[0]} needs airlabel's patched llama.cpp build, which this worker did not load; build it with: ${buildCommandFor(llama.gpu === false ? "cpu" : llama.gpu)}`
         );
-    const bindings = (llama as unknown as {_bindings: {AddonModel: AddonModelClass}})._bindings;
-    const original = bindings.AddonModel;
-    bindings.AddonModel = new Proxy(original, {
-        construct(target, args: unknown[]) {
-            const [modelPath, addonOptions] = args as [string, Record<string, unknown> | undefined];
-            return Reflect.construct(target, [modelPath, {...addonOptions, ...extra}], target) as object;
-        }
-    });
-    try {
-        return await llama.loadModel({modelPath: options.modelPath, gpuLayers: options.gpuLayers});
-    } finally {
-        bindings.AddonModel = original;
-    }
+    const bindings = (llama as unknown as {_bindings: Record<string, unknown>})._bindings;
+    return await withAddonOptions(bindings, "AddonModel", extra, () => llama.loadModel({modelPath: options.modelPath, gpuLayers: options.gpuLayers}));
 }
 
 /**
